@@ -1,0 +1,33 @@
+# profo_add_plugin(<target> KIND <element|enrollment|storage|transport> ID <id>
+#                  SOURCES <files...> [LIBRARIES <libs...>] [TESTS <test files...>])
+#
+# Builds one plugin as a MODULE with hidden visibility, named
+# profo_<kind>_<id>.so in the build's plugins/ folder, where the default config
+# finds it. TESTS (optional) become a GoogleTest executable <target>_test that
+# links the plugin's sources directly, for unit tests of its logic.
+function(profo_add_plugin target)
+  cmake_parse_arguments(P "" "KIND;ID;OUTPUT_DIR" "SOURCES;LIBRARIES;TESTS" ${ARGN})
+  if(NOT P_KIND OR NOT P_ID OR NOT P_SOURCES)
+    message(FATAL_ERROR "profo_add_plugin(${target}): KIND, ID and SOURCES are required")
+  endif()
+  if(NOT P_OUTPUT_DIR)
+    set(P_OUTPUT_DIR ${PROFO_PLUGIN_OUTPUT_DIR})
+  endif()
+  add_library(${target} MODULE ${P_SOURCES})
+  target_link_libraries(${target} PRIVATE profo::sdk ${P_LIBRARIES})
+  set_target_properties(${target} PROPERTIES
+    PREFIX ""
+    OUTPUT_NAME "profo_${P_KIND}_${P_ID}"
+    LIBRARY_OUTPUT_DIRECTORY ${P_OUTPUT_DIR}
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  set_property(GLOBAL APPEND PROPERTY PROFO_PLUGIN_TARGETS ${target})
+
+  if(P_TESTS AND PROFO_BUILD_TESTS)
+    add_executable(${target}_test ${P_TESTS})
+    target_link_libraries(${target}_test PRIVATE profo::sdk ${P_LIBRARIES} GTest::gtest_main)
+    target_include_directories(${target}_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+    gtest_discover_tests(${target}_test DISCOVERY_TIMEOUT 60)
+  endif()
+endfunction()

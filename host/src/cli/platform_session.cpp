@@ -1,0 +1,25 @@
+#include "cli/platform_session.hpp"
+
+#include "logging/logging.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <ostream>
+
+namespace profo::host {
+
+std::optional<Config> load_command_config(CommandIo& io, const std::vector<std::string>& args) {
+    std::vector<std::string> warnings;
+    try {
+        Config config = load_config(config_path_from(args, io.env), io.env, &warnings);
+        configure_logging(config.log);
+        if (!config.secrets.key.empty()) register_secret(config.secrets.key);
+        for (const auto& w : warnings) spdlog::warn("{}", w);
+        return config;
+    } catch (const ConfigError& e) {
+        for (const auto& p : e.problems()) io.err << p << "\n";
+        return std::nullopt;
+    }
+}
+
+}  // namespace profo::host

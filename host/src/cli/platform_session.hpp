@@ -1,0 +1,16 @@
+// What every command that runs the platform does first: read the config named
+// on the command line, set up logging, and report config problems uniformly.
+#pragma once
+
+#include "cli/command.hpp"
+#include "config/config.hpp"
+
+#include <optional>
+
+namespace profo::host {
+
+// Loads the config for a command; on errors prints them to io.err and returns
+// nothing (the command then exits with status 2).
+std::optional<Config> load_command_config(CommandIo& io, const std::vector<std::string>& args);
+
+}  // namespace profo::host

@@ -1,0 +1,355 @@
+#include "config/config.hpp"
+
+#include "yaml/yaml_json.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <boost/dll/runtime_symbol_info.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+extern char** environ;
+
+namespace profo::host {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Environment variables that belong to the host's tools, not to this file.
+const std::set<std::string> kNonConfigVariables = {"PROFO_CONFIG", "PROFO_TEST_PG_DSN", "PROFO_REQUIRE_PG",
+                                                   "PROFO_PG_DIR", "PROFO_BUILD_DIR"};
+
+std::string upper(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return s;
+}
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+// Collects problems while a config is read, each tagged with where it came from.
+class Reader {
+public:
+    explicit Reader(std::string origin) : origin_(std::move(origin)) {}
+
+    void problem(const YAML::Node& at, const std::string& path, const std::string& message) {
+        std::string where = origin_;
+        if (at.IsDefined() && at.Mark().line >= 0) where += ":" + std::to_string(at.Mark().line + 1);
+        problems_.push_back(where + ": " + path + ": " + message);
+    }
+    void env_problem(const std::string& variable, const std::string& message) {
+        problems_.push_back("environment " + variable + ": " + message);
+    }
+    std::vector<std::string>& problems() { return problems_; }
+
+    bool read_string(const YAML::Node& node, const std::string& path, std::string& out) {
+        if (!node.IsScalar()) return problem(node, path, "expected a string"), false;
+        out = node.Scalar();
+        return true;
+    }
+    bool read_int(const YAML::Node& node, const std::string& path, int& out, int min, int max) {
+        if (!node.IsScalar()) return problem(node, path, "expected an integer"), false;
+        return parse_int(node.Scalar(), out, min, max, [&](const std::string& m) { problem(node, path, m); });
+    }
+    bool read_bool(const YAML::Node& node, const std::string& path, bool& out) {
+        if (!node.IsScalar()) return problem(node, path, "expected true or false"), false;
+        return parse_bool(node.Scalar(), out, [&](const std::string& m) { problem(node, path, m); });
+    }
+
+    template <class Report>
+    static bool parse_int(const std::string& text, int& out, int min, int max, Report report) {
+        try {
+            std::size_t used = 0;
+            const long value = std::stol(text, &used);
+            if (used != text.size()) throw std::invalid_argument(text);
+            if (value < min || value > max) {
+                report("must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + text);
+                return false;
+            }
+            out = static_cast<int>(value);
+            return true;
+        } catch (const std::exception&) {
+            report("expected an integer, got '" + text + "'");
+            return false;
+        }
+    }
+    template <class Report>
+    static bool parse_bool(const std::string& text, bool& out, Report report) {
+        const std::string t = lower(text);
+        if (t == "true" || t == "yes" || t == "on" || t == "1") return out = true, true;
+        if (t == "false" || t == "no" || t == "off" || t == "0") return out = false, true;
+        report("expected true or false, got '" + text + "'");
+        return false;
+    }
+
+private:
+    std::string origin_;
+    std::vector<std::string> problems_;
+};
+
+bool one_of(const std::string& value, std::initializer_list<const char*> allowed) {
+    return std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return value == a; });
+}
+
+std::string allowed_list(std::initializer_list<const char*> allowed) {
+    std::string out;
+    for (const char* a : allowed) out += (out.empty() ? "" : ", ") + std::string(a);
+    return out;
+}
+
+void check_enum(Reader& r, const YAML::Node& at, const std::string& path, const std::string& value,
+                std::initializer_list<const char*> allowed) {
+    if (!one_of(value, allowed)) r.problem(at, path, "'" + value + "' is not one of " + allowed_list(allowed));
+}
+
+// Walks a mapping whose keys are all known; unknown keys are reported.
+template <class Handler>
+void for_each_key(Reader& r, const YAML::Node& map, const std::string& path,
+                  std::initializer_list<const char*> known, Handler handle) {
+    if (!map.IsMap()) {
+        r.problem(map, path, "expected a mapping");
+        return;
+    }
+    for (const auto& kv : map) {
+        const std::string key = kv.first.Scalar();
+        const std::string child = path.empty() ? key : path + "." + key;
+        if (!one_of(key, known)) {
+            r.problem(kv.first, child, "unknown key (known: " + allowed_list(known) + ")");
+            continue;
+        }
+        handle(key, kv.second, child);
+    }
+}
+
+const char* const kKinds[] = {"element", "enrollment", "storage", "transport"};
+
+void read_plugins(Reader& r, const YAML::Node& node, Config& config) {
+    if (!node.IsMap()) return r.problem(node, "plugins", "expected a mapping");
+    for (const auto& kv : node) {
+        const std::string key = kv.first.Scalar();
+        const std::string path = "plugins." + key;
+        if (key == "search_paths") {
+            if (!kv.second.IsSequence()) {
+                r.problem(kv.second, path, "expected a list of folders");
+                continue;
+            }
+            config.plugin_search_paths.clear();
+            for (std::size_t i = 0; i < kv.second.size(); ++i) {
+                std::string dir;
+                if (r.read_string(kv.second[i], path + "[" + std::to_string(i) + "]", dir))
+                    config.plugin_search_paths.push_back(dir);
+            }
+            continue;
+        }
+        if (std::find(std::begin(kKinds), std::end(kKinds), key) == std::end(kKinds)) {
+            r.problem(kv.first, path, "unknown key (known: search_paths, element, enrollment, storage, transport)");
+            continue;
+        }
+        if (kv.second.IsNull()) continue;
+        if (!kv.second.IsMap()) {
+            r.problem(kv.second, path, "expected a mapping of plugin id to its settings");
+            continue;
+        }
+        for (const auto& plugin : kv.second) {
+            const std::string id = plugin.first.Scalar();
+            PluginConfig pc;
+            pc.enabled = true;  // listing a plugin enables it unless it says otherwise
+            if (!plugin.second.IsNull()) {
+                for_each_key(r, plugin.second, path + "." + id, {"enabled", "settings"},
+                             [&](const std::string& k, const YAML::Node& v, const std::string& p) {
+                                 if (k == "enabled") r.read_bool(v, p, pc.enabled);
+                                 else if (!v.IsNull() && !v.IsMap())
+                                     r.problem(v, p, "expected a mapping");
+                                 else if (v.IsMap())
+                                     pc.settings = nlohmann::json(yaml_to_json(v));
+                             });
+            }
+            config.plugins[key + "/" + id] = std::move(pc);
+        }
+    }
+}
+
+void read_document(Reader& r, const YAML::Node& root, Config& config) {
+    if (root.IsNull()) return;
+    for_each_key(r, root, "", {"http", "log", "storage", "secrets", "plugins"},
+                 [&](const std::string& key, const YAML::Node& node, const std::string& path) {
+                     if (key == "http") {
+                         for_each_key(r, node, path, {"listen", "threads"},
+                                      [&](const std::string& k, const YAML::Node& v, const std::string& p) {
+                                          if (k == "listen") r.read_string(v, p, config.http.listen);
+                                          else r.read_int(v, p, config.http.threads, 1, 256);
+                                      });
+                     } else if (key == "log") {
+                         for_each_key(r, node, path, {"level", "format"},
+                                      [&](const std::string& k, const YAML::Node& v, const std::string& p) {
+                                          std::string value;
+                                          if (!r.read_string(v, p, value)) return;
+                                          if (k == "level") {
+                                              check_enum(r, v, p, value, {"trace", "debug", "info", "warn", "error"});
+                                              config.log.level = value;
+                                          } else {
+                                              check_enum(r, v, p, value, {"text", "json"});
+                                              config.log.format = value;
+                                          }
+                                      });
+                     } else if (key == "storage") {
+                         for_each_key(r, node, path, {"plugin", "dsn", "pool_size", "busy_timeout_ms"},
+                                      [&](const std::string& k, const YAML::Node& v, const std::string& p) {
+                                          if (k == "plugin") r.read_string(v, p, config.storage.plugin);
+                                          else if (k == "dsn") r.read_string(v, p, config.storage.dsn);
+                                          else if (k == "pool_size") r.read_int(v, p, config.storage.pool_size, 1, 1024);
+                                          else r.read_int(v, p, config.storage.busy_timeout_ms, 0, 600000);
+                                      });
+                     } else if (key == "secrets") {
+                         for_each_key(r, node, path, {"key_file", "key"},
+                                      [&](const std::string& k, const YAML::Node& v, const std::string& p) {
+                                          if (k == "key_file") r.read_string(v, p, config.secrets.key_file);
+                                          else r.read_string(v, p, config.secrets.key);
+                                      });
+                     } else {
+                         read_plugins(r, node, config);
+                     }
+                 });
+}
+
+// PROFO_<PATH> for the fixed settings: the key path in upper case joined by '_'.
+void apply_environment(Reader& r, const Environment& env, Config& config, std::vector<std::string>* warnings) {
+    for (const auto& [name, value] : env) {
+        if (name.rfind("PROFO_", 0) != 0 || kNonConfigVariables.count(name)) continue;
+        auto report = [&](const std::string& m) { r.env_problem(name, m); };
+        auto check = [&](std::initializer_list<const char*> allowed) {
+            if (!one_of(value, allowed)) report("'" + value + "' is not one of " + allowed_list(allowed));
+            return one_of(value, allowed);
+        };
+        if (name == "PROFO_HTTP_LISTEN") config.http.listen = value;
+        else if (name == "PROFO_HTTP_THREADS") Reader::parse_int(value, config.http.threads, 1, 256, report);
+        else if (name == "PROFO_LOG_LEVEL") { if (check({"trace", "debug", "info", "warn", "error"})) config.log.level = value; }
+        else if (name == "PROFO_LOG_FORMAT") { if (check({"text", "json"})) config.log.format = value; }
+        else if (name == "PROFO_STORAGE_PLUGIN") config.storage.plugin = value;
+        else if (name == "PROFO_STORAGE_DSN") config.storage.dsn = value;
+        else if (name == "PROFO_STORAGE_POOL_SIZE") Reader::parse_int(value, config.storage.pool_size, 1, 1024, report);
+        else if (name == "PROFO_STORAGE_BUSY_TIMEOUT_MS") Reader::parse_int(value, config.storage.busy_timeout_ms, 0, 600000, report);
+        else if (name == "PROFO_SECRETS_KEY_FILE") config.secrets.key_file = value;
+        else if (name == "PROFO_SECRETS_KEY") config.secrets.key = value;
+        else if (name == "PROFO_PLUGINS_SEARCH_PATHS") {
+            config.plugin_search_paths.clear();
+            std::stringstream in(value);
+            for (std::string dir; std::getline(in, dir, ':');)
+                if (!dir.empty()) config.plugin_search_paths.push_back(dir);
+        } else if (name.rfind("PROFO_PLUGINS_", 0) == 0) {
+            // PROFO_PLUGINS_<KIND>_<ID>_ENABLED or PROFO_PLUGINS_<KIND>_<ID>_SETTINGS_<KEY>
+            const std::string rest = name.substr(std::string("PROFO_PLUGINS_").size());
+            std::string kind;
+            for (const char* k : kKinds)
+                if (rest.rfind(upper(k) + "_", 0) == 0) kind = k;
+            const std::string tail = kind.empty() ? "" : rest.substr(kind.size() + 1);
+            const auto settings_at = tail.find("_SETTINGS_");
+            if (!kind.empty() && tail.size() > 8 && tail.compare(tail.size() - 8, 8, "_ENABLED") == 0) {
+                auto& pc = config.plugins[kind + "/" + lower(tail.substr(0, tail.size() - 8))];
+                Reader::parse_bool(value, pc.enabled, report);
+            } else if (!kind.empty() && settings_at != std::string::npos && settings_at > 0) {
+                auto& pc = config.plugins[kind + "/" + lower(tail.substr(0, settings_at))];
+                const std::string key = lower(tail.substr(settings_at + 10));
+                const auto& existing = pc.settings.contains(key) ? pc.settings[key] : nlohmann::json();
+                // Keep the type the file gave the setting; new ones are strings.
+                if (existing.is_boolean()) {
+                    bool b = false;
+                    if (Reader::parse_bool(value, b, report)) pc.settings[key] = b;
+                } else if (existing.is_number_integer()) {
+                    try {
+                        pc.settings[key] = std::stoll(value);
+                    } catch (const std::exception&) {
+                        report("expected an integer, got '" + value + "'");
+                    }
+                } else {
+                    pc.settings[key] = value;
+                }
+            } else if (warnings != nullptr) {
+                warnings->push_back("environment " + name + " matches no setting (expected PROFO_PLUGINS_<KIND>_<ID>_ENABLED or ..._SETTINGS_<KEY>)");
+            }
+        } else if (warnings != nullptr) {
+            warnings->push_back("environment " + name + " matches no setting");
+        }
+    }
+}
+
+void check_consistency(Reader& r, Config& config) {
+    const auto colon = config.http.listen.rfind(':');
+    int port = 0;
+    if (colon == std::string::npos || colon == 0 ||
+        !Reader::parse_int(config.http.listen.substr(colon + 1), port, 0, 65535, [](const std::string&) {}))
+        r.env_problem("http.listen", "'" + config.http.listen + "' is not host:port");
+    if (!config.secrets.key.empty() &&
+        (config.secrets.key.size() != 64 ||
+         !std::all_of(config.secrets.key.begin(), config.secrets.key.end(), [](unsigned char c) { return std::isxdigit(c); })))
+        r.env_problem("secrets.key", "must be 64 hex digits (a 256-bit key)");
+}
+
+}  // namespace
+
+ConfigError::ConfigError(std::vector<std::string> problems)
+    : std::runtime_error([&] {
+          std::string all = "invalid configuration:";
+          for (const auto& p : problems) all += "\n  " + p;
+          return all;
+      }()),
+      problems_(std::move(problems)) {}
+
+std::vector<fs::path> Config::resolved_search_paths() const {
+    const std::string exe_dir = boost::dll::program_location().parent_path().string();
+    std::vector<fs::path> out;
+    for (std::string dir : plugin_search_paths) {
+        for (auto at = dir.find("{exe_dir}"); at != std::string::npos; at = dir.find("{exe_dir}"))
+            dir.replace(at, 9, exe_dir);
+        out.emplace_back(dir);
+    }
+    return out;
+}
+
+const PluginConfig* Config::plugin(const std::string& qualified_id) const {
+    auto it = plugins.find(qualified_id);
+    return it == plugins.end() ? nullptr : &it->second;
+}
+
+Environment process_environment() {
+    Environment env;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+        const std::string entry(*e);
+        const auto eq = entry.find('=');
+        if (eq != std::string::npos && entry.rfind("PROFO_", 0) == 0) env[entry.substr(0, eq)] = entry.substr(eq + 1);
+    }
+    return env;
+}
+
+Config parse_config(const std::string& yaml_text, const std::string& origin, const Environment& env,
+                    std::vector<std::string>* warnings) {
+    Config config;
+    Reader r(origin);
+    try {
+        read_document(r, YAML::Load(yaml_text), config);
+    } catch (const YAML::Exception& e) {
+        throw ConfigError({origin + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg});
+    }
+    apply_environment(r, env, config, warnings);
+    check_consistency(r, config);
+    if (!r.problems().empty()) throw ConfigError(std::move(r.problems()));
+    return config;
+}
+
+Config load_config(const fs::path& file, const Environment& env, std::vector<std::string>* warnings) {
+    std::ifstream in(file);
+    if (!in) throw ConfigError({file.string() + ": cannot be read"});
+    std::stringstream text;
+    text << in.rdbuf();
+    Config config = parse_config(text.str(), file.string(), env, warnings);
+    config.file = file;
+    return config;
+}
+
+}  // namespace profo::host

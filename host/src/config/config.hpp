@@ -1,0 +1,78 @@
+// The host's configuration: config/profo.yaml, then PROFO_* environment
+// variables on top. Unknown keys and wrong types are errors that name the file,
+// the line and the key path, all of them at once.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace profo::host {
+
+struct PluginConfig {
+    bool enabled = false;
+    nlohmann::json settings = nlohmann::json::object();
+};
+
+struct Config {
+    std::filesystem::path file;  // where it was read from; empty for defaults only
+
+    struct Http {
+        std::string listen = "127.0.0.1:8080";  // host:port
+        int threads = 2;                        // worker threads for handlers
+    } http;
+
+    struct Log {
+        std::string level = "info";  // trace | debug | info | warn | error
+        std::string format = "text";  // text | json (one JSON object per line)
+    } log;
+
+    struct Storage {
+        std::string plugin = "sqlite";
+        std::string dsn = "data/profo.db";
+        int pool_size = 4;
+        int busy_timeout_ms = 5000;
+    } storage;
+
+    struct Secrets {
+        std::string key_file = "data/secret.key";  // created on first start when absent
+        std::string key;  // 64 hex digits; overrides key_file (set it from the environment)
+    } secrets;
+
+    // `{exe_dir}` stands for the folder of the running binary.
+    std::vector<std::string> plugin_search_paths{"{exe_dir}/../plugins"};
+    // Keyed by "<kind>/<id>", e.g. "storage/sqlite".
+    std::map<std::string, PluginConfig> plugins;
+
+    std::vector<std::filesystem::path> resolved_search_paths() const;
+    const PluginConfig* plugin(const std::string& qualified_id) const;
+};
+
+class ConfigError : public std::runtime_error {
+public:
+    explicit ConfigError(std::vector<std::string> problems);
+    const std::vector<std::string>& problems() const noexcept { return problems_; }
+
+private:
+    std::vector<std::string> problems_;
+};
+
+using Environment = std::map<std::string, std::string>;
+
+Environment process_environment();
+
+// Reads `file` and applies the PROFO_* variables of `env`. Throws ConfigError
+// listing every problem found. `warnings` receives PROFO_* variables that
+// match no setting.
+Config load_config(const std::filesystem::path& file, const Environment& env,
+                   std::vector<std::string>* warnings = nullptr);
+
+// Same, from YAML text (`origin` names it in messages).
+Config parse_config(const std::string& yaml_text, const std::string& origin, const Environment& env,
+                    std::vector<std::string>* warnings = nullptr);
+
+}  // namespace profo::host

@@ -1,0 +1,131 @@
+#include "runtime/platform.hpp"
+
+#include "http/http_server.hpp"
+#include "logging/logging.hpp"
+#include "runtime/executor.hpp"
+#include "secrets/secret_box.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace profo::host {
+
+PluginFailures::PluginFailures(std::vector<std::string> failures)
+    : std::runtime_error([&] {
+          std::string all = "plugins failed to load:";
+          for (const auto& f : failures) all += "\n  " + f;
+          return all;
+      }()),
+      failures_(std::move(failures)) {}
+
+class Platform::PluginHostApi final : public sdk::HostApi {
+public:
+    PluginHostApi(Platform& platform, const std::string& qualified_id, nlohmann::json settings)
+        : platform_(platform), log_(make_logger(qualified_id)), settings_(std::move(settings)) {}
+
+    sdk::Logger& log() override { return *log_; }
+    const nlohmann::json& settings() const override { return settings_; }
+    const sdk::Clock& clock() const override { return platform_.clock(); }
+    sdk::Executor& executor() override { return platform_.executor(); }
+    sdk::HttpRoutes& http() override { return platform_.http(); }
+    const sdk::SecretBox& secrets() const override { return platform_.secrets(); }
+    sdk::Storage& storage() override { return platform_.storage(); }
+
+private:
+    Platform& platform_;
+    std::unique_ptr<sdk::Logger> log_;
+    nlohmann::json settings_;
+};
+
+Platform::Platform(Config config)
+    : config_(std::move(config)), log_(make_logger("host")), clock_(std::make_unique<SystemClock>()) {
+    registry_ = std::make_unique<PluginRegistry>(config_, discover_plugins(config_.resolved_search_paths()));
+    if (!registry_->failures().empty()) throw PluginFailures(registry_->failures());
+    for (const auto& p : registry_->loaded())
+        log_->info("loaded plugin " + p->metadata().qualified_id() + " " + p->metadata().version + " from " +
+                   p->path().string());
+}
+
+Platform::~Platform() {
+    stop_plugins();
+    if (http_) http_->stop();
+    if (executor_) executor_->stop();
+    host_apis_.clear();
+    storage_.reset();  // before the registry unloads the storage module
+    registry_.reset();
+}
+
+sdk::Executor& Platform::executor() {
+    if (!executor_) executor_ = std::make_unique<ThreadPoolExecutor>(config_.http.threads);
+    return *executor_;
+}
+
+HttpServer& Platform::http() {
+    if (!http_) http_ = std::make_unique<HttpServer>(config_.http.listen, executor(), *log_);
+    return *http_;
+}
+
+const sdk::SecretBox& Platform::secrets() {
+    if (!secrets_) secrets_ = std::make_unique<AesGcmSecretBox>(AesGcmSecretBox::from_config(config_.secrets));
+    return *secrets_;
+}
+
+const sdk::Clock& Platform::clock() const { return *clock_; }
+
+sdk::Storage& Platform::storage() {
+    if (storage_) return *storage_;
+    auto plugin = registry_->storage(config_.storage.plugin);
+    if (!plugin)
+        throw std::runtime_error("storage.plugin is '" + config_.storage.plugin +
+                                 "' but no enabled storage plugin has that id (enable plugins.storage." +
+                                 config_.storage.plugin + ")");
+    sdk::StorageOptions options;
+    options.dsn = config_.storage.dsn;
+    options.pool_size = config_.storage.pool_size;
+    options.busy_timeout_ms = config_.storage.busy_timeout_ms;
+    storage_ = plugin->keep_alive(plugin->as<sdk::StoragePlugin>().open(options));
+    return *storage_;
+}
+
+sdk::MigrationReport Platform::migrate() {
+    auto report = storage().migrate();
+    if (report.applied.empty()) {
+        log_->info("database schema is up to date (version " + std::to_string(report.to_version) + ")");
+    } else {
+        for (int v : report.applied) log_->info("applied migration " + std::to_string(v));
+        log_->info("database schema migrated from version " + std::to_string(report.from_version) + " to " +
+                   std::to_string(report.to_version));
+    }
+    return report;
+}
+
+void Platform::start_plugins() {
+    for (const auto& p : registry_->loaded()) {
+        const auto* pc = config_.plugin(p->metadata().qualified_id());
+        auto api = std::make_unique<PluginHostApi>(*this, p->metadata().qualified_id(),
+                                                   pc ? pc->settings : nlohmann::json::object());
+        try {
+            p->object().start(*api);
+        } catch (const std::exception& e) {
+            stop_plugins();
+            throw std::runtime_error("plugin " + p->metadata().qualified_id() + " failed to start: " + e.what());
+        }
+        host_apis_.push_back(std::move(api));
+        started_.push_back(&p->object());
+    }
+}
+
+void Platform::stop_plugins() {
+    while (!started_.empty()) {
+        auto* plugin = started_.back();
+        started_.pop_back();
+        try {
+            plugin->stop();
+        } catch (const std::exception& e) {
+            log_->error(std::string("plugin stop failed: ") + e.what());
+        }
+    }
+}
+
+}  // namespace profo::host

@@ -1,0 +1,77 @@
+// One running instance of the platform: the config, the plugins it enables,
+// the storage they share and the services the host offers them. Commands open
+// a Platform, use what they need and let it close in reverse order.
+#pragma once
+
+#include "config/config.hpp"
+#include "plugins/plugin_registry.hpp"
+
+#include <profo/sdk/host.hpp>
+#include <profo/sdk/storage.hpp>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace profo::host {
+
+class HttpServer;
+class ThreadPoolExecutor;
+class AesGcmSecretBox;
+
+// Raised when enabled plugins failed to load; lists every one of them.
+class PluginFailures : public std::runtime_error {
+public:
+    explicit PluginFailures(std::vector<std::string> failures);
+    const std::vector<std::string>& failures() const noexcept { return failures_; }
+
+private:
+    std::vector<std::string> failures_;
+};
+
+class Platform {
+public:
+    // Discovers and loads the enabled plugins. Throws PluginFailures when any
+    // enabled plugin cannot be loaded, ConfigError for a bad config.
+    explicit Platform(Config config);
+    ~Platform();
+    Platform(const Platform&) = delete;
+    Platform& operator=(const Platform&) = delete;
+
+    const Config& config() const { return config_; }
+    PluginRegistry& plugins() { return *registry_; }
+    sdk::Logger& log() { return *log_; }
+    sdk::Executor& executor();
+    HttpServer& http();
+    const sdk::SecretBox& secrets();
+    const sdk::Clock& clock() const;
+
+    // Opens the configured storage on first use (not migrated).
+    sdk::Storage& storage();
+    // Brings the schema up to date; logs what it applied.
+    sdk::MigrationReport migrate();
+
+    // Calls start() of every loaded plugin with its own HostApi, in load order
+    // (storage, then elements, enrollment, transports). A throwing start() is
+    // fatal: what was started is stopped again and the error rethrown.
+    void start_plugins();
+    // stop() in reverse order; errors are logged, never thrown.
+    void stop_plugins();
+
+private:
+    class PluginHostApi;
+
+    Config config_;
+    std::unique_ptr<sdk::Logger> log_;
+    std::unique_ptr<PluginRegistry> registry_;
+    std::unique_ptr<sdk::Clock> clock_;
+    std::unique_ptr<ThreadPoolExecutor> executor_;
+    std::unique_ptr<HttpServer> http_;
+    std::unique_ptr<AesGcmSecretBox> secrets_;
+    std::shared_ptr<sdk::Storage> storage_;
+    std::vector<std::unique_ptr<PluginHostApi>> host_apis_;
+    std::vector<sdk::Plugin*> started_;
+};
+
+}  // namespace profo::host

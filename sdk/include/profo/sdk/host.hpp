@@ -1,0 +1,116 @@
+// What the host offers every plugin. Plugins reach the host only through
+// HostApi; they never see asio, soci or spdlog, so the host can change those.
+#pragma once
+
+#include <profo/sdk/plugin.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace profo::sdk {
+
+class Storage;
+
+enum class LogLevel { trace, debug, info, warn, error };
+
+// Messages are logged with the plugin's id attached. Never pass secrets (bot
+// tokens, API keys): the host redacts the ones it knows, not the ones it does not.
+class PROFO_SDK_API Logger {
+public:
+    virtual ~Logger() = default;
+    virtual void log(LogLevel level, std::string_view message) = 0;
+
+    void debug(std::string_view m) { log(LogLevel::debug, m); }
+    void info(std::string_view m) { log(LogLevel::info, m); }
+    void warn(std::string_view m) { log(LogLevel::warn, m); }
+    void error(std::string_view m) { log(LogLevel::error, m); }
+};
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// Wall-clock time as the host sees it (tests and `play` substitute their own).
+class PROFO_SDK_API Clock {
+public:
+    virtual ~Clock() = default;
+    virtual TimePoint now() const = 0;
+};
+
+// Work queue shared by the host and its plugins. Callbacks run on host worker
+// threads; a callback that throws is logged and dropped.
+class PROFO_SDK_API Executor {
+public:
+    using TimerId = std::uint64_t;
+    virtual ~Executor() = default;
+    virtual void post(std::function<void()> work) = 0;
+    virtual TimerId schedule_after(std::chrono::milliseconds delay, std::function<void()> work) = 0;
+    // Returns false when the timer already ran or was cancelled.
+    virtual bool cancel(TimerId id) = 0;
+};
+
+struct HttpRequest {
+    std::string method;  // upper case: GET, POST, ...
+    std::string path;    // without the query string, percent-decoded
+    std::string query;   // raw query string, without '?'
+    std::map<std::string, std::string> headers;      // keys lower case
+    std::map<std::string, std::string> path_params;  // from "{name}" segments of the route
+    std::string body;
+    std::string remote_address;
+
+    std::string header(const std::string& lower_case_name) const {
+        auto it = headers.find(lower_case_name);
+        return it == headers.end() ? std::string{} : it->second;
+    }
+};
+
+struct HttpResponse {
+    int status = 200;
+    std::string content_type = "application/json";
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+};
+
+// Handlers run on host worker threads, never on the network thread, and may
+// block briefly (a storage transaction). An exception becomes a 500 response
+// with a generic body; the details go to the log.
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+class PROFO_SDK_API HttpRoutes {
+public:
+    virtual ~HttpRoutes() = default;
+    // `pattern` is a path whose segments may be "{name}" placeholders, e.g.
+    // "/api/courses/{id}". Registering the same method and pattern twice throws.
+    virtual void add(std::string method, std::string pattern, HttpHandler handler) = 0;
+};
+
+// Encrypts secrets (bot tokens, API keys) for storage at rest with the
+// deployment's master key. seal() output is printable and self-describing.
+class PROFO_SDK_API SecretBox {
+public:
+    virtual ~SecretBox() = default;
+    virtual std::string seal(std::string_view plaintext) const = 0;
+    // Throws std::runtime_error when the data was not sealed with this key.
+    virtual std::string open(std::string_view sealed) const = 0;
+};
+
+class PROFO_SDK_API HostApi {
+public:
+    virtual ~HostApi() = default;
+
+    virtual Logger& log() = 0;
+    // This plugin's own settings: `plugins.<id>.settings` from the config, with
+    // environment overrides applied. An empty object when none are given.
+    virtual const nlohmann::json& settings() const = 0;
+    virtual const Clock& clock() const = 0;
+    virtual Executor& executor() = 0;
+    virtual HttpRoutes& http() = 0;
+    virtual const SecretBox& secrets() const = 0;
+    virtual Storage& storage() = 0;
+};
+
+}  // namespace profo::sdk
