@@ -84,6 +84,17 @@ std::optional<std::string> Arguments::value(const std::string& name) const {
 
 void CommandTree::add(Command command) { commands_.push_back(std::move(command)); }
 
+void CommandTree::add_subcommand(const std::string& parent, const std::string& parent_summary,
+                                 const std::string& parent_usage, Command command) {
+    for (auto& c : commands_) {
+        if (c.name == parent) {
+            c.subcommands.push_back(std::move(command));
+            return;
+        }
+    }
+    commands_.push_back({parent, parent_summary, parent_usage, nullptr, {std::move(command)}});
+}
+
 void CommandTree::print_help(std::ostream& out) const {
     out << "profo: the ProfoChatBot platform\n\n"
            "Usage: profo [--config FILE] COMMAND [ARGS...]\n\n"
@@ -130,6 +141,14 @@ std::vector<std::string> without_config_option(const std::vector<std::string>& a
         out.push_back(args[i]);
     }
     return out;
+}
+
+void add_course_subcommand(CommandTree& tree, Command command) {
+    tree.add_subcommand("course", "validate, import, export, play courses (YAML)",
+                        "Usage: profo course COMMAND [ARGS...]\n\n"
+                        "Courses are YAML documents: a mapping of element id to element, in course\n"
+                        "order. See docs/course-runtime.md and ../shared/spec/elements.md.",
+                        std::move(command));
 }
 
 CommandTree build_command_tree() {

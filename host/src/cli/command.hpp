@@ -58,6 +58,9 @@ struct Command {
 class CommandTree {
 public:
     void add(Command command);
+    // Adds a subcommand to the family `parent` (created, with `parent_usage`, if absent).
+    void add_subcommand(const std::string& parent, const std::string& parent_summary,
+                        const std::string& parent_usage, Command command);
     // argv without the program name. Handles --help / -h / help at every level.
     int dispatch(CommandIo& io, const std::vector<std::string>& args) const;
     void print_help(std::ostream& out) const;
@@ -73,6 +76,9 @@ std::string config_path_from(const std::vector<std::string>& args, const Environ
 std::vector<std::string> without_config_option(const std::vector<std::string>& args);
 
 CommandTree build_command_tree();
+
+// `profo course ...`: the family every course subcommand joins.
+void add_course_subcommand(CommandTree& tree, Command command);
 
 // Each command family registers itself here; defined in its own file.
 void add_serve_command(CommandTree& tree);

@@ -16,6 +16,8 @@
 namespace profo::sdk {
 
 class Storage;
+class CourseEngine;
+class HttpClient;
 
 enum class LogLevel { trace, debug, info, warn, error };
 
@@ -111,6 +113,8 @@ public:
     virtual HttpRoutes& http() = 0;
     virtual const SecretBox& secrets() const = 0;
     virtual Storage& storage() = 0;
+    virtual HttpClient& http_client() = 0;
+    virtual CourseEngine& engine() = 0;
 };
 
 }  // namespace profo::sdk

@@ -185,6 +185,18 @@ struct OutboxMessage {
     std::optional<Millis> sent_at;
 };
 
+// A poll sent to a student: a poll answer carries only the poll id and the
+// user, so this maps it back to its run and element.
+struct PollRecord {
+    Id account_id = 0;
+    Id bot_id = 0;
+    std::string poll_id;  // Telegram's id, unique across Telegram
+    Id run_id = 0;
+    std::string element_id;
+    std::int64_t activation = 0;  // the element visit that sent it
+    Millis created_at = 0;
+};
+
 struct RunFilter {
     std::optional<Id> deployment_id;
     std::optional<Id> bot_id;
@@ -305,6 +317,10 @@ public:
     virtual bool mark_outbox_retry(Id account_id, Id message_id, Millis next_attempt_at,
                                    const std::string& error) = 0;
     virtual bool mark_outbox_failed(Id account_id, Id message_id, const std::string& error) = 0;
+
+    // Polls (see PollRecord). Recording the same poll id twice is a conflict.
+    virtual void record_poll(Id account_id, const PollRecord& poll) = 0;
+    virtual std::optional<PollRecord> find_poll_all_accounts(Id bot_id, const std::string& poll_id) = 0;
 };
 
 struct MigrationReport {

@@ -1,0 +1,75 @@
+// Course YAML in and out: parsing with positions, validation through the
+// element plugins, all-or-nothing import, export that keeps order and unknown
+// fields, and the JSON Schema of the format.
+#pragma once
+
+#include "plugins/plugin_registry.hpp"
+
+#include <profo/sdk/storage.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace profo::host {
+
+// One finding, printed as `FILE:LINE: element ID: message` (errors) or
+// `FILE:LINE: warning: element ID: message`.
+struct CourseProblem {
+    bool warning = false;
+    std::string file;
+    int line = 0;            // 0 when unknown
+    std::string element_id;  // empty for problems of the document as a whole
+    std::string message;
+    std::string to_string() const;
+};
+
+struct CourseCheck {
+    std::vector<CourseProblem> problems;  // errors and warnings, in file order
+    // The elements as they would be stored (ids, types, fields in file order),
+    // present only when there are no errors.
+    std::optional<std::vector<sdk::CourseElement>> elements;
+    bool ok() const { return elements.has_value(); }
+};
+
+// Parses and validates YAML text; `file` names it in problems.
+CourseCheck check_course(const std::string& yaml_text, const std::string& file, const PluginRegistry& plugins);
+CourseCheck check_course_file(const std::filesystem::path& file, const PluginRegistry& plugins);
+
+class CourseImportError : public std::runtime_error {
+public:
+    explicit CourseImportError(std::vector<CourseProblem> problems);
+    const std::vector<CourseProblem>& problems() const noexcept { return problems_; }
+
+private:
+    std::vector<CourseProblem> problems_;
+};
+
+struct ImportResult {
+    sdk::Course course;
+    sdk::CourseVersion version;
+    std::vector<CourseProblem> warnings;
+    bool created = false;  // a new course, rather than a new version of an existing one
+};
+
+// Validates, then in one transaction creates the course named `name` (the file
+// name without extension by default) in `account_id`, or adds a version to
+// the existing course of that name. Throws CourseImportError with every
+// problem and stores nothing when the file has errors.
+ImportResult import_course_file(sdk::Storage& storage, const PluginRegistry& plugins,
+                                const std::filesystem::path& file, sdk::Id account_id,
+                                std::optional<std::string> name = std::nullopt);
+
+// YAML text of a stored version: elements in course order, fields in their
+// original order, unknown fields included; importing it yields the same
+// elements.
+std::string export_course_yaml(const std::vector<sdk::CourseElement>& elements);
+
+// JSON Schema (draft 2020-12) of a course document for the loaded element types.
+nlohmann::json course_json_schema(const PluginRegistry& plugins);
+
+}  // namespace profo::host

@@ -1,0 +1,66 @@
+// The course engine as transports and plugins see it: they turn what students
+// do into InboundEvents and dispatch them; the engine runs the course and puts
+// what the student should see into the outbox.
+#pragma once
+
+#include <profo/sdk/storage.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace profo::sdk {
+
+struct InboundEvent {
+    enum class Kind {
+        start,         // begin a run of `deployment_id` (text = start payload, if any)
+        text,          // free text
+        voice,         // voice message (text = file id)
+        callback,      // inline button (callback_data as the engine issued it)
+        poll_answer,   // poll_id + options
+        web_app_data,  // Mini App answer (text = data)
+        blocked,       // the student blocked the bot
+        unblocked,     // ... and unblocked it
+    };
+    Kind kind = Kind::text;
+    Id bot_id = 0;
+    std::int64_t chat_id = 0;
+    std::int64_t user_id = 0;
+    std::string username;
+    std::optional<Id> deployment_id;  // start only
+    std::optional<Id> token_id;       // start only: the enrollment token already admitted
+    std::string utm_json = "{}";      // start only
+    std::string text;
+    std::string callback_data;
+    std::string callback_id;  // answered through the outbox, so the client stops spinning
+    std::string poll_id;
+    std::vector<int> options;
+    // Telegram's update id: recorded in the same transaction as the effects,
+    // and an update seen before is ignored.
+    std::optional<std::int64_t> update_id;
+};
+
+struct DispatchResult {
+    enum class Status {
+        handled,     // effects committed
+        duplicate,   // update_id seen before: nothing done
+        no_run,      // no active run for this chat (and not a start)
+        ignored,     // did not fit the current element: hint sent
+        refused,     // start refused (banned, deployment inactive, ...): `message` says why
+    };
+    Status status = Status::handled;
+    std::optional<Id> run_id;
+    std::string message;
+};
+
+class PROFO_SDK_API CourseEngine {
+public:
+    virtual ~CourseEngine() = default;
+    // Handles one event in one storage transaction. Events of one (bot, chat)
+    // are handled strictly one at a time and in call order; different chats
+    // may be handled in parallel. Thread-safe.
+    virtual DispatchResult dispatch(const InboundEvent& event) = 0;
+};
+
+}  // namespace profo::sdk
