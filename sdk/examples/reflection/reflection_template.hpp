@@ -1,0 +1,23 @@
+// The one piece of logic in the example that deserves a unit test of its own.
+#pragma once
+
+#include <string>
+
+namespace profo::examples {
+
+// Replaces every "{answer}" in `reply` with `answer`.
+inline std::string fill_reply(std::string reply, const std::string& answer) {
+    const std::string marker = "{answer}";
+    for (auto at = reply.find(marker); at != std::string::npos; at = reply.find(marker, at + answer.size()))
+        reply.replace(at, marker.size(), answer);
+    return reply;
+}
+
+// Characters, not bytes: a Cyrillic letter is two bytes in UTF-8.
+inline long count_characters(const std::string& utf8) {
+    long n = 0;
+    for (unsigned char c : utf8) n += (c & 0xC0) != 0x80;
+    return n;
+}
+
+}  // namespace profo::examples
