@@ -1,0 +1,142 @@
+#include "loopback_http.hpp"
+#include "process.hpp"
+#include "test_config.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+using namespace profo::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+unsigned short serving_port(const std::string& log) {
+    std::smatch m;
+    static const std::regex re(R"(serving on [0-9.]+:([0-9]+))");
+    if (!std::regex_search(log, m, re)) throw std::runtime_error("no 'serving on' line in:\n" + log);
+    return static_cast<unsigned short>(std::stoi(m[1].str()));
+}
+
+}  // namespace
+
+TEST(Serve, ServesHealthAndStopsCleanlyOnSigint) {
+    TempDir dir;
+    RunningProcess serve(profo_command(write_test_config(dir), {"serve"}));
+    const std::string log = serve.wait_for_stderr("serving on", 60s);
+    const auto port = serving_port(log);
+
+    auto health = http_request(port, "GET", "/healthz");
+    EXPECT_EQ(health.status, 200);
+    EXPECT_EQ(nlohmann::json::parse(health.body)["status"], "ok");
+    EXPECT_EQ(http_request(port, "GET", "/readyz").status, 200);
+    EXPECT_EQ(http_request(port, "GET", "/no/such/route").status, 404);
+
+    // It says which plugins it loaded.
+    for (const auto& plugin : built_plugins())
+        EXPECT_NE(log.find("loaded plugin " + plugin + " "), std::string::npos) << plugin << "\n" << log;
+
+    serve.signal(SIGINT);
+    EXPECT_EQ(serve.wait(20s), 0) << serve.err();
+    EXPECT_NE(serve.err().find("received SIGINT, shutting down"), std::string::npos) << serve.err();
+    EXPECT_NE(serve.err().find("stopped cleanly"), std::string::npos) << serve.err();
+    EXPECT_THROW(http_request(port, "GET", "/healthz"), std::runtime_error);  // no longer listening
+}
+
+TEST(Serve, StopsCleanlyOnSigtermAndWritesJsonLines) {
+    TempDir dir;
+    RunningProcess serve(profo_command(write_test_config(dir), {"serve"}), {{"PROFO_LOG_FORMAT", "json"}});
+    serve.wait_for_stderr("serving on", 60s);
+    serve.signal(SIGTERM);
+    EXPECT_EQ(serve.wait(20s), 0) << serve.err();
+    std::istringstream lines(serve.err());
+    int parsed = 0;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.empty()) continue;
+        auto entry = nlohmann::json::parse(line);  // throws (fails the test) on a non-JSON line
+        EXPECT_TRUE(entry.contains("ts") && entry.contains("level") && entry.contains("msg")) << line;
+        ++parsed;
+    }
+    EXPECT_GT(parsed, 3);
+}
+
+TEST(Serve, RefusesToStartWhenAnEnabledPluginIsMissing) {
+    TempDir dir;
+    TestConfig config;
+    config.extra_yaml = "  transport:\n    carrier_pigeon: {}\n";
+    auto result = run_process(profo_command(write_test_config(dir, config), {"serve"}));
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.err.find("plugin refused: plugin transport/carrier_pigeon is enabled in the config but no "
+                              "module provides it"),
+              std::string::npos)
+        << result.err;
+}
+
+TEST(Serve, ReportsConfigErrorsWithFileLineAndPath) {
+    TempDir dir;
+    const auto file = dir / "bad.yaml";
+    std::ofstream(file) << "http:\n  listen: 127.0.0.1:0\n  thread: 2\nstorage:\n  pool_size: lots\n";
+    auto result = run_process({PROFO_BINARY, "--config", file.string(), "serve"});
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_NE(result.err.find(file.string() + ":3: http.thread: unknown key"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find(file.string() + ":5: storage.pool_size: expected an integer, got 'lots'"),
+              std::string::npos)
+        << result.err;
+}
+
+TEST(Plugins, ListsEveryPluginTheBuildProduced) {
+    TempDir dir;
+    TestConfig config;
+    config.disabled = {"storage/postgres"};
+    auto result = run_process(profo_command(write_test_config(dir, config), {"plugins", "--json"}));
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    auto listed = nlohmann::json::parse(result.out);
+    std::map<std::string, std::string> states;
+    for (const auto& p : listed["plugins"])
+        states[p["kind"].get<std::string>() + "/" + p["id"].get<std::string>()] = p["state"];
+    for (const auto& plugin : built_plugins())
+        EXPECT_EQ(states[plugin], plugin == "storage/postgres" ? "disabled" : "enabled") << plugin;
+    EXPECT_GE(states.size(), built_plugins().size());
+
+    auto table = run_process(profo_command(write_test_config(dir, config), {"plugins"}));
+    EXPECT_NE(table.out.find("KIND"), std::string::npos);
+    EXPECT_NE(table.out.find("storage     sqlite"), std::string::npos) << table.out;
+}
+
+TEST(Migrate, AppliesOnceThenIsANoOp) {
+    TempDir dir;
+    const auto config = write_test_config(dir);
+    auto first = run_process(profo_command(config, {"migrate"}));
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+    EXPECT_NE(first.out.find("schema migrated to version"), std::string::npos) << first.out;
+    auto second = run_process(profo_command(config, {"migrate"}));
+    EXPECT_EQ(second.exit_code, 0);
+    EXPECT_NE(second.out.find("schema is up to date at version"), std::string::npos) << second.out;
+    auto status = run_process(profo_command(config, {"migrate", "--status"}));
+    EXPECT_NE(status.out.find("(up to date)"), std::string::npos) << status.out;
+}
+
+TEST(Cli, HelpEverywhereAndClearUsageErrors) {
+    auto help = run_process({PROFO_BINARY, "--help"});
+    EXPECT_EQ(help.exit_code, 0);
+    for (const char* command : {"serve", "migrate", "plugins", "version", "course"})
+        EXPECT_NE(help.out.find(std::string("  ") + command), std::string::npos) << command;
+    for (const char* command : {"serve", "migrate", "plugins", "version"}) {
+        auto sub = run_process({PROFO_BINARY, command, "--help"});
+        EXPECT_EQ(sub.exit_code, 0) << command;
+        EXPECT_NE(sub.out.find(std::string("Usage: profo ") + command), std::string::npos) << sub.out;
+    }
+    auto unknown = run_process({PROFO_BINARY, "frobnicate"});
+    EXPECT_EQ(unknown.exit_code, 2);
+    EXPECT_NE(unknown.err.find("unknown command 'frobnicate'"), std::string::npos);
+    auto bad_option = run_process({PROFO_BINARY, "migrate", "--colour"});
+    EXPECT_EQ(bad_option.exit_code, 2);
+    EXPECT_NE(bad_option.err.find("profo migrate: unknown option --colour"), std::string::npos) << bad_option.err;
+    auto version = run_process({PROFO_BINARY, "version"});
+    EXPECT_NE(version.out.find("SDK ABI 1.0"), std::string::npos);
+}

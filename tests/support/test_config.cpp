@@ -1,0 +1,52 @@
+#include "test_config.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+
+namespace profo::testing {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> built_plugins() {
+    static const std::regex name(R"(profo_(element|enrollment|storage|transport)_([a-z0-9_]+)\.so)");
+    std::vector<std::string> out;
+    for (const auto& entry : fs::directory_iterator(PROFO_BUILD_PLUGIN_DIR)) {
+        std::smatch m;
+        const std::string file = entry.path().filename().string();
+        if (std::regex_match(file, m, name)) out.push_back(m[1].str() + "/" + m[2].str());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+fs::path write_test_config(const TempDir& dir, const TestConfig& config) {
+    const fs::path file = dir / "profo.yaml";
+    std::ofstream out(file);
+    out << "http: {listen: \"" << config.listen << "\", threads: 2}\n"
+        << "log: {level: info, format: text}\n"
+        << "storage: {plugin: " << config.storage_plugin << ", dsn: \""
+        << (config.dsn.empty() ? (dir / "profo.db").string() : config.dsn) << "\"}\n"
+        << "secrets: {key_file: \"" << (dir / "secret.key").string() << "\"}\n"
+        << "plugins:\n  search_paths: [\"" << PROFO_BUILD_PLUGIN_DIR << "\"]\n";
+    std::string current_kind;
+    for (const auto& plugin : built_plugins()) {
+        if (std::find(config.disabled.begin(), config.disabled.end(), plugin) != config.disabled.end()) continue;
+        const auto slash = plugin.find('/');
+        const std::string kind = plugin.substr(0, slash);
+        if (kind != current_kind) out << "  " << kind << ":\n", current_kind = kind;
+        auto s = config.settings.find(plugin);
+        out << "    " << plugin.substr(slash + 1) << ": "
+            << (s == config.settings.end() ? "{}" : "{settings: " + s->second + "}") << "\n";
+    }
+    out << config.extra_yaml;
+    return file;
+}
+
+std::vector<std::string> profo_command(const fs::path& config, std::vector<std::string> args) {
+    std::vector<std::string> argv{PROFO_BINARY, "--config", config.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+}
+
+}  // namespace profo::testing
