@@ -1,0 +1,355 @@
+#include "dialog_element.hpp"
+
+#include "chat_completion.hpp"
+#include "dialog_prompt.hpp"
+#include "element_messages.hpp"
+#include "element_schema.hpp"
+#include "field_checks.hpp"
+
+#include <profo/sdk/course_values.hpp>
+
+#include <thread>
+
+namespace profo::elements::dialog {
+
+namespace {
+
+const std::vector<std::string> kReasoningEfforts = {"minimal", "low", "medium", "high"};
+
+std::optional<double> number_of(const nlohmann::json& value) {
+    if (value.is_number()) return value.get<double>();
+    if (value.is_string()) {
+        const std::string s = value.get<std::string>();
+        try {
+            std::size_t used = 0;
+            const double d = std::stod(s, &used);
+            if (used == s.size()) return d;
+        } catch (const std::exception&) {
+        }
+    }
+    return std::nullopt;
+}
+
+void read_text(const nlohmann::json& settings, const char* key, std::string& into,
+               std::vector<std::string>& problems) {
+    const nlohmann::json* value = field_value(settings, key);
+    if (value == nullptr) return;
+    if (value->is_string())
+        into = value->get<std::string>();
+    else
+        problems.push_back(std::string("'") + key + "' must be a string");
+}
+
+template <class T>
+void read_number(const nlohmann::json& settings, const char* key, T& into, double min, double max,
+                 std::vector<std::string>& problems) {
+    const nlohmann::json* value = field_value(settings, key);
+    if (value == nullptr) return;
+    const auto n = number_of(*value);
+    if (!n || *n < min || *n > max) {
+        problems.push_back(std::string("'") + key + "' must be a number from " + std::to_string(min) +
+                           " to " + std::to_string(max));
+        return;
+    }
+    into = static_cast<T>(*n);
+}
+
+std::string text_or_empty(const nlohmann::json& spec, const char* key) {
+    return text_field(spec, key).value_or("");
+}
+
+// Replies are plain text unless the course says `HTML!`: model output is full
+// of characters that legacy Markdown would reject.
+std::string reply_parse_mode(const nlohmann::json& spec) {
+    const nlohmann::json* mode = field_value(spec, "parse_mode");
+    return mode != nullptr && mode->is_string() && mode->get<std::string>() == "HTML!" ? "HTML" : "";
+}
+
+sdk::OutAction reply_action(const nlohmann::json& spec, std::string text) {
+    sdk::OutAction action;
+    action.text = std::move(text);
+    action.parse_mode = reply_parse_mode(spec);
+    action.link_preview = link_preview_of(spec);
+    return action;
+}
+
+sdk::OutAction plain_action(std::string text) {
+    sdk::OutAction action;
+    action.text = std::move(text);
+    return action;
+}
+
+bool flag_of(const nlohmann::json& spec, const char* key) {
+    const nlohmann::json* value = field_value(spec, key);
+    return value != nullptr && sdk::truthy(*value).value_or(false);
+}
+
+}  // namespace
+
+DialogSettings read_settings(const nlohmann::json& settings, std::vector<std::string>& problems) {
+    DialogSettings out;
+    if (!settings.is_object()) {
+        if (!settings.is_null()) problems.push_back("settings must be a mapping");
+        return out;
+    }
+    read_text(settings, "base_url", out.base_url, problems);
+    read_text(settings, "api_key", out.api_key, problems);
+    read_text(settings, "api_key_sealed", out.api_key_sealed, problems);
+    read_text(settings, "model", out.model, problems);
+    read_text(settings, "error_text", out.error_text, problems);
+    read_text(settings, "voice_unsupported_text", out.voice_unsupported_text, problems);
+    if (const nlohmann::json* t = field_value(settings, "temperature")) {
+        const auto n = number_of(*t);
+        if (n && *n >= 0 && *n <= 2)
+            out.temperature = *n;
+        else
+            problems.push_back("'temperature' must be a number from 0 to 2");
+    }
+    long timeout = out.timeout.count(), backoff = out.retry_backoff.count();
+    read_number(settings, "timeout_ms", timeout, 1, 600000, problems);
+    read_number(settings, "retries", out.retries, 0, 10, problems);
+    read_number(settings, "retry_backoff_ms", backoff, 0, 60000, problems);
+    out.timeout = std::chrono::milliseconds(timeout);
+    out.retry_backoff = std::chrono::milliseconds(backoff);
+    const std::string scheme = out.base_url.substr(0, out.base_url.find("://"));
+    if (scheme != "http" && scheme != "https") {
+        problems.push_back("'base_url' must be an http:// or https:// URL");
+        out.base_url = DialogSettings{}.base_url;
+    }
+    return out;
+}
+
+std::vector<std::string> DialogElement::fields() const {
+    return schema_fields(json_schema());
+}
+
+nlohmann::json DialogElement::json_schema() const {
+    nlohmann::json turn = {
+        {"type", "object"},
+        {"description", "{role: system|user|assistant, content: ...}, or {user: ...} / {assistant: ...}"}};
+    nlohmann::json properties = {
+        {"text", text_schema("Sent when the dialog starts.")},
+        {"prompt",
+         text_schema(
+             "The system prompt. {{element_id}} is that element's text and dialog so far, {{N]id}} its first "
+             "N messages, {{id[M}} its last M; <!-- comments --> are removed.")},
+        {"model",
+         {{"type", "string"}, {"description", "The model; the plugin's `model` setting when absent."}}},
+        {"temperature",
+         {{"type", "number"}, {"minimum", 0}, {"maximum", 2}, {"description", "Sampling temperature."}}},
+        {"reasoning",
+         {{"type", "string"},
+          {"enum", kReasoningEfforts},
+          {"description", "Reasoning effort for reasoning models (sent as reasoning_effort)."}}},
+        {"conversation",
+         {{"type", "array"}, {"items", turn}, {"description", "Turns put before the student's."}}},
+        {"auto_start", flag_schema("The model speaks first")},
+        {"max_messages",
+         {{"type", "integer"},
+          {"minimum", 1},
+          {"description", "At most this many of the latest dialog messages are sent to the model."}}},
+        {"voice_response", flag_schema("Answer with voice (text until a speech provider is configured)")},
+        {"tts_voice", text_schema("Voice for spoken answers.")},
+        {"tts_model", text_schema("Speech model for spoken answers.")},
+        {"tts_speed",
+         {{"type", "number"}, {"minimum", 0.25}, {"maximum", 4}, {"description", "Speech speed."}}},
+        {"transcription_language", text_schema("Language of the student's voice messages (ISO 639-1).")},
+    };
+    return element_schema("dialog", "A conversation with an AI model until it answers {STOP}.",
+                          std::move(properties), {"text", "prompt"}, CommonFields::formatting);
+}
+
+void DialogElement::validate(const nlohmann::json& spec, const sdk::CourseOutline& course,
+                             sdk::ValidationReport& report) const {
+    if (!check_mapping(spec, report)) return;
+    check_common_fields(spec, CommonFields::formatting, report);
+    check_text(spec, "text", Presence::required, report);
+    if (check_text(spec, "prompt", Presence::required, report)) {
+        const std::string prompt = strip_html_comments(text_or_empty(spec, "prompt"));
+        for (const auto& v : prompt_variables(prompt))
+            if (!course.has_element(v.element_id))
+                report.warning("prompt",
+                               "'prompt' uses {{" + v.element_id +
+                                   "}}, which is not an element of this course: it stays as written");
+    }
+    if (const nlohmann::json* model = field_value(spec, "model");
+        model && (!model->is_string() || model->empty()))
+        report.error("model", "'model' must be a model name, not " + shown(*model));
+    if (const nlohmann::json* t = field_value(spec, "temperature");
+        t && (!t->is_number() || t->get<double>() < 0 || t->get<double>() > 2))
+        report.error("temperature", "'temperature' must be a number from 0 to 2, not " + shown(*t));
+    if (const nlohmann::json* r = field_value(spec, "reasoning")) {
+        const bool known = r->is_string() && std::find(kReasoningEfforts.begin(), kReasoningEfforts.end(),
+                                                       r->get<std::string>()) != kReasoningEfforts.end();
+        if (!known)
+            report.error("reasoning", "'reasoning' must be minimal, low, medium or high, not " + shown(*r));
+    }
+    if (const nlohmann::json* c = field_value(spec, "conversation")) {
+        if (!c->is_array()) {
+            report.error("conversation", "'conversation' must be a list of turns, not " + shown(*c));
+        } else {
+            for (std::size_t i = 0; i < c->size(); ++i) {
+                const std::string problem = seed_item_problem((*c)[i]);
+                const std::string path = "conversation[" + std::to_string(i) + "]";
+                if (!problem.empty()) report.error(path, "'" + path + "' " + problem);
+            }
+        }
+    }
+    check_flag(spec, "auto_start", report);
+    check_flag(spec, "voice_response", report);
+    if (const nlohmann::json* m = field_value(spec, "max_messages");
+        m && (!m->is_number_integer() || m->get<long long>() < 1))
+        report.error("max_messages", "'max_messages' must be a whole number of at least 1, not " + shown(*m));
+    for (const char* key : {"tts_voice", "tts_model", "transcription_language"})
+        check_text(spec, key, Presence::optional, report);
+    if (const nlohmann::json* s = field_value(spec, "tts_speed");
+        s && (!s->is_number() || s->get<double>() < 0.25 || s->get<double>() > 4))
+        report.error("tts_speed", "'tts_speed' must be a number from 0.25 to 4, not " + shown(*s));
+}
+
+void DialogElement::start(sdk::HostApi& host) {
+    std::vector<std::string> problems;
+    read_settings(host.settings(), problems);
+    if (!problems.empty()) {
+        std::string all = "bad settings for the dialog element:";
+        for (const auto& p : problems) all += " " + p + ";";
+        throw std::runtime_error(all);
+    }
+    client_ = &host.http_client();
+    log_ = &host.log();
+    secrets_ = &host.secrets();
+}
+
+sdk::Outcome DialogElement::enter(sdk::ElementContext& ctx) {
+    ctx.state() = {{"pending", false}, {"queued", false}};
+    ctx.send(text_action(ctx.spec(), text_or_empty(ctx.spec(), "text")));
+    if (flag_of(ctx.spec(), "auto_start")) {
+        std::vector<std::string> problems;
+        const DialogSettings settings = read_settings(ctx.settings(), problems);
+        for (const auto& p : problems) ctx.log().warn("dialog settings: " + p);
+        ask(ctx, settings, std::nullopt);
+    }
+    return sdk::Outcome::wait();
+}
+
+sdk::Outcome DialogElement::on_event(sdk::ElementContext& ctx, const sdk::Event& event) {
+    std::vector<std::string> problems;
+    const DialogSettings settings = read_settings(ctx.settings(), problems);
+    for (const auto& p : problems) ctx.log().warn("dialog settings: " + p);
+    nlohmann::json& state = ctx.state();
+    if (!state.is_object()) state = {{"pending", false}, {"queued", false}};
+
+    switch (event.kind) {
+        case sdk::Event::Kind::text: {
+            const std::string text = event.text;
+            if (text.find_first_not_of(" \t\r\n") == std::string::npos) return sdk::Outcome::wait();
+            const bool pending = state.value("pending", false);
+            nlohmann::json payload = {{"text", text}};
+            if (pending) payload["queued"] = true;
+            ctx.record("user", payload);
+            if (pending)
+                state["queued"] = true;  // answered once the pending completion is back
+            else
+                ask(ctx, settings, std::nullopt);
+            return sdk::Outcome::wait();
+        }
+        case sdk::Event::Kind::voice:
+            // No transcription provider is wired into the SDK yet: keep the
+            // message in the history and ask for text.
+            ctx.record("user", {{"voice", event.data}});
+            ctx.send(plain_action(settings.voice_unsupported_text));
+            return sdk::Outcome::wait();
+        case sdk::Event::Kind::deferred: return on_answer(ctx, settings, event.data);
+        default: return sdk::Outcome::ignored();
+    }
+}
+
+sdk::Outcome DialogElement::on_answer(sdk::ElementContext& ctx, const DialogSettings& settings,
+                                      const std::string& data) {
+    nlohmann::json& state = ctx.state();
+    state["pending"] = false;
+    const auto result = nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
+    const bool has_reply = result.is_object() && result.contains("reply") && result["reply"].is_string();
+    if (!has_reply) {
+        std::string reason = "unreadable result";
+        if (result.is_object() && result.contains("error") && result["error"].is_string())
+            reason = result["error"].get<std::string>();
+        ctx.log().warn("dialog " + ctx.element_id() + ": no answer from the model: " + reason);
+        // The student's messages stay in the history: the next one resends them all.
+        state["queued"] = false;
+        ctx.send(plain_action(settings.error_text));
+        return sdk::Outcome::wait();
+    }
+    const StopCheck stop = check_stop(result["reply"].get<std::string>());
+    if (stop.stop) {
+        if (!stop.text.empty()) ctx.send(reply_action(ctx.spec(), stop.text));
+        return sdk::Outcome::next();
+    }
+    if (!stop.text.empty()) ctx.send(reply_action(ctx.spec(), stop.text));
+    if (state.value("queued", false)) {
+        state["queued"] = false;
+        ask(ctx, settings, stop.text);
+    }
+    return sdk::Outcome::wait();
+}
+
+void DialogElement::ask(sdk::ElementContext& ctx, const DialogSettings& settings,
+                        const std::optional<std::string>& unrecorded_reply) {
+    const nlohmann::json& spec = ctx.spec();
+    const auto history = ctx.history();
+
+    CompletionCall call;
+    call.base_url = settings.base_url;
+    call.api_key = settings.api_key;
+    call.model = settings.model;
+    if (const nlohmann::json* m = field_value(spec, "model"); m && m->is_string() && !m->empty())
+        call.model = m->get<std::string>();
+    call.temperature = settings.temperature;
+    if (const nlohmann::json* t = field_value(spec, "temperature"); t && t->is_number())
+        call.temperature = t->get<double>();
+    if (const nlohmann::json* r = field_value(spec, "reasoning"); r && r->is_string())
+        call.reasoning_effort = r->get<std::string>();
+    call.timeout = settings.timeout;
+    call.retries = settings.retries;
+    call.backoff = settings.retry_backoff;
+
+    const std::string system = render_prompt(
+        text_or_empty(spec, "prompt"), [&ctx](const std::string& id) { return ctx.element_spec(id); },
+        history);
+    call.messages.push_back({"system", system});
+    if (const nlohmann::json* seed = field_value(spec, "conversation"))
+        for (auto& turn : seed_turns(*seed)) call.messages.push_back(std::move(turn));
+    const std::set<std::string> service_texts = {text_or_empty(spec, "text"), settings.error_text,
+                                                 settings.voice_unsupported_text};
+    auto turns = dialog_turns(history, ctx.element_id(), ctx.attempt(), service_texts, unrecorded_reply);
+    if (const nlohmann::json* m = field_value(spec, "max_messages"); m && m->is_number_integer()) {
+        const auto cap = static_cast<std::size_t>(std::max<long long>(1, m->get<long long>()));
+        if (turns.size() > cap) turns.erase(turns.begin(), turns.end() - static_cast<std::ptrdiff_t>(cap));
+    }
+    for (auto& turn : turns) call.messages.push_back(std::move(turn));
+
+    sdk::OutAction typing;
+    typing.kind = sdk::OutAction::Kind::typing;
+    ctx.send(typing);
+    ctx.state()["pending"] = true;
+
+    sdk::HttpClient* client = client_;
+    sdk::Logger* log = log_;
+    const sdk::SecretBox* secrets = secrets_;
+    const std::string sealed = settings.api_key_sealed;
+    ctx.defer([client, log, secrets, sealed, call = std::move(call)]() mutable -> nlohmann::json {
+        if (client == nullptr) return {{"error", "the dialog plugin was not started"}};
+        if (call.api_key.empty() && !sealed.empty()) {
+            if (secrets == nullptr) return {{"error", "api_key_sealed needs the platform's secrets"}};
+            try {
+                call.api_key = secrets->open(sealed);
+            } catch (const std::exception&) {
+                return {{"error", "api_key_sealed cannot be opened with this platform's secrets key"}};
+            }
+        }
+        return complete(
+            *client, call, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }, log);
+    });
+}
+
+}  // namespace profo::elements::dialog

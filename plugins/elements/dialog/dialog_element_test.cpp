@@ -1,0 +1,465 @@
+#include "dialog_element.hpp"
+
+#include "validation_fixtures.hpp"
+
+#include <profo/sdk/engine.hpp>
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <map>
+
+namespace profo::elements::dialog {
+namespace {
+
+using nlohmann::json;
+using testing::KeptReport;
+using testing::ListedOutline;
+
+class KeptLog : public sdk::Logger {
+public:
+    void log(sdk::LogLevel, std::string_view message) override { lines.emplace_back(message); }
+    std::vector<std::string> lines;
+};
+
+// Answers every request with the next scripted reply and keeps the requests.
+class ScriptedClient : public sdk::HttpClient {
+public:
+    sdk::HttpClientResponse send(const sdk::HttpClientRequest& request) override {
+        requests.push_back(request);
+        if (replies.empty()) return {500, {}, R"({"error":{"message":"script exhausted"}})"};
+        auto reply = replies.front();
+        replies.pop_front();
+        return reply;
+    }
+    static sdk::HttpClientResponse ok(const std::string& content) {
+        return {200,
+                {},
+                json{{"choices", {{{"message", {{"role", "assistant"}, {"content", content}}}}}}}.dump()};
+    }
+    json body(std::size_t i) const { return json::parse(requests.at(i).body); }
+    std::deque<sdk::HttpClientResponse> replies;
+    std::vector<sdk::HttpClientRequest> requests;
+};
+
+class ReversingBox : public sdk::SecretBox {
+public:
+    std::string seal(std::string_view p) const override {
+        return "sealed:" + std::string(p.rbegin(), p.rend());
+    }
+    std::string open(std::string_view s) const override {
+        if (s.substr(0, 7) != "sealed:") throw std::runtime_error("not sealed here");
+        auto body = s.substr(7);
+        return std::string(body.rbegin(), body.rend());
+    }
+};
+
+// The parts of the host the dialog uses; the rest must not be touched.
+class FakeHost : public sdk::HostApi {
+public:
+    sdk::Logger& log() override { return log_; }
+    const json& settings() const override { return settings_; }
+    const sdk::Clock& clock() const override { throw std::logic_error("clock"); }
+    sdk::Executor& executor() override { throw std::logic_error("executor"); }
+    sdk::HttpRoutes& http() override { throw std::logic_error("http"); }
+    const sdk::SecretBox& secrets() const override { return box_; }
+    sdk::Storage& storage() override { throw std::logic_error("storage"); }
+    sdk::HttpClient& http_client() override { return client; }
+    sdk::CourseEngine& engine() override { throw std::logic_error("engine"); }
+
+    json settings_ = json::object();
+    ScriptedClient client;
+    KeptLog log_;
+    ReversingBox box_;
+};
+
+// What the engine does for one element, in memory: sends become bot rows of
+// the history (as the engine records them), deferred tasks wait in a list.
+class FakeContext : public sdk::ElementContext {
+public:
+    FakeContext(std::string id, json spec, std::map<std::string, json> others = {})
+        : id_(std::move(id)), spec_(std::move(spec)), others_(std::move(others)) {
+        order_.push_back(id_);
+        for (const auto& [k, v] : others_) order_.push_back(k);
+    }
+    const std::string& element_id() const override { return id_; }
+    const json& spec() const override { return spec_; }
+    const std::vector<std::string>& course_order() const override { return order_; }
+    const json* element_spec(const std::string& id) const override {
+        if (id == id_) return &spec_;
+        auto it = others_.find(id);
+        return it == others_.end() ? nullptr : &it->second;
+    }
+    json& state() override { return state_; }
+    const sdk::Run& run() const override { return run_; }
+    int attempt() const override { return attempt_; }
+    sdk::TimePoint now() const override { return {}; }
+    sdk::Logger& log() override { return log_; }
+    const json& settings() const override { return settings_; }
+    std::string bot_token() const override { return "0:token"; }
+    void send(const sdk::OutAction& action) override {
+        sent.push_back(action);
+        json payload = {{"kind", action.kind == sdk::OutAction::Kind::typing ? "typing" : "text"}};
+        if (action.kind != sdk::OutAction::Kind::typing) payload["text"] = action.text;
+        add_row(id_, "bot", payload);
+    }
+    void record(const std::string& role, const json& payload, std::optional<double>,
+                std::optional<double>) override {
+        add_row(id_, role, payload);
+    }
+    std::vector<sdk::ConversationEntry> history() const override { return history_; }
+    void schedule(sdk::TimePoint, const json&) override { throw std::logic_error("dialogs need no timers"); }
+    void defer(std::function<json()> task) override { deferred.push_back(std::move(task)); }
+    std::uint64_t random_seed() const override { return 7; }
+
+    void add_row(const std::string& element, const std::string& role, const json& payload) {
+        sdk::ConversationEntry e;
+        e.element_id = element;
+        e.role = role;
+        e.payload_json = payload.dump();
+        e.attempt = attempt_;
+        history_.push_back(e);
+    }
+    // Runs the oldest deferred task as the executor would and hands its result back.
+    sdk::Outcome finish_deferred(sdk::ElementPlugin& element) {
+        auto task = std::move(deferred.front());
+        deferred.erase(deferred.begin());
+        sdk::Event e;
+        e.kind = sdk::Event::Kind::deferred;
+        e.data = task().dump();
+        return element.on_event(*this, e);
+    }
+    std::vector<std::string> texts() const {
+        std::vector<std::string> out;
+        for (const auto& a : sent)
+            if (a.kind == sdk::OutAction::Kind::text) out.push_back(a.text);
+        return out;
+    }
+
+    json settings_ = json::object();
+    std::vector<sdk::OutAction> sent;
+    std::vector<std::function<json()>> deferred;
+    KeptLog log_;
+    int attempt_ = 1;
+
+private:
+    std::string id_;
+    json spec_;
+    std::map<std::string, json> others_;
+    std::vector<std::string> order_;
+    json state_;
+    sdk::Run run_;
+    std::vector<sdk::ConversationEntry> history_;
+};
+
+sdk::Event text_event(std::string text) {
+    sdk::Event e;
+    e.kind = sdk::Event::Kind::text;
+    e.text = std::move(text);
+    return e;
+}
+
+const json kSpec = json::parse(R"({"type": "dialog", "text": "Let's practise!",
+    "prompt": "You talk to {{Name_1}}.<!-- keep it short -->", "model": "gpt-4", "temperature": 0.7})");
+
+class DialogTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        host.settings_ = {
+            {"base_url", "http://127.0.0.1:9/v1"}, {"api_key", "sk-unit"}, {"retry_backoff_ms", 0}};
+        dialog.start(host);
+    }
+    FakeContext context(json spec = kSpec) {
+        FakeContext ctx("Dialog_1", std::move(spec),
+                        {{"Name_1", {{"type", "input"}, {"text", "Your name?"}}}});
+        ctx.settings_ = host.settings_;
+        ctx.add_row("Name_1", "bot", {{"kind", "text"}, {"text", "Your name?"}});
+        ctx.add_row("Name_1", "user", {{"text", "Анна"}});
+        return ctx;
+    }
+
+    FakeHost host;
+    DialogElement dialog;
+};
+
+TEST(DialogValidate, LegacyDialogsAreValid) {
+    const json course_example = json::parse(R"({"type": "dialog", "text": "Давай попрактикуемся!",
+        "prompt": "Если пользователь говорит \"стоп\", заверши диалог фразой \"{STOP}\".", "model": "gpt-4",
+        "temperature": 0.7, "max_messages": 150})");
+    const json voice =
+        json::parse(R"({"type": "dialog", "text": "Voice", "prompt": "Hi", "voice_response": true,
+        "auto_start": true, "tts_voice": "21m00Tcm4TlvDq8ikWAM", "tts_model": "eleven_multilingual_v2",
+        "tts_speed": 0.9, "transcription_language": "ru", "model": "gpt-4", "temperature": 0.7,
+        "parse_mode": "HTML!", "conversation": [{"role": "assistant", "content": "Hello"}, {"user": "Hi"}]})");
+    for (const auto& spec : {course_example, voice}) {
+        KeptReport report;
+        DialogElement().validate(spec, ListedOutline({"Dialog_1"}), report);
+        EXPECT_TRUE(report.issues.empty()) << spec.dump() << "\n"
+                                           << ::testing::PrintToString(report.errors());
+    }
+    const auto fields = DialogElement().fields();
+    for (const char* f : {"text", "prompt", "model", "temperature", "conversation", "auto_start",
+                          "voice_response", "max_messages", "parse_mode", "reasoning"})
+        EXPECT_NE(std::find(fields.begin(), fields.end(), f), fields.end()) << f;
+}
+
+TEST(DialogValidate, ReportsEveryBadField) {
+    KeptReport report;
+    DialogElement().validate(json::parse(R"({"type": "dialog", "temperature": 3, "model": 5,
+        "conversation": [{"role": "narrator", "content": "x"}], "auto_start": "maybe", "max_messages": 0,
+        "reasoning": "extreme", "tts_speed": 9})"),
+                             ListedOutline({}), report);
+    EXPECT_EQ(
+        report.errors(),
+        (std::vector<std::string>{
+            "text: 'text' is required", "prompt: 'prompt' is required",
+            "model: 'model' must be a model name, not '5'",
+            "temperature: 'temperature' must be a number from 0 to 2, not '3'",
+            "reasoning: 'reasoning' must be minimal, low, medium or high, not 'extreme'",
+            "conversation[0]: 'conversation[0]' 'role' must be system, user or assistant, not 'narrator'",
+            "auto_start: 'auto_start' must be yes or no, not 'maybe'",
+            "max_messages: 'max_messages' must be a whole number of at least 1, not '0'",
+            "tts_speed: 'tts_speed' must be a number from 0.25 to 4, not '9'"}));
+}
+
+TEST(DialogValidate, WarnsAboutVariablesNamingNoElement) {
+    KeptReport report;
+    DialogElement().validate(
+        json::parse(
+            R"({"type": "dialog", "text": "t", "prompt": "{{Known}} {{Nope[2}} <!-- {{Hidden}} -->"})"),
+        ListedOutline({"Known"}), report);
+    EXPECT_TRUE(report.errors().empty());
+    EXPECT_EQ(report.warnings(),
+              std::vector<std::string>{"prompt: 'prompt' uses {{Nope}}, which is not an element "
+                                       "of this course: it stays as written"});
+}
+
+TEST(DialogSettingsTest, DefaultsStringsAndProblems) {
+    std::vector<std::string> problems;
+    auto s = read_settings(json::object(), problems);
+    EXPECT_EQ(s.base_url, "https://api.openai.com/v1");
+    EXPECT_EQ(s.model, "gpt-4o-mini");
+    EXPECT_EQ(s.timeout, std::chrono::milliseconds(30000));
+    EXPECT_EQ(s.retries, 2);
+    EXPECT_EQ(s.retry_backoff, std::chrono::milliseconds(500));
+    EXPECT_FALSE(s.temperature);
+    EXPECT_TRUE(problems.empty());
+
+    s = read_settings({{"timeout_ms", "1500"}, {"retries", "0"}, {"temperature", "0.2"}}, problems);
+    EXPECT_EQ(s.timeout, std::chrono::milliseconds(1500));
+    EXPECT_EQ(s.retries, 0);
+    EXPECT_EQ(s.temperature, 0.2);
+    EXPECT_TRUE(problems.empty());
+
+    s = read_settings({{"timeout_ms", "soon"}, {"base_url", "ftp://x"}, {"api_key", 5}}, problems);
+    EXPECT_EQ(s.timeout, std::chrono::milliseconds(30000));
+    EXPECT_EQ(s.base_url, "https://api.openai.com/v1");
+    EXPECT_EQ(problems.size(), 3u);
+}
+
+TEST(DialogStart, RefusesBadSettingsWithoutShowingTheKey) {
+    FakeHost host;
+    host.settings_ = {{"api_key", "sk-hidden-value"}, {"retries", "many"}};
+    DialogElement dialog;
+    try {
+        dialog.start(host);
+        FAIL() << "started with bad settings";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("'retries'"), std::string::npos) << e.what();
+        EXPECT_EQ(std::string(e.what()).find("sk-hidden-value"), std::string::npos) << e.what();
+    }
+}
+
+TEST_F(DialogTest, EnterSendsTheTextAndWaits) {
+    auto ctx = context();
+    EXPECT_EQ(dialog.enter(ctx).kind, sdk::Outcome::Kind::wait);
+    ASSERT_EQ(ctx.sent.size(), 1u);
+    EXPECT_EQ(ctx.sent[0].text, "Let's practise!");
+    EXPECT_EQ(ctx.sent[0].parse_mode, "MARKDOWN");
+    EXPECT_TRUE(ctx.deferred.empty());
+}
+
+TEST_F(DialogTest, AStudentMessageGoesToTheModelWithPromptAndHistory) {
+    auto ctx = context();
+    dialog.enter(ctx);
+    EXPECT_EQ(dialog.on_event(ctx, text_event("Привет!")).kind, sdk::Outcome::Kind::wait);
+    ASSERT_EQ(ctx.sent.size(), 2u);
+    EXPECT_EQ(ctx.sent[1].kind, sdk::OutAction::Kind::typing);
+    ASSERT_EQ(ctx.deferred.size(), 1u);
+    EXPECT_TRUE(ctx.state()["pending"].get<bool>());
+    // Nothing goes over the network inside the event.
+    EXPECT_TRUE(host.client.requests.empty());
+
+    host.client.replies.push_back(ScriptedClient::ok("Hi Анна! How are you?"));
+    EXPECT_EQ(ctx.finish_deferred(dialog).kind, sdk::Outcome::Kind::wait);
+    ASSERT_EQ(host.client.requests.size(), 1u);
+    const auto& request = host.client.requests[0];
+    EXPECT_EQ(request.url, "http://127.0.0.1:9/v1/chat/completions");
+    bool bearer = false;
+    for (const auto& [k, v] : request.headers) bearer |= k == "Authorization" && v == "Bearer sk-unit";
+    EXPECT_TRUE(bearer);
+    EXPECT_EQ(host.client.body(0), json::parse(R"({"model": "gpt-4", "temperature": 0.7, "messages": [
+        {"role": "system", "content": "You talk to Your name?\nStudent: Анна."},
+        {"role": "user", "content": "Привет!"}]})"));
+    EXPECT_EQ(ctx.texts().back(), "Hi Анна! How are you?");
+    EXPECT_EQ(ctx.sent.back().parse_mode, "");
+    EXPECT_FALSE(ctx.state()["pending"].get<bool>());
+
+    // The next turn carries the whole dialog so far.
+    dialog.on_event(ctx, text_event("Fine"));
+    host.client.replies.push_back(ScriptedClient::ok("Great. {STOP}"));
+    EXPECT_EQ(ctx.finish_deferred(dialog).kind, sdk::Outcome::Kind::next);
+    const json messages = host.client.body(1)["messages"];
+    ASSERT_EQ(messages.size(), 4u);
+    EXPECT_EQ(messages[2], json({{"role", "assistant"}, {"content", "Hi Анна! How are you?"}}));
+    EXPECT_EQ(messages[3], json({{"role", "user"}, {"content", "Fine"}}));
+    EXPECT_EQ(ctx.texts().back(), "Great.");
+}
+
+TEST_F(DialogTest, StopMarkersEndTheDialog) {
+    for (const auto& [reply, shown] : std::vector<std::pair<std::string, std::string>>{
+             {"{STOP}", ""}, {"Пока! #конецдиалога", "Пока!"}, {"Bye {STOP} now", "Bye  now"}}) {
+        auto ctx = context();
+        dialog.enter(ctx);
+        dialog.on_event(ctx, text_event("конец"));
+        host.client.replies.push_back(ScriptedClient::ok(reply));
+        EXPECT_EQ(ctx.finish_deferred(dialog).kind, sdk::Outcome::Kind::next) << reply;
+        const auto texts = ctx.texts();
+        if (shown.empty())
+            EXPECT_EQ(texts, std::vector<std::string>{"Let's practise!"});
+        else
+            EXPECT_EQ(texts.back(), shown);
+    }
+}
+
+TEST_F(DialogTest, ProviderFailureApologisesAndKeepsWaiting) {
+    auto ctx = context();
+    ctx.settings_["retries"] = 1;
+    ctx.settings_["error_text"] = "Try again later";
+    dialog.enter(ctx);
+    dialog.on_event(ctx, text_event("Hello"));
+    host.client.replies = {{503, {}, ""}, {503, {}, ""}};
+    EXPECT_EQ(ctx.finish_deferred(dialog).kind, sdk::Outcome::Kind::wait);
+    EXPECT_EQ(host.client.requests.size(), 2u);
+    EXPECT_EQ(ctx.texts().back(), "Try again later");
+    ASSERT_FALSE(ctx.log_.lines.empty());
+    EXPECT_NE(ctx.log_.lines.back().find("HTTP 503"), std::string::npos);
+
+    // The failed message is not lost: the next request has both, and no apology.
+    dialog.on_event(ctx, text_event("Hello?"));
+    host.client.replies.push_back(ScriptedClient::ok("Sorry, here I am"));
+    ctx.finish_deferred(dialog);
+    const json messages = host.client.body(2)["messages"];
+    ASSERT_EQ(messages.size(), 3u);
+    EXPECT_EQ(messages[1]["content"], "Hello");
+    EXPECT_EQ(messages[2]["content"], "Hello?");
+}
+
+TEST_F(DialogTest, MessagesDuringAPendingAnswerAreAnsweredAfterIt) {
+    auto ctx = context();
+    dialog.enter(ctx);
+    dialog.on_event(ctx, text_event("first"));
+    dialog.on_event(ctx, text_event("second"));
+    EXPECT_EQ(ctx.deferred.size(), 1u);  // no second request while one is pending
+    EXPECT_TRUE(ctx.state()["queued"].get<bool>());
+
+    host.client.replies.push_back(ScriptedClient::ok("answer to first"));
+    EXPECT_EQ(ctx.finish_deferred(dialog).kind, sdk::Outcome::Kind::wait);
+    ASSERT_EQ(ctx.deferred.size(), 1u);  // the queued message starts the next one
+    host.client.replies.push_back(ScriptedClient::ok("answer to second"));
+    ctx.finish_deferred(dialog);
+    const json messages = host.client.body(1)["messages"];
+    ASSERT_EQ(messages.size(), 4u);
+    EXPECT_EQ(messages[1]["content"], "first");
+    EXPECT_EQ(messages[2], json({{"role", "assistant"}, {"content", "answer to first"}}));
+    EXPECT_EQ(messages[3]["content"], "second");
+    EXPECT_EQ(ctx.texts().back(), "answer to second");
+    EXPECT_FALSE(ctx.state()["queued"].get<bool>());
+}
+
+TEST_F(DialogTest, AutoStartLetsTheModelSpeakFirst) {
+    json spec = kSpec;
+    spec["auto_start"] = "yes";
+    spec["conversation"] = json::parse(R"([{"role": "user", "content": "seed question"}])");
+    auto ctx = context(spec);
+    EXPECT_EQ(dialog.enter(ctx).kind, sdk::Outcome::Kind::wait);
+    ASSERT_EQ(ctx.sent.size(), 2u);
+    EXPECT_EQ(ctx.sent[1].kind, sdk::OutAction::Kind::typing);
+    host.client.replies.push_back(ScriptedClient::ok("Привет! Как дела?"));
+    ctx.finish_deferred(dialog);
+    EXPECT_EQ(host.client.body(0)["messages"],
+              json::parse(R"([{"role": "system", "content": "You talk to Your name?\nStudent: Анна."},
+                              {"role": "user", "content": "seed question"}])"));
+    EXPECT_EQ(ctx.texts().back(), "Привет! Как дела?");
+}
+
+TEST_F(DialogTest, VoiceWithoutTranscriptionAsksForText) {
+    auto ctx = context();
+    dialog.enter(ctx);
+    sdk::Event voice;
+    voice.kind = sdk::Event::Kind::voice;
+    voice.data = "voice-file-1";
+    EXPECT_EQ(dialog.on_event(ctx, voice).kind, sdk::Outcome::Kind::wait);
+    EXPECT_NE(ctx.texts().back().find("as text"), std::string::npos);
+    EXPECT_TRUE(ctx.deferred.empty());
+
+    ctx.settings_["voice_unsupported_text"] = "Текстом, пожалуйста";
+    dialog.on_event(ctx, voice);
+    EXPECT_EQ(ctx.texts().back(), "Текстом, пожалуйста");
+}
+
+TEST_F(DialogTest, HtmlBangSendsRepliesAsHtmlAndOtherEventsAreIgnored) {
+    json spec = kSpec;
+    spec["parse_mode"] = "HTML!";
+    auto ctx = context(spec);
+    dialog.enter(ctx);
+    EXPECT_EQ(ctx.sent[0].parse_mode, "HTML");
+    dialog.on_event(ctx, text_event("hi"));
+    host.client.replies.push_back(ScriptedClient::ok("<b>Hello</b>"));
+    ctx.finish_deferred(dialog);
+    EXPECT_EQ(ctx.sent.back().parse_mode, "HTML");
+
+    sdk::Event button;
+    button.kind = sdk::Event::Kind::button;
+    button.index = 0;
+    EXPECT_EQ(dialog.on_event(ctx, button).kind, sdk::Outcome::Kind::ignored);
+}
+
+TEST_F(DialogTest, ModelComesFromSettingsWhenTheElementHasNoneAndTheKeyMayBeSealed) {
+    json spec = kSpec;
+    spec.erase("model");
+    spec.erase("temperature");
+    auto ctx = context(spec);
+    ctx.settings_ = {{"base_url", "http://127.0.0.1:9/v1"},
+                     {"api_key_sealed", ReversingBox().seal("sk-sealed")},
+                     {"model", "local-model"}};
+    dialog.enter(ctx);
+    dialog.on_event(ctx, text_event("hi"));
+    host.client.replies.push_back(ScriptedClient::ok("hey"));
+    ctx.finish_deferred(dialog);
+    EXPECT_EQ(host.client.body(0)["model"], "local-model");
+    EXPECT_FALSE(host.client.body(0).contains("temperature"));
+    bool bearer = false;
+    for (const auto& [k, v] : host.client.requests[0].headers) bearer |= v == "Bearer sk-sealed";
+    EXPECT_TRUE(bearer);
+}
+
+TEST_F(DialogTest, MaxMessagesKeepsOnlyTheLatestTurns) {
+    json spec = kSpec;
+    spec["max_messages"] = 2;
+    auto ctx = context(spec);
+    dialog.enter(ctx);
+    for (const char* said : {"one", "two"}) {
+        dialog.on_event(ctx, text_event(said));
+        host.client.replies.push_back(ScriptedClient::ok(std::string("re ") + said));
+        ctx.finish_deferred(dialog);
+    }
+    const json messages = host.client.body(1)["messages"];
+    ASSERT_EQ(messages.size(), 3u);
+    EXPECT_EQ(messages[0]["role"], "system");
+    EXPECT_EQ(messages[1]["content"], "re one");
+    EXPECT_EQ(messages[2]["content"], "two");
+}
+
+}  // namespace
+}  // namespace profo::elements::dialog
