@@ -1,0 +1,7 @@
+// The module's one entry point; kept apart so unit tests link the element
+// without exporting a plugin descriptor.
+#include "miniapp_element.hpp"
+
+#include <profo/sdk/abi.hpp>
+
+PROFO_PLUGIN(profo::elements::miniapp::MiniappElement, element, "miniapp", "1.0.0")
