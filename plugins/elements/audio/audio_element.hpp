@@ -1,0 +1,18 @@
+// `audio`: sends the `media` audio files with `text` as the caption, then continues.
+#pragma once
+
+#include <profo/sdk/element.hpp>
+
+namespace profo::elements {
+
+class AudioElement final : public sdk::ElementPlugin {
+public:
+    std::string type() const override { return "audio"; }
+    std::vector<std::string> fields() const override;
+    nlohmann::json json_schema() const override;
+    void validate(const nlohmann::json& spec, const sdk::CourseOutline& course,
+                  sdk::ValidationReport& report) const override;
+    sdk::Outcome enter(sdk::ElementContext& ctx) override;
+};
+
+}  // namespace profo::elements

@@ -1,0 +1,20 @@
+// `message`: text (after its media); with `button` one button that continues,
+// with `options` the buttons of a jump; otherwise it continues at once.
+#pragma once
+
+#include <profo/sdk/element.hpp>
+
+namespace profo::elements {
+
+class MessageElement final : public sdk::ElementPlugin {
+public:
+    std::string type() const override { return "message"; }
+    std::vector<std::string> fields() const override;
+    nlohmann::json json_schema() const override;
+    void validate(const nlohmann::json& spec, const sdk::CourseOutline& course,
+                  sdk::ValidationReport& report) const override;
+    sdk::Outcome enter(sdk::ElementContext& ctx) override;
+    sdk::Outcome on_event(sdk::ElementContext& ctx, const sdk::Event& event) override;
+};
+
+}  // namespace profo::elements

@@ -1,0 +1,20 @@
+// `question`: a regular (non-anonymous) poll without a right answer; the
+// choice is recorded without a score and answered with its feedback.
+#pragma once
+
+#include <profo/sdk/element.hpp>
+
+namespace profo::elements {
+
+class QuestionElement final : public sdk::ElementPlugin {
+public:
+    std::string type() const override { return "question"; }
+    std::vector<std::string> fields() const override;
+    nlohmann::json json_schema() const override;
+    void validate(const nlohmann::json& spec, const sdk::CourseOutline& course,
+                  sdk::ValidationReport& report) const override;
+    sdk::Outcome enter(sdk::ElementContext& ctx) override;
+    sdk::Outcome on_event(sdk::ElementContext& ctx, const sdk::Event& event) override;
+};
+
+}  // namespace profo::elements

@@ -1,0 +1,20 @@
+// `test`: sums the graded answers under `prefix` and sends the score with the band message that fits the
+// share of mistakes.
+#pragma once
+
+#include <profo/sdk/element.hpp>
+
+namespace profo::elements {
+
+class TestElement final : public sdk::ElementPlugin {
+public:
+    std::string type() const override { return "test"; }
+    std::vector<std::string> fields() const override;
+    nlohmann::json json_schema() const override;
+    void validate(const nlohmann::json& spec, const sdk::CourseOutline& course,
+                  sdk::ValidationReport& report) const override;
+    sdk::Outcome enter(sdk::ElementContext& ctx) override;
+    sdk::Outcome on_event(sdk::ElementContext& ctx, const sdk::Event& event) override;
+};
+
+}  // namespace profo::elements
