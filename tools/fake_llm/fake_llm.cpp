@@ -283,7 +283,10 @@ int main(int argc, char** argv) {
 
         asio::io_context io;
         tcp::acceptor acceptor(io, {asio::ip::make_address(host), port});
-        std::cerr << "listening on " << host << ":" << acceptor.local_endpoint().port() << std::endl;
+        // One write: tests read the port from this line as soon as it appears.
+        const std::string ready =
+            "listening on " + host + ":" + std::to_string(acceptor.local_endpoint().port()) + "\n";
+        std::cerr << ready << std::flush;
         while (true) {
             tcp::socket socket(io);
             acceptor.accept(socket);
