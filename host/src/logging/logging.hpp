@@ -6,6 +6,7 @@
 
 #include <profo/sdk/host.hpp>
 
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,6 +21,10 @@ void configure_logging(const Config::Log& settings);
 // shorter than 6 characters are ignored (they would redact ordinary words).
 void register_secret(std::string secret);
 std::string redact(std::string_view text);
+
+// Sends every line to `out` instead of stderr (tests capture output this way);
+// nullptr goes back to stderr. `out` must outlive its use.
+void set_log_output(std::ostream* out);
 
 // Logs through the default logger under the given name (a plugin's qualified id).
 std::unique_ptr<sdk::Logger> make_logger(std::string name);

@@ -1,0 +1,760 @@
+#include "http/http_server.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace profo::host {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::size_t kBodyLimit = 1024 * 1024;
+constexpr std::uint32_t kHeaderLimit = 16 * 1024;
+constexpr auto kIdleTimeout = 60s;  // waiting for (the rest of) a request
+constexpr auto kWriteTimeout = 30s;
+// After an error response the client may still be sending a body; reading it
+// for a while before closing keeps the kernel from answering with a reset
+// that would destroy our response in flight.
+constexpr auto kLingerTimeout = 2s;
+constexpr std::size_t kLingerMaxBytes = 8 * 1024 * 1024;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+sdk::HttpResponse json_response(int status, std::string body) {
+    sdk::HttpResponse r;
+    r.status = status;
+    r.body = std::move(body);
+    return r;
+}
+
+sdk::HttpResponse error_response(int status, std::string_view message) {
+    return json_response(status, std::string(R"({"error":")") + std::string(message) + "\"}");
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+std::optional<std::string> percent_decode(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '%') {
+            out += s[i];
+            continue;
+        }
+        if (i + 2 >= s.size()) return std::nullopt;
+        const int hi = hex_value(s[i + 1]);
+        const int lo = hex_value(s[i + 2]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+    }
+    return out;
+}
+
+// "/a/b" -> {"a", "b"}; "/" -> {""}. The caller guarantees the leading '/'.
+std::vector<std::string_view> split_path(std::string_view path) {
+    std::vector<std::string_view> out;
+    path.remove_prefix(1);
+    for (;;) {
+        const auto slash = path.find('/');
+        out.push_back(path.substr(0, slash));
+        if (slash == std::string_view::npos) break;
+        path.remove_prefix(slash + 1);
+    }
+    return out;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+enum class Builtin { none, healthz, readyz };
+
+struct Route {
+    std::string method;
+    std::string pattern;
+    std::vector<std::string> segments;  // literal text, or the name for a placeholder
+    std::vector<bool> placeholder;
+    sdk::HttpHandler handler;
+    Builtin builtin = Builtin::none;
+};
+
+Route parse_route(std::string method, std::string pattern) {
+    std::transform(method.begin(), method.end(), method.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    if (method.empty() || method.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos)
+        throw std::invalid_argument("HTTP method '" + method + "' is not a method name");
+    if (pattern.empty() || pattern.front() != '/')
+        throw std::invalid_argument("route pattern '" + pattern + "' must start with '/'");
+    Route route;
+    std::set<std::string> names;
+    for (auto segment : split_path(pattern)) {
+        const bool is_placeholder = segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+        std::string text(is_placeholder ? segment.substr(1, segment.size() - 2) : segment);
+        if (text.find_first_of("{}") != std::string::npos)
+            throw std::invalid_argument("route pattern '" + pattern + "' has a malformed placeholder '" +
+                                        std::string(segment) + "'");
+        if (is_placeholder && !names.insert(text).second)
+            throw std::invalid_argument("route pattern '" + pattern + "' uses placeholder {" + text +
+                                        "} twice");
+        route.segments.push_back(std::move(text));
+        route.placeholder.push_back(is_placeholder);
+    }
+    route.method = std::move(method);
+    route.pattern = std::move(pattern);
+    return route;
+}
+
+// Two routes collide when they match exactly the same paths, whatever their
+// placeholders are called ("/a/{id}" and "/a/{key}").
+bool same_shape(const Route& a, const Route& b) {
+    if (a.method != b.method || a.segments.size() != b.segments.size()) return false;
+    for (std::size_t i = 0; i < a.segments.size(); ++i) {
+        if (a.placeholder[i] != b.placeholder[i]) return false;
+        if (!a.placeholder[i] && a.segments[i] != b.segments[i]) return false;
+    }
+    return true;
+}
+
+bool matches(const Route& route, const std::vector<std::string>& segments) {
+    if (route.segments.size() != segments.size()) return false;
+    for (std::size_t i = 0; i < segments.size(); ++i)
+        if (!route.placeholder[i] && route.segments[i] != segments[i]) return false;
+    return true;
+}
+
+// Of two routes matching the same path, the one with a literal segment where
+// the other has a placeholder (leftmost difference first) is more specific.
+bool more_specific(const Route& a, const Route& b) {
+    for (std::size_t i = 0; i < a.placeholder.size(); ++i)
+        if (a.placeholder[i] != b.placeholder[i]) return !a.placeholder[i];
+    return false;
+}
+
+// Where handler results go once they are ready. Executor tasks can outlive
+// the server (a handler still running when stop()'s grace ran out), so they
+// hold this instead of the server and find it closed.
+struct Gate {
+    std::mutex mutex;
+    asio::io_context* io = nullptr;
+    sdk::Logger* log = nullptr;
+
+    template <class F>
+    void deliver(F&& f) {
+        std::lock_guard lock(mutex);
+        if (io) asio::post(*io, std::forward<F>(f));
+    }
+    void error(const std::string& message) {
+        std::lock_guard lock(mutex);
+        if (log) log->error(message);
+    }
+};
+
+class Session;
+
+class Server {
+public:
+    Server(std::string listen, sdk::Executor& executor, sdk::Logger& log)
+        : listen_(std::move(listen)), executor_(executor), log_(log) {
+        for (auto [path, builtin] :
+             {std::pair{"/healthz", Builtin::healthz}, std::pair{"/readyz", Builtin::readyz}}) {
+            auto route = parse_route("GET", path);
+            route.builtin = builtin;
+            routes_.push_back(std::move(route));
+        }
+    }
+    ~Server() {
+        stop(10s);
+        std::lock_guard lock(gate_->mutex);
+        gate_->log = nullptr;
+    }
+
+    void add(std::string method, std::string pattern, sdk::HttpHandler handler) {
+        if (!handler) throw std::invalid_argument("route " + method + " " + pattern + " has no handler");
+        auto route = parse_route(std::move(method), std::move(pattern));
+        route.handler = std::move(handler);
+        std::unique_lock lock(routes_mutex_);
+        for (const auto& existing : routes_)
+            if (same_shape(existing, route))
+                throw std::invalid_argument("route " + route.method + " " + route.pattern +
+                                            " is already registered (as " + existing.pattern + ")");
+        routes_.push_back(std::move(route));
+    }
+
+    void set_readiness(std::function<bool()> ready) {
+        std::lock_guard lock(ready_mutex_);
+        ready_ = std::move(ready);
+    }
+
+    void start();
+    void stop(std::chrono::milliseconds grace);
+    unsigned short port() const { return port_.load(); }
+
+    // Network-thread side, used by sessions.
+    struct Lookup {
+        enum { found, not_found, wrong_method } outcome = not_found;
+        sdk::HttpHandler handler;
+        Builtin builtin = Builtin::none;
+        std::string pattern;
+        std::map<std::string, std::string> params;
+        std::string allow;
+    };
+    Lookup lookup(const std::string& method, const std::vector<std::string>& segments) const;
+    sdk::HttpResponse answer_builtin(Builtin builtin);
+    void forget(Session* session);
+    bool stopping() const { return stopping_; }
+    sdk::Executor& executor() { return executor_; }
+    sdk::Logger& log() { return log_; }
+    const std::shared_ptr<Gate>& gate() const { return gate_; }
+
+private:
+    void do_accept();
+    void begin_drain();
+    void close_all();
+
+    const std::string listen_;
+    sdk::Executor& executor_;
+    sdk::Logger& log_;
+
+    mutable std::shared_mutex routes_mutex_;
+    std::vector<Route> routes_;
+    std::mutex ready_mutex_;
+    std::function<bool()> ready_;
+
+    asio::io_context io_{1};
+    std::optional<tcp::acceptor> acceptor_;
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
+    asio::steady_timer accept_retry_{io_};
+    std::thread thread_;
+    std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
+    std::atomic<unsigned short> port_{0};
+
+    // Touched only on the network thread.
+    bool stopping_ = false;
+    std::unordered_map<Session*, std::shared_ptr<Session>> sessions_;
+
+    std::mutex lifecycle_mutex_;
+    enum class State { fresh, running, stopped } state_ = State::fresh;
+
+    // stop() waits on these while the network thread lets connections finish.
+    std::mutex drain_mutex_;
+    std::condition_variable drain_cv_;
+    std::size_t live_ = 0;
+    bool draining_ = false;
+};
+
+// One connection. Lives on the network thread; the only thing that leaves it
+// is a weak pointer inside the executor task running a handler.
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(Server& server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {
+        beast::error_code ec;
+        stream_.socket().set_option(tcp::no_delay(true), ec);
+        const auto remote = stream_.socket().remote_endpoint(ec);
+        if (!ec) remote_ = remote.address().to_string();
+    }
+
+    void start() { read_header(); }
+
+    // Idle connections go now; one with a request in flight finishes it first.
+    void on_server_stopping() {
+        if (phase_ == Phase::reading || phase_ == Phase::lingering) close();
+    }
+
+    void close() {
+        if (phase_ == Phase::closed) return;
+        phase_ = Phase::closed;
+        beast::error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+        stream_.socket().close(ec);
+        server_.forget(this);
+    }
+
+    void send(sdk::HttpResponse response, bool keep_alive, bool linger = false);
+
+private:
+    enum class Phase { reading, busy, writing, lingering, closed };
+
+    void read_header() {
+        phase_ = Phase::reading;
+        parser_.emplace();
+        parser_->header_limit(kHeaderLimit);
+        parser_->body_limit(kBodyLimit);
+        stream_.expires_after(kIdleTimeout);
+        http::async_read_header(
+            stream_, buffer_, *parser_,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+    }
+
+    void on_header(beast::error_code ec) {
+        if (phase_ == Phase::closed) return;
+        if (ec) return on_read_error(ec);
+        const auto expect = parser_->get()[http::field::expect];
+        if (!parser_->is_done() && beast::iequals(expect, "100-continue")) {
+            stream_.expires_after(kWriteTimeout);
+            asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                              [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                  if (self->phase_ == Phase::closed) return;
+                                  if (ec) return self->close();
+                                  self->read_body();
+                              });
+            return;
+        }
+        read_body();
+    }
+
+    void read_body() {
+        if (parser_->is_done()) return handle_request();
+        stream_.expires_after(kIdleTimeout);
+        http::async_read(stream_, buffer_, *parser_,
+                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                             if (self->phase_ == Phase::closed) return;
+                             if (ec) return self->on_read_error(ec);
+                             self->handle_request();
+                         });
+    }
+
+    void on_read_error(beast::error_code ec) {
+        // The client went away or fell silent: nobody to answer.
+        if (ec.category() != http::make_error_code(http::error::body_limit).category() ||
+            ec == http::error::end_of_stream || ec == http::error::partial_message)
+            return close();
+        phase_ = Phase::busy;
+        method_ = "-";
+        target_ = "-";
+        started_ = std::chrono::steady_clock::now();
+        if (ec == http::error::body_limit)
+            send(error_response(413, "payload too large"), false, true);
+        else if (ec == http::error::header_limit)
+            send(error_response(431, "request header fields too large"), false, true);
+        else
+            send(error_response(400, "bad request"), false, true);
+    }
+
+    void handle_request();
+    void on_write(beast::error_code ec, bool keep_alive, bool linger);
+    void linger();
+
+    Server& server_;
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    http::response<http::string_body> response_;
+    std::vector<char> drain_;
+    std::size_t drained_ = 0;
+    std::string remote_;
+    Phase phase_ = Phase::reading;
+    unsigned version_ = 11;
+    // For the access log line.
+    std::string method_;
+    std::string target_;
+    std::chrono::steady_clock::time_point started_;
+};
+
+void Session::handle_request() {
+    phase_ = Phase::busy;
+    started_ = std::chrono::steady_clock::now();
+    auto& req = parser_->get();
+    version_ = req.version();
+    const bool keep_alive = req.keep_alive();
+
+    sdk::HttpRequest request;
+    request.method = std::string(req.method_string());
+    method_ = request.method;
+    const std::string_view target(req.target().data(), req.target().size());
+    const auto question = target.find('?');
+    const auto raw_path = target.substr(0, question);
+    // Query strings carry tokens often enough to keep them out of the log.
+    target_ = std::string(raw_path);
+    if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
+
+    std::vector<std::string> segments;
+    std::optional<std::string> path;
+    if (!raw_path.empty() && raw_path.front() == '/') {
+        path = percent_decode(raw_path);
+        // Segments are decoded one by one so an encoded "/" ("%2F") stays
+        // inside its segment instead of splitting it.
+        for (auto raw : split_path(raw_path)) {
+            auto decoded = percent_decode(raw);
+            if (!decoded) {
+                path.reset();
+                break;
+            }
+            segments.push_back(std::move(*decoded));
+        }
+    }
+    if (!path) return send(error_response(400, "bad request"), false, true);
+    request.path = std::move(*path);
+
+    for (const auto& field : req) {
+        auto name = lower(std::string_view(field.name_string().data(), field.name_string().size()));
+        const std::string_view value(field.value().data(), field.value().size());
+        auto [it, inserted] = request.headers.emplace(std::move(name), std::string(value));
+        if (!inserted) (it->second += ", ") += value;
+    }
+    request.body = std::move(req.body());
+    request.remote_address = remote_;
+
+    auto found = server_.lookup(request.method, segments);
+    switch (found.outcome) {
+        case Server::Lookup::not_found: return send(error_response(404, "not found"), keep_alive);
+        case Server::Lookup::wrong_method: {
+            auto response = error_response(405, "method not allowed");
+            response.headers.emplace_back("Allow", found.allow);
+            return send(std::move(response), keep_alive);
+        }
+        case Server::Lookup::found: break;
+    }
+    if (found.builtin != Builtin::none) return send(server_.answer_builtin(found.builtin), keep_alive);
+
+    request.path_params = std::move(found.params);
+    server_.executor().post([handler = std::move(found.handler), request = std::move(request),
+                             label = method_ + " " + found.pattern, session = weak_from_this(),
+                             gate = server_.gate(), keep_alive] {
+        // The connection was closed for good (stop()'s grace ran out).
+        if (session.expired()) return;
+        sdk::HttpResponse response;
+        try {
+            response = handler(request);
+        } catch (const std::exception& e) {
+            gate->error("handler for " + label + " threw: " + e.what());
+            response = error_response(500, "internal error");
+        } catch (...) {
+            gate->error("handler for " + label + " threw a non-standard exception");
+            response = error_response(500, "internal error");
+        }
+        gate->deliver([session, keep_alive, response = std::move(response)]() mutable {
+            if (auto self = session.lock()) self->send(std::move(response), keep_alive);
+        });
+    });
+}
+
+void Session::send(sdk::HttpResponse response, bool keep_alive, bool linger) {
+    if (phase_ != Phase::busy) return;
+    if (response.status < 100 || response.status > 599) {
+        server_.log().error("handler for " + method_ + " " + target_ + " returned invalid status " +
+                            std::to_string(response.status));
+        response = error_response(500, "internal error");
+    }
+    phase_ = Phase::writing;
+    keep_alive = keep_alive && !server_.stopping();
+
+    response_ = {};
+    response_.version(version_);
+    response_.result(static_cast<unsigned>(response.status));
+    if (!response.content_type.empty()) response_.set(http::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.headers) {
+        // Framing belongs to the server; CR/LF would let a value forge headers.
+        const auto field = http::string_to_field(name);
+        if (field == http::field::content_length || field == http::field::transfer_encoding ||
+            field == http::field::connection || name.find_first_of("\r\n:") != std::string::npos ||
+            value.find_first_of("\r\n") != std::string::npos) {
+            server_.log().warn("dropping response header '" + name + "' from " + method_ + " " + target_);
+            continue;
+        }
+        response_.insert(name, value);
+    }
+    response_.body() = std::move(response.body);
+    response_.keep_alive(keep_alive);
+    response_.prepare_payload();
+
+    stream_.expires_after(kWriteTimeout);
+    http::async_write(stream_, response_,
+                      [self = shared_from_this(), keep_alive, linger](beast::error_code ec, std::size_t) {
+                          self->on_write(ec, keep_alive, linger);
+                      });
+}
+
+void Session::on_write(beast::error_code ec, bool keep_alive, bool linger) {
+    if (phase_ == Phase::closed) return;
+    const auto ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
+    char took[32];
+    std::snprintf(took, sizeof took, " (%.1f ms)", ms);
+    server_.log().debug(method_ + " " + target_ + " -> " + std::to_string(response_.result_int()) + took);
+    if (ec) return close();
+    if (linger) return this->linger();
+    // stop() may have begun while the response was being written.
+    if (!keep_alive || server_.stopping()) return close();
+    read_header();
+}
+
+void Session::linger() {
+    phase_ = Phase::lingering;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (drain_.empty()) drain_.resize(64 * 1024);
+    stream_.expires_after(kLingerTimeout);
+    stream_.async_read_some(asio::buffer(drain_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                if (self->phase_ == Phase::closed) return;
+                                self->drained_ += n;
+                                if (ec || self->drained_ > kLingerMaxBytes) return self->close();
+                                self->linger();
+                            });
+}
+
+Server::Lookup Server::lookup(const std::string& method, const std::vector<std::string>& segments) const {
+    Lookup result;
+    const Route* best = nullptr;
+    std::set<std::string> allowed;
+    {
+        std::shared_lock lock(routes_mutex_);
+        for (const auto& route : routes_) {
+            if (!matches(route, segments)) continue;
+            if (route.method != method) {
+                allowed.insert(route.method);
+                continue;
+            }
+            if (!best || more_specific(route, *best)) best = &route;
+        }
+        if (best) {
+            result.outcome = Lookup::found;
+            result.handler = best->handler;
+            result.builtin = best->builtin;
+            result.pattern = best->pattern;
+            for (std::size_t i = 0; i < segments.size(); ++i)
+                if (best->placeholder[i]) result.params.emplace(best->segments[i], segments[i]);
+            return result;
+        }
+    }
+    if (allowed.empty()) return result;
+    result.outcome = Lookup::wrong_method;
+    for (const auto& m : allowed) result.allow += (result.allow.empty() ? "" : ", ") + m;
+    return result;
+}
+
+sdk::HttpResponse Server::answer_builtin(Builtin builtin) {
+    if (builtin == Builtin::healthz) return json_response(200, R"({"status":"ok"})");
+    std::function<bool()> ready;
+    {
+        std::lock_guard lock(ready_mutex_);
+        ready = ready_;
+    }
+    bool is_ready = true;
+    if (ready) {
+        try {
+            is_ready = ready();
+        } catch (const std::exception& e) {
+            log_.error(std::string("readiness check threw: ") + e.what());
+            is_ready = false;
+        } catch (...) {
+            log_.error("readiness check threw a non-standard exception");
+            is_ready = false;
+        }
+    }
+    return is_ready ? json_response(200, R"({"status":"ready"})")
+                    : json_response(503, R"({"status":"not ready"})");
+}
+
+void Server::forget(Session* session) {
+    if (sessions_.erase(session) == 0) return;
+    std::lock_guard lock(drain_mutex_);
+    --live_;
+    if (live_ == 0) drain_cv_.notify_all();
+}
+
+void Server::start() {
+    std::lock_guard lock(lifecycle_mutex_);
+    if (state_ != State::fresh) throw std::logic_error("HttpServer::start() may be called only once");
+
+    const auto colon = listen_.rfind(':');
+    std::string host = colon == std::string::npos ? std::string() : listen_.substr(0, colon);
+    const std::string port_text = colon == std::string::npos ? std::string() : listen_.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (colon == std::string::npos || port_text.empty() || port_text.size() > 5 ||
+        port_text.find_first_not_of("0123456789") != std::string::npos || std::stoul(port_text) > 65535)
+        throw std::runtime_error("cannot listen on " + listen_ + ": expected host:port");
+
+    beast::error_code ec;
+    tcp::resolver resolver(io_);
+    const auto endpoints =
+        resolver.resolve(host, port_text, tcp::resolver::numeric_service | tcp::resolver::passive, ec);
+    if (ec) throw std::runtime_error("cannot listen on " + listen_ + ": " + ec.message());
+
+    tcp::acceptor acceptor(io_);
+    beast::error_code last = asio::error::host_not_found;
+    for (const auto& entry : endpoints) {
+        beast::error_code step;
+        acceptor.open(entry.endpoint().protocol(), step);
+        // Lets a restarted host bind while old connections sit in TIME_WAIT;
+        // on Linux it does not allow two live listeners on one port.
+        if (!step) acceptor.set_option(tcp::acceptor::reuse_address(true), step);
+        if (!step) acceptor.bind(entry.endpoint(), step);
+        if (!step) acceptor.listen(asio::socket_base::max_listen_connections, step);
+        if (!step) {
+            last = {};
+            break;
+        }
+        last = step;
+        beast::error_code ignored;
+        acceptor.close(ignored);
+    }
+    if (last) throw std::runtime_error("cannot listen on " + listen_ + ": " + last.message());
+
+    port_ = acceptor.local_endpoint().port();
+    acceptor_.emplace(std::move(acceptor));
+    {
+        std::lock_guard gate_lock(gate_->mutex);
+        gate_->io = &io_;
+        gate_->log = &log_;
+    }
+    guard_.emplace(asio::make_work_guard(io_));
+    do_accept();
+    thread_ = std::thread([this] {
+        for (;;) {
+            try {
+                io_.run();
+                return;
+            } catch (const std::exception& e) {
+                log_.error(std::string("HTTP network thread: ") + e.what());
+            }
+        }
+    });
+    state_ = State::running;
+    log_.info("listening on " + host + ":" + std::to_string(port_.load()));
+}
+
+void Server::do_accept() {
+    acceptor_->async_accept([this](beast::error_code ec, tcp::socket socket) {
+        if (stopping_ || !acceptor_->is_open()) return;
+        if (ec) {
+            // Typically out of file descriptors: back off instead of spinning.
+            log_.warn("HTTP accept failed: " + ec.message());
+            accept_retry_.expires_after(100ms);
+            accept_retry_.async_wait([this](beast::error_code ec) {
+                if (!ec && !stopping_) do_accept();
+            });
+            return;
+        }
+        auto session = std::make_shared<Session>(*this, std::move(socket));
+        sessions_.emplace(session.get(), session);
+        {
+            std::lock_guard lock(drain_mutex_);
+            ++live_;
+        }
+        session->start();
+        do_accept();
+    });
+}
+
+void Server::begin_drain() {
+    stopping_ = true;
+    beast::error_code ignored;
+    acceptor_->close(ignored);
+    accept_retry_.cancel();
+    std::vector<std::shared_ptr<Session>> sessions;
+    for (const auto& [ptr, session] : sessions_) sessions.push_back(session);
+    for (const auto& session : sessions) session->on_server_stopping();
+    std::lock_guard lock(drain_mutex_);
+    draining_ = true;
+    drain_cv_.notify_all();
+}
+
+void Server::close_all() {
+    std::vector<std::shared_ptr<Session>> sessions;
+    for (const auto& [ptr, session] : sessions_) sessions.push_back(session);
+    for (const auto& session : sessions) session->close();
+    sessions_.clear();
+}
+
+void Server::stop(std::chrono::milliseconds grace) {
+    std::lock_guard lock(lifecycle_mutex_);
+    if (state_ != State::running) return;
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+
+    asio::post(io_, [this] { begin_drain(); });
+    std::size_t abandoned = 0;
+    {
+        std::unique_lock drain_lock(drain_mutex_);
+        drain_cv_.wait_until(drain_lock, deadline, [this] { return draining_ && live_ == 0; });
+        abandoned = draining_ ? live_ : 0;
+    }
+    if (abandoned > 0)
+        log_.warn("closing " + std::to_string(abandoned) +
+                  " HTTP connection(s) still busy after the grace period");
+    asio::post(io_, [this] { close_all(); });
+    guard_.reset();
+    thread_.join();
+    {
+        std::lock_guard gate_lock(gate_->mutex);
+        gate_->io = nullptr;
+    }
+    state_ = State::stopped;
+    log_.info("stopped listening on " + listen_);
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+    Impl(std::string listen, sdk::Executor& handlers, sdk::Logger& log)
+        : server(std::move(listen), handlers, log) {}
+    Server server;
+};
+
+HttpServer::HttpServer(std::string listen, sdk::Executor& handlers, sdk::Logger& log)
+    : impl_(std::make_unique<Impl>(std::move(listen), handlers, log)) {}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::add(std::string method, std::string pattern, sdk::HttpHandler handler) {
+    impl_->server.add(std::move(method), std::move(pattern), std::move(handler));
+}
+
+void HttpServer::set_readiness(std::function<bool()> ready) {
+    impl_->server.set_readiness(std::move(ready));
+}
+
+void HttpServer::start() {
+    impl_->server.start();
+}
+
+unsigned short HttpServer::port() const {
+    return impl_->server.port();
+}
+
+void HttpServer::stop(std::chrono::milliseconds grace) {
+    impl_->server.stop(grace);
+}
+
+}  // namespace profo::host
