@@ -26,7 +26,7 @@ TEST(TextField, ReadsStringsAndNumbersOnly) {
 TEST(CharacterCount, CountsUtf16UnitsLikeTelegram) {
     EXPECT_EQ(character_count("abc"), 3u);
     EXPECT_EQ(character_count("Привет"), 6u);
-    EXPECT_EQ(character_count("✅"), 1u);   // U+2705, in the BMP
+    EXPECT_EQ(character_count("✅"), 1u);  // U+2705, in the BMP
     EXPECT_EQ(character_count("🎉"), 2u);  // U+1F389, a surrogate pair
 }
 
