@@ -14,12 +14,21 @@ namespace fs = std::filesystem;
 const fs::path kCourses = PROFO_ELEMENT_COURSES;
 constexpr const char* kHint = "Use the buttons, please";
 
+// The hint is set explicitly, so the tests also show it comes from the config.
+TestConfig config_with_hint() {
+    TestConfig config;
+    config.extra_yaml = std::string("engine:\n  hints:\n    use_buttons: \"") + kHint + "\"\n";
+    return config;
+}
+
 class ElementBehaviour : public ::testing::Test {
 protected:
-    // The transcript of one student's moves, which must end the run.
+    // The transcript of one student's moves, which must end the run. Each play
+    // gets a database of its own, as a new student would.
     std::string play(const std::string& course, const std::string& moves) {
         const auto result =
-            run_process(profo_command(config_, {"course", "play", "--db", (dir_ / "play.db").string(),
+            run_process(profo_command(config_, {"course", "play", "--db",
+                                                (dir_ / ("play" + std::to_string(++plays_) + ".db")).string(),
                                                 (kCourses / course).string()}),
                         moves, {{"PROFO_CONFIG", config_.string()}}, std::chrono::seconds(120));
         EXPECT_EQ(result.exit_code, 0) << result.err << result.out;
@@ -28,9 +37,8 @@ protected:
     }
 
     TempDir dir_;
-    fs::path config_ = write_test_config(
-        dir_,
-        TestConfig{.extra_yaml = std::string("engine:\n  hints:\n    use_buttons: \"") + kHint + "\"\n"});
+    int plays_ = 0;
+    fs::path config_ = write_test_config(dir_, config_with_hint());
 };
 
 // ------------------------------------------------------------------ message
@@ -101,6 +109,18 @@ TEST_F(ElementBehaviour, InputKeepsWaitingAfterAnInvalidReply) {
     EXPECT_NE(out.find("Your email?\nThat is not an email\nThat is not an email\nThanks\n"),
               std::string::npos)
         << out;
+}
+
+TEST_F(ElementBehaviour, InputFallsBackToTheConfiguredInvalidText) {
+    TempDir dir;
+    TestConfig settings;
+    settings.settings["element/input"] = "{invalid_text: \"Try again\"}";
+    const fs::path config = write_test_config(dir, settings);
+    const auto result = run_process(
+        profo_command(config, {"course", "play", (kCourses / "input_settings.yaml").string()}),
+        "call me\n+7 495 123-45-67\n", {{"PROFO_CONFIG", config.string()}}, std::chrono::seconds(120));
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.out, "Your phone?\nTry again\nNoted\nrun completed: score 0 of 0\n");
 }
 
 // --------------------------------------------------------------------- quiz

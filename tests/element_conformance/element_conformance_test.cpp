@@ -146,8 +146,9 @@ TEST_P(ElementConformance, TypeAndAliasesAreLowerCaseWords) {
 TEST_P(ElementConformance, SchemaDescribesTheType) {
     const json schema = element_->json_schema();
     ASSERT_TRUE(schema.is_object());
-    if (schema.contains("$schema"))
+    if (schema.contains("$schema")) {
         EXPECT_EQ(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    }
     EXPECT_EQ(schema.value("type", ""), "object");
     ASSERT_TRUE(schema.contains("properties") && schema["properties"].is_object());
     const json& type = schema["properties"]["type"];
@@ -159,7 +160,9 @@ TEST_P(ElementConformance, SchemaDescribesTheType) {
     // The editor shows these descriptions next to the fields an author fills in.
     for (const auto& [name, property] : schema["properties"].items()) {
         EXPECT_TRUE(property.is_object()) << name;
-        if (name != "type") EXPECT_TRUE(property.contains("description")) << name << " has no description";
+        if (name != "type") {
+            EXPECT_TRUE(property.contains("description")) << name << " has no description";
+        }
     }
     if (schema.contains("required")) {
         ASSERT_TRUE(schema["required"].is_array());
