@@ -64,7 +64,6 @@ void send_media(sdk::ElementContext& ctx) {
     sdk::OutAction action;
     action.kind = sdk::OutAction::Kind::media;
     action.media = std::move(urls);
-    action.parse_mode = parse_mode_of(ctx.spec());
     ctx.send(action);
 }
 

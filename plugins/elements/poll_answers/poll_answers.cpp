@@ -118,8 +118,9 @@ sdk::OutAction poll_action(const nlohmann::json& spec, const std::vector<PollAns
                            PollKind kind) {
     sdk::OutAction poll;
     poll.kind = sdk::OutAction::Kind::poll;
+    // No parse_mode: Telegram does not format poll questions (a stray `_` in
+    // legacy Markdown would only make the poll fail).
     poll.text = text_field(spec, "text").value_or("");
-    poll.parse_mode = parse_mode_of(spec);
     for (const auto& answer : answers) poll.poll_options.push_back(answer.text);
     poll.quiz = kind == PollKind::quiz;
     poll.multiple_answers = kind == PollKind::multiple_choice;

@@ -104,6 +104,7 @@ TEST(PollAction, QuizMarksFirstCorrectAnswer) {
     const auto poll = poll_action(spec, read_answers(spec), PollKind::quiz);
     EXPECT_EQ(poll.kind, profo::sdk::OutAction::Kind::poll);
     EXPECT_EQ(poll.text, "Pick one");
+    EXPECT_EQ(poll.parse_mode, "");
     EXPECT_THAT(poll.poll_options, ElementsAre("A", "B", "C"));
     EXPECT_TRUE(poll.quiz);
     EXPECT_EQ(poll.correct_option, 1);
