@@ -1,0 +1,176 @@
+#include "sql/database.hpp"
+
+#include <soci/soci.h>
+
+#include <stdexcept>
+
+namespace profo::storage_sql {
+
+using sdk::StorageError;
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+Database::Database(std::unique_ptr<SqlDialect> dialect)
+    : dialect_(std::move(dialect)),
+      pool_(dialect_->pool_size()),
+      begin_{std::string(dialect_->begin_sql()), {}},
+      commit_{"COMMIT", {}},
+      rollback_{"ROLLBACK", {}} {
+    for (std::size_t i = 0; i < dialect_->pool_size(); ++i) {
+        soci::session& session = pool_.at(i);
+        try {
+            session.open(dialect_->factory(), dialect_->connect_string());
+            dialect_->prepare_connection(session);
+        } catch (const StorageError&) {
+            throw;
+        } catch (const std::exception& e) {
+            throw StorageError(StorageError::Code::unavailable,
+                               "cannot open the " + dialect_->backend() + " database: " + e.what());
+        }
+        auto connection = std::make_unique<Connection>();
+        connection->session = &session;
+        connections_.push_back(std::move(connection));
+    }
+}
+
+Database::~Database() {
+    // Statements belong to their sessions' backends: finalize them while the
+    // sessions are still open.
+    for (auto& connection : connections_) connection->statements.clear();
+}
+
+Database::Lease::Lease(Database& database, std::unique_lock<std::timed_mutex> writer, std::size_t position)
+    : database_(&database),
+      writer_(std::move(writer)),
+      position_(position),
+      connection_(database.connections_[position].get()) {}
+
+Database::Lease::Lease(Lease&& other) noexcept
+    : database_(other.database_),
+      writer_(std::move(other.writer_)),
+      position_(other.position_),
+      connection_(other.connection_) {
+    other.database_ = nullptr;
+}
+
+Database::Lease::~Lease() {
+    if (database_ != nullptr) database_->pool_.give_back(position_);
+}
+
+Database::Lease Database::acquire() {
+    const int timeout_ms = dialect_->acquire_timeout_ms();
+    std::unique_lock<std::timed_mutex> writer;
+    if (dialect_->serializes_writers()) {
+        writer = std::unique_lock<std::timed_mutex>(writer_, std::defer_lock);
+        if (!writer.try_lock_for(std::chrono::milliseconds(timeout_ms)))
+            throw StorageError(StorageError::Code::unavailable,
+                               "the database stayed locked by another transaction of this process for " +
+                                   std::to_string(timeout_ms) + " ms");
+    }
+    std::size_t position = 0;
+    if (!pool_.try_lease(position, timeout_ms))
+        throw StorageError(StorageError::Code::unavailable, "no free database connection within " +
+                                                                std::to_string(timeout_ms) + " ms (pool of " +
+                                                                std::to_string(dialect_->pool_size()) + ")");
+    Lease lease(*this, std::move(writer), position);
+    if (lease.connection().needs_reopen) reopen(lease.connection());
+    return lease;
+}
+
+void Database::reopen(Connection& connection) {
+    try {
+        connection.statements.clear();
+        connection.session->reconnect();
+        dialect_->prepare_connection(*connection.session);
+        connection.needs_reopen = false;
+    } catch (const std::exception& e) {
+        connection.needs_reopen = true;
+        throw StorageError(StorageError::Code::unavailable,
+                           "cannot reconnect to the " + dialect_->backend() + " database: " + e.what());
+    }
+}
+
+void Database::begin(Connection& connection) {
+    auto no_explanation = [](DbFailure) { return std::optional<Explanation>(); };
+    try {
+        connection.statement(begin_).execute();
+        return;
+    } catch (...) {
+        try {
+            raise_current(connection, "begin", no_explanation);
+        } catch (const StorageError&) {
+            if (!connection.needs_reopen) throw;
+        }
+    }
+    // The server dropped the connection while it sat in the pool (a restart,
+    // an idle timeout). Nothing has run in it yet, so one fresh try is safe.
+    reopen(connection);
+    try {
+        connection.statement(begin_).execute();
+    } catch (...) {
+        raise_current(connection, "begin", no_explanation);
+    }
+}
+
+void Database::commit(Connection& connection) {
+    try {
+        connection.statements.finish_all();
+        connection.statement(commit_).execute();
+    } catch (...) {
+        raise_current(connection, "commit", [](DbFailure) { return std::optional<Explanation>(); });
+    }
+}
+
+void Database::rollback(Connection& connection) noexcept {
+    try {
+        connection.statements.finish_all();
+        connection.statement(rollback_).execute();
+    } catch (...) {
+        // Whatever state the session is in, a fresh one is safe.
+        connection.needs_reopen = true;
+    }
+}
+
+Database::CurrentError Database::inspect_current(Connection& connection) {
+    try {
+        throw;
+    } catch (const StorageError&) {
+        throw;
+    } catch (const soci::soci_error& e) {
+        DbFailure failure = dialect_->classify(e);
+        if (failure == DbFailure::connection_lost || dialect_->connection_broken(*connection.session))
+            connection.needs_reopen = true;
+        return {failure, e.get_error_message()};
+    } catch (const std::logic_error& e) {
+        return {std::nullopt, std::string("internal error: ") + e.what()};
+    } catch (const std::exception& e) {
+        return {std::nullopt, e.what()};
+    } catch (...) {
+        return {std::nullopt, "unknown exception"};
+    }
+}
+
+void Database::raise(std::string_view operation, const CurrentError& error,
+                     std::optional<Explanation> explanation) {
+    std::string prefix = std::string(operation) + ": ";
+    if (explanation) throw StorageError(explanation->code, prefix + explanation->message);
+    StorageError::Code code = StorageError::Code::internal;
+    if (error.failure) {
+        switch (*error.failure) {
+            case DbFailure::unique_violation: code = StorageError::Code::conflict; break;
+            case DbFailure::foreign_key_violation:
+            case DbFailure::check_violation:
+            case DbFailure::not_null_violation: code = StorageError::Code::invalid; break;
+            case DbFailure::unavailable:
+            case DbFailure::connection_lost: code = StorageError::Code::unavailable; break;
+            case DbFailure::other: code = StorageError::Code::internal; break;
+        }
+    }
+    throw StorageError(code, prefix + error.message);
+}
+
+}  // namespace profo::storage_sql

@@ -1,0 +1,108 @@
+// The connections of one open storage and what every transaction needs from
+// them: leasing, BEGIN/COMMIT/ROLLBACK, and turning database errors into the
+// StorageError codes of the contract.
+#pragma once
+
+#include "sql/dialect.hpp"
+#include "sql/statement.hpp"
+
+#include <profo/sdk/storage.hpp>
+
+#include <soci/connection-pool.h>
+
+#include <chrono>
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace profo::storage_sql {
+
+struct Connection {
+    soci::session* session = nullptr;  // owned by the pool
+    StatementCache statements;
+    bool needs_reopen = false;  // set when the server dropped it; reopened on next lease
+
+    PreparedStatement& statement(const Query& query) { return statements.get(*session, query); }
+};
+
+// How a call site wants one kind of database failure reported; nullopt leaves
+// the default (unique -> conflict, missing reference -> invalid, ...).
+struct Explanation {
+    sdk::StorageError::Code code;
+    std::string message;
+};
+
+class Database {
+public:
+    explicit Database(std::unique_ptr<SqlDialect> dialect);
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    const SqlDialect& dialect() const { return *dialect_; }
+
+    // A connection for the holder's exclusive use (and, where the dialect
+    // serializes writers, this process's writer slot) until it is destroyed.
+    class Lease {
+    public:
+        Lease(Lease&& other) noexcept;
+        Lease& operator=(Lease&&) = delete;
+        ~Lease();
+        Connection& connection() { return *connection_; }
+
+    private:
+        friend class Database;
+        Lease(Database& database, std::unique_lock<std::timed_mutex> writer, std::size_t position);
+
+        Database* database_;
+        std::unique_lock<std::timed_mutex> writer_;
+        std::size_t position_;
+        Connection* connection_;
+    };
+
+    Lease acquire();
+
+    // Also reopens, once, a connection the server dropped while it was pooled.
+    void begin(Connection& connection);
+    void commit(Connection& connection);
+    // Never throws: a connection that cannot roll back is reopened on next lease.
+    void rollback(Connection& connection) noexcept;
+
+    // Rethrows the exception being handled as a StorageError of `operation`
+    // (a StorageError passes unchanged). `explain(DbFailure)` may return a more
+    // useful code and message than the default for that failure.
+    template <class Explain>
+    [[noreturn]] void raise_current(Connection& connection, std::string_view operation, Explain&& explain) {
+        CurrentError error = inspect_current(connection);
+        std::optional<Explanation> explanation;
+        if (error.failure) explanation = explain(*error.failure);
+        raise(operation, error, std::move(explanation));
+    }
+
+private:
+    struct CurrentError {
+        std::optional<DbFailure> failure;  // empty when it is not a database error
+        std::string message;
+    };
+    CurrentError inspect_current(Connection& connection);
+    [[noreturn]] static void raise(std::string_view operation, const CurrentError& error,
+                                   std::optional<Explanation> explanation);
+    void reopen(Connection& connection);
+
+    std::unique_ptr<SqlDialect> dialect_;
+    soci::connection_pool pool_;
+    std::vector<std::unique_ptr<Connection>> connections_;
+    std::timed_mutex writer_;
+    const Query begin_;
+    const Query commit_;
+    const Query rollback_;
+};
+
+std::int64_t now_ms();
+
+}  // namespace profo::storage_sql

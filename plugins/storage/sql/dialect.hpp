@@ -1,0 +1,72 @@
+// What differs between the databases behind the shared SOCI storage: how to
+// connect, a few words of DDL, how transactions start and migrations lock, and
+// how a backend reports a broken constraint. Everything else is one code path.
+#pragma once
+
+#include <profo/sdk/storage.hpp>
+
+#include <soci/error.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace soci {
+class backend_factory;
+class session;
+}  // namespace soci
+
+namespace profo::storage_sql {
+
+// What went wrong with a statement, in the terms the storage contract cares about.
+enum class DbFailure {
+    unique_violation,
+    foreign_key_violation,
+    check_violation,
+    not_null_violation,
+    unavailable,      // busy or locked, serialization failure, I/O trouble: worth retrying later
+    connection_lost,  // the server went away or refused us
+    other,
+};
+
+class SqlDialect {
+public:
+    virtual ~SqlDialect() = default;
+
+    virtual std::string backend() const = 0;  // "sqlite", "postgres"
+    virtual const soci::backend_factory& factory() const = 0;
+    virtual std::string connect_string() const = 0;
+    virtual std::size_t pool_size() const = 0;
+    // How long begin() waits for a free connection (and, where writers queue
+    // in-process, for the writer slot) before giving up with `unavailable`.
+    virtual int acquire_timeout_ms() const = 0;
+    // SQLite allows one writer per file: queueing writers of this process on a
+    // mutex wakes them as soon as the slot frees, where SQLite's busy handler
+    // would sleep in growing steps.
+    virtual bool serializes_writers() const = 0;
+
+    // Session settings applied to every new or reopened connection.
+    virtual void prepare_connection(soci::session& session) = 0;
+    virtual std::string_view begin_sql() const = 0;
+    // Serializes migrators; runs first inside each migration transaction.
+    virtual void lock_for_migration(soci::session& session) const = 0;
+    // One row, one integer column: 1 when schema_migrations exists, else 0.
+    virtual std::string_view schema_table_exists_sql() const = 0;
+    // Surrogate key that never hands out an id twice: `{id}` in the migration DDL.
+    virtual std::string_view id_column_ddl() const = 0;
+    // Surrogate key of an append-only log (conversation, timers, outbox): `{log_id}`.
+    // Ids still only grow while the newest row is never deleted, which a log
+    // guarantees, so a backend may use a cheaper key here.
+    virtual std::string_view log_id_column_ddl() const = 0;
+
+    // Whether the id of a row just inserted is cheaper to ask the session for
+    // (soci::session::get_last_insert_id) than to return with RETURNING id:
+    // SQLite's RETURNING buffers its rows in a temporary table first.
+    virtual bool reports_last_insert_id() const = 0;
+
+    virtual DbFailure classify(const soci::soci_error& error) const = 0;
+    // Whether the session is unusable after an error and must be reopened.
+    virtual bool connection_broken(soci::session& session) const = 0;
+};
+
+}  // namespace profo::storage_sql

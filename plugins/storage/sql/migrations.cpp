@@ -1,0 +1,364 @@
+#include "sql/migrations.hpp"
+
+#include <soci/soci.h>
+
+namespace profo::storage_sql {
+
+using sdk::StorageError;
+
+namespace {
+
+// Tenant rows reference their parents by (account_id, parent_id), so a row can
+// only ever point at records of its own account, whatever ids a caller passes.
+// Booleans are INTEGER 0/1 so the same text serves SQLite and PostgreSQL.
+const std::vector<Migration> kMigrations = {
+    {1,
+     "accounts, members and bots",
+     {
+         "CREATE TABLE schema_migrations ("
+         " version INTEGER PRIMARY KEY,"
+         " applied_at BIGINT NOT NULL)",
+
+         "CREATE TABLE accounts ("
+         " id {id},"
+         " name TEXT NOT NULL,"
+         " created_at BIGINT NOT NULL)",
+
+         // The first row of a fresh table gets id 1 on both backends: that is the
+         // default account (sdk::kDefaultAccountId).
+         "INSERT INTO accounts (name, created_at) VALUES ('Default', {now})",
+
+         "CREATE TABLE account_members ("
+         " id {id},"
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " telegram_user_id BIGINT NOT NULL,"
+         " username TEXT NOT NULL DEFAULT '',"
+         " role TEXT NOT NULL,"
+         " created_at BIGINT NOT NULL,"
+         " UNIQUE (account_id, telegram_user_id))",
+
+         "CREATE INDEX account_members_by_user ON account_members (telegram_user_id)",
+
+         "CREATE TABLE bots ("
+         " id {id},"
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " username TEXT NOT NULL,"
+         " token_sealed TEXT NOT NULL,"
+         " settings_json TEXT NOT NULL DEFAULT '{}',"
+         " mode TEXT NOT NULL,"
+         " update_offset BIGINT NOT NULL DEFAULT 0,"
+         " created_at BIGINT NOT NULL,"
+         " UNIQUE (account_id, id))",
+
+         // Telegram usernames are case-insensitive.
+         "CREATE UNIQUE INDEX bots_username ON bots (lower(username))",
+     }},
+    {2,
+     "courses, versions, deployments and enrollment tokens",
+     {
+         "CREATE TABLE courses ("
+         " id {id},"
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " name TEXT NOT NULL,"
+         " created_at BIGINT NOT NULL,"
+         " updated_at BIGINT NOT NULL,"
+         " UNIQUE (account_id, name),"
+         " UNIQUE (account_id, id))",
+
+         "CREATE TABLE course_versions ("
+         " id {id},"
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " course_id BIGINT NOT NULL,"
+         " number INTEGER NOT NULL,"
+         " source_name TEXT NOT NULL DEFAULT '',"
+         " created_at BIGINT NOT NULL,"
+         " UNIQUE (course_id, number),"
+         " UNIQUE (account_id, id),"
+         " FOREIGN KEY (account_id, course_id) REFERENCES courses (account_id, id) ON DELETE CASCADE)",
+
+         "CREATE TABLE course_elements ("
+         " id {id},"
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " version_id BIGINT NOT NULL,"
+         " position INTEGER NOT NULL,"
+         " element_id TEXT NOT NULL,"
+         " type TEXT NOT NULL,"
+         " body_json TEXT NOT NULL DEFAULT '{}',"
+         " UNIQUE (version_id, position),"
+         " UNIQUE (version_id, element_id),"
+         " FOREIGN KEY (account_id, version_id) REFERENCES course_versions (account_id, id) ON DELETE "
+         "CASCADE)",
+
+         "CREATE TABLE course_deployments ("
+         " id {id},"
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " course_id BIGINT NOT NULL,"
+         " version_id BIGINT NOT NULL,"
+         " bot_id BIGINT NOT NULL,"
+         " environment TEXT NOT NULL,"
+         " overrides_json TEXT NOT NULL DEFAULT '{}',"
+         " legacy_alias TEXT NOT NULL DEFAULT '',"
+         " is_active INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),"
+         " created_at BIGINT NOT NULL,"
+         " UNIQUE (account_id, id),"
+         " FOREIGN KEY (account_id, course_id) REFERENCES courses (account_id, id),"
+         " FOREIGN KEY (account_id, version_id) REFERENCES course_versions (account_id, id),"
+         " FOREIGN KEY (account_id, bot_id) REFERENCES bots (account_id, id))",
+
+         "CREATE INDEX course_deployments_by_bot ON course_deployments (bot_id)",
+         "CREATE INDEX course_deployments_by_course ON course_deployments (course_id)",
+         "CREATE INDEX course_deployments_by_version ON course_deployments (version_id)",
+         // `/start <alias>` must name one deployment of the bot.
+         "CREATE UNIQUE INDEX course_deployments_alias ON course_deployments (bot_id, legacy_alias)"
+         " WHERE legacy_alias <> '' AND is_active = 1",
+
+         "CREATE TABLE enrollment_tokens ("
+         " id {id},"
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " deployment_id BIGINT NOT NULL,"
+         " type TEXT NOT NULL,"
+         " code TEXT NOT NULL,"
+         " max_uses BIGINT,"
+         " uses BIGINT NOT NULL DEFAULT 0,"
+         " expires_at BIGINT,"
+         " utm_json TEXT NOT NULL DEFAULT '{}',"
+         " revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),"
+         " created_at BIGINT NOT NULL,"
+         " UNIQUE (deployment_id, code),"
+         " UNIQUE (account_id, id),"
+         " FOREIGN KEY (account_id, deployment_id) REFERENCES course_deployments (account_id, id))",
+     }},
+    {3,
+     "runs, conversation, timers, bans, participants, update ledger and outbox",
+     {
+         "CREATE TABLE runs ("
+         " id {id},"
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " bot_id BIGINT NOT NULL,"
+         " deployment_id BIGINT NOT NULL,"
+         " chat_id BIGINT NOT NULL,"
+         " user_id BIGINT NOT NULL,"
+         " username TEXT NOT NULL DEFAULT '',"
+         " token_id BIGINT,"
+         " status TEXT NOT NULL,"
+         " is_active INTEGER NOT NULL CHECK (is_active IN (0, 1)),"
+         " cursor TEXT NOT NULL DEFAULT '',"
+         " state_json TEXT NOT NULL DEFAULT '{}',"
+         " utm_json TEXT NOT NULL DEFAULT '{}',"
+         " started_at BIGINT NOT NULL,"
+         " updated_at BIGINT NOT NULL,"
+         " ended_at BIGINT,"
+         " UNIQUE (account_id, id),"
+         " FOREIGN KEY (account_id, bot_id) REFERENCES bots (account_id, id),"
+         " FOREIGN KEY (account_id, deployment_id) REFERENCES course_deployments (account_id, id),"
+         " FOREIGN KEY (account_id, token_id) REFERENCES enrollment_tokens (account_id, id))",
+
+         // One active run per student per bot; also the index active_run() reads.
+         "CREATE UNIQUE INDEX runs_one_active_per_chat ON runs (bot_id, chat_id) WHERE is_active = 1",
+         "CREATE INDEX runs_by_deployment ON runs (deployment_id, id)",
+         "CREATE INDEX runs_by_bot_chat ON runs (bot_id, chat_id, id)",
+
+         "CREATE TABLE conversation ("
+         " id {log_id},"
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " run_id BIGINT NOT NULL,"
+         " element_id TEXT NOT NULL DEFAULT '',"
+         " role TEXT NOT NULL,"
+         " payload_json TEXT NOT NULL DEFAULT '{}',"
+         " score DOUBLE PRECISION,"
+         " maxscore DOUBLE PRECISION,"
+         " attempt INTEGER NOT NULL DEFAULT 1,"
+         " created_at BIGINT NOT NULL,"
+         " FOREIGN KEY (account_id, run_id) REFERENCES runs (account_id, id))",
+
+         "CREATE INDEX conversation_by_run ON conversation (run_id, id)",
+
+         "CREATE TABLE waiting_elements ("
+         " id {log_id},"
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " run_id BIGINT NOT NULL,"
+         " element_id TEXT NOT NULL,"
+         " due_at BIGINT NOT NULL,"
+         " payload_json TEXT NOT NULL DEFAULT '{}',"
+         " status TEXT NOT NULL DEFAULT 'pending',"
+         " created_at BIGINT NOT NULL,"
+         " FOREIGN KEY (account_id, run_id) REFERENCES runs (account_id, id))",
+
+         // The scheduler's scan and the engine's cancel touch pending timers only.
+         "CREATE INDEX waiting_elements_due ON waiting_elements (due_at, id) WHERE status = 'pending'",
+         "CREATE INDEX waiting_elements_by_run ON waiting_elements (run_id) WHERE status = 'pending'",
+
+         "CREATE TABLE banned ("
+         " id {id},"
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " bot_id BIGINT,"
+         " user_id BIGINT NOT NULL,"
+         " reason TEXT NOT NULL DEFAULT '',"
+         " created_at BIGINT NOT NULL,"
+         " FOREIGN KEY (account_id, bot_id) REFERENCES bots (account_id, id) ON DELETE CASCADE)",
+
+         "CREATE INDEX banned_by_user ON banned (account_id, user_id)",
+         "CREATE INDEX banned_by_bot ON banned (bot_id)",
+
+         "CREATE TABLE participants ("
+         " id {id},"
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " deployment_id BIGINT NOT NULL,"
+         " user_id BIGINT,"
+         " username TEXT NOT NULL DEFAULT '',"
+         " created_at BIGINT NOT NULL,"
+         " FOREIGN KEY (account_id, deployment_id) REFERENCES course_deployments (account_id, id))",
+
+         "CREATE INDEX participants_by_deployment ON participants (deployment_id)",
+
+         "CREATE TABLE processed_updates ("
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " bot_id BIGINT NOT NULL,"
+         " update_id BIGINT NOT NULL,"
+         " processed_at BIGINT NOT NULL,"
+         " PRIMARY KEY (bot_id, update_id),"
+         " FOREIGN KEY (account_id, bot_id) REFERENCES bots (account_id, id) ON DELETE CASCADE)",
+
+         "CREATE TABLE outbox ("
+         " id {log_id},"
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " bot_id BIGINT NOT NULL,"
+         " chat_id BIGINT NOT NULL,"
+         " run_id BIGINT,"
+         " payload_json TEXT NOT NULL,"
+         " status TEXT NOT NULL DEFAULT 'pending',"
+         " attempts INTEGER NOT NULL DEFAULT 0,"
+         " next_attempt_at BIGINT NOT NULL,"
+         " last_error TEXT NOT NULL DEFAULT '',"
+         " created_at BIGINT NOT NULL,"
+         " sent_at BIGINT,"
+         " FOREIGN KEY (account_id, bot_id) REFERENCES bots (account_id, id) ON DELETE CASCADE,"
+         " FOREIGN KEY (account_id, run_id) REFERENCES runs (account_id, id))",
+
+         // The dispatcher's scan reads pending messages only.
+         "CREATE INDEX outbox_pending ON outbox (next_attempt_at, id) WHERE status = 'pending'",
+         "CREATE INDEX outbox_by_chat ON outbox (bot_id, chat_id, id)",
+     }},
+    {4,
+     "polls sent to students",
+     {
+         // A poll answer names only the poll: this leads it back to its run.
+         "CREATE TABLE polls ("
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " bot_id BIGINT NOT NULL,"
+         " poll_id TEXT NOT NULL,"
+         " run_id BIGINT NOT NULL,"
+         " element_id TEXT NOT NULL,"
+         " activation BIGINT NOT NULL,"
+         " created_at BIGINT NOT NULL,"
+         " PRIMARY KEY (bot_id, poll_id),"
+         " FOREIGN KEY (account_id, bot_id) REFERENCES bots (account_id, id) ON DELETE CASCADE,"
+         " FOREIGN KEY (account_id, run_id) REFERENCES runs (account_id, id))",
+
+     }},
+};
+
+std::string expand(std::string_view statement, const SqlDialect& dialect, std::int64_t now) {
+    std::string sql;
+    sql.reserve(statement.size() + 32);
+    for (std::size_t i = 0; i < statement.size();) {
+        if (statement.substr(i, 4) == "{id}") {
+            sql += dialect.id_column_ddl();
+            i += 4;
+        } else if (statement.substr(i, 8) == "{log_id}") {
+            sql += dialect.log_id_column_ddl();
+            i += 8;
+        } else if (statement.substr(i, 5) == "{now}") {
+            sql += std::to_string(now);
+            i += 5;
+        } else {
+            sql += statement[i++];
+        }
+    }
+    return sql;
+}
+
+[[noreturn]] void throw_too_new(int version) {
+    throw StorageError(StorageError::Code::schema_too_new,
+                       "database schema version " + std::to_string(version) + " is newer than this build (" +
+                           std::to_string(latest_schema_version()) + "); upgrade profo");
+}
+
+auto no_explanation = [](DbFailure) { return std::optional<Explanation>(); };
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+    return kMigrations;
+}
+
+int latest_schema_version() {
+    return kMigrations.back().version;
+}
+
+int read_schema_version(Database& database, Connection& connection) {
+    soci::session& session = *connection.session;
+    int exists = 0;
+    session << database.dialect().schema_table_exists_sql(), soci::into(exists);
+    if (exists == 0) return 0;
+    int version = 0;
+    session << "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", soci::into(version);
+    return version;
+}
+
+sdk::MigrationReport migrate(Database& database, std::optional<int> target) {
+    const int latest = latest_schema_version();
+    const int wanted = target.value_or(latest);
+    if (wanted < 0 || wanted > latest)
+        throw StorageError(StorageError::Code::invalid, "migrate: target version " + std::to_string(wanted) +
+                                                            " is not between 0 and " +
+                                                            std::to_string(latest));
+
+    sdk::MigrationReport report;
+    {
+        auto lease = database.acquire();
+        try {
+            report.from_version = read_schema_version(database, lease.connection());
+        } catch (...) {
+            database.raise_current(lease.connection(), "migrate", no_explanation);
+        }
+    }
+    if (report.from_version > latest) throw_too_new(report.from_version);
+    report.to_version = report.from_version;
+
+    for (const Migration& migration : kMigrations) {
+        if (migration.version <= report.to_version || migration.version > wanted) continue;
+        auto lease = database.acquire();
+        Connection& connection = lease.connection();
+        database.begin(connection);
+        try {
+            // Another process may have migrated while this one waited for the lock.
+            database.dialect().lock_for_migration(*connection.session);
+            int current = read_schema_version(database, connection);
+            if (current > latest) throw_too_new(current);
+            if (current >= migration.version) {
+                database.rollback(connection);
+                report.to_version = current;
+                continue;
+            }
+            const long long now = now_ms();
+            const int version = migration.version;
+            for (std::string_view statement : migration.statements)
+                *connection.session << expand(statement, database.dialect(), now);
+            *connection.session << "INSERT INTO schema_migrations (version, applied_at) VALUES (:v, :t)",
+                soci::use(version), soci::use(now);
+        } catch (...) {
+            database.rollback(connection);
+            database.raise_current(
+                connection,
+                "migration " + std::to_string(migration.version) + " (" + std::string(migration.title) + ")",
+                no_explanation);
+        }
+        database.commit(connection);
+        report.applied.push_back(migration.version);
+        report.to_version = migration.version;
+    }
+    return report;
+}
+
+}  // namespace profo::storage_sql

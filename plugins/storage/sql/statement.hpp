@@ -1,0 +1,182 @@
+// Statements prepared once per connection and executed many times with fresh
+// values: the engine's hot path (runs, conversation, outbox, timers) runs a few
+// of them per event, so parsing SQL on every call would dominate its cost.
+#pragma once
+
+#include <soci/soci-backend.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+namespace soci {
+class session;
+class statement;
+}  // namespace soci
+
+namespace profo::storage_sql {
+
+enum class ColumnType : char { integer, real, text };
+
+struct ColumnDef {
+    std::string_view name;
+    ColumnType type;
+};
+
+// The columns of one kind of row, in the order its reader takes them.
+class Columns {
+public:
+    Columns(std::initializer_list<ColumnDef> columns);
+    const std::string& list() const { return list_; }  // "id, account_id, ..."
+    const std::vector<ColumnType>& types() const { return types_; }
+
+private:
+    std::string list_;
+    std::vector<ColumnType> types_;
+};
+
+// SQL text with `:name` placeholders (each name used once: backends differ on
+// repeated names) and the types of the columns it returns.
+struct Query {
+    std::string sql;
+    std::vector<ColumnType> columns;
+};
+
+class PreparedStatement {
+public:
+    PreparedStatement(soci::session& session, const Query& query);
+    ~PreparedStatement();
+    PreparedStatement(const PreparedStatement&) = delete;
+    PreparedStatement& operator=(const PreparedStatement&) = delete;
+
+    // Sets every parameter, in placeholder order. Integers, bools (as 0/1),
+    // doubles, strings and std::optional of those (empty = NULL).
+    template <class... Args>
+    PreparedStatement& bind(const Args&... args) {
+        start_binding(sizeof...(Args));
+        std::size_t position = 0;
+        (bind_one(position++, args), ...);
+        return *this;
+    }
+
+    // For SQL assembled at run time: start_binding(n), then bind_at() each of
+    // the n parameters.
+    void start_binding(std::size_t count);
+    template <class T>
+    void bind_at(std::size_t position, const T& value) {
+        bind_one(position, value);
+    }
+
+    void execute();
+    // Moves to the next result row; false when there is none.
+    bool next_row();
+    // Reads past rows nobody asked for, so SQLite releases the statement's read
+    // snapshot (an unfinished cursor would keep the WAL from being checkpointed).
+    void finish();
+    long long affected_rows();
+
+    const std::string& sql() const { return sql_; }
+    const std::vector<ColumnType>& column_types() const { return types_; }
+    bool is_null(std::size_t column) const;
+    long long integer(std::size_t column) const;
+    double real(std::size_t column) const;
+    const std::string& text(std::size_t column) const;
+
+private:
+    // Parameter and column values live here, at addresses SOCI keeps between runs.
+    struct Slot {
+        ColumnType type = ColumnType::integer;
+        bool typed = false;
+        long long integer = 0;
+        double real = 0;
+        std::string text;
+        soci::indicator indicator = soci::i_ok;
+    };
+
+    template <class T>
+    struct is_optional : std::false_type {};
+    template <class T>
+    struct is_optional<std::optional<T>> : std::true_type {};
+
+    template <class T>
+    static constexpr ColumnType column_type_of() {
+        if constexpr (std::is_integral_v<T>)
+            return ColumnType::integer;
+        else if constexpr (std::is_floating_point_v<T>)
+            return ColumnType::real;
+        else
+            return ColumnType::text;
+    }
+
+    template <class T>
+    void bind_one(std::size_t position, const T& value) {
+        if constexpr (is_optional<T>::value) {
+            if (value)
+                bind_one(position, *value);
+            else
+                bind_null(position, column_type_of<typename T::value_type>());
+        } else if constexpr (std::is_same_v<T, bool>) {
+            bind_integer(position, value ? 1 : 0);
+        } else if constexpr (std::is_integral_v<T>) {
+            bind_integer(position, static_cast<long long>(value));
+        } else if constexpr (std::is_floating_point_v<T>) {
+            bind_real(position, static_cast<double>(value));
+        } else {
+            bind_text(position, std::string_view(value));
+        }
+    }
+
+    Slot& parameter(std::size_t position, ColumnType type);
+    void bind_integer(std::size_t position, long long value);
+    void bind_real(std::size_t position, double value);
+    void bind_text(std::size_t position, std::string_view value);
+    void bind_null(std::size_t position, ColumnType type);
+    void prepare();
+    const Slot& column(std::size_t column, ColumnType type) const;
+
+    soci::session& session_;
+    std::string sql_;
+    std::vector<ColumnType> types_;
+    std::vector<Slot> parameters_;
+    std::vector<Slot> columns_;
+    std::unique_ptr<soci::statement> statement_;
+    bool row_pending_ = false;  // execute() fetched a row next_row() has not handed out yet
+    bool on_row_ = false;       // the cursor stands on a row; more may follow
+};
+
+// Takes the columns of the current row in order, checking each one's type.
+class RowReader {
+public:
+    explicit RowReader(const PreparedStatement& statement) : statement_(statement) {}
+    std::int64_t integer();
+    std::optional<std::int64_t> optional_integer();
+    bool boolean();
+    std::optional<double> optional_real();
+    std::string text();
+
+private:
+    std::size_t take(ColumnType type);
+
+    const PreparedStatement& statement_;
+    std::size_t next_ = 0;
+};
+
+// One connection's prepared statements, by SQL text.
+class StatementCache {
+public:
+    PreparedStatement& get(soci::session& session, const Query& query);
+    void finish_all();
+    void clear() { statements_.clear(); }
+
+private:
+    std::unordered_map<std::string, std::unique_ptr<PreparedStatement>> statements_;
+};
+
+}  // namespace profo::storage_sql

@@ -1,0 +1,1414 @@
+#include "sql/transaction.hpp"
+
+#include <soci/soci.h>
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+namespace profo::storage_sql {
+
+using sdk::StorageError;
+
+namespace {
+
+constexpr ColumnType I = ColumnType::integer;
+constexpr ColumnType R = ColumnType::real;
+constexpr ColumnType T = ColumnType::text;
+
+using Code = StorageError::Code;
+
+std::optional<Explanation> explained(Code code, std::string message) {
+    return Explanation{code, std::move(message)};
+}
+
+auto default_explanation = [](DbFailure) { return std::optional<Explanation>(); };
+
+[[noreturn]] void refuse(std::string_view operation, const std::string& message) {
+    throw StorageError(Code::invalid, std::string(operation) + ": " + message);
+}
+
+std::string_view json_or_empty_object(const std::string& json) {
+    return json.empty() ? std::string_view("{}") : std::string_view(json);
+}
+
+Millis or_now(Millis given, Millis now) {
+    return given != 0 ? given : now;
+}
+
+std::string id_text(Id id) {
+    return std::to_string(id);
+}
+
+// Telegram usernames compare without '@' and case.
+std::string username_key(std::string_view username) {
+    if (!username.empty() && username.front() == '@') username.remove_prefix(1);
+    std::string key(username);
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return key;
+}
+
+template <class Row, class Read>
+std::optional<Row> one_row(PreparedStatement& statement, Read read) {
+    statement.execute();
+    if (!statement.next_row()) return std::nullopt;
+    Row row = read(statement);
+    statement.finish();
+    return row;
+}
+
+template <class Row, class Read>
+std::vector<Row> all_rows(PreparedStatement& statement, Read read) {
+    statement.execute();
+    std::vector<Row> rows;
+    while (statement.next_row()) rows.push_back(read(statement));
+    return rows;
+}
+
+long long changed_rows(PreparedStatement& statement) {
+    statement.execute();
+    return statement.affected_rows();
+}
+
+// The first column of the only row: an id from RETURNING, a COUNT(*), ...
+long long single_integer(PreparedStatement& statement) {
+    statement.execute();
+    if (!statement.next_row()) throw std::logic_error("no row returned: " + statement.sql());
+    long long value = statement.integer(0);
+    statement.finish();
+    return value;
+}
+
+// --- Row shapes and readers -------------------------------------------------
+
+const Columns kAccount{{"id", I}, {"name", T}, {"created_at", I}};
+
+Account read_account(const PreparedStatement& s) {
+    RowReader r(s);
+    Account a;
+    a.id = r.integer();
+    a.name = r.text();
+    a.created_at = r.integer();
+    return a;
+}
+
+const Columns kMember{{"id", I},       {"account_id", I}, {"telegram_user_id", I},
+                      {"username", T}, {"role", T},       {"created_at", I}};
+
+AccountMember read_member(const PreparedStatement& s) {
+    RowReader r(s);
+    AccountMember m;
+    m.id = r.integer();
+    m.account_id = r.integer();
+    m.telegram_user_id = r.integer();
+    m.username = r.text();
+    m.role = r.text();
+    m.created_at = r.integer();
+    return m;
+}
+
+const Columns kBot{
+    {"id", I},   {"account_id", I},    {"username", T},  {"token_sealed", T}, {"settings_json", T},
+    {"mode", T}, {"update_offset", I}, {"created_at", I}};
+
+Bot read_bot(const PreparedStatement& s) {
+    RowReader r(s);
+    Bot b;
+    b.id = r.integer();
+    b.account_id = r.integer();
+    b.username = r.text();
+    b.token_sealed = r.text();
+    b.settings_json = r.text();
+    b.mode = r.text();
+    b.update_offset = r.integer();
+    b.created_at = r.integer();
+    return b;
+}
+
+const Columns kCourse{{"id", I}, {"account_id", I}, {"name", T}, {"created_at", I}, {"updated_at", I}};
+
+Course read_course(const PreparedStatement& s) {
+    RowReader r(s);
+    Course c;
+    c.id = r.integer();
+    c.account_id = r.integer();
+    c.name = r.text();
+    c.created_at = r.integer();
+    c.updated_at = r.integer();
+    return c;
+}
+
+const Columns kVersion{{"id", I},     {"account_id", I},  {"course_id", I},
+                       {"number", I}, {"source_name", T}, {"created_at", I}};
+
+CourseVersion read_version(const PreparedStatement& s) {
+    RowReader r(s);
+    CourseVersion v;
+    v.id = r.integer();
+    v.account_id = r.integer();
+    v.course_id = r.integer();
+    v.number = static_cast<int>(r.integer());
+    v.source_name = r.text();
+    v.created_at = r.integer();
+    return v;
+}
+
+const Columns kElement{{"id", I},         {"account_id", I}, {"version_id", I}, {"position", I},
+                       {"element_id", T}, {"type", T},       {"body_json", T}};
+
+CourseElement read_element(const PreparedStatement& s) {
+    RowReader r(s);
+    CourseElement e;
+    e.id = r.integer();
+    e.account_id = r.integer();
+    e.version_id = r.integer();
+    e.position = static_cast<int>(r.integer());
+    e.element_id = r.text();
+    e.type = r.text();
+    e.body_json = r.text();
+    return e;
+}
+
+const Columns kDeployment{{"id", I},        {"account_id", I},  {"course_id", I},      {"version_id", I},
+                          {"bot_id", I},    {"environment", T}, {"overrides_json", T}, {"legacy_alias", T},
+                          {"is_active", I}, {"created_at", I}};
+
+CourseDeployment read_deployment(const PreparedStatement& s) {
+    RowReader r(s);
+    CourseDeployment d;
+    d.id = r.integer();
+    d.account_id = r.integer();
+    d.course_id = r.integer();
+    d.version_id = r.integer();
+    d.bot_id = r.integer();
+    d.environment = r.text();
+    d.overrides_json = r.text();
+    d.legacy_alias = r.text();
+    d.active = r.boolean();
+    d.created_at = r.integer();
+    return d;
+}
+
+const Columns kToken{{"id", I},       {"account_id", I}, {"deployment_id", I}, {"type", T},
+                     {"code", T},     {"max_uses", I},   {"uses", I},          {"expires_at", I},
+                     {"utm_json", T}, {"revoked", I},    {"created_at", I}};
+
+EnrollmentToken read_token(const PreparedStatement& s) {
+    RowReader r(s);
+    EnrollmentToken t;
+    t.id = r.integer();
+    t.account_id = r.integer();
+    t.deployment_id = r.integer();
+    t.type = r.text();
+    t.code = r.text();
+    t.max_uses = r.optional_integer();
+    t.uses = r.integer();
+    t.expires_at = r.optional_integer();
+    t.utm_json = r.text();
+    t.revoked = r.boolean();
+    t.created_at = r.integer();
+    return t;
+}
+
+const Columns kRun{{"id", I},       {"account_id", I}, {"bot_id", I},     {"deployment_id", I},
+                   {"chat_id", I},  {"user_id", I},    {"username", T},   {"token_id", I},
+                   {"status", T},   {"is_active", I},  {"cursor", T},     {"state_json", T},
+                   {"utm_json", T}, {"started_at", I}, {"updated_at", I}, {"ended_at", I}};
+
+Run read_run(const PreparedStatement& s) {
+    RowReader r(s);
+    Run run;
+    run.id = r.integer();
+    run.account_id = r.integer();
+    run.bot_id = r.integer();
+    run.deployment_id = r.integer();
+    run.chat_id = r.integer();
+    run.user_id = r.integer();
+    run.username = r.text();
+    run.token_id = r.optional_integer();
+    run.status = r.text();
+    run.active = r.boolean();
+    run.cursor = r.text();
+    run.state_json = r.text();
+    run.utm_json = r.text();
+    run.started_at = r.integer();
+    run.updated_at = r.integer();
+    run.ended_at = r.optional_integer();
+    return run;
+}
+
+const Columns kConversationEntry{{"id", I},      {"account_id", I},   {"run_id", I}, {"element_id", T},
+                                 {"role", T},    {"payload_json", T}, {"score", R},  {"maxscore", R},
+                                 {"attempt", I}, {"created_at", I}};
+
+ConversationEntry read_conversation(const PreparedStatement& s) {
+    RowReader r(s);
+    ConversationEntry e;
+    e.id = r.integer();
+    e.account_id = r.integer();
+    e.run_id = r.integer();
+    e.element_id = r.text();
+    e.role = r.text();
+    e.payload_json = r.text();
+    e.score = r.optional_real();
+    e.maxscore = r.optional_real();
+    e.attempt = static_cast<int>(r.integer());
+    e.created_at = r.integer();
+    return e;
+}
+
+const Columns kTimer{{"id", I},     {"account_id", I},   {"run_id", I}, {"element_id", T},
+                     {"due_at", I}, {"payload_json", T}, {"status", T}, {"created_at", I}};
+
+WaitingElement read_timer(const PreparedStatement& s) {
+    RowReader r(s);
+    WaitingElement t;
+    t.id = r.integer();
+    t.account_id = r.integer();
+    t.run_id = r.integer();
+    t.element_id = r.text();
+    t.due_at = r.integer();
+    t.payload_json = r.text();
+    t.status = r.text();
+    t.created_at = r.integer();
+    return t;
+}
+
+const Columns kBan{{"id", I},      {"account_id", I}, {"bot_id", I},
+                   {"user_id", I}, {"reason", T},     {"created_at", I}};
+
+Ban read_ban(const PreparedStatement& s) {
+    RowReader r(s);
+    Ban b;
+    b.id = r.integer();
+    b.account_id = r.integer();
+    b.bot_id = r.optional_integer();
+    b.user_id = r.integer();
+    b.reason = r.text();
+    b.created_at = r.integer();
+    return b;
+}
+
+const Columns kParticipant{{"id", I},      {"account_id", I}, {"deployment_id", I},
+                           {"user_id", I}, {"username", T},   {"created_at", I}};
+
+Participant read_participant(const PreparedStatement& s) {
+    RowReader r(s);
+    Participant p;
+    p.id = r.integer();
+    p.account_id = r.integer();
+    p.deployment_id = r.integer();
+    p.user_id = r.optional_integer();
+    p.username = r.text();
+    p.created_at = r.integer();
+    return p;
+}
+
+const Columns kOutbox{{"id", I},         {"account_id", I}, {"bot_id", I},
+                      {"chat_id", I},    {"run_id", I},     {"payload_json", T},
+                      {"status", T},     {"attempts", I},   {"next_attempt_at", I},
+                      {"last_error", T}, {"created_at", I}, {"sent_at", I}};
+
+OutboxMessage read_outbox(const PreparedStatement& s) {
+    RowReader r(s);
+    OutboxMessage m;
+    m.id = r.integer();
+    m.account_id = r.integer();
+    m.bot_id = r.integer();
+    m.chat_id = r.integer();
+    m.run_id = r.optional_integer();
+    m.payload_json = r.text();
+    m.status = r.text();
+    m.attempts = static_cast<int>(r.integer());
+    m.next_attempt_at = r.integer();
+    m.last_error = r.text();
+    m.created_at = r.integer();
+    m.sent_at = r.optional_integer();
+    return m;
+}
+
+const Columns kPoll{{"account_id", I}, {"bot_id", I},     {"poll_id", T},   {"run_id", I},
+                    {"element_id", T}, {"activation", I}, {"created_at", I}};
+
+PollRecord read_poll(const PreparedStatement& s) {
+    RowReader r(s);
+    PollRecord p;
+    p.account_id = r.integer();
+    p.bot_id = r.integer();
+    p.poll_id = r.text();
+    p.run_id = r.integer();
+    p.element_id = r.text();
+    p.activation = r.integer();
+    p.created_at = r.integer();
+    return p;
+}
+
+Query select(const Columns& columns, std::string_view rest) {
+    return {"SELECT " + columns.list() + " " + std::string(rest), columns.types()};
+}
+
+Query returning(const Columns& columns, std::string_view insert) {
+    return {std::string(insert) + " RETURNING " + columns.list(), columns.types()};
+}
+
+IdInsert returning_id(std::string_view insert) {
+    return {{std::string(insert), {}}, {std::string(insert) + " RETURNING id", {I}}};
+}
+
+Query command(std::string_view sql) {
+    return {std::string(sql), {}};
+}
+
+Query count(std::string_view sql) {
+    return {std::string(sql), {I}};
+}
+
+// --- Statements ---------------------------------------------------------------
+// Every tenant statement is scoped by `account_id = :a`.
+
+const Query kInsertAccount =
+    returning(kAccount, "INSERT INTO accounts (name, created_at) VALUES (:name, :created_at)");
+const Query kGetAccount = select(kAccount, "FROM accounts WHERE id = :id");
+const Query kListAccounts = select(kAccount, "FROM accounts ORDER BY id");
+
+const Query kInsertMember =
+    returning(kMember,
+              "INSERT INTO account_members (account_id, telegram_user_id, username, role, "
+              "created_at) VALUES (:a, :telegram_user_id, :username, :role, :created_at)");
+const Query kListMembers = select(kMember, "FROM account_members WHERE account_id = :a ORDER BY id");
+const Query kDeleteMember = command("DELETE FROM account_members WHERE account_id = :a AND id = :id");
+const Query kMembershipsOf =
+    select(kMember, "FROM account_members WHERE telegram_user_id = :u ORDER BY account_id, id");
+
+const Query kInsertBot =
+    returning(kBot,
+              "INSERT INTO bots (account_id, username, token_sealed, settings_json, mode, "
+              "update_offset, created_at) VALUES (:a, :username, :token_sealed, :settings_json, "
+              ":mode, :update_offset, :created_at)");
+const Query kGetBot = select(kBot, "FROM bots WHERE account_id = :a AND id = :id");
+const Query kListBots = select(kBot, "FROM bots WHERE account_id = :a ORDER BY id");
+const Query kUpdateBot = command(
+    "UPDATE bots SET username = :username, token_sealed = :token_sealed, settings_json = :settings_json, "
+    "mode = :mode WHERE account_id = :a AND id = :id");
+const Query kDeleteBot = command("DELETE FROM bots WHERE account_id = :a AND id = :id");
+const Query kSetBotOffset =
+    command("UPDATE bots SET update_offset = :offset WHERE account_id = :a AND id = :id");
+const Query kListAllBots = select(kBot, "FROM bots ORDER BY id");
+
+const Query kInsertCourse = returning(
+    kCourse, "INSERT INTO courses (account_id, name, created_at, updated_at) VALUES (:a, :name, :c, :u)");
+const Query kGetCourse = select(kCourse, "FROM courses WHERE account_id = :a AND id = :id");
+const Query kFindCourse = select(kCourse, "FROM courses WHERE account_id = :a AND name = :name");
+const Query kListCourses = select(kCourse, "FROM courses WHERE account_id = :a ORDER BY id");
+const Query kRenameCourse =
+    command("UPDATE courses SET name = :name, updated_at = :u WHERE account_id = :a AND id = :id");
+const Query kTouchCourse = command("UPDATE courses SET updated_at = :u WHERE account_id = :a AND id = :id");
+const Query kCountCourseDeployments =
+    count("SELECT COUNT(*) FROM course_deployments WHERE account_id = :a AND course_id = :c");
+const Query kDeleteCourse = command("DELETE FROM courses WHERE account_id = :a AND id = :id");
+
+const Query kLastVersionNumber =
+    count("SELECT COALESCE(MAX(number), 0) FROM course_versions WHERE account_id = :a AND course_id = :c");
+const Query kInsertVersion =
+    returning(kVersion,
+              "INSERT INTO course_versions (account_id, course_id, number, source_name, "
+              "created_at) VALUES (:a, :c, :number, :source_name, :created_at)");
+const Query kInsertElement = command(
+    "INSERT INTO course_elements (account_id, version_id, position, element_id, type, body_json) "
+    "VALUES (:a, :v, :position, :element_id, :type, :body_json)");
+const Query kGetVersion = select(kVersion, "FROM course_versions WHERE account_id = :a AND id = :id");
+const Query kListVersions =
+    select(kVersion, "FROM course_versions WHERE account_id = :a AND course_id = :c ORDER BY number");
+const Query kVersionElements =
+    select(kElement, "FROM course_elements WHERE account_id = :a AND version_id = :v ORDER BY position");
+const Query kVersionCourse = count("SELECT course_id FROM course_versions WHERE account_id = :a AND id = :v");
+
+const Query kInsertDeployment = returning(
+    kDeployment,
+    "INSERT INTO course_deployments (account_id, course_id, version_id, bot_id, environment, overrides_json, "
+    "legacy_alias, is_active, created_at) VALUES (:a, :course_id, :version_id, :bot_id, :environment, "
+    ":overrides_json, :legacy_alias, :is_active, :created_at)");
+const Query kGetDeployment =
+    select(kDeployment, "FROM course_deployments WHERE account_id = :a AND id = :id");
+const Query kListDeployments =
+    select(kDeployment, "FROM course_deployments WHERE account_id = :a ORDER BY id");
+const Query kDeploymentCourse =
+    count("SELECT course_id FROM course_deployments WHERE account_id = :a AND id = :id");
+const Query kUpdateDeployment = command(
+    "UPDATE course_deployments SET version_id = :version_id, environment = :environment, "
+    "overrides_json = :overrides_json, legacy_alias = :legacy_alias, is_active = :is_active "
+    "WHERE account_id = :a AND id = :id");
+// An active deployment wins over retired ones that carried the same alias.
+const Query kFindDeploymentByAlias =
+    select(kDeployment,
+           "FROM course_deployments WHERE account_id = :a AND bot_id = :b AND "
+           "legacy_alias = :alias ORDER BY is_active DESC, id DESC LIMIT 1");
+
+const Query kInsertToken = returning(kToken,
+                                     "INSERT INTO enrollment_tokens (account_id, deployment_id, type, code, "
+                                     "max_uses, uses, expires_at, utm_json, "
+                                     "revoked, created_at) VALUES (:a, :deployment_id, :type, :code, "
+                                     ":max_uses, :uses, :expires_at, :utm_json, "
+                                     ":revoked, :created_at)");
+const Query kGetToken = select(kToken, "FROM enrollment_tokens WHERE account_id = :a AND id = :id");
+const Query kFindToken =
+    select(kToken, "FROM enrollment_tokens WHERE account_id = :a AND deployment_id = :d AND code = :code");
+const Query kListTokens =
+    select(kToken, "FROM enrollment_tokens WHERE account_id = :a AND deployment_id = :d ORDER BY id");
+// One statement, so two students racing for the last use cannot both get it.
+const Query kConsumeToken = command(
+    "UPDATE enrollment_tokens SET uses = uses + 1 WHERE account_id = :a AND id = :id AND revoked = 0 "
+    "AND (max_uses IS NULL OR uses < max_uses)");
+const Query kRevokeToken =
+    command("UPDATE enrollment_tokens SET revoked = 1 WHERE account_id = :a AND id = :id");
+
+const Query kInsertRun = returning(
+    kRun,
+    "INSERT INTO runs (account_id, bot_id, deployment_id, chat_id, user_id, username, token_id, status, "
+    "is_active, "
+    "cursor, state_json, utm_json, started_at, updated_at, ended_at) VALUES (:a, :bot_id, :deployment_id, "
+    ":chat_id, :user_id, :username, :token_id, :status, :is_active, :cursor, :state_json, :utm_json, "
+    ":started_at, :updated_at, :ended_at)");
+const Query kGetRun = select(kRun, "FROM runs WHERE account_id = :a AND id = :id");
+// `is_active = 1` literally, so both planners pick the partial unique index.
+const Query kActiveRun =
+    select(kRun, "FROM runs WHERE account_id = :a AND bot_id = :b AND chat_id = :c AND is_active = 1");
+// is_active is set apart, and only when it changes: SQLite rewrites the partial
+// index on every UPDATE that names the column, one more page per event.
+const Query kUpdateRun = command(
+    "UPDATE runs SET status = :status, cursor = :cursor, state_json = :state_json, ended_at = :ended_at, "
+    "updated_at = :updated_at WHERE account_id = :a AND id = :id");
+const Query kUpdateRunActive = command(
+    "UPDATE runs SET is_active = :is_active WHERE account_id = :a AND id = :id AND is_active <> :was_not");
+
+const IdInsert kInsertConversation = returning_id(
+    "INSERT INTO conversation (account_id, run_id, element_id, role, payload_json, score, maxscore, attempt, "
+    "created_at) VALUES (:a, :run_id, :element_id, :role, :payload_json, :score, :maxscore, :attempt, "
+    ":created_at)");
+const Query kConversation =
+    select(kConversationEntry, "FROM conversation WHERE account_id = :a AND run_id = :r ORDER BY id");
+
+const IdInsert kInsertTimer = returning_id(
+    "INSERT INTO waiting_elements (account_id, run_id, element_id, due_at, payload_json, status, created_at) "
+    "VALUES (:a, :run_id, :element_id, :due_at, :payload_json, :status, :created_at)");
+const Query kCancelRunTimers = command(
+    "UPDATE waiting_elements SET status = 'cancelled' WHERE account_id = :a AND run_id = :r AND "
+    "status = 'pending'");
+const Query kDueTimers = select(
+    kTimer,
+    "FROM waiting_elements WHERE status = 'pending' AND due_at <= :now ORDER BY due_at, id LIMIT :limit");
+const Query kNextTimerDue = {"SELECT MIN(due_at) FROM waiting_elements WHERE status = 'pending'", {I}};
+const Query kClaimTimer = command(
+    "UPDATE waiting_elements SET status = 'fired' WHERE account_id = :a AND id = :id AND status = 'pending'");
+
+const Query kInsertBan = returning(
+    kBan, "INSERT INTO banned (account_id, bot_id, user_id, reason, created_at) VALUES (:a, :b, :u, :r, :c)");
+const Query kDeleteBan = command("DELETE FROM banned WHERE account_id = :a AND id = :id");
+const Query kListBans = select(kBan, "FROM banned WHERE account_id = :a ORDER BY id");
+const Query kIsBanned = count(
+    "SELECT COUNT(*) FROM banned WHERE account_id = :a AND user_id = :u AND (bot_id IS NULL OR bot_id = :b)");
+
+const Query kInsertParticipant = returning(kParticipant,
+                                           "INSERT INTO participants (account_id, deployment_id, user_id, "
+                                           "username, created_at) VALUES (:a, :d, :u, :username, :c)");
+const Query kDeleteParticipant = command("DELETE FROM participants WHERE account_id = :a AND id = :id");
+const Query kListParticipants =
+    select(kParticipant, "FROM participants WHERE account_id = :a AND deployment_id = :d ORDER BY id");
+const Query kIsParticipantById =
+    count("SELECT COUNT(*) FROM participants WHERE account_id = :a AND deployment_id = :d AND user_id = :u");
+const Query kIsParticipantByIdOrName = count(
+    "SELECT COUNT(*) FROM participants WHERE account_id = :a AND deployment_id = :d AND "
+    "(user_id = :u OR (username <> '' AND lower(username) = :username))");
+
+// Inserts nothing for another account's bot, so the answer is "false" without
+// telling whether that bot has seen the update.
+const Query kMarkUpdateProcessed = command(
+    "INSERT INTO processed_updates (account_id, bot_id, update_id, processed_at) "
+    "SELECT CAST(:a AS BIGINT), CAST(:b AS BIGINT), CAST(:u AS BIGINT), CAST(:t AS BIGINT) "
+    "WHERE EXISTS (SELECT 1 FROM bots WHERE account_id = :owner AND id = :bot) "
+    "ON CONFLICT (bot_id, update_id) DO NOTHING");
+
+const IdInsert kInsertOutbox = returning_id(
+    "INSERT INTO outbox (account_id, bot_id, chat_id, run_id, payload_json, status, attempts, "
+    "next_attempt_at, "
+    "last_error, created_at) VALUES (:a, :bot_id, :chat_id, :run_id, :payload_json, 'pending', 0, "
+    ":next_attempt_at, '', :created_at)");
+const Query kPendingOutbox = select(kOutbox,
+                                    "FROM outbox WHERE status = 'pending' AND next_attempt_at <= :now "
+                                    "ORDER BY next_attempt_at, id LIMIT :limit");
+const Query kListOutbox =
+    select(kOutbox, "FROM outbox WHERE account_id = :a AND bot_id = :b AND chat_id = :c ORDER BY id");
+// Only a pending message moves on, so two dispatchers cannot both settle one.
+const Query kOutboxSent = command(
+    "UPDATE outbox SET status = 'sent', sent_at = :sent_at, attempts = attempts + 1 "
+    "WHERE account_id = :a AND id = :id AND status = 'pending'");
+const Query kOutboxRetry = command(
+    "UPDATE outbox SET next_attempt_at = :next_attempt_at, last_error = :error, attempts = attempts + 1 "
+    "WHERE account_id = :a AND id = :id AND status = 'pending'");
+const Query kOutboxFailed = command(
+    "UPDATE outbox SET status = 'failed', last_error = :error, attempts = attempts + 1 "
+    "WHERE account_id = :a AND id = :id AND status = 'pending'");
+
+const Query kInsertPoll = command(
+    "INSERT INTO polls (account_id, bot_id, poll_id, run_id, element_id, activation, created_at) "
+    "VALUES (:a, :bot_id, :poll_id, :run_id, :element_id, :activation, :created_at)");
+const Query kFindPoll = select(kPoll, "FROM polls WHERE bot_id = :b AND poll_id = :p");
+
+// Whether a record of another table belongs to the account. Checked before
+// inserts whose unique keys would otherwise compare against other accounts'
+// rows and answer "conflict" where the truth is "not yours".
+const Query kCourseInAccount = count("SELECT COUNT(*) FROM courses WHERE account_id = :a AND id = :id");
+const Query kBotInAccount = count("SELECT COUNT(*) FROM bots WHERE account_id = :a AND id = :id");
+const Query kDeploymentInAccount =
+    count("SELECT COUNT(*) FROM course_deployments WHERE account_id = :a AND id = :id");
+const Query kDeploymentOfBot =
+    count("SELECT COUNT(*) FROM course_deployments WHERE account_id = :a AND id = :id AND bot_id = :b");
+
+bool is_token_code(const std::string& code) {
+    return !code.empty() && std::all_of(code.begin(), code.end(),
+                                        [](unsigned char c) { return std::isalnum(c) != 0 || c == '-'; });
+}
+
+}  // namespace
+
+// --- Transaction lifecycle ------------------------------------------------------
+
+SqlTransaction::SqlTransaction(std::shared_ptr<Database> database)
+    : database_(std::move(database)), lease_(database_->acquire()) {
+    database_->begin(lease_->connection());
+}
+
+SqlTransaction::~SqlTransaction() {
+    release();
+}
+
+void SqlTransaction::release() noexcept {
+    if (!lease_) return;
+    if (state_ != State::finished) database_->rollback(lease_->connection());
+    lease_.reset();
+}
+
+void SqlTransaction::check_open(std::string_view operation) const {
+    if (state_ == State::failed)
+        throw StorageError(Code::invalid, std::string(operation) +
+                                              ": an earlier call of this transaction failed; roll it back");
+    if (state_ == State::finished)
+        throw StorageError(Code::invalid, std::string(operation) + ": the transaction is already committed");
+}
+
+template <class Body, class Explain>
+auto SqlTransaction::guarded(std::string_view operation, Body&& body, Explain&& explain) -> decltype(body()) {
+    check_open(operation);
+    try {
+        return body();
+    } catch (...) {
+        state_ = State::failed;
+        // Rolls back at once on every backend (PostgreSQL could do nothing else
+        // with the transaction anyway), so a failed transaction holds no locks.
+        try {
+            database_->raise_current(lease_->connection(), operation, explain);
+        } catch (...) {
+            release();
+            throw;
+        }
+    }
+}
+
+template <class Body>
+auto SqlTransaction::guarded(std::string_view operation, Body&& body) -> decltype(body()) {
+    return guarded(operation, std::forward<Body>(body), default_explanation);
+}
+
+template <class... Args>
+Id SqlTransaction::insert(const IdInsert& query, const Args&... args) {
+    if (!database_->dialect().reports_last_insert_id())
+        return single_integer(statement(query.returning).bind(args...));
+    statement(query.plain).bind(args...).execute();
+    long long id = 0;
+    if (!lease_->connection().session->get_last_insert_id("", id))
+        throw std::logic_error("the backend did not report the inserted id");
+    return id;
+}
+
+void SqlTransaction::commit() {
+    check_open("commit");
+    try {
+        database_->commit(lease_->connection());
+    } catch (...) {
+        state_ = State::failed;
+        release();
+        throw;
+    }
+    state_ = State::finished;
+    // Another transaction may have the connection (and SQLite's write slot) now.
+    lease_.reset();
+}
+
+// --- Accounts and members ---------------------------------------------------------
+
+Account SqlTransaction::create_account(const std::string& name) {
+    return guarded("create_account", [&] {
+        if (name.empty()) refuse("create_account", "the name is empty");
+        return *one_row<Account>(statement(kInsertAccount).bind(name, now_ms()), read_account);
+    });
+}
+
+std::optional<Account> SqlTransaction::get_account(Id account_id) {
+    return guarded("get_account",
+                   [&] { return one_row<Account>(statement(kGetAccount).bind(account_id), read_account); });
+}
+
+std::vector<Account> SqlTransaction::list_accounts() {
+    return guarded("list_accounts",
+                   [&] { return all_rows<Account>(statement(kListAccounts), read_account); });
+}
+
+AccountMember SqlTransaction::add_member(Id account_id, const AccountMember& member) {
+    return guarded(
+        "add_member",
+        [&] {
+            if (member.role != "owner" && member.role != "admin")
+                refuse("add_member", "role must be owner or admin, not '" + member.role + "'");
+            return *one_row<AccountMember>(statement(kInsertMember)
+                                               .bind(account_id, member.telegram_user_id, member.username,
+                                                     member.role, or_now(member.created_at, now_ms())),
+                                           read_member);
+        },
+        [&](DbFailure failure) {
+            if (failure == DbFailure::unique_violation)
+                return explained(Code::conflict, "telegram user " + std::to_string(member.telegram_user_id) +
+                                                     " is already a member of account " +
+                                                     id_text(account_id));
+            if (failure == DbFailure::foreign_key_violation)
+                return explained(Code::invalid, "account " + id_text(account_id) + " does not exist");
+            return std::optional<Explanation>();
+        });
+}
+
+std::vector<AccountMember> SqlTransaction::list_members(Id account_id) {
+    return guarded("list_members", [&] {
+        return all_rows<AccountMember>(statement(kListMembers).bind(account_id), read_member);
+    });
+}
+
+bool SqlTransaction::remove_member(Id account_id, Id member_id) {
+    return guarded("remove_member",
+                   [&] { return changed_rows(statement(kDeleteMember).bind(account_id, member_id)) > 0; });
+}
+
+std::vector<AccountMember> SqlTransaction::memberships_of(std::int64_t telegram_user_id) {
+    return guarded("memberships_of", [&] {
+        return all_rows<AccountMember>(statement(kMembershipsOf).bind(telegram_user_id), read_member);
+    });
+}
+
+// --- Bots -------------------------------------------------------------------------------
+
+namespace {
+
+void check_bot(std::string_view operation, const Bot& bot) {
+    if (bot.username.empty()) refuse(operation, "the bot username is empty");
+    if (bot.mode != "poll" && bot.mode != "webhook")
+        refuse(operation, "mode must be poll or webhook, not '" + bot.mode + "'");
+}
+
+}  // namespace
+
+Bot SqlTransaction::create_bot(Id account_id, const Bot& bot) {
+    return guarded(
+        "create_bot",
+        [&] {
+            check_bot("create_bot", bot);
+            return *one_row<Bot>(
+                statement(kInsertBot)
+                    .bind(account_id, bot.username, bot.token_sealed, json_or_empty_object(bot.settings_json),
+                          bot.mode, bot.update_offset, or_now(bot.created_at, now_ms())),
+                read_bot);
+        },
+        [&](DbFailure failure) {
+            if (failure == DbFailure::unique_violation)
+                return explained(Code::conflict, "a bot with username '" + bot.username + "' already exists");
+            if (failure == DbFailure::foreign_key_violation)
+                return explained(Code::invalid, "account " + id_text(account_id) + " does not exist");
+            return std::optional<Explanation>();
+        });
+}
+
+std::optional<Bot> SqlTransaction::get_bot(Id account_id, Id bot_id) {
+    return guarded("get_bot",
+                   [&] { return one_row<Bot>(statement(kGetBot).bind(account_id, bot_id), read_bot); });
+}
+
+std::vector<Bot> SqlTransaction::list_bots(Id account_id) {
+    return guarded("list_bots",
+                   [&] { return all_rows<Bot>(statement(kListBots).bind(account_id), read_bot); });
+}
+
+bool SqlTransaction::update_bot(Id account_id, const Bot& bot) {
+    return guarded(
+        "update_bot",
+        [&] {
+            check_bot("update_bot", bot);
+            return changed_rows(statement(kUpdateBot)
+                                    .bind(bot.username, bot.token_sealed,
+                                          json_or_empty_object(bot.settings_json), bot.mode, account_id,
+                                          bot.id)) > 0;
+        },
+        [&](DbFailure failure) {
+            if (failure == DbFailure::unique_violation)
+                return explained(Code::conflict, "a bot with username '" + bot.username + "' already exists");
+            return std::optional<Explanation>();
+        });
+}
+
+bool SqlTransaction::delete_bot(Id account_id, Id bot_id) {
+    return guarded(
+        "delete_bot", [&] { return changed_rows(statement(kDeleteBot).bind(account_id, bot_id)) > 0; },
+        [&](DbFailure failure) {
+            if (failure == DbFailure::foreign_key_violation)
+                return explained(Code::conflict, "bot " + id_text(bot_id) +
+                                                     " still has deployments or runs; it cannot be deleted");
+            return std::optional<Explanation>();
+        });
+}
+
+bool SqlTransaction::set_bot_offset(Id account_id, Id bot_id, std::int64_t offset) {
+    return guarded("set_bot_offset", [&] {
+        return changed_rows(statement(kSetBotOffset).bind(offset, account_id, bot_id)) > 0;
+    });
+}
+
+std::vector<Bot> SqlTransaction::list_bots_all_accounts() {
+    return guarded("list_bots_all_accounts",
+                   [&] { return all_rows<Bot>(statement(kListAllBots), read_bot); });
+}
+
+// --- Courses and versions ---------------------------------------------------------------
+
+Course SqlTransaction::create_course(Id account_id, const std::string& name) {
+    return guarded(
+        "create_course",
+        [&] {
+            if (name.empty()) refuse("create_course", "the course name is empty");
+            const Millis now = now_ms();
+            return *one_row<Course>(statement(kInsertCourse).bind(account_id, name, now, now), read_course);
+        },
+        [&](DbFailure failure) {
+            if (failure == DbFailure::unique_violation)
+                return explained(Code::conflict, "a course named '" + name + "' already exists in account " +
+                                                     id_text(account_id));
+            if (failure == DbFailure::foreign_key_violation)
+                return explained(Code::invalid, "account " + id_text(account_id) + " does not exist");
+            return std::optional<Explanation>();
+        });
+}
+
+std::optional<Course> SqlTransaction::get_course(Id account_id, Id course_id) {
+    return guarded("get_course", [&] {
+        return one_row<Course>(statement(kGetCourse).bind(account_id, course_id), read_course);
+    });
+}
+
+std::optional<Course> SqlTransaction::find_course(Id account_id, const std::string& name) {
+    return guarded("find_course", [&] {
+        return one_row<Course>(statement(kFindCourse).bind(account_id, name), read_course);
+    });
+}
+
+std::vector<Course> SqlTransaction::list_courses(Id account_id) {
+    return guarded("list_courses",
+                   [&] { return all_rows<Course>(statement(kListCourses).bind(account_id), read_course); });
+}
+
+bool SqlTransaction::rename_course(Id account_id, Id course_id, const std::string& name) {
+    return guarded(
+        "rename_course",
+        [&] {
+            if (name.empty()) refuse("rename_course", "the course name is empty");
+            return changed_rows(statement(kRenameCourse).bind(name, now_ms(), account_id, course_id)) > 0;
+        },
+        [&](DbFailure failure) {
+            if (failure == DbFailure::unique_violation)
+                return explained(Code::conflict, "a course named '" + name + "' already exists in account " +
+                                                     id_text(account_id));
+            return std::optional<Explanation>();
+        });
+}
+
+bool SqlTransaction::delete_course(Id account_id, Id course_id) {
+    return guarded(
+        "delete_course",
+        [&] {
+            long long deployments =
+                single_integer(statement(kCountCourseDeployments).bind(account_id, course_id));
+            if (deployments > 0)
+                throw StorageError(Code::conflict, "delete_course: course " + id_text(course_id) + " has " +
+                                                       std::to_string(deployments) +
+                                                       " deployment(s); it cannot be deleted");
+            // Versions and their elements go with it (ON DELETE CASCADE).
+            return changed_rows(statement(kDeleteCourse).bind(account_id, course_id)) > 0;
+        },
+        [&](DbFailure failure) {
+            if (failure == DbFailure::foreign_key_violation)
+                return explained(Code::conflict, "course " + id_text(course_id) +
+                                                     " is still referenced; it cannot be deleted");
+            return std::optional<Explanation>();
+        });
+}
+
+CourseVersion SqlTransaction::create_version(Id account_id, Id course_id, const std::string& source_name,
+                                             const std::vector<CourseElement>& elements) {
+    const CourseElement* current_element = nullptr;
+    return guarded(
+        "create_version",
+        [&] {
+            for (const CourseElement& element : elements) {
+                if (element.element_id.empty()) refuse("create_version", "an element has an empty id");
+                if (element.type.empty())
+                    refuse("create_version", "element '" + element.element_id + "' has an empty type");
+            }
+            if (single_integer(statement(kCourseInAccount).bind(account_id, course_id)) == 0)
+                refuse("create_version",
+                       "course " + id_text(course_id) + " not found in account " + id_text(account_id));
+            const Millis now = now_ms();
+            long long number = single_integer(statement(kLastVersionNumber).bind(account_id, course_id)) + 1;
+            CourseVersion version = *one_row<CourseVersion>(
+                statement(kInsertVersion).bind(account_id, course_id, number, source_name, now),
+                read_version);
+            auto& insert_element = statement(kInsertElement);
+            int position = 0;
+            for (const CourseElement& element : elements) {
+                current_element = &element;
+                insert_element
+                    .bind(account_id, version.id, position++, element.element_id, element.type,
+                          json_or_empty_object(element.body_json))
+                    .execute();
+            }
+            current_element = nullptr;
+            statement(kTouchCourse).bind(now, account_id, course_id).execute();
+            return version;
+        },
+        [&](DbFailure failure) {
+            if (failure == DbFailure::unique_violation && current_element != nullptr)
+                return explained(Code::invalid,
+                                 "element id '" + current_element->element_id + "' appears twice");
+            if (failure == DbFailure::unique_violation)
+                return explained(Code::conflict, "another version of course " + id_text(course_id) +
+                                                     " was created at the same time; retry");
+            if (failure == DbFailure::foreign_key_violation)
+                return explained(Code::invalid, "course " + id_text(course_id) + " not found in account " +
+                                                    id_text(account_id));
+            return std::optional<Explanation>();
+        });
+}
+
+std::optional<CourseVersion> SqlTransaction::get_version(Id account_id, Id version_id) {
+    return guarded("get_version", [&] {
+        return one_row<CourseVersion>(statement(kGetVersion).bind(account_id, version_id), read_version);
+    });
+}
+
+std::vector<CourseVersion> SqlTransaction::list_versions(Id account_id, Id course_id) {
+    return guarded("list_versions", [&] {
+        return all_rows<CourseVersion>(statement(kListVersions).bind(account_id, course_id), read_version);
+    });
+}
+
+std::vector<CourseElement> SqlTransaction::version_elements(Id account_id, Id version_id) {
+    return guarded("version_elements", [&] {
+        return all_rows<CourseElement>(statement(kVersionElements).bind(account_id, version_id),
+                                       read_element);
+    });
+}
+
+// --- Deployments -------------------------------------------------------------------------
+
+namespace {
+
+void check_environment(std::string_view operation, const CourseDeployment& d) {
+    if (d.environment != "test" && d.environment != "prod")
+        refuse(operation, "environment must be test or prod, not '" + d.environment + "'");
+}
+
+// A deployment runs a version of its own course.
+void check_version_of_course(std::string_view operation, PreparedStatement& version_course, Id account_id,
+                             Id version_id, Id course_id) {
+    auto owner = one_row<long long>(version_course.bind(account_id, version_id),
+                                    [](const PreparedStatement& s) { return s.integer(0); });
+    if (!owner)
+        refuse(operation, "version " + id_text(version_id) + " not found in account " + id_text(account_id));
+    if (*owner != course_id)
+        refuse(operation, "version " + id_text(version_id) + " belongs to course " + std::to_string(*owner) +
+                              ", not to course " + id_text(course_id));
+}
+
+std::optional<Explanation> explain_alias(DbFailure failure, const CourseDeployment& d) {
+    if (failure == DbFailure::unique_violation)
+        return explained(Code::conflict, "legacy alias '" + d.legacy_alias +
+                                             "' is already used by an active deployment of bot " +
+                                             id_text(d.bot_id));
+    return std::nullopt;
+}
+
+}  // namespace
+
+CourseDeployment SqlTransaction::create_deployment(Id account_id, const CourseDeployment& d) {
+    return guarded(
+        "create_deployment",
+        [&] {
+            check_environment("create_deployment", d);
+            if (single_integer(statement(kBotInAccount).bind(account_id, d.bot_id)) == 0)
+                refuse("create_deployment",
+                       "bot " + id_text(d.bot_id) + " not found in account " + id_text(account_id));
+            check_version_of_course("create_deployment", statement(kVersionCourse), account_id, d.version_id,
+                                    d.course_id);
+            return *one_row<CourseDeployment>(
+                statement(kInsertDeployment)
+                    .bind(account_id, d.course_id, d.version_id, d.bot_id, d.environment,
+                          json_or_empty_object(d.overrides_json), d.legacy_alias, d.active,
+                          or_now(d.created_at, now_ms())),
+                read_deployment);
+        },
+        [&](DbFailure failure) {
+            if (failure == DbFailure::foreign_key_violation)
+                return explained(Code::invalid, "bot " + id_text(d.bot_id) + " or course " +
+                                                    id_text(d.course_id) + " not found in account " +
+                                                    id_text(account_id));
+            return explain_alias(failure, d);
+        });
+}
+
+std::optional<CourseDeployment> SqlTransaction::get_deployment(Id account_id, Id deployment_id) {
+    return guarded("get_deployment", [&] {
+        return one_row<CourseDeployment>(statement(kGetDeployment).bind(account_id, deployment_id),
+                                         read_deployment);
+    });
+}
+
+std::vector<CourseDeployment> SqlTransaction::list_deployments(Id account_id) {
+    return guarded("list_deployments", [&] {
+        return all_rows<CourseDeployment>(statement(kListDeployments).bind(account_id), read_deployment);
+    });
+}
+
+bool SqlTransaction::update_deployment(Id account_id, const CourseDeployment& d) {
+    return guarded(
+        "update_deployment",
+        [&] {
+            check_environment("update_deployment", d);
+            auto course_id = one_row<long long>(statement(kDeploymentCourse).bind(account_id, d.id),
+                                                [](const PreparedStatement& s) { return s.integer(0); });
+            if (!course_id) return false;
+            check_version_of_course("update_deployment", statement(kVersionCourse), account_id, d.version_id,
+                                    *course_id);
+            return changed_rows(statement(kUpdateDeployment)
+                                    .bind(d.version_id, d.environment, json_or_empty_object(d.overrides_json),
+                                          d.legacy_alias, d.active, account_id, d.id)) > 0;
+        },
+        [&](DbFailure failure) { return explain_alias(failure, d); });
+}
+
+std::optional<CourseDeployment> SqlTransaction::find_deployment_by_alias(Id account_id, Id bot_id,
+                                                                         const std::string& alias) {
+    return guarded("find_deployment_by_alias", [&]() -> std::optional<CourseDeployment> {
+        if (alias.empty()) return std::nullopt;
+        return one_row<CourseDeployment>(statement(kFindDeploymentByAlias).bind(account_id, bot_id, alias),
+                                         read_deployment);
+    });
+}
+
+// --- Enrollment tokens ---------------------------------------------------------------------
+
+EnrollmentToken SqlTransaction::create_token(Id account_id, const EnrollmentToken& token) {
+    return guarded(
+        "create_token",
+        [&] {
+            if (!is_token_code(token.code))
+                refuse("create_token", "token code '" + token.code + "' must be letters, digits and '-'");
+            if (token.type.empty()) refuse("create_token", "the token type is empty");
+            if (token.max_uses && *token.max_uses < 0) refuse("create_token", "max_uses is negative");
+            if (single_integer(statement(kDeploymentInAccount).bind(account_id, token.deployment_id)) == 0)
+                refuse("create_token", "deployment " + id_text(token.deployment_id) +
+                                           " not found in account " + id_text(account_id));
+            return *one_row<EnrollmentToken>(
+                statement(kInsertToken)
+                    .bind(account_id, token.deployment_id, token.type, token.code, token.max_uses, token.uses,
+                          token.expires_at, json_or_empty_object(token.utm_json), token.revoked,
+                          or_now(token.created_at, now_ms())),
+                read_token);
+        },
+        [&](DbFailure failure) {
+            if (failure == DbFailure::unique_violation)
+                return explained(Code::conflict, "token code '" + token.code +
+                                                     "' already exists in deployment " +
+                                                     id_text(token.deployment_id));
+            if (failure == DbFailure::foreign_key_violation)
+                return explained(Code::invalid, "deployment " + id_text(token.deployment_id) +
+                                                    " not found in account " + id_text(account_id));
+            return std::optional<Explanation>();
+        });
+}
+
+std::optional<EnrollmentToken> SqlTransaction::get_token(Id account_id, Id token_id) {
+    return guarded("get_token", [&] {
+        return one_row<EnrollmentToken>(statement(kGetToken).bind(account_id, token_id), read_token);
+    });
+}
+
+std::optional<EnrollmentToken> SqlTransaction::find_token(Id account_id, Id deployment_id,
+                                                          const std::string& code) {
+    return guarded("find_token", [&] {
+        return one_row<EnrollmentToken>(statement(kFindToken).bind(account_id, deployment_id, code),
+                                        read_token);
+    });
+}
+
+std::vector<EnrollmentToken> SqlTransaction::list_tokens(Id account_id, Id deployment_id) {
+    return guarded("list_tokens", [&] {
+        return all_rows<EnrollmentToken>(statement(kListTokens).bind(account_id, deployment_id), read_token);
+    });
+}
+
+bool SqlTransaction::consume_token(Id account_id, Id token_id) {
+    return guarded("consume_token",
+                   [&] { return changed_rows(statement(kConsumeToken).bind(account_id, token_id)) > 0; });
+}
+
+bool SqlTransaction::revoke_token(Id account_id, Id token_id) {
+    return guarded("revoke_token",
+                   [&] { return changed_rows(statement(kRevokeToken).bind(account_id, token_id)) > 0; });
+}
+
+// --- Runs ------------------------------------------------------------------------------------
+
+Run SqlTransaction::start_run(Id account_id, const Run& run) {
+    return guarded(
+        "start_run",
+        [&] {
+            if (run.status.empty()) refuse("start_run", "the run status is empty");
+            if (single_integer(statement(kDeploymentOfBot).bind(account_id, run.deployment_id, run.bot_id)) ==
+                0)
+                refuse("start_run", "deployment " + id_text(run.deployment_id) + " of bot " +
+                                        id_text(run.bot_id) + " not found in account " + id_text(account_id));
+            const Millis started = or_now(run.started_at, now_ms());
+            return *one_row<Run>(
+                statement(kInsertRun)
+                    .bind(account_id, run.bot_id, run.deployment_id, run.chat_id, run.user_id, run.username,
+                          run.token_id, run.status, run.active, run.cursor,
+                          json_or_empty_object(run.state_json), json_or_empty_object(run.utm_json), started,
+                          or_now(run.updated_at, started), run.ended_at),
+                read_run);
+        },
+        [&](DbFailure failure) {
+            if (failure == DbFailure::unique_violation)
+                return explained(Code::conflict, "chat " + std::to_string(run.chat_id) +
+                                                     " already has an active run on bot " +
+                                                     id_text(run.bot_id));
+            if (failure == DbFailure::foreign_key_violation)
+                return explained(Code::invalid, "bot " + id_text(run.bot_id) + ", deployment " +
+                                                    id_text(run.deployment_id) +
+                                                    " or token not found in account " + id_text(account_id));
+            return std::optional<Explanation>();
+        });
+}
+
+std::optional<Run> SqlTransaction::get_run(Id account_id, Id run_id) {
+    return guarded("get_run",
+                   [&] { return one_row<Run>(statement(kGetRun).bind(account_id, run_id), read_run); });
+}
+
+std::optional<Run> SqlTransaction::active_run(Id account_id, Id bot_id, std::int64_t chat_id) {
+    return guarded("active_run", [&] {
+        return one_row<Run>(statement(kActiveRun).bind(account_id, bot_id, chat_id), read_run);
+    });
+}
+
+bool SqlTransaction::update_run(Id account_id, const Run& run) {
+    return guarded(
+        "update_run",
+        [&] {
+            if (run.status.empty()) refuse("update_run", "the run status is empty");
+            if (changed_rows(statement(kUpdateRun)
+                                 .bind(run.status, run.cursor, json_or_empty_object(run.state_json),
+                                       run.ended_at, or_now(run.updated_at, now_ms()), account_id, run.id)) ==
+                0)
+                return false;
+            statement(kUpdateRunActive).bind(run.active, account_id, run.id, run.active).execute();
+            return true;
+        },
+        [&](DbFailure failure) {
+            if (failure == DbFailure::unique_violation)
+                return explained(Code::conflict,
+                                 "run " + id_text(run.id) +
+                                     " cannot become active: its chat already has an active run "
+                                     "on that bot");
+            return std::optional<Explanation>();
+        });
+}
+
+std::vector<Run> SqlTransaction::list_runs(Id account_id, const RunFilter& filter) {
+    return guarded("list_runs", [&] {
+        if (filter.limit < 0 || filter.offset < 0)
+            refuse("list_runs", "limit and offset must not be negative");
+        std::string where = "FROM runs WHERE account_id = :a";
+        if (filter.deployment_id) where += " AND deployment_id = :d";
+        if (filter.bot_id) where += " AND bot_id = :b";
+        if (filter.status) where += " AND status = :s";
+        where += " ORDER BY id LIMIT :limit OFFSET :offset";
+        PreparedStatement& query = statement(select(kRun, where));
+        query.start_binding(3 + (filter.deployment_id ? 1 : 0) + (filter.bot_id ? 1 : 0) +
+                            (filter.status ? 1 : 0));
+        std::size_t position = 0;
+        query.bind_at(position++, account_id);
+        if (filter.deployment_id) query.bind_at(position++, *filter.deployment_id);
+        if (filter.bot_id) query.bind_at(position++, *filter.bot_id);
+        if (filter.status) query.bind_at(position++, *filter.status);
+        query.bind_at(position++, filter.limit);
+        query.bind_at(position++, filter.offset);
+        return all_rows<Run>(query, read_run);
+    });
+}
+
+// --- Conversation ------------------------------------------------------------------------------
+
+namespace {
+
+std::optional<Explanation> explain_run_reference(DbFailure failure, Id account_id, Id run_id) {
+    if (failure == DbFailure::foreign_key_violation)
+        return explained(Code::invalid,
+                         "run " + id_text(run_id) + " not found in account " + id_text(account_id));
+    return std::nullopt;
+}
+
+}  // namespace
+
+Id SqlTransaction::append_conversation(Id account_id, const ConversationEntry& entry) {
+    return guarded(
+        "append_conversation",
+        [&] {
+            return insert(kInsertConversation, account_id, entry.run_id, entry.element_id, entry.role,
+                          json_or_empty_object(entry.payload_json), entry.score, entry.maxscore,
+                          entry.attempt, or_now(entry.created_at, now_ms()));
+        },
+        [&](DbFailure failure) { return explain_run_reference(failure, account_id, entry.run_id); });
+}
+
+std::vector<ConversationEntry> SqlTransaction::conversation(Id account_id, Id run_id) {
+    return guarded("conversation", [&] {
+        return all_rows<ConversationEntry>(statement(kConversation).bind(account_id, run_id),
+                                           read_conversation);
+    });
+}
+
+// --- Durable timers ----------------------------------------------------------------------------
+
+Id SqlTransaction::add_timer(Id account_id, const WaitingElement& timer) {
+    return guarded(
+        "add_timer",
+        [&] {
+            return insert(kInsertTimer, account_id, timer.run_id, timer.element_id, timer.due_at,
+                          json_or_empty_object(timer.payload_json), timer.status,
+                          or_now(timer.created_at, now_ms()));
+        },
+        [&](DbFailure failure) { return explain_run_reference(failure, account_id, timer.run_id); });
+}
+
+int SqlTransaction::cancel_run_timers(Id account_id, Id run_id) {
+    return guarded("cancel_run_timers", [&] {
+        return static_cast<int>(changed_rows(statement(kCancelRunTimers).bind(account_id, run_id)));
+    });
+}
+
+std::vector<WaitingElement> SqlTransaction::due_timers_all_accounts(Millis now, int limit) {
+    return guarded("due_timers_all_accounts", [&] {
+        if (limit < 0) refuse("due_timers_all_accounts", "limit is negative");
+        return all_rows<WaitingElement>(statement(kDueTimers).bind(now, limit), read_timer);
+    });
+}
+
+std::optional<Millis> SqlTransaction::next_timer_due_all_accounts() {
+    return guarded("next_timer_due_all_accounts", [&] {
+        return *one_row<std::optional<Millis>>(statement(kNextTimerDue), [](const PreparedStatement& s) {
+            return RowReader(s).optional_integer();
+        });
+    });
+}
+
+bool SqlTransaction::claim_timer(Id account_id, Id timer_id) {
+    return guarded("claim_timer",
+                   [&] { return changed_rows(statement(kClaimTimer).bind(account_id, timer_id)) > 0; });
+}
+
+// --- Bans and participants -----------------------------------------------------------------------
+
+Ban SqlTransaction::ban(Id account_id, const Ban& ban) {
+    return guarded(
+        "ban",
+        [&] {
+            return *one_row<Ban>(
+                statement(kInsertBan)
+                    .bind(account_id, ban.bot_id, ban.user_id, ban.reason, or_now(ban.created_at, now_ms())),
+                read_ban);
+        },
+        [&](DbFailure failure) {
+            if (failure == DbFailure::foreign_key_violation)
+                return explained(Code::invalid, "bot " +
+                                                    (ban.bot_id ? id_text(*ban.bot_id) : std::string("?")) +
+                                                    " not found in account " + id_text(account_id));
+            return std::optional<Explanation>();
+        });
+}
+
+bool SqlTransaction::unban(Id account_id, Id ban_id) {
+    return guarded("unban", [&] { return changed_rows(statement(kDeleteBan).bind(account_id, ban_id)) > 0; });
+}
+
+std::vector<Ban> SqlTransaction::list_bans(Id account_id) {
+    return guarded("list_bans",
+                   [&] { return all_rows<Ban>(statement(kListBans).bind(account_id), read_ban); });
+}
+
+bool SqlTransaction::is_banned(Id account_id, Id bot_id, std::int64_t user_id) {
+    return guarded("is_banned", [&] {
+        return single_integer(statement(kIsBanned).bind(account_id, user_id, bot_id)) > 0;
+    });
+}
+
+Participant SqlTransaction::add_participant(Id account_id, const Participant& p) {
+    return guarded(
+        "add_participant",
+        [&] {
+            std::string_view username = p.username;
+            if (!username.empty() && username.front() == '@') username.remove_prefix(1);
+            if (!p.user_id && username.empty())
+                refuse("add_participant", "a participant needs a user id or a username");
+            return *one_row<Participant>(
+                statement(kInsertParticipant)
+                    .bind(account_id, p.deployment_id, p.user_id, username, or_now(p.created_at, now_ms())),
+                read_participant);
+        },
+        [&](DbFailure failure) {
+            if (failure == DbFailure::foreign_key_violation)
+                return explained(Code::invalid, "deployment " + id_text(p.deployment_id) +
+                                                    " not found in account " + id_text(account_id));
+            return std::optional<Explanation>();
+        });
+}
+
+bool SqlTransaction::remove_participant(Id account_id, Id participant_id) {
+    return guarded("remove_participant", [&] {
+        return changed_rows(statement(kDeleteParticipant).bind(account_id, participant_id)) > 0;
+    });
+}
+
+std::vector<Participant> SqlTransaction::list_participants(Id account_id, Id deployment_id) {
+    return guarded("list_participants", [&] {
+        return all_rows<Participant>(statement(kListParticipants).bind(account_id, deployment_id),
+                                     read_participant);
+    });
+}
+
+bool SqlTransaction::is_participant(Id account_id, Id deployment_id, std::int64_t user_id,
+                                    const std::string& username) {
+    return guarded("is_participant", [&] {
+        std::string key = username_key(username);
+        if (key.empty())
+            return single_integer(statement(kIsParticipantById).bind(account_id, deployment_id, user_id)) > 0;
+        return single_integer(
+                   statement(kIsParticipantByIdOrName).bind(account_id, deployment_id, user_id, key)) > 0;
+    });
+}
+
+// --- Update ledger ---------------------------------------------------------------------------------
+
+bool SqlTransaction::mark_update_processed(Id account_id, Id bot_id, std::int64_t update_id) {
+    return guarded("mark_update_processed", [&] {
+        return changed_rows(statement(kMarkUpdateProcessed)
+                                .bind(account_id, bot_id, update_id, now_ms(), account_id, bot_id)) > 0;
+    });
+}
+
+// --- Outbox ------------------------------------------------------------------------------------------
+
+Id SqlTransaction::enqueue_outbox(Id account_id, const OutboxMessage& message) {
+    return guarded(
+        "enqueue_outbox",
+        [&] {
+            if (message.payload_json.empty()) refuse("enqueue_outbox", "the payload is empty");
+            const Millis created = or_now(message.created_at, now_ms());
+            // A message without a send time is due at once, in order of creation.
+            return insert(kInsertOutbox, account_id, message.bot_id, message.chat_id, message.run_id,
+                          message.payload_json, or_now(message.next_attempt_at, created), created);
+        },
+        [&](DbFailure failure) {
+            if (failure == DbFailure::foreign_key_violation)
+                return explained(Code::invalid, "bot " + id_text(message.bot_id) +
+                                                    " or run not found in account " + id_text(account_id));
+            return std::optional<Explanation>();
+        });
+}
+
+std::vector<OutboxMessage> SqlTransaction::pending_outbox_all_accounts(Millis now, int limit) {
+    return guarded("pending_outbox_all_accounts", [&] {
+        if (limit < 0) refuse("pending_outbox_all_accounts", "limit is negative");
+        return all_rows<OutboxMessage>(statement(kPendingOutbox).bind(now, limit), read_outbox);
+    });
+}
+
+std::vector<OutboxMessage> SqlTransaction::list_outbox(Id account_id, Id bot_id, std::int64_t chat_id) {
+    return guarded("list_outbox", [&] {
+        return all_rows<OutboxMessage>(statement(kListOutbox).bind(account_id, bot_id, chat_id), read_outbox);
+    });
+}
+
+bool SqlTransaction::mark_outbox_sent(Id account_id, Id message_id, Millis sent_at) {
+    return guarded("mark_outbox_sent", [&] {
+        return changed_rows(statement(kOutboxSent).bind(sent_at, account_id, message_id)) > 0;
+    });
+}
+
+bool SqlTransaction::mark_outbox_retry(Id account_id, Id message_id, Millis next_attempt_at,
+                                       const std::string& error) {
+    return guarded("mark_outbox_retry", [&] {
+        return changed_rows(statement(kOutboxRetry).bind(next_attempt_at, error, account_id, message_id)) > 0;
+    });
+}
+
+bool SqlTransaction::mark_outbox_failed(Id account_id, Id message_id, const std::string& error) {
+    return guarded("mark_outbox_failed", [&] {
+        return changed_rows(statement(kOutboxFailed).bind(error, account_id, message_id)) > 0;
+    });
+}
+
+// --- Polls --------------------------------------------------------------------------------------------
+
+void SqlTransaction::record_poll(Id account_id, const PollRecord& poll) {
+    guarded(
+        "record_poll",
+        [&] {
+            if (poll.poll_id.empty()) refuse("record_poll", "the poll id is empty");
+            statement(kInsertPoll)
+                .bind(account_id, poll.bot_id, poll.poll_id, poll.run_id, poll.element_id, poll.activation,
+                      or_now(poll.created_at, now_ms()))
+                .execute();
+        },
+        [&](DbFailure failure) {
+            if (failure == DbFailure::unique_violation)
+                return explained(Code::conflict, "poll '" + poll.poll_id + "' of bot " +
+                                                     id_text(poll.bot_id) + " is already recorded");
+            if (failure == DbFailure::foreign_key_violation)
+                return explained(Code::invalid, "bot " + id_text(poll.bot_id) + " or run " +
+                                                    id_text(poll.run_id) + " not found in account " +
+                                                    id_text(account_id));
+            return std::optional<Explanation>();
+        });
+}
+
+std::optional<PollRecord> SqlTransaction::find_poll_all_accounts(Id bot_id, const std::string& poll_id) {
+    return guarded("find_poll_all_accounts", [&] {
+        return one_row<PollRecord>(statement(kFindPoll).bind(bot_id, poll_id), read_poll);
+    });
+}
+
+}  // namespace profo::storage_sql

@@ -1,0 +1,142 @@
+// One transaction of the shared SOCI storage: the sdk::StorageTx methods as SQL.
+#pragma once
+
+#include "sql/database.hpp"
+
+#include <profo/sdk/storage.hpp>
+
+#include <memory>
+#include <optional>
+#include <string_view>
+
+namespace profo::storage_sql {
+
+// An insert whose caller wants only the new id, in both spellings.
+struct IdInsert {
+    Query plain;
+    Query returning;  // the same with RETURNING id
+};
+
+using sdk::Account;
+using sdk::AccountMember;
+using sdk::Ban;
+using sdk::Bot;
+using sdk::ConversationEntry;
+using sdk::Course;
+using sdk::CourseDeployment;
+using sdk::CourseElement;
+using sdk::CourseVersion;
+using sdk::EnrollmentToken;
+using sdk::Id;
+using sdk::Millis;
+using sdk::OutboxMessage;
+using sdk::Participant;
+using sdk::PollRecord;
+using sdk::Run;
+using sdk::RunFilter;
+using sdk::WaitingElement;
+
+class SqlTransaction final : public sdk::StorageTx {
+public:
+    explicit SqlTransaction(std::shared_ptr<Database> database);
+    ~SqlTransaction() override;
+    SqlTransaction(const SqlTransaction&) = delete;
+    SqlTransaction& operator=(const SqlTransaction&) = delete;
+
+    void commit() override;
+    Account create_account(const std::string& name) override;
+    std::optional<Account> get_account(Id account_id) override;
+    std::vector<Account> list_accounts() override;
+    AccountMember add_member(Id account_id, const AccountMember& member) override;
+    std::vector<AccountMember> list_members(Id account_id) override;
+    bool remove_member(Id account_id, Id member_id) override;
+    std::vector<AccountMember> memberships_of(std::int64_t telegram_user_id) override;
+    Bot create_bot(Id account_id, const Bot& bot) override;
+    std::optional<Bot> get_bot(Id account_id, Id bot_id) override;
+    std::vector<Bot> list_bots(Id account_id) override;
+    bool update_bot(Id account_id, const Bot& bot) override;
+    bool delete_bot(Id account_id, Id bot_id) override;
+    bool set_bot_offset(Id account_id, Id bot_id, std::int64_t offset) override;
+    std::vector<Bot> list_bots_all_accounts() override;
+    Course create_course(Id account_id, const std::string& name) override;
+    std::optional<Course> get_course(Id account_id, Id course_id) override;
+    std::optional<Course> find_course(Id account_id, const std::string& name) override;
+    std::vector<Course> list_courses(Id account_id) override;
+    bool rename_course(Id account_id, Id course_id, const std::string& name) override;
+    bool delete_course(Id account_id, Id course_id) override;
+    CourseVersion create_version(Id account_id, Id course_id, const std::string& source_name,
+                                 const std::vector<CourseElement>& elements) override;
+    std::optional<CourseVersion> get_version(Id account_id, Id version_id) override;
+    std::vector<CourseVersion> list_versions(Id account_id, Id course_id) override;
+    std::vector<CourseElement> version_elements(Id account_id, Id version_id) override;
+    CourseDeployment create_deployment(Id account_id, const CourseDeployment& d) override;
+    std::optional<CourseDeployment> get_deployment(Id account_id, Id deployment_id) override;
+    std::vector<CourseDeployment> list_deployments(Id account_id) override;
+    bool update_deployment(Id account_id, const CourseDeployment& d) override;
+    std::optional<CourseDeployment> find_deployment_by_alias(Id account_id, Id bot_id,
+                                                             const std::string& alias) override;
+    EnrollmentToken create_token(Id account_id, const EnrollmentToken& token) override;
+    std::optional<EnrollmentToken> get_token(Id account_id, Id token_id) override;
+    std::optional<EnrollmentToken> find_token(Id account_id, Id deployment_id,
+                                              const std::string& code) override;
+    std::vector<EnrollmentToken> list_tokens(Id account_id, Id deployment_id) override;
+    bool consume_token(Id account_id, Id token_id) override;
+    bool revoke_token(Id account_id, Id token_id) override;
+    Run start_run(Id account_id, const Run& run) override;
+    std::optional<Run> get_run(Id account_id, Id run_id) override;
+    std::optional<Run> active_run(Id account_id, Id bot_id, std::int64_t chat_id) override;
+    bool update_run(Id account_id, const Run& run) override;
+    std::vector<Run> list_runs(Id account_id, const RunFilter& filter) override;
+    Id append_conversation(Id account_id, const ConversationEntry& entry) override;
+    std::vector<ConversationEntry> conversation(Id account_id, Id run_id) override;
+    Id add_timer(Id account_id, const WaitingElement& timer) override;
+    int cancel_run_timers(Id account_id, Id run_id) override;
+    std::vector<WaitingElement> due_timers_all_accounts(Millis now, int limit) override;
+    std::optional<Millis> next_timer_due_all_accounts() override;
+    bool claim_timer(Id account_id, Id timer_id) override;
+    Ban ban(Id account_id, const Ban& ban) override;
+    bool unban(Id account_id, Id ban_id) override;
+    std::vector<Ban> list_bans(Id account_id) override;
+    bool is_banned(Id account_id, Id bot_id, std::int64_t user_id) override;
+    Participant add_participant(Id account_id, const Participant& p) override;
+    bool remove_participant(Id account_id, Id participant_id) override;
+    std::vector<Participant> list_participants(Id account_id, Id deployment_id) override;
+    bool is_participant(Id account_id, Id deployment_id, std::int64_t user_id,
+                        const std::string& username) override;
+    bool mark_update_processed(Id account_id, Id bot_id, std::int64_t update_id) override;
+    Id enqueue_outbox(Id account_id, const OutboxMessage& message) override;
+    std::vector<OutboxMessage> pending_outbox_all_accounts(Millis now, int limit) override;
+    std::vector<OutboxMessage> list_outbox(Id account_id, Id bot_id, std::int64_t chat_id) override;
+    bool mark_outbox_sent(Id account_id, Id message_id, Millis sent_at) override;
+    bool mark_outbox_retry(Id account_id, Id message_id, Millis next_attempt_at,
+                           const std::string& error) override;
+    bool mark_outbox_failed(Id account_id, Id message_id, const std::string& error) override;
+    void record_poll(Id account_id, const PollRecord& poll) override;
+    std::optional<PollRecord> find_poll_all_accounts(Id bot_id, const std::string& poll_id) override;
+
+private:
+    enum class State { open, failed, finished };
+
+    // Runs `body` as the method `operation`: refuses when the transaction is no
+    // longer usable, and turns any failure into a StorageError (explained by
+    // `explain(DbFailure)` where the call site knows better) that leaves the
+    // transaction good only for rollback, on every backend alike.
+    template <class Body, class Explain>
+    auto guarded(std::string_view operation, Body&& body, Explain&& explain) -> decltype(body());
+    template <class Body>
+    auto guarded(std::string_view operation, Body&& body) -> decltype(body());
+
+    PreparedStatement& statement(const Query& query) { return lease_->connection().statement(query); }
+    // Runs an insert and returns the new row's id, in the dialect's cheaper way.
+    template <class... Args>
+    Id insert(const IdInsert& query, const Args&... args);
+    void check_open(std::string_view operation) const;
+    // Rolls back unless committed and gives the connection back.
+    void release() noexcept;
+
+    std::shared_ptr<Database> database_;
+    std::optional<Database::Lease> lease_;  // empty once committed or failed
+    State state_ = State::open;
+};
+
+}  // namespace profo::storage_sql

@@ -1,0 +1,1584 @@
+// The storage conformance suite: every storage plugin, loaded through the host's
+// loader, must pass the same tests unchanged.
+//
+// PostgreSQL runs when PROFO_TEST_PG_DSN names a server (see
+// scripts/pg-test-server.sh); without it those tests skip, or fail when
+// PROFO_REQUIRE_PG=1 (CI), so a missing server cannot pass silently.
+#include "storage_backends.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <barrier>
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <set>
+#include <thread>
+
+namespace profo::storage_test {
+namespace {
+
+using sdk::Id;
+using sdk::StorageError;
+using Code = StorageError::Code;
+
+const char* code_name(Code code) {
+    switch (code) {
+        case Code::conflict: return "conflict";
+        case Code::invalid: return "invalid";
+        case Code::unavailable: return "unavailable";
+        case Code::schema_too_new: return "schema_too_new";
+        case Code::internal: return "internal";
+    }
+    return "?";
+}
+
+// Runs `call`, which must throw StorageError with `code` (and a message
+// containing `mentions`, when given).
+template <class Call>
+void expect_storage_error(Code code, Call&& call, const std::string& mentions = "") {
+    try {
+        call();
+        ADD_FAILURE() << "expected StorageError(" << code_name(code) << "), got no exception";
+    } catch (const StorageError& e) {
+        EXPECT_EQ(code_name(e.code()), std::string(code_name(code))) << e.what();
+        if (!mentions.empty()) {
+            EXPECT_NE(std::string(e.what()).find(mentions), std::string::npos)
+                << "message '" << e.what() << "' should mention '" << mentions << "'";
+        }
+    }
+}
+
+// A small tenant: an account with a bot, a course with one published version
+// and a deployment of it.
+struct Tenant {
+    Id account = 0;
+    sdk::Bot bot;
+    sdk::Course course;
+    sdk::CourseVersion version;
+    sdk::CourseDeployment deployment;
+};
+
+std::vector<sdk::CourseElement> sample_elements() {
+    std::vector<sdk::CourseElement> elements(3);
+    elements[0].element_id = "Intro";
+    elements[0].type = "message";
+    elements[0].body_json = R"({"type":"message","text":"Hi"})";
+    elements[1].element_id = "Quiz_1";
+    elements[1].type = "quiz";
+    elements[1].body_json = R"({"type":"quiz","answers":[]})";
+    elements[2].element_id = "End";
+    elements[2].type = "end";
+    return elements;
+}
+
+sdk::Bot make_bot(const std::string& username) {
+    sdk::Bot bot;
+    bot.username = username;
+    bot.token_sealed = "sealed:" + username;
+    bot.settings_json = R"({"lang":"en"})";
+    return bot;
+}
+
+Tenant seed_tenant(sdk::StorageTx& tx, Id account, const std::string& name) {
+    Tenant t;
+    t.account = account;
+    t.bot = tx.create_bot(account, make_bot(name + "_bot"));
+    t.course = tx.create_course(account, name + " course");
+    t.version = tx.create_version(account, t.course.id, "course.yaml", sample_elements());
+    sdk::CourseDeployment d;
+    d.course_id = t.course.id;
+    d.version_id = t.version.id;
+    d.bot_id = t.bot.id;
+    d.environment = "prod";
+    d.legacy_alias = name + "-alias";
+    t.deployment = tx.create_deployment(account, d);
+    return t;
+}
+
+sdk::Run make_run(const Tenant& t, std::int64_t chat_id) {
+    sdk::Run run;
+    run.bot_id = t.bot.id;
+    run.deployment_id = t.deployment.id;
+    run.chat_id = chat_id;
+    run.user_id = chat_id;
+    run.username = "student" + std::to_string(chat_id);
+    run.cursor = "Intro";
+    run.state_json = R"({"activation":1})";
+    run.utm_json = R"({"source":"ad"})";
+    return run;
+}
+
+sdk::ConversationEntry entry(Id run_id, const std::string& element_id, const std::string& role) {
+    sdk::ConversationEntry e;
+    e.run_id = run_id;
+    e.element_id = element_id;
+    e.role = role;
+    return e;
+}
+
+sdk::OutboxMessage make_message(const Tenant& t, std::int64_t chat_id, std::optional<Id> run_id) {
+    sdk::OutboxMessage m;
+    m.bot_id = t.bot.id;
+    m.chat_id = chat_id;
+    m.run_id = run_id;
+    m.payload_json = R"({"kind":"text","text":"hello"})";
+    return m;
+}
+
+template <class Backend>
+class StorageConformance : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (auto reason = Backend::unavailable()) {
+            const char* required = std::getenv("PROFO_REQUIRE_PG");
+            if (required != nullptr && std::string(required) == "1")
+                FAIL() << *reason << " -- and PROFO_REQUIRE_PG=1 demands that the " << Backend::kPluginId
+                       << " backend is tested";
+            GTEST_SKIP() << *reason;
+        }
+        database_ = std::make_unique<typename Backend::Database>();
+        storage_ = open(*database_);
+        storage_->migrate();
+    }
+
+    // Opens another Storage (a separate pool, as a second process would have).
+    std::shared_ptr<sdk::Storage> open(const typename Backend::Database& database) {
+        auto plugin = load_module(Backend::module());
+        return plugin->keep_alive(plugin->template as<sdk::StoragePlugin>().open(database.options()));
+    }
+
+    // Runs `work` in a transaction of its own and commits it.
+    template <class Work>
+    auto in_tx(Work&& work) {
+        return in_tx(*storage_, std::forward<Work>(work));
+    }
+    template <class Work>
+    static auto in_tx(sdk::Storage& storage, Work&& work) {
+        auto tx = storage.begin();
+        if constexpr (std::is_void_v<decltype(work(*tx))>) {
+            work(*tx);
+            tx->commit();
+        } else {
+            auto result = work(*tx);
+            tx->commit();
+            return result;
+        }
+    }
+
+    Tenant seed(Id account, const std::string& name) {
+        return in_tx([&](sdk::StorageTx& tx) { return seed_tenant(tx, account, name); });
+    }
+
+    std::unique_ptr<typename Backend::Database> database_;
+    std::shared_ptr<sdk::Storage> storage_;
+};
+
+using Backends = ::testing::Types<SqliteBackend, PostgresBackend>;
+
+class BackendNames {
+public:
+    template <class T>
+    static std::string GetName(int) {
+        return T::kPluginId;
+    }
+};
+
+TYPED_TEST_SUITE(StorageConformance, Backends, BackendNames);
+
+// --- Loading and migrations -----------------------------------------------------
+
+TYPED_TEST(StorageConformance, LoadsThroughTheHostLoader) {
+    auto plugin = load_module(TypeParam::module());
+    EXPECT_EQ(plugin->metadata().kind, sdk::PluginKind::storage);
+    EXPECT_EQ(plugin->metadata().id, TypeParam::kPluginId);
+    EXPECT_EQ(this->storage_->backend(), TypeParam::kPluginId);
+    EXPECT_GE(this->storage_->latest_schema_version(), 3);
+}
+
+TYPED_TEST(StorageConformance, MigratesAnEmptyDatabase) {
+    typename TypeParam::Database fresh;
+    auto storage = this->open(fresh);
+    const int latest = storage->latest_schema_version();
+    EXPECT_EQ(storage->schema_version(), 0);
+
+    auto report = storage->migrate();
+    EXPECT_EQ(report.from_version, 0);
+    EXPECT_EQ(report.to_version, latest);
+    std::vector<int> all(latest);
+    for (int v = 1; v <= latest; ++v) all[v - 1] = v;
+    EXPECT_EQ(report.applied, all);
+    EXPECT_EQ(storage->schema_version(), latest);
+
+    auto accounts = this->in_tx(*storage, [](sdk::StorageTx& tx) { return tx.list_accounts(); });
+    ASSERT_EQ(accounts.size(), 1u);
+    EXPECT_EQ(accounts[0].id, sdk::kDefaultAccountId);
+    EXPECT_EQ(accounts[0].name, "Default");
+    EXPECT_GT(accounts[0].created_at, 0);
+}
+
+TYPED_TEST(StorageConformance, MigrateIsANoOpWhenUpToDate) {
+    const int latest = this->storage_->latest_schema_version();
+    auto report = this->storage_->migrate();
+    EXPECT_EQ(report.from_version, latest);
+    EXPECT_EQ(report.to_version, latest);
+    EXPECT_TRUE(report.applied.empty());
+    // An older target never goes back.
+    report = this->storage_->migrate(1);
+    EXPECT_TRUE(report.applied.empty());
+    EXPECT_EQ(this->storage_->schema_version(), latest);
+}
+
+TYPED_TEST(StorageConformance, RefusesATargetBeyondTheLatestVersion) {
+    const int latest = this->storage_->latest_schema_version();
+    expect_storage_error(Code::invalid, [&] { this->storage_->migrate(latest + 1); });
+}
+
+TYPED_TEST(StorageConformance, MigratesFromEachEarlierVersionKeepingData) {
+    const int latest = this->storage_->latest_schema_version();
+    for (int from = 1; from < latest; ++from) {
+        SCOPED_TRACE("from version " + std::to_string(from));
+        typename TypeParam::Database fresh;
+        auto storage = this->open(fresh);
+        auto partial = storage->migrate(from);
+        EXPECT_EQ(partial.to_version, from);
+        EXPECT_EQ(storage->schema_version(), from);
+
+        // Data the schema at `from` can already hold.
+        Id account = 0;
+        std::optional<Tenant> tenant;
+        this->in_tx(*storage, [&](sdk::StorageTx& tx) {
+            account = tx.create_account("Early").id;
+            sdk::AccountMember owner;
+            owner.telegram_user_id = 42;
+            owner.username = "owner";
+            owner.role = "owner";
+            tx.add_member(account, owner);
+            if (from >= 2) {
+                tenant = seed_tenant(tx, account, "early" + std::to_string(from));
+                sdk::EnrollmentToken token;
+                token.deployment_id = tenant->deployment.id;
+                token.type = "public";
+                token.code = "EARLY";
+                tx.create_token(account, token);
+            } else {
+                tx.create_bot(account, make_bot("early_bot"));
+            }
+        });
+
+        auto report = storage->migrate();
+        EXPECT_EQ(report.from_version, from);
+        EXPECT_EQ(report.to_version, latest);
+        ASSERT_FALSE(report.applied.empty());
+        EXPECT_EQ(report.applied.front(), from + 1);
+        EXPECT_EQ(report.applied.back(), latest);
+
+        this->in_tx(*storage, [&](sdk::StorageTx& tx) {
+            ASSERT_TRUE(tx.get_account(account));
+            ASSERT_EQ(tx.list_members(account).size(), 1u);
+            EXPECT_EQ(tx.list_members(account)[0].telegram_user_id, 42);
+            auto bots = tx.list_bots(account);
+            ASSERT_EQ(bots.size(), 1u);
+            if (tenant) {
+                EXPECT_EQ(tx.version_elements(account, tenant->version.id).size(), 3u);
+                ASSERT_TRUE(tx.find_token(account, tenant->deployment.id, "EARLY"));
+                // The newer tables work with the older rows.
+                auto run = tx.start_run(account, make_run(*tenant, 7));
+                EXPECT_TRUE(tx.active_run(account, tenant->bot.id, 7));
+                tx.append_conversation(account, entry(run.id, "Intro", "bot"));
+            }
+        });
+    }
+}
+
+TYPED_TEST(StorageConformance, TwoProcessesMigratingAtOnceApplyEachVersionOnce) {
+    typename TypeParam::Database fresh;
+    auto first = this->open(fresh);
+    auto second = this->open(fresh);
+    const int latest = first->latest_schema_version();
+
+    std::barrier start(2);
+    sdk::MigrationReport reports[2];
+    std::string errors[2];
+    auto migrate = [&](int i, sdk::Storage& storage) {
+        start.arrive_and_wait();
+        try {
+            reports[i] = storage.migrate();
+        } catch (const std::exception& e) {
+            errors[i] = e.what();
+        }
+    };
+    std::thread a(migrate, 0, std::ref(*first));
+    std::thread b(migrate, 1, std::ref(*second));
+    a.join();
+    b.join();
+    EXPECT_EQ(errors[0], "");
+    EXPECT_EQ(errors[1], "");
+
+    std::vector<int> applied = reports[0].applied;
+    applied.insert(applied.end(), reports[1].applied.begin(), reports[1].applied.end());
+    std::sort(applied.begin(), applied.end());
+    std::vector<int> all(latest);
+    for (int v = 1; v <= latest; ++v) all[v - 1] = v;
+    EXPECT_EQ(applied, all);
+    EXPECT_EQ(reports[0].to_version, latest);
+    EXPECT_EQ(reports[1].to_version, latest);
+    EXPECT_EQ(first->schema_version(), latest);
+    EXPECT_EQ(this->in_tx(*second, [](sdk::StorageTx& tx) { return tx.list_accounts().size(); }), 1u);
+}
+
+TYPED_TEST(StorageConformance, RefusesADatabaseWithANewerSchema) {
+    const int latest = this->storage_->latest_schema_version();
+    const int future = latest + 1;
+    this->database_->execute("INSERT INTO schema_migrations (version, applied_at) VALUES (" +
+                             std::to_string(future) + ", 0)");
+    expect_storage_error(
+        Code::schema_too_new, [&] { this->storage_->migrate(); },
+        "database schema version " + std::to_string(future) + " is newer than this build (" +
+            std::to_string(latest) + "); upgrade profo");
+    EXPECT_EQ(this->storage_->schema_version(), future);
+}
+
+// --- Transactions -------------------------------------------------------------------
+
+TYPED_TEST(StorageConformance, UncommittedTransactionsRollBack) {
+    {
+        auto tx = this->storage_->begin();
+        tx->create_account("Vanishing");
+    }
+    auto accounts = this->in_tx([](sdk::StorageTx& tx) { return tx.list_accounts(); });
+    EXPECT_EQ(accounts.size(), 1u);
+}
+
+TYPED_TEST(StorageConformance, AFailedCallLeavesTheTransactionOnlyForRollback) {
+    Tenant t = this->seed(sdk::kDefaultAccountId, "fail");
+    auto tx = this->storage_->begin();
+    tx->create_account("Lost");
+    expect_storage_error(Code::conflict, [&] { tx->create_course(t.account, t.course.name); });
+    expect_storage_error(
+        Code::invalid, [&] { tx->list_accounts(); }, "roll it back");
+    expect_storage_error(Code::invalid, [&] { tx->commit(); });
+    tx.reset();
+    EXPECT_EQ(this->in_tx([](sdk::StorageTx& tx) { return tx.list_accounts(); }).size(), 1u);
+}
+
+TYPED_TEST(StorageConformance, ACommittedTransactionIsFinished) {
+    auto tx = this->storage_->begin();
+    tx->create_account("Kept");
+    tx->commit();
+    expect_storage_error(
+        Code::invalid, [&] { tx->list_accounts(); }, "already committed");
+    tx.reset();
+    EXPECT_EQ(this->in_tx([](sdk::StorageTx& tx) { return tx.list_accounts(); }).size(), 2u);
+}
+
+// --- Entities ---------------------------------------------------------------------------
+
+TYPED_TEST(StorageConformance, AccountsAndMembers) {
+    this->in_tx([](sdk::StorageTx& tx) {
+        auto acme = tx.create_account("Acme");
+        EXPECT_GT(acme.id, sdk::kDefaultAccountId);
+        EXPECT_EQ(acme.name, "Acme");
+        EXPECT_GT(acme.created_at, 0);
+        auto fetched = tx.get_account(acme.id);
+        ASSERT_TRUE(fetched);
+        EXPECT_EQ(fetched->name, "Acme");
+        EXPECT_EQ(fetched->created_at, acme.created_at);
+        EXPECT_FALSE(tx.get_account(acme.id + 1000));
+        EXPECT_EQ(tx.list_accounts().size(), 2u);
+
+        sdk::AccountMember owner;
+        owner.telegram_user_id = 1001;
+        owner.username = "alice";
+        owner.role = "owner";
+        auto alice = tx.add_member(acme.id, owner);
+        EXPECT_GT(alice.id, 0);
+        EXPECT_EQ(alice.account_id, acme.id);
+        EXPECT_EQ(alice.role, "owner");
+        EXPECT_EQ(alice.username, "alice");
+
+        sdk::AccountMember admin;
+        admin.telegram_user_id = 1001;
+        admin.username = "alice";
+        tx.add_member(sdk::kDefaultAccountId, admin);  // one user, two accounts
+        admin.telegram_user_id = 1002;
+        admin.username = "bob";
+        auto bob = tx.add_member(acme.id, admin);
+
+        auto members = tx.list_members(acme.id);
+        ASSERT_EQ(members.size(), 2u);
+        EXPECT_EQ(members[0].telegram_user_id, 1001);
+        EXPECT_EQ(members[1].telegram_user_id, 1002);
+        auto memberships = tx.memberships_of(1001);
+        ASSERT_EQ(memberships.size(), 2u);
+        EXPECT_EQ(memberships[0].account_id, sdk::kDefaultAccountId);
+        EXPECT_EQ(memberships[1].account_id, acme.id);
+
+        EXPECT_TRUE(tx.remove_member(acme.id, bob.id));
+        EXPECT_FALSE(tx.remove_member(acme.id, bob.id));
+        EXPECT_EQ(tx.list_members(acme.id).size(), 1u);
+        EXPECT_TRUE(tx.memberships_of(1002).empty());
+    });
+    expect_storage_error(Code::invalid,
+                         [&] { this->in_tx([](sdk::StorageTx& tx) { tx.create_account(""); }); });
+    expect_storage_error(
+        Code::conflict,
+        [&] {
+            this->in_tx([](sdk::StorageTx& tx) {
+                sdk::AccountMember again;
+                again.telegram_user_id = 1001;
+                tx.add_member(sdk::kDefaultAccountId, again);
+            });
+        },
+        "already a member");
+    expect_storage_error(Code::invalid, [&] {
+        this->in_tx([](sdk::StorageTx& tx) {
+            sdk::AccountMember guest;
+            guest.telegram_user_id = 5;
+            guest.role = "guest";
+            tx.add_member(sdk::kDefaultAccountId, guest);
+        });
+    });
+    expect_storage_error(
+        Code::invalid,
+        [&] {
+            this->in_tx([](sdk::StorageTx& tx) {
+                sdk::AccountMember member;
+                member.telegram_user_id = 6;
+                tx.add_member(9999, member);
+            });
+        },
+        "account 9999");
+}
+
+TYPED_TEST(StorageConformance, Bots) {
+    const Id a = sdk::kDefaultAccountId;
+    auto bot = this->in_tx([&](sdk::StorageTx& tx) {
+        auto bot = tx.create_bot(a, make_bot("ProfoBot"));
+        EXPECT_GT(bot.id, 0);
+        EXPECT_EQ(bot.account_id, a);
+        EXPECT_EQ(bot.username, "ProfoBot");
+        EXPECT_EQ(bot.token_sealed, "sealed:ProfoBot");
+        EXPECT_EQ(bot.settings_json, R"({"lang":"en"})");
+        EXPECT_EQ(bot.mode, "poll");
+        EXPECT_EQ(bot.update_offset, 0);
+        EXPECT_GT(bot.created_at, 0);
+
+        sdk::Bot bare = make_bot("bare_bot");
+        bare.settings_json.clear();
+        bare.mode = "webhook";
+        auto second = tx.create_bot(a, bare);
+        EXPECT_EQ(second.settings_json, "{}");
+        EXPECT_EQ(tx.list_bots(a).size(), 2u);
+        return bot;
+    });
+
+    this->in_tx([&](sdk::StorageTx& tx) {
+        sdk::Bot changed = bot;
+        changed.username = "RenamedBot";
+        changed.token_sealed = "sealed:new";
+        changed.settings_json = "{}";
+        changed.mode = "webhook";
+        changed.update_offset = 999;  // not updated by update_bot
+        EXPECT_TRUE(tx.update_bot(a, changed));
+        auto fetched = tx.get_bot(a, bot.id);
+        ASSERT_TRUE(fetched);
+        EXPECT_EQ(fetched->username, "RenamedBot");
+        EXPECT_EQ(fetched->token_sealed, "sealed:new");
+        EXPECT_EQ(fetched->mode, "webhook");
+        EXPECT_EQ(fetched->update_offset, 0);
+
+        EXPECT_TRUE(tx.set_bot_offset(a, bot.id, 123457));
+        EXPECT_EQ(tx.get_bot(a, bot.id)->update_offset, 123457);
+        EXPECT_FALSE(tx.set_bot_offset(a, bot.id + 1000, 1));
+        changed.id = bot.id + 1000;
+        EXPECT_FALSE(tx.update_bot(a, changed));
+    });
+
+    Id other = this->in_tx([](sdk::StorageTx& tx) { return tx.create_account("Other").id; });
+    // Usernames are unique across the platform, whatever the case.
+    expect_storage_error(
+        Code::conflict,
+        [&] { this->in_tx([&](sdk::StorageTx& tx) { tx.create_bot(other, make_bot("renamedbot")); }); },
+        "renamedbot");
+    expect_storage_error(Code::conflict, [&] {
+        this->in_tx([&](sdk::StorageTx& tx) {
+            auto b = *tx.get_bot(a, bot.id);
+            b.username = "BARE_BOT";
+            tx.update_bot(a, b);
+        });
+    });
+    expect_storage_error(Code::invalid, [&] {
+        this->in_tx([&](sdk::StorageTx& tx) {
+            auto b = make_bot("modeless_bot");
+            b.mode = "carrier-pigeon";
+            tx.create_bot(a, b);
+        });
+    });
+
+    this->in_tx([&](sdk::StorageTx& tx) {
+        tx.create_bot(other, make_bot("other_bot"));
+        auto all = tx.list_bots_all_accounts();
+        ASSERT_EQ(all.size(), 3u);
+        EXPECT_EQ(all[2].account_id, other);
+        EXPECT_TRUE(tx.delete_bot(a, bot.id));
+        EXPECT_FALSE(tx.delete_bot(a, bot.id));
+        EXPECT_FALSE(tx.get_bot(a, bot.id));
+        EXPECT_EQ(tx.list_bots(a).size(), 1u);
+    });
+
+    // A bot that serves a deployment stays.
+    Tenant t = this->seed(a, "kept");
+    expect_storage_error(
+        Code::conflict, [&] { this->in_tx([&](sdk::StorageTx& tx) { tx.delete_bot(a, t.bot.id); }); },
+        "bot " + std::to_string(t.bot.id));
+}
+
+TYPED_TEST(StorageConformance, CoursesAndVersions) {
+    const Id a = sdk::kDefaultAccountId;
+    auto course = this->in_tx([&](sdk::StorageTx& tx) {
+        auto course = tx.create_course(a, "Onboarding");
+        EXPECT_GT(course.id, 0);
+        EXPECT_EQ(course.account_id, a);
+        EXPECT_EQ(course.name, "Onboarding");
+        EXPECT_GT(course.created_at, 0);
+        EXPECT_EQ(course.updated_at, course.created_at);
+        EXPECT_EQ(tx.get_course(a, course.id)->name, "Onboarding");
+        EXPECT_EQ(tx.find_course(a, "Onboarding")->id, course.id);
+        EXPECT_FALSE(tx.find_course(a, "onboarding"));
+        tx.create_course(a, "Second");
+        auto courses = tx.list_courses(a);
+        EXPECT_EQ(courses.size(), 2u);
+        EXPECT_EQ(courses.at(0).name, "Onboarding");
+        EXPECT_TRUE(tx.rename_course(a, course.id, "Welcome"));
+        EXPECT_EQ(tx.get_course(a, course.id)->name, "Welcome");
+        EXPECT_FALSE(tx.rename_course(a, course.id + 1000, "Nothing"));
+        return course;
+    });
+    expect_storage_error(
+        Code::conflict, [&] { this->in_tx([&](sdk::StorageTx& tx) { tx.create_course(a, "Second"); }); },
+        "Second");
+    expect_storage_error(Code::conflict, [&] {
+        this->in_tx([&](sdk::StorageTx& tx) { tx.rename_course(a, course.id, "Second"); });
+    });
+    // Names are unique per account only.
+    Id other = this->in_tx([](sdk::StorageTx& tx) { return tx.create_account("Other").id; });
+    this->in_tx([&](sdk::StorageTx& tx) { EXPECT_EQ(tx.create_course(other, "Second").account_id, other); });
+
+    this->in_tx([&](sdk::StorageTx& tx) {
+        auto v1 = tx.create_version(a, course.id, "welcome.yaml", sample_elements());
+        EXPECT_EQ(v1.number, 1);
+        EXPECT_EQ(v1.course_id, course.id);
+        EXPECT_EQ(v1.account_id, a);
+        EXPECT_EQ(v1.source_name, "welcome.yaml");
+        auto v2 = tx.create_version(a, course.id, "panel", {sample_elements()[2]});
+        EXPECT_EQ(v2.number, 2);
+
+        auto elements = tx.version_elements(a, v1.id);
+        ASSERT_EQ(elements.size(), 3u);
+        for (int i = 0; i < 3; ++i) {
+            EXPECT_EQ(elements[i].position, i);
+            EXPECT_EQ(elements[i].version_id, v1.id);
+            EXPECT_EQ(elements[i].account_id, a);
+            EXPECT_EQ(elements[i].element_id, sample_elements()[i].element_id);
+            EXPECT_EQ(elements[i].type, sample_elements()[i].type);
+        }
+        EXPECT_EQ(elements[1].body_json, R"({"type":"quiz","answers":[]})");
+        EXPECT_EQ(elements[2].body_json, "{}");
+        EXPECT_EQ(tx.version_elements(a, v2.id).size(), 1u);
+
+        EXPECT_EQ(tx.get_version(a, v2.id)->number, 2);
+        auto versions = tx.list_versions(a, course.id);
+        ASSERT_EQ(versions.size(), 2u);
+        EXPECT_EQ(versions[0].id, v1.id);
+        EXPECT_EQ(versions[1].id, v2.id);
+    });
+    expect_storage_error(
+        Code::invalid,
+        [&] {
+            this->in_tx([&](sdk::StorageTx& tx) {
+                auto twice = sample_elements();
+                twice[2].element_id = "Intro";
+                tx.create_version(a, course.id, "bad.yaml", twice);
+            });
+        },
+        "Intro");
+    expect_storage_error(Code::invalid, [&] {
+        this->in_tx(
+            [&](sdk::StorageTx& tx) { tx.create_version(a, course.id + 1000, "x", sample_elements()); });
+    });
+
+    // Deleting an undeployed course takes its versions along.
+    this->in_tx([&](sdk::StorageTx& tx) {
+        auto versions = tx.list_versions(a, course.id);
+        EXPECT_TRUE(tx.delete_course(a, course.id));
+        EXPECT_FALSE(tx.delete_course(a, course.id));
+        EXPECT_FALSE(tx.get_course(a, course.id));
+        EXPECT_FALSE(tx.get_version(a, versions[0].id));
+        EXPECT_TRUE(tx.version_elements(a, versions[0].id).empty());
+    });
+
+    Tenant t = this->seed(a, "deployed");
+    expect_storage_error(
+        Code::conflict, [&] { this->in_tx([&](sdk::StorageTx& tx) { tx.delete_course(a, t.course.id); }); },
+        "deployment");
+    this->in_tx([&](sdk::StorageTx& tx) { EXPECT_TRUE(tx.get_course(a, t.course.id)); });
+}
+
+TYPED_TEST(StorageConformance, Deployments) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "dep");
+    EXPECT_GT(t.deployment.id, 0);
+    EXPECT_EQ(t.deployment.account_id, a);
+    EXPECT_EQ(t.deployment.course_id, t.course.id);
+    EXPECT_EQ(t.deployment.version_id, t.version.id);
+    EXPECT_EQ(t.deployment.bot_id, t.bot.id);
+    EXPECT_EQ(t.deployment.environment, "prod");
+    EXPECT_EQ(t.deployment.overrides_json, "{}");
+    EXPECT_EQ(t.deployment.legacy_alias, "dep-alias");
+    EXPECT_TRUE(t.deployment.active);
+    EXPECT_GT(t.deployment.created_at, 0);
+
+    auto other_course = this->in_tx([&](sdk::StorageTx& tx) {
+        auto c = tx.create_course(a, "Other course");
+        return tx.create_version(a, c.id, "o.yaml", sample_elements());
+    });
+
+    this->in_tx([&](sdk::StorageTx& tx) {
+        auto fetched = tx.get_deployment(a, t.deployment.id);
+        ASSERT_TRUE(fetched);
+        EXPECT_EQ(fetched->legacy_alias, "dep-alias");
+        EXPECT_EQ(tx.find_deployment_by_alias(a, t.bot.id, "dep-alias")->id, t.deployment.id);
+        EXPECT_FALSE(tx.find_deployment_by_alias(a, t.bot.id, "nope"));
+        EXPECT_FALSE(tx.find_deployment_by_alias(a, t.bot.id, ""));
+
+        auto v2 = tx.create_version(a, t.course.id, "v2.yaml", sample_elements());
+        sdk::CourseDeployment changed = *fetched;
+        changed.version_id = v2.id;
+        changed.environment = "test";
+        changed.overrides_json = R"({"delay":0})";
+        changed.legacy_alias = "renamed";
+        changed.active = false;
+        changed.bot_id = 999999;  // not updated
+        EXPECT_TRUE(tx.update_deployment(a, changed));
+        auto updated = tx.get_deployment(a, t.deployment.id);
+        EXPECT_EQ(updated->version_id, v2.id);
+        EXPECT_EQ(updated->environment, "test");
+        EXPECT_EQ(updated->overrides_json, R"({"delay":0})");
+        EXPECT_EQ(updated->legacy_alias, "renamed");
+        EXPECT_FALSE(updated->active);
+        EXPECT_EQ(updated->bot_id, t.bot.id);
+        changed.id += 1000;
+        EXPECT_FALSE(tx.update_deployment(a, changed));
+
+        sdk::CourseDeployment test_env = t.deployment;
+        test_env.environment = "test";
+        test_env.legacy_alias = "renamed";  // the one carrying it is inactive
+        auto second = tx.create_deployment(a, test_env);
+        EXPECT_EQ(tx.list_deployments(a).size(), 2u);
+        EXPECT_EQ(tx.find_deployment_by_alias(a, t.bot.id, "renamed")->id, second.id);
+    });
+
+    // A deployment runs a version of its own course.
+    expect_storage_error(
+        Code::invalid,
+        [&] {
+            this->in_tx([&](sdk::StorageTx& tx) {
+                auto d = t.deployment;
+                d.version_id = other_course.id;
+                tx.create_deployment(a, d);
+            });
+        },
+        "belongs to course");
+    expect_storage_error(Code::invalid, [&] {
+        this->in_tx([&](sdk::StorageTx& tx) {
+            auto d = *tx.get_deployment(a, t.deployment.id);
+            d.version_id = other_course.id;
+            tx.update_deployment(a, d);
+        });
+    });
+    expect_storage_error(Code::invalid, [&] {
+        this->in_tx([&](sdk::StorageTx& tx) {
+            auto d = t.deployment;
+            d.environment = "staging";
+            tx.create_deployment(a, d);
+        });
+    });
+    // One active deployment per alias and bot.
+    expect_storage_error(
+        Code::conflict,
+        [&] {
+            this->in_tx([&](sdk::StorageTx& tx) {
+                auto d = t.deployment;
+                d.legacy_alias = "renamed";
+                tx.create_deployment(a, d);
+            });
+        },
+        "renamed");
+}
+
+TYPED_TEST(StorageConformance, EnrollmentTokens) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "tok");
+    auto [limited, open] = this->in_tx([&](sdk::StorageTx& tx) {
+        sdk::EnrollmentToken token;
+        token.deployment_id = t.deployment.id;
+        token.type = "group";
+        token.code = "SPRING-2025";
+        token.max_uses = 2;
+        token.expires_at = 1'900'000'000'000;
+        token.utm_json = R"({"campaign":"spring"})";
+        auto limited = tx.create_token(a, token);
+        EXPECT_GT(limited.id, 0);
+        EXPECT_EQ(limited.account_id, a);
+        EXPECT_EQ(limited.type, "group");
+        EXPECT_EQ(limited.code, "SPRING-2025");
+        EXPECT_EQ(limited.max_uses, 2);
+        EXPECT_EQ(limited.uses, 0);
+        EXPECT_EQ(limited.expires_at, 1'900'000'000'000);
+        EXPECT_EQ(limited.utm_json, R"({"campaign":"spring"})");
+        EXPECT_FALSE(limited.revoked);
+
+        sdk::EnrollmentToken unlimited;
+        unlimited.deployment_id = t.deployment.id;
+        unlimited.type = "public";
+        unlimited.code = "open";
+        auto open = tx.create_token(a, unlimited);
+        EXPECT_FALSE(open.max_uses);
+        EXPECT_FALSE(open.expires_at);
+        return std::pair(limited, open);
+    });
+
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_EQ(tx.get_token(a, limited.id)->code, "SPRING-2025");
+        EXPECT_EQ(tx.find_token(a, t.deployment.id, "open")->id, open.id);
+        EXPECT_FALSE(tx.find_token(a, t.deployment.id, "OPEN"));
+        auto tokens = tx.list_tokens(a, t.deployment.id);
+        ASSERT_EQ(tokens.size(), 2u);
+        EXPECT_EQ(tokens[0].id, limited.id);
+
+        EXPECT_TRUE(tx.consume_token(a, limited.id));
+        EXPECT_TRUE(tx.consume_token(a, limited.id));
+        EXPECT_FALSE(tx.consume_token(a, limited.id));  // max_uses reached
+        EXPECT_EQ(tx.get_token(a, limited.id)->uses, 2);
+        for (int i = 0; i < 5; ++i) EXPECT_TRUE(tx.consume_token(a, open.id));
+        EXPECT_EQ(tx.get_token(a, open.id)->uses, 5);
+
+        EXPECT_TRUE(tx.revoke_token(a, open.id));
+        EXPECT_TRUE(tx.get_token(a, open.id)->revoked);
+        EXPECT_FALSE(tx.consume_token(a, open.id));
+        EXPECT_EQ(tx.get_token(a, open.id)->uses, 5);
+        EXPECT_FALSE(tx.consume_token(a, open.id + 1000));
+        EXPECT_FALSE(tx.revoke_token(a, open.id + 1000));
+    });
+
+    expect_storage_error(
+        Code::conflict,
+        [&] {
+            this->in_tx([&](sdk::StorageTx& tx) {
+                sdk::EnrollmentToken again;
+                again.deployment_id = t.deployment.id;
+                again.type = "public";
+                again.code = "open";
+                tx.create_token(a, again);
+            });
+        },
+        "open");
+    expect_storage_error(Code::invalid, [&] {
+        this->in_tx([&](sdk::StorageTx& tx) {
+            sdk::EnrollmentToken bad;
+            bad.deployment_id = t.deployment.id;
+            bad.type = "public";
+            bad.code = "has space";
+            tx.create_token(a, bad);
+        });
+    });
+}
+
+TYPED_TEST(StorageConformance, TheLastUseOfATokenGoesToOneStudent) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "race");
+    Id token_id = this->in_tx([&](sdk::StorageTx& tx) {
+        sdk::EnrollmentToken token;
+        token.deployment_id = t.deployment.id;
+        token.type = "personal";
+        token.code = "ONCE";
+        token.max_uses = 1;
+        return tx.create_token(a, token).id;
+    });
+    std::barrier start(2);
+    std::atomic<int> granted{0};
+    std::atomic<int> errors{0};
+    auto consume = [&] {
+        start.arrive_and_wait();
+        try {
+            auto tx = this->storage_->begin();
+            if (tx->consume_token(a, token_id)) ++granted;
+            std::this_thread::sleep_for(std::chrono::milliseconds(30));
+            tx->commit();
+        } catch (const std::exception&) {
+            ++errors;
+        }
+    };
+    std::thread x(consume);
+    std::thread y(consume);
+    x.join();
+    y.join();
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(granted.load(), 1);
+    this->in_tx([&](sdk::StorageTx& tx) { EXPECT_EQ(tx.get_token(a, token_id)->uses, 1); });
+}
+
+TYPED_TEST(StorageConformance, Runs) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "runs");
+    Id token_id = this->in_tx([&](sdk::StorageTx& tx) {
+        sdk::EnrollmentToken token;
+        token.deployment_id = t.deployment.id;
+        token.type = "public";
+        token.code = "RUNS";
+        return tx.create_token(a, token).id;
+    });
+
+    auto run = this->in_tx([&](sdk::StorageTx& tx) {
+        sdk::Run wanted = make_run(t, 500);
+        wanted.token_id = token_id;
+        auto run = tx.start_run(a, wanted);
+        EXPECT_GT(run.id, 0);
+        EXPECT_EQ(run.account_id, a);
+        EXPECT_EQ(run.bot_id, t.bot.id);
+        EXPECT_EQ(run.deployment_id, t.deployment.id);
+        EXPECT_EQ(run.chat_id, 500);
+        EXPECT_EQ(run.user_id, 500);
+        EXPECT_EQ(run.username, "student500");
+        EXPECT_EQ(run.token_id, token_id);
+        EXPECT_EQ(run.status, "active");
+        EXPECT_TRUE(run.active);
+        EXPECT_EQ(run.cursor, "Intro");
+        EXPECT_EQ(run.state_json, R"({"activation":1})");
+        EXPECT_EQ(run.utm_json, R"({"source":"ad"})");
+        EXPECT_GT(run.started_at, 0);
+        EXPECT_EQ(run.updated_at, run.started_at);
+        EXPECT_FALSE(run.ended_at);
+
+        EXPECT_EQ(tx.get_run(a, run.id).value().cursor, "Intro");
+        EXPECT_EQ(tx.active_run(a, t.bot.id, 500).value().id, run.id);
+        EXPECT_FALSE(tx.active_run(a, t.bot.id, 501));
+        return run;
+    });
+
+    // A second active run for the same student and bot is refused...
+    expect_storage_error(
+        Code::conflict, [&] { this->in_tx([&](sdk::StorageTx& tx) { tx.start_run(a, make_run(t, 500)); }); },
+        "already has an active run");
+
+    this->in_tx([&](sdk::StorageTx& tx) {
+        sdk::Run moved = run;
+        moved.cursor = "Quiz_1";
+        moved.state_json = R"({"activation":2})";
+        moved.updated_at = run.started_at + 10;
+        moved.deployment_id = 12345;  // not updated
+        EXPECT_TRUE(tx.update_run(a, moved));
+        auto fetched = *tx.get_run(a, run.id);
+        EXPECT_EQ(fetched.cursor, "Quiz_1");
+        EXPECT_EQ(fetched.state_json, R"({"activation":2})");
+        EXPECT_EQ(fetched.updated_at, run.started_at + 10);
+        EXPECT_EQ(fetched.deployment_id, t.deployment.id);
+
+        moved.status = "completed";
+        moved.active = false;
+        moved.ended_at = run.started_at + 20;
+        EXPECT_TRUE(tx.update_run(a, moved));
+        EXPECT_FALSE(tx.active_run(a, t.bot.id, 500));
+        moved.id += 1000;
+        EXPECT_FALSE(tx.update_run(a, moved));
+    });
+
+    // ...but a completed run makes room for a new one.
+    auto second = this->in_tx([&](sdk::StorageTx& tx) {
+        auto second = tx.start_run(a, make_run(t, 500));
+        EXPECT_EQ(tx.active_run(a, t.bot.id, 500)->id, second.id);
+        tx.start_run(a, make_run(t, 501));
+        return second;
+    });
+    // The old one cannot become active again beside it.
+    expect_storage_error(Code::conflict, [&] {
+        this->in_tx([&](sdk::StorageTx& tx) {
+            auto old = *tx.get_run(a, run.id);
+            old.active = true;
+            old.status = "active";
+            tx.update_run(a, old);
+        });
+    });
+
+    Tenant u = this->seed(a, "runs2");
+    this->in_tx([&](sdk::StorageTx& tx) {
+        tx.start_run(a, make_run(u, 500));  // another bot: its own active run
+        EXPECT_EQ(tx.list_runs(a, {}).size(), 4u);
+        sdk::RunFilter by_bot;
+        by_bot.bot_id = t.bot.id;
+        EXPECT_EQ(tx.list_runs(a, by_bot).size(), 3u);
+        sdk::RunFilter by_deployment;
+        by_deployment.deployment_id = u.deployment.id;
+        EXPECT_EQ(tx.list_runs(a, by_deployment).size(), 1u);
+        sdk::RunFilter completed;
+        completed.status = "completed";
+        auto done = tx.list_runs(a, completed);
+        ASSERT_EQ(done.size(), 1u);
+        EXPECT_EQ(done[0].id, run.id);
+        EXPECT_EQ(done[0].ended_at, run.started_at + 20);
+        sdk::RunFilter page;
+        page.bot_id = t.bot.id;
+        page.status = "active";
+        page.limit = 1;
+        page.offset = 1;
+        auto paged = tx.list_runs(a, page);
+        ASSERT_EQ(paged.size(), 1u);
+        EXPECT_GT(paged[0].id, second.id);
+    });
+    expect_storage_error(Code::invalid, [&] {
+        this->in_tx([&](sdk::StorageTx& tx) {
+            sdk::RunFilter bad;
+            bad.limit = -1;
+            tx.list_runs(a, bad);
+        });
+    });
+}
+
+TYPED_TEST(StorageConformance, OneActiveRunUnderConcurrentStarts) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "race");
+    std::barrier start(2);
+    std::atomic<int> started{0};
+    std::atomic<int> conflicts{0};
+    std::atomic<int> other_errors{0};
+    auto start_run = [&] {
+        start.arrive_and_wait();
+        try {
+            auto tx = this->storage_->begin();
+            tx->start_run(a, make_run(t, 777));
+            // Keeps the transaction open so the other writer really overlaps.
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            tx->commit();
+            ++started;
+        } catch (const StorageError& e) {
+            if (e.code() == Code::conflict)
+                ++conflicts;
+            else
+                ++other_errors;
+        }
+    };
+    std::thread x(start_run);
+    std::thread y(start_run);
+    x.join();
+    y.join();
+    EXPECT_EQ(started.load(), 1);
+    EXPECT_EQ(conflicts.load(), 1);
+    EXPECT_EQ(other_errors.load(), 0);
+    this->in_tx([&](sdk::StorageTx& tx) {
+        sdk::RunFilter filter;
+        filter.bot_id = t.bot.id;
+        EXPECT_EQ(tx.list_runs(a, filter).size(), 1u);
+        EXPECT_TRUE(tx.active_run(a, t.bot.id, 777));
+    });
+}
+
+TYPED_TEST(StorageConformance, Conversation) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "conv");
+    this->in_tx([&](sdk::StorageTx& tx) {
+        auto run = tx.start_run(a, make_run(t, 1));
+        sdk::ConversationEntry question;
+        question.run_id = run.id;
+        question.element_id = "Quiz_1";
+        question.role = "bot";
+        question.payload_json = R"({"text":"2+2?"})";
+        Id first = tx.append_conversation(a, question);
+        sdk::ConversationEntry answer = question;
+        answer.role = "user";
+        answer.payload_json = R"({"text":"4"})";
+        answer.score = 1.5;
+        answer.maxscore = 2;
+        answer.attempt = 2;
+        answer.created_at = 1'700'000'000'123;
+        Id second = tx.append_conversation(a, answer);
+        EXPECT_GT(second, first);
+
+        auto entries = tx.conversation(a, run.id);
+        ASSERT_EQ(entries.size(), 2u);
+        EXPECT_EQ(entries[0].id, first);
+        EXPECT_EQ(entries[0].account_id, a);
+        EXPECT_EQ(entries[0].run_id, run.id);
+        EXPECT_EQ(entries[0].role, "bot");
+        EXPECT_EQ(entries[0].payload_json, R"({"text":"2+2?"})");
+        EXPECT_FALSE(entries[0].score);
+        EXPECT_FALSE(entries[0].maxscore);
+        EXPECT_EQ(entries[0].attempt, 1);
+        EXPECT_GT(entries[0].created_at, 0);
+        EXPECT_EQ(entries[1].role, "user");
+        EXPECT_EQ(entries[1].score, 1.5);
+        EXPECT_EQ(entries[1].maxscore, 2.0);
+        EXPECT_EQ(entries[1].attempt, 2);
+        EXPECT_EQ(entries[1].created_at, 1'700'000'000'123);
+        EXPECT_TRUE(tx.conversation(a, run.id + 1000).empty());
+    });
+    expect_storage_error(
+        Code::invalid,
+        [&] {
+            this->in_tx([&](sdk::StorageTx& tx) {
+                sdk::ConversationEntry orphan;
+                orphan.run_id = 424242;
+                orphan.role = "bot";
+                tx.append_conversation(a, orphan);
+            });
+        },
+        "run 424242");
+}
+
+TYPED_TEST(StorageConformance, DurableTimers) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "timers");
+    const sdk::Millis base = 1'800'000'000'000;
+    auto [run, other_run, ids] = this->in_tx([&](sdk::StorageTx& tx) {
+        auto run = tx.start_run(a, make_run(t, 1));
+        auto other_run = tx.start_run(a, make_run(t, 2));
+        EXPECT_FALSE(tx.next_timer_due_all_accounts());
+        std::vector<Id> ids;
+        for (int i : {3, 1, 2}) {
+            sdk::WaitingElement timer;
+            timer.run_id = run.id;
+            timer.element_id = "Wait_" + std::to_string(i);
+            timer.due_at = base + i * 1000;
+            timer.payload_json = R"({"activation":)" + std::to_string(i) + "}";
+            ids.push_back(tx.add_timer(a, timer));
+        }
+        sdk::WaitingElement other;
+        other.run_id = other_run.id;
+        other.element_id = "Other";
+        other.due_at = base + 500;
+        ids.push_back(tx.add_timer(a, other));
+        return std::tuple(run, other_run, ids);
+    });
+
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_EQ(tx.next_timer_due_all_accounts(), base + 500);
+        EXPECT_TRUE(tx.due_timers_all_accounts(base, 10).empty());
+        auto due = tx.due_timers_all_accounts(base + 2000, 10);
+        ASSERT_EQ(due.size(), 3u);  // ordered by due time
+        EXPECT_EQ(due[0].element_id, "Other");
+        EXPECT_EQ(due[1].element_id, "Wait_1");
+        EXPECT_EQ(due[1].payload_json, R"({"activation":1})");
+        EXPECT_EQ(due[1].status, "pending");
+        EXPECT_EQ(due[1].run_id, run.id);
+        EXPECT_EQ(due[1].account_id, a);
+        EXPECT_EQ(due[1].due_at, base + 1000);
+        EXPECT_EQ(due[2].element_id, "Wait_2");
+        EXPECT_EQ(tx.due_timers_all_accounts(base + 5000, 2).size(), 2u);
+
+        // Claimed exactly once.
+        EXPECT_TRUE(tx.claim_timer(a, due[1].id));
+        EXPECT_FALSE(tx.claim_timer(a, due[1].id));
+        EXPECT_EQ(tx.due_timers_all_accounts(base + 2000, 10).size(), 2u);
+
+        // Cancelling affects only the run's pending timers.
+        EXPECT_EQ(tx.cancel_run_timers(a, run.id), 2);
+        EXPECT_EQ(tx.cancel_run_timers(a, run.id), 0);
+        EXPECT_FALSE(tx.claim_timer(a, ids[0]));  // cancelled
+        auto left = tx.due_timers_all_accounts(base + 10'000, 10);
+        ASSERT_EQ(left.size(), 1u);
+        EXPECT_EQ(left[0].run_id, other_run.id);
+        EXPECT_EQ(tx.next_timer_due_all_accounts(), base + 500);
+    });
+}
+
+TYPED_TEST(StorageConformance, ATimerIsClaimedByOneOfTwoSchedulers) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "claim");
+    Id timer_id = this->in_tx([&](sdk::StorageTx& tx) {
+        sdk::WaitingElement timer;
+        timer.run_id = tx.start_run(a, make_run(t, 1)).id;
+        timer.element_id = "Wait";
+        timer.due_at = 1;
+        return tx.add_timer(a, timer);
+    });
+    auto second_storage = this->open(*this->database_);
+    std::barrier start(2);
+    std::atomic<int> claims{0};
+    std::atomic<int> errors{0};
+    auto claim = [&](sdk::Storage& storage) {
+        start.arrive_and_wait();
+        try {
+            auto tx = storage.begin();
+            if (tx->claim_timer(a, timer_id)) ++claims;
+            std::this_thread::sleep_for(std::chrono::milliseconds(30));
+            tx->commit();
+        } catch (const std::exception&) {
+            ++errors;
+        }
+    };
+    std::thread x(claim, std::ref(*this->storage_));
+    std::thread y(claim, std::ref(*second_storage));
+    x.join();
+    y.join();
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(claims.load(), 1);
+}
+
+TYPED_TEST(StorageConformance, BansAndParticipants) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "bans");
+    Tenant u = this->seed(a, "bans2");
+    this->in_tx([&](sdk::StorageTx& tx) {
+        sdk::Ban on_bot;
+        on_bot.bot_id = t.bot.id;
+        on_bot.user_id = 66;
+        on_bot.reason = "spam";
+        auto ban = tx.ban(a, on_bot);
+        EXPECT_GT(ban.id, 0);
+        EXPECT_EQ(ban.account_id, a);
+        EXPECT_EQ(ban.bot_id, t.bot.id);
+        EXPECT_EQ(ban.reason, "spam");
+        EXPECT_GT(ban.created_at, 0);
+        EXPECT_TRUE(tx.is_banned(a, t.bot.id, 66));
+        EXPECT_FALSE(tx.is_banned(a, u.bot.id, 66));
+        EXPECT_FALSE(tx.is_banned(a, t.bot.id, 67));
+
+        sdk::Ban everywhere;
+        everywhere.user_id = 67;
+        auto account_ban = tx.ban(a, everywhere);
+        EXPECT_FALSE(account_ban.bot_id);
+        EXPECT_TRUE(tx.is_banned(a, t.bot.id, 67));
+        EXPECT_TRUE(tx.is_banned(a, u.bot.id, 67));
+        EXPECT_EQ(tx.list_bans(a).size(), 2u);
+
+        EXPECT_TRUE(tx.unban(a, account_ban.id));
+        EXPECT_FALSE(tx.unban(a, account_ban.id));
+        EXPECT_FALSE(tx.is_banned(a, u.bot.id, 67));
+        EXPECT_EQ(tx.list_bans(a).size(), 1u);
+
+        sdk::Participant by_id;
+        by_id.deployment_id = t.deployment.id;
+        by_id.user_id = 1234;
+        auto p1 = tx.add_participant(a, by_id);
+        EXPECT_GT(p1.id, 0);
+        EXPECT_EQ(p1.user_id, 1234);
+        EXPECT_EQ(p1.username, "");
+        sdk::Participant by_name;
+        by_name.deployment_id = t.deployment.id;
+        by_name.username = "@Student_One";
+        auto p2 = tx.add_participant(a, by_name);
+        EXPECT_FALSE(p2.user_id);
+        EXPECT_EQ(p2.username, "Student_One");
+
+        EXPECT_TRUE(tx.is_participant(a, t.deployment.id, 1234, ""));
+        EXPECT_TRUE(tx.is_participant(a, t.deployment.id, 1234, "someone_else"));
+        EXPECT_TRUE(tx.is_participant(a, t.deployment.id, 9, "student_one"));
+        EXPECT_TRUE(tx.is_participant(a, t.deployment.id, 9, "@STUDENT_ONE"));
+        EXPECT_FALSE(tx.is_participant(a, t.deployment.id, 9, "student_two"));
+        EXPECT_FALSE(tx.is_participant(a, t.deployment.id, 9, ""));
+        EXPECT_FALSE(tx.is_participant(a, u.deployment.id, 1234, "student_one"));
+
+        auto list = tx.list_participants(a, t.deployment.id);
+        ASSERT_EQ(list.size(), 2u);
+        EXPECT_EQ(list[0].id, p1.id);
+        EXPECT_TRUE(tx.remove_participant(a, p1.id));
+        EXPECT_FALSE(tx.remove_participant(a, p1.id));
+        EXPECT_FALSE(tx.is_participant(a, t.deployment.id, 1234, ""));
+        EXPECT_TRUE(tx.list_participants(a, u.deployment.id).empty());
+    });
+    expect_storage_error(Code::invalid, [&] {
+        this->in_tx([&](sdk::StorageTx& tx) {
+            sdk::Participant nobody;
+            nobody.deployment_id = t.deployment.id;
+            tx.add_participant(a, nobody);
+        });
+    });
+}
+
+TYPED_TEST(StorageConformance, UpdateLedgerIsIdempotent) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "ledger");
+    Tenant u = this->seed(a, "ledger2");
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_TRUE(tx.mark_update_processed(a, t.bot.id, 100));
+        EXPECT_FALSE(tx.mark_update_processed(a, t.bot.id, 100));
+        EXPECT_TRUE(tx.mark_update_processed(a, u.bot.id, 100));  // ids are per bot
+    });
+    this->in_tx([&](sdk::StorageTx& tx) { EXPECT_FALSE(tx.mark_update_processed(a, t.bot.id, 100)); });
+    {
+        auto tx = this->storage_->begin();
+        EXPECT_TRUE(tx->mark_update_processed(a, t.bot.id, 101));
+    }  // rolled back: the update was not handled
+    this->in_tx([&](sdk::StorageTx& tx) { EXPECT_TRUE(tx.mark_update_processed(a, t.bot.id, 101)); });
+}
+
+TYPED_TEST(StorageConformance, OutboxLifecycle) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "outbox");
+    const sdk::Millis now = 1'800'000'000'000;
+    auto [first, second, later] = this->in_tx([&](sdk::StorageTx& tx) {
+        auto run = tx.start_run(a, make_run(t, 9));
+        auto m1 = make_message(t, 9, run.id);
+        m1.next_attempt_at = now - 10;
+        Id first = tx.enqueue_outbox(a, m1);
+        auto m2 = make_message(t, 9, std::nullopt);
+        m2.next_attempt_at = now - 5;
+        Id second = tx.enqueue_outbox(a, m2);
+        auto m3 = make_message(t, 10, std::nullopt);
+        m3.next_attempt_at = now + 60'000;
+        Id later = tx.enqueue_outbox(a, m3);
+        return std::tuple(first, second, later);
+    });
+
+    this->in_tx([&](sdk::StorageTx& tx) {
+        auto pending = tx.pending_outbox_all_accounts(now, 10);
+        ASSERT_EQ(pending.size(), 2u);
+        EXPECT_EQ(pending[0].id, first);
+        EXPECT_EQ(pending[1].id, second);
+        EXPECT_EQ(pending[0].status, "pending");
+        EXPECT_EQ(pending[0].attempts, 0);
+        EXPECT_EQ(pending[0].account_id, a);
+        EXPECT_EQ(pending[0].bot_id, t.bot.id);
+        EXPECT_EQ(pending[0].chat_id, 9);
+        EXPECT_TRUE(pending[0].run_id);
+        EXPECT_FALSE(pending[1].run_id);
+        EXPECT_EQ(pending[0].payload_json, R"({"kind":"text","text":"hello"})");
+        EXPECT_EQ(pending[0].last_error, "");
+        EXPECT_GT(pending[0].created_at, 0);
+        EXPECT_FALSE(pending[0].sent_at);
+        EXPECT_EQ(tx.pending_outbox_all_accounts(now, 1).size(), 1u);
+        EXPECT_EQ(tx.pending_outbox_all_accounts(now + 60'000, 10).size(), 3u);
+
+        // 429: try again later.
+        EXPECT_TRUE(tx.mark_outbox_retry(a, first, now + 30'000, "429 retry_after 30"));
+        auto retried = tx.list_outbox(a, t.bot.id, 9);
+        ASSERT_EQ(retried.size(), 2u);
+        EXPECT_EQ(retried[0].attempts, 1);
+        EXPECT_EQ(retried[0].next_attempt_at, now + 30'000);
+        EXPECT_EQ(retried[0].last_error, "429 retry_after 30");
+        EXPECT_EQ(retried[0].status, "pending");
+        auto pending_now = tx.pending_outbox_all_accounts(now, 10);
+        ASSERT_EQ(pending_now.size(), 1u);
+        EXPECT_EQ(pending_now[0].id, second);
+
+        EXPECT_TRUE(tx.mark_outbox_sent(a, second, now + 1));
+        EXPECT_FALSE(tx.mark_outbox_sent(a, second, now + 2));  // settled already
+        auto sent = tx.list_outbox(a, t.bot.id, 9)[1];
+        EXPECT_EQ(sent.status, "sent");
+        EXPECT_EQ(sent.sent_at, now + 1);
+        EXPECT_EQ(sent.attempts, 1);
+
+        EXPECT_TRUE(tx.mark_outbox_failed(a, first, "403 blocked"));
+        EXPECT_FALSE(tx.mark_outbox_retry(a, first, now, "again"));
+        auto failed = tx.list_outbox(a, t.bot.id, 9)[0];
+        EXPECT_EQ(failed.status, "failed");
+        EXPECT_EQ(failed.attempts, 2);
+        EXPECT_EQ(failed.last_error, "403 blocked");
+
+        auto left = tx.pending_outbox_all_accounts(now + 100'000, 10);
+        ASSERT_EQ(left.size(), 1u);
+        EXPECT_EQ(left[0].id, later);
+        EXPECT_EQ(tx.list_outbox(a, t.bot.id, 10).size(), 1u);
+        EXPECT_TRUE(tx.list_outbox(a, t.bot.id, 11).empty());
+    });
+    expect_storage_error(Code::invalid, [&] {
+        this->in_tx([&](sdk::StorageTx& tx) { tx.enqueue_outbox(a, make_message(t, 9, Id{777777})); });
+    });
+}
+
+TYPED_TEST(StorageConformance, Polls) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "polls");
+    Id run_id = this->in_tx([&](sdk::StorageTx& tx) {
+        auto run = tx.start_run(a, make_run(t, 3));
+        sdk::PollRecord poll;
+        poll.bot_id = t.bot.id;
+        poll.poll_id = "5432101234";
+        poll.run_id = run.id;
+        poll.element_id = "Quiz_1";
+        poll.activation = 4;
+        tx.record_poll(a, poll);
+        return run.id;
+    });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        auto poll = tx.find_poll_all_accounts(t.bot.id, "5432101234");
+        ASSERT_TRUE(poll);
+        EXPECT_EQ(poll->account_id, a);
+        EXPECT_EQ(poll->run_id, run_id);
+        EXPECT_EQ(poll->element_id, "Quiz_1");
+        EXPECT_EQ(poll->activation, 4);
+        EXPECT_GT(poll->created_at, 0);
+        EXPECT_FALSE(tx.find_poll_all_accounts(t.bot.id, "other"));
+    });
+    expect_storage_error(Code::conflict, [&] {
+        this->in_tx([&](sdk::StorageTx& tx) {
+            sdk::PollRecord again;
+            again.bot_id = t.bot.id;
+            again.poll_id = "5432101234";
+            again.run_id = run_id;
+            again.element_id = "Quiz_1";
+            tx.record_poll(a, again);
+        });
+    });
+}
+
+// --- Tenant isolation ------------------------------------------------------------------
+
+// Everything account A owns, by id, for B to try its luck with.
+struct Holdings {
+    Tenant t;
+    sdk::AccountMember member;
+    sdk::EnrollmentToken token;
+    sdk::Run run;
+    Id entry = 0;
+    Id timer = 0;
+    sdk::Ban ban;
+    sdk::Participant participant;
+    Id message = 0;
+};
+
+TYPED_TEST(StorageConformance, TenantsSeeOnlyTheirOwnRecords) {
+    auto [a, b] = this->in_tx(
+        [](sdk::StorageTx& tx) { return std::pair(tx.create_account("A").id, tx.create_account("B").id); });
+    Holdings h = this->in_tx([&, a = a](sdk::StorageTx& tx) {
+        Holdings h;
+        h.t = seed_tenant(tx, a, "tenant_a");
+        sdk::AccountMember member;
+        member.telegram_user_id = 31;
+        h.member = tx.add_member(a, member);
+        sdk::EnrollmentToken token;
+        token.deployment_id = h.t.deployment.id;
+        token.type = "public";
+        token.code = "A-CODE";
+        h.token = tx.create_token(a, token);
+        h.run = tx.start_run(a, make_run(h.t, 77));
+        h.entry = tx.append_conversation(a, entry(h.run.id, "Intro", "bot"));
+        sdk::WaitingElement timer;
+        timer.run_id = h.run.id;
+        timer.element_id = "Intro";
+        timer.due_at = 1;
+        h.timer = tx.add_timer(a, timer);
+        sdk::Ban ban;
+        ban.user_id = 99;
+        h.ban = tx.ban(a, ban);
+        sdk::Participant participant;
+        participant.deployment_id = h.t.deployment.id;
+        participant.user_id = 55;
+        participant.username = "fifty_five";
+        h.participant = tx.add_participant(a, participant);
+        h.message = tx.enqueue_outbox(a, make_message(h.t, 77, h.run.id));
+        EXPECT_TRUE(tx.mark_update_processed(a, h.t.bot.id, 1));
+        sdk::PollRecord poll;
+        poll.bot_id = h.t.bot.id;
+        poll.poll_id = "a-poll";
+        poll.run_id = h.run.id;
+        poll.element_id = "Quiz_1";
+        tx.record_poll(a, poll);
+        return h;
+    });
+    const Tenant& t = h.t;
+
+    // Reads through B find nothing of A's.
+    this->in_tx([&, b = b](sdk::StorageTx& tx) {
+        EXPECT_TRUE(tx.list_members(b).empty());
+        EXPECT_FALSE(tx.get_bot(b, t.bot.id));
+        EXPECT_TRUE(tx.list_bots(b).empty());
+        EXPECT_FALSE(tx.get_course(b, t.course.id));
+        EXPECT_FALSE(tx.find_course(b, t.course.name));
+        EXPECT_TRUE(tx.list_courses(b).empty());
+        EXPECT_FALSE(tx.get_version(b, t.version.id));
+        EXPECT_TRUE(tx.list_versions(b, t.course.id).empty());
+        EXPECT_TRUE(tx.version_elements(b, t.version.id).empty());
+        EXPECT_FALSE(tx.get_deployment(b, t.deployment.id));
+        EXPECT_TRUE(tx.list_deployments(b).empty());
+        EXPECT_FALSE(tx.find_deployment_by_alias(b, t.bot.id, t.deployment.legacy_alias));
+        EXPECT_FALSE(tx.get_token(b, h.token.id));
+        EXPECT_FALSE(tx.find_token(b, t.deployment.id, "A-CODE"));
+        EXPECT_TRUE(tx.list_tokens(b, t.deployment.id).empty());
+        EXPECT_FALSE(tx.get_run(b, h.run.id));
+        EXPECT_FALSE(tx.active_run(b, t.bot.id, 77));
+        EXPECT_TRUE(tx.list_runs(b, {}).empty());
+        sdk::RunFilter by_bot;
+        by_bot.bot_id = t.bot.id;
+        EXPECT_TRUE(tx.list_runs(b, by_bot).empty());
+        EXPECT_TRUE(tx.conversation(b, h.run.id).empty());
+        EXPECT_TRUE(tx.list_bans(b).empty());
+        EXPECT_FALSE(tx.is_banned(b, t.bot.id, 99));
+        EXPECT_TRUE(tx.list_participants(b, t.deployment.id).empty());
+        EXPECT_FALSE(tx.is_participant(b, t.deployment.id, 55, "fifty_five"));
+        EXPECT_TRUE(tx.list_outbox(b, t.bot.id, 77).empty());
+    });
+
+    // Changes through B change nothing of A's.
+    this->in_tx([&, b = b](sdk::StorageTx& tx) {
+        EXPECT_FALSE(tx.remove_member(b, h.member.id));
+        sdk::Bot bot = t.bot;
+        bot.username = "stolen_bot";
+        EXPECT_FALSE(tx.update_bot(b, bot));
+        EXPECT_FALSE(tx.set_bot_offset(b, t.bot.id, 5000));
+        EXPECT_FALSE(tx.delete_bot(b, t.bot.id));
+        EXPECT_FALSE(tx.rename_course(b, t.course.id, "Stolen"));
+        EXPECT_FALSE(tx.delete_course(b, t.course.id));
+        sdk::CourseDeployment d = t.deployment;
+        d.active = false;
+        EXPECT_FALSE(tx.update_deployment(b, d));
+        EXPECT_FALSE(tx.consume_token(b, h.token.id));
+        EXPECT_FALSE(tx.revoke_token(b, h.token.id));
+        sdk::Run run = h.run;
+        run.status = "stopped";
+        run.active = false;
+        EXPECT_FALSE(tx.update_run(b, run));
+        EXPECT_EQ(tx.cancel_run_timers(b, h.run.id), 0);
+        EXPECT_FALSE(tx.claim_timer(b, h.timer));
+        EXPECT_FALSE(tx.unban(b, h.ban.id));
+        EXPECT_FALSE(tx.remove_participant(b, h.participant.id));
+        EXPECT_FALSE(tx.mark_outbox_sent(b, h.message, 1));
+        EXPECT_FALSE(tx.mark_outbox_retry(b, h.message, 1, "x"));
+        EXPECT_FALSE(tx.mark_outbox_failed(b, h.message, "x"));
+        // Neither "seen before" nor "new" for a bot that is not B's.
+        EXPECT_FALSE(tx.mark_update_processed(b, t.bot.id, 1));
+        EXPECT_FALSE(tx.mark_update_processed(b, t.bot.id, 2));
+    });
+
+    // Records of B cannot point at A's.
+    auto refused = [&](const char* what, std::function<void(sdk::StorageTx&)> call) {
+        SCOPED_TRACE(what);
+        expect_storage_error(Code::invalid, [&] { this->in_tx(call); });
+    };
+    const Id bid = b;
+    refused("version of A's course",
+            [&](sdk::StorageTx& tx) { tx.create_version(bid, t.course.id, "x", sample_elements()); });
+    refused("deployment of A's course, version and bot",
+            [&](sdk::StorageTx& tx) { tx.create_deployment(bid, t.deployment); });
+    refused("deployment on A's bot", [&](sdk::StorageTx& tx) {
+        auto course = tx.create_course(bid, "B course");
+        auto version = tx.create_version(bid, course.id, "b.yaml", sample_elements());
+        sdk::CourseDeployment d;
+        d.course_id = course.id;
+        d.version_id = version.id;
+        d.bot_id = t.bot.id;
+        tx.create_deployment(bid, d);
+    });
+    refused("token for A's deployment", [&](sdk::StorageTx& tx) {
+        sdk::EnrollmentToken token = h.token;
+        token.code = "B-CODE";
+        tx.create_token(bid, token);
+    });
+    refused("run on A's bot and deployment", [&](sdk::StorageTx& tx) { tx.start_run(bid, make_run(t, 78)); });
+    refused("conversation of A's run",
+            [&](sdk::StorageTx& tx) { tx.append_conversation(bid, entry(h.run.id, "Intro", "user")); });
+    refused("timer of A's run", [&](sdk::StorageTx& tx) {
+        sdk::WaitingElement timer;
+        timer.run_id = h.run.id;
+        timer.element_id = "Intro";
+        tx.add_timer(bid, timer);
+    });
+    refused("ban on A's bot", [&](sdk::StorageTx& tx) {
+        sdk::Ban ban;
+        ban.bot_id = t.bot.id;
+        ban.user_id = 1;
+        tx.ban(bid, ban);
+    });
+    refused("participant of A's deployment", [&](sdk::StorageTx& tx) {
+        sdk::Participant p;
+        p.deployment_id = t.deployment.id;
+        p.user_id = 1;
+        tx.add_participant(bid, p);
+    });
+    refused("outbox message for A's bot",
+            [&](sdk::StorageTx& tx) { tx.enqueue_outbox(bid, make_message(t, 77, std::nullopt)); });
+    refused("poll of A's bot and run", [&](sdk::StorageTx& tx) {
+        sdk::PollRecord poll;
+        poll.bot_id = t.bot.id;
+        poll.poll_id = "b-poll";
+        poll.run_id = h.run.id;
+        poll.element_id = "Quiz_1";
+        tx.record_poll(bid, poll);
+    });
+
+    // A's records are as they were.
+    this->in_tx([&, a = a](sdk::StorageTx& tx) {
+        EXPECT_EQ(tx.list_members(a).size(), 1u);
+        auto bot = tx.get_bot(a, t.bot.id);
+        ASSERT_TRUE(bot);
+        EXPECT_EQ(bot->username, t.bot.username);
+        EXPECT_EQ(bot->update_offset, 0);
+        EXPECT_EQ(tx.get_course(a, t.course.id)->name, t.course.name);
+        EXPECT_TRUE(tx.get_deployment(a, t.deployment.id)->active);
+        auto token = tx.get_token(a, h.token.id);
+        EXPECT_EQ(token->uses, 0);
+        EXPECT_FALSE(token->revoked);
+        auto run = tx.get_run(a, h.run.id);
+        EXPECT_EQ(run->status, "active");
+        EXPECT_TRUE(run->active);
+        EXPECT_EQ(tx.conversation(a, h.run.id).size(), 1u);
+        EXPECT_EQ(tx.due_timers_all_accounts(10, 10).size(), 1u);
+        EXPECT_EQ(tx.list_bans(a).size(), 1u);
+        EXPECT_EQ(tx.list_participants(a, t.deployment.id).size(), 1u);
+        auto outbox = tx.list_outbox(a, t.bot.id, 77);
+        ASSERT_EQ(outbox.size(), 1u);
+        EXPECT_EQ(outbox[0].status, "pending");
+        EXPECT_EQ(outbox[0].attempts, 0);
+        EXPECT_TRUE(tx.mark_update_processed(a, t.bot.id, 2));
+        EXPECT_FALSE(tx.find_poll_all_accounts(t.bot.id, "b-poll"));
+        EXPECT_EQ(tx.find_poll_all_accounts(t.bot.id, "a-poll")->account_id, a);
+        // The views across accounts are not scoped.
+        EXPECT_EQ(tx.list_bots_all_accounts().size(), 1u);
+        EXPECT_EQ(tx.memberships_of(31).size(), 1u);
+    });
+}
+
+// --- PostgreSQL specifics --------------------------------------------------------------
+
+TEST(PostgresStorage, ReopensAConnectionTheServerDropped) {
+    if (auto reason = PostgresBackend::unavailable()) {
+        const char* required = std::getenv("PROFO_REQUIRE_PG");
+        if (required != nullptr && std::string(required) == "1") FAIL() << *reason << " (PROFO_REQUIRE_PG=1)";
+        GTEST_SKIP() << *reason;
+    }
+    const std::string application = "profo_dropped_" + std::to_string(getpid());
+    PostgresBackend::Database database;
+    sdk::StorageOptions options = database.options();
+    options.dsn += " application_name=" + application;
+    options.pool_size = 1;
+    auto plugin = load_module(PostgresBackend::module());
+    auto storage = plugin->keep_alive(plugin->as<sdk::StoragePlugin>().open(options));
+    storage->migrate();
+    {
+        auto tx = storage->begin();
+        tx->create_account("Before");
+        tx->commit();
+    }
+    PostgresBackend::Database::drop_sessions(application);
+    // The pooled connection is dead; begin() notices and opens a new one.
+    auto tx = storage->begin();
+    EXPECT_EQ(tx->list_accounts().size(), 2u);
+    tx->create_account("After");
+    tx->commit();
+}
+
+// --- SQLite specifics ------------------------------------------------------------------
+
+TEST(SqliteStorage, InMemoryDatabaseWorks) {
+    auto plugin = load_module(SqliteBackend::module());
+    sdk::StorageOptions options;
+    options.dsn = ":memory:";
+    auto storage = plugin->keep_alive(plugin->as<sdk::StoragePlugin>().open(options));
+    storage->migrate();
+    auto tx = storage->begin();
+    Tenant t = seed_tenant(*tx, sdk::kDefaultAccountId, "memory");
+    tx->start_run(sdk::kDefaultAccountId, make_run(t, 1));
+    tx->commit();
+    auto check = storage->begin();
+    EXPECT_EQ(check->list_runs(sdk::kDefaultAccountId, {}).size(), 1u);
+}
+
+TEST(SqliteStorage, RefusesAnEmptyPath) {
+    auto plugin = load_module(SqliteBackend::module());
+    expect_storage_error(Code::invalid,
+                         [&] { plugin->as<sdk::StoragePlugin>().open(sdk::StorageOptions{}); });
+}
+
+}  // namespace
+}  // namespace profo::storage_test
