@@ -157,6 +157,7 @@ CommandTree build_command_tree() {
     add_migrate_command(tree);
     add_plugins_command(tree);
     add_version_command(tree);
+    add_course_commands(tree);
     return tree;
 }
 

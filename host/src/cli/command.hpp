@@ -85,5 +85,6 @@ void add_serve_command(CommandTree& tree);
 void add_migrate_command(CommandTree& tree);
 void add_plugins_command(CommandTree& tree);
 void add_version_command(CommandTree& tree);
+void add_course_commands(CommandTree& tree);
 
 }  // namespace profo::host

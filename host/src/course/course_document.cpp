@@ -1,0 +1,402 @@
+#include "course/course_document.hpp"
+
+#include "yaml/yaml_json.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace profo::host {
+
+namespace {
+
+// Fields every element may carry whatever its type; the engine applies them.
+const std::set<std::string> kCommonFields{"type", "parse_mode", "link_preview", "media"};
+
+bool valid_element_id(const std::string& id) {
+    if (id.empty() || id.size() > 128) return false;
+    return std::all_of(id.begin(), id.end(), [](unsigned char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+               c == '.' || c == '-';
+    });
+}
+
+int line_of(const YAML::Mark& mark) {
+    return mark.line >= 0 ? mark.line + 1 : 0;
+}
+
+std::string node_kind(const YAML::Node& node) {
+    switch (node.Type()) {
+        case YAML::NodeType::Sequence: return "a list";
+        case YAML::NodeType::Scalar: return "a single value";
+        case YAML::NodeType::Null:
+        case YAML::NodeType::Undefined: return "empty";
+        case YAML::NodeType::Map: return "a mapping";
+    }
+    return "something else";
+}
+
+// One top-level entry of the document. A repeated id replaces the fields of the
+// earlier entry but keeps its position, as the legacy loader (a Python dict) did.
+struct Entry {
+    std::string id;
+    int line = 0;      // of the id
+    std::string kind;  // of its YAML value, for messages
+    nlohmann::ordered_json fields;
+    LineMap lines;  // paths relative to the element
+};
+
+class DocumentOutline final : public sdk::CourseOutline {
+public:
+    DocumentOutline(std::vector<std::string> ids, std::map<std::string, std::string> types)
+        : ids_(std::move(ids)), types_(std::move(types)) {}
+    bool has_element(const std::string& element_id) const override { return types_.count(element_id) > 0; }
+    const std::vector<std::string>& element_ids() const override { return ids_; }
+    std::string type_of(const std::string& element_id) const override {
+        auto it = types_.find(element_id);
+        return it == types_.end() ? std::string() : it->second;
+    }
+
+private:
+    std::vector<std::string> ids_;
+    std::map<std::string, std::string> types_;
+};
+
+class IssueList final : public sdk::ValidationReport {
+public:
+    void add(sdk::ValidationIssue issue) override { issues.push_back(std::move(issue)); }
+    std::vector<sdk::ValidationIssue> issues;
+};
+
+// The line of a field path, or of its nearest recorded ancestor: a missing
+// required field is reported where its element starts.
+int line_of_field(const Entry& entry, std::string path) {
+    while (!path.empty()) {
+        if (auto it = entry.lines.find(path); it != entry.lines.end()) return it->second;
+        const auto cut = path.find_last_of(".[");
+        if (cut == std::string::npos) break;
+        path.erase(cut);
+    }
+    return entry.line;
+}
+
+std::string known_types_text(const PluginRegistry& plugins) {
+    std::vector<std::string> names;
+    for (const auto& type : plugins.element_types()) {
+        names.push_back(type);
+        if (auto* plugin = plugins.element(type)) {
+            try {
+                for (const auto& alias : plugin->aliases()) names.push_back(alias);
+            } catch (const std::exception&) {
+                // A plugin that cannot list its aliases still has its main type.
+            }
+        }
+    }
+    if (names.empty()) return "no element plugins are loaded";
+    std::sort(names.begin(), names.end());
+    std::string out = "known types: ";
+    for (std::size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
+    return out;
+}
+
+class Checker {
+public:
+    Checker(const std::string& file, const PluginRegistry& plugins) : file_(file), plugins_(plugins) {}
+
+    CourseCheck run(const std::string& yaml_text) {
+        std::vector<YAML::Node> documents;
+        try {
+            documents = YAML::LoadAll(yaml_text);
+        } catch (const YAML::Exception& e) {
+            error(line_of(e.mark), "", "YAML syntax error: " + e.msg);
+            return finish();
+        }
+        if (documents.size() > 1) {
+            // The legacy loader read one document; a second one is almost surely a mistake.
+            error(documents[1].Mark().line >= 0 ? line_of(documents[1].Mark()) : 0, "",
+                  "the file holds more than one YAML document; a course is one mapping of element id to "
+                  "element");
+            return finish();
+        }
+        const YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
+        if (root.IsNull() || !root.IsDefined()) {
+            error(1, "", "the course is empty: expected a mapping of element id to element");
+            return finish();
+        }
+        if (!root.IsMap()) {
+            error(line_of(root.Mark()), "",
+                  "the course must be a mapping of element id to element, not " + node_kind(root));
+            return finish();
+        }
+        collect(root);
+        if (entries_.empty()) error(line_of(root.Mark()), "", "the course has no elements");
+        check_elements();
+        return finish();
+    }
+
+private:
+    void error(int line, const std::string& id, std::string message) {
+        problems_.push_back({false, file_, line, id, std::move(message)});
+    }
+    void warning(int line, const std::string& id, std::string message) {
+        problems_.push_back({true, file_, line, id, std::move(message)});
+    }
+
+    void collect(const YAML::Node& root) {
+        std::map<std::string, std::size_t> index;
+        for (const auto& kv : root) {
+            const int line = line_of(kv.first.Mark());
+            if (!kv.first.IsScalar()) {
+                error(line, "", "an element id must be a plain name, not " + node_kind(kv.first));
+                continue;
+            }
+            const std::string id = kv.first.Scalar();
+            if (!valid_element_id(id))
+                error(line, "", "invalid element id '" + id + "': use 1 to 128 of A-Z a-z 0-9 _ . -");
+            Entry entry{id, line, node_kind(kv.second), {}, {}};
+            entry.fields = yaml_to_json(kv.second, &entry.lines);
+            note_repeated_fields(id, kv.second);
+            if (auto it = index.find(id); it != index.end()) {
+                auto& earlier = entries_[it->second];
+                warning(line, id,
+                        "duplicate element id: this definition (line " + std::to_string(line) +
+                            ") replaces the one at line " + std::to_string(earlier.line) +
+                            ", which keeps its place in the course order");
+                earlier.kind = std::move(entry.kind);
+                earlier.fields = std::move(entry.fields);
+                earlier.lines = std::move(entry.lines);
+                // Problems of the surviving definition point at its own lines.
+                earlier.line = line;
+                continue;
+            }
+            index.emplace(id, entries_.size());
+            entries_.push_back(std::move(entry));
+        }
+    }
+
+    // A field written twice in one element: the later value wins, as in the
+    // legacy loader, but silently losing text is worth a warning.
+    void note_repeated_fields(const std::string& id, const YAML::Node& node) {
+        if (!node.IsMap()) return;
+        std::map<std::string, int> seen;
+        for (const auto& kv : node) {
+            if (!kv.first.IsScalar()) continue;
+            const int line = line_of(kv.first.Mark());
+            auto [it, inserted] = seen.emplace(kv.first.Scalar(), line);
+            if (!inserted) {
+                warning(line, id,
+                        "field '" + kv.first.Scalar() +
+                            "' is repeated: this value replaces the one at line " +
+                            std::to_string(it->second));
+                it->second = line;
+            }
+        }
+    }
+
+    void check_elements() {
+        std::vector<std::string> ids;
+        std::map<std::string, std::string> types;
+        for (const auto& e : entries_) {
+            ids.push_back(e.id);
+            std::string type;
+            if (e.fields.is_object() && e.fields.contains("type") && e.fields["type"].is_string()) {
+                type = e.fields["type"].get<std::string>();
+                // Elements compare against canonical types, whatever spelling the course uses.
+                if (auto* plugin = plugins_.element(type)) type = canonical_type(*plugin, type);
+            }
+            types[e.id] = type;
+        }
+        const DocumentOutline outline(ids, types);
+
+        for (auto& e : entries_) {
+            if (!e.fields.is_object()) {
+                error(e.line, e.id,
+                      "an element must be a mapping of fields with at least 'type', not " + e.kind);
+                continue;
+            }
+            if (!e.fields.contains("type") || e.fields["type"].is_null()) {
+                error(e.line, e.id, "missing 'type'");
+                continue;
+            }
+            const auto& type_value = e.fields["type"];
+            const int type_line = line_of_field(e, "type");
+            if (!type_value.is_string()) {
+                error(type_line, e.id, "'type' must be a type name, not " + type_value.dump());
+                continue;
+            }
+            const std::string type = type_value.get<std::string>();
+            auto* plugin = plugins_.element(type);
+            if (plugin == nullptr) {
+                error(type_line, e.id, "unknown type '" + type + "' (" + known_types_text(plugins_) + ")");
+                continue;
+            }
+            check_fields(e, *plugin, type);
+            validate(e, *plugin, type, outline);
+        }
+    }
+
+    static std::string canonical_type(sdk::ElementPlugin& plugin, const std::string& written) {
+        try {
+            return plugin.type();
+        } catch (const std::exception&) {
+            return written;
+        }
+    }
+
+    void check_fields(const Entry& e, sdk::ElementPlugin& plugin, const std::string& type) {
+        std::vector<std::string> known;
+        try {
+            known = plugin.fields();
+        } catch (const std::exception& ex) {
+            error(e.line, e.id, "the '" + type + "' element plugin failed to list its fields: " + ex.what());
+            return;
+        }
+        for (const auto& [name, value] : e.fields.items()) {
+            if (kCommonFields.count(name) || std::find(known.begin(), known.end(), name) != known.end())
+                continue;
+            warning(
+                line_of_field(e, name), e.id,
+                "unknown field '" + name + "' for type " + type + " (kept, but the element does not use it)");
+        }
+    }
+
+    void validate(const Entry& e, sdk::ElementPlugin& plugin, const std::string& type,
+                  const DocumentOutline& outline) {
+        const nlohmann::json spec(e.fields);
+        IssueList report;
+        try {
+            plugin.validate(spec, outline, report);
+        } catch (const std::exception& ex) {
+            error(e.line, e.id, "the '" + type + "' element plugin failed to validate it: " + ex.what());
+        } catch (...) {
+            error(e.line, e.id,
+                  "the '" + type + "' element plugin failed to validate it (unknown exception)");
+        }
+        for (const auto& issue : report.issues) {
+            const int line = line_of_field(e, issue.field);
+            if (issue.severity == sdk::ValidationIssue::Severity::warning) {
+                warning(line, e.id, issue.message);
+            } else {
+                error(line, e.id, issue.message);
+            }
+        }
+    }
+
+    CourseCheck finish() {
+        CourseCheck check;
+        // Unknown lines (0) go last; otherwise the order found within a line is kept.
+        std::stable_sort(problems_.begin(), problems_.end(),
+                         [](const CourseProblem& a, const CourseProblem& b) {
+                             const int la = a.line == 0 ? std::numeric_limits<int>::max() : a.line;
+                             const int lb = b.line == 0 ? std::numeric_limits<int>::max() : b.line;
+                             return la < lb;
+                         });
+        const bool has_errors = std::any_of(problems_.begin(), problems_.end(),
+                                            [](const CourseProblem& p) { return !p.warning; });
+        if (!has_errors) {
+            std::vector<sdk::CourseElement> elements;
+            for (std::size_t i = 0; i < entries_.size(); ++i) {
+                const auto& e = entries_[i];
+                sdk::CourseElement element;
+                element.position = static_cast<int>(i);
+                element.element_id = e.id;
+                element.type = e.fields["type"].get<std::string>();
+                try {
+                    element.body_json = e.fields.dump();
+                } catch (const nlohmann::json::exception&) {
+                    problems_.push_back(
+                        {false, file_, e.line, e.id, "contains text that is not valid UTF-8"});
+                    check.problems = std::move(problems_);
+                    return check;
+                }
+                elements.push_back(std::move(element));
+            }
+            check.elements = std::move(elements);
+        }
+        check.problems = std::move(problems_);
+        return check;
+    }
+
+    std::string file_;
+    const PluginRegistry& plugins_;
+    std::vector<Entry> entries_;
+    std::vector<CourseProblem> problems_;
+};
+
+std::string problem_lines(const std::vector<CourseProblem>& problems) {
+    std::string out;
+    for (const auto& p : problems) out += (out.empty() ? "" : "\n") + p.to_string();
+    return out.empty() ? "course import failed" : out;
+}
+
+}  // namespace
+
+std::string CourseProblem::to_string() const {
+    std::string out = file;
+    if (line > 0) out += ":" + std::to_string(line);
+    out += ": ";
+    if (warning) out += "warning: ";
+    if (!element_id.empty()) out += "element " + element_id + ": ";
+    return out + message;
+}
+
+CourseCheck check_course(const std::string& yaml_text, const std::string& file,
+                         const PluginRegistry& plugins) {
+    return Checker(file, plugins).run(yaml_text);
+}
+
+CourseCheck check_course_file(const std::filesystem::path& file, const PluginRegistry& plugins) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        CourseCheck check;
+        check.problems.push_back(
+            {false, file.string(), 0, "", std::string("cannot read: ") + std::strerror(errno)});
+        return check;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return check_course(text.str(), file.string(), plugins);
+}
+
+CourseImportError::CourseImportError(std::vector<CourseProblem> problems)
+    : std::runtime_error(problem_lines(problems)), problems_(std::move(problems)) {}
+
+ImportResult import_course_file(sdk::Storage& storage, const PluginRegistry& plugins,
+                                const std::filesystem::path& file, sdk::Id account_id,
+                                std::optional<std::string> name) {
+    auto check = check_course_file(file, plugins);
+    if (!check.ok()) throw CourseImportError(std::move(check.problems));
+
+    const std::string course_name = name.value_or(file.stem().string());
+    if (course_name.empty())
+        throw CourseImportError({{false, file.string(), 0, "", "the course name must not be empty"}});
+
+    ImportResult result;
+    for (auto& p : check.problems)
+        if (p.warning) result.warnings.push_back(std::move(p));
+
+    auto tx = storage.begin();
+    if (!tx->get_account(account_id))
+        throw CourseImportError(
+            {{false, file.string(), 0, "", "account " + std::to_string(account_id) + " does not exist"}});
+    auto elements = std::move(*check.elements);
+    for (auto& e : elements) e.account_id = account_id;
+    if (auto existing = tx->find_course(account_id, course_name)) {
+        result.course = *existing;
+    } else {
+        result.course = tx->create_course(account_id, course_name);
+        result.created = true;
+    }
+    result.version = tx->create_version(account_id, result.course.id, file.filename().string(), elements);
+    tx->commit();
+    return result;
+}
+
+}  // namespace profo::host

@@ -1,0 +1,231 @@
+// `profo course validate|import|export|list|schema` as a user runs them: the
+// real binary, the real plugins, a config and database of the test's own.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+
+std::string read(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+}
+
+std::string quoted(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+class CourseCliTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ =
+            fs::temp_directory_path() / ("profo_course_cli_" + std::to_string(std::random_device{}()) + "_" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::create_directories(dir_);
+        std::string elements;
+        for (const auto& entry : fs::directory_iterator(PROFO_PLUGIN_DIR)) {
+            const auto name = entry.path().filename().string();
+            const std::string prefix = "profo_element_";
+            if (name.rfind(prefix, 0) == 0 && entry.path().extension() == ".so")
+                elements += "    " + entry.path().stem().string().substr(prefix.size()) + ": {}\n";
+        }
+        ASSERT_FALSE(elements.empty()) << "no element plugins in " << PROFO_PLUGIN_DIR;
+        config_ = dir_ / "profo.yaml";
+        std::ofstream(config_) << "log:\n  level: warn\n"
+                               << "storage:\n  plugin: sqlite\n  dsn: " << (dir_ / "profo.db").string()
+                               << "\n"
+                               << "secrets:\n  key_file: " << (dir_ / "secret.key").string() << "\n"
+                               << "plugins:\n  search_paths:\n    - " << PROFO_PLUGIN_DIR << "\n"
+                               << "  storage:\n    sqlite: {}\n"
+                               << "  element:\n"
+                               << elements;
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    Result profo(const std::vector<std::string>& args) {
+        // PROFO_CONFIG rather than --config: it reaches every command alike.
+        std::string command = "PROFO_CONFIG=" + quoted(config_.string()) + " " + quoted(PROFO_BINARY);
+        for (const auto& a : args) command += " " + quoted(a);
+        const auto out = dir_ / "stdout", err = dir_ / "stderr";
+        command += " >" + quoted(out.string()) + " 2>" + quoted(err.string()) + " </dev/null";
+        const int raw = std::system(command.c_str());
+        Result r;
+        r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+        r.out = read(out);
+        r.err = read(err);
+        return r;
+    }
+
+    fs::path write(const std::string& name, const std::string& text) {
+        const auto path = dir_ / name;
+        std::ofstream(path, std::ios::binary) << text;
+        return path;
+    }
+
+    fs::path dir_;
+    fs::path config_;
+};
+
+const fs::path kCourses = fs::path(PROFO_SHARED_DIR) / "courses";
+
+TEST_F(CourseCliTest, ValidatePrintsEveryProblemAndFails) {
+    const auto file = write("bad.yaml",
+                            "Intro:\n"
+                            "  type: message\n"
+                            "  text: Hi\n"
+                            "  colour: red\n"
+                            "bad id!:\n"
+                            "  type: message\n"
+                            "  text: x\n"
+                            "Next:\n"
+                            "  text: no type\n");
+    const auto r = profo({"course", "validate", file.string()});
+    EXPECT_EQ(r.status, 1) << r.err;
+    const auto f = file.string();
+    EXPECT_EQ(
+        split_lines(r.out),
+        (std::vector<std::string>{
+            f + ":4: warning: element Intro: unknown field 'colour' for type message (kept, but the element "
+                "does not use it)",
+            f + ":5: invalid element id 'bad id!': use 1 to 128 of A-Z a-z 0-9 _ . -",
+            f + ":8: element Next: missing 'type'"}));
+    EXPECT_NE(r.err.find(f + ": 2 errors, 1 warning"), std::string::npos) << r.err;
+}
+
+TEST_F(CourseCliTest, ValidateSyntaxErrorAndUnknownType) {
+    const auto broken = write("broken.yaml", "A:\n  type: message\n  text: a: b\n");
+    const auto unknown = write("unknown.yaml", "A:\n  type: mesage\n  text: Hi\n");
+    const auto r = profo({"course", "validate", broken.string(), unknown.string()});
+    EXPECT_EQ(r.status, 1);
+    const auto lines = split_lines(r.out);
+    ASSERT_EQ(lines.size(), 2u) << r.out;
+    EXPECT_EQ(lines[0], broken.string() + ":3: YAML syntax error: illegal map value");
+    EXPECT_EQ(lines[1].rfind(unknown.string() + ":2: element A: unknown type 'mesage' (known types: ", 0), 0u)
+        << lines[1];
+    EXPECT_NE(lines[1].find("message"), std::string::npos);
+}
+
+TEST_F(CourseCliTest, ValidateLegacyCoursesSucceedsWithWarningsOnly) {
+    std::vector<std::string> args{"course", "validate"};
+    for (const auto& entry : fs::directory_iterator(kCourses)) args.push_back(entry.path().string());
+    const auto r = profo(args);
+    EXPECT_EQ(r.status, 0) << r.out << r.err;
+    for (const auto& line : split_lines(r.out))
+        EXPECT_NE(line.find(": warning: "), std::string::npos) << line;
+    EXPECT_NE(r.out.find("ielts2.yaml:91: warning: element Course_intro_01: duplicate element id"),
+              std::string::npos);
+}
+
+TEST_F(CourseCliTest, UsageErrorsExitTwo) {
+    EXPECT_EQ(profo({"course", "validate"}).status, 2);
+    EXPECT_EQ(profo({"course", "import"}).status, 2);
+    EXPECT_EQ(profo({"course", "import", "x.yaml", "--account", "zero"}).status, 2);
+    EXPECT_EQ(profo({"course", "export"}).status, 2);
+    EXPECT_EQ(profo({"course", "list", "--bogus"}).status, 2);
+}
+
+TEST_F(CourseCliTest, EverySubcommandHasHelp) {
+    for (const std::string sub : {"validate", "import", "export", "list", "schema"}) {
+        const auto r = profo({"course", sub, "--help"});
+        EXPECT_EQ(r.status, 0) << sub;
+        EXPECT_EQ(r.out.rfind("Usage: profo course " + sub, 0), 0u) << r.out;
+    }
+    const auto family = profo({"course", "--help"});
+    for (const std::string sub : {"validate", "import", "export", "list", "schema"})
+        EXPECT_NE(family.out.find("  " + sub), std::string::npos) << family.out;
+}
+
+TEST_F(CourseCliTest, ImportExportReimportLegacyCourse) {
+    const auto source = kCourses / "test_all_elements.yml";
+    auto r = profo({"course", "import", source.string()});
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_EQ(split_lines(r.out).back(), "imported course test_all_elements (id 1) version 1: 24 elements");
+
+    const auto exported = dir_ / "exported.yaml";
+    r = profo({"course", "export", "test_all_elements", "--output", exported.string()});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string v1 = read(exported);
+    EXPECT_EQ(v1.rfind("Test_Message_01:\n  type: message\n  text: |\n", 0), 0u) << v1.substr(0, 200);
+
+    r = profo({"course", "import", exported.string(), "--name", "test_all_elements"});
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_EQ(split_lines(r.out).back(), "imported course test_all_elements (id 1) version 2: 24 elements");
+
+    // Version 2 (from the export) holds exactly what version 1 held.
+    r = profo({"course", "export", "1", "--version", "2"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, v1);
+    r = profo({"course", "export", "test_all_elements", "--version", "1"});
+    EXPECT_EQ(r.out, v1);
+    EXPECT_EQ(profo({"course", "export", "test_all_elements", "--version", "3"}).status, 1);
+    EXPECT_EQ(profo({"course", "export", "no_such_course"}).status, 1);
+
+    r = profo({"course", "list"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto lines = split_lines(r.out);
+    ASSERT_EQ(lines.size(), 2u) << r.out;
+    EXPECT_EQ(lines[0].rfind("ID      NAME", 0), 0u) << lines[0];
+    std::istringstream row(lines[1]);
+    std::string id, name, version, count;
+    row >> id >> name >> version >> count;
+    EXPECT_EQ(id, "1");
+    EXPECT_EQ(name, "test_all_elements");
+    EXPECT_EQ(version, "2");
+    EXPECT_EQ(count, "24");
+}
+
+TEST_F(CourseCliTest, ImportOfBadFileStoresNothing) {
+    const auto file = write("half.yaml", "Good:\n  type: message\n  text: Hi\nBad:\n  type: nonsense\n");
+    auto r = profo({"course", "import", file.string()});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.out.rfind(file.string() + ":5: element Bad: unknown type 'nonsense'", 0), 0u) << r.out;
+    r = profo({"course", "list"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(split_lines(r.out).size(), 1u) << r.out;  // the header only
+}
+
+TEST_F(CourseCliTest, ImportIntoMissingAccountFails) {
+    const auto r = profo({"course", "import", (kCourses / "default.yml").string(), "--account", "7"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.out.find("account 7 does not exist"), std::string::npos) << r.out << r.err;
+    EXPECT_EQ(profo({"course", "list", "--account", "7"}).status, 1);
+}
+
+TEST_F(CourseCliTest, SchemaIsJson) {
+    const auto r = profo({"course", "schema"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto schema = nlohmann::json::parse(r.out);
+    EXPECT_EQ(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    EXPECT_TRUE(schema["$defs"].contains("element-message"));
+    EXPECT_TRUE(schema["$defs"].contains("element-quiz"));
+}
+
+}  // namespace
