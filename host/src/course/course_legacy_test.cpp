@@ -160,8 +160,9 @@ TEST_F(CourseLegacyTest, AuthorMistakesAreReportedWithTheirLines) {
 
     // Several problems in one file come out in file order.
     EXPECT_EQ(
-        check_lines("D:\n  type: delay\n  wait: 5 minutes\n  goto: End\nQ1:\n  type: quiz\n  text: Pick\n"
-                    "End:\n  type: end\nJ:\n  type: jump\n  text: Go?\n  options:\n    - text: Go\n      goto: D2\n"),
+        check_lines(
+            "D:\n  type: delay\n  wait: 5 minutes\n  goto: End\nQ1:\n  type: quiz\n  text: Pick\n"
+            "End:\n  type: end\nJ:\n  type: jump\n  text: Go?\n  options:\n    - text: Go\n      goto: D2\n"),
         (Lines{"bad.yaml:3: element D: 'wait' must be a duration such as 30s, 2m, 1h:30m or 1d:2h:3m:4s, not "
                "'5 minutes'",
                "bad.yaml:5: element Q1: 'answers' is required",
