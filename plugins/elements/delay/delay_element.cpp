@@ -3,6 +3,7 @@
 #include "element_messages.hpp"
 #include "element_schema.hpp"
 #include "field_checks.hpp"
+#include "quiet_hours.hpp"
 
 #include <profo/sdk/course_values.hpp>
 #include <profo/sdk/plugin.hpp>
@@ -37,7 +38,8 @@ sdk::Outcome DelayElement::enter(sdk::ElementContext& ctx) {
     const nlohmann::json* wait = field_value(ctx.spec(), "wait");
     std::optional<std::chrono::seconds> duration;
     if (wait != nullptr && wait->is_string()) duration = sdk::parse_duration(wait->get<std::string>());
-    ctx.schedule(ctx.now() + duration.value_or(std::chrono::seconds(0)), nlohmann::json::object());
+    ctx.schedule(due_outside_quiet_hours(ctx, ctx.now() + duration.value_or(std::chrono::seconds(0))),
+                 nlohmann::json::object());
     return sdk::Outcome::wait();
 }
 

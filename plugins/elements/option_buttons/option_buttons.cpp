@@ -2,6 +2,7 @@
 
 #include "element_messages.hpp"
 #include "element_schema.hpp"
+#include "quiet_hours.hpp"
 
 #include <profo/sdk/course_values.hpp>
 
@@ -125,7 +126,7 @@ sdk::Outcome on_option_event(sdk::ElementContext& ctx, const sdk::Event& event) 
         case OptionChoice::Kind::go_to: return sdk::Outcome::go_to(choice.target);
         case OptionChoice::Kind::wait:
             send_text(ctx, choice.wait_text);
-            ctx.schedule(ctx.now() + choice.wait, {{"option", event.index}});
+            ctx.schedule(due_outside_quiet_hours(ctx, ctx.now() + choice.wait), {{"option", event.index}});
             return sdk::Outcome::wait();
         default: return sdk::Outcome::next();
     }
