@@ -1,6 +1,7 @@
 // serve, migrate, plugins, version: the commands that run the platform itself.
 #include "cli/command.hpp"
 #include "cli/platform_session.hpp"
+#include "engine/engine.hpp"
 #include "http/http_server.hpp"
 #include "plugins/plugin_registry.hpp"
 #include "runtime/platform.hpp"
@@ -45,6 +46,7 @@ int run_serve(CommandIo& io, const std::vector<std::string>& args) {
         Platform platform(std::move(*config));
         platform.migrate();
         platform.start_plugins();
+        platform.engine().start_scheduler();
         platform.http().start();
         spdlog::info("serving on {}:{} (storage {}, {} plugins); stop with Ctrl-C",
                      platform.config().http.listen.substr(0, platform.config().http.listen.rfind(':')),
@@ -53,6 +55,7 @@ int run_serve(CommandIo& io, const std::vector<std::string>& args) {
         sigwait(&stop_signals, &received);
         spdlog::info("received {}, shutting down", received == SIGINT ? "SIGINT" : "SIGTERM");
         platform.http().stop();
+        platform.engine().stop_scheduler();
         platform.stop_plugins();
         // The platform's destructor drains the executor and closes the database.
     } catch (const std::exception& e) {
@@ -142,8 +145,9 @@ int run_version(CommandIo& io, const std::vector<std::string>& args) {
 void add_serve_command(CommandTree& tree) {
     tree.add({"serve", "run the platform: HTTP listener, plugins, storage",
               "Usage: profo serve [--config FILE]\n\n"
-              "Loads the enabled plugins, migrates the database, starts every plugin and\n"
-              "the HTTP listener (http.listen; /healthz and /readyz are always served),\n"
+              "Loads the enabled plugins, migrates the database, starts every plugin, the\n"
+              "course engine's durable timer scheduler and the HTTP listener (http.listen;\n"
+              "/healthz and /readyz are always served),\n"
               "then runs until SIGINT or SIGTERM, when it stops accepting, finishes the\n"
               "requests in flight, stops the plugins and closes the database.",
               run_serve,

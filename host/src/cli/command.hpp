@@ -86,5 +86,6 @@ void add_migrate_command(CommandTree& tree);
 void add_plugins_command(CommandTree& tree);
 void add_version_command(CommandTree& tree);
 void add_course_commands(CommandTree& tree);
+void add_course_play_command(CommandTree& tree);
 
 }  // namespace profo::host

@@ -177,7 +177,7 @@ void read_plugins(Reader& r, const YAML::Node& node, Config& config) {
 
 void read_document(Reader& r, const YAML::Node& root, Config& config) {
     if (root.IsNull()) return;
-    for_each_key(r, root, "", {"http", "log", "storage", "secrets", "plugins"},
+    for_each_key(r, root, "", {"http", "log", "storage", "secrets", "engine", "plugins"},
                  [&](const std::string& key, const YAML::Node& node, const std::string& path) {
                      if (key == "http") {
                          for_each_key(r, node, path, {"listen", "threads"},
@@ -212,6 +212,24 @@ void read_document(Reader& r, const YAML::Node& root, Config& config) {
                                           if (k == "key_file") r.read_string(v, p, config.secrets.key_file);
                                           else r.read_string(v, p, config.secrets.key);
                                       });
+                     } else if (key == "engine") {
+                         for_each_key(r, node, path, {"hints", "max_steps_per_event"},
+                                      [&](const std::string& k, const YAML::Node& v, const std::string& p) {
+                                          if (k == "max_steps_per_event") {
+                                              r.read_int(v, p, config.engine.max_steps_per_event, 1, 1000000);
+                                              return;
+                                          }
+                                          for_each_key(r, v, p, {"use_buttons", "run_finished"},
+                                                       [&](const std::string& hk, const YAML::Node& hv,
+                                                           const std::string& hp) {
+                                                           // An empty value (`run_finished:`) means "send nothing".
+                                                           std::string& out = hk == "use_buttons"
+                                                                                  ? config.engine.hints.use_buttons
+                                                                                  : config.engine.hints.run_finished;
+                                                           if (hv.IsNull()) out.clear();
+                                                           else r.read_string(hv, hp, out);
+                                                       });
+                                      });
                      } else {
                          read_plugins(r, node, config);
                      }
@@ -237,6 +255,9 @@ void apply_environment(Reader& r, const Environment& env, Config& config, std::v
         else if (name == "PROFO_STORAGE_BUSY_TIMEOUT_MS") Reader::parse_int(value, config.storage.busy_timeout_ms, 0, 600000, report);
         else if (name == "PROFO_SECRETS_KEY_FILE") config.secrets.key_file = value;
         else if (name == "PROFO_SECRETS_KEY") config.secrets.key = value;
+        else if (name == "PROFO_ENGINE_HINTS_USE_BUTTONS") config.engine.hints.use_buttons = value;
+        else if (name == "PROFO_ENGINE_HINTS_RUN_FINISHED") config.engine.hints.run_finished = value;
+        else if (name == "PROFO_ENGINE_MAX_STEPS_PER_EVENT") Reader::parse_int(value, config.engine.max_steps_per_event, 1, 1000000, report);
         else if (name == "PROFO_PLUGINS_SEARCH_PATHS") {
             config.plugin_search_paths.clear();
             std::stringstream in(value);

@@ -43,6 +43,17 @@ struct Config {
         std::string key;  // 64 hex digits; overrides key_file (set it from the environment)
     } secrets;
 
+    struct Engine {
+        struct Hints {
+            // Sent when an event does not fit the element the run waits at.
+            std::string use_buttons = "Please use the buttons above 👆";
+            // Sent when a student writes while no run is active; empty sends nothing.
+            std::string run_finished;
+        } hints;
+        // Element entries in one event before the run is stopped as a go_to loop.
+        int max_steps_per_event = 1000;
+    } engine;
+
     // `{exe_dir}` stands for the folder of the running binary.
     std::vector<std::string> plugin_search_paths{"{exe_dir}/../plugins"};
     // Keyed by "<kind>/<id>", e.g. "storage/sqlite".

@@ -1,5 +1,7 @@
 #include "runtime/platform.hpp"
 
+#include "engine/engine.hpp"
+#include "http/http_client.hpp"
 #include "http/http_server.hpp"
 #include "logging/logging.hpp"
 #include "runtime/executor.hpp"
@@ -31,6 +33,8 @@ public:
     sdk::HttpRoutes& http() override { return platform_.http(); }
     const sdk::SecretBox& secrets() const override { return platform_.secrets(); }
     sdk::Storage& storage() override { return platform_.storage(); }
+    sdk::HttpClient& http_client() override { return platform_.http_client(); }
+    sdk::CourseEngine& engine() override { return platform_.engine(); }
 
 private:
     Platform& platform_;
@@ -48,11 +52,15 @@ Platform::Platform(Config config)
 }
 
 Platform::~Platform() {
+    // Timers must not fire into plugins that are stopping.
+    if (engine_) engine_->stop_scheduler();
     stop_plugins();
     if (http_) http_->stop();
     if (executor_) executor_->stop();
     host_apis_.clear();
+    engine_.reset();
     storage_.reset();  // before the registry unloads the storage module
+    http_.reset();     // its routes hold handlers made by plugins
     registry_.reset();
 }
 
@@ -86,6 +94,18 @@ sdk::Storage& Platform::storage() {
     options.busy_timeout_ms = config_.storage.busy_timeout_ms;
     storage_ = plugin->keep_alive(plugin->as<sdk::StoragePlugin>().open(options));
     return *storage_;
+}
+
+Engine& Platform::engine() {
+    std::lock_guard lock(engine_mutex_);
+    if (!engine_)
+        engine_ = std::make_unique<Engine>(storage(), *registry_, executor(), clock(), secrets(), config_, *log_);
+    return *engine_;
+}
+
+sdk::HttpClient& Platform::http_client() {
+    if (!http_client_) http_client_ = std::make_unique<BeastHttpClient>();
+    return *http_client_;
 }
 
 sdk::MigrationReport Platform::migrate() {

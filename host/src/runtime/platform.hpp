@@ -6,16 +6,20 @@
 #include "config/config.hpp"
 #include "plugins/plugin_registry.hpp"
 
+#include <profo/sdk/engine.hpp>
 #include <profo/sdk/host.hpp>
+#include <profo/sdk/http_client.hpp>
 #include <profo/sdk/storage.hpp>
 
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace profo::host {
 
+class Engine;
 class HttpServer;
 class ThreadPoolExecutor;
 class AesGcmSecretBox;
@@ -46,6 +50,11 @@ public:
     HttpServer& http();
     const sdk::SecretBox& secrets();
     const sdk::Clock& clock() const;
+    // The course engine, created on first use over storage() and the plugins.
+    // Its timer scheduler runs only once started (`profo serve` does).
+    Engine& engine();
+    // Outbound HTTP(S) shared by every plugin.
+    sdk::HttpClient& http_client();
 
     // Opens the configured storage on first use (not migrated).
     sdk::Storage& storage();
@@ -70,6 +79,9 @@ private:
     std::unique_ptr<HttpServer> http_;
     std::unique_ptr<AesGcmSecretBox> secrets_;
     std::shared_ptr<sdk::Storage> storage_;
+    std::unique_ptr<sdk::HttpClient> http_client_;
+    std::mutex engine_mutex_;  // transports may ask for the engine from their own threads
+    std::unique_ptr<Engine> engine_;
     std::vector<std::unique_ptr<PluginHostApi>> host_apis_;
     std::vector<sdk::Plugin*> started_;
 };

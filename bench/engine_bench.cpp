@@ -1,0 +1,269 @@
+// Events per second through the course engine on SQLite (a file in a temporary
+// folder), every event committed, one thread: scripted students take a course
+// of a button message and three graded questions, round and round, each event
+// carrying a Telegram update id as the transport's would.
+//
+// The baseline is the same number of bare storage transactions in the same
+// process and database (begin; active_run; update_run; commit): the ratio says
+// what the engine costs on top of the least a stateful bot must do. A second
+// reference replays the storage calls the engine makes for these events
+// (update ledger, run, history rows, outbox rows) without the engine, which
+// separates the engine's own work from the rows the contract asks it to write.
+//
+//   profo_engine_bench [events, default 100000] [students, default 500]
+#include "config/config.hpp"
+#include "engine/engine.hpp"
+#include "plugins/plugin_loader.hpp"
+#include "plugins/plugin_registry.hpp"
+#include "runtime/executor.hpp"
+#include "secrets/secret_box.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace profo::host {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+class QuietLogger final : public sdk::Logger {
+public:
+    void log(sdk::LogLevel level, std::string_view message) override {
+        if (level >= sdk::LogLevel::warn)
+            std::fprintf(stderr, "%.*s\n", static_cast<int>(message.size()), message.data());
+    }
+};
+
+struct Latencies {
+    std::vector<double> micros;
+
+    void add(Clock::duration d) { micros.push_back(std::chrono::duration<double, std::micro>(d).count()); }
+    double total_seconds() const {
+        double sum = 0;
+        for (double m : micros) sum += m;
+        return sum / 1e6;
+    }
+    double percentile(double p) {
+        std::sort(micros.begin(), micros.end());
+        return micros[static_cast<std::size_t>(p * static_cast<double>(micros.size() - 1))];
+    }
+};
+
+// One student's next move: the course is Intro (a button), Q1..Q3, Again (a
+// button that goes back to Q1), so the activation of each button is known.
+struct Student {
+    std::int64_t chat = 0;
+    int step = 0;  // events handled after the start
+
+    sdk::InboundEvent next(sdk::Id bot) {
+        sdk::InboundEvent e;
+        e.bot_id = bot;
+        e.chat_id = e.user_id = chat;
+        if (step == 0) {
+            e.kind = sdk::InboundEvent::Kind::callback;
+            e.callback_data = "a1:0";
+            e.callback_id = "cb";
+        } else {
+            const int in_round = (step - 1) % 4;  // answer, answer, answer, press Again
+            const int round = (step - 1) / 4;
+            if (in_round < 3) {
+                e.kind = sdk::InboundEvent::Kind::text;
+                e.text = in_round == 1 ? "wrong" : "4";
+            } else {
+                e.kind = sdk::InboundEvent::Kind::callback;
+                e.callback_data = "a" + std::to_string(5 + 4 * round) + ":0";
+                e.callback_id = "cb";
+            }
+        }
+        ++step;
+        return e;
+    }
+};
+
+int run(int events, int students) {
+    const fs::path dir =
+        fs::temp_directory_path() / ("profo-engine-bench-" + std::to_string(std::random_device{}()));
+    fs::create_directories(dir);
+
+    const auto sqlite = load_plugin_file(fs::path(PROFO_PLUGIN_DIR) / "profo_storage_sqlite.so");
+    sdk::StorageOptions options;
+    options.dsn = (dir / "bench.db").string();
+    auto storage = sqlite->keep_alive(sqlite->as<sdk::StoragePlugin>().open(options));
+    storage->migrate();
+
+    Config config;
+    config.plugins["element/script"].enabled = true;
+    config.plugins["element/ask"].enabled = true;
+    const fs::path fixtures = PROFO_ENGINE_FIXTURE_DIR;
+    PluginRegistry registry(config, {inspect_plugin(fixtures / "profo_element_script.so"),
+                                     inspect_plugin(fixtures / "profo_element_ask.so")});
+    if (!registry.failures().empty()) {
+        std::fprintf(stderr, "%s\n", registry.failures()[0].c_str());
+        return 1;
+    }
+    ThreadPoolExecutor executor(1);
+    SystemClock clock;
+    std::array<unsigned char, 32> key{};
+    AesGcmSecretBox secrets(key);
+    QuietLogger log;
+
+    const sdk::Id account = sdk::kDefaultAccountId;
+    sdk::Id bot = 0;
+    sdk::Id deployment = 0;
+    {
+        auto tx = storage->begin();
+        sdk::Bot b;
+        b.username = "bench_bot";
+        b.token_sealed = secrets.seal("1:bench");
+        bot = tx->create_bot(account, b).id;
+        const auto course = tx->create_course(account, "bench");
+        std::vector<sdk::CourseElement> elements;
+        auto add = [&](const std::string& id, const nlohmann::json& spec) {
+            sdk::CourseElement e;
+            e.account_id = account;
+            e.position = static_cast<int>(elements.size());
+            e.element_id = id;
+            e.type = spec["type"];
+            e.body_json = spec.dump();
+            elements.push_back(e);
+        };
+        add("Intro", {{"type", "script"},
+                      {"text", "Welcome to the course"},
+                      {"buttons", {"Start"}},
+                      {"then", "wait"},
+                      {"on_button", "next"}});
+        add("Q1", {{"type", "ask"}, {"text", "2 + 2?"}, {"answer", "4"}});
+        add("Q2", {{"type", "ask"}, {"text", "3 + 3?"}, {"answer", "6"}});
+        add("Q3", {{"type", "ask"}, {"text", "1 + 3?"}, {"answer", "4"}});
+        add("Again", {{"type", "script"},
+                      {"text", "Once more?"},
+                      {"buttons", {"Yes"}},
+                      {"then", "wait"},
+                      {"on_button", "goto:Q1"}});
+        const auto version = tx->create_version(account, course.id, "bench", elements);
+        sdk::CourseDeployment d;
+        d.course_id = course.id;
+        d.version_id = version.id;
+        d.bot_id = bot;
+        deployment = tx->create_deployment(account, d).id;
+        tx->commit();
+    }
+
+    Engine engine(*storage, registry, executor, clock, secrets, config, log);
+    std::vector<Student> cohort(static_cast<std::size_t>(students));
+    for (int i = 0; i < students; ++i) {
+        cohort[static_cast<std::size_t>(i)].chat = 1000 + i;
+        sdk::InboundEvent start;
+        start.kind = sdk::InboundEvent::Kind::start;
+        start.bot_id = bot;
+        start.chat_id = start.user_id = 1000 + i;
+        start.deployment_id = deployment;
+        if (engine.dispatch(start).status != sdk::DispatchResult::Status::handled) {
+            std::fprintf(stderr, "start refused\n");
+            return 1;
+        }
+    }
+
+    std::int64_t update_id = 0;
+    Latencies engine_times;
+    engine_times.micros.reserve(static_cast<std::size_t>(events));
+    int unhandled = 0;
+    for (int i = 0; i < events; ++i) {
+        auto e = cohort[static_cast<std::size_t>(i % students)].next(bot);
+        e.update_id = ++update_id;
+        const auto begin = Clock::now();
+        const auto result = engine.dispatch(e);
+        engine_times.add(Clock::now() - begin);
+        if (result.status != sdk::DispatchResult::Status::handled) ++unhandled;
+    }
+
+    // The same number of bare transactions, over the same runs.
+    Latencies baseline_times;
+    baseline_times.micros.reserve(static_cast<std::size_t>(events));
+    for (int i = 0; i < events; ++i) {
+        const auto begin = Clock::now();
+        auto tx = storage->begin();
+        auto r = tx->active_run(account, bot, 1000 + i % students);
+        r->updated_at = i;
+        tx->update_run(account, *r);
+        tx->commit();
+        baseline_times.add(Clock::now() - begin);
+    }
+
+    // The engine's writes for the same mix, without the engine: an answer is
+    // the student's row, the feedback and the next question (history and
+    // outbox); a press is its callback answer, the press row and a question.
+    Latencies replay_times;
+    replay_times.micros.reserve(static_cast<std::size_t>(events));
+    sdk::ConversationEntry row;
+    row.account_id = account;
+    row.element_id = "Q1";
+    row.role = "bot";
+    row.payload_json = R"({"kind":"text","text":"2 + 2?","link_preview":true})";
+    sdk::OutboxMessage message;
+    message.account_id = account;
+    message.bot_id = bot;
+    message.payload_json = row.payload_json;
+    for (int i = 0; i < events; ++i) {
+        const std::int64_t chat = 1000 + i % students;
+        const bool press = i % 4 == 3;
+        const auto begin = Clock::now();
+        auto tx = storage->begin();
+        tx->mark_update_processed(account, bot, ++update_id);
+        auto r = tx->active_run(account, bot, chat);
+        message.chat_id = chat;
+        message.run_id = row.run_id = r->id;
+        if (press) tx->enqueue_outbox(account, message);
+        r->updated_at = i;
+        tx->update_run(account, *r);
+        for (int n = 0; n < (press ? 2 : 3); ++n) tx->append_conversation(account, row);
+        for (int n = 0; n < (press ? 1 : 2); ++n) tx->enqueue_outbox(account, message);
+        tx->commit();
+        replay_times.add(Clock::now() - begin);
+    }
+
+    const double engine_seconds = engine_times.total_seconds();
+    const double baseline_seconds = baseline_times.total_seconds();
+    std::printf("engine:   %d events by %d students in %.2f s: %.0f events/s, p50 %.1f us, p99 %.1f us%s\n",
+                events, students, engine_seconds, events / engine_seconds, engine_times.percentile(0.50),
+                engine_times.percentile(0.99), unhandled ? " (SOME EVENTS NOT HANDLED)" : "");
+    std::printf(
+        "baseline: %d transactions (begin; active_run; update_run; commit) in %.2f s: %.0f tx/s, p99 %.1f "
+        "us\n",
+        events, baseline_seconds, events / baseline_seconds, baseline_times.percentile(0.99));
+    const double replay_seconds = replay_times.total_seconds();
+    std::printf("engine/baseline ratio: %.2f (time per event over time per bare transaction)\n",
+                engine_seconds / baseline_seconds);
+    std::printf(
+        "storage replay: the engine's writes without the engine: %.0f tx/s, p99 %.1f us; "
+        "engine/replay ratio %.2f\n",
+        events / replay_seconds, replay_times.percentile(0.99), engine_seconds / replay_seconds);
+
+    storage.reset();
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
+    return unhandled == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace profo::host
+
+int main(int argc, char** argv) {
+    const int events = argc > 1 ? std::atoi(argv[1]) : 100000;
+    const int students = argc > 2 ? std::atoi(argv[2]) : 500;
+    if (events <= 0 || students <= 0) {
+        std::fprintf(stderr, "usage: profo_engine_bench [events] [students]\n");
+        return 2;
+    }
+    return profo::host::run(events, students);
+}

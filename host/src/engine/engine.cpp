@@ -1,0 +1,357 @@
+#include "engine/engine.hpp"
+
+#include "engine/outbox_writer.hpp"
+#include "engine/timer_scheduler.hpp"
+
+namespace profo::host {
+
+namespace {
+
+using Status = sdk::DispatchResult::Status;
+
+sdk::DispatchResult refused(std::string why) {
+    return {Status::refused, std::nullopt, std::move(why)};
+}
+
+// The student's message as a history row (for the ones no element consumes).
+nlohmann::json inbound_payload(const sdk::InboundEvent& event) {
+    using Kind = sdk::InboundEvent::Kind;
+    switch (event.kind) {
+        case Kind::text: return {{"text", event.text}};
+        case Kind::voice: return {{"voice", event.text}};
+        case Kind::callback: return {{"callback_data", event.callback_data}};
+        case Kind::poll_answer: return {{"poll_id", event.poll_id}, {"options", event.options}};
+        case Kind::web_app_data: return {{"web_app_data", event.text}};
+        default: return nlohmann::json::object();
+    }
+}
+
+// An in-flight count that drops when the posted work is gone, whether it ran
+// or a stopped executor discarded it.
+struct InFlight {
+    std::mutex& mutex;
+    std::condition_variable& done;
+    int& count;
+    ~InFlight() {
+        {
+            std::lock_guard lock(mutex);
+            --count;
+        }
+        done.notify_all();
+    }
+};
+
+}  // namespace
+
+Engine::Engine(sdk::Storage& storage, const PluginRegistry& plugins, sdk::Executor& executor,
+               const sdk::Clock& clock, const sdk::SecretBox& secrets, const Config& config, sdk::Logger& log)
+    : storage_(storage),
+      executor_(executor),
+      clock_(clock),
+      log_(log),
+      settings_(config.engine),
+      plugin_settings_(config.plugins),
+      services_{clock, secrets, log, settings_, plugin_settings_},
+      courses_(plugins),
+      scheduler_(std::make_unique<TimerScheduler>(
+          storage, clock, log, [this](const sdk::WaitingElement& t) { return fire_timer(t); })) {}
+
+Engine::~Engine() {
+    stop_scheduler();
+    wait_for_deferred();
+}
+
+void Engine::start_scheduler() {
+    scheduler_->start();
+}
+
+void Engine::stop_scheduler() {
+    scheduler_->stop();
+}
+
+void Engine::wait_for_deferred() {
+    std::unique_lock lock(deferred_mutex_);
+    deferred_done_.wait(lock, [this] { return deferred_in_flight_ == 0; });
+}
+
+std::mutex& Engine::chat_mutex(sdk::Id bot_id, std::int64_t chat_id) {
+    const auto h = std::hash<std::int64_t>{}(chat_id)*31 + std::hash<sdk::Id>{}(bot_id);
+    return chat_mutexes_[h % chat_mutexes_.size()];
+}
+
+std::optional<sdk::Id> Engine::account_of(sdk::Id bot_id) {
+    {
+        std::shared_lock lock(bots_mutex_);
+        if (auto it = bot_accounts_.find(bot_id); it != bot_accounts_.end()) return it->second;
+    }
+    const auto bots = storage_.begin()->list_bots_all_accounts();
+    std::unique_lock lock(bots_mutex_);
+    for (const auto& bot : bots) bot_accounts_[bot.id] = bot.account_id;
+    if (auto it = bot_accounts_.find(bot_id); it != bot_accounts_.end()) return it->second;
+    return std::nullopt;
+}
+
+template <class Describe, class Handle>
+sdk::DispatchResult Engine::in_chat_transaction(sdk::Id bot_id, std::int64_t chat_id, Describe what,
+                                                Handle handle) {
+    AfterCommit after;
+    sdk::DispatchResult result;
+    {
+        std::lock_guard lock(chat_mutex(bot_id, chat_id));
+        try {
+            auto tx = storage_.begin();
+            result = handle(*tx, after);
+            if (result.status == Status::duplicate) return result;
+            tx->commit();
+        } catch (const ElementFailure& e) {
+            log_.error(what() + " rolled back: " + e.what());
+            return refused(std::string("the course failed: ") + e.what());
+        } catch (const std::exception& e) {
+            log_.error(what() + " rolled back: " + e.what());
+            return refused(std::string("the event could not be handled: ") + e.what());
+        }
+    }
+    // Posted after the lock is released: a worker may pick the task up at once
+    // and needs the same chat.
+    for (auto& work : after.deferred) post_deferred(std::move(work));
+    if (after.timers_added) scheduler_->wake();
+    return result;
+}
+
+sdk::DispatchResult Engine::dispatch(const sdk::InboundEvent& event) {
+    std::optional<sdk::Id> account;
+    try {
+        account = account_of(event.bot_id);
+    } catch (const std::exception& e) {
+        log_.error("looking up bot " + std::to_string(event.bot_id) + " failed: " + e.what());
+        return refused(std::string("storage unavailable: ") + e.what());
+    }
+    if (!account) return refused("unknown bot " + std::to_string(event.bot_id));
+    const auto what = [&] {
+        return "event for bot " + std::to_string(event.bot_id) + " chat " + std::to_string(event.chat_id);
+    };
+    return in_chat_transaction(
+        event.bot_id, event.chat_id, what, [&](sdk::StorageTx& tx, AfterCommit& after) {
+            if (event.update_id && !tx.mark_update_processed(*account, event.bot_id, *event.update_id))
+                return sdk::DispatchResult{Status::duplicate, std::nullopt, {}};
+            if (event.kind == sdk::InboundEvent::Kind::start) return start_run(tx, *account, event, after);
+            return route(tx, *account, event, after);
+        });
+}
+
+RunContext Engine::context_for(sdk::StorageTx& tx, const sdk::Run& run) {
+    auto state = RunState::parse(run.state_json);
+    if (state.version == 0) {
+        // Runs stored without the version they play follow their deployment.
+        const auto deployment = tx.get_deployment(run.account_id, run.deployment_id);
+        if (!deployment)
+            throw std::runtime_error("deployment " + std::to_string(run.deployment_id) + " not found");
+        state.version = deployment->version_id;
+    }
+    auto course = courses_.get(tx, run.account_id, state.version);
+    return RunContext(services_, tx, std::move(course), run, std::move(state), false);
+}
+
+void Engine::collect(RunContext& ctx, AfterCommit& after) {
+    ctx.flush();
+    after.deferred = ctx.take_deferred();
+    after.timers_added = ctx.added_timers();
+}
+
+void Engine::enqueue_plain(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
+                           std::optional<sdk::Id> run_id, const nlohmann::json& payload) {
+    sdk::OutboxMessage message;
+    message.account_id = account_id;
+    message.bot_id = event.bot_id;
+    message.chat_id = event.chat_id;
+    message.run_id = run_id;
+    message.payload_json = payload.dump();
+    message.next_attempt_at = message.created_at = to_millis(clock_.now());
+    tx.enqueue_outbox(account_id, message);
+}
+
+sdk::DispatchResult Engine::start_run(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
+                                      AfterCommit& after) {
+    if (!event.deployment_id) return refused("a start needs a deployment");
+    const auto deployment = tx.get_deployment(account_id, *event.deployment_id);
+    if (!deployment || deployment->bot_id != event.bot_id)
+        return refused("deployment " + std::to_string(*event.deployment_id) + " is not on this bot");
+    if (!deployment->active)
+        return refused("deployment " + std::to_string(deployment->id) + " is not active");
+    if (tx.is_banned(account_id, event.bot_id, event.user_id)) return refused("this user is banned");
+
+    const sdk::Millis now = to_millis(clock_.now());
+    if (auto old = tx.active_run(account_id, event.bot_id, event.chat_id)) {
+        old->status = "stopped";
+        old->active = false;
+        old->ended_at = now;
+        old->updated_at = now;
+        tx.update_run(account_id, *old);
+        tx.cancel_run_timers(account_id, old->id);
+    }
+
+    auto course = courses_.get(tx, account_id, deployment->version_id);
+    RunState state;
+    state.version = deployment->version_id;
+    sdk::Run run;
+    run.account_id = account_id;
+    run.bot_id = event.bot_id;
+    run.deployment_id = deployment->id;
+    run.chat_id = event.chat_id;
+    run.user_id = event.user_id;
+    run.username = event.username;
+    run.token_id = event.token_id;
+    run.utm_json = event.utm_json.empty() ? "{}" : event.utm_json;
+    run.state_json = state.dump();
+    run.started_at = run.updated_at = now;
+    run = tx.start_run(account_id, run);
+
+    RunContext ctx(services_, tx, std::move(course), run, std::move(state), true);
+    ctx.begin();
+    collect(ctx, after);
+    return {Status::handled, run.id, {}};
+}
+
+sdk::DispatchResult Engine::route(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
+                                  AfterCommit& after) {
+    using Kind = sdk::InboundEvent::Kind;
+    const auto run = tx.active_run(account_id, event.bot_id, event.chat_id);
+    const std::optional<sdk::Id> run_id = run ? std::optional(run->id) : std::nullopt;
+    // The client spins until a callback is answered, whatever became of it.
+    if (event.kind == Kind::callback && !event.callback_id.empty())
+        enqueue_plain(tx, account_id, event, run_id,
+                      {{"kind", "callback_answer"}, {"callback_id", event.callback_id}, {"text", ""}});
+    if (!run) {
+        const bool wrote =
+            event.kind == Kind::text || event.kind == Kind::voice || event.kind == Kind::web_app_data;
+        if (wrote && !settings_.hints.run_finished.empty())
+            enqueue_plain(tx, account_id, event, std::nullopt,
+                          {{"kind", "text"}, {"text", settings_.hints.run_finished}, {"link_preview", true}});
+        return {Status::no_run, std::nullopt, {}};
+    }
+    if (event.kind == Kind::unblocked) return {Status::handled, run->id, {}};
+
+    auto ctx = context_for(tx, *run);
+    if (event.kind == Kind::blocked) {
+        ctx.finish("blocked");
+        collect(ctx, after);
+        return {Status::handled, run->id, {}};
+    }
+
+    const std::int64_t activation = ctx.run_state().activation;
+    std::optional<sdk::Event> routed;
+    switch (event.kind) {
+        case Kind::text: routed = sdk::Event{sdk::Event::Kind::text, event.text, -1, {}, {}}; break;
+        case Kind::voice: routed = sdk::Event{sdk::Event::Kind::voice, {}, -1, {}, event.text}; break;
+        case Kind::web_app_data:
+            routed = sdk::Event{sdk::Event::Kind::web_app_data, {}, -1, {}, event.text};
+            break;
+        case Kind::callback: {
+            const auto target = parse_callback_data(event.callback_data);
+            if (target && target->activation == activation)
+                routed = sdk::Event{sdk::Event::Kind::button, {}, target->index, {}, {}};
+            break;
+        }
+        case Kind::poll_answer: {
+            const auto poll = tx.find_poll_all_accounts(event.bot_id, event.poll_id);
+            if (poll && poll->run_id == run->id && poll->activation == activation)
+                routed = sdk::Event{sdk::Event::Kind::poll_answer, {}, -1, event.options, {}};
+            break;
+        }
+        default: break;
+    }
+
+    Status status = Status::handled;
+    if (!routed) {
+        // From an element the run has left: nothing to hint at.
+        ctx.ignore(inbound_payload(event), false);
+        status = Status::ignored;
+    } else if (!ctx.deliver(*routed)) {
+        ctx.ignore(inbound_payload(event), true);
+        status = Status::ignored;
+    }
+    collect(ctx, after);
+    return {status, run->id, {}};
+}
+
+bool Engine::fire_timer(const sdk::WaitingElement& timer) {
+    std::optional<sdk::Run> owner;
+    try {
+        owner = storage_.begin()->get_run(timer.account_id, timer.run_id);
+    } catch (const std::exception& e) {
+        log_.error("timer " + std::to_string(timer.id) + ": " + e.what());
+        return false;
+    }
+    bool claimed = false;
+    const auto result = [&] {
+        if (!owner) return refused("its run is gone");
+        const auto what = [&] {
+            return "timer " + std::to_string(timer.id) + " of run " + std::to_string(timer.run_id);
+        };
+        return in_chat_transaction(
+            owner->bot_id, owner->chat_id, what, [&](sdk::StorageTx& tx, AfterCommit& after) {
+                claimed = tx.claim_timer(timer.account_id, timer.id);
+                const auto run = claimed ? tx.get_run(timer.account_id, timer.run_id) : std::nullopt;
+                if (!run || !run->active) return sdk::DispatchResult{Status::ignored, std::nullopt, {}};
+                const auto stored = nlohmann::json::parse(timer.payload_json);
+                auto ctx = context_for(tx, *run);
+                if (stored.value("activation", std::int64_t{-1}) != ctx.run_state().activation ||
+                    run->cursor != timer.element_id)
+                    return sdk::DispatchResult{Status::ignored, run->id, {}};
+                const auto payload = stored.contains("payload") ? stored["payload"] : nlohmann::json();
+                ctx.deliver(sdk::Event{sdk::Event::Kind::timer, {}, -1, {}, payload.dump()});
+                collect(ctx, after);
+                return sdk::DispatchResult{Status::handled, run->id, {}};
+            });
+    }();
+    if (result.status != Status::refused) return claimed;
+    // A timer whose delivery fails would fail again every second: it is
+    // claimed without effect and the failure stays in the log.
+    try {
+        auto tx = storage_.begin();
+        claimed = tx->claim_timer(timer.account_id, timer.id);
+        tx->commit();
+        log_.error("timer " + std::to_string(timer.id) + " dropped: " + result.message);
+    } catch (const std::exception& e) {
+        log_.error("timer " + std::to_string(timer.id) + ": " + e.what());
+    }
+    return claimed;
+}
+
+void Engine::post_deferred(DeferredWork work) {
+    {
+        std::lock_guard lock(deferred_mutex_);
+        ++deferred_in_flight_;
+    }
+    auto in_flight = std::make_shared<InFlight>(deferred_mutex_, deferred_done_, deferred_in_flight_);
+    executor_.post([this, work = std::move(work), in_flight] {
+        nlohmann::json result;
+        try {
+            result = work.task();
+        } catch (const std::exception& e) {
+            result = {{"error", e.what()}};
+        } catch (...) {
+            result = {{"error", "unknown error"}};
+        }
+        deliver_deferred(work, result);
+    });
+}
+
+void Engine::deliver_deferred(const DeferredWork& work, const nlohmann::json& result) {
+    const auto what = [&] {
+        return "deferred result for element " + work.element_id + " of run " + std::to_string(work.run_id);
+    };
+    in_chat_transaction(work.bot_id, work.chat_id, what, [&](sdk::StorageTx& tx, AfterCommit& after) {
+        const auto run = tx.active_run(work.account_id, work.bot_id, work.chat_id);
+        if (!run || run->id != work.run_id || run->cursor != work.element_id)
+            return sdk::DispatchResult{Status::ignored, std::nullopt, {}};
+        auto ctx = context_for(tx, *run);
+        if (ctx.run_state().activation != work.activation)
+            return sdk::DispatchResult{Status::ignored, run->id, {}};
+        ctx.deliver(sdk::Event{sdk::Event::Kind::deferred, {}, -1, {}, result.dump()});
+        collect(ctx, after);
+        return sdk::DispatchResult{Status::handled, run->id, {}};
+    });
+}
+
+}  // namespace profo::host

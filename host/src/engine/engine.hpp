@@ -1,0 +1,104 @@
+// The course engine: turns inbound events into run state, history, outbox
+// rows and timers, one storage transaction per event, strictly in order per
+// (bot, chat). docs/course-runtime.md is its contract with element plugins
+// and transports.
+#pragma once
+
+#include "config/config.hpp"
+#include "engine/compiled_course.hpp"
+#include "engine/run_context.hpp"
+#include "plugins/plugin_registry.hpp"
+
+#include <profo/sdk/engine.hpp>
+#include <profo/sdk/host.hpp>
+#include <profo/sdk/storage.hpp>
+
+#include <array>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <unordered_map>
+
+namespace profo::host {
+
+class TimerScheduler;
+
+class Engine final : public sdk::CourseEngine {
+public:
+    Engine(sdk::Storage& storage, const PluginRegistry& plugins, sdk::Executor& executor,
+           const sdk::Clock& clock, const sdk::SecretBox& secrets, const Config& config, sdk::Logger& log);
+    // Stops the scheduler and waits for deferred work in flight.
+    ~Engine() override;
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    // A failing element or storage error rolls the event back and comes back
+    // as `refused` with the reason (the SDK has no separate status for it);
+    // the update is not marked processed, so a redelivery tries again.
+    sdk::DispatchResult dispatch(const sdk::InboundEvent& event) override;
+
+    // Claims `timer` and delivers it to its run now, whatever its due time:
+    // the scheduler calls it for due timers, `profo course play` for /skip.
+    // False when the timer was no longer pending.
+    bool fire_timer(const sdk::WaitingElement& timer);
+
+    // The durable timer scheduler thread (`profo serve` runs it).
+    void start_scheduler();
+    void stop_scheduler();
+
+    // Blocks until all deferred work has run and its results were dispatched,
+    // including work those dispatches deferred in turn.
+    void wait_for_deferred();
+
+private:
+    struct AfterCommit {
+        std::vector<DeferredWork> deferred;
+        bool timers_added = false;
+    };
+
+    // Runs `handle(tx, after)` under the chat's lock in one transaction;
+    // commits unless the result is `duplicate`, then posts deferred work.
+    // `what()` names the event in the log if it fails.
+    template <class Describe, class Handle>
+    sdk::DispatchResult in_chat_transaction(sdk::Id bot_id, std::int64_t chat_id, Describe what,
+                                            Handle handle);
+    sdk::DispatchResult start_run(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
+                                  AfterCommit& after);
+    sdk::DispatchResult route(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
+                              AfterCommit& after);
+    std::optional<sdk::Id> account_of(sdk::Id bot_id);
+    std::mutex& chat_mutex(sdk::Id bot_id, std::int64_t chat_id);
+    RunContext context_for(sdk::StorageTx& tx, const sdk::Run& run);
+    void collect(RunContext& ctx, AfterCommit& after);
+    void enqueue_plain(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
+                       std::optional<sdk::Id> run_id, const nlohmann::json& payload);
+    void post_deferred(DeferredWork work);
+    void deliver_deferred(const DeferredWork& work, const nlohmann::json& result);
+
+    sdk::Storage& storage_;
+    sdk::Executor& executor_;
+    const sdk::Clock& clock_;
+    sdk::Logger& log_;
+    Config::Engine settings_;
+    std::map<std::string, PluginConfig> plugin_settings_;
+    EngineServices services_;
+    CourseCache courses_;
+
+    std::shared_mutex bots_mutex_;
+    std::unordered_map<sdk::Id, sdk::Id> bot_accounts_;
+
+    // Striped: two chats may share a mutex, one chat always has the same one.
+    std::array<std::mutex, 512> chat_mutexes_;
+
+    std::mutex deferred_mutex_;
+    std::condition_variable deferred_done_;
+    int deferred_in_flight_ = 0;
+
+    // Made with the engine, so transports dispatching while `profo serve`
+    // starts it never see it change.
+    std::unique_ptr<TimerScheduler> scheduler_;
+};
+
+}  // namespace profo::host

@@ -1,0 +1,258 @@
+#include "engine/outbox_writer.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace profo::host {
+
+namespace {
+
+bool is_continuation(unsigned char byte) {
+    return (byte & 0xC0) == 0x80;
+}
+
+// Bytes of the longest prefix of `text` within `limit` units, ending on a code
+// point boundary. At least one code point, so a caller always makes progress.
+std::size_t fitting_prefix(std::string_view text, std::size_t limit) {
+    std::size_t units = 0;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto lead = static_cast<unsigned char>(text[i]);
+        const std::size_t width = lead >= 0xF0 ? 2 : 1;
+        if (units + width > limit) break;
+        units += width;
+        ++i;
+        while (i < text.size() && is_continuation(static_cast<unsigned char>(text[i]))) ++i;
+    }
+    if (i == 0 && !text.empty()) {
+        i = 1;
+        while (i < text.size() && is_continuation(static_cast<unsigned char>(text[i]))) ++i;
+    }
+    return i;
+}
+
+bool is_space(char c) {
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+std::string_view trim_end(std::string_view s) {
+    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+std::string_view trim_start(std::string_view s) {
+    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+    return s;
+}
+
+// The value of query parameter `name` in `url`, up to the next '&' or '#'.
+std::string_view query_parameter(std::string_view url, std::string_view name) {
+    const auto query = url.find('?');
+    if (query == std::string_view::npos) return {};
+    std::string_view rest = url.substr(query + 1);
+    while (!rest.empty()) {
+        const auto amp = rest.find('&');
+        std::string_view pair = rest.substr(0, amp);
+        pair = pair.substr(0, pair.find('#'));
+        if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=')
+            return pair.substr(name.size() + 1);
+        if (amp == std::string_view::npos) break;
+        rest.remove_prefix(amp + 1);
+    }
+    return {};
+}
+
+nlohmann::json text_payload(const std::string& text, const sdk::OutAction& action) {
+    nlohmann::json p{{"kind", "text"}, {"text", text}};
+    if (!action.parse_mode.empty()) p["parse_mode"] = action.parse_mode;
+    p["link_preview"] = action.link_preview;
+    return p;
+}
+
+// Text in parts; with `button_activation`, the action's buttons go on the last part.
+void append_text(std::vector<nlohmann::json>& out, const std::string& text, const sdk::OutAction& action,
+                 std::optional<std::int64_t> button_activation) {
+    const bool with_buttons = button_activation && !action.buttons.empty();
+    auto parts = split_text(text);
+    // Buttons without text are kept (the transport reports the empty text)
+    // rather than silently lost.
+    if (parts.empty() && with_buttons) parts.emplace_back();
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        auto p = text_payload(parts[i], action);
+        if (with_buttons && i + 1 == parts.size()) {
+            auto buttons = nlohmann::json::array();
+            for (std::size_t b = 0; b < action.buttons.size(); ++b) {
+                const auto& button = action.buttons[b];
+                if (!button.web_app_url.empty())
+                    buttons.push_back({{"text", button.text}, {"web_app_url", button.web_app_url}});
+                else
+                    buttons.push_back(
+                        {{"text", button.text},
+                         {"callback_data", callback_data(*button_activation, static_cast<int>(b))}});
+            }
+            p["buttons"] = std::move(buttons);
+        }
+        out.push_back(std::move(p));
+    }
+}
+
+// A caption that fits goes with the media; a longer one is sent first as text.
+std::string caption_or_text_first(std::vector<nlohmann::json>& out, const sdk::OutAction& action) {
+    if (telegram_length(action.text) <= kMaxCaptionLength) return action.text;
+    append_text(out, action.text, action, std::nullopt);
+    return {};
+}
+
+void add_caption(nlohmann::json& payload, const std::string& caption, const sdk::OutAction& action) {
+    if (caption.empty()) return;
+    payload["caption"] = caption;
+    if (!action.parse_mode.empty()) payload["parse_mode"] = action.parse_mode;
+}
+
+std::string first_line(std::string_view text) {
+    text = trim_start(text);
+    text = text.substr(0, text.find('\n'));
+    text = trim_end(text);
+    return std::string(text.substr(0, fitting_prefix(text, kMaxPollQuestionLength)));
+}
+
+}  // namespace
+
+std::size_t telegram_length(std::string_view utf8) {
+    std::size_t units = 0;
+    for (const char c : utf8) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (is_continuation(byte)) continue;
+        units += byte >= 0xF0 ? 2 : 1;
+    }
+    return units;
+}
+
+std::vector<std::string> split_text(std::string_view text, std::size_t limit) {
+    std::vector<std::string> parts;
+    std::string_view rest = text;
+    while (telegram_length(rest) > limit) {
+        const std::size_t fit = fitting_prefix(rest, limit);
+        std::string_view part = rest.substr(0, fit);
+        std::string_view after = rest.substr(fit);
+        for (const std::string_view separator : {"\n\n", "\n", " "}) {
+            // A separator starting right at `fit` still leaves a part that fits.
+            const auto at = rest.rfind(separator, fit);
+            if (at == std::string_view::npos || at == 0) continue;
+            part = rest.substr(0, at);
+            after = trim_start(rest.substr(at + separator.size()));
+            break;
+        }
+        part = trim_end(part);
+        if (!part.empty()) parts.emplace_back(part);
+        rest = after;
+    }
+    if (!trim_end(rest).empty()) parts.emplace_back(rest);
+    return parts;
+}
+
+std::string direct_media_url(std::string_view url) {
+    if (url.find("drive.google.com/") == std::string_view::npos) return std::string(url);
+    std::string_view id;
+    if (const auto at = url.find("/file/d/"); at != std::string_view::npos) {
+        id = url.substr(at + 8);
+        id = id.substr(0, id.find_first_of("/?#"));
+    } else if (url.find("drive.google.com/open?") != std::string_view::npos) {
+        id = query_parameter(url, "id");
+    }
+    if (id.empty()) return std::string(url);
+    return "https://drive.google.com/uc?export=download&id=" + std::string(id);
+}
+
+bool is_video_url(std::string_view url) {
+    url = url.substr(0, url.find_first_of("?#"));
+    if (url.size() < 4) return false;
+    std::string tail(url.substr(url.size() - 4));
+    std::transform(tail.begin(), tail.end(), tail.begin(), [](unsigned char c) { return std::tolower(c); });
+    return tail == ".mp4";
+}
+
+std::string callback_data(std::int64_t activation, int index) {
+    return "a" + std::to_string(activation) + ":" + std::to_string(index);
+}
+
+std::optional<CallbackTarget> parse_callback_data(std::string_view data) {
+    if (data.size() < 4 || data.front() != 'a') return std::nullopt;
+    const auto colon = data.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    CallbackTarget target;
+    const char* first = data.data() + 1;
+    const char* middle = data.data() + colon;
+    const char* last = data.data() + data.size();
+    auto a = std::from_chars(first, middle, target.activation);
+    if (a.ec != std::errc() || a.ptr != middle || first == middle || target.activation < 0)
+        return std::nullopt;
+    auto i = std::from_chars(middle + 1, last, target.index);
+    if (i.ec != std::errc() || i.ptr != last || middle + 1 == last || target.index < 0) return std::nullopt;
+    return target;
+}
+
+std::vector<nlohmann::json> outbox_payloads(const sdk::OutAction& action, const std::string& element_id,
+                                            std::int64_t activation) {
+    std::vector<nlohmann::json> out;
+    switch (action.kind) {
+        case sdk::OutAction::Kind::text: {
+            append_text(out, action.text, action, activation);
+            break;
+        }
+        case sdk::OutAction::Kind::media: {
+            if (action.media.empty()) {
+                append_text(out, action.text, action, std::nullopt);
+                break;
+            }
+            const std::string caption = caption_or_text_first(out, action);
+            for (std::size_t start = 0; start < action.media.size(); start += kMaxAlbumSize) {
+                auto items = nlohmann::json::array();
+                const std::size_t end = std::min(action.media.size(), start + kMaxAlbumSize);
+                for (std::size_t i = start; i < end; ++i) {
+                    const std::string url = direct_media_url(action.media[i]);
+                    items.push_back({{"type", is_video_url(url) ? "video" : "photo"}, {"url", url}});
+                }
+                nlohmann::json p{{"kind", "media"}, {"items", std::move(items)}};
+                if (start == 0) add_caption(p, caption, action);
+                out.push_back(std::move(p));
+            }
+            break;
+        }
+        case sdk::OutAction::Kind::audio: {
+            if (action.media.empty()) {
+                append_text(out, action.text, action, std::nullopt);
+                break;
+            }
+            const std::string caption = caption_or_text_first(out, action);
+            for (std::size_t i = 0; i < action.media.size(); ++i) {
+                nlohmann::json p{{"kind", "audio"}, {"url", direct_media_url(action.media[i])}};
+                if (i == 0) add_caption(p, caption, action);
+                out.push_back(std::move(p));
+            }
+            break;
+        }
+        case sdk::OutAction::Kind::poll: {
+            std::string question = action.text;
+            if (telegram_length(question) > kMaxPollQuestionLength) {
+                append_text(out, action.text, action, std::nullopt);
+                question = first_line(action.text);
+            }
+            nlohmann::json p{{"kind", "poll"},
+                             {"question", question},
+                             {"options", action.poll_options},
+                             {"quiz", action.quiz},
+                             {"multiple_answers", action.multiple_answers},
+                             {"element_id", element_id},
+                             {"activation", activation}};
+            if (action.correct_option) p["correct_option"] = *action.correct_option;
+            out.push_back(std::move(p));
+            break;
+        }
+        case sdk::OutAction::Kind::typing: out.push_back({{"kind", "typing"}}); break;
+    }
+    return out;
+}
+
+}  // namespace profo::host

@@ -1,0 +1,54 @@
+// How an element's OutAction becomes outbox rows: the payload formats of
+// docs/course-runtime.md and Telegram's limits, applied here so that every
+// element gets them right without knowing them.
+#pragma once
+
+#include <profo/sdk/element.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace profo::host {
+
+// Telegram measures lengths in UTF-16 code units (an emoji outside the BMP
+// counts twice), so every limit below is in those units.
+inline constexpr std::size_t kMaxTextLength = 4096;
+inline constexpr std::size_t kMaxCaptionLength = 1024;
+inline constexpr std::size_t kMaxPollQuestionLength = 300;
+inline constexpr std::size_t kMaxAlbumSize = 10;
+
+std::size_t telegram_length(std::string_view utf8);
+
+// Parts of at most `limit` units, cut at the last paragraph break that fits,
+// else the last line break, else the last space, else inside a word (never
+// inside a UTF-8 sequence). The separator at a cut is dropped.
+std::vector<std::string> split_text(std::string_view text, std::size_t limit = kMaxTextLength);
+
+// Google Drive share links (`/file/d/ID/view`, `open?id=ID`) as direct
+// download links; any other URL unchanged.
+std::string direct_media_url(std::string_view url);
+// `.mp4` (before any query string, any case) is sent as a video, anything else as a photo.
+bool is_video_url(std::string_view url);
+
+// Callback data of button `index` sent by activation `activation`: `a17:0`.
+// Never the button text: Telegram allows 64 bytes and Cyrillic takes two a letter.
+std::string callback_data(std::int64_t activation, int index);
+struct CallbackTarget {
+    std::int64_t activation = 0;
+    int index = 0;
+};
+std::optional<CallbackTarget> parse_callback_data(std::string_view data);
+
+// The outbox payloads of one action in sending order. Buttons only travel
+// with text (Telegram cannot attach them to albums or polls); a text split
+// in parts carries them on its last part.
+std::vector<nlohmann::json> outbox_payloads(const sdk::OutAction& action, const std::string& element_id,
+                                            std::int64_t activation);
+
+}  // namespace profo::host

@@ -1,0 +1,225 @@
+#include "engine/outbox_writer.hpp"
+
+#include <gtest/gtest.h>
+
+namespace profo::host {
+namespace {
+
+using sdk::OutAction;
+
+std::string repeat(const std::string& s, std::size_t n) {
+    std::string out;
+    for (std::size_t i = 0; i < n; ++i) out += s;
+    return out;
+}
+
+TEST(TelegramLength, CountsUtf16CodeUnits) {
+    EXPECT_EQ(telegram_length("abc"), 3u);
+    EXPECT_EQ(telegram_length("Привет"), 6u);  // two bytes a letter, one unit
+    EXPECT_EQ(telegram_length("👆"), 2u);       // outside the BMP: a surrogate pair
+    EXPECT_EQ(telegram_length(""), 0u);
+}
+
+TEST(SplitText, ShortTextIsOnePart) {
+    EXPECT_EQ(split_text("hello"), std::vector<std::string>{"hello"});
+    EXPECT_TRUE(split_text("").empty());
+}
+
+TEST(SplitText, PrefersParagraphsThenLinesThenWords) {
+    EXPECT_EQ(split_text("aaaa bbb\ncc\n\ndd ee", 12), (std::vector<std::string>{"aaaa bbb\ncc", "dd ee"}));
+    EXPECT_EQ(split_text("aaaa bbb\ncc dd ee", 12), (std::vector<std::string>{"aaaa bbb", "cc dd ee"}));
+    EXPECT_EQ(split_text("aaaa bbb cc dd ee", 12), (std::vector<std::string>{"aaaa bbb cc", "dd ee"}));
+    EXPECT_EQ(split_text("abcdefghijkl", 5), (std::vector<std::string>{"abcde", "fghij", "kl"}));
+}
+
+TEST(SplitText, ASeparatorRightAfterTheLimitStillCounts) {
+    EXPECT_EQ(split_text("12345\n\n678", 5), (std::vector<std::string>{"12345", "678"}));
+}
+
+TEST(SplitText, RealLimitKeepsEveryCharacterAndNeverCutsACodePoint) {
+    std::string text;
+    for (int p = 0; p < 30; ++p) text += "P" + std::to_string(p) + " " + repeat("Слово ", 40) + "\n\n";
+    const auto parts = split_text(text);
+    ASSERT_GT(parts.size(), 1u);
+    std::string joined;
+    for (std::size_t p = 0; p < parts.size(); ++p) {
+        EXPECT_LE(telegram_length(parts[p]), kMaxTextLength);
+        EXPECT_EQ(parts[p].front(), 'P');  // every part starts a paragraph
+        joined += parts[p];
+        // A cut drops the paragraph break and the space before it; nothing else.
+        if (p + 1 < parts.size()) joined += " \n\n";
+    }
+    EXPECT_EQ(joined, text);
+
+    const auto emoji = split_text(repeat("👆", 3000));  // 6000 units, no separators at all
+    ASSERT_EQ(emoji.size(), 2u);
+    EXPECT_EQ(telegram_length(emoji[0]), 4096u);
+    EXPECT_EQ(emoji[0] + emoji[1], repeat("👆", 3000));
+}
+
+TEST(DirectMediaUrl, RewritesGoogleDriveShareLinks) {
+    EXPECT_EQ(direct_media_url("https://drive.google.com/file/d/1nawgNF8R8/view?usp=drive_link"),
+              "https://drive.google.com/uc?export=download&id=1nawgNF8R8");
+    EXPECT_EQ(direct_media_url("https://drive.google.com/file/d/ABC_-9"),
+              "https://drive.google.com/uc?export=download&id=ABC_-9");
+    EXPECT_EQ(direct_media_url("https://drive.google.com/open?id=XYZ&authuser=0"),
+              "https://drive.google.com/uc?export=download&id=XYZ");
+    EXPECT_EQ(direct_media_url("https://drive.google.com/uc?export=download&id=1_IQ4i"),
+              "https://drive.google.com/uc?export=download&id=1_IQ4i");
+    EXPECT_EQ(direct_media_url("https://example.com/file/d/1/view"), "https://example.com/file/d/1/view");
+}
+
+TEST(IsVideoUrl, LooksAtTheExtensionBeforeTheQuery) {
+    EXPECT_TRUE(is_video_url("https://x.org/clip.mp4"));
+    EXPECT_TRUE(is_video_url("https://x.org/CLIP.MP4?dl=1"));
+    EXPECT_FALSE(is_video_url("https://x.org/clip.mp4.png"));
+    EXPECT_FALSE(is_video_url("https://x.org/photo.jpg"));
+}
+
+TEST(CallbackData, RoundTripsAndRejectsAnythingElse) {
+    EXPECT_EQ(callback_data(17, 0), "a17:0");
+    const auto t = parse_callback_data("a17:3");
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->activation, 17);
+    EXPECT_EQ(t->index, 3);
+    for (const char* bad :
+         {"", "a", "a1", "a:1", "a1:", "b1:2", "a1:2x", "a-1:2", "a1:-2", "Давай", "a99999999999999999999:1"})
+        EXPECT_FALSE(parse_callback_data(bad)) << bad;
+}
+
+TEST(OutboxPayloads, TextCarriesButtonsWithCallbackDataNotText) {
+    OutAction a;
+    a.text = "Go on?";
+    a.parse_mode = "HTML";
+    a.link_preview = false;
+    a.buttons = {{"Давай продолжим, это длинная надпись на кнопке", {}}, {"Open", "https://app.example/q"}};
+    const auto rows = outbox_payloads(a, "Intro", 17);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0],
+              (nlohmann::json{
+                  {"kind", "text"},
+                  {"text", "Go on?"},
+                  {"parse_mode", "HTML"},
+                  {"link_preview", false},
+                  {"buttons",
+                   {{{"text", "Давай продолжим, это длинная надпись на кнопке"}, {"callback_data", "a17:0"}},
+                    {{"text", "Open"}, {"web_app_url", "https://app.example/q"}}}}}));
+}
+
+TEST(OutboxPayloads, LongTextIsSplitWithButtonsOnTheLastPart) {
+    OutAction a;
+    a.text = repeat("word ", 700) + "\n\n" + repeat("tail ", 200);
+    a.buttons = {{"OK", {}}};
+    const auto rows = outbox_payloads(a, "Long", 2);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_FALSE(rows[0].contains("buttons"));
+    EXPECT_EQ(rows[0]["text"], repeat("word ", 700).substr(0, 3499));  // cut at the paragraph
+    EXPECT_EQ(rows[1]["text"], repeat("tail ", 200));
+    EXPECT_EQ(rows[1]["buttons"], (nlohmann::json{{{"text", "OK"}, {"callback_data", "a2:0"}}}));
+}
+
+TEST(OutboxPayloads, MediaGoesInAlbumsOfTenWithTheCaptionOnTheFirst) {
+    OutAction a;
+    a.kind = OutAction::Kind::media;
+    for (int i = 0; i < 23; ++i)
+        a.media.push_back("https://x.org/" + std::to_string(i) + (i == 5 ? ".mp4" : ".jpg"));
+    a.media[0] = "https://drive.google.com/file/d/D0/view?usp=sharing";
+    a.text = "Look";
+    a.parse_mode = "HTML";
+    const auto rows = outbox_payloads(a, "Pics", 1);
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0]["items"].size(), 10u);
+    EXPECT_EQ(rows[1]["items"].size(), 10u);
+    EXPECT_EQ(rows[2]["items"].size(), 3u);
+    EXPECT_EQ(
+        rows[0]["items"][0],
+        (nlohmann::json{{"type", "photo"}, {"url", "https://drive.google.com/uc?export=download&id=D0"}}));
+    EXPECT_EQ(rows[0]["items"][5]["type"], "video");
+    EXPECT_EQ(rows[0]["caption"], "Look");
+    EXPECT_EQ(rows[0]["parse_mode"], "HTML");
+    EXPECT_FALSE(rows[1].contains("caption"));
+    EXPECT_FALSE(rows[2].contains("caption"));
+}
+
+TEST(OutboxPayloads, ACaptionOverTheLimitGoesFirstAsText) {
+    OutAction a;
+    a.kind = OutAction::Kind::media;
+    a.media = {"https://x.org/a.jpg"};
+    a.text = repeat("x", 1025);
+    auto rows = outbox_payloads(a, "Pic", 1);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0]["kind"], "text");
+    EXPECT_EQ(rows[0]["text"], a.text);
+    EXPECT_EQ(rows[1]["kind"], "media");
+    EXPECT_FALSE(rows[1].contains("caption"));
+
+    a.text = repeat("x", 1024);
+    rows = outbox_payloads(a, "Pic", 1);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0]["caption"], a.text);
+}
+
+TEST(OutboxPayloads, AudioIsOneRowPerFileCaptionOnTheFirst) {
+    OutAction a;
+    a.kind = OutAction::Kind::audio;
+    a.media = {"https://drive.google.com/open?id=A1", "https://x.org/b.mp3"};
+    a.text = "Listen";
+    const auto rows = outbox_payloads(a, "Audio", 4);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0], (nlohmann::json{{"kind", "audio"},
+                                       {"url", "https://drive.google.com/uc?export=download&id=A1"},
+                                       {"caption", "Listen"}}));
+    EXPECT_EQ(rows[1], (nlohmann::json{{"kind", "audio"}, {"url", "https://x.org/b.mp3"}}));
+
+    a.text = repeat("y", 2000);
+    const auto long_caption = outbox_payloads(a, "Audio", 4);
+    ASSERT_EQ(long_caption.size(), 3u);
+    EXPECT_EQ(long_caption[0]["kind"], "text");
+    EXPECT_FALSE(long_caption[1].contains("caption"));
+}
+
+TEST(OutboxPayloads, PollsNameTheirElementAndActivation) {
+    OutAction a;
+    a.kind = OutAction::Kind::poll;
+    a.text = "Capital of France?";
+    a.poll_options = {"Paris", "London"};
+    a.quiz = true;
+    a.correct_option = 0;
+    const auto rows = outbox_payloads(a, "Quiz_1", 17);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0], (nlohmann::json{{"kind", "poll"},
+                                       {"question", "Capital of France?"},
+                                       {"options", {"Paris", "London"}},
+                                       {"quiz", true},
+                                       {"correct_option", 0},
+                                       {"multiple_answers", false},
+                                       {"element_id", "Quiz_1"},
+                                       {"activation", 17}}));
+}
+
+TEST(OutboxPayloads, ALongPollQuestionGoesFirstAsTextAndTheQuestionIsItsFirstLine) {
+    OutAction a;
+    a.kind = OutAction::Kind::poll;
+    a.text = "\n❓ Вопрос 1\n" + repeat("Длинное пояснение. ", 30);
+    a.poll_options = {"a", "b"};
+    auto rows = outbox_payloads(a, "Q", 3);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0]["kind"], "text");
+    EXPECT_EQ(rows[0]["text"], a.text);
+    EXPECT_EQ(rows[1]["question"], "❓ Вопрос 1");
+    EXPECT_FALSE(rows[1].contains("correct_option"));
+
+    a.text = repeat("Я", 400);  // one line over the limit: cut to 300
+    rows = outbox_payloads(a, "Q", 3);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[1]["question"], repeat("Я", 300));
+}
+
+TEST(OutboxPayloads, TypingIsAChatAction) {
+    OutAction a;
+    a.kind = OutAction::Kind::typing;
+    EXPECT_EQ(outbox_payloads(a, "D", 1), (std::vector<nlohmann::json>{{{"kind", "typing"}}}));
+}
+
+}  // namespace
+}  // namespace profo::host

@@ -1,0 +1,348 @@
+#include "engine/run_context.hpp"
+
+#include "engine/outbox_writer.hpp"
+
+namespace profo::host {
+
+sdk::Millis to_millis(sdk::TimePoint t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+RunContext::RunContext(const EngineServices& services, sdk::StorageTx& tx,
+                       std::shared_ptr<const CompiledCourse> course, sdk::Run run, RunState state, bool fresh)
+    : services_(services),
+      tx_(tx),
+      course_(std::move(course)),
+      run_(std::move(run)),
+      state_(std::move(state)),
+      fresh_(fresh),
+      now_(services.clock.now()),
+      now_ms_(to_millis(now_)),
+      current_(course_->find(run_.cursor)) {}
+
+template <class Call>
+sdk::Outcome RunContext::invoke(const char* what, Call call) {
+    try {
+        return call();
+    } catch (const ElementFailure&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw ElementFailure(current_->id, "type " + current_->type + ": " + what + " threw: " + e.what());
+    } catch (...) {
+        throw ElementFailure(current_->id,
+                             "type " + current_->type + ": " + what + " threw a non-standard exception");
+    }
+}
+
+void RunContext::begin() {
+    const auto* first = course_->first();
+    if (first == nullptr) {
+        finish("completed");
+        return;
+    }
+    proceed(sdk::Outcome::go_to(first->id));
+}
+
+bool RunContext::deliver(const sdk::Event& event) {
+    if (current_ == nullptr || current_->plugin == nullptr)
+        throw ElementFailure(run_.cursor,
+                             "run " + std::to_string(run_.id) + " waits at an element its course lacks");
+    const auto outcome = invoke("on_event", [&] { return current_->plugin->on_event(*this, event); });
+    if (outcome.kind == sdk::Outcome::Kind::ignored) return false;
+    proceed(outcome);
+    return true;
+}
+
+void RunContext::proceed(sdk::Outcome outcome) {
+    try {
+        proceed_unguarded(std::move(outcome));
+    } catch (const LoopStopped&) {
+        services_.log.error("run " + std::to_string(run_.id) + " stopped: more than " +
+                            std::to_string(services_.settings.max_steps_per_event) +
+                            " element entries in one event (a go_to loop?), last at element " + current_->id);
+        conversation_.clear();
+        outbox_.clear();
+        deferred_.clear();
+        finish("stopped");
+    }
+}
+
+void RunContext::proceed_unguarded(sdk::Outcome outcome) {
+    using Kind = sdk::Outcome::Kind;
+    for (;;) {
+        switch (outcome.kind) {
+            case Kind::wait: wait_here(); return;
+            case Kind::ignored:
+                // Only on_event may ignore; anywhere else the element keeps the run.
+                services_.log.warn("element " + current_->id +
+                                   " returned 'ignored' outside on_event; waiting there");
+                wait_here();
+                return;
+            case Kind::end: finish("completed"); return;
+            case Kind::go_to: {
+                const auto& target = target_of(outcome);
+                leave_current();
+                for (const auto& caller : state_.stack) state_.states.erase(caller);
+                state_.stack.clear();
+                if (target.section) {
+                    const auto* next = course_->next_after(target);
+                    if (next == nullptr) return finish("completed");
+                    outcome = enter(*next);
+                } else {
+                    outcome = enter(target);
+                }
+                break;
+            }
+            case Kind::call: {
+                const auto* target = &target_of(outcome);
+                if (target->section) target = course_->next_after(*target);
+                if (target == nullptr)
+                    throw ElementFailure(current_->id, "call to a section at the end of the course");
+                state_.stack.push_back(current_->id);
+                outcome = enter(*target);
+                break;
+            }
+            case Kind::next: {
+                const auto* left = current_;
+                leave_current();
+                if (!state_.stack.empty()) {
+                    if (++steps_ > services_.settings.max_steps_per_event) throw LoopStopped{};
+                    current_ = course_->find(state_.stack.back());
+                    state_.stack.pop_back();
+                    if (current_ == nullptr || current_->plugin == nullptr)
+                        throw ElementFailure(left->id, "returns to an element its course lacks");
+                    run_.cursor = current_->id;
+                    new_activation();
+                    outcome = invoke("on_return", [&] { return current_->plugin->on_return(*this); });
+                    break;
+                }
+                const auto* next = course_->next_after(*left);
+                if (next == nullptr) return finish("completed");
+                outcome = enter(*next);
+                break;
+            }
+        }
+    }
+}
+
+const CompiledCourse::Element& RunContext::target_of(const sdk::Outcome& outcome) const {
+    const auto* target = course_->find(outcome.target);
+    if (target == nullptr) {
+        const std::string from = current_ ? current_->id : run_.cursor;
+        throw ElementFailure(from, "goes to '" + outcome.target + "', which the course lacks");
+    }
+    return *target;
+}
+
+sdk::Outcome RunContext::enter(const CompiledCourse::Element& element) {
+    if (++steps_ > services_.settings.max_steps_per_event) throw LoopStopped{};
+    current_ = &element;
+    run_.cursor = element.id;
+    new_activation();
+    ++state_.visits[element.id];
+    state_.states[element.id] = nullptr;
+    return invoke("enter", [&] { return element.plugin->enter(*this); });
+}
+
+void RunContext::new_activation() {
+    ++state_.activation;
+    state_.waiting.clear();
+    sent_buttons_ = sent_poll_ = deferred_here_ = false;
+    cancel_timers();
+}
+
+void RunContext::leave_current() {
+    if (current_ != nullptr) state_.states.erase(current_->id);
+}
+
+void RunContext::cancel_timers() {
+    // Timers this event scheduled were never stored; earlier ones are.
+    timers_.clear();
+    if (state_.timers) tx_.cancel_run_timers(run_.account_id, run_.id);
+    state_.timers = false;
+}
+
+void RunContext::wait_here() {
+    if (sent_poll_)
+        state_.waiting = "poll";
+    else if (sent_buttons_)
+        state_.waiting = "button";
+    else if (!timers_.empty())
+        state_.waiting = "timer";
+    else if (deferred_here_)
+        state_.waiting = "deferred";
+    // Still waiting for the same thing, or for an answer in the chat.
+    else if (state_.waiting.empty())
+        state_.waiting = "input";
+}
+
+void RunContext::finish(const std::string& status) {
+    run_.status = status;
+    run_.active = false;
+    run_.ended_at = now_ms_;
+    state_.waiting.clear();
+    state_.states = nlohmann::json::object();
+    state_.stack.clear();
+    cancel_timers();
+}
+
+void RunContext::ignore(nlohmann::json payload, bool hint) {
+    if (current_ == nullptr) return;
+    payload["ignored"] = true;
+    record("user", payload, std::nullopt, std::nullopt);
+    if (hint && !services_.settings.hints.use_buttons.empty()) {
+        sdk::OutAction action;
+        action.text = services_.settings.hints.use_buttons;
+        send(action);
+    }
+}
+
+void RunContext::flush() {
+    run_.state_json = state_.dump();
+    run_.updated_at = now_ms_;
+    if (!tx_.update_run(run_.account_id, run_))
+        throw std::runtime_error("run " + std::to_string(run_.id) + " vanished while an event was handled");
+    for (const auto& row : conversation_) tx_.append_conversation(run_.account_id, row);
+    for (const auto& message : outbox_) tx_.enqueue_outbox(run_.account_id, message);
+    for (const auto& timer : timers_) tx_.add_timer(run_.account_id, timer);
+}
+
+std::vector<DeferredWork> RunContext::take_deferred() {
+    std::vector<DeferredWork> out;
+    if (!run_.active) return out;
+    for (auto& work : deferred_)
+        if (work.activation == state_.activation) out.push_back(std::move(work));
+    deferred_.clear();
+    return out;
+}
+
+const nlohmann::json* RunContext::element_spec(const std::string& element_id) const {
+    const auto* e = course_->find(element_id);
+    return e == nullptr ? nullptr : &e->spec;
+}
+
+int RunContext::attempt() const {
+    auto it = state_.visits.find(current_->id);
+    return it == state_.visits.end() ? 1 : it->second;
+}
+
+const nlohmann::json& RunContext::settings() const {
+    const std::string& plugin_id = current_->plugin_id;
+    if (auto it = settings_.find(plugin_id); it != settings_.end()) return it->second;
+    nlohmann::json merged = nlohmann::json::object();
+    if (auto it = services_.plugins.find(plugin_id); it != services_.plugins.end())
+        merged = it->second.settings;
+    if (!deployment_) {
+        deployment_ = tx_.get_deployment(run_.account_id, run_.deployment_id);
+        if (!deployment_)
+            throw std::runtime_error("deployment " + std::to_string(run_.deployment_id) + " not found");
+    }
+    const auto overrides = nlohmann::json::parse(deployment_->overrides_json, nullptr, false);
+    if (overrides.is_object()) {
+        const auto plugins = overrides.find("plugins");
+        if (plugins != overrides.end() && plugins->is_object() && plugins->contains(plugin_id))
+            merged.merge_patch(plugins->at(plugin_id));
+    }
+    return settings_.emplace(plugin_id, std::move(merged)).first->second;
+}
+
+std::string RunContext::bot_token() const {
+    const auto bot = tx_.get_bot(run_.account_id, run_.bot_id);
+    if (!bot) throw std::runtime_error("bot " + std::to_string(run_.bot_id) + " not found");
+    return services_.secrets.open(bot->token_sealed);
+}
+
+void RunContext::send(const sdk::OutAction& action) {
+    if (!action.buttons.empty() && action.kind != sdk::OutAction::Kind::text)
+        services_.log.warn("element " + current_->id +
+                           " sent buttons with a non-text action; Telegram cannot show them");
+    for (auto& payload : outbox_payloads(action, current_->id, state_.activation)) {
+        sdk::OutboxMessage message;
+        message.account_id = run_.account_id;
+        message.bot_id = run_.bot_id;
+        message.chat_id = run_.chat_id;
+        message.run_id = run_.id;
+        message.payload_json = payload.dump();
+        message.next_attempt_at = now_ms_;
+        message.created_at = now_ms_;
+        const std::string& kind = payload["kind"].get_ref<const std::string&>();
+        if (kind == "poll") sent_poll_ = true;
+        if (payload.contains("buttons")) sent_buttons_ = true;
+        // "typing" is a chat action, not a message: history stays a transcript.
+        if (kind != "typing") {
+            sdk::ConversationEntry row;
+            row.account_id = run_.account_id;
+            row.run_id = run_.id;
+            row.element_id = current_->id;
+            row.role = "bot";
+            row.payload_json = message.payload_json;
+            row.attempt = attempt();
+            row.created_at = now_ms_;
+            conversation_.push_back(std::move(row));
+        }
+        outbox_.push_back(std::move(message));
+    }
+}
+
+void RunContext::record(const std::string& role, const nlohmann::json& payload, std::optional<double> score,
+                        std::optional<double> maxscore) {
+    sdk::ConversationEntry row;
+    row.account_id = run_.account_id;
+    row.run_id = run_.id;
+    row.element_id = current_->id;
+    row.role = role;
+    row.payload_json = payload.dump();
+    row.score = score;
+    row.maxscore = maxscore;
+    row.attempt = attempt();
+    row.created_at = now_ms_;
+    conversation_.push_back(std::move(row));
+}
+
+std::vector<sdk::ConversationEntry> RunContext::history() const {
+    if (!stored_history_)
+        stored_history_ =
+            fresh_ ? std::vector<sdk::ConversationEntry>{} : tx_.conversation(run_.account_id, run_.id);
+    std::vector<sdk::ConversationEntry> all;
+    all.reserve(stored_history_->size() + conversation_.size());
+    all.insert(all.end(), stored_history_->begin(), stored_history_->end());
+    all.insert(all.end(), conversation_.begin(), conversation_.end());
+    return all;
+}
+
+void RunContext::schedule(sdk::TimePoint due, const nlohmann::json& payload) {
+    sdk::WaitingElement timer;
+    timer.account_id = run_.account_id;
+    timer.run_id = run_.id;
+    timer.element_id = current_->id;
+    timer.due_at = to_millis(due);
+    timer.payload_json = nlohmann::json{{"activation", state_.activation}, {"payload", payload}}.dump();
+    timer.created_at = now_ms_;
+    timers_.push_back(std::move(timer));
+    state_.timers = true;
+}
+
+void RunContext::defer(std::function<nlohmann::json()> task) {
+    deferred_.push_back({run_.account_id, run_.bot_id, run_.chat_id, run_.id, current_->id, state_.activation,
+                         std::move(task)});
+    deferred_here_ = true;
+}
+
+std::uint64_t RunContext::random_seed() const {
+    // FNV-1a: stable across builds and platforms, unlike std::hash.
+    std::uint64_t h = 1469598103934665603ULL;
+    auto mix = [&](std::string_view bytes) {
+        for (const unsigned char c : bytes) {
+            h ^= c;
+            h *= 1099511628211ULL;
+        }
+    };
+    mix(std::to_string(run_.id));
+    mix(":");
+    mix(current_->id);
+    mix(":");
+    mix(std::to_string(attempt()));
+    return h;
+}
+
+}  // namespace profo::host

@@ -1,0 +1,146 @@
+// One event's work on one run: the ElementContext the elements see, the loop
+// that enters elements until one waits or the run ends, and the effects
+// buffered until flush() writes them into the event's transaction.
+#pragma once
+
+#include "config/config.hpp"
+#include "engine/compiled_course.hpp"
+#include "engine/run_state.hpp"
+
+#include <profo/sdk/element.hpp>
+#include <profo/sdk/host.hpp>
+#include <profo/sdk/storage.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace profo::host {
+
+// What a run context borrows from its engine.
+struct EngineServices {
+    const sdk::Clock& clock;
+    const sdk::SecretBox& secrets;
+    sdk::Logger& log;
+    const Config::Engine& settings;
+    const std::map<std::string, PluginConfig>& plugins;
+};
+
+// Work an element deferred: it runs after the commit, and its result goes
+// back to the element if the run is still at `activation`.
+struct DeferredWork {
+    sdk::Id account_id = 0;
+    sdk::Id bot_id = 0;
+    std::int64_t chat_id = 0;
+    sdk::Id run_id = 0;
+    std::string element_id;
+    std::int64_t activation = 0;
+    std::function<nlohmann::json()> task;
+};
+
+// An element plugin (or the course it is part of) failed; the event is rolled back.
+class ElementFailure : public std::runtime_error {
+public:
+    ElementFailure(const std::string& element_id, const std::string& what)
+        : std::runtime_error("element " + element_id + ": " + what), element_id_(element_id) {}
+    const std::string& element_id() const noexcept { return element_id_; }
+
+private:
+    std::string element_id_;
+};
+
+sdk::Millis to_millis(sdk::TimePoint t);
+
+class RunContext final : public sdk::ElementContext {
+public:
+    // `run` is stored already (start_run() done for a new run); `fresh` says
+    // it has no history yet.
+    RunContext(const EngineServices& services, sdk::StorageTx& tx,
+               std::shared_ptr<const CompiledCourse> course, sdk::Run run, RunState state, bool fresh);
+
+    // Enters the course's first element (a new run).
+    void begin();
+    // Delivers `event` to the element the run waits at; false when the element
+    // ignored it (nothing else happened then).
+    bool deliver(const sdk::Event& event);
+    // Records a student's message no element consumed (`payload` + "ignored");
+    // with `hint` the student gets engine.hints.use_buttons.
+    void ignore(nlohmann::json payload, bool hint);
+    // Ends the run: completed, stopped or blocked.
+    void finish(const std::string& status);
+    // Writes the run, then this event's conversation rows, outbox rows and timers.
+    void flush();
+
+    // Deferred work that can still be delivered (its activation is current).
+    std::vector<DeferredWork> take_deferred();
+    bool added_timers() const { return !timers_.empty(); }
+    const RunState& run_state() const { return state_; }
+
+    // sdk::ElementContext
+    const std::string& element_id() const override { return current_->id; }
+    const nlohmann::json& spec() const override { return current_->spec; }
+    const std::vector<std::string>& course_order() const override { return course_->order(); }
+    const nlohmann::json* element_spec(const std::string& element_id) const override;
+    nlohmann::json& state() override { return state_.states[current_->id]; }
+    const sdk::Run& run() const override { return run_; }
+    int attempt() const override;
+    sdk::TimePoint now() const override { return now_; }
+    sdk::Logger& log() override { return services_.log; }
+    const nlohmann::json& settings() const override;
+    std::string bot_token() const override;
+    void send(const sdk::OutAction& action) override;
+    void record(const std::string& role, const nlohmann::json& payload, std::optional<double> score,
+                std::optional<double> maxscore) override;
+    std::vector<sdk::ConversationEntry> history() const override;
+    void schedule(sdk::TimePoint due, const nlohmann::json& payload) override;
+    void defer(std::function<nlohmann::json()> task) override;
+    std::uint64_t random_seed() const override;
+
+private:
+    struct LoopStopped {};
+
+    // Carries out outcomes until the run waits or ends. A go_to loop ends the
+    // run as `stopped`, without any of this event's messages.
+    void proceed(sdk::Outcome outcome);
+    void proceed_unguarded(sdk::Outcome outcome);
+    sdk::Outcome enter(const CompiledCourse::Element& element);
+    // Gives the run a new activation: earlier buttons, polls and timers go stale.
+    void new_activation();
+    void leave_current();
+    void cancel_timers();
+    void wait_here();
+    const CompiledCourse::Element& target_of(const sdk::Outcome& outcome) const;
+    template <class Call>
+    sdk::Outcome invoke(const char* what, Call call);
+
+    const EngineServices& services_;
+    sdk::StorageTx& tx_;
+    std::shared_ptr<const CompiledCourse> course_;
+    sdk::Run run_;
+    RunState state_;
+    bool fresh_;
+    sdk::TimePoint now_;
+    sdk::Millis now_ms_;
+    const CompiledCourse::Element* current_ = nullptr;
+    int steps_ = 0;
+
+    // What the current activation did, for RunState::waiting.
+    bool sent_buttons_ = false;
+    bool sent_poll_ = false;
+    bool deferred_here_ = false;
+
+    std::vector<sdk::ConversationEntry> conversation_;
+    std::vector<sdk::OutboxMessage> outbox_;
+    std::vector<sdk::WaitingElement> timers_;
+    std::vector<DeferredWork> deferred_;
+
+    mutable std::optional<std::vector<sdk::ConversationEntry>> stored_history_;
+    mutable std::map<std::string, nlohmann::json> settings_;
+    mutable std::optional<sdk::CourseDeployment> deployment_;
+};
+
+}  // namespace profo::host

@@ -1,0 +1,53 @@
+#include "engine/run_state.hpp"
+
+#include <stdexcept>
+#include <unordered_map>
+
+namespace profo::host {
+
+RunState RunState::parse(const std::string& state_json) {
+    RunState state;
+    const auto j = nlohmann::json::parse(state_json);
+    if (!j.is_object()) throw std::runtime_error("run state is not a JSON object: " + state_json);
+    state.version = j.value("version", sdk::Id{0});
+    state.activation = j.value("activation", std::int64_t{0});
+    if (auto it = j.find("visits"); it != j.end())
+        for (const auto& [id, n] : it->items()) state.visits[id] = n.get<int>();
+    if (auto it = j.find("states"); it != j.end() && it->is_object()) state.states = *it;
+    if (auto it = j.find("stack"); it != j.end())
+        for (const auto& frame : *it) state.stack.push_back(frame.at("element").get<std::string>());
+    state.waiting = j.value("waiting", std::string());
+    state.timers = j.value("timers", false);
+    return state;
+}
+
+std::string RunState::dump() const {
+    nlohmann::json j{{"version", version}, {"activation", activation}, {"visits", visits}};
+    // Entered elements start with a null state; storing those would only grow the row.
+    auto kept = nlohmann::json::object();
+    for (const auto& [id, s] : states.items())
+        if (!s.is_null()) kept[id] = s;
+    j["states"] = std::move(kept);
+    auto frames = nlohmann::json::array();
+    for (const auto& caller : stack) frames.push_back({{"element", caller}});
+    j["stack"] = std::move(frames);
+    if (!waiting.empty()) j["waiting"] = waiting;
+    if (timers) j["timers"] = true;
+    return j.dump();
+}
+
+RunScore run_score(const std::vector<sdk::ConversationEntry>& history,
+                   const std::function<bool(const std::string& element_id)>& counts) {
+    std::unordered_map<std::string, const sdk::ConversationEntry*> latest;
+    for (const auto& row : history)
+        if (row.score && counts(row.element_id)) latest[row.element_id] = &row;
+    RunScore total;
+    for (const auto& [id, row] : latest) {
+        total.score += *row->score;
+        total.maxscore += row->maxscore.value_or(0);
+        ++total.graded_elements;
+    }
+    return total;
+}
+
+}  // namespace profo::host

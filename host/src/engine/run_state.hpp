@@ -1,0 +1,46 @@
+// The engine's part of a run: Run.state_json as described in
+// docs/course-runtime.md, and the run's score read from its history.
+#pragma once
+
+#include <profo/sdk/storage.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace profo::host {
+
+struct RunState {
+    sdk::Id version = 0;                // the course version the run plays, fixed at start
+    std::int64_t activation = 0;        // +1 on every element entry and every return from a call
+    std::map<std::string, int> visits;  // entries per element: ElementContext::attempt()
+    // ElementContext::state() of the elements still in play (the current one
+    // and the callers on the stack); objects keep references stable.
+    nlohmann::json states = nlohmann::json::object();
+    std::vector<std::string> stack;  // callers waiting in on_return(), innermost last
+    std::string waiting;  // what the current element waits for: button, poll, timer, deferred, input
+    bool timers = false;  // the run may have pending durable timers
+
+    // Missing keys take their defaults, so "{}" is a fresh state. Throws
+    // std::exception (nlohmann's or runtime_error) for anything else.
+    static RunState parse(const std::string& state_json);
+    std::string dump() const;
+};
+
+struct RunScore {
+    double score = 0;
+    double maxscore = 0;
+    int graded_elements = 0;
+};
+
+// Sum over the latest graded row (non-null score) of every element that
+// `counts`: the elements whose plugin is graded(), so that a `test`
+// element's summary of other elements' scores is not added to them again.
+RunScore run_score(const std::vector<sdk::ConversationEntry>& history,
+                   const std::function<bool(const std::string& element_id)>& counts);
+
+}  // namespace profo::host

@@ -1,0 +1,851 @@
+// The course engine over the real SQLite storage plugin, with the test
+// element plugins `script` and `ask` (tests/engine_fixtures) standing in for
+// the real elements.
+#include "engine/engine.hpp"
+#include "config/config.hpp"
+#include "engine/run_state.hpp"
+#include "plugins/plugin_loader.hpp"
+#include "plugins/plugin_registry.hpp"
+#include "process.hpp"
+#include "runtime/executor.hpp"
+#include "secrets/secret_box.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <limits>
+#include <thread>
+
+namespace profo::host {
+namespace {
+
+using nlohmann::json;
+using Status = sdk::DispatchResult::Status;
+using Kind = sdk::InboundEvent::Kind;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+const fs::path kFixtures = PROFO_ENGINE_FIXTURE_DIR;
+const fs::path kPlugins = PROFO_PLUGIN_DIR;
+
+class RecordingLogger final : public sdk::Logger {
+public:
+    void log(sdk::LogLevel level, std::string_view message) override {
+        std::lock_guard lock(mutex_);
+        if (level >= sdk::LogLevel::warn) lines_ += std::string(message) + "\n";
+    }
+    std::string lines() {
+        std::lock_guard lock(mutex_);
+        return lines_;
+    }
+
+private:
+    std::mutex mutex_;
+    std::string lines_;
+};
+
+std::shared_ptr<sdk::Storage> open_database(const fs::path& file) {
+    static const auto module = load_plugin_file(kPlugins / "profo_storage_sqlite.so");
+    sdk::StorageOptions options;
+    options.dsn = file.string();
+    auto storage = module->keep_alive(module->as<sdk::StoragePlugin>().open(options));
+    storage->migrate();
+    return storage;
+}
+
+Config engine_config() {
+    Config c;
+    c.plugins["element/script"].enabled = true;
+    c.plugins["element/script"].settings = {{"a", 1}, {"b", 1}};
+    c.plugins["element/ask"].enabled = true;
+    c.engine.max_steps_per_event = 50;
+    c.engine.hints.run_finished = "The course is over";
+    return c;
+}
+
+std::array<unsigned char, 32> test_key() {
+    std::array<unsigned char, 32> key{};
+    key.fill(7);
+    return key;
+}
+
+using Course = std::vector<std::pair<std::string, json>>;
+
+// Polls `done` for up to `limit`.
+template <class Done>
+bool eventually(Done done, std::chrono::milliseconds limit = 3s) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (done()) return true;
+        std::this_thread::sleep_for(10ms);
+    }
+    return done();
+}
+
+class EngineTest : public ::testing::Test {
+protected:
+    EngineTest()
+        : registry(config, {inspect_plugin(kFixtures / "profo_element_script.so"),
+                            inspect_plugin(kFixtures / "profo_element_ask.so")}) {
+        if (!registry.failures().empty()) throw std::runtime_error(registry.failures()[0]);
+        storage = open_database(dir / "engine.db");
+        bot = create_bot("engine_test_bot");
+        make_engine();
+    }
+
+    void make_engine() {
+        engine = std::make_unique<Engine>(*storage, registry, executor, clock, secrets, config, log);
+    }
+
+    sdk::Id create_bot(const std::string& username) {
+        auto tx = storage->begin();
+        sdk::Bot b;
+        b.username = username;
+        b.token_sealed = secrets.seal("123:secret");
+        const auto id = tx->create_bot(sdk::kDefaultAccountId, b).id;
+        tx->commit();
+        return id;
+    }
+
+    sdk::Id deploy(const Course& course, bool active = true, const std::string& overrides = "{}",
+                   sdk::Id on_bot = 0) {
+        auto tx = storage->begin();
+        const auto c = tx->create_course(sdk::kDefaultAccountId, "course " + std::to_string(++courses));
+        std::vector<sdk::CourseElement> rows;
+        for (const auto& [id, spec] : course) {
+            sdk::CourseElement e;
+            e.account_id = sdk::kDefaultAccountId;
+            e.position = static_cast<int>(rows.size());
+            e.element_id = id;
+            e.type = spec.at("type").get<std::string>();
+            e.body_json = spec.dump();
+            rows.push_back(e);
+        }
+        const auto version = tx->create_version(sdk::kDefaultAccountId, c.id, "test", rows);
+        sdk::CourseDeployment d;
+        d.course_id = c.id;
+        d.version_id = version.id;
+        d.bot_id = on_bot ? on_bot : bot;
+        d.overrides_json = overrides;
+        d.active = active;
+        const auto id = tx->create_deployment(sdk::kDefaultAccountId, d).id;
+        tx->commit();
+        return id;
+    }
+
+    sdk::InboundEvent event(Kind kind, std::int64_t chat = 1) const {
+        sdk::InboundEvent e;
+        e.kind = kind;
+        e.bot_id = bot;
+        e.chat_id = chat;
+        e.user_id = chat;
+        return e;
+    }
+
+    sdk::DispatchResult start(sdk::Id deployment, std::int64_t chat = 1) {
+        auto e = event(Kind::start, chat);
+        e.deployment_id = deployment;
+        return engine->dispatch(e);
+    }
+
+    sdk::DispatchResult text(const std::string& text, std::int64_t chat = 1,
+                             std::optional<std::int64_t> update = std::nullopt) {
+        auto e = event(Kind::text, chat);
+        e.text = text;
+        e.update_id = update;
+        return engine->dispatch(e);
+    }
+
+    sdk::DispatchResult press(const std::string& data, std::int64_t chat = 1,
+                              std::optional<std::int64_t> update = std::nullopt) {
+        auto e = event(Kind::callback, chat);
+        e.callback_data = data;
+        e.callback_id = "cb-" + data;
+        e.update_id = update;
+        return engine->dispatch(e);
+    }
+
+    // Pending outbox payloads of the chat, oldest first; marked sent.
+    std::vector<json> sent(std::int64_t chat = 1) {
+        auto tx = storage->begin();
+        std::vector<json> out;
+        for (const auto& m : tx->list_outbox(sdk::kDefaultAccountId, bot, chat)) {
+            if (m.status != "pending") continue;
+            out.push_back(json::parse(m.payload_json));
+            tx->mark_outbox_sent(sdk::kDefaultAccountId, m.id, 1);
+        }
+        tx->commit();
+        return out;
+    }
+
+    // The texts among sent(); other kinds as "<kind>".
+    std::vector<std::string> texts(std::int64_t chat = 1) {
+        std::vector<std::string> out;
+        for (const auto& p : sent(chat))
+            out.push_back(p["kind"] == "text" ? p["text"].get<std::string>()
+                                              : "<" + p["kind"].get<std::string>() + ">");
+        return out;
+    }
+
+    // The chat's latest run.
+    sdk::Run run_of(std::int64_t chat = 1) {
+        auto tx = storage->begin();
+        sdk::RunFilter filter;
+        filter.bot_id = bot;
+        filter.limit = 1000;
+        std::optional<sdk::Run> latest;
+        for (auto& r : tx->list_runs(sdk::kDefaultAccountId, filter))
+            if (r.chat_id == chat && (!latest || r.id > latest->id)) latest = r;
+        if (!latest) throw std::runtime_error("no run in chat " + std::to_string(chat));
+        return *latest;
+    }
+
+    RunState state_of(std::int64_t chat = 1) { return RunState::parse(run_of(chat).state_json); }
+
+    std::vector<sdk::ConversationEntry> history(sdk::Id run_id) {
+        return storage->begin()->conversation(sdk::kDefaultAccountId, run_id);
+    }
+
+    std::vector<sdk::WaitingElement> pending_timers() {
+        return storage->begin()->due_timers_all_accounts(std::numeric_limits<sdk::Millis>::max(), 100);
+    }
+
+    profo::testing::TempDir dir;
+    Config config = engine_config();
+    PluginRegistry registry;
+    std::shared_ptr<sdk::Storage> storage;
+    ThreadPoolExecutor executor{2};
+    SystemClock clock;
+    AesGcmSecretBox secrets{test_key()};
+    RecordingLogger log;
+    std::unique_ptr<Engine> engine;
+    sdk::Id bot = 0;
+    int courses = 0;
+};
+
+TEST_F(EngineTest, AStartEntersTheFirstElementAndAPressMovesOn) {
+    const auto d = deploy(
+        {{"A",
+          {{"type", "script"}, {"text", "hi"}, {"buttons", {"Go"}}, {"then", "wait"}, {"on_button", "next"}}},
+         {"B", {{"type", "script"}, {"text", "bye"}}}});
+    const auto started = start(d);
+    ASSERT_EQ(started.status, Status::handled) << started.message;
+    ASSERT_TRUE(started.run_id);
+    EXPECT_EQ(sent(), (std::vector<json>{{{"kind", "text"},
+                                          {"text", "hi"},
+                                          {"link_preview", true},
+                                          {"buttons", {{{"text", "Go"}, {"callback_data", "a1:0"}}}}}}));
+    auto run = run_of();
+    EXPECT_EQ(run.id, *started.run_id);
+    EXPECT_TRUE(run.active);
+    EXPECT_EQ(run.cursor, "A");
+    EXPECT_EQ(state_of().waiting, "button");
+
+    EXPECT_EQ(press("a1:0").status, Status::handled);
+    EXPECT_EQ(sent(),
+              (std::vector<json>{{{"kind", "callback_answer"}, {"callback_id", "cb-a1:0"}, {"text", ""}},
+                                 {{"kind", "text"}, {"text", "bye"}, {"link_preview", true}}}));
+    run = run_of();
+    EXPECT_EQ(run.status, "completed");
+    EXPECT_FALSE(run.active);
+    EXPECT_TRUE(run.ended_at);
+
+    // Every send is a bot row of its element; the press is A's user row.
+    const auto rows = history(run.id);
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0].element_id, "A");
+    EXPECT_EQ(rows[0].role, "bot");
+    EXPECT_EQ(json::parse(rows[0].payload_json)["text"], "hi");
+    EXPECT_EQ(rows[1].role, "user");
+    EXPECT_EQ(json::parse(rows[1].payload_json), (json{{"button", 0}}));
+    EXPECT_EQ(rows[2].element_id, "B");
+}
+
+TEST_F(EngineTest, SectionsAreSkippedAndRunningPastTheEndCompletes) {
+    const auto d = deploy({{"S0", {{"type", "section"}, {"title", "Part 1"}}},
+                           {"A", {{"type", "script"}, {"text", "one"}}},
+                           {"S1", {{"type", "section"}}},
+                           {"B", {{"type", "script"}, {"text", "two"}, {"then", "goto:S2"}}},
+                           {"S2", {{"type", "section"}}},
+                           {"C", {{"type", "script"}, {"text", "three"}}},
+                           {"S3", {{"type", "section"}}}});
+    ASSERT_EQ(start(d).status, Status::handled);
+    EXPECT_EQ(texts(), (std::vector<std::string>{"one", "two", "three"}));
+    EXPECT_EQ(run_of().status, "completed");
+}
+
+TEST_F(EngineTest, ButtonsOfAnElementTheRunLeftAreAnsweredAndIgnored) {
+    const auto d = deploy({{"A",
+                            {{"type", "script"},
+                             {"text", "first"},
+                             {"buttons", {"Дальше, пожалуйста"}},
+                             {"then", "wait"},
+                             {"on_button", "next"}}},
+                           {"B",
+                            {{"type", "script"},
+                             {"text", "second"},
+                             {"buttons", {"x", "y"}},
+                             {"then", "wait"},
+                             {"on_button", "end"}}}});
+    start(d);
+    EXPECT_EQ(sent()[0]["buttons"][0]["callback_data"], "a1:0");
+    press("a1:0");
+    EXPECT_EQ(sent().back()["buttons"][1]["callback_data"], "a2:1");
+
+    const auto stale = press("a1:0");
+    EXPECT_EQ(stale.status, Status::ignored);
+    // Answered so the client stops spinning; no hint, nothing else.
+    EXPECT_EQ(sent(),
+              (std::vector<json>{{{"kind", "callback_answer"}, {"callback_id", "cb-a1:0"}, {"text", ""}}}));
+    EXPECT_EQ(run_of().cursor, "B");
+    EXPECT_EQ(state_of().activation, 2);
+    EXPECT_EQ(press("garbage").status, Status::ignored);
+    sent();
+
+    EXPECT_EQ(press("a2:1").status, Status::handled);
+    EXPECT_EQ(run_of().status, "completed");
+    const auto rows = history(run_of().id);
+    const auto ignored = std::count_if(rows.begin(), rows.end(), [](const auto& r) {
+        return r.role == "user" && json::parse(r.payload_json).value("ignored", false);
+    });
+    EXPECT_EQ(ignored, 2);
+}
+
+TEST_F(EngineTest, AnEventThatDoesNotFitGetsTheHintAndChangesNothingElse) {
+    const auto d = deploy({{"A",
+                            {{"type", "script"},
+                             {"text", "press"},
+                             {"buttons", {"ok"}},
+                             {"then", "wait"},
+                             {"on_button", "next"}}}});
+    start(d);
+    sent();
+    const auto before = run_of();
+    const auto result = text("hello?");
+    EXPECT_EQ(result.status, Status::ignored);
+    EXPECT_EQ(texts(), (std::vector<std::string>{"Please use the buttons above 👆"}));
+    const auto after = run_of();
+    EXPECT_EQ(after.cursor, "A");
+    EXPECT_EQ(RunState::parse(after.state_json).activation, RunState::parse(before.state_json).activation);
+    const auto rows = history(after.id);
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(json::parse(rows[1].payload_json), (json{{"text", "hello?"}, {"ignored", true}}));
+    EXPECT_EQ(rows[1].role, "user");
+    EXPECT_EQ(rows[2].role, "bot");  // the hint is part of the transcript too
+}
+
+TEST_F(EngineTest, CallComesBackWithTheCallersStateThenGoToAndEnd) {
+    const auto d = deploy(
+        {{"A", {{"type", "script"}, {"report", {"state"}}, {"then", "call:C"}, {"on_return", "goto:E"}}},
+         {"B", {{"type", "script"}, {"text", "never B"}}},
+         {"C", {{"type", "script"}, {"text", "in C"}}},
+         {"D", {{"type", "script"}, {"text", "never D"}}},
+         {"E", {{"type", "script"}, {"text", "in E"}, {"then", "end"}}},
+         {"F", {{"type", "script"}, {"text", "never F"}}}});
+    ASSERT_EQ(start(d).status, Status::handled);
+    EXPECT_EQ(texts(),
+              (std::vector<std::string>{"state set", "in C", R"(back at A state {"kept":"A"})", "in E"}));
+    const auto run = run_of();
+    EXPECT_EQ(run.status, "completed");
+    EXPECT_EQ(run.cursor, "E");
+    const auto state = RunState::parse(run.state_json);
+    EXPECT_TRUE(state.stack.empty());
+    EXPECT_TRUE(state.states.empty());
+}
+
+TEST_F(EngineTest, ACalledElementThatWaitsKeepsTheStackAcrossEvents) {
+    const auto d = deploy({{"A", {{"type", "script"}, {"report", {"state"}}, {"then", "call:Q"}}},
+                           {"Z", {{"type", "script"}, {"text", "done"}, {"then", "end"}}},
+                           {"Q", {{"type", "ask"}, {"text", "2+2?"}, {"answer", "4"}}}});
+    start(d);
+    EXPECT_EQ(texts(), (std::vector<std::string>{"state set", "2+2?"}));
+    auto state = state_of();
+    EXPECT_EQ(state.stack, std::vector<std::string>{"A"});
+    EXPECT_EQ(state.states, (json{{"A", {{"kept", "A"}}}}));
+    EXPECT_EQ(state.waiting, "input");
+    text("4");
+    EXPECT_EQ(texts(), (std::vector<std::string>{"right", R"(back at A state {"kept":"A"})", "done"}));
+    EXPECT_EQ(run_of().status, "completed");
+    EXPECT_EQ(run_score(history(run_of().id), [](const std::string& id) { return id == "Q"; }).score, 1.0);
+}
+
+TEST_F(EngineTest, AGoToLoopStopsTheRunWithoutSendingAnything) {
+    const auto d = deploy({{"A", {{"type", "script"}, {"text", "a"}, {"then", "goto:B"}}},
+                           {"B", {{"type", "script"}, {"text", "b"}, {"then", "goto:A"}}}});
+    const auto result = start(d);
+    EXPECT_EQ(result.status, Status::handled);
+    EXPECT_TRUE(sent().empty());
+    const auto run = run_of();
+    EXPECT_EQ(run.status, "stopped");
+    EXPECT_FALSE(run.active);
+    EXPECT_TRUE(history(run.id).empty());
+    EXPECT_NE(log.lines().find("more than 50 element entries in one event"), std::string::npos)
+        << log.lines();
+}
+
+TEST_F(EngineTest, AThrowingElementRollsTheWholeEventBack) {
+    const auto d = deploy({{"A",
+                            {{"type", "script"},
+                             {"text", "hi"},
+                             {"buttons", {"x"}},
+                             {"then", "wait"},
+                             {"on_button", "throw"}}}});
+    start(d);
+    sent();
+    const auto before = run_of();
+    const auto rows_before = history(before.id).size();
+
+    const auto failed = press("a1:0", 1, 7);
+    EXPECT_EQ(failed.status, Status::refused);
+    EXPECT_NE(failed.message.find("element A"), std::string::npos) << failed.message;
+    EXPECT_NE(log.lines().find("element A: type script: on_event threw: script element told to throw"),
+              std::string::npos)
+        << log.lines();
+    // Not even the callback answer or the update id: a redelivery tries again.
+    EXPECT_TRUE(sent().empty());
+    EXPECT_EQ(run_of().state_json, before.state_json);
+    EXPECT_EQ(history(before.id).size(), rows_before);
+    EXPECT_EQ(press("a1:0", 1, 7).status, Status::refused);
+
+    const auto broken = deploy({{"B", {{"type", "script"}, {"text", "lost"}, {"then", "throw"}}}});
+    EXPECT_EQ(start(broken, 2).status, Status::refused);
+    EXPECT_THROW(run_of(2), std::runtime_error);  // no run was stored
+    EXPECT_TRUE(sent(2).empty());
+}
+
+TEST_F(EngineTest, ARepeatedUpdateIdIsIgnored) {
+    const auto d =
+        deploy({{"A", {{"type", "script"}, {"text", "say"}, {"then", "wait"}, {"on_text", "wait"}}}});
+    start(d);
+    sent();
+    EXPECT_EQ(text("one", 1, 100).status, Status::handled);
+    const auto rows = history(run_of().id).size();
+    const auto state = run_of().state_json;
+
+    const auto again = text("one", 1, 100);
+    EXPECT_EQ(again.status, Status::duplicate);
+    EXPECT_FALSE(again.run_id);
+    EXPECT_EQ(history(run_of().id).size(), rows);
+    EXPECT_EQ(run_of().state_json, state);
+    EXPECT_EQ(text("two", 1, 101).status, Status::handled);
+    EXPECT_EQ(state_of().states["A"]["seen"], (json{"one", "two"}));
+
+    // The ledger is per bot: another bot's update 100 is new.
+    const auto other = create_bot("engine_other_bot");
+    const auto d2 =
+        deploy({{"A", {{"type", "script"}, {"then", "wait"}, {"on_text", "wait"}}}}, true, "{}", other);
+    auto e = event(Kind::start, 1);
+    e.bot_id = other;
+    e.deployment_id = d2;
+    e.update_id = 100;
+    EXPECT_EQ(engine->dispatch(e).status, Status::handled);
+}
+
+TEST_F(EngineTest, EventsOfOneChatAreHandledOneAtATimeInOrder) {
+    const auto d = deploy({{"A", {{"type", "script"}, {"then", "wait"}, {"on_text", "wait"}}}});
+    constexpr int kChats = 3;
+    constexpr int kSendersPerChat = 2;
+    constexpr int kMessages = 25;
+    for (int chat = 1; chat <= kChats; ++chat) ASSERT_EQ(start(d, chat).status, Status::handled);
+
+    std::vector<std::thread> senders;
+    std::atomic<int> failures{0};
+    for (int chat = 1; chat <= kChats; ++chat)
+        for (int s = 0; s < kSendersPerChat; ++s)
+            senders.emplace_back([&, chat, s] {
+                for (int i = 0; i < kMessages; ++i)
+                    if (text("s" + std::to_string(s) + ":" + std::to_string(i), chat).status !=
+                        Status::handled)
+                        ++failures;
+            });
+    for (auto& t : senders) t.join();
+    EXPECT_EQ(failures, 0) << log.lines();
+
+    for (int chat = 1; chat <= kChats; ++chat) {
+        // Each event read the state the previous one wrote: nothing is lost.
+        const auto seen = state_of(chat).states["A"]["seen"];
+        ASSERT_EQ(seen.size(), static_cast<std::size_t>(kSendersPerChat * kMessages)) << "chat " << chat;
+        // ... and each sender's messages are in the order it sent them.
+        std::vector<int> next(kSendersPerChat, 0);
+        for (const auto& item : seen) {
+            const auto t = item.get<std::string>();
+            const int s = t[1] - '0';
+            EXPECT_EQ(t, "s" + std::to_string(s) + ":" + std::to_string(next[s]++)) << "chat " << chat;
+        }
+        // The history agrees with the state, row for row.
+        std::vector<std::string> rows;
+        for (const auto& r : history(run_of(chat).id)) rows.push_back(json::parse(r.payload_json)["text"]);
+        EXPECT_EQ(rows, seen.get<std::vector<std::string>>());
+    }
+}
+
+TEST_F(EngineTest, ATimerFiresAfterARestart) {
+    const auto d = deploy({{"A",
+                            {{"type", "script"},
+                             {"text", "wait for it"},
+                             {"timer_ms", 500},
+                             {"then", "wait"},
+                             {"on_timer", "next"}}},
+                           {"B", {{"type", "script"}, {"text", "after"}}}});
+    start(d);
+    EXPECT_EQ(state_of().waiting, "timer");
+    const auto timers = pending_timers();
+    ASSERT_EQ(timers.size(), 1u);
+    EXPECT_EQ(timers[0].element_id, "A");
+    EXPECT_EQ(json::parse(timers[0].payload_json), (json{{"activation", 1}, {"payload", {{"ms", 500}}}}));
+
+    // A new process: a new engine over a newly opened database.
+    engine.reset();
+    storage.reset();
+    storage = open_database(dir / "engine.db");
+    make_engine();
+    engine->start_scheduler();
+    ASSERT_TRUE(eventually([&] { return run_of().status == "completed"; })) << log.lines();
+    engine->stop_scheduler();
+
+    auto tx = storage->begin();
+    const auto rows = tx->list_outbox(sdk::kDefaultAccountId, bot, 1);
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(json::parse(rows[1].payload_json)["text"], R"(timer fired {"ms":500})");
+    EXPECT_EQ(json::parse(rows[2].payload_json)["text"], "after");
+    EXPECT_GE(rows[1].created_at, timers[0].due_at);
+    EXPECT_LT(rows[1].created_at - timers[0].due_at, 1000);
+    EXPECT_TRUE(tx->due_timers_all_accounts(std::numeric_limits<sdk::Millis>::max(), 10).empty());
+}
+
+TEST_F(EngineTest, ATimerAddedWhileServingFiresOnTime) {
+    engine->start_scheduler();
+    std::this_thread::sleep_for(50ms);  // the scheduler is asleep, with nothing due
+    const auto d =
+        deploy({{"A", {{"type", "script"}, {"timer_ms", 200}, {"then", "wait"}, {"on_timer", "end"}}}});
+    start(d);
+    const auto due = pending_timers().at(0).due_at;
+    ASSERT_TRUE(eventually([&] { return run_of().status == "completed"; })) << log.lines();
+    auto tx = storage->begin();
+    const auto rows = tx->list_outbox(sdk::kDefaultAccountId, bot, 1);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_GE(rows[0].created_at, due);
+    EXPECT_LT(rows[0].created_at - due, 1000);
+}
+
+TEST_F(EngineTest, LeavingAnElementCancelsItsTimer) {
+    const auto d =
+        deploy({{"A",
+                 {{"type", "script"},
+                  {"timer_ms", 60000},
+                  {"buttons", {"skip"}},
+                  {"then", "wait"},
+                  {"on_button", "next"},
+                  {"on_timer", "next"}}},
+                {"B", {{"type", "script"}, {"text", "B"}, {"then", "wait"}, {"on_text", "next"}}}});
+    start(d);
+    const auto timers = pending_timers();
+    ASSERT_EQ(timers.size(), 1u);
+    EXPECT_TRUE(state_of().timers);
+    press("a1:0");
+    EXPECT_TRUE(pending_timers().empty());
+    EXPECT_FALSE(state_of().timers);
+    EXPECT_FALSE(engine->fire_timer(timers[0]));
+    EXPECT_EQ(run_of().cursor, "B");
+}
+
+TEST_F(EngineTest, ATimerOfAnOlderActivationIsClaimedButNotDelivered) {
+    const auto d = deploy({{"A",
+                            {{"type", "script"},
+                             {"timer_ms", 60000},
+                             {"then", "wait"},
+                             {"on_timer", "next"},
+                             {"on_text", "goto:A"}}}});
+    start(d);
+    const auto first = pending_timers().at(0);
+    text("again");  // re-entering A: a new activation, the old timer cancelled
+    EXPECT_EQ(state_of().activation, 2);
+    const auto second = pending_timers().at(0);
+    EXPECT_NE(second.id, first.id);
+    EXPECT_FALSE(engine->fire_timer(first));
+
+    // A timer another process stored for an activation this run has left.
+    sdk::WaitingElement late = second;
+    late.payload_json = R"({"activation": 1, "payload": {"ms": 1}})";
+    {
+        auto tx = storage->begin();
+        late.id = tx->add_timer(sdk::kDefaultAccountId, late);
+        tx->commit();
+    }
+    sent();
+    EXPECT_TRUE(engine->fire_timer(late));
+    EXPECT_TRUE(sent().empty());
+    EXPECT_EQ(run_of().cursor, "A");
+    EXPECT_TRUE(run_of().active);
+
+    EXPECT_TRUE(engine->fire_timer(second));
+    EXPECT_EQ(texts(), (std::vector<std::string>{R"(timer fired {"ms":60000})"}));
+    EXPECT_EQ(run_of().status, "completed");
+}
+
+TEST_F(EngineTest, DeferredWorkComesBackAsAnEvent) {
+    const auto d =
+        deploy({{"A", {{"type", "script"}, {"defer", "x"}, {"then", "wait"}, {"on_deferred", "next"}}},
+                {"B",
+                 {{"type", "script"},
+                  {"defer", "y"},
+                  {"defer_fail", "boom"},
+                  {"then", "wait"},
+                  {"on_deferred", "next"}}},
+                {"C", {{"type", "script"}, {"text", "done"}}}});
+    start(d);
+    engine->wait_for_deferred();
+    EXPECT_EQ(texts(),
+              (std::vector<std::string>{R"(deferred {"echo":"x"})", R"(deferred {"error":"boom"})", "done"}));
+    EXPECT_EQ(run_of().status, "completed");
+}
+
+TEST_F(EngineTest, DeferredResultsForAnElementTheRunLeftAreDropped) {
+    const auto d =
+        deploy({{"A",
+                 {{"type", "script"},
+                  {"defer", "slow"},
+                  {"defer_ms", 300},
+                  {"buttons", {"skip"}},
+                  {"then", "wait"},
+                  {"on_button", "next"},
+                  {"on_deferred", "next"}}},
+                {"B", {{"type", "script"}, {"text", "B"}, {"then", "wait"}, {"on_deferred", "end"}}}});
+    start(d);
+    EXPECT_EQ(press("a1:0").status, Status::handled);
+    engine->wait_for_deferred();
+    // Delivered to B, the result would have ended the run.
+    EXPECT_EQ(texts(), (std::vector<std::string>{"", "<callback_answer>", "B"}));
+    EXPECT_EQ(run_of().cursor, "B");
+    EXPECT_TRUE(run_of().active);
+}
+
+TEST_F(EngineTest, HistoryIncludesThisEventsOwnRows) {
+    const auto d = deploy({{"A",
+                            {{"type", "script"},
+                             {"score", 1},
+                             {"report", {"history"}},
+                             {"buttons", {"on"}},
+                             {"then", "wait"},
+                             {"on_button", "next"}}},
+                           {"B", {{"type", "script"}, {"report", {"history"}}, {"then", "end"}}}});
+    start(d);
+    // A recorded its score row and a note before counting.
+    EXPECT_EQ(texts()[0], "history 2");
+    press("a1:0");
+    // Stored: score, note, "history 2", the buttons' text; this event: the press, B's note.
+    EXPECT_EQ(texts()[1], "history 6");
+}
+
+TEST_F(EngineTest, AttemptCountsEntriesAndTheSeedFollowsIt) {
+    const auto d = deploy({{"A",
+                            {{"type", "script"},
+                             {"report", {"attempt", "seed"}},
+                             {"buttons", {"again"}},
+                             {"then", "wait"},
+                             {"on_button", "goto:A"}}}});
+    start(d);
+    const auto first = texts();
+    press("a1:0");
+    const auto second = texts();
+    ASSERT_EQ(first.size(), 3u);
+    ASSERT_EQ(second.size(), 4u);
+    EXPECT_EQ(first[0], "attempt 1");
+    EXPECT_EQ(second[1], "attempt 2");
+    EXPECT_EQ(first[1].rfind("seed ", 0), 0u);
+    EXPECT_NE(first[1], second[2]);  // a new attempt, a new seed
+}
+
+TEST_F(EngineTest, StartsAreRefusedForWhatTheBotMayNotRun) {
+    const auto course = Course{{"A", {{"type", "script"}, {"text", "hi"}}}};
+    const auto inactive = deploy(course, false);
+    EXPECT_EQ(start(inactive).status, Status::refused);
+
+    const auto other_bot = create_bot("engine_second_bot");
+    const auto elsewhere = deploy(course, true, "{}", other_bot);
+    const auto wrong_bot = start(elsewhere);
+    EXPECT_EQ(wrong_bot.status, Status::refused);
+    EXPECT_NE(wrong_bot.message.find("not on this bot"), std::string::npos);
+
+    EXPECT_EQ(start(999999).status, Status::refused);
+    EXPECT_EQ(engine->dispatch(event(Kind::start)).status, Status::refused);  // no deployment at all
+
+    const auto fine = deploy(course);
+    {
+        auto tx = storage->begin();
+        sdk::Ban ban;
+        ban.bot_id = bot;
+        ban.user_id = 5;
+        tx->ban(sdk::kDefaultAccountId, ban);
+        tx->commit();
+    }
+    const auto banned = start(fine, 5);
+    EXPECT_EQ(banned.status, Status::refused);
+    EXPECT_NE(banned.message.find("banned"), std::string::npos);
+
+    auto unknown = event(Kind::start);
+    unknown.bot_id = 424242;
+    unknown.deployment_id = fine;
+    EXPECT_EQ(engine->dispatch(unknown).status, Status::refused);
+
+    EXPECT_TRUE(sent(1).empty());
+    EXPECT_THROW(run_of(1), std::runtime_error);
+    EXPECT_EQ(start(fine).status, Status::handled);
+}
+
+TEST_F(EngineTest, ANewStartStopsTheActiveRunAndItsTimers) {
+    const auto d =
+        deploy({{"A", {{"type", "script"}, {"timer_ms", 60000}, {"then", "wait"}, {"on_timer", "next"}}}});
+    const auto first = start(d);
+    ASSERT_EQ(pending_timers().size(), 1u);
+    const auto second = start(d);
+    ASSERT_EQ(second.status, Status::handled);
+    ASSERT_NE(*second.run_id, *first.run_id);
+    auto tx = storage->begin();
+    const auto old = tx->get_run(sdk::kDefaultAccountId, *first.run_id);
+    EXPECT_EQ(old->status, "stopped");
+    EXPECT_FALSE(old->active);
+    const auto timers = tx->due_timers_all_accounts(std::numeric_limits<sdk::Millis>::max(), 10);
+    ASSERT_EQ(timers.size(), 1u);
+    EXPECT_EQ(timers[0].run_id, *second.run_id);
+}
+
+TEST_F(EngineTest, PollAnswersReachTheElementWhosePollItIs) {
+    const auto d =
+        deploy({{"Q",
+                 {{"type", "script"},
+                  {"question", "Capital?"},
+                  {"poll", {"Paris", "Rome"}},
+                  {"quiz", 0},
+                  {"then", "wait"},
+                  {"on_poll", "next"}}},
+                {"Z", {{"type", "script"}, {"text", "z"}, {"then", "wait"}, {"on_poll", "next"}}}});
+    start(d);
+    const auto poll = sent().at(0);
+    EXPECT_EQ(poll, (json{{"kind", "poll"},
+                          {"question", "Capital?"},
+                          {"options", {"Paris", "Rome"}},
+                          {"quiz", true},
+                          {"correct_option", 0},
+                          {"multiple_answers", false},
+                          {"element_id", "Q"},
+                          {"activation", 1}}));
+    EXPECT_EQ(state_of().waiting, "poll");
+    {
+        sdk::PollRecord record;
+        record.run_id = run_of().id;
+        auto tx = storage->begin();
+        record.account_id = sdk::kDefaultAccountId;
+        record.bot_id = bot;
+        record.poll_id = "tg-poll-1";
+        record.element_id = "Q";
+        record.activation = 1;
+        tx->record_poll(sdk::kDefaultAccountId, record);
+        tx->commit();
+    }
+    auto answer = event(Kind::poll_answer);
+    answer.poll_id = "tg-poll-1";
+    answer.options = {1};
+    EXPECT_EQ(engine->dispatch(answer).status, Status::handled);
+    EXPECT_EQ(run_of().cursor, "Z");
+    // The same poll again now belongs to an element the run has left.
+    EXPECT_EQ(engine->dispatch(answer).status, Status::ignored);
+    answer.poll_id = "never-sent";
+    EXPECT_EQ(engine->dispatch(answer).status, Status::ignored);
+    EXPECT_EQ(run_of().cursor, "Z");
+    const auto rows = history(run_of().id);
+    EXPECT_EQ(json::parse(rows[1].payload_json), (json{{"options", {1}}}));
+}
+
+TEST_F(EngineTest, LongTextIsSplitAndEveryPartRecorded) {
+    std::string long_text;
+    while (long_text.size() < 6000) long_text += "Paragraph text.\n\n";
+    const auto d = deploy(
+        {{"A",
+          {{"type", "script"},
+           {"text", long_text},
+           {"buttons", {"ok"}},
+           {"then", "wait"},
+           {"on_button", "next"}}},
+         {"M",
+          {{"type", "script"}, {"media", {"https://drive.google.com/file/d/F1/view"}}, {"caption", "pic"}}}});
+    start(d);
+    const auto rows = sent();
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_FALSE(rows[0].contains("buttons"));
+    EXPECT_TRUE(rows[1].contains("buttons"));
+    EXPECT_EQ(history(run_of().id).size(), 2u);
+    press("a1:0");
+    const auto media = sent().at(1);
+    EXPECT_EQ(
+        media,
+        (json{{"kind", "media"},
+              {"items", {{{"type", "photo"}, {"url", "https://drive.google.com/uc?export=download&id=F1"}}}},
+              {"caption", "pic"}}));
+}
+
+TEST_F(EngineTest, WithoutARunCallbacksAreAnsweredAndWritersHearTheCourseIsOver) {
+    const auto d = deploy({{"A", {{"type", "script"}, {"text", "only"}}}});
+    start(d);
+    sent();
+    EXPECT_EQ(text("hello").status, Status::no_run);
+    EXPECT_EQ(press("a1:0").status, Status::no_run);
+    EXPECT_EQ(sent(),
+              (std::vector<json>{{{"kind", "text"}, {"text", "The course is over"}, {"link_preview", true}},
+                                 {{"kind", "callback_answer"}, {"callback_id", "cb-a1:0"}, {"text", ""}}}));
+    const auto rows = storage->begin()->list_outbox(sdk::kDefaultAccountId, bot, 1);
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_TRUE(rows[0].run_id);
+    EXPECT_FALSE(rows[1].run_id);
+    EXPECT_FALSE(rows[2].run_id);
+}
+
+TEST_F(EngineTest, BlockingTheBotEndsTheRun) {
+    const auto d =
+        deploy({{"A", {{"type", "script"}, {"timer_ms", 60000}, {"then", "wait"}, {"on_timer", "next"}}}});
+    start(d);
+    EXPECT_EQ(engine->dispatch(event(Kind::blocked)).status, Status::handled);
+    const auto run = run_of();
+    EXPECT_EQ(run.status, "blocked");
+    EXPECT_FALSE(run.active);
+    EXPECT_TRUE(pending_timers().empty());
+    EXPECT_EQ(engine->dispatch(event(Kind::unblocked)).status, Status::no_run);
+}
+
+TEST_F(EngineTest, SettingsMergeTheDeploymentsOverridesAndTheTokenIsOpened) {
+    const auto d = deploy({{"A", {{"type", "script"}, {"report", {"settings", "token"}}}}}, true,
+                          R"({"plugins": {"element/script": {"b": 2, "c": 3}, "element/other": {"a": 9}}})");
+    start(d);
+    EXPECT_EQ(texts(), (std::vector<std::string>{R"(settings {"a":1,"b":2,"c":3})", "token 123:secret"}));
+}
+
+TEST_F(EngineTest, ARunPlaysTheVersionItStartedWith) {
+    const auto d = deploy(
+        {{"A",
+          {{"type", "script"}, {"text", "v1"}, {"buttons", {"go"}}, {"then", "wait"}, {"on_button", "next"}}},
+         {"B", {{"type", "script"}, {"text", "v1 B"}}}});
+    start(d);
+    {
+        // Publishing a new version to the deployment changes nothing for this run.
+        auto tx = storage->begin();
+        auto deployment = *tx->get_deployment(sdk::kDefaultAccountId, d);
+        sdk::CourseElement e;
+        e.account_id = sdk::kDefaultAccountId;
+        e.element_id = "A";
+        e.type = "script";
+        e.body_json = R"({"type": "script", "text": "v2"})";
+        deployment.version_id =
+            tx->create_version(sdk::kDefaultAccountId, deployment.course_id, "v2", {e}).id;
+        tx->update_deployment(sdk::kDefaultAccountId, deployment);
+        tx->commit();
+    }
+    sent();
+    press("a1:0");
+    EXPECT_EQ(texts(), (std::vector<std::string>{"<callback_answer>", "v1 B"}));
+    start(d);
+    EXPECT_EQ(texts(), (std::vector<std::string>{"v2"}));
+}
+
+}  // namespace
+}  // namespace profo::host
