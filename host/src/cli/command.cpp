@@ -106,6 +106,9 @@ void CommandTree::print_help(std::ostream& out) const {
 }
 
 int CommandTree::dispatch(CommandIo& io, const std::vector<std::string>& all_args) const {
+    // --config may stand anywhere; commands find it through PROFO_CONFIG, which
+    // the option overrides, so it reaches subcommands however deep.
+    io.env["PROFO_CONFIG"] = config_path_from(all_args, io.env);
     const auto args = without_config_option(all_args);
     if (args.empty()) {
         print_help(io.err);

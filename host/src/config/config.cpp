@@ -46,6 +46,10 @@ public:
     void env_problem(const std::string& variable, const std::string& message) {
         problems_.push_back("environment " + variable + ": " + message);
     }
+    // A setting whose final value is wrong, wherever it came from.
+    void setting_problem(const std::string& path, const std::string& message) {
+        problems_.push_back(path + ": " + message);
+    }
     std::vector<std::string>& problems() { return problems_; }
 
     bool read_string(const YAML::Node& node, const std::string& path, std::string& out) {
@@ -305,11 +309,11 @@ void check_consistency(Reader& r, Config& config) {
     int port = 0;
     if (colon == std::string::npos || colon == 0 ||
         !Reader::parse_int(config.http.listen.substr(colon + 1), port, 0, 65535, [](const std::string&) {}))
-        r.env_problem("http.listen", "'" + config.http.listen + "' is not host:port");
+        r.setting_problem("http.listen", "'" + config.http.listen + "' is not host:port");
     if (!config.secrets.key.empty() &&
         (config.secrets.key.size() != 64 ||
          !std::all_of(config.secrets.key.begin(), config.secrets.key.end(), [](unsigned char c) { return std::isxdigit(c); })))
-        r.env_problem("secrets.key", "must be 64 hex digits (a 256-bit key)");
+        r.setting_problem("secrets.key", "must be 64 hex digits (a 256-bit key)");
 }
 
 }  // namespace
