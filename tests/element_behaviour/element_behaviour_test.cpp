@@ -30,7 +30,7 @@ protected:
             run_process(profo_command(config_, {"course", "play", "--db",
                                                 (dir_ / ("play" + std::to_string(++plays_) + ".db")).string(),
                                                 (kCourses / course).string()}),
-                        moves, {{"PROFO_CONFIG", config_.string()}}, std::chrono::seconds(120));
+                        moves, {}, std::chrono::seconds(120));
         EXPECT_EQ(result.exit_code, 0) << result.err << result.out;
         EXPECT_EQ(result.err.find("error"), std::string::npos) << result.err;
         return result.out;
@@ -116,9 +116,9 @@ TEST_F(ElementBehaviour, InputFallsBackToTheConfiguredInvalidText) {
     TestConfig settings;
     settings.settings["element/input"] = "{invalid_text: \"Try again\"}";
     const fs::path config = write_test_config(dir, settings);
-    const auto result = run_process(
-        profo_command(config, {"course", "play", (kCourses / "input_settings.yaml").string()}),
-        "call me\n+7 495 123-45-67\n", {{"PROFO_CONFIG", config.string()}}, std::chrono::seconds(120));
+    const auto result =
+        run_process(profo_command(config, {"course", "play", (kCourses / "input_settings.yaml").string()}),
+                    "call me\n+7 495 123-45-67\n", {}, std::chrono::seconds(120));
     EXPECT_EQ(result.exit_code, 0) << result.err;
     EXPECT_EQ(result.out, "Your phone?\nTry again\nNoted\nrun completed: score 0 of 0\n");
 }
