@@ -1246,7 +1246,6 @@ TYPED_TEST(StorageConformance, OutboxLifecycle) {
         EXPECT_EQ(pending[0].payload_json, R"({"kind":"text","text":"hello"})");
         EXPECT_EQ(pending[0].last_error, "");
         EXPECT_GT(pending[0].created_at, 0);
-        EXPECT_FALSE(pending[0].sent_at);
         EXPECT_EQ(tx.pending_outbox_all_accounts(now, 1).size(), 1u);
         EXPECT_EQ(tx.pending_outbox_all_accounts(now + 60'000, 10).size(), 3u);
 
@@ -1262,15 +1261,16 @@ TYPED_TEST(StorageConformance, OutboxLifecycle) {
         ASSERT_EQ(pending_now.size(), 1u);
         EXPECT_EQ(pending_now[0].id, second);
 
-        EXPECT_TRUE(tx.mark_outbox_sent(a, second, now + 1));
-        EXPECT_FALSE(tx.mark_outbox_sent(a, second, now + 2));  // settled already
-        auto sent = tx.list_outbox(a, t.bot.id, 9)[1];
-        EXPECT_EQ(sent.status, "sent");
-        EXPECT_EQ(sent.sent_at, now + 1);
-        EXPECT_EQ(sent.attempts, 1);
+        // Delivered: it leaves the outbox, once.
+        EXPECT_TRUE(tx.mark_outbox_sent(a, second));
+        EXPECT_FALSE(tx.mark_outbox_sent(a, second));  // settled already
+        auto after_send = tx.list_outbox(a, t.bot.id, 9);
+        ASSERT_EQ(after_send.size(), 1u);
+        EXPECT_EQ(after_send[0].id, first);
 
         EXPECT_TRUE(tx.mark_outbox_failed(a, first, "403 blocked"));
         EXPECT_FALSE(tx.mark_outbox_retry(a, first, now, "again"));
+        EXPECT_FALSE(tx.mark_outbox_sent(a, first));  // given up is not delivered
         auto failed = tx.list_outbox(a, t.bot.id, 9)[0];
         EXPECT_EQ(failed.status, "failed");
         EXPECT_EQ(failed.attempts, 2);
@@ -1433,7 +1433,7 @@ TYPED_TEST(StorageConformance, TenantsSeeOnlyTheirOwnRecords) {
         EXPECT_FALSE(tx.claim_timer(b, h.timer));
         EXPECT_FALSE(tx.unban(b, h.ban.id));
         EXPECT_FALSE(tx.remove_participant(b, h.participant.id));
-        EXPECT_FALSE(tx.mark_outbox_sent(b, h.message, 1));
+        EXPECT_FALSE(tx.mark_outbox_sent(b, h.message));
         EXPECT_FALSE(tx.mark_outbox_retry(b, h.message, 1, "x"));
         EXPECT_FALSE(tx.mark_outbox_failed(b, h.message, "x"));
         // Neither "seen before" nor "new" for a bot that is not B's.

@@ -254,11 +254,10 @@ private:
 
     void print_outbox() {
         auto tx = storage_.begin();
-        const sdk::Millis now = to_millis(platform_.clock().now());
         for (const auto& row : tx->list_outbox(account_id_, bot_id_, kChat)) {
             if (row.status != "pending") continue;
             print(*tx, row, nlohmann::json::parse(row.payload_json));
-            tx->mark_outbox_sent(account_id_, row.id, now);
+            tx->mark_outbox_sent(account_id_, row.id);
         }
         tx->commit();
     }

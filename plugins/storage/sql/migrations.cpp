@@ -217,10 +217,10 @@ const std::vector<Migration> kMigrations = {
          " update_id BIGINT NOT NULL,"
          " processed_at BIGINT NOT NULL,"
          " PRIMARY KEY (bot_id, update_id),"
-         " FOREIGN KEY (account_id, bot_id) REFERENCES bots (account_id, id) ON DELETE CASCADE)",
+         " FOREIGN KEY (account_id, bot_id) REFERENCES bots (account_id, id) ON DELETE CASCADE){clustered}",
 
          "CREATE TABLE outbox ("
-         " id {log_id},"
+         " id {id},"
          " account_id BIGINT NOT NULL REFERENCES accounts (id),"
          " bot_id BIGINT NOT NULL,"
          " chat_id BIGINT NOT NULL,"
@@ -231,13 +231,9 @@ const std::vector<Migration> kMigrations = {
          " next_attempt_at BIGINT NOT NULL,"
          " last_error TEXT NOT NULL DEFAULT '',"
          " created_at BIGINT NOT NULL,"
-         " sent_at BIGINT,"
          " FOREIGN KEY (account_id, bot_id) REFERENCES bots (account_id, id) ON DELETE CASCADE,"
          " FOREIGN KEY (account_id, run_id) REFERENCES runs (account_id, id))",
 
-         // The dispatcher's scan reads pending messages only.
-         "CREATE INDEX outbox_pending ON outbox (next_attempt_at, id) WHERE status = 'pending'",
-         "CREATE INDEX outbox_by_chat ON outbox (bot_id, chat_id, id)",
      }},
     {4,
      "polls sent to students",
@@ -253,7 +249,7 @@ const std::vector<Migration> kMigrations = {
          " created_at BIGINT NOT NULL,"
          " PRIMARY KEY (bot_id, poll_id),"
          " FOREIGN KEY (account_id, bot_id) REFERENCES bots (account_id, id) ON DELETE CASCADE,"
-         " FOREIGN KEY (account_id, run_id) REFERENCES runs (account_id, id))",
+         " FOREIGN KEY (account_id, run_id) REFERENCES runs (account_id, id)){clustered}",
 
      }},
 };
@@ -268,6 +264,9 @@ std::string expand(std::string_view statement, const SqlDialect& dialect, std::i
         } else if (statement.substr(i, 8) == "{log_id}") {
             sql += dialect.log_id_column_ddl();
             i += 8;
+        } else if (statement.substr(i, 11) == "{clustered}") {
+            sql += dialect.clustered_table_suffix();
+            i += 11;
         } else if (statement.substr(i, 5) == "{now}") {
             sql += std::to_string(now);
             i += 5;

@@ -308,7 +308,7 @@ Participant read_participant(const PreparedStatement& s) {
 const Columns kOutbox{{"id", I},         {"account_id", I}, {"bot_id", I},
                       {"chat_id", I},    {"run_id", I},     {"payload_json", T},
                       {"status", T},     {"attempts", I},   {"next_attempt_at", I},
-                      {"last_error", T}, {"created_at", I}, {"sent_at", I}};
+                      {"last_error", T}, {"created_at", I}};
 
 OutboxMessage read_outbox(const PreparedStatement& s) {
     RowReader r(s);
@@ -324,7 +324,6 @@ OutboxMessage read_outbox(const PreparedStatement& s) {
     m.next_attempt_at = r.integer();
     m.last_error = r.text();
     m.created_at = r.integer();
-    m.sent_at = r.optional_integer();
     return m;
 }
 
@@ -534,15 +533,15 @@ const IdInsert kInsertOutbox = returning_id(
     "next_attempt_at, "
     "last_error, created_at) VALUES (:a, :bot_id, :chat_id, :run_id, :payload_json, 'pending', 0, "
     ":next_attempt_at, '', :created_at)");
+// A scan: the outbox holds only what is still to send (and the few given up).
 const Query kPendingOutbox = select(kOutbox,
                                     "FROM outbox WHERE status = 'pending' AND next_attempt_at <= :now "
                                     "ORDER BY next_attempt_at, id LIMIT :limit");
 const Query kListOutbox =
     select(kOutbox, "FROM outbox WHERE account_id = :a AND bot_id = :b AND chat_id = :c ORDER BY id");
 // Only a pending message moves on, so two dispatchers cannot both settle one.
-const Query kOutboxSent = command(
-    "UPDATE outbox SET status = 'sent', sent_at = :sent_at, attempts = attempts + 1 "
-    "WHERE account_id = :a AND id = :id AND status = 'pending'");
+const Query kOutboxSent =
+    command("DELETE FROM outbox WHERE account_id = :a AND id = :id AND status = 'pending'");
 const Query kOutboxRetry = command(
     "UPDATE outbox SET next_attempt_at = :next_attempt_at, last_error = :error, attempts = attempts + 1 "
     "WHERE account_id = :a AND id = :id AND status = 'pending'");
@@ -1362,9 +1361,9 @@ std::vector<OutboxMessage> SqlTransaction::list_outbox(Id account_id, Id bot_id,
     });
 }
 
-bool SqlTransaction::mark_outbox_sent(Id account_id, Id message_id, Millis sent_at) {
+bool SqlTransaction::mark_outbox_sent(Id account_id, Id message_id) {
     return guarded("mark_outbox_sent", [&] {
-        return changed_rows(statement(kOutboxSent).bind(sent_at, account_id, message_id)) > 0;
+        return changed_rows(statement(kOutboxSent).bind(account_id, message_id)) > 0;
     });
 }
 

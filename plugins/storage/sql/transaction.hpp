@@ -107,7 +107,7 @@ public:
     Id enqueue_outbox(Id account_id, const OutboxMessage& message) override;
     std::vector<OutboxMessage> pending_outbox_all_accounts(Millis now, int limit) override;
     std::vector<OutboxMessage> list_outbox(Id account_id, Id bot_id, std::int64_t chat_id) override;
-    bool mark_outbox_sent(Id account_id, Id message_id, Millis sent_at) override;
+    bool mark_outbox_sent(Id account_id, Id message_id) override;
     bool mark_outbox_retry(Id account_id, Id message_id, Millis next_attempt_at,
                            const std::string& error) override;
     bool mark_outbox_failed(Id account_id, Id message_id, const std::string& error) override;

@@ -170,6 +170,9 @@ struct Participant {
     Millis created_at = 0;
 };
 
+// A message waiting to be sent. Sending settles it: the row leaves the outbox
+// (the conversation history already holds what was sent), so the outbox stays
+// as short as the queue itself and needs no index to be scanned.
 struct OutboxMessage {
     Id id = 0;
     Id account_id = 0;
@@ -177,12 +180,11 @@ struct OutboxMessage {
     std::int64_t chat_id = 0;
     std::optional<Id> run_id;
     std::string payload_json;  // a transport-neutral action, see element.hpp
-    std::string status = "pending";  // pending | sent | failed
+    std::string status = "pending";  // pending | failed (given up; kept for inspection)
     int attempts = 0;
     Millis next_attempt_at = 0;
     std::string last_error;
     Millis created_at = 0;
-    std::optional<Millis> sent_at;
 };
 
 // A poll sent to a student: a poll answer carries only the poll id and the
@@ -312,8 +314,10 @@ public:
     // Outbox of messages to send.
     virtual Id enqueue_outbox(Id account_id, const OutboxMessage& message) = 0;
     virtual std::vector<OutboxMessage> pending_outbox_all_accounts(Millis now, int limit) = 0;
+    // The chat's messages still in the outbox (pending and failed), oldest first.
     virtual std::vector<OutboxMessage> list_outbox(Id account_id, Id bot_id, std::int64_t chat_id) = 0;
-    virtual bool mark_outbox_sent(Id account_id, Id message_id, Millis sent_at) = 0;
+    // The message was delivered: it leaves the outbox. False when it was not pending.
+    virtual bool mark_outbox_sent(Id account_id, Id message_id) = 0;
     virtual bool mark_outbox_retry(Id account_id, Id message_id, Millis next_attempt_at,
                                    const std::string& error) = 0;
     virtual bool mark_outbox_failed(Id account_id, Id message_id, const std::string& error) = 0;
