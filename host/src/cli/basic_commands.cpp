@@ -19,15 +19,6 @@ namespace profo::host {
 
 namespace {
 
-int report_failure(CommandIo& io, const std::exception& e) {
-    if (auto* pf = dynamic_cast<const PluginFailures*>(&e)) {
-        for (const auto& f : pf->failures()) io.err << "plugin refused: " << f << "\n";
-        return 1;
-    }
-    io.err << "profo: " << e.what() << "\n";
-    return 1;
-}
-
 int run_serve(CommandIo& io, const std::vector<std::string>& args) {
     Arguments parsed(args, {"config"}, {});
     if (!parsed.positionals().empty()) throw UsageError("unexpected argument '" + parsed.positionals()[0] + "'");
@@ -59,7 +50,7 @@ int run_serve(CommandIo& io, const std::vector<std::string>& args) {
         platform.stop_plugins();
         // The platform's destructor drains the executor and closes the database.
     } catch (const std::exception& e) {
-        return report_failure(io, e);
+        return report_command_failure(io, e);
     }
     spdlog::info("stopped cleanly");
     return 0;
@@ -84,7 +75,7 @@ int run_migrate(CommandIo& io, const std::vector<std::string>& args) {
                                           : "schema migrated to version ")
                << report.to_version << "\n";
     } catch (const std::exception& e) {
-        return report_failure(io, e);
+        return report_command_failure(io, e);
     }
     return 0;
 }

@@ -15,15 +15,6 @@ namespace profo::host {
 
 namespace {
 
-int report_failure(CommandIo& io, const std::exception& e) {
-    if (auto* pf = dynamic_cast<const PluginFailures*>(&e)) {
-        for (const auto& f : pf->failures()) io.err << "plugin refused: " << f << "\n";
-        return 1;
-    }
-    io.err << "profo: " << e.what() << "\n";
-    return 1;
-}
-
 std::optional<std::int64_t> parse_positive(const std::string& text) {
     std::int64_t value = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -117,7 +108,7 @@ int run_import(CommandIo& io, const std::vector<std::string>& args) {
         print_problems(io.out, e.problems());
         return 1;
     } catch (const std::exception& e) {
-        return report_failure(io, e);
+        return report_command_failure(io, e);
     }
     return 0;
 }
@@ -165,7 +156,7 @@ int run_export(CommandIo& io, const std::vector<std::string>& args) {
             io.out << yaml;
         }
     } catch (const std::exception& e) {
-        return report_failure(io, e);
+        return report_command_failure(io, e);
     }
     return 0;
 }
@@ -196,7 +187,7 @@ int run_list(CommandIo& io, const std::vector<std::string>& args) {
         }
         if (courses.empty()) io.err << "no courses in account " << account_id << "\n";
     } catch (const std::exception& e) {
-        return report_failure(io, e);
+        return report_command_failure(io, e);
     }
     return 0;
 }

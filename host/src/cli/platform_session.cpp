@@ -1,6 +1,7 @@
 #include "cli/platform_session.hpp"
 
 #include "logging/logging.hpp"
+#include "runtime/platform.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -20,6 +21,15 @@ std::optional<Config> load_command_config(CommandIo& io, const std::vector<std::
         for (const auto& p : e.problems()) io.err << p << "\n";
         return std::nullopt;
     }
+}
+
+int report_command_failure(CommandIo& io, const std::exception& e) {
+    if (const auto* failures = dynamic_cast<const PluginFailures*>(&e)) {
+        for (const auto& f : failures->failures()) io.err << "plugin refused: " << f << "\n";
+        return 1;
+    }
+    io.err << "profo: " << e.what() << "\n";
+    return 1;
 }
 
 }  // namespace profo::host

@@ -13,4 +13,8 @@ namespace profo::host {
 // nothing (the command then exits with status 2).
 std::optional<Config> load_command_config(CommandIo& io, const std::vector<std::string>& args);
 
+// Prints why a command that ran the platform failed (every refused plugin,
+// one line each, or the error) and returns the exit status 1.
+int report_command_failure(CommandIo& io, const std::exception& e);
+
 }  // namespace profo::host

@@ -385,12 +385,7 @@ int run_play(CommandIo& io, const std::vector<std::string>& args) {
         }
         return Player(platform, io, account_id, bot_id, deployment_id, imported.version).play();
     } catch (const std::exception& e) {
-        if (auto* pf = dynamic_cast<const PluginFailures*>(&e)) {
-            for (const auto& f : pf->failures()) io.err << "plugin refused: " << f << "\n";
-            return 1;
-        }
-        io.err << "profo: " << e.what() << "\n";
-        return 1;
+        return report_command_failure(io, e);
     }
 }
 

@@ -23,6 +23,19 @@ const nlohmann::json* field_value(const nlohmann::json& object, std::string_view
     return &*it;
 }
 
+namespace {
+
+// The field's value, or null when it is absent (reported when required).
+const nlohmann::json* present_field(const nlohmann::json& object, std::string_view name, Presence presence,
+                                    const std::string& path, sdk::ValidationReport& report) {
+    const nlohmann::json* value = field_value(object, name);
+    if (value == nullptr && presence == Presence::required)
+        report.error(path, field_name(path) + " is required");
+    return value;
+}
+
+}  // namespace
+
 bool is_text(const nlohmann::json& value) {
     return value.is_string() || value.is_number();
 }
@@ -66,11 +79,8 @@ bool check_mapping(const nlohmann::json& spec, sdk::ValidationReport& report) {
 bool check_text(const nlohmann::json& object, std::string_view name, Presence presence,
                 sdk::ValidationReport& report, std::string_view prefix, std::size_t max_characters) {
     const std::string path = path_of(prefix, name);
-    const nlohmann::json* value = field_value(object, name);
-    if (value == nullptr) {
-        if (presence == Presence::required) report.error(path, field_name(path) + " is required");
-        return false;
-    }
+    const nlohmann::json* value = present_field(object, name, presence, path, report);
+    if (value == nullptr) return false;
     if (!is_text(*value)) {
         report.error(path, field_name(path) + " must be text, not " + shown(*value));
         return false;
@@ -102,11 +112,8 @@ std::optional<std::chrono::seconds> check_duration(const nlohmann::json& object,
                                                    Presence presence, sdk::ValidationReport& report,
                                                    std::string_view prefix) {
     const std::string path = path_of(prefix, name);
-    const nlohmann::json* value = field_value(object, name);
-    if (value == nullptr) {
-        if (presence == Presence::required) report.error(path, field_name(path) + " is required");
-        return std::nullopt;
-    }
+    const nlohmann::json* value = present_field(object, name, presence, path, report);
+    if (value == nullptr) return std::nullopt;
     std::optional<std::chrono::seconds> duration;
     if (value->is_string()) duration = sdk::parse_duration(value->get<std::string>());
     if (!duration)
@@ -119,11 +126,8 @@ std::optional<std::chrono::seconds> check_duration(const nlohmann::json& object,
 bool check_goto(const nlohmann::json& object, std::string_view name, Presence presence,
                 const sdk::CourseOutline& course, sdk::ValidationReport& report, std::string_view prefix) {
     const std::string path = path_of(prefix, name);
-    const nlohmann::json* value = field_value(object, name);
-    if (value == nullptr) {
-        if (presence == Presence::required) report.error(path, field_name(path) + " is required");
-        return false;
-    }
+    const nlohmann::json* value = present_field(object, name, presence, path, report);
+    if (value == nullptr) return false;
     if (!is_text(*value)) {
         report.error(path, field_name(path) + " must be an element id, not " + shown(*value));
         return false;

@@ -1,20 +1,18 @@
-// `question`: a regular (non-anonymous) poll without a right answer; the
-// choice is recorded without a score and answered with its feedback.
+// `question`: a regular poll without a right answer; the choice is recorded
+// without a score and answered with that option's feedback.
 #pragma once
 
-#include <profo/sdk/element.hpp>
+#include "single_choice_poll.hpp"
 
 namespace profo::elements {
 
-class QuestionElement final : public sdk::ElementPlugin {
+class QuestionElement final : public SingleChoicePollElement {
 public:
-    std::string type() const override { return "question"; }
-    std::vector<std::string> fields() const override;
-    nlohmann::json json_schema() const override;
-    void validate(const nlohmann::json& spec, const sdk::CourseOutline& course,
-                  sdk::ValidationReport& report) const override;
-    sdk::Outcome enter(sdk::ElementContext& ctx) override;
-    sdk::Outcome on_event(sdk::ElementContext& ctx, const sdk::Event& event) override;
+    QuestionElement()
+        : SingleChoicePollElement({"question",
+                                   "A regular poll without a right answer (after the media). The choice is "
+                                   "recorded without a score and answered with its feedback.",
+                                   CorrectAnswers::none, PollKind::single_choice, false}) {}
 };
 
 }  // namespace profo::elements

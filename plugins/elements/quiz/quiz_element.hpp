@@ -2,20 +2,17 @@
 // with score 1 or 0 out of 1 and answered with that option's feedback.
 #pragma once
 
-#include <profo/sdk/element.hpp>
+#include "single_choice_poll.hpp"
 
 namespace profo::elements {
 
-class QuizElement final : public sdk::ElementPlugin {
+class QuizElement final : public SingleChoicePollElement {
 public:
-    std::string type() const override { return "quiz"; }
-    std::vector<std::string> fields() const override;
-    nlohmann::json json_schema() const override;
-    void validate(const nlohmann::json& spec, const sdk::CourseOutline& course,
-                  sdk::ValidationReport& report) const override;
-    sdk::Outcome enter(sdk::ElementContext& ctx) override;
-    sdk::Outcome on_event(sdk::ElementContext& ctx, const sdk::Event& event) override;
-    bool graded() const override { return true; }
+    QuizElement()
+        : SingleChoicePollElement({"quiz",
+                                   "A Telegram quiz poll (after the media). The chosen answer is recorded with "
+                                   "score 1 (correct) or 0 out of 1 and answered with its feedback.",
+                                   CorrectAnswers::exactly_one, PollKind::quiz, true}) {}
 };
 
 }  // namespace profo::elements
