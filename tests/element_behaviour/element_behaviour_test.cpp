@@ -257,5 +257,23 @@ TEST_F(ElementBehaviour, EndCompletesTheRunBeforeLaterElements) {
     EXPECT_EQ(play("end.yaml", ""), "Goodbye\nrun completed: score 0 of 0\n");
 }
 
+// ------------------------------------------------------------ SDK example
+
+// The walkthrough of sdk/README.md ends by playing its example element; this
+// is that step, exactly as the README shows it.
+TEST_F(ElementBehaviour, TheSdkWalkthroughCoursePlaysWithTheExampleElement) {
+    const fs::path course = fs::path(PROFO_SDK_EXAMPLES) / "reflection" / "why.yaml";
+    const auto result = run_process(
+        profo_command(config_, {"course", "play", "--db", (dir_ / "walkthrough.db").string(), course.string()}),
+        "Crete\nBecause my family is from Crete\n", {}, std::chrono::seconds(120));
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.out,
+              "Why do you want to learn Greek?\n"
+              "Please write a little more (at least 10 characters).\n"
+              "Great reason: Because my family is from Crete\n"
+              "See you!\n"
+              "run completed: score 0 of 0\n");
+}
+
 }  // namespace
 }  // namespace profo::testing

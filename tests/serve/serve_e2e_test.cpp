@@ -48,6 +48,25 @@ TEST(Serve, ServesHealthAndStopsCleanlyOnSigint) {
     EXPECT_THROW(http_request(port, "GET", "/healthz"), std::runtime_error);  // no longer listening
 }
 
+// The README's run command serves the committed config/profo.yaml; only the
+// port and where data goes differ here, through the documented variables.
+TEST(Serve, TheDefaultConfigLoadsEveryProductPluginAndServes) {
+    TempDir dir;
+    RunningProcess serve({PROFO_BINARY, "--config", PROFO_DEFAULT_CONFIG, "serve"},
+                         {{"PROFO_HTTP_LISTEN", "127.0.0.1:0"},
+                          {"PROFO_STORAGE_DSN", (dir / "profo.db").string()},
+                          {"PROFO_SECRETS_KEY_FILE", (dir / "secret.key").string()}});
+    const std::string log = serve.wait_for_stderr("serving on", 60s);
+    for (const char* plugin : {"storage/sqlite", "element/message", "element/quiz", "element/dialog",
+                               "element/miniapp", "element/revision", "element/delay"})
+        EXPECT_NE(log.find(std::string("loaded plugin ") + plugin + " "), std::string::npos) << plugin << "\n" << log;
+    EXPECT_EQ(http_request(serving_port(log), "GET", "/healthz").status, 200);
+    EXPECT_TRUE(std::filesystem::exists(dir / "profo.db"));
+    EXPECT_TRUE(std::filesystem::exists(dir / "secret.key"));
+    serve.signal(SIGINT);
+    EXPECT_EQ(serve.wait(20s), 0) << serve.err();
+}
+
 TEST(Serve, StopsCleanlyOnSigtermAndWritesJsonLines) {
     TempDir dir;
     RunningProcess serve(profo_command(write_test_config(dir), {"serve"}), {{"PROFO_LOG_FORMAT", "json"}});
