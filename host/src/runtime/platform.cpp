@@ -64,24 +64,68 @@ Platform::~Platform() {
     registry_.reset();
 }
 
+namespace {
+
+// Whatever passes through the secret box is a secret: from then on it is
+// redacted from every log line, whoever logs it.
+class RedactingSecretBox final : public sdk::SecretBox {
+public:
+    explicit RedactingSecretBox(AesGcmSecretBox box) : box_(std::move(box)) {}
+    std::string seal(std::string_view plaintext) const override {
+        register_secret(std::string(plaintext));
+        return box_.seal(plaintext);
+    }
+    std::string open(std::string_view sealed) const override {
+        auto plaintext = box_.open(sealed);
+        register_secret(plaintext);
+        return plaintext;
+    }
+
+private:
+    AesGcmSecretBox box_;
+};
+
+bool names_a_secret(std::string key) {
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+    for (const char* word : {"key", "token", "secret", "password"})
+        if (key.find(word) != std::string::npos) return true;
+    return false;
+}
+
+// Settings such as `api_key` are redacted from the logs before the plugin
+// that owns them can log anything.
+void register_secret_settings(const nlohmann::json& settings) {
+    if (!settings.is_object()) return;
+    for (const auto& [key, value] : settings.items()) {
+        if (value.is_object()) register_secret_settings(value);
+        else if (value.is_string() && names_a_secret(key)) register_secret(value.get<std::string>());
+    }
+}
+
+}  // namespace
+
 sdk::Executor& Platform::executor() {
+    std::lock_guard lock(lazy_mutex_);
     if (!executor_) executor_ = std::make_unique<ThreadPoolExecutor>(config_.http.threads);
     return *executor_;
 }
 
 HttpServer& Platform::http() {
+    std::lock_guard lock(lazy_mutex_);
     if (!http_) http_ = std::make_unique<HttpServer>(config_.http.listen, executor(), *log_);
     return *http_;
 }
 
 const sdk::SecretBox& Platform::secrets() {
-    if (!secrets_) secrets_ = std::make_unique<AesGcmSecretBox>(AesGcmSecretBox::from_config(config_.secrets));
+    std::lock_guard lock(lazy_mutex_);
+    if (!secrets_) secrets_ = std::make_unique<RedactingSecretBox>(AesGcmSecretBox::from_config(config_.secrets));
     return *secrets_;
 }
 
 const sdk::Clock& Platform::clock() const { return *clock_; }
 
 sdk::Storage& Platform::storage() {
+    std::lock_guard lock(lazy_mutex_);
     if (storage_) return *storage_;
     auto plugin = registry_->storage(config_.storage.plugin);
     if (!plugin)
@@ -104,6 +148,7 @@ Engine& Platform::engine() {
 }
 
 sdk::HttpClient& Platform::http_client() {
+    std::lock_guard lock(lazy_mutex_);
     if (!http_client_) http_client_ = std::make_unique<BeastHttpClient>();
     return *http_client_;
 }
@@ -123,6 +168,7 @@ sdk::MigrationReport Platform::migrate() {
 void Platform::start_plugins() {
     for (const auto& p : registry_->loaded()) {
         const auto* pc = config_.plugin(p->metadata().qualified_id());
+        if (pc) register_secret_settings(pc->settings);
         auto api = std::make_unique<PluginHostApi>(*this, p->metadata().qualified_id(),
                                                    pc ? pc->settings : nlohmann::json::object());
         try {

@@ -22,7 +22,6 @@ namespace profo::host {
 class Engine;
 class HttpServer;
 class ThreadPoolExecutor;
-class AesGcmSecretBox;
 
 // Raised when enabled plugins failed to load; lists every one of them.
 class PluginFailures : public std::runtime_error {
@@ -77,10 +76,12 @@ private:
     std::unique_ptr<sdk::Clock> clock_;
     std::unique_ptr<ThreadPoolExecutor> executor_;
     std::unique_ptr<HttpServer> http_;
-    std::unique_ptr<AesGcmSecretBox> secrets_;
+    std::unique_ptr<sdk::SecretBox> secrets_;
     std::shared_ptr<sdk::Storage> storage_;
     std::unique_ptr<sdk::HttpClient> http_client_;
     std::mutex engine_mutex_;  // transports may ask for the engine from their own threads
+    // Services are made on first use, which may come from any thread.
+    std::recursive_mutex lazy_mutex_;
     std::unique_ptr<Engine> engine_;
     std::vector<std::unique_ptr<PluginHostApi>> host_apis_;
     std::vector<sdk::Plugin*> started_;
