@@ -242,7 +242,10 @@ void read_document(Reader& r, const YAML::Node& root, Config& config) {
 
 // PROFO_<PATH> for the fixed settings: the key path in upper case joined by '_'.
 void apply_environment(Reader& r, const Environment& env, Config& config, std::vector<std::string>* warnings) {
-    for (const auto& [name, value] : env) {
+    for (const auto& variable : env) {
+        // Named copies, not structured bindings: the lambdas below capture them.
+        const std::string& name = variable.first;
+        const std::string& value = variable.second;
         if (name.rfind("PROFO_", 0) != 0 || kNonConfigVariables.count(name)) continue;
         auto report = [&](const std::string& m) { r.env_problem(name, m); };
         auto check = [&](std::initializer_list<const char*> allowed) {
