@@ -53,7 +53,7 @@ std::optional<sdk::CourseVersion> latest_version(sdk::StorageTx& tx, sdk::Id acc
                              [](const auto& a, const auto& b) { return a.number < b.number; });
 }
 
-std::string counted(long n, const std::string& noun) {
+std::string counted(std::size_t n, const std::string& noun) {
     return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
 }
 
@@ -71,9 +71,9 @@ int run_validate(CommandIo& io, const std::vector<std::string>& args) {
     for (const auto& file : parsed.positionals()) {
         const auto check = check_course_file(file, plugins);
         print_problems(io.out, check.problems);
-        const auto warnings = std::count_if(check.problems.begin(), check.problems.end(),
-                                            [](const CourseProblem& p) { return p.warning; });
-        const auto error_count = static_cast<long>(check.problems.size()) - warnings;
+        const std::size_t warnings = static_cast<std::size_t>(std::count_if(
+            check.problems.begin(), check.problems.end(), [](const CourseProblem& p) { return p.warning; }));
+        const std::size_t error_count = check.problems.size() - warnings;
         if (check.ok()) {
             io.err << file << ": ok, " << counted(check.elements->size(), "element") << ", "
                    << counted(warnings, "warning") << "\n";

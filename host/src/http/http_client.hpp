@@ -29,7 +29,7 @@ public:
         // CA in front of a self-hosted provider; tests).
         std::string extra_ca_pem;
         // Responses larger than this fail instead of filling memory.
-        std::size_t max_body_bytes = 64 * 1024 * 1024;
+        std::size_t max_body_bytes = std::size_t{64} * 1024 * 1024;
     };
 
     BeastHttpClient();
