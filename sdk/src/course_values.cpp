@@ -41,7 +41,8 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
     std::size_t pos = 0;
     while (true) {
         std::size_t end = text.find(':', pos);
-        std::string_view part = text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+        std::string_view part =
+            text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
         if (part.size() < 2) return std::nullopt;
         const char unit = part.back();
         const std::string_view digits = part.substr(0, part.size() - 1);

@@ -34,7 +34,8 @@ TEST(Duration, ParsesEveryDocumentedForm) {
 }
 
 TEST(Duration, RejectsMalformedText) {
-    for (const char* s : {"", "30", "s", "1x", "1h30m", "30m:1h", "1h:1h", "1h:", ":1h", " 1h", "-1s", "1.5h"})
+    for (const char* s :
+         {"", "30", "s", "1x", "1h30m", "30m:1h", "1h:1h", "1h:", ":1h", " 1h", "-1s", "1.5h"})
         EXPECT_EQ(parse_duration(s), std::nullopt) << s;
 }
 

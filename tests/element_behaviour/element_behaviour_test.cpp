@@ -264,7 +264,8 @@ TEST_F(ElementBehaviour, EndCompletesTheRunBeforeLaterElements) {
 TEST_F(ElementBehaviour, TheSdkWalkthroughCoursePlaysWithTheExampleElement) {
     const fs::path course = fs::path(PROFO_SDK_EXAMPLES) / "reflection" / "why.yaml";
     const auto result = run_process(
-        profo_command(config_, {"course", "play", "--db", (dir_ / "walkthrough.db").string(), course.string()}),
+        profo_command(config_,
+                      {"course", "play", "--db", (dir_ / "walkthrough.db").string(), course.string()}),
         "Crete\nBecause my family is from Crete\n", {}, std::chrono::seconds(120));
     EXPECT_EQ(result.exit_code, 0) << result.err;
     EXPECT_EQ(result.out,

@@ -51,7 +51,8 @@ TEST_F(PlayTest, AStudentAnswersRightAndGetsTheScore) {
     const auto r = play(kCourses / "acceptance.yaml", "/press 1\n/vote 2\n");
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
     EXPECT_EQ(r.out,
-              "Привет! Рад тебя видеть! Я — 🤖 Greek Bot! Этот курс поможет тебе подготовиться делать "
+              "Привет! Рад тебя видеть! Я — 🤖 Greek Bot! Этот курс поможет тебе подготовиться "
+              "делать "
               "домашку по "
               "греческому языку в школе Leeke\n"
               "Давай проверим несколько, которые ты должен знать, если хочешь успешно сдать экзамен!\n"
@@ -98,8 +99,8 @@ TEST_F(PlayTest, MistakesAreReplayedByTheRevisionAndTheReplayCounts) {
         "/press 1\n"  // Продолжить
         "/press 1\n"  // Понятно
         "/press 1\n"  // Начать повторение
-            // The replays come in an order of the run's own; answer every
-            // kind right until the course ends.
+                      // The replays come in an order of the run's own; answer every
+                      // kind right until the course ends.
             + [] {
                   std::string moves;
                   for (int i = 0; i < 6; ++i) moves += "/vote 1\nМосква\n/vote 1,3\n/vote 2\n";

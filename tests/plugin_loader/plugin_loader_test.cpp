@@ -20,16 +20,18 @@ namespace {
 
 const fs::path kFixtures = PROFO_FIXTURE_DIR;
 
-fs::path fixture(const std::string& name) { return kFixtures / ("profo_fixture_" + name + ".so"); }
+fs::path fixture(const std::string& name) {
+    return kFixtures / ("profo_fixture_" + name + ".so");
+}
 
 // Each test gets an empty folder in which modules leave a file when any of
 // their code runs.
 class LoaderTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        trace_dir_ = fs::temp_directory_path() /
-                     ("profo-loader-" + std::to_string(::getpid()) + "-" +
-                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        trace_dir_ =
+            fs::temp_directory_path() / ("profo-loader-" + std::to_string(::getpid()) + "-" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(trace_dir_);
         fs::create_directories(trace_dir_);
         ::setenv("PROFO_FIXTURE_TRACE_DIR", trace_dir_.c_str(), 1);
@@ -77,9 +79,10 @@ TEST_F(LoaderTest, RefusesANewerMinorAbi) {
 
 TEST_F(LoaderTest, RefusesAnotherToolchainBeforeRunningAnyCode) {
     auto candidate = inspect_plugin(fixture("foreign_toolchain"));
-    EXPECT_NE(candidate.refusal.find("toolchain mismatch: plugin built with "
-                                     "'clang-17.0;libc++-17;cxx-202002;boost-108300;json-3.11', host with 'gcc-"),
-              std::string::npos)
+    EXPECT_NE(
+        candidate.refusal.find("toolchain mismatch: plugin built with "
+                               "'clang-17.0;libc++-17;cxx-202002;boost-108300;json-3.11', host with 'gcc-"),
+        std::string::npos)
         << candidate.refusal;
     try {
         load_plugin(candidate);
@@ -113,7 +116,8 @@ TEST_F(LoaderTest, ReportsTheReasonAFactoryThrows) {
 TEST_F(LoaderTest, RefusesFilesThatAreNotPlugins) {
     auto candidate = inspect_plugin(kFixtures / "profo_fixture_not_a_module.so");
     EXPECT_FALSE(candidate.metadata);
-    EXPECT_EQ(candidate.refusal, "not a ProfoChatBot plugin (no metadata record; declare it with PROFO_PLUGIN)");
+    EXPECT_EQ(candidate.refusal,
+              "not a ProfoChatBot plugin (no metadata record; declare it with PROFO_PLUGIN)");
 }
 
 TEST_F(LoaderTest, DiscoveryRefusesTheSecondModuleWithTheSameId) {
@@ -154,10 +158,12 @@ TEST_F(LoaderTest, RegistryLoadsOnlyEnabledPluginsAndListsEveryFailure) {
         return std::any_of(failures.begin(), failures.end(),
                            [&](const std::string& f) { return f.find(text) != std::string::npos; });
     };
-    EXPECT_TRUE(mentions(fixture("factory_throws").string() + ": factory failed: settings file /nonexistent is missing"));
+    EXPECT_TRUE(mentions(fixture("factory_throws").string() +
+                         ": factory failed: settings file /nonexistent is missing"));
     EXPECT_TRUE(mentions(fixture("foreign_abi").string() + ": SDK ABI 2.0 is incompatible"));
-    EXPECT_TRUE(mentions("plugin transport/fixture_nowhere is enabled in the config but no module provides it (searched: " +
-                         kFixtures.string() + ")"));
+    EXPECT_TRUE(mentions(
+        "plugin transport/fixture_nowhere is enabled in the config but no module provides it (searched: " +
+        kFixtures.string() + ")"));
 
     std::map<std::string, profo::host::PluginStatus::State> states;
     for (const auto& s : registry.statuses())

@@ -59,7 +59,8 @@ TEST(Serve, TheDefaultConfigLoadsEveryProductPluginAndServes) {
     const std::string log = serve.wait_for_stderr("serving on", 60s);
     for (const char* plugin : {"storage/sqlite", "element/message", "element/quiz", "element/dialog",
                                "element/miniapp", "element/revision", "element/delay"})
-        EXPECT_NE(log.find(std::string("loaded plugin ") + plugin + " "), std::string::npos) << plugin << "\n" << log;
+        EXPECT_NE(log.find(std::string("loaded plugin ") + plugin + " "), std::string::npos) << plugin << "\n"
+                                                                                             << log;
     EXPECT_EQ(http_request(serving_port(log), "GET", "/healthz").status, 200);
     EXPECT_TRUE(std::filesystem::exists(dir / "profo.db"));
     EXPECT_TRUE(std::filesystem::exists(dir / "secret.key"));
@@ -90,9 +91,10 @@ TEST(Serve, RefusesToStartWhenAnEnabledPluginIsMissing) {
     config.extra_yaml = "  transport:\n    carrier_pigeon: {}\n";
     auto result = run_process(profo_command(write_test_config(dir, config), {"serve"}));
     EXPECT_EQ(result.exit_code, 1);
-    EXPECT_NE(result.err.find("plugin refused: plugin transport/carrier_pigeon is enabled in the config but no "
-                              "module provides it"),
-              std::string::npos)
+    EXPECT_NE(
+        result.err.find("plugin refused: plugin transport/carrier_pigeon is enabled in the config but no "
+                        "module provides it"),
+        std::string::npos)
         << result.err;
 }
 
@@ -102,7 +104,8 @@ TEST(Serve, ReportsConfigErrorsWithFileLineAndPath) {
     std::ofstream(file) << "http:\n  listen: 127.0.0.1:0\n  thread: 2\nstorage:\n  pool_size: lots\n";
     auto result = run_process({PROFO_BINARY, "--config", file.string(), "serve"});
     EXPECT_EQ(result.exit_code, 2);
-    EXPECT_NE(result.err.find(file.string() + ":3: http.thread: unknown key"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find(file.string() + ":3: http.thread: unknown key"), std::string::npos)
+        << result.err;
     EXPECT_NE(result.err.find(file.string() + ":5: storage.pool_size: expected an integer, got 'lots'"),
               std::string::npos)
         << result.err;
@@ -155,7 +158,8 @@ TEST(Cli, HelpEverywhereAndClearUsageErrors) {
     EXPECT_NE(unknown.err.find("unknown command 'frobnicate'"), std::string::npos);
     auto bad_option = run_process({PROFO_BINARY, "migrate", "--colour"});
     EXPECT_EQ(bad_option.exit_code, 2);
-    EXPECT_NE(bad_option.err.find("profo migrate: unknown option --colour"), std::string::npos) << bad_option.err;
+    EXPECT_NE(bad_option.err.find("profo migrate: unknown option --colour"), std::string::npos)
+        << bad_option.err;
     auto version = run_process({PROFO_BINARY, "version"});
     EXPECT_NE(version.out.find("SDK ABI 1.0"), std::string::npos);
 }

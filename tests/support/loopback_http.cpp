@@ -37,7 +37,8 @@ HttpReply http_request(unsigned short port, const std::string& method, const std
     }
     std::string raw;
     std::array<char, 8192> buf{};
-    for (ssize_t n; (n = recv(fd, buf.data(), buf.size(), 0)) > 0;) raw.append(buf.data(), static_cast<std::size_t>(n));
+    for (ssize_t n; (n = recv(fd, buf.data(), buf.size(), 0)) > 0;)
+        raw.append(buf.data(), static_cast<std::size_t>(n));
     close(fd);
 
     HttpReply reply;
@@ -53,7 +54,8 @@ HttpReply http_request(unsigned short port, const std::string& method, const std
         const auto colon = line.find(':');
         if (colon == std::string::npos) continue;
         std::string name = line.substr(0, colon);
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
         reply.headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
     }
     reply.body = raw.substr(head_end + 4);

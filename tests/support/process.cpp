@@ -35,7 +35,8 @@ std::vector<std::string> merged_environment(const ExtraEnvironment& extra) {
 }
 
 // fork + exec with the given pipes as stdin/stdout/stderr (-1: /dev/null).
-int spawn(const std::vector<std::string>& argv, const ExtraEnvironment& extra, int in_fd, int out_fd, int err_fd) {
+int spawn(const std::vector<std::string>& argv, const ExtraEnvironment& extra, int in_fd, int out_fd,
+          int err_fd) {
     auto env = merged_environment(extra);
     std::vector<char*> args, envp;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -68,8 +69,8 @@ int decode_status(int status) {
 
 }  // namespace
 
-ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input, const ExtraEnvironment& env,
-                          std::chrono::milliseconds timeout) {
+ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input,
+                          const ExtraEnvironment& env, std::chrono::milliseconds timeout) {
     int in[2], out[2], err[2];
     if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
         throw std::runtime_error("pipe failed");
@@ -108,8 +109,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
             } else if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
                 const ssize_t n = read(p.fd, buf.data(), buf.size());
                 std::string& sink = p.fd == out[0] ? result.out : result.err;
-                if (n > 0) sink.append(buf.data(), static_cast<std::size_t>(n));
-                else if (n == 0 || errno != EAGAIN) (p.fd == out[0] ? out_open : err_open) = false;
+                if (n > 0)
+                    sink.append(buf.data(), static_cast<std::size_t>(n));
+                else if (n == 0 || errno != EAGAIN)
+                    (p.fd == out[0] ? out_open : err_open) = false;
             }
         }
     }
@@ -150,7 +153,8 @@ void RunningProcess::drain(std::chrono::milliseconds budget) {
 std::string RunningProcess::wait_for_stderr(const std::string& text, std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     while (err_.find(text) == std::string::npos) {
-        if (Clock::now() > deadline) throw std::runtime_error("timed out waiting for '" + text + "'; stderr:\n" + err_);
+        if (Clock::now() > deadline)
+            throw std::runtime_error("timed out waiting for '" + text + "'; stderr:\n" + err_);
         if (!exited_ && waitpid(pid_, &status_, WNOHANG) == pid_) exited_ = true;
         drain(std::chrono::milliseconds(50));
         if (exited_ && err_.find(text) == std::string::npos) {
@@ -174,7 +178,8 @@ int RunningProcess::wait(std::chrono::milliseconds timeout) {
             exited_ = true;
             break;
         }
-        if (Clock::now() > deadline) throw std::runtime_error("process did not exit in time; stderr:\n" + err_);
+        if (Clock::now() > deadline)
+            throw std::runtime_error("process did not exit in time; stderr:\n" + err_);
         drain(std::chrono::milliseconds(20));
     }
     for (int i = 0; i < 5; ++i) drain(std::chrono::milliseconds(10));
@@ -183,7 +188,8 @@ int RunningProcess::wait(std::chrono::milliseconds timeout) {
 
 TempDir::TempDir() {
     std::random_device rd;
-    path_ = fs::temp_directory_path() / ("profo-test-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
+    path_ =
+        fs::temp_directory_path() / ("profo-test-" + std::to_string(getpid()) + "-" + std::to_string(rd()));
     fs::create_directories(path_);
 }
 

@@ -31,7 +31,8 @@ fs::path write_test_config(const TempDir& dir, const TestConfig& config) {
         << "plugins:\n  search_paths: [\"" << PROFO_BUILD_PLUGIN_DIR << "\"]\n";
     std::string current_kind;
     for (const auto& plugin : built_plugins()) {
-        if (std::find(config.disabled.begin(), config.disabled.end(), plugin) != config.disabled.end()) continue;
+        if (std::find(config.disabled.begin(), config.disabled.end(), plugin) != config.disabled.end())
+            continue;
         const auto slash = plugin.find('/');
         const std::string kind = plugin.substr(0, slash);
         if (kind != current_kind) out << "  " << kind << ":\n", current_kind = kind;

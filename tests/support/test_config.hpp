@@ -14,7 +14,7 @@ namespace profo::testing {
 struct TestConfig {
     std::string listen = "127.0.0.1:0";
     std::string storage_plugin = "sqlite";
-    std::string dsn;  // empty: <dir>/profo.db
+    std::string dsn;                    // empty: <dir>/profo.db
     std::vector<std::string> disabled;  // "<kind>/<id>" left out
     // "<kind>/<id>" -> settings as a YAML/JSON flow mapping, e.g. {"base_url": "http://..."}
     std::map<std::string, std::string> settings;

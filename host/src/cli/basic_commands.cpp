@@ -8,8 +8,8 @@
 
 #include <profo/sdk/abi.hpp>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <csignal>
 #include <iomanip>
@@ -21,7 +21,8 @@ namespace {
 
 int run_serve(CommandIo& io, const std::vector<std::string>& args) {
     Arguments parsed(args, {"config"}, {});
-    if (!parsed.positionals().empty()) throw UsageError("unexpected argument '" + parsed.positionals()[0] + "'");
+    if (!parsed.positionals().empty())
+        throw UsageError("unexpected argument '" + parsed.positionals()[0] + "'");
     auto config = load_command_config(io, args);
     if (!config) return 2;
 
@@ -41,7 +42,8 @@ int run_serve(CommandIo& io, const std::vector<std::string>& args) {
         platform.http().start();
         spdlog::info("serving on {}:{} (storage {}, {} plugins); stop with Ctrl-C",
                      platform.config().http.listen.substr(0, platform.config().http.listen.rfind(':')),
-                     platform.http().port(), platform.storage().backend(), platform.plugins().loaded().size());
+                     platform.http().port(), platform.storage().backend(),
+                     platform.plugins().loaded().size());
         int received = 0;
         sigwait(&stop_signals, &received);
         spdlog::info("received {}, shutting down", received == SIGINT ? "SIGINT" : "SIGTERM");
@@ -58,7 +60,8 @@ int run_serve(CommandIo& io, const std::vector<std::string>& args) {
 
 int run_migrate(CommandIo& io, const std::vector<std::string>& args) {
     Arguments parsed(args, {"config"}, {"status"});
-    if (!parsed.positionals().empty()) throw UsageError("unexpected argument '" + parsed.positionals()[0] + "'");
+    if (!parsed.positionals().empty())
+        throw UsageError("unexpected argument '" + parsed.positionals()[0] + "'");
     auto config = load_command_config(io, args);
     if (!config) return 2;
     try {
@@ -91,7 +94,8 @@ const char* state_name(PluginStatus::State s) {
 
 int run_plugins(CommandIo& io, const std::vector<std::string>& args) {
     Arguments parsed(args, {"config"}, {"json"});
-    if (!parsed.positionals().empty()) throw UsageError("unexpected argument '" + parsed.positionals()[0] + "'");
+    if (!parsed.positionals().empty())
+        throw UsageError("unexpected argument '" + parsed.positionals()[0] + "'");
     auto config = load_command_config(io, args);
     if (!config) return 2;
     PluginRegistry registry(*config, discover_plugins(config->resolved_search_paths()));
@@ -111,12 +115,13 @@ int run_plugins(CommandIo& io, const std::vector<std::string>& args) {
         io.out << nlohmann::json{{"plugins", list}, {"problems", registry.failures()}}.dump(2) << "\n";
     } else {
         io.out << std::left << std::setw(12) << "KIND" << std::setw(16) << "ID" << std::setw(10) << "VERSION"
-               << std::setw(10) << "STATE" << "FILE\n";
+               << std::setw(10) << "STATE"
+               << "FILE\n";
         for (const auto& s : registry.statuses()) {
             const auto& m = s.candidate.metadata;
-            io.out << std::setw(12) << (m ? sdk::to_string(m->kind) : "?") << std::setw(16) << (m ? m->id : "?")
-                   << std::setw(10) << (m ? m->version : "?") << std::setw(10) << state_name(s.state)
-                   << s.candidate.path.string() << "\n";
+            io.out << std::setw(12) << (m ? sdk::to_string(m->kind) : "?") << std::setw(16)
+                   << (m ? m->id : "?") << std::setw(10) << (m ? m->version : "?") << std::setw(10)
+                   << state_name(s.state) << s.candidate.path.string() << "\n";
             if (!s.reason.empty()) io.out << "    refused: " << s.reason << "\n";
         }
         for (const auto& f : registry.failures()) io.err << "problem: " << f << "\n";
@@ -134,7 +139,8 @@ int run_version(CommandIo& io, const std::vector<std::string>& args) {
 }  // namespace
 
 void add_serve_command(CommandTree& tree) {
-    tree.add({"serve", "run the platform: HTTP listener, plugins, storage",
+    tree.add({"serve",
+              "run the platform: HTTP listener, plugins, storage",
               "Usage: profo serve [--config FILE]\n\n"
               "Loads the enabled plugins, migrates the database, starts every plugin, the\n"
               "course engine's durable timer scheduler and the HTTP listener (http.listen;\n"
@@ -146,7 +152,8 @@ void add_serve_command(CommandTree& tree) {
 }
 
 void add_migrate_command(CommandTree& tree) {
-    tree.add({"migrate", "bring the database schema up to date",
+    tree.add({"migrate",
+              "bring the database schema up to date",
               "Usage: profo migrate [--config FILE] [--status]\n\n"
               "Applies the numbered migrations the database lacks, each in its own\n"
               "transaction; safe when several processes migrate at once, a no-op when up\n"
@@ -157,7 +164,8 @@ void add_migrate_command(CommandTree& tree) {
 }
 
 void add_plugins_command(CommandTree& tree) {
-    tree.add({"plugins", "list every plugin module found and its state",
+    tree.add({"plugins",
+              "list every plugin module found and its state",
               "Usage: profo plugins [--config FILE] [--json]\n\n"
               "Lists each module in plugins.search_paths with kind, id, version and state:\n"
               "enabled (loaded), disabled (not enabled in the config) or refused, with the\n"
@@ -168,7 +176,8 @@ void add_plugins_command(CommandTree& tree) {
 }
 
 void add_version_command(CommandTree& tree) {
-    tree.add({"version", "print the version, SDK ABI and toolchain",
+    tree.add({"version",
+              "print the version, SDK ABI and toolchain",
               "Usage: profo version\n\nPrints the build's version, the SDK ABI it offers plugins and the\n"
               "toolchain fingerprint plugins must match.",
               run_version,

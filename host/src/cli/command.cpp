@@ -8,15 +8,19 @@ namespace profo::host {
 
 namespace {
 
-bool is_help(const std::string& a) { return a == "--help" || a == "-h" || a == "help"; }
+bool is_help(const std::string& a) {
+    return a == "--help" || a == "-h" || a == "help";
+}
 
 void print_subcommands(std::ostream& out, const std::vector<Command>& commands) {
     std::size_t width = 0;
     for (const auto& c : commands) width = std::max(width, c.name.size());
-    for (const auto& c : commands) out << "  " << std::left << std::setw(static_cast<int>(width) + 2) << c.name << c.summary << "\n";
+    for (const auto& c : commands)
+        out << "  " << std::left << std::setw(static_cast<int>(width) + 2) << c.name << c.summary << "\n";
 }
 
-int run_command(const Command& command, const std::string& path, CommandIo& io, const std::vector<std::string>& args) {
+int run_command(const Command& command, const std::string& path, CommandIo& io,
+                const std::vector<std::string>& args) {
     if (!command.subcommands.empty()) {
         if (args.empty() || is_help(args[0])) {
             (args.empty() ? io.err : io.out) << command.usage << "\n\nCommands:\n";
@@ -26,10 +30,12 @@ int run_command(const Command& command, const std::string& path, CommandIo& io, 
         for (const auto& sub : command.subcommands)
             if (sub.name == args[0])
                 return run_command(sub, path + " " + sub.name, io, {args.begin() + 1, args.end()});
-        io.err << "profo: unknown command '" << path << " " << args[0] << "'; see 'profo " << path << " --help'\n";
+        io.err << "profo: unknown command '" << path << " " << args[0] << "'; see 'profo " << path
+               << " --help'\n";
         return 2;
     }
-    if (std::any_of(args.begin(), args.end(), [](const std::string& a) { return a == "--help" || a == "-h"; })) {
+    if (std::any_of(args.begin(), args.end(),
+                    [](const std::string& a) { return a == "--help" || a == "-h"; })) {
         io.out << command.usage << "\n";
         return 0;
     }
@@ -82,7 +88,9 @@ std::optional<std::string> Arguments::value(const std::string& name) const {
     return it->second;
 }
 
-void CommandTree::add(Command command) { commands_.push_back(std::move(command)); }
+void CommandTree::add(Command command) {
+    commands_.push_back(std::move(command));
+}
 
 void CommandTree::add_subcommand(const std::string& parent, const std::string& parent_summary,
                                  const std::string& parent_usage, Command command) {

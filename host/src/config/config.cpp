@@ -25,11 +25,13 @@ const std::set<std::string> kNonConfigVariables = {"PROFO_CONFIG", "PROFO_TEST_P
                                                    "PROFO_PG_DIR", "PROFO_BUILD_DIR"};
 
 std::string upper(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     return s;
 }
 std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
 }
 
@@ -73,7 +75,8 @@ public:
             const long value = std::stol(text, &used);
             if (used != text.size()) throw std::invalid_argument(text);
             if (value < min || value > max) {
-                report("must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + text);
+                report("must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+                       text);
                 return false;
             }
             out = static_cast<int>(value);
@@ -109,7 +112,8 @@ std::string allowed_list(std::initializer_list<const char*> allowed) {
 
 void check_enum(Reader& r, const YAML::Node& at, const std::string& path, const std::string& value,
                 std::initializer_list<const char*> allowed) {
-    if (!one_of(value, allowed)) r.problem(at, path, "'" + value + "' is not one of " + allowed_list(allowed));
+    if (!one_of(value, allowed))
+        r.problem(at, path, "'" + value + "' is not one of " + allowed_list(allowed));
 }
 
 // Walks a mapping whose keys are all known; unknown keys are reported.
@@ -152,7 +156,8 @@ void read_plugins(Reader& r, const YAML::Node& node, Config& config) {
             continue;
         }
         if (std::find(std::begin(kKinds), std::end(kKinds), key) == std::end(kKinds)) {
-            r.problem(kv.first, path, "unknown key (known: search_paths, element, enrollment, storage, transport)");
+            r.problem(kv.first, path,
+                      "unknown key (known: search_paths, element, enrollment, storage, transport)");
             continue;
         }
         if (kv.second.IsNull()) continue;
@@ -167,7 +172,8 @@ void read_plugins(Reader& r, const YAML::Node& node, Config& config) {
             if (!plugin.second.IsNull()) {
                 for_each_key(r, plugin.second, path + "." + id, {"enabled", "settings"},
                              [&](const std::string& k, const YAML::Node& v, const std::string& p) {
-                                 if (k == "enabled") r.read_bool(v, p, pc.enabled);
+                                 if (k == "enabled")
+                                     r.read_bool(v, p, pc.enabled);
                                  else if (!v.IsNull() && !v.IsMap())
                                      r.problem(v, p, "expected a mapping");
                                  else if (v.IsMap())
@@ -181,67 +187,79 @@ void read_plugins(Reader& r, const YAML::Node& node, Config& config) {
 
 void read_document(Reader& r, const YAML::Node& root, Config& config) {
     if (root.IsNull()) return;
-    for_each_key(r, root, "", {"http", "log", "storage", "secrets", "engine", "plugins"},
-                 [&](const std::string& key, const YAML::Node& node, const std::string& path) {
-                     if (key == "http") {
-                         for_each_key(r, node, path, {"listen", "threads"},
-                                      [&](const std::string& k, const YAML::Node& v, const std::string& p) {
-                                          if (k == "listen") r.read_string(v, p, config.http.listen);
-                                          else r.read_int(v, p, config.http.threads, 1, 256);
-                                      });
-                     } else if (key == "log") {
-                         for_each_key(r, node, path, {"level", "format"},
-                                      [&](const std::string& k, const YAML::Node& v, const std::string& p) {
-                                          std::string value;
-                                          if (!r.read_string(v, p, value)) return;
-                                          if (k == "level") {
-                                              check_enum(r, v, p, value, {"trace", "debug", "info", "warn", "error"});
-                                              config.log.level = value;
-                                          } else {
-                                              check_enum(r, v, p, value, {"text", "json"});
-                                              config.log.format = value;
-                                          }
-                                      });
-                     } else if (key == "storage") {
-                         for_each_key(r, node, path, {"plugin", "dsn", "pool_size", "busy_timeout_ms"},
-                                      [&](const std::string& k, const YAML::Node& v, const std::string& p) {
-                                          if (k == "plugin") r.read_string(v, p, config.storage.plugin);
-                                          else if (k == "dsn") r.read_string(v, p, config.storage.dsn);
-                                          else if (k == "pool_size") r.read_int(v, p, config.storage.pool_size, 1, 1024);
-                                          else r.read_int(v, p, config.storage.busy_timeout_ms, 0, 600000);
-                                      });
-                     } else if (key == "secrets") {
-                         for_each_key(r, node, path, {"key_file", "key"},
-                                      [&](const std::string& k, const YAML::Node& v, const std::string& p) {
-                                          if (k == "key_file") r.read_string(v, p, config.secrets.key_file);
-                                          else r.read_string(v, p, config.secrets.key);
-                                      });
-                     } else if (key == "engine") {
-                         for_each_key(r, node, path, {"hints", "max_steps_per_event"},
-                                      [&](const std::string& k, const YAML::Node& v, const std::string& p) {
-                                          if (k == "max_steps_per_event") {
-                                              r.read_int(v, p, config.engine.max_steps_per_event, 1, 1000000);
-                                              return;
-                                          }
-                                          for_each_key(r, v, p, {"use_buttons", "run_finished"},
-                                                       [&](const std::string& hk, const YAML::Node& hv,
-                                                           const std::string& hp) {
-                                                           // An empty value (`run_finished:`) means "send nothing".
-                                                           std::string& out = hk == "use_buttons"
-                                                                                  ? config.engine.hints.use_buttons
-                                                                                  : config.engine.hints.run_finished;
-                                                           if (hv.IsNull()) out.clear();
-                                                           else r.read_string(hv, hp, out);
-                                                       });
-                                      });
-                     } else {
-                         read_plugins(r, node, config);
-                     }
-                 });
+    for_each_key(
+        r, root, "", {"http", "log", "storage", "secrets", "engine", "plugins"},
+        [&](const std::string& key, const YAML::Node& node, const std::string& path) {
+            if (key == "http") {
+                for_each_key(r, node, path, {"listen", "threads"},
+                             [&](const std::string& k, const YAML::Node& v, const std::string& p) {
+                                 if (k == "listen")
+                                     r.read_string(v, p, config.http.listen);
+                                 else
+                                     r.read_int(v, p, config.http.threads, 1, 256);
+                             });
+            } else if (key == "log") {
+                for_each_key(r, node, path, {"level", "format"},
+                             [&](const std::string& k, const YAML::Node& v, const std::string& p) {
+                                 std::string value;
+                                 if (!r.read_string(v, p, value)) return;
+                                 if (k == "level") {
+                                     check_enum(r, v, p, value, {"trace", "debug", "info", "warn", "error"});
+                                     config.log.level = value;
+                                 } else {
+                                     check_enum(r, v, p, value, {"text", "json"});
+                                     config.log.format = value;
+                                 }
+                             });
+            } else if (key == "storage") {
+                for_each_key(r, node, path, {"plugin", "dsn", "pool_size", "busy_timeout_ms"},
+                             [&](const std::string& k, const YAML::Node& v, const std::string& p) {
+                                 if (k == "plugin")
+                                     r.read_string(v, p, config.storage.plugin);
+                                 else if (k == "dsn")
+                                     r.read_string(v, p, config.storage.dsn);
+                                 else if (k == "pool_size")
+                                     r.read_int(v, p, config.storage.pool_size, 1, 1024);
+                                 else
+                                     r.read_int(v, p, config.storage.busy_timeout_ms, 0, 600000);
+                             });
+            } else if (key == "secrets") {
+                for_each_key(r, node, path, {"key_file", "key"},
+                             [&](const std::string& k, const YAML::Node& v, const std::string& p) {
+                                 if (k == "key_file")
+                                     r.read_string(v, p, config.secrets.key_file);
+                                 else
+                                     r.read_string(v, p, config.secrets.key);
+                             });
+            } else if (key == "engine") {
+                for_each_key(r, node, path, {"hints", "max_steps_per_event"},
+                             [&](const std::string& k, const YAML::Node& v, const std::string& p) {
+                                 if (k == "max_steps_per_event") {
+                                     r.read_int(v, p, config.engine.max_steps_per_event, 1, 1000000);
+                                     return;
+                                 }
+                                 for_each_key(
+                                     r, v, p, {"use_buttons", "run_finished"},
+                                     [&](const std::string& hk, const YAML::Node& hv, const std::string& hp) {
+                                         // An empty value (`run_finished:`) means "send nothing".
+                                         std::string& out = hk == "use_buttons"
+                                                                ? config.engine.hints.use_buttons
+                                                                : config.engine.hints.run_finished;
+                                         if (hv.IsNull())
+                                             out.clear();
+                                         else
+                                             r.read_string(hv, hp, out);
+                                     });
+                             });
+            } else {
+                read_plugins(r, node, config);
+            }
+        });
 }
 
 // PROFO_<PATH> for the fixed settings: the key path in upper case joined by '_'.
-void apply_environment(Reader& r, const Environment& env, Config& config, std::vector<std::string>* warnings) {
+void apply_environment(Reader& r, const Environment& env, Config& config,
+                       std::vector<std::string>* warnings) {
     for (const auto& variable : env) {
         // Named copies, not structured bindings: the lambdas below capture them.
         const std::string& name = variable.first;
@@ -252,19 +270,32 @@ void apply_environment(Reader& r, const Environment& env, Config& config, std::v
             if (!one_of(value, allowed)) report("'" + value + "' is not one of " + allowed_list(allowed));
             return one_of(value, allowed);
         };
-        if (name == "PROFO_HTTP_LISTEN") config.http.listen = value;
-        else if (name == "PROFO_HTTP_THREADS") Reader::parse_int(value, config.http.threads, 1, 256, report);
-        else if (name == "PROFO_LOG_LEVEL") { if (check({"trace", "debug", "info", "warn", "error"})) config.log.level = value; }
-        else if (name == "PROFO_LOG_FORMAT") { if (check({"text", "json"})) config.log.format = value; }
-        else if (name == "PROFO_STORAGE_PLUGIN") config.storage.plugin = value;
-        else if (name == "PROFO_STORAGE_DSN") config.storage.dsn = value;
-        else if (name == "PROFO_STORAGE_POOL_SIZE") Reader::parse_int(value, config.storage.pool_size, 1, 1024, report);
-        else if (name == "PROFO_STORAGE_BUSY_TIMEOUT_MS") Reader::parse_int(value, config.storage.busy_timeout_ms, 0, 600000, report);
-        else if (name == "PROFO_SECRETS_KEY_FILE") config.secrets.key_file = value;
-        else if (name == "PROFO_SECRETS_KEY") config.secrets.key = value;
-        else if (name == "PROFO_ENGINE_HINTS_USE_BUTTONS") config.engine.hints.use_buttons = value;
-        else if (name == "PROFO_ENGINE_HINTS_RUN_FINISHED") config.engine.hints.run_finished = value;
-        else if (name == "PROFO_ENGINE_MAX_STEPS_PER_EVENT") Reader::parse_int(value, config.engine.max_steps_per_event, 1, 1000000, report);
+        if (name == "PROFO_HTTP_LISTEN")
+            config.http.listen = value;
+        else if (name == "PROFO_HTTP_THREADS")
+            Reader::parse_int(value, config.http.threads, 1, 256, report);
+        else if (name == "PROFO_LOG_LEVEL") {
+            if (check({"trace", "debug", "info", "warn", "error"})) config.log.level = value;
+        } else if (name == "PROFO_LOG_FORMAT") {
+            if (check({"text", "json"})) config.log.format = value;
+        } else if (name == "PROFO_STORAGE_PLUGIN")
+            config.storage.plugin = value;
+        else if (name == "PROFO_STORAGE_DSN")
+            config.storage.dsn = value;
+        else if (name == "PROFO_STORAGE_POOL_SIZE")
+            Reader::parse_int(value, config.storage.pool_size, 1, 1024, report);
+        else if (name == "PROFO_STORAGE_BUSY_TIMEOUT_MS")
+            Reader::parse_int(value, config.storage.busy_timeout_ms, 0, 600000, report);
+        else if (name == "PROFO_SECRETS_KEY_FILE")
+            config.secrets.key_file = value;
+        else if (name == "PROFO_SECRETS_KEY")
+            config.secrets.key = value;
+        else if (name == "PROFO_ENGINE_HINTS_USE_BUTTONS")
+            config.engine.hints.use_buttons = value;
+        else if (name == "PROFO_ENGINE_HINTS_RUN_FINISHED")
+            config.engine.hints.run_finished = value;
+        else if (name == "PROFO_ENGINE_MAX_STEPS_PER_EVENT")
+            Reader::parse_int(value, config.engine.max_steps_per_event, 1, 1000000, report);
         else if (name == "PROFO_PLUGINS_SEARCH_PATHS") {
             config.plugin_search_paths.clear();
             std::stringstream in(value);
@@ -299,7 +330,9 @@ void apply_environment(Reader& r, const Environment& env, Config& config, std::v
                     pc.settings[key] = value;
                 }
             } else if (warnings != nullptr) {
-                warnings->push_back("environment " + name + " matches no setting (expected PROFO_PLUGINS_<KIND>_<ID>_ENABLED or ..._SETTINGS_<KEY>)");
+                warnings->push_back(
+                    "environment " + name +
+                    " matches no setting (expected PROFO_PLUGINS_<KIND>_<ID>_ENABLED or ..._SETTINGS_<KEY>)");
             }
         } else if (warnings != nullptr) {
             warnings->push_back("environment " + name + " matches no setting");
@@ -314,8 +347,8 @@ void check_consistency(Reader& r, Config& config) {
         !Reader::parse_int(config.http.listen.substr(colon + 1), port, 0, 65535, [](const std::string&) {}))
         r.setting_problem("http.listen", "'" + config.http.listen + "' is not host:port");
     if (!config.secrets.key.empty() &&
-        (config.secrets.key.size() != 64 ||
-         !std::all_of(config.secrets.key.begin(), config.secrets.key.end(), [](unsigned char c) { return std::isxdigit(c); })))
+        (config.secrets.key.size() != 64 || !std::all_of(config.secrets.key.begin(), config.secrets.key.end(),
+                                                         [](unsigned char c) { return std::isxdigit(c); })))
         r.setting_problem("secrets.key", "must be 64 hex digits (a 256-bit key)");
 }
 
@@ -350,7 +383,8 @@ Environment process_environment() {
     for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
         const std::string entry(*e);
         const auto eq = entry.find('=');
-        if (eq != std::string::npos && entry.rfind("PROFO_", 0) == 0) env[entry.substr(0, eq)] = entry.substr(eq + 1);
+        if (eq != std::string::npos && entry.rfind("PROFO_", 0) == 0)
+            env[entry.substr(0, eq)] = entry.substr(eq + 1);
     }
     return env;
 }

@@ -27,7 +27,7 @@ struct Config {
     } http;
 
     struct Log {
-        std::string level = "info";  // trace | debug | info | warn | error
+        std::string level = "info";   // trace | debug | info | warn | error
         std::string format = "text";  // text | json (one JSON object per line)
     } log;
 

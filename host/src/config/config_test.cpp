@@ -77,7 +77,9 @@ TEST(Config, ReportsWrongTypesWithLineAndPath) {
 TEST(Config, ReportsBadPluginEntries) {
     auto p = problems_of("plugins:\n  elements:\n    quiz: {}\n  element:\n    quiz: {enable: true}\n");
     ASSERT_EQ(p.size(), 2u);
-    EXPECT_EQ(p[0], "profo.yaml:2: plugins.elements: unknown key (known: search_paths, element, enrollment, storage, transport)");
+    EXPECT_EQ(p[0],
+              "profo.yaml:2: plugins.elements: unknown key (known: search_paths, element, enrollment, "
+              "storage, transport)");
     EXPECT_EQ(p[1], "profo.yaml:5: plugins.element.quiz.enable: unknown key (known: enabled, settings)");
 }
 
@@ -96,8 +98,9 @@ TEST(Config, EnvironmentOverridesEverySetting) {
                     {"PROFO_PLUGINS_ELEMENT_MULTI_CHOICE_ENABLED", "false"},
                     {"PROFO_PLUGINS_ELEMENT_DIALOG_SETTINGS_API_KEY", "sk-test"},
                     {"PROFO_PLUGINS_ELEMENT_DIALOG_SETTINGS_RETRIES", "5"}};
-    auto c = parse_config("plugins:\n  element:\n    multi_choice: {}\n    dialog: {settings: {retries: 2}}\n",
-                          "profo.yaml", env);
+    auto c =
+        parse_config("plugins:\n  element:\n    multi_choice: {}\n    dialog: {settings: {retries: 2}}\n",
+                     "profo.yaml", env);
     EXPECT_EQ(c.http.listen, "127.0.0.1:0");
     EXPECT_EQ(c.log.format, "json");
     EXPECT_EQ(c.storage.dsn, "/tmp/x.db");
@@ -109,8 +112,8 @@ TEST(Config, EnvironmentOverridesEverySetting) {
 }
 
 TEST(Config, ReportsBadEnvironmentValues) {
-    auto p = problems_of("", {{"PROFO_STORAGE_POOL_SIZE", "lots"}, {"PROFO_LOG_LEVEL", "loud"},
-                              {"PROFO_SECRETS_KEY", "abc"}});
+    auto p = problems_of(
+        "", {{"PROFO_STORAGE_POOL_SIZE", "lots"}, {"PROFO_LOG_LEVEL", "loud"}, {"PROFO_SECRETS_KEY", "abc"}});
     ASSERT_EQ(p.size(), 3u);
     EXPECT_EQ(p[0], "environment PROFO_LOG_LEVEL: 'loud' is not one of trace, debug, info, warn, error");
     EXPECT_EQ(p[1], "environment PROFO_STORAGE_POOL_SIZE: expected an integer, got 'lots'");

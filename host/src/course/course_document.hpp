@@ -37,7 +37,8 @@ struct CourseCheck {
 };
 
 // Parses and validates YAML text; `file` names it in problems.
-CourseCheck check_course(const std::string& yaml_text, const std::string& file, const PluginRegistry& plugins);
+CourseCheck check_course(const std::string& yaml_text, const std::string& file,
+                         const PluginRegistry& plugins);
 CourseCheck check_course_file(const std::filesystem::path& file, const PluginRegistry& plugins);
 
 class CourseImportError : public std::runtime_error {

@@ -40,7 +40,8 @@ std::variant<PluginMetadata, std::string> read_metadata(const fs::path& file) {
     if (!in) return std::string("cannot be read");
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const auto at = bytes.find(kMetadataMarker);
-    if (at == std::string::npos) return std::string("not a ProfoChatBot plugin (no metadata record; declare it with PROFO_PLUGIN)");
+    if (at == std::string::npos)
+        return std::string("not a ProfoChatBot plugin (no metadata record; declare it with PROFO_PLUGIN)");
     const auto end = bytes.find("\nend\n", at);
     if (end == std::string::npos) return std::string("metadata record is truncated");
 
@@ -84,7 +85,9 @@ bool exports_entry_symbol(const fs::path& file, std::string& error) {
 
 }  // namespace
 
-std::string PluginMetadata::qualified_id() const { return std::string(sdk::to_string(kind)) + "/" + id; }
+std::string PluginMetadata::qualified_id() const {
+    return std::string(sdk::to_string(kind)) + "/" + id;
+}
 
 PluginLoadError::PluginLoadError(const fs::path& path, const std::string& reason)
     : std::runtime_error(path.string() + ": " + reason), path_(path), reason_(reason) {}
@@ -122,7 +125,8 @@ PluginCandidate inspect_plugin(const fs::path& file) {
     } else {
         std::string error;
         if (!exports_entry_symbol(file, error))
-            candidate.refusal = error.empty() ? std::string("missing entry symbol '") + kEntrySymbol + "'" : error;
+            candidate.refusal =
+                error.empty() ? std::string("missing entry symbol '") + kEntrySymbol + "'" : error;
     }
     return candidate;
 }
@@ -184,6 +188,8 @@ std::shared_ptr<LoadedPlugin> load_plugin(const PluginCandidate& candidate) {
     return std::make_shared<LoadedPlugin>(candidate, std::move(library), object, descriptor.destroy);
 }
 
-std::shared_ptr<LoadedPlugin> load_plugin_file(const fs::path& file) { return load_plugin(inspect_plugin(file)); }
+std::shared_ptr<LoadedPlugin> load_plugin_file(const fs::path& file) {
+    return load_plugin(inspect_plugin(file));
+}
 
 }  // namespace profo::host

@@ -69,7 +69,8 @@ public:
     template <class Interface>
     Interface& as() {
         if (metadata().kind != Interface::kKind)
-            throw PluginLoadError(path(), "plugin is not of kind " + std::string(sdk::to_string(Interface::kKind)));
+            throw PluginLoadError(path(),
+                                  "plugin is not of kind " + std::string(sdk::to_string(Interface::kKind)));
         return static_cast<Interface&>(*object_);
     }
 

@@ -21,7 +21,9 @@ PluginRegistry::PluginRegistry(const Config& config, std::vector<PluginCandidate
         const auto& meta = status.candidate.metadata;
         const PluginConfig* pc = meta ? config.plugin(meta->qualified_id()) : nullptr;
         const bool enabled = pc != nullptr && pc->enabled;
-        if (meta) provided[meta->qualified_id()] = provided[meta->qualified_id()] || status.candidate.refusal.empty();
+        if (meta)
+            provided[meta->qualified_id()] =
+                provided[meta->qualified_id()] || status.candidate.refusal.empty();
 
         if (!status.candidate.refusal.empty()) {
             status.state = PluginStatus::State::refused;
@@ -41,7 +43,8 @@ PluginRegistry::PluginRegistry(const Config& config, std::vector<PluginCandidate
     }
     for (const auto& [id, pc] : config.plugins)
         if (pc.enabled && !provided.count(id))
-            failures_.push_back("plugin " + id + " is enabled in the config but no module provides it (searched: " +
+            failures_.push_back("plugin " + id +
+                                " is enabled in the config but no module provides it (searched: " +
                                 search_path_list(config) + ")");
 
     for (const auto& plugin : loaded_) {
@@ -81,7 +84,9 @@ sdk::ElementPlugin* PluginRegistry::element(const std::string& type_or_alias) co
     return it == elements_.end() ? nullptr : it->second;
 }
 
-std::vector<std::string> PluginRegistry::element_types() const { return element_types_; }
+std::vector<std::string> PluginRegistry::element_types() const {
+    return element_types_;
+}
 
 sdk::EnrollmentPlugin* PluginRegistry::enrollment(const std::string& type) const {
     auto it = enrollments_.find(type);

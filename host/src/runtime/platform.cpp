@@ -97,8 +97,10 @@ bool names_a_secret(std::string key) {
 void register_secret_settings(const nlohmann::json& settings) {
     if (!settings.is_object()) return;
     for (const auto& [key, value] : settings.items()) {
-        if (value.is_object()) register_secret_settings(value);
-        else if (value.is_string() && names_a_secret(key)) register_secret(value.get<std::string>());
+        if (value.is_object())
+            register_secret_settings(value);
+        else if (value.is_string() && names_a_secret(key))
+            register_secret(value.get<std::string>());
     }
 }
 
@@ -118,11 +120,14 @@ HttpServer& Platform::http() {
 
 const sdk::SecretBox& Platform::secrets() {
     std::lock_guard lock(lazy_mutex_);
-    if (!secrets_) secrets_ = std::make_unique<RedactingSecretBox>(AesGcmSecretBox::from_config(config_.secrets));
+    if (!secrets_)
+        secrets_ = std::make_unique<RedactingSecretBox>(AesGcmSecretBox::from_config(config_.secrets));
     return *secrets_;
 }
 
-const sdk::Clock& Platform::clock() const { return *clock_; }
+const sdk::Clock& Platform::clock() const {
+    return *clock_;
+}
 
 sdk::Storage& Platform::storage() {
     std::lock_guard lock(lazy_mutex_);
@@ -143,7 +148,8 @@ sdk::Storage& Platform::storage() {
 Engine& Platform::engine() {
     std::lock_guard lock(engine_mutex_);
     if (!engine_)
-        engine_ = std::make_unique<Engine>(storage(), *registry_, executor(), clock(), secrets(), config_, *log_);
+        engine_ =
+            std::make_unique<Engine>(storage(), *registry_, executor(), clock(), secrets(), config_, *log_);
     return *engine_;
 }
 
@@ -175,7 +181,8 @@ void Platform::start_plugins() {
             p->object().start(*api);
         } catch (const std::exception& e) {
             stop_plugins();
-            throw std::runtime_error("plugin " + p->metadata().qualified_id() + " failed to start: " + e.what());
+            throw std::runtime_error("plugin " + p->metadata().qualified_id() +
+                                     " failed to start: " + e.what());
         }
         host_apis_.push_back(std::move(api));
         started_.push_back(&p->object());

@@ -67,7 +67,8 @@ TEST_F(PlatformTest, RefusesToOpenStorageThatIsNotEnabled) {
         platform.storage();
         FAIL() << "opened a storage plugin that is not enabled";
     } catch (const std::runtime_error& e) {
-        EXPECT_NE(std::string(e.what()).find("storage.plugin is 'postgres' but no enabled storage plugin has that id"),
+        EXPECT_NE(std::string(e.what()).find(
+                      "storage.plugin is 'postgres' but no enabled storage plugin has that id"),
                   std::string::npos);
     }
 }

@@ -14,11 +14,14 @@ const std::regex& int_pattern() {
     return re;
 }
 const std::regex& float_pattern() {
-    static const std::regex re(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))");
+    static const std::regex re(
+        R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))");
     return re;
 }
 
-bool is_null_word(const std::string& s) { return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL"; }
+bool is_null_word(const std::string& s) {
+    return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
+}
 bool is_bool_word(const std::string& s, bool& value) {
     if (s == "true" || s == "True" || s == "TRUE") return value = true, true;
     if (s == "false" || s == "False" || s == "FALSE") return value = false, true;
@@ -34,8 +37,10 @@ nlohmann::ordered_json plain_scalar(const std::string& s) {
         std::int64_t v = 0;
         const char* first = s.data() + (s[0] == '+' ? 1 : 0);
         int base = 10;
-        if (s.rfind("0x", 0) == 0) first += 2, base = 16;
-        else if (s.rfind("0o", 0) == 0) first += 2, base = 8;
+        if (s.rfind("0x", 0) == 0)
+            first += 2, base = 16;
+        else if (s.rfind("0o", 0) == 0)
+            first += 2, base = 8;
         auto [ptr, ec] = std::from_chars(first, s.data() + s.size(), v, base);
         if (ec == std::errc() && ptr == s.data() + s.size()) return v;
         return s;

@@ -1362,9 +1362,8 @@ std::vector<OutboxMessage> SqlTransaction::list_outbox(Id account_id, Id bot_id,
 }
 
 bool SqlTransaction::mark_outbox_sent(Id account_id, Id message_id) {
-    return guarded("mark_outbox_sent", [&] {
-        return changed_rows(statement(kOutboxSent).bind(account_id, message_id)) > 0;
-    });
+    return guarded("mark_outbox_sent",
+                   [&] { return changed_rows(statement(kOutboxSent).bind(account_id, message_id)) > 0; });
 }
 
 bool SqlTransaction::mark_outbox_retry(Id account_id, Id message_id, Millis next_attempt_at,

@@ -19,14 +19,16 @@ public:
     std::vector<std::string> fields() const override { return {"text", "reply", "min_length"}; }
 
     nlohmann::json json_schema() const override {
-        return {{"type", "object"},
-                {"description", "Asks an open question and quotes the answer back."},
-                {"required", {"type", "text"}},
-                {"properties",
-                 {{"type", {{"const", "reflection"}}},
-                  {"text", {{"type", "string"}, {"description", "The question."}}},
-                  {"reply", {{"type", "string"}, {"description", "Sent after the answer; {answer} quotes it."}}},
-                  {"min_length", {{"type", "integer"}, {"minimum", 1}, {"description", "Shortest acceptable answer."}}}}}};
+        return {
+            {"type", "object"},
+            {"description", "Asks an open question and quotes the answer back."},
+            {"required", {"type", "text"}},
+            {"properties",
+             {{"type", {{"const", "reflection"}}},
+              {"text", {{"type", "string"}, {"description", "The question."}}},
+              {"reply", {{"type", "string"}, {"description", "Sent after the answer; {answer} quotes it."}}},
+              {"min_length",
+               {{"type", "integer"}, {"minimum", 1}, {"description", "Shortest acceptable answer."}}}}}};
     }
 
     void validate(const nlohmann::json& spec, const profo::sdk::CourseOutline&,
@@ -35,7 +37,8 @@ public:
         if (!spec.contains("text") || !spec["text"].is_string() || spec["text"].get<std::string>().empty())
             report.error("text", "is required: the question to ask");
         if (spec.contains("reply") && !spec["reply"].is_string()) report.error("reply", "must be text");
-        if (spec.contains("min_length") && (!spec["min_length"].is_number_integer() || spec["min_length"].get<long>() < 1))
+        if (spec.contains("min_length") &&
+            (!spec["min_length"].is_number_integer() || spec["min_length"].get<long>() < 1))
             report.error("min_length", "must be a whole number of at least 1");
     }
 
@@ -52,7 +55,8 @@ public:
         const long min_length = spec.value("min_length", 1L);
         if (profo::examples::count_characters(event.text) < min_length) {
             OutAction nudge;
-            nudge.text = "Please write a little more (at least " + std::to_string(min_length) + " characters).";
+            nudge.text =
+                "Please write a little more (at least " + std::to_string(min_length) + " characters).";
             ctx.send(nudge);
             return Outcome::wait();  // keep waiting for a longer answer
         }

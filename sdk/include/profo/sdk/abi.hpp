@@ -71,35 +71,42 @@ struct PluginDescriptor {
 
 // Everything that must match for C++ interfaces (std::string, vtables,
 // exceptions, nlohmann::json) to be safe to share between host and plugin.
-#define PROFO_SDK_TOOLCHAIN                                                                     \
+#define PROFO_SDK_TOOLCHAIN \
     "gcc-" PROFO_SDK_STR(__GNUC__) "." PROFO_SDK_STR(__GNUC_MINOR__) ";libstdc++-" PROFO_SDK_STR( \
         _GLIBCXX_RELEASE) ";cxx-" PROFO_SDK_STR(__cplusplus) ";boost-" PROFO_SDK_STR(BOOST_VERSION) \
         ";json-" PROFO_SDK_STR(NLOHMANN_JSON_VERSION_MAJOR) "." PROFO_SDK_STR(NLOHMANN_JSON_VERSION_MINOR)
 
 // The metadata record the host reads from the file before loading it.
-#define PROFO_SDK_METADATA(kind_name, id, version)                                                  \
-    "PROFO-PLUGIN-METADATA\n"                                                                       \
-    "abi=" PROFO_SDK_STR(PROFO_SDK_ABI_MAJOR) "." PROFO_SDK_STR(PROFO_SDK_ABI_MINOR) "\nkind=" kind_name \
-        "\nid=" id "\nversion=" version "\ntoolchain=" PROFO_SDK_TOOLCHAIN "\nend\n"
+#define PROFO_SDK_METADATA(kind_name, id, version)                               \
+    "PROFO-PLUGIN-METADATA\n"                                                    \
+    "abi=" PROFO_SDK_STR(PROFO_SDK_ABI_MAJOR) "." PROFO_SDK_STR(                 \
+        PROFO_SDK_ABI_MINOR) "\nkind=" kind_name "\nid=" id "\nversion=" version \
+                             "\ntoolchain=" PROFO_SDK_TOOLCHAIN "\nend\n"
 
 // Declares the plugin implemented by CLASS, of kind KIND (one of the bare words
 // element, enrollment, storage, transport; CLASS must derive from the matching
 // ElementPlugin, EnrollmentPlugin, StoragePlugin or TransportPlugin and be
 // default constructible). ID and VERSION are string literals. Use once per
 // module, at namespace scope in one .cpp file.
-#define PROFO_PLUGIN(CLASS, KIND, ID, VERSION)                                                     \
-    static_assert(::profo::sdk::detail::implements_kind<CLASS, ::profo::sdk::PluginKind::KIND>,     \
-                  #CLASS " must derive from the " #KIND " plugin interface");                       \
-    namespace {                                                                                     \
-    __attribute__((used)) const char profo_plugin_metadata[] =                                     \
-        PROFO_SDK_METADATA(#KIND, ID, VERSION);                                                     \
-    ::profo::sdk::Plugin* profo_plugin_create(char* error, std::uint32_t error_size) {             \
-        return ::profo::sdk::detail::create_guarded<CLASS>(error, error_size);                      \
-    }                                                                                               \
-    void profo_plugin_destroy(::profo::sdk::Plugin* plugin) noexcept { delete plugin; }            \
-    const ::profo::sdk::PluginDescriptor profo_plugin_descriptor{                                   \
-        sizeof(::profo::sdk::PluginDescriptor), PROFO_SDK_ABI_MAJOR, PROFO_SDK_ABI_MINOR,            \
-        ::profo::sdk::PluginKind::KIND, ID, VERSION, PROFO_SDK_TOOLCHAIN, &profo_plugin_create,     \
-        &profo_plugin_destroy};                                                                     \
-    }                                                                                               \
+#define PROFO_PLUGIN(CLASS, KIND, ID, VERSION)                                                           \
+    static_assert(::profo::sdk::detail::implements_kind<CLASS, ::profo::sdk::PluginKind::KIND>,          \
+                  #CLASS " must derive from the " #KIND " plugin interface");                            \
+    namespace {                                                                                          \
+    __attribute__((used)) const char profo_plugin_metadata[] = PROFO_SDK_METADATA(#KIND, ID, VERSION);   \
+    ::profo::sdk::Plugin* profo_plugin_create(char* error, std::uint32_t error_size) {                   \
+        return ::profo::sdk::detail::create_guarded<CLASS>(error, error_size);                           \
+    }                                                                                                    \
+    void profo_plugin_destroy(::profo::sdk::Plugin* plugin) noexcept {                                   \
+        delete plugin;                                                                                   \
+    }                                                                                                    \
+    const ::profo::sdk::PluginDescriptor profo_plugin_descriptor{sizeof(::profo::sdk::PluginDescriptor), \
+                                                                 PROFO_SDK_ABI_MAJOR,                    \
+                                                                 PROFO_SDK_ABI_MINOR,                    \
+                                                                 ::profo::sdk::PluginKind::KIND,         \
+                                                                 ID,                                     \
+                                                                 VERSION,                                \
+                                                                 PROFO_SDK_TOOLCHAIN,                    \
+                                                                 &profo_plugin_create,                   \
+                                                                 &profo_plugin_destroy};                 \
+    }                                                                                                    \
     BOOST_DLL_ALIAS(profo_plugin_descriptor, profo_plugin)

@@ -50,7 +50,7 @@ class PROFO_SDK_API CourseOutline {
 public:
     virtual ~CourseOutline() = default;
     virtual bool has_element(const std::string& element_id) const = 0;
-    virtual const std::vector<std::string>& element_ids() const = 0;  // course order
+    virtual const std::vector<std::string>& element_ids() const = 0;       // course order
     virtual std::string type_of(const std::string& element_id) const = 0;  // "" when absent
 };
 
@@ -87,8 +87,8 @@ struct OutButton {
 struct OutAction {
     enum class Kind { text, media, audio, poll, typing };
     Kind kind = Kind::text;
-    std::string text;             // message text, caption, or poll question
-    std::string parse_mode;       // "", HTML, MARKDOWN, MarkdownV2
+    std::string text;        // message text, caption, or poll question
+    std::string parse_mode;  // "", HTML, MARKDOWN, MarkdownV2
     bool link_preview = true;
     std::vector<std::string> media;  // URLs; media: images/videos (album when >1)
     std::vector<OutButton> buttons;  // one per row

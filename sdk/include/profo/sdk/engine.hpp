@@ -43,11 +43,11 @@ struct InboundEvent {
 
 struct DispatchResult {
     enum class Status {
-        handled,     // effects committed
-        duplicate,   // update_id seen before: nothing done
-        no_run,      // no active run for this chat (and not a start)
-        ignored,     // did not fit the current element: hint sent
-        refused,     // start refused (banned, deployment inactive, ...): `message` says why
+        handled,    // effects committed
+        duplicate,  // update_id seen before: nothing done
+        no_run,     // no active run for this chat (and not a start)
+        ignored,    // did not fit the current element: hint sent
+        refused,    // start refused (banned, deployment inactive, ...): `message` says why
     };
     Status status = Status::handled;
     std::optional<Id> run_id;

@@ -56,9 +56,9 @@ public:
 };
 
 struct HttpRequest {
-    std::string method;  // upper case: GET, POST, ...
-    std::string path;    // without the query string, percent-decoded
-    std::string query;   // raw query string, without '?'
+    std::string method;                              // upper case: GET, POST, ...
+    std::string path;                                // without the query string, percent-decoded
+    std::string query;                               // raw query string, without '?'
     std::map<std::string, std::string> headers;      // keys lower case
     std::map<std::string, std::string> path_params;  // from "{name}" segments of the route
     std::string body;

@@ -55,8 +55,8 @@ struct kind_interface<PluginKind::transport> {
 };
 
 template <class T, PluginKind K>
-inline constexpr bool implements_kind = std::is_base_of_v<typename kind_interface<K>::type, T> &&
-                                        std::is_default_constructible_v<T>;
+inline constexpr bool implements_kind =
+    std::is_base_of_v<typename kind_interface<K>::type, T>&& std::is_default_constructible_v<T>;
 
 inline void copy_error(char* error, std::uint32_t size, const char* what) noexcept {
     if (error == nullptr || size == 0) return;

@@ -47,7 +47,7 @@ struct Bot {
     std::string username;      // unique across the platform (Telegram's own rule)
     std::string token_sealed;  // SecretBox::seal(token); never the plain token
     std::string settings_json = "{}";
-    std::string mode = "poll";  // poll | webhook
+    std::string mode = "poll";       // poll | webhook
     std::int64_t update_offset = 0;  // next getUpdates offset, advanced after commit
     Millis created_at = 0;
 };
@@ -74,10 +74,10 @@ struct CourseElement {
     Id id = 0;
     Id account_id = 0;
     Id version_id = 0;
-    int position = 0;         // course order, from 0
-    std::string element_id;   // the YAML key
+    int position = 0;        // course order, from 0
+    std::string element_id;  // the YAML key
     std::string type;
-    std::string body_json;    // every field of the element as written, in order
+    std::string body_json;  // every field of the element as written, in order
 };
 
 struct CourseDeployment {
@@ -179,7 +179,7 @@ struct OutboxMessage {
     Id bot_id = 0;
     std::int64_t chat_id = 0;
     std::optional<Id> run_id;
-    std::string payload_json;  // a transport-neutral action, see element.hpp
+    std::string payload_json;        // a transport-neutral action, see element.hpp
     std::string status = "pending";  // pending | failed (given up; kept for inspection)
     int attempts = 0;
     Millis next_attempt_at = 0;
@@ -263,7 +263,8 @@ public:
     virtual CourseDeployment create_deployment(Id account_id, const CourseDeployment& d) = 0;
     virtual std::optional<CourseDeployment> get_deployment(Id account_id, Id deployment_id) = 0;
     virtual std::vector<CourseDeployment> list_deployments(Id account_id) = 0;
-    virtual bool update_deployment(Id account_id, const CourseDeployment& d) = 0;  // version, env, overrides, alias, active
+    virtual bool update_deployment(Id account_id,
+                                   const CourseDeployment& d) = 0;  // version, env, overrides, alias, active
     virtual std::optional<CourseDeployment> find_deployment_by_alias(Id account_id, Id bot_id,
                                                                      const std::string& alias) = 0;
 
