@@ -397,7 +397,7 @@ TEST_F(EngineTest, AThrowingElementRollsTheWholeEventBack) {
     const auto rows_before = history(before.id).size();
 
     const auto failed = press("a1:0", 1, 7);
-    EXPECT_EQ(failed.status, Status::refused);
+    EXPECT_EQ(failed.status, Status::failed);
     EXPECT_NE(failed.message.find("element A"), std::string::npos) << failed.message;
     EXPECT_NE(log.lines().find("element A: type script: on_event threw: script element told to throw"),
               std::string::npos)
@@ -406,10 +406,10 @@ TEST_F(EngineTest, AThrowingElementRollsTheWholeEventBack) {
     EXPECT_TRUE(sent().empty());
     EXPECT_EQ(run_of().state_json, before.state_json);
     EXPECT_EQ(history(before.id).size(), rows_before);
-    EXPECT_EQ(press("a1:0", 1, 7).status, Status::refused);
+    EXPECT_EQ(press("a1:0", 1, 7).status, Status::failed);
 
     const auto broken = deploy({{"B", {{"type", "script"}, {"text", "lost"}, {"then", "throw"}}}});
-    EXPECT_EQ(start(broken, 2).status, Status::refused);
+    EXPECT_EQ(start(broken, 2).status, Status::failed);
     EXPECT_THROW(run_of(2), std::runtime_error);  // no run was stored
     EXPECT_TRUE(sent(2).empty());
 }

@@ -222,7 +222,8 @@ private:
 
     std::optional<int> send(const sdk::InboundEvent& e) {
         const auto result = engine_.dispatch(e);
-        if (result.status == sdk::DispatchResult::Status::refused)
+        if (result.status == sdk::DispatchResult::Status::refused ||
+            result.status == sdk::DispatchResult::Status::failed)
             io_.err << "profo course play: " << result.message << "\n";
         return settle();
     }

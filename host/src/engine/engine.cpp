@@ -13,6 +13,10 @@ sdk::DispatchResult refused(std::string why) {
     return {Status::refused, std::nullopt, std::move(why)};
 }
 
+sdk::DispatchResult failed(std::string why) {
+    return {Status::failed, std::nullopt, std::move(why)};
+}
+
 // The student's message as a history row (for the ones no element consumes).
 nlohmann::json inbound_payload(const sdk::InboundEvent& event) {
     using Kind = sdk::InboundEvent::Kind;
@@ -105,10 +109,10 @@ sdk::DispatchResult Engine::in_chat_transaction(sdk::Id bot_id, std::int64_t cha
             tx->commit();
         } catch (const ElementFailure& e) {
             log_.error(what() + " rolled back: " + e.what());
-            return refused(std::string("the course failed: ") + e.what());
+            return failed(std::string("the course failed: ") + e.what());
         } catch (const std::exception& e) {
             log_.error(what() + " rolled back: " + e.what());
-            return refused(std::string("the event could not be handled: ") + e.what());
+            return failed(std::string("the event could not be handled: ") + e.what());
         }
     }
     // Posted after the lock is released: a worker may pick the task up at once
@@ -124,7 +128,7 @@ sdk::DispatchResult Engine::dispatch(const sdk::InboundEvent& event) {
         account = account_of(event.bot_id);
     } catch (const std::exception& e) {
         log_.error("looking up bot " + std::to_string(event.bot_id) + " failed: " + e.what());
-        return refused(std::string("storage unavailable: ") + e.what());
+        return failed(std::string("storage unavailable: ") + e.what());
     }
     if (!account) return refused("unknown bot " + std::to_string(event.bot_id));
     const auto what = [&] {

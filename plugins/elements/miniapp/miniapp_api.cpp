@@ -95,6 +95,9 @@ sdk::HttpResponse answer_endpoint(const MiniappBackend& backend, const sdk::Http
         case sdk::DispatchResult::Status::no_run: return error(409, "the course run is over");
         case sdk::DispatchResult::Status::ignored: return error(409, "this question is no longer open");
         case sdk::DispatchResult::Status::refused: return error(409, result.message);
+        // Nothing was recorded: the app may send the answer again.
+        case sdk::DispatchResult::Status::failed:
+            return error(503, "the answer could not be recorded, try again");
     }
     return error(500, "unexpected dispatch result");
 }

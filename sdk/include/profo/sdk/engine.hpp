@@ -48,6 +48,8 @@ struct DispatchResult {
         no_run,     // no active run for this chat (and not a start)
         ignored,    // did not fit the current element: hint sent
         refused,    // start refused (banned, deployment inactive, ...): `message` says why
+        failed,     // nothing committed (an element threw, storage failed): `message` says
+                    // why, and delivering the same event again is safe
     };
     Status status = Status::handled;
     std::optional<Id> run_id;
