@@ -44,4 +44,12 @@ private:
     std::string type_;
 };
 
+// What Element::validate() reports for `spec` in a course of the given ids.
+template <class Element>
+KeptReport validated(const nlohmann::json& spec, std::vector<std::string> course_ids = {}) {
+    KeptReport report;
+    Element().validate(spec, ListedOutline(std::move(course_ids)), report);
+    return report;
+}
+
 }  // namespace profo::elements::testing

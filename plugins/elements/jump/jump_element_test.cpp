@@ -8,15 +8,13 @@
 using nlohmann::json;
 using profo::elements::JumpElement;
 using profo::elements::testing::KeptReport;
-using profo::elements::testing::ListedOutline;
+using profo::elements::testing::validated;
 using ::testing::ElementsAre;
 
 namespace {
 
 KeptReport report_of(const json& spec) {
-    KeptReport report;
-    JumpElement().validate(spec, ListedOutline({"Final_Message", "Course_intro_02"}), report);
-    return report;
+    return validated<JumpElement>(spec, {"Final_Message", "Course_intro_02"});
 }
 
 }  // namespace

@@ -8,15 +8,13 @@
 using nlohmann::json;
 using profo::elements::TestElement;
 using profo::elements::testing::KeptReport;
-using profo::elements::testing::ListedOutline;
+using profo::elements::testing::validated;
 using ::testing::ElementsAre;
 
 namespace {
 
 KeptReport report_of(const json& spec) {
-    KeptReport report;
-    TestElement().validate(spec, ListedOutline({}), report);
-    return report;
+    return validated<TestElement>(spec);
 }
 
 }  // namespace
