@@ -30,9 +30,13 @@ sdk::Id account_option(const Arguments& parsed) {
     return *id;
 }
 
-void require_account(sdk::StorageTx& tx, sdk::Id account_id) {
-    if (!tx.get_account(account_id))
+// A transaction on an up-to-date schema, refused when the account does not exist.
+std::unique_ptr<sdk::StorageTx> account_transaction(Platform& platform, sdk::Id account_id) {
+    platform.migrate();
+    auto tx = platform.storage().begin();
+    if (!tx->get_account(account_id))
         throw std::runtime_error("account " + std::to_string(account_id) + " does not exist");
+    return tx;
 }
 
 void print_problems(std::ostream& out, const std::vector<CourseProblem>& problems) {
@@ -126,9 +130,7 @@ int run_export(CommandIo& io, const std::vector<std::string>& args) {
     if (!config) return 2;
     try {
         Platform platform(std::move(*config));
-        platform.migrate();
-        auto tx = platform.storage().begin();
-        require_account(*tx, account_id);
+        auto tx = account_transaction(platform, account_id);
         const auto& ref = parsed.positionals()[0];
         const auto course = find_course(*tx, account_id, ref);
         if (!course)
@@ -170,9 +172,7 @@ int run_list(CommandIo& io, const std::vector<std::string>& args) {
     if (!config) return 2;
     try {
         Platform platform(std::move(*config));
-        platform.migrate();
-        auto tx = platform.storage().begin();
-        require_account(*tx, account_id);
+        auto tx = account_transaction(platform, account_id);
         const auto courses = tx->list_courses(account_id);
         std::size_t width = 4;
         for (const auto& c : courses) width = std::max(width, c.name.size());
