@@ -26,8 +26,35 @@ function(profo_add_plugin target)
 
   if(P_TESTS AND PROFO_BUILD_TESTS)
     add_executable(${target}_test ${P_TESTS})
-    target_link_libraries(${target}_test PRIVATE profo::sdk ${P_LIBRARIES} GTest::gtest_main)
+    target_link_libraries(${target}_test PRIVATE profo::sdk ${P_LIBRARIES} GTest::gmock GTest::gtest_main)
     target_include_directories(${target}_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+    gtest_discover_tests(${target}_test DISCOVERY_TIMEOUT 60)
+  endif()
+endfunction()
+
+# profo_add_plugin_library(<target> SOURCES <files...> [LIBRARIES <libs...>]
+#                          [TESTS <test files...>])
+#
+# Logic several plugins of a kind share, as a static library each of them
+# links its own copy of: position independent (it ends up in modules), hidden
+# (nothing of it is exported), headers in its folder. TESTS become
+# <target>_test, as in profo_add_plugin.
+function(profo_add_plugin_library target)
+  cmake_parse_arguments(P "" "" "SOURCES;LIBRARIES;TESTS" ${ARGN})
+  if(NOT P_SOURCES)
+    message(FATAL_ERROR "profo_add_plugin_library(${target}): SOURCES is required")
+  endif()
+  add_library(${target} STATIC ${P_SOURCES})
+  target_include_directories(${target} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(${target} PUBLIC profo::sdk ${P_LIBRARIES})
+  set_target_properties(${target} PROPERTIES
+    POSITION_INDEPENDENT_CODE ON
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+
+  if(P_TESTS AND PROFO_BUILD_TESTS)
+    add_executable(${target}_test ${P_TESTS})
+    target_link_libraries(${target}_test PRIVATE ${target} GTest::gmock GTest::gtest_main)
     gtest_discover_tests(${target}_test DISCOVERY_TIMEOUT 60)
   endif()
 endfunction()
