@@ -49,4 +49,4 @@ public:
 
 }  // namespace
 
-PROFO_PLUGIN(ProbeElement, element, "course_probe", "1.0.0")
+PROFO_PLUGIN(ProbeElement, element)

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <ctime>
 #include <limits>
 #include <thread>
 
@@ -512,6 +513,30 @@ TEST_F(EngineTest, ATimerFiresAfterARestart) {
     EXPECT_GE(rows[1].created_at, timers[0].due_at);
     EXPECT_LT(rows[1].created_at - timers[0].due_at, 1000);
     EXPECT_TRUE(tx->due_timers_all_accounts(std::numeric_limits<sdk::Millis>::max(), 10).empty());
+}
+
+TEST_F(EngineTest, AnElementThrowingOnItsTimerDropsTheTimerOnceAndLeavesTheCpuIdle) {
+    const auto d =
+        deploy({{"A", {{"type", "script"}, {"timer_ms", 1}, {"then", "wait"}, {"on_timer", "throw"}}}});
+    start(d);
+    std::this_thread::sleep_for(5ms);
+    engine->start_scheduler();
+    ASSERT_TRUE(eventually([&] { return pending_timers().empty(); })) << log.lines();
+    // A timer re-fired without sleeping used to keep this process busy for good.
+    const std::clock_t cpu_before = std::clock();
+    std::this_thread::sleep_for(300ms);
+    const double busy_ms = 1000.0 * static_cast<double>(std::clock() - cpu_before) / CLOCKS_PER_SEC;
+    engine->stop_scheduler();
+    EXPECT_LT(busy_ms, 100.0);
+
+    const std::string lines = log.lines();
+    std::size_t dropped = 0;
+    for (auto at = lines.find("dropped"); at != std::string::npos; at = lines.find("dropped", at + 1))
+        ++dropped;
+    EXPECT_EQ(dropped, 1u) << lines;
+    EXPECT_NE(lines.find("script element told to throw"), std::string::npos) << lines;
+    EXPECT_EQ(run_of().cursor, "A");
+    EXPECT_TRUE(run_of().active);
 }
 
 TEST_F(EngineTest, ATimerAddedWhileServingFiresOnTime) {

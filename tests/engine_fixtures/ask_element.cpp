@@ -40,4 +40,4 @@ public:
 
 }  // namespace
 
-PROFO_PLUGIN(AskElement, element, "ask", "1.0.0")
+PROFO_PLUGIN(AskElement, element)

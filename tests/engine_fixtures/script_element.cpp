@@ -181,4 +181,4 @@ private:
 
 }  // namespace
 
-PROFO_PLUGIN(ScriptElement, element, "script", "1.0.0")
+PROFO_PLUGIN(ScriptElement, element)

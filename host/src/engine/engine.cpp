@@ -308,9 +308,13 @@ bool Engine::fire_timer(const sdk::WaitingElement& timer) {
                 return sdk::DispatchResult{Status::handled, run->id, {}};
             });
     }();
-    if (result.status != Status::refused) return claimed;
-    // A timer whose delivery fails would fail again every second: it is
-    // claimed without effect and the failure stays in the log.
+    // A rolled-back event rolled the claim back with it.
+    if (result.status == Status::failed) claimed = false;
+    if (result.status != Status::refused && result.status != Status::failed) return claimed;
+    // A timer whose delivery fails would fail again at once, and the
+    // scheduler re-fires claimable timers without sleeping: it is claimed
+    // without effect and the failure stays in the log, once. When storage
+    // itself is down this claim fails too, and the timer waits for the next look.
     try {
         auto tx = storage_.begin();
         claimed = tx->claim_timer(timer.account_id, timer.id);

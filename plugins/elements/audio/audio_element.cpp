@@ -1,8 +1,8 @@
 #include "audio_element.hpp"
 
-#include "element_messages.hpp"
-#include "element_schema.hpp"
-#include "field_checks.hpp"
+#include <profo/sdk/toolkit/element_messages.hpp>
+#include <profo/sdk/toolkit/element_schema.hpp>
+#include <profo/sdk/toolkit/field_checks.hpp>
 
 #include <profo/sdk/plugin.hpp>
 
@@ -55,4 +55,4 @@ sdk::Outcome AudioElement::enter(sdk::ElementContext& ctx) {
 
 }  // namespace profo::elements
 
-PROFO_PLUGIN(profo::elements::AudioElement, element, "audio", "1.0.0")
+PROFO_PLUGIN(profo::elements::AudioElement, element)

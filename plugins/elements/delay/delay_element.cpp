@@ -1,9 +1,9 @@
 #include "delay_element.hpp"
 
-#include "element_messages.hpp"
-#include "element_schema.hpp"
-#include "field_checks.hpp"
-#include "quiet_hours.hpp"
+#include <profo/sdk/toolkit/element_messages.hpp>
+#include <profo/sdk/toolkit/element_schema.hpp>
+#include <profo/sdk/toolkit/field_checks.hpp>
+#include <profo/sdk/toolkit/quiet_hours.hpp>
 
 #include <profo/sdk/course_values.hpp>
 #include <profo/sdk/plugin.hpp>
@@ -51,4 +51,4 @@ sdk::Outcome DelayElement::on_event(sdk::ElementContext& ctx, const sdk::Event& 
 
 }  // namespace profo::elements
 
-PROFO_PLUGIN(profo::elements::DelayElement, element, "delay", "1.0.0")
+PROFO_PLUGIN(profo::elements::DelayElement, element)

@@ -1,6 +1,6 @@
 #include "dialog_element.hpp"
 
-#include "validation_fixtures.hpp"
+#include <profo/sdk/toolkit/testing.hpp>
 
 #include <profo/sdk/engine.hpp>
 

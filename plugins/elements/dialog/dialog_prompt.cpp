@@ -1,6 +1,6 @@
 #include "dialog_prompt.hpp"
 
-#include "field_checks.hpp"
+#include <profo/sdk/toolkit/field_checks.hpp>
 
 #include <algorithm>
 

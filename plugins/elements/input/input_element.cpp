@@ -1,9 +1,9 @@
 #include "input_element.hpp"
 
 #include "answer_matching.hpp"
-#include "element_messages.hpp"
-#include "element_schema.hpp"
-#include "field_checks.hpp"
+#include <profo/sdk/toolkit/element_messages.hpp>
+#include <profo/sdk/toolkit/element_schema.hpp>
+#include <profo/sdk/toolkit/field_checks.hpp>
 
 #include <profo/sdk/plugin.hpp>
 
@@ -116,4 +116,4 @@ sdk::Outcome InputElement::on_event(sdk::ElementContext& ctx, const sdk::Event& 
 
 }  // namespace profo::elements
 
-PROFO_PLUGIN(profo::elements::InputElement, element, "input", "1.0.0")
+PROFO_PLUGIN(profo::elements::InputElement, element)

@@ -1,9 +1,9 @@
 #include "message_element.hpp"
 
-#include "element_messages.hpp"
-#include "element_schema.hpp"
-#include "field_checks.hpp"
-#include "option_buttons.hpp"
+#include <profo/sdk/toolkit/element_messages.hpp>
+#include <profo/sdk/toolkit/element_schema.hpp>
+#include <profo/sdk/toolkit/field_checks.hpp>
+#include <profo/sdk/toolkit/option_buttons.hpp>
 
 #include <profo/sdk/plugin.hpp>
 
@@ -58,4 +58,4 @@ sdk::Outcome MessageElement::on_event(sdk::ElementContext& ctx, const sdk::Event
 
 }  // namespace profo::elements
 
-PROFO_PLUGIN(profo::elements::MessageElement, element, "message", "1.0.0")
+PROFO_PLUGIN(profo::elements::MessageElement, element)

@@ -1,8 +1,8 @@
 #include "miniapp_element.hpp"
 
-#include "element_messages.hpp"
-#include "element_schema.hpp"
-#include "field_checks.hpp"
+#include <profo/sdk/toolkit/element_messages.hpp>
+#include <profo/sdk/toolkit/element_schema.hpp>
+#include <profo/sdk/toolkit/field_checks.hpp>
 
 #include <profo/sdk/course_values.hpp>
 

@@ -1,6 +1,6 @@
 #include "miniapp_element.hpp"
 
-#include "validation_fixtures.hpp"
+#include <profo/sdk/toolkit/testing.hpp>
 
 #include <gtest/gtest.h>
 

@@ -4,4 +4,4 @@
 
 #include <profo/sdk/abi.hpp>
 
-PROFO_PLUGIN(profo::elements::miniapp::MiniappElement, element, "miniapp", "1.0.0")
+PROFO_PLUGIN(profo::elements::miniapp::MiniappElement, element)

@@ -1,9 +1,9 @@
 #include "multi_choice_element.hpp"
 
-#include "element_messages.hpp"
-#include "element_schema.hpp"
-#include "field_checks.hpp"
-#include "poll_answers.hpp"
+#include <profo/sdk/toolkit/element_messages.hpp>
+#include <profo/sdk/toolkit/element_schema.hpp>
+#include <profo/sdk/toolkit/field_checks.hpp>
+#include <profo/sdk/toolkit/poll_answers.hpp>
 #include "selection_score.hpp"
 
 #include <profo/sdk/plugin.hpp>
@@ -64,4 +64,4 @@ sdk::Outcome MultiChoiceElement::on_event(sdk::ElementContext& ctx, const sdk::E
 
 }  // namespace profo::elements
 
-PROFO_PLUGIN(profo::elements::MultiChoiceElement, element, "multi_choice", "1.0.0")
+PROFO_PLUGIN(profo::elements::MultiChoiceElement, element)

@@ -2,7 +2,7 @@
 // and no wrong one = 1; no correct answer at all = 0; anything between = 0.5.
 #pragma once
 
-#include "poll_answers.hpp"
+#include <profo/sdk/toolkit/poll_answers.hpp>
 
 #include <vector>
 

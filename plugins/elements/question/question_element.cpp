@@ -2,4 +2,4 @@
 
 #include <profo/sdk/plugin.hpp>
 
-PROFO_PLUGIN(profo::elements::QuestionElement, element, "question", "1.0.0")
+PROFO_PLUGIN(profo::elements::QuestionElement, element)

@@ -2,4 +2,4 @@
 
 #include <profo/sdk/plugin.hpp>
 
-PROFO_PLUGIN(profo::elements::QuizElement, element, "quiz", "1.0.0")
+PROFO_PLUGIN(profo::elements::QuizElement, element)

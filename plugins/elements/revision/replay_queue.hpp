@@ -3,7 +3,7 @@
 // learn that a revision only ever shows what they got wrong.
 #pragma once
 
-#include "graded_answers.hpp"
+#include <profo/sdk/toolkit/graded_answers.hpp>
 
 #include <cstdint>
 #include <string>

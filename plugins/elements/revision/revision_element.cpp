@@ -1,9 +1,9 @@
 #include "revision_element.hpp"
 
-#include "element_messages.hpp"
-#include "element_schema.hpp"
-#include "field_checks.hpp"
-#include "graded_answers.hpp"
+#include <profo/sdk/toolkit/element_messages.hpp>
+#include <profo/sdk/toolkit/element_schema.hpp>
+#include <profo/sdk/toolkit/field_checks.hpp>
+#include <profo/sdk/toolkit/graded_answers.hpp>
 #include "replay_queue.hpp"
 
 #include <profo/sdk/plugin.hpp>
@@ -107,4 +107,4 @@ sdk::Outcome RevisionElement::on_return(sdk::ElementContext& ctx) {
 
 }  // namespace profo::elements
 
-PROFO_PLUGIN(profo::elements::RevisionElement, element, "revision", "1.0.0")
+PROFO_PLUGIN(profo::elements::RevisionElement, element)

@@ -1,7 +1,7 @@
 #include "section_element.hpp"
 
-#include "element_schema.hpp"
-#include "field_checks.hpp"
+#include <profo/sdk/toolkit/element_schema.hpp>
+#include <profo/sdk/toolkit/field_checks.hpp>
 
 #include <profo/sdk/plugin.hpp>
 
@@ -31,4 +31,4 @@ sdk::Outcome SectionElement::enter(sdk::ElementContext& ctx) {
 
 }  // namespace profo::elements
 
-PROFO_PLUGIN(profo::elements::SectionElement, element, "section", "1.0.0")
+PROFO_PLUGIN(profo::elements::SectionElement, element)

@@ -1,6 +1,6 @@
 #include "section_element.hpp"
 
-#include "validation_fixtures.hpp"
+#include <profo/sdk/toolkit/testing.hpp>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

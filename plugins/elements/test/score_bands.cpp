@@ -1,6 +1,6 @@
 #include "score_bands.hpp"
 
-#include "field_checks.hpp"
+#include <profo/sdk/toolkit/field_checks.hpp>
 
 #include <algorithm>
 #include <charconv>

@@ -1,9 +1,9 @@
 #include "test_element.hpp"
 
-#include "element_messages.hpp"
-#include "element_schema.hpp"
-#include "field_checks.hpp"
-#include "graded_answers.hpp"
+#include <profo/sdk/toolkit/element_messages.hpp>
+#include <profo/sdk/toolkit/element_schema.hpp>
+#include <profo/sdk/toolkit/field_checks.hpp>
+#include <profo/sdk/toolkit/graded_answers.hpp>
 #include "score_bands.hpp"
 
 #include <profo/sdk/plugin.hpp>
@@ -106,4 +106,4 @@ sdk::Outcome TestElement::on_event(sdk::ElementContext& ctx, const sdk::Event& e
 
 }  // namespace profo::elements
 
-PROFO_PLUGIN(profo::elements::TestElement, element, "test", "1.0.0")
+PROFO_PLUGIN(profo::elements::TestElement, element)

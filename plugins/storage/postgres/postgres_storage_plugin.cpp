@@ -107,4 +107,4 @@ public:
 }  // namespace
 }  // namespace profo::storage_postgres
 
-PROFO_PLUGIN(profo::storage_postgres::PostgresStoragePlugin, storage, "postgres", "1.0.0")
+PROFO_PLUGIN(profo::storage_postgres::PostgresStoragePlugin, storage)

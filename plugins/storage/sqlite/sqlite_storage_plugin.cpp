@@ -165,4 +165,4 @@ public:
 }  // namespace
 }  // namespace profo::storage_sqlite
 
-PROFO_PLUGIN(profo::storage_sqlite::SqliteStoragePlugin, storage, "sqlite", "1.0.0")
+PROFO_PLUGIN(profo::storage_sqlite::SqliteStoragePlugin, storage)

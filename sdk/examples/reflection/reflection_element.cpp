@@ -72,4 +72,4 @@ public:
 
 }  // namespace
 
-PROFO_PLUGIN(ReflectionElement, element, "reflection", "1.0.0")
+PROFO_PLUGIN(ReflectionElement, element)

@@ -18,7 +18,7 @@
 
 #include <cstdint>
 
-#define PROFO_SDK_ABI_MAJOR 1
+#define PROFO_SDK_ABI_MAJOR 2
 #define PROFO_SDK_ABI_MINOR 0
 
 // SDK interfaces are shared between modules: their vtables and type info must be
@@ -86,9 +86,15 @@ struct PluginDescriptor {
 // Declares the plugin implemented by CLASS, of kind KIND (one of the bare words
 // element, enrollment, storage, transport; CLASS must derive from the matching
 // ElementPlugin, EnrollmentPlugin, StoragePlugin or TransportPlugin and be
-// default constructible). ID and VERSION are string literals. Use once per
+// default constructible). The id and version come from the build:
+// profo_add_plugin(... ID <id> VERSION <version>) defines PROFO_PLUGIN_ID and
+// PROFO_PLUGIN_VERSION, so the id is written once, in CMake. Use once per
 // module, at namespace scope in one .cpp file.
-#define PROFO_PLUGIN(CLASS, KIND, ID, VERSION)                                                           \
+#define PROFO_PLUGIN(CLASS, KIND) PROFO_PLUGIN_DECLARE(CLASS, KIND, PROFO_PLUGIN_ID, PROFO_PLUGIN_VERSION)
+
+// PROFO_PLUGIN with the id and version spelled out: for the loader's own test
+// fixtures, which need modules that lie about themselves.
+#define PROFO_PLUGIN_DECLARE(CLASS, KIND, ID, VERSION)                                                   \
     static_assert(::profo::sdk::detail::implements_kind<CLASS, ::profo::sdk::PluginKind::KIND>,          \
                   #CLASS " must derive from the " #KIND " plugin interface");                            \
     namespace {                                                                                          \

@@ -1,19 +1,25 @@
 // Element plugins: one course element type each (message, quiz, dialog, ...).
 //
 // The engine owns the run: its cursor, the transaction, the history and the
-// outbox. An element plugin validates its own YAML fields and reacts to the
-// events the engine routes to it, through ElementContext. It holds no per-run
+// outbox. An element plugin checks its own YAML fields once, when a course
+// version is compiled, into a typed ElementSpec of its own, and reacts to the
+// events the engine routes to it through ElementContext. It holds no per-run
 // state of its own: whatever it must remember lives in ctx.state(), which the
 // engine stores with the run in the same transaction as everything else.
+// Element plugins never see storage: the run and its history reach them
+// through ElementContext alone.
 #pragma once
 
+#include <profo/sdk/engine.hpp>
 #include <profo/sdk/host.hpp>
-#include <profo/sdk/storage.hpp>
+#include <profo/sdk/records.hpp>
+#include <profo/sdk/telegram_auth.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +58,15 @@ public:
     virtual bool has_element(const std::string& element_id) const = 0;
     virtual const std::vector<std::string>& element_ids() const = 0;       // course order
     virtual std::string type_of(const std::string& element_id) const = 0;  // "" when absent
+};
+
+// One element's fields, checked and converted once when its course version is
+// compiled, then shared read-only by every run of that version (from several
+// threads at once). Each element type derives its own; the engine hands it
+// back through ElementContext::spec_as<T>().
+class PROFO_SDK_API ElementSpec {
+public:
+    virtual ~ElementSpec() = default;
 };
 
 // ------------------------------------------------------------------- events
@@ -130,11 +145,21 @@ public:
     virtual ~ElementContext() = default;
 
     virtual const std::string& element_id() const = 0;
-    virtual const nlohmann::json& spec() const = 0;  // the element's fields
-    // Element ids in course order and any element's fields (revision replays
-    // others; test and revision filter by prefix).
+    // What this type's ElementPlugin::compile() made of the element's fields.
+    virtual const ElementSpec& spec() const = 0;
+    // The same as the plugin's own type: `T` is what its compile() returns.
+    template <class T>
+    const T& spec_as() const {
+        return static_cast<const T&>(spec());
+    }
+    // The element's fields as written in the course (to quote them, never to
+    // re-read them: spec() has them checked).
+    virtual const nlohmann::json& source() const = 0;
+    // Element ids in course order and any element's fields as written
+    // (revision replays others; test and revision filter by prefix; dialog
+    // prompts quote other elements).
     virtual const std::vector<std::string>& course_order() const = 0;
-    virtual const nlohmann::json* element_spec(const std::string& element_id) const = 0;
+    virtual const nlohmann::json* element_source(const std::string& element_id) const = 0;
 
     // This element's state in this run: null on entry, kept until it is left.
     virtual nlohmann::json& state() = 0;
@@ -145,8 +170,6 @@ public:
     virtual Logger& log() = 0;
     // Plugin settings merged with the deployment's overrides for this plugin.
     virtual const nlohmann::json& settings() const = 0;
-    // The deployment's bot token, for Telegram signatures (Mini App initData).
-    virtual std::string bot_token() const = 0;
 
     virtual void send(const OutAction& action) = 0;
     // Records a conversation row for this element. Graded elements pass both
@@ -171,6 +194,18 @@ public:
     virtual std::uint64_t random_seed() const = 0;
 };
 
+// ---------------------------------------------------------------- the host
+
+// What an element plugin may use outside a run's event, for HTTP endpoints of
+// its own (the miniapp element serves its questions and takes answers).
+class PROFO_SDK_API ElementHost : public HostApi {
+public:
+    // Dispatches student events and looks up an element of a run.
+    virtual CourseEngine& engine() = 0;
+    // Checks data Telegram signed with a bot's token, without handing out the token.
+    virtual const TelegramSignatures& telegram() const = 0;
+};
+
 // --------------------------------------------------------------- the plugin
 
 class PROFO_SDK_API ElementPlugin : public Plugin {
@@ -182,14 +217,21 @@ public:
     virtual std::vector<std::string> aliases() const { return {}; }
 
     // Fields this type understands (for the "unknown field" warning and the
-    // JSON Schema). `type` itself is implied.
+    // JSON Schema): exactly the properties of json_schema(), `type` left out.
     virtual std::vector<std::string> fields() const = 0;
-    // JSON Schema (draft 2020-12) of one element of this type, `type` included.
+    // JSON Schema (draft 2020-12) of one element of this type, `type` included;
+    // every property has a description.
     virtual nlohmann::json json_schema() const = 0;
-    // Checks the fields: required ones, types, limits, references to other
-    // elements. Must not throw for bad input: report it.
-    virtual void validate(const nlohmann::json& spec, const CourseOutline& course,
-                          ValidationReport& report) const = 0;
+    // Checks the fields (required ones, types, limits, references to other
+    // elements) and converts them into this type's ElementSpec. Reports every
+    // problem it finds; returns nullptr exactly when it reported an error. An
+    // element without any field is an error when the type has required
+    // fields. Must not throw for bad input, however hostile: report it.
+    virtual std::unique_ptr<ElementSpec> compile(const nlohmann::json& fields, const CourseOutline& course,
+                                                 ValidationReport& report) const = 0;
+
+    // Called once after every enabled plugin is loaded and storage is open.
+    virtual void start(ElementHost& /*host*/) {}
 
     // The run arrives at this element.
     virtual Outcome enter(ElementContext& ctx) = 0;

@@ -1,9 +1,12 @@
 // The course engine as transports and plugins see it: they turn what students
 // do into InboundEvents and dispatch them; the engine runs the course and puts
-// what the student should see into the outbox.
+// what the student should see into the outbox (outbound.hpp).
 #pragma once
 
-#include <profo/sdk/storage.hpp>
+#include <profo/sdk/abi.hpp>
+#include <profo/sdk/records.hpp>
+
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -56,6 +59,17 @@ struct DispatchResult {
     std::string message;
 };
 
+// One element of a run's course, as the run plays it: the run's own course
+// version, whatever its deployment has moved on to since.
+struct RunElement {
+    Run run;
+    std::string element_id;
+    std::string type;       // canonical element type
+    nlohmann::json source;  // the element's fields as written
+    int attempt = 0;        // visits of the element in this run so far (0: never entered)
+    bool current = false;   // the run is active and waits at this element now
+};
+
 class PROFO_SDK_API CourseEngine {
 public:
     virtual ~CourseEngine() = default;
@@ -63,6 +77,9 @@ public:
     // are handled strictly one at a time and in call order; different chats
     // may be handled in parallel. Thread-safe.
     virtual DispatchResult dispatch(const InboundEvent& event) = 0;
+    // Element `element_id` of run `run_id` of the account; empty when there is
+    // no such run, or its course has no such element. Thread-safe.
+    virtual std::optional<RunElement> run_element(Id account_id, Id run_id, const std::string& element_id) = 0;
 };
 
 }  // namespace profo::sdk

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <profo/sdk/host.hpp>
+#include <profo/sdk/records.hpp>
 #include <profo/sdk/storage.hpp>
 
 #include <string>
@@ -27,13 +28,15 @@ class PROFO_SDK_API EnrollmentPlugin : public Plugin {
 public:
     static constexpr PluginKind kKind = PluginKind::enrollment;
 
+    virtual void start(HostApi& /*host*/) {}
+
     virtual std::string type() const = 0;
     // Checks a token before it is stored (max_uses, expiry, codes); throws
     // std::invalid_argument naming the field when it is not acceptable.
     virtual void check_new_token(const EnrollmentToken& token) const = 0;
     // Decides, inside the transaction that would start the run; may consume
-    // the token (tx.consume_token) so that the use commits with the run.
-    virtual EnrollmentDecision admit(StorageTx& tx, const EnrollmentAttempt& attempt) = 0;
+    // the token (tokens.consume_token) so that the use commits with the run.
+    virtual EnrollmentDecision admit(TokenStore& tokens, const EnrollmentAttempt& attempt) = 0;
 };
 
 }  // namespace profo::sdk

@@ -1,5 +1,6 @@
 // What the host offers every plugin. Plugins reach the host only through
-// HostApi; they never see asio, soci or spdlog, so the host can change those.
+// HostApi (and the wider host interface of their kind: ElementHost,
+// TransportHost); they never see asio, soci or spdlog, so the host can change those.
 #pragma once
 
 #include <profo/sdk/plugin.hpp>
@@ -15,8 +16,6 @@
 
 namespace profo::sdk {
 
-class Storage;
-class CourseEngine;
 class HttpClient;
 
 enum class LogLevel { trace, debug, info, warn, error };
@@ -112,9 +111,7 @@ public:
     virtual Executor& executor() = 0;
     virtual HttpRoutes& http() = 0;
     virtual const SecretBox& secrets() const = 0;
-    virtual Storage& storage() = 0;
     virtual HttpClient& http_client() = 0;
-    virtual CourseEngine& engine() = 0;
 };
 
 }  // namespace profo::sdk

@@ -12,11 +12,13 @@ namespace profo::sdk {
 
 class HostApi;
 
-// A plugin object lives from load to shutdown. The host calls start() once,
-// after every enabled plugin is loaded and the storage is open, and stop() once
-// before unloading; neither is called concurrently with the other. Exceptions
-// thrown from any plugin call are caught by the host and reported with the
-// plugin's id; they never unwind through the host's own frames unhandled.
+// A plugin object lives from load to shutdown. The host calls its kind's
+// start() once, after every enabled plugin is loaded and the storage is open,
+// with the host interface that kind may use (ElementHost, HostApi,
+// TransportHost), and stop() once before unloading; neither is called
+// concurrently with the other. Exceptions thrown from any plugin call are
+// caught by the host and reported with the plugin's id; they never unwind
+// through the host's own frames unhandled.
 class PROFO_SDK_API Plugin {
 public:
     virtual ~Plugin() = default;
@@ -24,7 +26,6 @@ public:
     Plugin(const Plugin&) = delete;
     Plugin& operator=(const Plugin&) = delete;
 
-    virtual void start(HostApi& /*host*/) {}
     virtual void stop() {}
 };
 

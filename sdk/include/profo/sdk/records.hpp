@@ -1,0 +1,246 @@
+// The platform's data model: the records storage keeps, as plain values.
+//
+// Every record that belongs to a tenant carries account_id. Times are Unix
+// epoch milliseconds. JSON-valued fields are serialized JSON text ("{}" when
+// empty), so storage plugins need not understand their contents.
+//
+// Element plugins see a Run and its ConversationEntry rows through
+// ElementContext; the storage interfaces that read and write these records
+// are in storage.hpp, for the host and transports.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace profo::sdk {
+
+using Id = std::int64_t;
+using Millis = std::int64_t;
+
+inline constexpr Id kDefaultAccountId = 1;
+
+struct Account {
+    Id id = 0;
+    std::string name;
+    Millis created_at = 0;
+};
+
+struct AccountMember {
+    Id id = 0;
+    Id account_id = 0;
+    std::int64_t telegram_user_id = 0;
+    std::string username;
+    std::string role = "admin";  // owner | admin
+    Millis created_at = 0;
+};
+
+struct Bot {
+    Id id = 0;
+    Id account_id = 0;
+    std::string username;      // unique across the platform (Telegram's own rule)
+    std::string token_sealed;  // SecretBox::seal(token); never the plain token
+    std::string settings_json = "{}";
+    std::string mode = "poll";       // poll | webhook
+    std::int64_t update_offset = 0;  // next getUpdates offset, advanced after commit
+    Millis created_at = 0;
+};
+
+struct Course {
+    Id id = 0;
+    Id account_id = 0;
+    std::string name;  // unique per account
+    Millis created_at = 0;
+    Millis updated_at = 0;
+};
+
+// An immutable snapshot of a course's elements. number counts from 1 per course.
+struct CourseVersion {
+    Id id = 0;
+    Id account_id = 0;
+    Id course_id = 0;
+    int number = 0;
+    std::string source_name;  // where it came from: file name, "panel", ...
+    Millis created_at = 0;
+};
+
+struct CourseElement {
+    Id id = 0;
+    Id account_id = 0;
+    Id version_id = 0;
+    int position = 0;        // course order, from 0
+    std::string element_id;  // the YAML key
+    std::string type;
+    std::string body_json;  // every field of the element as written, in order
+};
+
+struct CourseDeployment {
+    Id id = 0;
+    Id account_id = 0;
+    Id course_id = 0;
+    Id version_id = 0;
+    Id bot_id = 0;
+    std::string environment = "test";  // test | prod
+    std::string overrides_json = "{}";
+    std::string legacy_alias;  // accepts legacy `/start <alias>` when set
+    bool active = true;
+    Millis created_at = 0;
+};
+
+struct EnrollmentToken {
+    Id id = 0;
+    Id account_id = 0;
+    Id deployment_id = 0;
+    std::string type;  // public | group | personal | external | ...
+    std::string code;  // unique per deployment; [A-Za-z0-9-]
+    std::optional<std::int64_t> max_uses;
+    std::int64_t uses = 0;
+    std::optional<Millis> expires_at;
+    std::string utm_json = "{}";
+    bool revoked = false;
+    Millis created_at = 0;
+};
+
+// Where a run stands. Only `active` runs take events; the others are history.
+enum class RunStatus {
+    active,     // the student is taking the course
+    completed,  // it reached its end
+    stopped,    // the platform stopped it (a go_to loop, an operator)
+    blocked,    // the student blocked the bot
+    abandoned,  // the student started another course on the same bot
+};
+
+constexpr std::string_view to_string(RunStatus status) noexcept {
+    switch (status) {
+        case RunStatus::active: return "active";
+        case RunStatus::completed: return "completed";
+        case RunStatus::stopped: return "stopped";
+        case RunStatus::blocked: return "blocked";
+        case RunStatus::abandoned: return "abandoned";
+    }
+    return "active";
+}
+
+constexpr std::optional<RunStatus> parse_run_status(std::string_view text) noexcept {
+    for (const auto status : {RunStatus::active, RunStatus::completed, RunStatus::stopped, RunStatus::blocked,
+                              RunStatus::abandoned})
+        if (to_string(status) == text) return status;
+    return std::nullopt;
+}
+
+struct Run {
+    Id id = 0;
+    Id account_id = 0;
+    Id bot_id = 0;
+    Id deployment_id = 0;
+    std::int64_t chat_id = 0;
+    std::int64_t user_id = 0;
+    std::string username;
+    std::optional<Id> token_id;
+    RunStatus status = RunStatus::active;
+    bool active = true;  // at most one active run per (bot_id, chat_id)
+    std::string cursor;             // current element id
+    std::string state_json = "{}";  // engine and per-element state
+    std::string utm_json = "{}";
+    Millis started_at = 0;
+    Millis updated_at = 0;
+    std::optional<Millis> ended_at;
+};
+
+struct ConversationEntry {
+    Id id = 0;
+    Id account_id = 0;
+    Id run_id = 0;
+    std::string element_id;
+    std::string role;  // bot | user
+    std::string payload_json = "{}";
+    std::optional<double> score;
+    std::optional<double> maxscore;
+    int attempt = 1;
+    Millis created_at = 0;
+};
+
+// A durable timer: the run continues when it fires.
+struct WaitingElement {
+    Id id = 0;
+    Id account_id = 0;
+    Id run_id = 0;
+    std::string element_id;
+    Millis due_at = 0;
+    std::string payload_json = "{}";
+    std::string status = "pending";  // pending | fired | cancelled
+    Millis created_at = 0;
+};
+
+struct Ban {
+    Id id = 0;
+    Id account_id = 0;
+    std::optional<Id> bot_id;  // empty: banned on every bot of the account
+    std::int64_t user_id = 0;
+    std::string reason;
+    Millis created_at = 0;
+};
+
+// Allow-list entry of a restricted deployment (by user id or by username).
+struct Participant {
+    Id id = 0;
+    Id account_id = 0;
+    Id deployment_id = 0;
+    std::optional<std::int64_t> user_id;
+    std::string username;
+    Millis created_at = 0;
+};
+
+// A message waiting to be sent. Sending settles it: the row leaves the outbox
+// (the conversation history already holds what was sent), so the outbox stays
+// as short as the queue itself and needs no index to be scanned.
+struct OutboxMessage {
+    Id id = 0;
+    Id account_id = 0;
+    Id bot_id = 0;
+    std::int64_t chat_id = 0;
+    std::optional<Id> run_id;
+    std::string payload_json;        // an OutboundMessage as JSON (outbound.hpp)
+    std::string status = "pending";  // pending | failed (given up; kept for inspection)
+    int attempts = 0;
+    Millis next_attempt_at = 0;
+    std::string last_error;
+    Millis created_at = 0;
+};
+
+// A poll sent to a student: a poll answer carries only the poll id and the
+// user, so this maps it back to its run and element.
+struct PollRecord {
+    Id account_id = 0;
+    Id bot_id = 0;
+    std::string poll_id;  // Telegram's id, unique across Telegram
+    Id run_id = 0;
+    std::string element_id;
+    std::int64_t activation = 0;  // the element visit that sent it
+    Millis created_at = 0;
+};
+
+struct RunFilter {
+    std::optional<Id> deployment_id;
+    std::optional<Id> bot_id;
+    std::optional<RunStatus> status;
+    int limit = 100;
+    int offset = 0;
+};
+
+// Thrown by storage methods. A failed method leaves the transaction usable only
+// for rollback (destroying it without commit()).
+class StorageError : public std::runtime_error {
+public:
+    enum class Code { conflict, invalid, unavailable, schema_too_new, internal };
+    StorageError(Code code, const std::string& what) : std::runtime_error(what), code_(code) {}
+    Code code() const noexcept { return code_; }
+
+private:
+    Code code_;
+};
+
+}  // namespace profo::sdk

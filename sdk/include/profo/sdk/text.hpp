@@ -1,0 +1,32 @@
+// UTF-8 text as Telegram counts it and as students type it: one
+// implementation of length, case folding and trimming for the engine and
+// every element, so that an answer matching in one element matches in all.
+//
+// Bytes that are not valid UTF-8 are never dropped: they count as one
+// character each and pass through folding unchanged.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace profo::sdk {
+
+// Length in UTF-16 code units, the unit of every Telegram limit (4096 for a
+// message, 1024 for a caption, 300 for a poll question, 100 for a poll
+// option): a character outside the BMP, such as most emoji, counts two.
+std::size_t telegram_length(std::string_view utf8);
+
+// Unicode full case folding (CaseFolding.txt, statuses C and F): the form to
+// compare typed answers in. "Straße" and "STRASSE" fold alike, as do "ΆΣ" and
+// "άσ" and Deseret capitals and their small letters; accents are kept.
+std::string fold_case(std::string_view utf8);
+
+// `utf8` without Unicode white space (ASCII spaces, tabs and line breaks,
+// no-break and other Unicode spaces) at either end.
+std::string_view trim(std::string_view utf8);
+
+// Typed answers compared as a student means them: trimmed, case folded.
+bool same_answer(std::string_view given, std::string_view expected);
+
+}  // namespace profo::sdk
