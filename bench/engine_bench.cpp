@@ -159,7 +159,7 @@ int run(int events, int students) {
         tx->commit();
     }
 
-    Engine engine(*storage, registry, executor, clock, secrets, config, log);
+    Engine engine(*storage, registry, executor, clock, config, log);
     std::vector<Student> cohort(static_cast<std::size_t>(students));
     for (int i = 0; i < students; ++i) {
         cohort[static_cast<std::size_t>(i)].chat = 1000 + i;

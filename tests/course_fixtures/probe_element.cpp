@@ -1,6 +1,6 @@
 // Element type `probe` (alias `probe_alias`): its `report` field lists the
 // validation issues it must raise ({field, message, warning}); `explode: true`
-// makes validate() throw.
+// makes compile() throw.
 #include <profo/sdk/element.hpp>
 
 #include <stdexcept>
@@ -26,8 +26,9 @@ public:
                 {"$defs", {{"item", {{"type", "object"}}}}}};
     }
 
-    void validate(const nlohmann::json& spec, const profo::sdk::CourseOutline& course,
-                  profo::sdk::ValidationReport& report) const override {
+    std::unique_ptr<profo::sdk::ElementSpec> compile(const nlohmann::json& spec, const profo::sdk::CourseOutline& course,
+                                                     profo::sdk::ValidationReport& report) const override {
+        bool failed = false;
         if (spec.value("explode", false)) throw std::runtime_error("probe exploded");
         if (spec.contains("report"))
             for (const auto& r : spec["report"]) {
@@ -35,6 +36,7 @@ public:
                     report.warning(r.value("field", ""), r.value("message", ""));
                 } else {
                     report.error(r.value("field", ""), r.value("message", ""));
+                    failed = true;
                 }
             }
         // The outline resolves aliases to the canonical type.
@@ -42,6 +44,8 @@ public:
             const auto peer = spec["peer"].get<std::string>();
             report.warning("peer", "peer " + peer + " has type '" + course.type_of(peer) + "'");
         }
+        if (failed) return nullptr;
+        return std::make_unique<profo::sdk::ElementSpec>();
     }
 
     profo::sdk::Outcome enter(profo::sdk::ElementContext&) override { return profo::sdk::Outcome::next(); }

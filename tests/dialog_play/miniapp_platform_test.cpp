@@ -148,16 +148,24 @@ TEST_F(MiniappPlatform, TheButtonOpensTheAppWithARefAndThePlatformAddress) {
             if (button.contains("web_app_url")) {
                 found = true;
                 EXPECT_EQ(button["text"], "Launch");
-                EXPECT_EQ(button["web_app_url"], "https://73c7-24-54-90-118.ngrok-free.app?q=1." +
-                                                     std::to_string(run_id_) +
-                                                     ".1.Mini_App_Test_01&api=https%3A%2F%2Fprofo.example");
+                // q=<account>.<run>.<attempt>.<nonce>.<element>: 32 hex digits of nonce.
+                const std::string url = button["web_app_url"];
+                const std::string head =
+                    "https://73c7-24-54-90-118.ngrok-free.app?q=1." + std::to_string(run_id_) + ".1.";
+                const std::string tail = ".Mini_App_Test_01&api=https%3A%2F%2Fprofo.example";
+                ASSERT_EQ(url.size(), head.size() + 32 + tail.size()) << url;
+                EXPECT_EQ(url.substr(0, head.size()), head);
+                EXPECT_EQ(url.substr(head.size() + 32), tail);
             }
     EXPECT_TRUE(found) << json(outbox()).dump(2);
     EXPECT_EQ(run().cursor, "Mini_App_Test_01");
 }
 
 TEST_F(MiniappPlatform, QuestionIsServedOverHttpWithoutTheAnswer) {
-    const auto reply = http_request(port_, "GET", "/miniapp/question?ref=" + ref());
+    // Without initData the question is not served, whatever the ref.
+    EXPECT_EQ(http_request(port_, "GET", "/miniapp/question?ref=" + ref()).status, 401);
+    const auto reply = http_request(port_, "GET", "/miniapp/question?ref=" + ref(), "",
+                                    {{"X-Telegram-Init-Data", init_data(kStudent)}});
     ASSERT_EQ(reply.status, 200) << reply.body;
     const json q = json::parse(reply.body);
     EXPECT_EQ(q["type"], "multiple_choice");
@@ -167,11 +175,18 @@ TEST_F(MiniappPlatform, QuestionIsServedOverHttpWithoutTheAnswer) {
     EXPECT_EQ(reply.body.find("correct_feedback"), std::string::npos);
     EXPECT_EQ(reply.headers.at("access-control-allow-origin"), "*");
 
-    EXPECT_EQ(http_request(port_, "GET", "/miniapp/question?ref=1.999.1.Mini_App_Test_01").status, 404);
-    EXPECT_EQ(http_request(port_, "GET",
-                           "/miniapp/question?ref=1." + std::to_string(run_id_) + ".1.Course_intro_01")
-                  .status,
+    const std::string nonce = ref().substr(ref().size() - std::string(".Mini_App_Test_01").size() - 32, 32);
+    const auto signed_get = [&](const std::string& query, std::int64_t age) {
+        // A fresh initData per question: one is bound to the question it was first used for.
+        return http_request(port_, "GET", "/miniapp/question?" + query, "",
+                            {{"X-Telegram-Init-Data", init_data(kStudent, kToken, age)}});
+    };
+    EXPECT_EQ(signed_get("ref=1.999.1." + nonce + ".Mini_App_Test_01", 11).status, 404);
+    EXPECT_EQ(signed_get("ref=1." + std::to_string(run_id_) + ".1." + nonce + ".Course_intro_01", 12).status,
               404);  // not a miniapp element
+    EXPECT_EQ(signed_get("ref=1." + std::to_string(run_id_) + ".1." + std::string(32, '0') + ".Mini_App_Test_01", 13)
+                  .status,
+              404);  // a guessed nonce
     EXPECT_EQ(http_request(port_, "GET", "/miniapp/question").status, 400);
 }
 
@@ -196,7 +211,7 @@ TEST_F(MiniappPlatform, ASignedRightAnswerScoresAndTheCourseGoesOn) {
     EXPECT_EQ(json::parse(reply.body), json({{"ok", true}}));
 
     const auto after = run();
-    EXPECT_EQ(after.status, "completed");
+    EXPECT_EQ(after.status, sdk::RunStatus::completed);
     bool feedback = false;
     for (const auto& action : outbox())
         feedback |= action.value("text", "") == "Correct! Paris is the capital of France.";
@@ -212,8 +227,8 @@ TEST_F(MiniappPlatform, ASignedRightAnswerScoresAndTheCourseGoesOn) {
     EXPECT_TRUE(scored);
     tx.reset();
 
-    // The question is closed now.
-    EXPECT_EQ(post_answer({{"ref", r}, {"answer", "Paris"}, {"initData", init_data(kStudent)}}).status, 409);
+    // The question is closed now: its visit's nonce went with it.
+    EXPECT_EQ(post_answer({{"ref", r}, {"answer", "Paris"}, {"initData", init_data(kStudent)}}).status, 404);
 }
 
 TEST_F(MiniappPlatform, AWrongAnswerScoresZero) {
@@ -238,7 +253,7 @@ TEST_F(MiniappPlatform, TelegramsOwnWebAppDataReachesTheElementToo) {
     e.user_id = kStudent;
     e.text = "Paris";
     EXPECT_EQ(platform_->engine().dispatch(e).status, sdk::DispatchResult::Status::handled);
-    EXPECT_EQ(run().status, "completed");
+    EXPECT_EQ(run().status, sdk::RunStatus::completed);
 }
 
 }  // namespace

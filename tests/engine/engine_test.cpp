@@ -96,7 +96,7 @@ protected:
     }
 
     void make_engine() {
-        engine = std::make_unique<Engine>(*storage, registry, executor, clock, secrets, config, log);
+        engine = std::make_unique<Engine>(*storage, registry, executor, clock, config, log);
     }
 
     sdk::Id create_bot(const std::string& username) {
@@ -241,14 +241,14 @@ TEST_F(EngineTest, AStartEntersTheFirstElementAndAPressMovesOn) {
     EXPECT_EQ(run.id, *started.run_id);
     EXPECT_TRUE(run.active);
     EXPECT_EQ(run.cursor, "A");
-    EXPECT_EQ(state_of().waiting, "button");
+    EXPECT_EQ(state_of().waiting, Waiting::button);
 
     EXPECT_EQ(press("a1:0").status, Status::handled);
     EXPECT_EQ(sent(),
               (std::vector<json>{{{"kind", "callback_answer"}, {"callback_id", "cb-a1:0"}, {"text", ""}},
                                  {{"kind", "text"}, {"text", "bye"}, {"link_preview", true}}}));
     run = run_of();
-    EXPECT_EQ(run.status, "completed");
+    EXPECT_EQ(run.status, sdk::RunStatus::completed);
     EXPECT_FALSE(run.active);
     EXPECT_TRUE(run.ended_at);
 
@@ -273,7 +273,7 @@ TEST_F(EngineTest, SectionsAreSkippedAndRunningPastTheEndCompletes) {
                            {"S3", {{"type", "section"}}}});
     ASSERT_EQ(start(d).status, Status::handled);
     EXPECT_EQ(texts(), (std::vector<std::string>{"one", "two", "three"}));
-    EXPECT_EQ(run_of().status, "completed");
+    EXPECT_EQ(run_of().status, sdk::RunStatus::completed);
 }
 
 TEST_F(EngineTest, ButtonsOfAnElementTheRunLeftAreAnsweredAndIgnored) {
@@ -305,7 +305,7 @@ TEST_F(EngineTest, ButtonsOfAnElementTheRunLeftAreAnsweredAndIgnored) {
     sent();
 
     EXPECT_EQ(press("a2:1").status, Status::handled);
-    EXPECT_EQ(run_of().status, "completed");
+    EXPECT_EQ(run_of().status, sdk::RunStatus::completed);
     const auto rows = history(run_of().id);
     const auto ignored = std::count_if(rows.begin(), rows.end(), [](const auto& r) {
         return r.role == "user" && json::parse(r.payload_json).value("ignored", false);
@@ -348,7 +348,7 @@ TEST_F(EngineTest, CallComesBackWithTheCallersStateThenGoToAndEnd) {
     EXPECT_EQ(texts(),
               (std::vector<std::string>{"state set", "in C", R"(back at A state {"kept":"A"})", "in E"}));
     const auto run = run_of();
-    EXPECT_EQ(run.status, "completed");
+    EXPECT_EQ(run.status, sdk::RunStatus::completed);
     EXPECT_EQ(run.cursor, "E");
     const auto state = RunState::parse(run.state_json);
     EXPECT_TRUE(state.stack.empty());
@@ -364,10 +364,10 @@ TEST_F(EngineTest, ACalledElementThatWaitsKeepsTheStackAcrossEvents) {
     auto state = state_of();
     EXPECT_EQ(state.stack, std::vector<std::string>{"A"});
     EXPECT_EQ(state.states, (json{{"A", {{"kept", "A"}}}}));
-    EXPECT_EQ(state.waiting, "input");
+    EXPECT_EQ(state.waiting, Waiting::input);
     text("4");
     EXPECT_EQ(texts(), (std::vector<std::string>{"right", R"(back at A state {"kept":"A"})", "done"}));
-    EXPECT_EQ(run_of().status, "completed");
+    EXPECT_EQ(run_of().status, sdk::RunStatus::completed);
     EXPECT_EQ(run_score(history(run_of().id), [](const std::string& id) { return id == "Q"; }).score, 1.0);
 }
 
@@ -378,7 +378,7 @@ TEST_F(EngineTest, AGoToLoopStopsTheRunWithoutSendingAnything) {
     EXPECT_EQ(result.status, Status::handled);
     EXPECT_TRUE(sent().empty());
     const auto run = run_of();
-    EXPECT_EQ(run.status, "stopped");
+    EXPECT_EQ(run.status, sdk::RunStatus::stopped);
     EXPECT_FALSE(run.active);
     EXPECT_TRUE(history(run.id).empty());
     EXPECT_NE(log.lines().find("more than 50 element entries in one event"), std::string::npos)
@@ -490,7 +490,7 @@ TEST_F(EngineTest, ATimerFiresAfterARestart) {
                              {"on_timer", "next"}}},
                            {"B", {{"type", "script"}, {"text", "after"}}}});
     start(d);
-    EXPECT_EQ(state_of().waiting, "timer");
+    EXPECT_EQ(state_of().waiting, Waiting::timer);
     const auto timers = pending_timers();
     ASSERT_EQ(timers.size(), 1u);
     EXPECT_EQ(timers[0].element_id, "A");
@@ -502,7 +502,7 @@ TEST_F(EngineTest, ATimerFiresAfterARestart) {
     storage = open_database(dir / "engine.db");
     make_engine();
     engine->start_scheduler();
-    ASSERT_TRUE(eventually([&] { return run_of().status == "completed"; })) << log.lines();
+    ASSERT_TRUE(eventually([&] { return run_of().status == sdk::RunStatus::completed; })) << log.lines();
     engine->stop_scheduler();
 
     auto tx = storage->begin();
@@ -546,7 +546,7 @@ TEST_F(EngineTest, ATimerAddedWhileServingFiresOnTime) {
         deploy({{"A", {{"type", "script"}, {"timer_ms", 200}, {"then", "wait"}, {"on_timer", "end"}}}});
     start(d);
     const auto due = pending_timers().at(0).due_at;
-    ASSERT_TRUE(eventually([&] { return run_of().status == "completed"; })) << log.lines();
+    ASSERT_TRUE(eventually([&] { return run_of().status == sdk::RunStatus::completed; })) << log.lines();
     auto tx = storage->begin();
     const auto rows = tx->list_outbox(sdk::kDefaultAccountId, bot, 1);
     ASSERT_EQ(rows.size(), 1u);
@@ -606,7 +606,7 @@ TEST_F(EngineTest, ATimerOfAnOlderActivationIsClaimedButNotDelivered) {
 
     EXPECT_TRUE(engine->fire_timer(second));
     EXPECT_EQ(texts(), (std::vector<std::string>{R"(timer fired {"ms":60000})"}));
-    EXPECT_EQ(run_of().status, "completed");
+    EXPECT_EQ(run_of().status, sdk::RunStatus::completed);
 }
 
 TEST_F(EngineTest, DeferredWorkComesBackAsAnEvent) {
@@ -623,7 +623,7 @@ TEST_F(EngineTest, DeferredWorkComesBackAsAnEvent) {
     engine->wait_for_deferred();
     EXPECT_EQ(texts(),
               (std::vector<std::string>{R"(deferred {"echo":"x"})", R"(deferred {"error":"boom"})", "done"}));
-    EXPECT_EQ(run_of().status, "completed");
+    EXPECT_EQ(run_of().status, sdk::RunStatus::completed);
 }
 
 TEST_F(EngineTest, DeferredResultsForAnElementTheRunLeftAreDropped) {
@@ -729,7 +729,7 @@ TEST_F(EngineTest, ANewStartStopsTheActiveRunAndItsTimers) {
     ASSERT_NE(*second.run_id, *first.run_id);
     auto tx = storage->begin();
     const auto old = tx->get_run(sdk::kDefaultAccountId, *first.run_id);
-    EXPECT_EQ(old->status, "stopped");
+    EXPECT_EQ(old->status, sdk::RunStatus::stopped);
     EXPECT_FALSE(old->active);
     const auto timers = tx->due_timers_all_accounts(std::numeric_limits<sdk::Millis>::max(), 10);
     ASSERT_EQ(timers.size(), 1u);
@@ -756,7 +756,7 @@ TEST_F(EngineTest, PollAnswersReachTheElementWhosePollItIs) {
                           {"multiple_answers", false},
                           {"element_id", "Q"},
                           {"activation", 1}}));
-    EXPECT_EQ(state_of().waiting, "poll");
+    EXPECT_EQ(state_of().waiting, Waiting::poll);
     {
         sdk::PollRecord record;
         record.run_id = run_of().id;
@@ -834,17 +834,43 @@ TEST_F(EngineTest, BlockingTheBotEndsTheRun) {
     start(d);
     EXPECT_EQ(engine->dispatch(event(Kind::blocked)).status, Status::handled);
     const auto run = run_of();
-    EXPECT_EQ(run.status, "blocked");
+    EXPECT_EQ(run.status, sdk::RunStatus::blocked);
     EXPECT_FALSE(run.active);
     EXPECT_TRUE(pending_timers().empty());
     EXPECT_EQ(engine->dispatch(event(Kind::unblocked)).status, Status::no_run);
 }
 
-TEST_F(EngineTest, SettingsMergeTheDeploymentsOverridesAndTheTokenIsOpened) {
-    const auto d = deploy({{"A", {{"type", "script"}, {"report", {"settings", "token"}}}}}, true,
+TEST_F(EngineTest, SettingsMergeTheDeploymentsOverrides) {
+    const auto d = deploy({{"A", {{"type", "script"}, {"report", {"settings"}}}}}, true,
                           R"({"plugins": {"element/script": {"b": 2, "c": 3}, "element/other": {"a": 9}}})");
     start(d);
-    EXPECT_EQ(texts(), (std::vector<std::string>{R"(settings {"a":1,"b":2,"c":3})", "token 123:secret"}));
+    EXPECT_EQ(texts(), (std::vector<std::string>{R"(settings {"a":1,"b":2,"c":3})"}));
+}
+
+TEST_F(EngineTest, RunElementShowsAnElementAsTheRunPlaysIt) {
+    const auto d = deploy({{"A", {{"type", "script"}, {"text", "first"}, {"then", "wait"}, {"on_text", "goto:A"}}},
+                           {"B", {{"type", "ask"}, {"text", "never reached"}}}});
+    const auto run_id = *start(d).run_id;
+    text("again");  // A is entered a second time
+
+    const auto a = engine->run_element(sdk::kDefaultAccountId, run_id, "A");
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->run.id, run_id);
+    EXPECT_EQ(a->type, "script");
+    EXPECT_EQ(a->source.at("text"), "first");
+    EXPECT_EQ(a->attempt, 2);
+    EXPECT_TRUE(a->current);
+
+    const auto b = engine->run_element(sdk::kDefaultAccountId, run_id, "B");
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->type, "ask");
+    EXPECT_EQ(b->attempt, 0);
+    EXPECT_FALSE(b->current);
+
+    EXPECT_FALSE(engine->run_element(sdk::kDefaultAccountId, run_id, "C"));
+    EXPECT_FALSE(engine->run_element(sdk::kDefaultAccountId, run_id + 1000, "A"));
+    // Another account's ids find nothing.
+    EXPECT_FALSE(engine->run_element(sdk::kDefaultAccountId + 1, run_id, "A"));
 }
 
 TEST_F(EngineTest, ARunPlaysTheVersionItStartedWith) {

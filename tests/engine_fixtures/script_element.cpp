@@ -3,7 +3,7 @@
 // history, settings) without the real element plugins.
 //
 // On entry, in this order: `score` records a graded row ({score, maxscore});
-// `report` sends facts about the context (attempt, history, settings, token,
+// `report` sends facts about the context (attempt, history, settings, seed,
 // state); `text` (+ `buttons`, `web_app`) / `media` (+ `caption`) / `audio` /
 // `poll` are sent; `timer_ms` schedules a timer that many ms ahead; `defer`
 // defers a task returning {"echo": defer} after `defer_ms` (`defer_fail`
@@ -20,6 +20,10 @@
 #include <thread>
 
 namespace {
+
+struct Fields final : profo::sdk::ElementSpec {
+    nlohmann::json json;
+};
 
 using profo::sdk::ElementContext;
 using profo::sdk::Event;
@@ -53,11 +57,16 @@ public:
                 "on_timer",   "on_deferred", "on_web_app", "on_return"};
     }
     nlohmann::json json_schema() const override { return {{"type", "object"}}; }
-    void validate(const nlohmann::json&, const profo::sdk::CourseOutline&,
-                  profo::sdk::ValidationReport&) const override {}
+    // A test fixture does what its JSON says, event by event: its spec is the JSON.
+    std::unique_ptr<profo::sdk::ElementSpec> compile(const nlohmann::json& fields, const profo::sdk::CourseOutline&,
+                                                     profo::sdk::ValidationReport&) const override {
+        auto spec = std::make_unique<Fields>();
+        spec->json = fields;
+        return spec;
+    }
 
     Outcome enter(ElementContext& ctx) override {
-        const auto& spec = ctx.spec();
+        const auto& spec = ctx.spec_as<Fields>().json;
         if (spec.contains("score")) ctx.record("user", {{"scored", true}}, spec["score"].get<double>(), 1.0);
         if (spec.contains("report")) report(ctx, spec["report"]);
         if (spec.contains("text") || spec.contains("buttons")) {
@@ -112,7 +121,7 @@ public:
     }
 
     Outcome on_event(ElementContext& ctx, const Event& event) override {
-        const auto& spec = ctx.spec();
+        const auto& spec = ctx.spec_as<Fields>().json;
         const char* key = nullptr;
         nlohmann::json row;
         switch (event.kind) {
@@ -156,7 +165,7 @@ public:
 
     Outcome on_return(ElementContext& ctx) override {
         say(ctx, "back at " + ctx.element_id() + " state " + ctx.state().dump());
-        return outcome_of(ctx.spec().value("on_return", "next"));
+        return outcome_of(ctx.spec_as<Fields>().json.value("on_return", "next"));
     }
 
 private:
@@ -169,7 +178,6 @@ private:
                 say(ctx, "history " + std::to_string(ctx.history().size()));
             }
             if (fact == "settings") say(ctx, "settings " + ctx.settings().dump());
-            if (fact == "token") say(ctx, "token " + ctx.bot_token());
             if (fact == "seed") say(ctx, "seed " + std::to_string(ctx.random_seed()));
             if (fact == "state") {
                 ctx.state() = {{"kept", ctx.element_id()}};

@@ -853,7 +853,7 @@ TYPED_TEST(StorageConformance, Runs) {
         EXPECT_EQ(run.user_id, 500);
         EXPECT_EQ(run.username, "student500");
         EXPECT_EQ(run.token_id, token_id);
-        EXPECT_EQ(run.status, "active");
+        EXPECT_EQ(run.status, sdk::RunStatus::active);
         EXPECT_TRUE(run.active);
         EXPECT_EQ(run.cursor, "Intro");
         EXPECT_EQ(run.state_json, R"({"activation":1})");
@@ -886,7 +886,7 @@ TYPED_TEST(StorageConformance, Runs) {
         EXPECT_EQ(fetched.updated_at, run.started_at + 10);
         EXPECT_EQ(fetched.deployment_id, t.deployment.id);
 
-        moved.status = "completed";
+        moved.status = sdk::RunStatus::completed;
         moved.active = false;
         moved.ended_at = run.started_at + 20;
         EXPECT_TRUE(tx.update_run(a, moved));
@@ -907,7 +907,7 @@ TYPED_TEST(StorageConformance, Runs) {
         this->in_tx([&](sdk::StorageTx& tx) {
             auto old = *tx.get_run(a, run.id);
             old.active = true;
-            old.status = "active";
+            old.status = sdk::RunStatus::active;
             tx.update_run(a, old);
         });
     });
@@ -923,14 +923,14 @@ TYPED_TEST(StorageConformance, Runs) {
         by_deployment.deployment_id = u.deployment.id;
         EXPECT_EQ(tx.list_runs(a, by_deployment).size(), 1u);
         sdk::RunFilter completed;
-        completed.status = "completed";
+        completed.status = sdk::RunStatus::completed;
         auto done = tx.list_runs(a, completed);
         ASSERT_EQ(done.size(), 1u);
         EXPECT_EQ(done[0].id, run.id);
         EXPECT_EQ(done[0].ended_at, run.started_at + 20);
         sdk::RunFilter page;
         page.bot_id = t.bot.id;
-        page.status = "active";
+        page.status = sdk::RunStatus::active;
         page.limit = 1;
         page.offset = 1;
         auto paged = tx.list_runs(a, page);
@@ -1426,7 +1426,7 @@ TYPED_TEST(StorageConformance, TenantsSeeOnlyTheirOwnRecords) {
         EXPECT_FALSE(tx.consume_token(b, h.token.id));
         EXPECT_FALSE(tx.revoke_token(b, h.token.id));
         sdk::Run run = h.run;
-        run.status = "stopped";
+        run.status = sdk::RunStatus::stopped;
         run.active = false;
         EXPECT_FALSE(tx.update_run(b, run));
         EXPECT_EQ(tx.cancel_run_timers(b, h.run.id), 0);
@@ -1510,7 +1510,7 @@ TYPED_TEST(StorageConformance, TenantsSeeOnlyTheirOwnRecords) {
         EXPECT_EQ(token->uses, 0);
         EXPECT_FALSE(token->revoked);
         auto run = tx.get_run(a, h.run.id);
-        EXPECT_EQ(run->status, "active");
+        EXPECT_EQ(run->status, sdk::RunStatus::active);
         EXPECT_TRUE(run->active);
         EXPECT_EQ(tx.conversation(a, h.run.id).size(), 1u);
         EXPECT_EQ(tx.due_timers_all_accounts(10, 10).size(), 1u);

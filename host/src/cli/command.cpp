@@ -168,6 +168,7 @@ CommandTree build_command_tree() {
     add_migrate_command(tree);
     add_plugins_command(tree);
     add_version_command(tree);
+    add_conformance_command(tree);
     add_course_commands(tree);
     add_course_play_command(tree);
     return tree;

@@ -85,6 +85,7 @@ void add_serve_command(CommandTree& tree);
 void add_migrate_command(CommandTree& tree);
 void add_plugins_command(CommandTree& tree);
 void add_version_command(CommandTree& tree);
+void add_conformance_command(CommandTree& tree);
 void add_course_commands(CommandTree& tree);
 void add_course_play_command(CommandTree& tree);
 

@@ -10,6 +10,7 @@
 #include "runtime/platform.hpp"
 
 #include <nlohmann/json.hpp>
+#include <profo/sdk/outbound.hpp>
 
 #include <charconv>
 #include <cmath>
@@ -236,14 +237,14 @@ private:
         auto tx = storage_.begin();
         const auto run = tx->get_run(account_id_, run_id_);
         if (!run || run->active) return std::nullopt;
-        if (run->status == "completed") {
+        if (run->status == sdk::RunStatus::completed) {
             const auto score = run_score(tx->conversation(account_id_, run_id_),
                                          [this](const std::string& id) { return graded_.count(id) > 0; });
             io_.out << "run completed: score " << score_text(score.score) << " of "
                     << score_text(score.maxscore) << "\n";
             return 0;
         }
-        io_.out << "run " << run->status << " (at " << run->cursor << ")\n";
+        io_.out << "run " << sdk::to_string(run->status) << " (at " << run->cursor << ")\n";
         return 1;
     }
 
@@ -257,7 +258,7 @@ private:
         auto tx = storage_.begin();
         for (const auto& row : tx->list_outbox(account_id_, bot_id_, kChat)) {
             if (row.status != "pending") continue;
-            print(*tx, row, nlohmann::json::parse(row.payload_json));
+            print(*tx, row, sdk::outbound_from_json(row.payload_json));
             tx->mark_outbox_sent(account_id_, row.id);
         }
         tx->commit();
@@ -268,43 +269,52 @@ private:
         io_.out << text << (text.back() == '\n' ? "" : "\n");
     }
 
-    void print(sdk::StorageTx& tx, const sdk::OutboxMessage& row, const nlohmann::json& payload) {
-        const std::string kind = payload.value("kind", "");
-        if (kind == "text") {
-            print_text(payload.value("text", ""));
-            if (!payload.contains("buttons")) return;
-            buttons_.clear();
-            for (const auto& b : payload["buttons"]) {
-                buttons_.push_back({b.value("text", ""), b.value("callback_data", "")});
-                io_.out << "[" << buttons_.size() << "] " << buttons_.back().label;
-                if (b.contains("web_app_url")) io_.out << " (Mini App " << b.value("web_app_url", "") << ")";
-                io_.out << "\n";
+    void print(sdk::StorageTx& tx, const sdk::OutboxMessage& row, const sdk::OutboundMessage& message) {
+        using Kind = sdk::OutboundMessage::Kind;
+        switch (message.kind) {
+            case Kind::text: {
+                print_text(message.text);
+                if (message.buttons.empty()) return;
+                buttons_.clear();
+                for (const auto& b : message.buttons) {
+                    buttons_.push_back({b.text, b.callback_data});
+                    io_.out << "[" << buttons_.size() << "] " << b.text;
+                    if (!b.web_app_url.empty()) io_.out << " (Mini App " << b.web_app_url << ")";
+                    io_.out << "\n";
+                }
+                return;
             }
-        } else if (kind == "media") {
-            for (const auto& item : payload["items"])
-                io_.out << "[" << item.value("type", "photo") << "] " << item.value("url", "") << "\n";
-            print_text(payload.value("caption", ""));
-        } else if (kind == "audio") {
-            io_.out << "[audio] " << payload.value("url", "") << "\n";
-            print_text(payload.value("caption", ""));
-        } else if (kind == "poll") {
-            print_text(payload.value("question", ""));
-            int n = 0;
-            for (const auto& option : payload["options"])
-                io_.out << "(" << ++n << ") " << option.get<std::string>() << "\n";
-            poll_id_ = "play-" + std::to_string(row.id);
-            poll_options_ = n;
-            sdk::PollRecord poll;
-            poll.account_id = account_id_;
-            poll.bot_id = bot_id_;
-            poll.poll_id = poll_id_;
-            poll.run_id = row.run_id.value_or(run_id_);
-            poll.element_id = payload.value("element_id", "");
-            poll.activation = payload.value("activation", std::int64_t{0});
-            poll.created_at = to_millis(platform_.clock().now());
-            tx.record_poll(account_id_, poll);
+            case Kind::media:
+                for (const auto& item : message.media)
+                    io_.out << "[" << (item.type == sdk::OutboundMedia::Type::video ? "video" : "photo") << "] "
+                            << item.url << "\n";
+                print_text(message.text);
+                return;
+            case Kind::audio:
+                io_.out << "[audio] " << (message.media.empty() ? std::string{} : message.media.front().url) << "\n";
+                print_text(message.text);
+                return;
+            case Kind::poll: {
+                print_text(message.text);
+                int n = 0;
+                for (const auto& option : message.poll_options) io_.out << "(" << ++n << ") " << option << "\n";
+                poll_id_ = "play-" + std::to_string(row.id);
+                poll_options_ = n;
+                sdk::PollRecord poll;
+                poll.account_id = account_id_;
+                poll.bot_id = bot_id_;
+                poll.poll_id = poll_id_;
+                poll.run_id = row.run_id.value_or(run_id_);
+                poll.element_id = message.element_id;
+                poll.activation = message.activation;
+                poll.created_at = to_millis(platform_.clock().now());
+                tx.record_poll(account_id_, poll);
+                return;
+            }
+            // typing and callback answers show nothing in a transcript.
+            case Kind::typing:
+            case Kind::callback_answer: return;
         }
-        // typing and callback answers show nothing in a transcript.
     }
 
     Platform& platform_;

@@ -1,5 +1,6 @@
 #include "course/course_document.hpp"
 
+#include "course/course_outline.hpp"
 #include "yaml/yaml_json.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -51,22 +52,6 @@ struct Entry {
     std::string kind;  // of its YAML value, for messages
     nlohmann::ordered_json fields;
     LineMap lines;  // paths relative to the element
-};
-
-class DocumentOutline final : public sdk::CourseOutline {
-public:
-    DocumentOutline(std::vector<std::string> ids, std::map<std::string, std::string> types)
-        : ids_(std::move(ids)), types_(std::move(types)) {}
-    bool has_element(const std::string& element_id) const override { return types_.count(element_id) > 0; }
-    const std::vector<std::string>& element_ids() const override { return ids_; }
-    std::string type_of(const std::string& element_id) const override {
-        auto it = types_.find(element_id);
-        return it == types_.end() ? std::string() : it->second;
-    }
-
-private:
-    std::vector<std::string> ids_;
-    std::map<std::string, std::string> types_;
 };
 
 class IssueList final : public sdk::ValidationReport {
@@ -213,7 +198,7 @@ private:
             }
             types[e.id] = type;
         }
-        const DocumentOutline outline(ids, types);
+        const ListedCourseOutline outline(ids, types);
 
         for (auto& e : entries_) {
             if (!e.fields.is_object()) {
@@ -268,16 +253,22 @@ private:
     }
 
     void validate(const Entry& e, sdk::ElementPlugin& plugin, const std::string& type,
-                  const DocumentOutline& outline) {
+                  const ListedCourseOutline& outline) {
         const nlohmann::json spec(e.fields);
         IssueList report;
         try {
-            plugin.validate(spec, outline, report);
+            const auto compiled = plugin.compile(spec, outline, report);
+            const bool reported_error =
+                std::any_of(report.issues.begin(), report.issues.end(), [](const sdk::ValidationIssue& i) {
+                    return i.severity == sdk::ValidationIssue::Severity::error;
+                });
+            if (!compiled && !reported_error)
+                error(e.line, e.id, "the '" + type + "' element plugin refused it without saying why");
         } catch (const std::exception& ex) {
-            error(e.line, e.id, "the '" + type + "' element plugin failed to validate it: " + ex.what());
+            error(e.line, e.id, "the '" + type + "' element plugin failed to compile it: " + ex.what());
         } catch (...) {
             error(e.line, e.id,
-                  "the '" + type + "' element plugin failed to validate it (unknown exception)");
+                  "the '" + type + "' element plugin failed to compile it (unknown exception)");
         }
         for (const auto& issue : report.issues) {
             const int line = line_of_field(e, issue.field);

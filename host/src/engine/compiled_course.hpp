@@ -22,15 +22,18 @@ public:
     struct Element {
         std::string id;
         std::string type;
-        nlohmann::json spec;  // the element's fields
+        nlohmann::json source;  // the element's fields as written
+        // What its plugin's compile() made of them; null for sections.
+        std::shared_ptr<const sdk::ElementSpec> compiled;
         std::size_t position = 0;
         bool section = false;                  // skipped at run time
         sdk::ElementPlugin* plugin = nullptr;  // null for sections
         std::string plugin_id;                 // "element/<id>", for its settings
     };
 
-    // Throws std::runtime_error naming the element when its type has no
-    // loaded plugin or its body is not JSON.
+    // Compiles every element through its plugin. Throws std::runtime_error
+    // naming the element when its type has no loaded plugin, its body is not
+    // JSON, or its plugin refuses it (the problems it reported included).
     CompiledCourse(sdk::Id version_id, const std::vector<sdk::CourseElement>& rows,
                    const PluginRegistry& plugins);
 
@@ -51,18 +54,31 @@ private:
     std::unordered_map<std::string, std::size_t> index_;
 };
 
-// Compiled versions by id, shared between threads.
+// Compiled versions by account and id, shared between threads. Keyed by the
+// account too, so that a version is only ever served to the account it
+// belongs to, whoever asked first.
 class CourseCache {
 public:
     explicit CourseCache(const PluginRegistry& plugins) : plugins_(plugins) {}
 
-    // Reads the version's elements through `tx` on first use.
-    std::shared_ptr<const CompiledCourse> get(sdk::StorageTx& tx, sdk::Id account_id, sdk::Id version_id);
+    // Reads the version's elements through `courses` on first use.
+    std::shared_ptr<const CompiledCourse> get(sdk::CourseStore& courses, sdk::Id account_id, sdk::Id version_id);
 
 private:
+    struct Key {
+        sdk::Id account_id;
+        sdk::Id version_id;
+        bool operator==(const Key&) const = default;
+    };
+    struct KeyHash {
+        std::size_t operator()(const Key& k) const noexcept {
+            return std::hash<sdk::Id>{}(k.account_id) * 31 + std::hash<sdk::Id>{}(k.version_id);
+        }
+    };
+
     const PluginRegistry& plugins_;
     std::shared_mutex mutex_;
-    std::unordered_map<sdk::Id, std::shared_ptr<const CompiledCourse>> versions_;
+    std::unordered_map<Key, std::shared_ptr<const CompiledCourse>, KeyHash> versions_;
 };
 
 }  // namespace profo::host

@@ -48,14 +48,14 @@ struct InFlight {
 }  // namespace
 
 Engine::Engine(sdk::Storage& storage, const PluginRegistry& plugins, sdk::Executor& executor,
-               const sdk::Clock& clock, const sdk::SecretBox& secrets, const Config& config, sdk::Logger& log)
+               const sdk::Clock& clock, const Config& config, sdk::Logger& log)
     : storage_(storage),
       executor_(executor),
       clock_(clock),
       log_(log),
       settings_(config.engine),
       plugin_settings_(config.plugins),
-      services_{clock, secrets, log, settings_, plugin_settings_},
+      services_{clock, log, settings_, plugin_settings_},
       courses_(plugins),
       scheduler_(std::make_unique<TimerScheduler>(
           storage, clock, log, [this](const sdk::WaitingElement& t) { return fire_timer(t); })) {}
@@ -143,15 +143,20 @@ sdk::DispatchResult Engine::dispatch(const sdk::InboundEvent& event) {
         });
 }
 
-RunContext Engine::context_for(sdk::StorageTx& tx, const sdk::Run& run) {
+RunState Engine::played_state(sdk::DeploymentStore& deployments, const sdk::Run& run) {
     auto state = RunState::parse(run.state_json);
     if (state.version == 0) {
         // Runs stored without the version they play follow their deployment.
-        const auto deployment = tx.get_deployment(run.account_id, run.deployment_id);
+        const auto deployment = deployments.get_deployment(run.account_id, run.deployment_id);
         if (!deployment)
             throw std::runtime_error("deployment " + std::to_string(run.deployment_id) + " not found");
         state.version = deployment->version_id;
     }
+    return state;
+}
+
+RunContext Engine::context_for(sdk::StorageTx& tx, const sdk::Run& run) {
+    auto state = played_state(tx, run);
     auto course = courses_.get(tx, run.account_id, state.version);
     return RunContext(services_, tx, std::move(course), run, std::move(state), false);
 }
@@ -163,13 +168,13 @@ void Engine::collect(RunContext& ctx, AfterCommit& after) {
 }
 
 void Engine::enqueue_plain(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
-                           std::optional<sdk::Id> run_id, const nlohmann::json& payload) {
+                           std::optional<sdk::Id> run_id, const sdk::OutboundMessage& outbound) {
     sdk::OutboxMessage message;
     message.account_id = account_id;
     message.bot_id = event.bot_id;
     message.chat_id = event.chat_id;
     message.run_id = run_id;
-    message.payload_json = payload.dump();
+    message.payload_json = sdk::to_json(outbound);
     message.next_attempt_at = message.created_at = to_millis(clock_.now());
     tx.enqueue_outbox(account_id, message);
 }
@@ -186,7 +191,7 @@ sdk::DispatchResult Engine::start_run(sdk::StorageTx& tx, sdk::Id account_id, co
 
     const sdk::Millis now = to_millis(clock_.now());
     if (auto old = tx.active_run(account_id, event.bot_id, event.chat_id)) {
-        old->status = "stopped";
+        old->status = sdk::RunStatus::stopped;
         old->active = false;
         old->ended_at = now;
         old->updated_at = now;
@@ -222,22 +227,27 @@ sdk::DispatchResult Engine::route(sdk::StorageTx& tx, sdk::Id account_id, const 
     const auto run = tx.active_run(account_id, event.bot_id, event.chat_id);
     const std::optional<sdk::Id> run_id = run ? std::optional(run->id) : std::nullopt;
     // The client spins until a callback is answered, whatever became of it.
-    if (event.kind == Kind::callback && !event.callback_id.empty())
-        enqueue_plain(tx, account_id, event, run_id,
-                      {{"kind", "callback_answer"}, {"callback_id", event.callback_id}, {"text", ""}});
+    if (event.kind == Kind::callback && !event.callback_id.empty()) {
+        sdk::OutboundMessage answer;
+        answer.kind = sdk::OutboundMessage::Kind::callback_answer;
+        answer.callback_id = event.callback_id;
+        enqueue_plain(tx, account_id, event, run_id, answer);
+    }
     if (!run) {
         const bool wrote =
             event.kind == Kind::text || event.kind == Kind::voice || event.kind == Kind::web_app_data;
-        if (wrote && !settings_.hints.run_finished.empty())
-            enqueue_plain(tx, account_id, event, std::nullopt,
-                          {{"kind", "text"}, {"text", settings_.hints.run_finished}, {"link_preview", true}});
+        if (wrote && !settings_.hints.run_finished.empty()) {
+            sdk::OutboundMessage hint;
+            hint.text = settings_.hints.run_finished;
+            enqueue_plain(tx, account_id, event, std::nullopt, hint);
+        }
         return {Status::no_run, std::nullopt, {}};
     }
     if (event.kind == Kind::unblocked) return {Status::handled, run->id, {}};
 
     auto ctx = context_for(tx, *run);
     if (event.kind == Kind::blocked) {
-        ctx.finish("blocked");
+        ctx.finish(sdk::RunStatus::blocked);
         collect(ctx, after);
         return {Status::handled, run->id, {}};
     }
@@ -324,6 +334,27 @@ bool Engine::fire_timer(const sdk::WaitingElement& timer) {
         log_.error("timer " + std::to_string(timer.id) + ": " + e.what());
     }
     return claimed;
+}
+
+std::optional<sdk::RunElement> Engine::run_element(sdk::Id account_id, sdk::Id run_id,
+                                                   const std::string& element_id) {
+    auto tx = storage_.begin();
+    auto run = tx->get_run(account_id, run_id);
+    if (!run) return std::nullopt;
+    const auto state = played_state(*tx, *run);
+    const auto course = courses_.get(*tx, account_id, state.version);
+    const auto* element = course->find(element_id);
+    if (element == nullptr) return std::nullopt;
+    sdk::RunElement out;
+    out.element_id = element->id;
+    out.type = element->plugin != nullptr ? element->plugin->type() : element->type;
+    out.source = element->source;
+    const auto visits = state.visits.find(element_id);
+    out.attempt = visits == state.visits.end() ? 0 : visits->second;
+    out.current = run->active && run->cursor == element_id;
+    if (out.current && state.states.contains(element_id)) out.state = state.states.at(element_id);
+    out.run = std::move(*run);
+    return out;
 }
 
 void Engine::post_deferred(DeferredWork work) {

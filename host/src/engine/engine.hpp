@@ -11,6 +11,7 @@
 
 #include <profo/sdk/engine.hpp>
 #include <profo/sdk/host.hpp>
+#include <profo/sdk/outbound.hpp>
 #include <profo/sdk/storage.hpp>
 
 #include <array>
@@ -28,16 +29,18 @@ class TimerScheduler;
 class Engine final : public sdk::CourseEngine {
 public:
     Engine(sdk::Storage& storage, const PluginRegistry& plugins, sdk::Executor& executor,
-           const sdk::Clock& clock, const sdk::SecretBox& secrets, const Config& config, sdk::Logger& log);
+           const sdk::Clock& clock, const Config& config, sdk::Logger& log);
     // Stops the scheduler and waits for deferred work in flight.
     ~Engine() override;
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
 
     // A failing element or storage error rolls the event back and comes back
-    // as `refused` with the reason (the SDK has no separate status for it);
-    // the update is not marked processed, so a redelivery tries again.
+    // as `failed` with the reason; the update is not marked processed, so a
+    // redelivery tries again.
     sdk::DispatchResult dispatch(const sdk::InboundEvent& event) override;
+    std::optional<sdk::RunElement> run_element(sdk::Id account_id, sdk::Id run_id,
+                                               const std::string& element_id) override;
 
     // Claims `timer` and delivers it to its run now, whatever its due time:
     // the scheduler calls it for due timers, `profo course play` for /skip.
@@ -70,10 +73,12 @@ private:
                               AfterCommit& after);
     std::optional<sdk::Id> account_of(sdk::Id bot_id);
     std::mutex& chat_mutex(sdk::Id bot_id, std::int64_t chat_id);
+    // The run's state with the course version it plays filled in.
+    static RunState played_state(sdk::DeploymentStore& deployments, const sdk::Run& run);
     RunContext context_for(sdk::StorageTx& tx, const sdk::Run& run);
     void collect(RunContext& ctx, AfterCommit& after);
     void enqueue_plain(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
-                       std::optional<sdk::Id> run_id, const nlohmann::json& payload);
+                       std::optional<sdk::Id> run_id, const sdk::OutboundMessage& message);
     void post_deferred(DeferredWork work);
     void deliver_deferred(const DeferredWork& work, const nlohmann::json& result);
 

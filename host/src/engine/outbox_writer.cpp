@@ -1,5 +1,7 @@
 #include "engine/outbox_writer.hpp"
 
+#include <profo/sdk/text.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -63,15 +65,20 @@ std::string_view query_parameter(std::string_view url, std::string_view name) {
     return {};
 }
 
-nlohmann::json text_payload(const std::string& text, const sdk::OutAction& action) {
-    nlohmann::json p{{"kind", "text"}, {"text", text}};
-    if (!action.parse_mode.empty()) p["parse_mode"] = action.parse_mode;
-    p["link_preview"] = action.link_preview;
-    return p;
+using sdk::telegram_length;
+using Message = sdk::OutboundMessage;
+
+Message text_message(const std::string& text, const sdk::OutAction& action) {
+    Message m;
+    m.kind = Message::Kind::text;
+    m.text = text;
+    m.parse_mode = action.parse_mode;
+    m.link_preview = action.link_preview;
+    return m;
 }
 
 // Text in parts; with `button_activation`, the action's buttons go on the last part.
-void append_text(std::vector<nlohmann::json>& out, const std::string& text, const sdk::OutAction& action,
+void append_text(std::vector<Message>& out, const std::string& text, const sdk::OutAction& action,
                  std::optional<std::int64_t> button_activation) {
     const bool with_buttons = button_activation && !action.buttons.empty();
     auto parts = split_text(text);
@@ -79,35 +86,32 @@ void append_text(std::vector<nlohmann::json>& out, const std::string& text, cons
     // rather than silently lost.
     if (parts.empty() && with_buttons) parts.emplace_back();
     for (std::size_t i = 0; i < parts.size(); ++i) {
-        auto p = text_payload(parts[i], action);
+        auto m = text_message(parts[i], action);
         if (with_buttons && i + 1 == parts.size()) {
-            auto buttons = nlohmann::json::array();
             for (std::size_t b = 0; b < action.buttons.size(); ++b) {
                 const auto& button = action.buttons[b];
                 if (!button.web_app_url.empty())
-                    buttons.push_back({{"text", button.text}, {"web_app_url", button.web_app_url}});
+                    m.buttons.push_back({button.text, {}, button.web_app_url});
                 else
-                    buttons.push_back(
-                        {{"text", button.text},
-                         {"callback_data", callback_data(*button_activation, static_cast<int>(b))}});
+                    m.buttons.push_back(
+                        {button.text, callback_data(*button_activation, static_cast<int>(b)), {}});
             }
-            p["buttons"] = std::move(buttons);
         }
-        out.push_back(std::move(p));
+        out.push_back(std::move(m));
     }
 }
 
 // A caption that fits goes with the media; a longer one is sent first as text.
-std::string caption_or_text_first(std::vector<nlohmann::json>& out, const sdk::OutAction& action) {
+std::string caption_or_text_first(std::vector<Message>& out, const sdk::OutAction& action) {
     if (telegram_length(action.text) <= kMaxCaptionLength) return action.text;
     append_text(out, action.text, action, std::nullopt);
     return {};
 }
 
-void add_caption(nlohmann::json& payload, const std::string& caption, const sdk::OutAction& action) {
+void add_caption(Message& m, const std::string& caption, const sdk::OutAction& action) {
     if (caption.empty()) return;
-    payload["caption"] = caption;
-    if (!action.parse_mode.empty()) payload["parse_mode"] = action.parse_mode;
+    m.text = caption;
+    m.parse_mode = action.parse_mode;
 }
 
 std::string first_line(std::string_view text) {
@@ -118,16 +122,6 @@ std::string first_line(std::string_view text) {
 }
 
 }  // namespace
-
-std::size_t telegram_length(std::string_view utf8) {
-    std::size_t units = 0;
-    for (const char c : utf8) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (is_continuation(byte)) continue;
-        units += byte >= 0xF0 ? 2 : 1;
-    }
-    return units;
-}
 
 std::vector<std::string> split_text(std::string_view text, std::size_t limit) {
     std::vector<std::string> parts;
@@ -193,9 +187,9 @@ std::optional<CallbackTarget> parse_callback_data(std::string_view data) {
     return target;
 }
 
-std::vector<nlohmann::json> outbox_payloads(const sdk::OutAction& action, const std::string& element_id,
-                                            std::int64_t activation) {
-    std::vector<nlohmann::json> out;
+std::vector<Message> outbound_messages(const sdk::OutAction& action, const std::string& element_id,
+                                       std::int64_t activation) {
+    std::vector<Message> out;
     switch (action.kind) {
         case sdk::OutAction::Kind::text: {
             append_text(out, action.text, action, activation);
@@ -208,15 +202,16 @@ std::vector<nlohmann::json> outbox_payloads(const sdk::OutAction& action, const 
             }
             const std::string caption = caption_or_text_first(out, action);
             for (std::size_t start = 0; start < action.media.size(); start += kMaxAlbumSize) {
-                auto items = nlohmann::json::array();
+                Message m;
+                m.kind = Message::Kind::media;
                 const std::size_t end = std::min(action.media.size(), start + kMaxAlbumSize);
                 for (std::size_t i = start; i < end; ++i) {
                     const std::string url = direct_media_url(action.media[i]);
-                    items.push_back({{"type", is_video_url(url) ? "video" : "photo"}, {"url", url}});
+                    m.media.push_back(
+                        {is_video_url(url) ? sdk::OutboundMedia::Type::video : sdk::OutboundMedia::Type::photo, url});
                 }
-                nlohmann::json p{{"kind", "media"}, {"items", std::move(items)}};
-                if (start == 0) add_caption(p, caption, action);
-                out.push_back(std::move(p));
+                if (start == 0) add_caption(m, caption, action);
+                out.push_back(std::move(m));
             }
             break;
         }
@@ -227,9 +222,11 @@ std::vector<nlohmann::json> outbox_payloads(const sdk::OutAction& action, const 
             }
             const std::string caption = caption_or_text_first(out, action);
             for (std::size_t i = 0; i < action.media.size(); ++i) {
-                nlohmann::json p{{"kind", "audio"}, {"url", direct_media_url(action.media[i])}};
-                if (i == 0) add_caption(p, caption, action);
-                out.push_back(std::move(p));
+                Message m;
+                m.kind = Message::Kind::audio;
+                m.media.push_back({sdk::OutboundMedia::Type::audio, direct_media_url(action.media[i])});
+                if (i == 0) add_caption(m, caption, action);
+                out.push_back(std::move(m));
             }
             break;
         }
@@ -239,18 +236,24 @@ std::vector<nlohmann::json> outbox_payloads(const sdk::OutAction& action, const 
                 append_text(out, action.text, action, std::nullopt);
                 question = first_line(action.text);
             }
-            nlohmann::json p{{"kind", "poll"},
-                             {"question", question},
-                             {"options", action.poll_options},
-                             {"quiz", action.quiz},
-                             {"multiple_answers", action.multiple_answers},
-                             {"element_id", element_id},
-                             {"activation", activation}};
-            if (action.correct_option) p["correct_option"] = *action.correct_option;
-            out.push_back(std::move(p));
+            Message m;
+            m.kind = Message::Kind::poll;
+            m.text = question;
+            m.poll_options = action.poll_options;
+            m.quiz = action.quiz;
+            m.multiple_answers = action.multiple_answers;
+            m.correct_option = action.correct_option;
+            m.element_id = element_id;
+            m.activation = activation;
+            out.push_back(std::move(m));
             break;
         }
-        case sdk::OutAction::Kind::typing: out.push_back({{"kind", "typing"}}); break;
+        case sdk::OutAction::Kind::typing: {
+            Message m;
+            m.kind = Message::Kind::typing;
+            out.push_back(std::move(m));
+            break;
+        }
     }
     return out;
 }

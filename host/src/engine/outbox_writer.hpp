@@ -1,11 +1,10 @@
-// How an element's OutAction becomes outbox rows: the payload formats of
-// docs/course-runtime.md and Telegram's limits, applied here so that every
-// element gets them right without knowing them.
+// How an element's OutAction becomes outbox rows (sdk::OutboundMessage) with
+// Telegram's limits applied here, so that every element gets them right
+// without knowing them.
 #pragma once
 
 #include <profo/sdk/element.hpp>
-
-#include <nlohmann/json.hpp>
+#include <profo/sdk/outbound.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -22,8 +21,6 @@ inline constexpr std::size_t kMaxTextLength = 4096;
 inline constexpr std::size_t kMaxCaptionLength = 1024;
 inline constexpr std::size_t kMaxPollQuestionLength = 300;
 inline constexpr std::size_t kMaxAlbumSize = 10;
-
-std::size_t telegram_length(std::string_view utf8);
 
 // Parts of at most `limit` units, cut at the last paragraph break that fits,
 // else the last line break, else the last space, else inside a word (never
@@ -45,10 +42,10 @@ struct CallbackTarget {
 };
 std::optional<CallbackTarget> parse_callback_data(std::string_view data);
 
-// The outbox payloads of one action in sending order. Buttons only travel
-// with text (Telegram cannot attach them to albums or polls); a text split
-// in parts carries them on its last part.
-std::vector<nlohmann::json> outbox_payloads(const sdk::OutAction& action, const std::string& element_id,
-                                            std::int64_t activation);
+// The messages of one action in sending order. Buttons only travel with
+// text (Telegram cannot attach them to albums or polls); a text split in
+// parts carries them on its last part.
+std::vector<sdk::OutboundMessage> outbound_messages(const sdk::OutAction& action, const std::string& element_id,
+                                                    std::int64_t activation);
 
 }  // namespace profo::host

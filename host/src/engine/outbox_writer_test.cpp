@@ -1,11 +1,24 @@
 #include "engine/outbox_writer.hpp"
 
+#include <profo/sdk/text.hpp>
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace profo::host {
 namespace {
 
 using sdk::OutAction;
+using sdk::telegram_length;
+
+// The messages as the outbox stores them, in their documented JSON.
+std::vector<nlohmann::json> payloads(const OutAction& action, const std::string& element_id,
+                                     std::int64_t activation) {
+    std::vector<nlohmann::json> out;
+    for (const auto& m : outbound_messages(action, element_id, activation))
+        out.push_back(nlohmann::json::parse(sdk::to_json(m)));
+    return out;
+}
 
 std::string repeat(const std::string& s, std::size_t n) {
     std::string out;
@@ -93,7 +106,7 @@ TEST(OutboxPayloads, TextCarriesButtonsWithCallbackDataNotText) {
     a.parse_mode = "HTML";
     a.link_preview = false;
     a.buttons = {{"Давай продолжим, это длинная надпись на кнопке", {}}, {"Open", "https://app.example/q"}};
-    const auto rows = outbox_payloads(a, "Intro", 17);
+    const auto rows = payloads(a, "Intro", 17);
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_EQ(rows[0],
               (nlohmann::json{
@@ -110,7 +123,7 @@ TEST(OutboxPayloads, LongTextIsSplitWithButtonsOnTheLastPart) {
     OutAction a;
     a.text = repeat("word ", 700) + "\n\n" + repeat("tail ", 200);
     a.buttons = {{"OK", {}}};
-    const auto rows = outbox_payloads(a, "Long", 2);
+    const auto rows = payloads(a, "Long", 2);
     ASSERT_EQ(rows.size(), 2u);
     EXPECT_FALSE(rows[0].contains("buttons"));
     EXPECT_EQ(rows[0]["text"], repeat("word ", 700).substr(0, 3499));  // cut at the paragraph
@@ -126,7 +139,7 @@ TEST(OutboxPayloads, MediaGoesInAlbumsOfTenWithTheCaptionOnTheFirst) {
     a.media[0] = "https://drive.google.com/file/d/D0/view?usp=sharing";
     a.text = "Look";
     a.parse_mode = "HTML";
-    const auto rows = outbox_payloads(a, "Pics", 1);
+    const auto rows = payloads(a, "Pics", 1);
     ASSERT_EQ(rows.size(), 3u);
     EXPECT_EQ(rows[0]["items"].size(), 10u);
     EXPECT_EQ(rows[1]["items"].size(), 10u);
@@ -146,7 +159,7 @@ TEST(OutboxPayloads, ACaptionOverTheLimitGoesFirstAsText) {
     a.kind = OutAction::Kind::media;
     a.media = {"https://x.org/a.jpg"};
     a.text = repeat("x", 1025);
-    auto rows = outbox_payloads(a, "Pic", 1);
+    auto rows = payloads(a, "Pic", 1);
     ASSERT_EQ(rows.size(), 2u);
     EXPECT_EQ(rows[0]["kind"], "text");
     EXPECT_EQ(rows[0]["text"], a.text);
@@ -154,7 +167,7 @@ TEST(OutboxPayloads, ACaptionOverTheLimitGoesFirstAsText) {
     EXPECT_FALSE(rows[1].contains("caption"));
 
     a.text = repeat("x", 1024);
-    rows = outbox_payloads(a, "Pic", 1);
+    rows = payloads(a, "Pic", 1);
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_EQ(rows[0]["caption"], a.text);
 }
@@ -164,7 +177,7 @@ TEST(OutboxPayloads, AudioIsOneRowPerFileCaptionOnTheFirst) {
     a.kind = OutAction::Kind::audio;
     a.media = {"https://drive.google.com/open?id=A1", "https://x.org/b.mp3"};
     a.text = "Listen";
-    const auto rows = outbox_payloads(a, "Audio", 4);
+    const auto rows = payloads(a, "Audio", 4);
     ASSERT_EQ(rows.size(), 2u);
     EXPECT_EQ(rows[0], (nlohmann::json{{"kind", "audio"},
                                        {"url", "https://drive.google.com/uc?export=download&id=A1"},
@@ -172,7 +185,7 @@ TEST(OutboxPayloads, AudioIsOneRowPerFileCaptionOnTheFirst) {
     EXPECT_EQ(rows[1], (nlohmann::json{{"kind", "audio"}, {"url", "https://x.org/b.mp3"}}));
 
     a.text = repeat("y", 2000);
-    const auto long_caption = outbox_payloads(a, "Audio", 4);
+    const auto long_caption = payloads(a, "Audio", 4);
     ASSERT_EQ(long_caption.size(), 3u);
     EXPECT_EQ(long_caption[0]["kind"], "text");
     EXPECT_FALSE(long_caption[1].contains("caption"));
@@ -185,7 +198,7 @@ TEST(OutboxPayloads, PollsNameTheirElementAndActivation) {
     a.poll_options = {"Paris", "London"};
     a.quiz = true;
     a.correct_option = 0;
-    const auto rows = outbox_payloads(a, "Quiz_1", 17);
+    const auto rows = payloads(a, "Quiz_1", 17);
     ASSERT_EQ(rows.size(), 1u);
     EXPECT_EQ(rows[0], (nlohmann::json{{"kind", "poll"},
                                        {"question", "Capital of France?"},
@@ -202,7 +215,7 @@ TEST(OutboxPayloads, ALongPollQuestionGoesFirstAsTextAndTheQuestionIsItsFirstLin
     a.kind = OutAction::Kind::poll;
     a.text = "\n❓ Вопрос 1\n" + repeat("Длинное пояснение. ", 30);
     a.poll_options = {"a", "b"};
-    auto rows = outbox_payloads(a, "Q", 3);
+    auto rows = payloads(a, "Q", 3);
     ASSERT_EQ(rows.size(), 2u);
     EXPECT_EQ(rows[0]["kind"], "text");
     EXPECT_EQ(rows[0]["text"], a.text);
@@ -210,7 +223,7 @@ TEST(OutboxPayloads, ALongPollQuestionGoesFirstAsTextAndTheQuestionIsItsFirstLin
     EXPECT_FALSE(rows[1].contains("correct_option"));
 
     a.text = repeat("Я", 400);  // one line over the limit: cut to 300
-    rows = outbox_payloads(a, "Q", 3);
+    rows = payloads(a, "Q", 3);
     ASSERT_EQ(rows.size(), 2u);
     EXPECT_EQ(rows[1]["question"], repeat("Я", 300));
 }
@@ -218,7 +231,7 @@ TEST(OutboxPayloads, ALongPollQuestionGoesFirstAsTextAndTheQuestionIsItsFirstLin
 TEST(OutboxPayloads, TypingIsAChatAction) {
     OutAction a;
     a.kind = OutAction::Kind::typing;
-    EXPECT_EQ(outbox_payloads(a, "D", 1), (std::vector<nlohmann::json>{{{"kind", "typing"}}}));
+    EXPECT_EQ(payloads(a, "D", 1), (std::vector<nlohmann::json>{{{"kind", "typing"}}}));
 }
 
 }  // namespace

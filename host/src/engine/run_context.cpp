@@ -37,7 +37,7 @@ sdk::Outcome RunContext::invoke(const char* what, Call call) {
 void RunContext::begin() {
     const auto* first = course_->first();
     if (first == nullptr) {
-        finish("completed");
+        finish(sdk::RunStatus::completed);
         return;
     }
     proceed(sdk::Outcome::go_to(first->id));
@@ -63,7 +63,7 @@ void RunContext::proceed(sdk::Outcome outcome) {
         conversation_.clear();
         outbox_.clear();
         deferred_.clear();
-        finish("stopped");
+        finish(sdk::RunStatus::stopped);
     }
 }
 
@@ -78,7 +78,7 @@ void RunContext::proceed_unguarded(sdk::Outcome outcome) {
                                    " returned 'ignored' outside on_event; waiting there");
                 wait_here();
                 return;
-            case Kind::end: finish("completed"); return;
+            case Kind::end: finish(sdk::RunStatus::completed); return;
             case Kind::go_to: {
                 const auto& target = target_of(outcome);
                 leave_current();
@@ -86,7 +86,7 @@ void RunContext::proceed_unguarded(sdk::Outcome outcome) {
                 state_.stack.clear();
                 if (target.section) {
                     const auto* next = course_->next_after(target);
-                    if (next == nullptr) return finish("completed");
+                    if (next == nullptr) return finish(sdk::RunStatus::completed);
                     outcome = enter(*next);
                 } else {
                     outcome = enter(target);
@@ -117,7 +117,7 @@ void RunContext::proceed_unguarded(sdk::Outcome outcome) {
                     break;
                 }
                 const auto* next = course_->next_after(*left);
-                if (next == nullptr) return finish("completed");
+                if (next == nullptr) return finish(sdk::RunStatus::completed);
                 outcome = enter(*next);
                 break;
             }
@@ -146,7 +146,7 @@ sdk::Outcome RunContext::enter(const CompiledCourse::Element& element) {
 
 void RunContext::new_activation() {
     ++state_.activation;
-    state_.waiting.clear();
+    state_.waiting = Waiting::nothing;
     sent_buttons_ = sent_poll_ = deferred_here_ = false;
     cancel_timers();
 }
@@ -164,23 +164,23 @@ void RunContext::cancel_timers() {
 
 void RunContext::wait_here() {
     if (sent_poll_)
-        state_.waiting = "poll";
+        state_.waiting = Waiting::poll;
     else if (sent_buttons_)
-        state_.waiting = "button";
+        state_.waiting = Waiting::button;
     else if (!timers_.empty())
-        state_.waiting = "timer";
+        state_.waiting = Waiting::timer;
     else if (deferred_here_)
-        state_.waiting = "deferred";
+        state_.waiting = Waiting::deferred;
     // Still waiting for the same thing, or for an answer in the chat.
-    else if (state_.waiting.empty())
-        state_.waiting = "input";
+    else if (state_.waiting == Waiting::nothing)
+        state_.waiting = Waiting::input;
 }
 
-void RunContext::finish(const std::string& status) {
+void RunContext::finish(sdk::RunStatus status) {
     run_.status = status;
     run_.active = false;
     run_.ended_at = now_ms_;
-    state_.waiting.clear();
+    state_.waiting = Waiting::nothing;
     state_.states = nlohmann::json::object();
     state_.stack.clear();
     cancel_timers();
@@ -216,9 +216,9 @@ std::vector<DeferredWork> RunContext::take_deferred() {
     return out;
 }
 
-const nlohmann::json* RunContext::element_spec(const std::string& element_id) const {
+const nlohmann::json* RunContext::element_source(const std::string& element_id) const {
     const auto* e = course_->find(element_id);
-    return e == nullptr ? nullptr : &e->spec;
+    return e == nullptr ? nullptr : &e->source;
 }
 
 int RunContext::attempt() const {
@@ -246,30 +246,23 @@ const nlohmann::json& RunContext::settings() const {
     return settings_.emplace(plugin_id, std::move(merged)).first->second;
 }
 
-std::string RunContext::bot_token() const {
-    const auto bot = tx_.get_bot(run_.account_id, run_.bot_id);
-    if (!bot) throw std::runtime_error("bot " + std::to_string(run_.bot_id) + " not found");
-    return services_.secrets.open(bot->token_sealed);
-}
-
 void RunContext::send(const sdk::OutAction& action) {
     if (!action.buttons.empty() && action.kind != sdk::OutAction::Kind::text)
         services_.log.warn("element " + current_->id +
                            " sent buttons with a non-text action; Telegram cannot show them");
-    for (auto& payload : outbox_payloads(action, current_->id, state_.activation)) {
+    for (const auto& outbound : outbound_messages(action, current_->id, state_.activation)) {
         sdk::OutboxMessage message;
         message.account_id = run_.account_id;
         message.bot_id = run_.bot_id;
         message.chat_id = run_.chat_id;
         message.run_id = run_.id;
-        message.payload_json = payload.dump();
+        message.payload_json = sdk::to_json(outbound);
         message.next_attempt_at = now_ms_;
         message.created_at = now_ms_;
-        const std::string& kind = payload["kind"].get_ref<const std::string&>();
-        if (kind == "poll") sent_poll_ = true;
-        if (payload.contains("buttons")) sent_buttons_ = true;
+        if (outbound.kind == sdk::OutboundMessage::Kind::poll) sent_poll_ = true;
+        if (!outbound.buttons.empty()) sent_buttons_ = true;
         // "typing" is a chat action, not a message: history stays a transcript.
-        if (kind != "typing") {
+        if (outbound.kind != sdk::OutboundMessage::Kind::typing) {
             sdk::ConversationEntry row;
             row.account_id = run_.account_id;
             row.run_id = run_.id;

@@ -24,7 +24,6 @@ namespace profo::host {
 // What a run context borrows from its engine.
 struct EngineServices {
     const sdk::Clock& clock;
-    const sdk::SecretBox& secrets;
     sdk::Logger& log;
     const Config::Engine& settings;
     const std::map<std::string, PluginConfig>& plugins;
@@ -70,8 +69,8 @@ public:
     // Records a student's message no element consumed (`payload` + "ignored");
     // with `hint` the student gets engine.hints.use_buttons.
     void ignore(nlohmann::json payload, bool hint);
-    // Ends the run: completed, stopped or blocked.
-    void finish(const std::string& status);
+    // Ends the run: completed, stopped, blocked or abandoned.
+    void finish(sdk::RunStatus status);
     // Writes the run, then this event's conversation rows, outbox rows and timers.
     void flush();
 
@@ -82,16 +81,16 @@ public:
 
     // sdk::ElementContext
     const std::string& element_id() const override { return current_->id; }
-    const nlohmann::json& spec() const override { return current_->spec; }
+    const sdk::ElementSpec& spec() const override { return *current_->compiled; }
+    const nlohmann::json& source() const override { return current_->source; }
     const std::vector<std::string>& course_order() const override { return course_->order(); }
-    const nlohmann::json* element_spec(const std::string& element_id) const override;
+    const nlohmann::json* element_source(const std::string& element_id) const override;
     nlohmann::json& state() override { return state_.states[current_->id]; }
     const sdk::Run& run() const override { return run_; }
     int attempt() const override;
     sdk::TimePoint now() const override { return now_; }
     sdk::Logger& log() override { return services_.log; }
     const nlohmann::json& settings() const override;
-    std::string bot_token() const override;
     void send(const sdk::OutAction& action) override;
     void record(const std::string& role, const nlohmann::json& payload, std::optional<double> score,
                 std::optional<double> maxscore) override;

@@ -5,6 +5,25 @@
 
 namespace profo::host {
 
+std::string_view to_string(Waiting waiting) noexcept {
+    switch (waiting) {
+        case Waiting::nothing: return "";
+        case Waiting::input: return "input";
+        case Waiting::button: return "button";
+        case Waiting::poll: return "poll";
+        case Waiting::timer: return "timer";
+        case Waiting::deferred: return "deferred";
+    }
+    return "";
+}
+
+std::optional<Waiting> parse_waiting(std::string_view name) noexcept {
+    for (const auto w : {Waiting::nothing, Waiting::input, Waiting::button, Waiting::poll, Waiting::timer,
+                         Waiting::deferred})
+        if (to_string(w) == name) return w;
+    return std::nullopt;
+}
+
 RunState RunState::parse(const std::string& state_json) {
     RunState state;
     const auto j = nlohmann::json::parse(state_json);
@@ -16,7 +35,10 @@ RunState RunState::parse(const std::string& state_json) {
     if (auto it = j.find("states"); it != j.end() && it->is_object()) state.states = *it;
     if (auto it = j.find("stack"); it != j.end())
         for (const auto& frame : *it) state.stack.push_back(frame.at("element").get<std::string>());
-    state.waiting = j.value("waiting", std::string());
+    const std::string waiting = j.value("waiting", std::string());
+    const auto known = parse_waiting(waiting);
+    if (!known) throw std::runtime_error("run state waits for an unknown '" + waiting + "'");
+    state.waiting = *known;
     state.timers = j.value("timers", false);
     return state;
 }
@@ -31,7 +53,7 @@ std::string RunState::dump() const {
     auto frames = nlohmann::json::array();
     for (const auto& caller : stack) frames.push_back({{"element", caller}});
     j["stack"] = std::move(frames);
-    if (!waiting.empty()) j["waiting"] = waiting;
+    if (waiting != Waiting::nothing) j["waiting"] = to_string(waiting);
     if (timers) j["timers"] = true;
     return j.dump();
 }

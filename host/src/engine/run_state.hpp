@@ -9,10 +9,25 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
 namespace profo::host {
+
+// What the element the run is at waits for; docs/course-runtime.md.
+enum class Waiting {
+    nothing,   // the run is not waiting (it just started, or ended)
+    input,     // an answer typed in the chat
+    button,    // a press of one of the buttons it sent
+    poll,      // an answer to the poll it sent
+    timer,     // a durable timer it scheduled
+    deferred,  // the result of work it deferred (an LLM call)
+};
+std::string_view to_string(Waiting waiting) noexcept;
+// Empty for a name this build does not know.
+std::optional<Waiting> parse_waiting(std::string_view name) noexcept;
 
 struct RunState {
     sdk::Id version = 0;                // the course version the run plays, fixed at start
@@ -22,7 +37,7 @@ struct RunState {
     // and the callers on the stack); objects keep references stable.
     nlohmann::json states = nlohmann::json::object();
     std::vector<std::string> stack;  // callers waiting in on_return(), innermost last
-    std::string waiting;  // what the current element waits for: button, poll, timer, deferred, input
+    Waiting waiting = Waiting::nothing;
     bool timers = false;  // the run may have pending durable timers
 
     // Missing keys take their defaults, so "{}" is a fresh state. Throws

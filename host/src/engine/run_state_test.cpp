@@ -12,7 +12,7 @@ TEST(RunState, AnEmptyObjectIsAFreshState) {
     EXPECT_TRUE(s.visits.empty());
     EXPECT_TRUE(s.states.is_object() && s.states.empty());
     EXPECT_TRUE(s.stack.empty());
-    EXPECT_EQ(s.waiting, "");
+    EXPECT_EQ(s.waiting, Waiting::nothing);
     EXPECT_FALSE(s.timers);
 }
 
@@ -23,7 +23,7 @@ TEST(RunState, RoundTripsThroughItsJson) {
     s.visits = {{"Quiz_1", 2}, {"Rev_01", 1}};
     s.states = {{"Rev_01", {{"queue", {"Quiz_1"}}}}};
     s.stack = {"Rev_01"};
-    s.waiting = "poll";
+    s.waiting = Waiting::poll;
     s.timers = true;
     const auto j = nlohmann::json::parse(s.dump());
     EXPECT_EQ(j["stack"], (nlohmann::json{{{"element", "Rev_01"}}}));
@@ -33,7 +33,7 @@ TEST(RunState, RoundTripsThroughItsJson) {
     EXPECT_EQ(back.visits, s.visits);
     EXPECT_EQ(back.states, s.states);
     EXPECT_EQ(back.stack, s.stack);
-    EXPECT_EQ(back.waiting, "poll");
+    EXPECT_EQ(back.waiting, Waiting::poll);
     EXPECT_TRUE(back.timers);
 }
 

@@ -6,6 +6,7 @@
 #include "logging/logging.hpp"
 #include "runtime/executor.hpp"
 #include "secrets/secret_box.hpp"
+#include "telegram/bot_signatures.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -21,9 +22,13 @@ PluginFailures::PluginFailures(std::vector<std::string> failures)
       }()),
       failures_(std::move(failures)) {}
 
-class Platform::PluginHostApi final : public sdk::HostApi {
+namespace {
+
+// The services every plugin gets, whatever its kind.
+template <class Interface>
+class KindHost : public Interface {
 public:
-    PluginHostApi(Platform& platform, const std::string& qualified_id, nlohmann::json settings)
+    KindHost(Platform& platform, const std::string& qualified_id, nlohmann::json settings)
         : platform_(platform), log_(make_logger(qualified_id)), settings_(std::move(settings)) {}
 
     sdk::Logger& log() override { return *log_; }
@@ -32,15 +37,33 @@ public:
     sdk::Executor& executor() override { return platform_.executor(); }
     sdk::HttpRoutes& http() override { return platform_.http(); }
     const sdk::SecretBox& secrets() const override { return platform_.secrets(); }
-    sdk::Storage& storage() override { return platform_.storage(); }
     sdk::HttpClient& http_client() override { return platform_.http_client(); }
-    sdk::CourseEngine& engine() override { return platform_.engine(); }
+
+protected:
+    Platform& platform_;
 
 private:
-    Platform& platform_;
     std::unique_ptr<sdk::Logger> log_;
     nlohmann::json settings_;
 };
+
+// Element plugins see no storage: the engine and signature checks only.
+class ElementHostApi final : public KindHost<sdk::ElementHost> {
+public:
+    using KindHost::KindHost;
+    sdk::CourseEngine& engine() override { return platform_.engine(); }
+    const sdk::TelegramSignatures& telegram() const override { return platform_.telegram(); }
+};
+
+class TransportHostApi final : public KindHost<sdk::TransportHost> {
+public:
+    using KindHost::KindHost;
+    sdk::Storage& storage() override { return platform_.storage(); }
+    sdk::CourseEngine& engine() override { return platform_.engine(); }
+    const sdk::TelegramSignatures& telegram() const override { return platform_.telegram(); }
+};
+
+}  // namespace
 
 Platform::Platform(Config config)
     : config_(std::move(config)), log_(make_logger("host")), clock_(std::make_unique<SystemClock>()) {
@@ -149,7 +172,7 @@ Engine& Platform::engine() {
     std::lock_guard lock(engine_mutex_);
     if (!engine_)
         engine_ =
-            std::make_unique<Engine>(storage(), *registry_, executor(), clock(), secrets(), config_, *log_);
+            std::make_unique<Engine>(storage(), *registry_, executor(), clock(), config_, *log_);
     return *engine_;
 }
 
@@ -157,6 +180,14 @@ sdk::HttpClient& Platform::http_client() {
     std::lock_guard lock(lazy_mutex_);
     if (!http_client_) http_client_ = std::make_unique<BeastHttpClient>();
     return *http_client_;
+}
+
+const sdk::TelegramSignatures& Platform::telegram() {
+    std::lock_guard lock(lazy_mutex_);
+    if (!telegram_)
+        telegram_ = std::make_unique<BotSignatures>([this]() -> sdk::Storage& { return storage(); }, secrets(),
+                                                    clock());
+    return *telegram_;
 }
 
 sdk::MigrationReport Platform::migrate() {
@@ -175,10 +206,31 @@ void Platform::start_plugins() {
     for (const auto& p : registry_->loaded()) {
         const auto* pc = config_.plugin(p->metadata().qualified_id());
         if (pc) register_secret_settings(pc->settings);
-        auto api = std::make_unique<PluginHostApi>(*this, p->metadata().qualified_id(),
-                                                   pc ? pc->settings : nlohmann::json::object());
+        const std::string id = p->metadata().qualified_id();
+        nlohmann::json settings = pc ? pc->settings : nlohmann::json::object();
+        std::unique_ptr<sdk::HostApi> api;
         try {
-            p->object().start(*api);
+            switch (p->metadata().kind) {
+                case sdk::PluginKind::element: {
+                    auto host = std::make_unique<ElementHostApi>(*this, id, std::move(settings));
+                    p->as<sdk::ElementPlugin>().start(*host);
+                    api = std::move(host);
+                    break;
+                }
+                case sdk::PluginKind::transport: {
+                    auto host = std::make_unique<TransportHostApi>(*this, id, std::move(settings));
+                    p->as<sdk::TransportPlugin>().start(*host);
+                    api = std::move(host);
+                    break;
+                }
+                case sdk::PluginKind::enrollment: {
+                    auto host = std::make_unique<KindHost<sdk::HostApi>>(*this, id, std::move(settings));
+                    p->as<sdk::EnrollmentPlugin>().start(*host);
+                    api = std::move(host);
+                    break;
+                }
+                case sdk::PluginKind::storage: break;  // opened, not started
+            }
         } catch (const std::exception& e) {
             stop_plugins();
             throw std::runtime_error("plugin " + p->metadata().qualified_id() +

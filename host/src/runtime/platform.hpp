@@ -10,6 +10,7 @@
 #include <profo/sdk/host.hpp>
 #include <profo/sdk/http_client.hpp>
 #include <profo/sdk/storage.hpp>
+#include <profo/sdk/telegram_auth.hpp>
 
 #include <memory>
 #include <mutex>
@@ -54,21 +55,23 @@ public:
     Engine& engine();
     // Outbound HTTP(S) shared by every plugin.
     sdk::HttpClient& http_client();
+    // Checks of what Telegram signed with the platform's bots' tokens.
+    const sdk::TelegramSignatures& telegram();
 
     // Opens the configured storage on first use (not migrated).
     sdk::Storage& storage();
     // Brings the schema up to date; logs what it applied.
     sdk::MigrationReport migrate();
 
-    // Calls start() of every loaded plugin with its own HostApi, in load order
-    // (storage, then elements, enrollment, transports). A throwing start() is
+    // Calls start() of every loaded plugin with the host interface of its kind
+    // (ElementHost, HostApi, TransportHost), in load order (storage, then
+    // elements, enrollment, transports). A throwing start() is
     // fatal: what was started is stopped again and the error rethrown.
     void start_plugins();
     // stop() in reverse order; errors are logged, never thrown.
     void stop_plugins();
 
 private:
-    class PluginHostApi;
 
     Config config_;
     std::unique_ptr<sdk::Logger> log_;
@@ -79,11 +82,12 @@ private:
     std::unique_ptr<sdk::SecretBox> secrets_;
     std::shared_ptr<sdk::Storage> storage_;
     std::unique_ptr<sdk::HttpClient> http_client_;
+    std::unique_ptr<sdk::TelegramSignatures> telegram_;
     std::mutex engine_mutex_;  // transports may ask for the engine from their own threads
     // Services are made on first use, which may come from any thread.
     std::recursive_mutex lazy_mutex_;
     std::unique_ptr<Engine> engine_;
-    std::vector<std::unique_ptr<PluginHostApi>> host_apis_;
+    std::vector<std::unique_ptr<sdk::HostApi>> host_apis_;
     std::vector<sdk::Plugin*> started_;
 };
 

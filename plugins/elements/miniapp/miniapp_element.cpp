@@ -22,10 +22,6 @@ const nlohmann::json& object_field(const nlohmann::json& spec, const char* name)
     return value != nullptr && value->is_object() ? *value : kEmpty;
 }
 
-std::string question_type(const nlohmann::json& spec) {
-    return text_field(object_field(spec, "question"), "type").value_or("multiple_choice");
-}
-
 std::vector<std::string> option_texts(const nlohmann::json& question) {
     std::vector<std::string> out;
     const nlohmann::json* options = field_value(question, "options");
@@ -45,31 +41,6 @@ std::string setting_text(const nlohmann::json& settings, const char* key) {
 }
 
 }  // namespace
-
-std::optional<RefTarget> find_in_storage(sdk::Storage& storage, const QuestionRef& ref) {
-    auto tx = storage.begin();
-    auto run = tx->get_run(ref.account_id, ref.run_id);
-    if (!run) return std::nullopt;
-    // The engine fixes the version a run plays when it starts (docs/course-runtime.md);
-    // the deployment may have moved on since.
-    sdk::Id version = 0;
-    const auto state = nlohmann::json::parse(run->state_json, nullptr, /*allow_exceptions=*/false);
-    if (state.is_object() && state.contains("version") && state["version"].is_number_integer())
-        version = state["version"].get<sdk::Id>();
-    if (version == 0) {
-        const auto deployment = tx->get_deployment(ref.account_id, run->deployment_id);
-        if (!deployment) return std::nullopt;
-        version = deployment->version_id;
-    }
-    for (const auto& element : tx->version_elements(ref.account_id, version)) {
-        if (element.element_id != ref.element_id) continue;
-        if (element.type != "miniapp" && element.type != "miniapptest") return std::nullopt;
-        auto body = nlohmann::json::parse(element.body_json, nullptr, /*allow_exceptions=*/false);
-        if (body.is_discarded()) return std::nullopt;
-        return RefTarget{std::move(*run), std::move(body)};
-    }
-    return std::nullopt;
-}
 
 std::vector<std::string> MiniappElement::fields() const {
     return schema_fields(json_schema());
@@ -107,9 +78,10 @@ nlohmann::json MiniappElement::json_schema() const {
                           CommonFields::formatting);
 }
 
-void MiniappElement::validate(const nlohmann::json& spec, const sdk::CourseOutline&,
-                              sdk::ValidationReport& report) const {
-    if (!check_mapping(spec, report)) return;
+std::unique_ptr<sdk::ElementSpec> MiniappElement::compile(const nlohmann::json& spec, const sdk::CourseOutline&,
+                                                          sdk::ValidationReport& outer) const {
+    ErrorCountingReport report(outer);
+    if (!check_mapping(spec, report)) return nullptr;
     check_common_fields(spec, CommonFields::formatting, report);
     check_text(spec, "text", Presence::required, report);
     check_text(spec, "button", Presence::required, report);
@@ -179,26 +151,38 @@ void MiniappElement::validate(const nlohmann::json& spec, const sdk::CourseOutli
         check_text(*answer, "incorrect_feedback", Presence::optional, report, "answer.");
         warn_unknown_fields(*answer, {"actual", "correct_feedback", "incorrect_feedback"}, "answer.", report);
     }
+    if (report.has_errors()) return nullptr;
+
+    auto out = std::make_unique<MiniappSpec>();
+    out->style = message_style(spec);
+    out->text = text_field(spec, "text").value_or("");
+    out->button = text_field(spec, "button").value_or(kDefaultButton);
+    out->app_url = text_field(spec, "app_url").value_or("");
+    out->question_type = type;
+    const nlohmann::json& answer_fields = object_field(spec, "answer");
+    out->actual = text_field(answer_fields, "actual").value_or("");
+    out->correct_feedback = text_field(answer_fields, "correct_feedback").value_or(kDefaultCorrect);
+    out->incorrect_feedback = text_field(answer_fields, "incorrect_feedback").value_or(kDefaultIncorrect);
+    return out;
 }
 
-void MiniappElement::start(sdk::HostApi& host) {
+void MiniappElement::start(sdk::ElementHost& host) {
     MiniappBackend backend;
     const nlohmann::json* age = field_value(host.settings(), "init_data_max_age_s");
     if (age != nullptr) {
         if (!age->is_number_integer() || age->get<long long>() < 1)
-            throw std::runtime_error(
-                "miniapp setting 'init_data_max_age_s' must be a whole number of seconds");
+            throw std::runtime_error("miniapp setting 'init_data_max_age_s' must be a whole number of seconds");
         backend.init_data_max_age = std::chrono::seconds(age->get<long long>());
     }
-    // Storage and the engine are looked up per request: the host creates them
-    // on first use, and a plugin is started before either is needed.
-    sdk::HostApi* api = &host;
-    backend.find = [api](const QuestionRef& ref) { return find_in_storage(api->storage(), ref); };
-    backend.bot_token = [api](const sdk::Run& run) {
-        auto tx = api->storage().begin();
-        const auto bot = tx->get_bot(run.account_id, run.bot_id);
-        if (!bot) throw std::runtime_error("the run's bot is gone");
-        return api->secrets().open(bot->token_sealed);
+    // The engine is looked up per request: the host creates it on first use,
+    // and a plugin is started before it is needed.
+    sdk::ElementHost* api = &host;
+    backend.find = [api](const QuestionRef& ref) {
+        return api->engine().run_element(ref.account_id, ref.run_id, ref.element_id);
+    };
+    const auto max_age = backend.init_data_max_age;
+    backend.check_init_data = [api, max_age](const sdk::Run& run, std::string_view init_data) {
+        return api->telegram().check_web_app_init_data(run.account_id, run.bot_id, init_data, max_age);
     };
     backend.dispatch = [api](const sdk::InboundEvent& e) { return api->engine().dispatch(e); };
     backend.now = [api] { return api->clock().now(); };
@@ -213,34 +197,32 @@ void MiniappElement::start(sdk::HostApi& host) {
 }
 
 sdk::Outcome MiniappElement::enter(sdk::ElementContext& ctx) {
-    const nlohmann::json& spec = ctx.spec();
-    const QuestionRef ref{ctx.run().account_id, ctx.run().id, ctx.attempt(), ctx.element_id()};
-    sdk::OutAction action = text_action(spec, text_field(spec, "text").value_or(""));
-    action.buttons.push_back({text_field(spec, "button").value_or(kDefaultButton),
-                              app_link(text_field(spec, "app_url").value_or(""), ref,
-                                       setting_text(ctx.settings(), "public_url"))});
+    const auto& spec = ctx.spec_as<MiniappSpec>();
+    const std::string nonce = new_nonce();
+    ctx.state() = {{"nonce", nonce}};
+    const QuestionRef ref{ctx.run().account_id, ctx.run().id, ctx.attempt(), nonce, ctx.element_id()};
+    sdk::OutAction action = text_action(spec.style, spec.text);
+    action.buttons.push_back({spec.button, app_link(spec.app_url, ref, setting_text(ctx.settings(), "public_url"))});
     ctx.send(action);
     return sdk::Outcome::wait();
 }
 
 sdk::Outcome MiniappElement::on_event(sdk::ElementContext& ctx, const sdk::Event& event) {
     if (event.kind != sdk::Event::Kind::web_app_data) return sdk::Outcome::ignored();
+    const auto& spec = ctx.spec_as<MiniappSpec>();
     const SubmittedAnswer submitted = read_submitted(event.data);
     // An answer posted for an earlier visit (an old button) is not this one's.
-    if (submitted.ref &&
-        (submitted.ref->run_id != ctx.run().id || submitted.ref->element_id != ctx.element_id() ||
-         submitted.ref->attempt != ctx.attempt()))
+    const auto& state = ctx.state();
+    const std::string nonce = state.is_object() && state.contains("nonce") && state["nonce"].is_string()
+                                  ? state["nonce"].get<std::string>()
+                                  : std::string{};
+    if (submitted.ref && (submitted.ref->run_id != ctx.run().id || submitted.ref->element_id != ctx.element_id() ||
+                          submitted.ref->attempt != ctx.attempt() || submitted.ref->nonce != nonce))
         return sdk::Outcome::ignored();
 
-    const nlohmann::json& spec = ctx.spec();
-    const nlohmann::json& answer = object_field(spec, "answer");
-    const bool correct =
-        answer_matches(submitted.answer, text_field(answer, "actual").value_or(""), question_type(spec));
+    const bool correct = answer_matches(submitted.answer, spec.actual, spec.question_type);
     ctx.record("user", {{"answer", submitted.answer}, {"correct", correct}}, correct ? 1.0 : 0.0, 1.0);
-    const std::string feedback = correct
-                                     ? text_field(answer, "correct_feedback").value_or(kDefaultCorrect)
-                                     : text_field(answer, "incorrect_feedback").value_or(kDefaultIncorrect);
-    send_text(ctx, feedback);
+    send_text(ctx, spec.style, correct ? spec.correct_feedback : spec.incorrect_feedback);
     return sdk::Outcome::next();
 }
 

@@ -9,12 +9,21 @@
 #include "miniapp_api.hpp"
 
 #include <profo/sdk/element.hpp>
+#include <profo/sdk/toolkit/element_messages.hpp>
 
 namespace profo::elements::miniapp {
 
-// Looks a ref up in storage: the run, then the element in the course version
-// the run plays.
-std::optional<RefTarget> find_in_storage(sdk::Storage& storage, const QuestionRef& ref);
+// The fields of a miniapp element, checked once.
+struct MiniappSpec final : sdk::ElementSpec {
+    MessageStyle style;
+    std::string text;
+    std::string button;
+    std::string app_url;
+    std::string question_type;  // multiple_choice | typein
+    std::string actual;
+    std::string correct_feedback;
+    std::string incorrect_feedback;
+};
 
 class MiniappElement final : public sdk::ElementPlugin {
 public:
@@ -22,12 +31,12 @@ public:
     std::vector<std::string> aliases() const override { return {"miniapptest"}; }
     std::vector<std::string> fields() const override;
     nlohmann::json json_schema() const override;
-    void validate(const nlohmann::json& spec, const sdk::CourseOutline& course,
-                  sdk::ValidationReport& report) const override;
+    std::unique_ptr<sdk::ElementSpec> compile(const nlohmann::json& spec, const sdk::CourseOutline& course,
+                                              sdk::ValidationReport& report) const override;
     bool graded() const override { return true; }
 
     // Registers the Mini App endpoints on the host's HTTP server.
-    void start(sdk::HostApi& host) override;
+    void start(sdk::ElementHost& host) override;
     sdk::Outcome enter(sdk::ElementContext& ctx) override;
     sdk::Outcome on_event(sdk::ElementContext& ctx, const sdk::Event& event) override;
 };

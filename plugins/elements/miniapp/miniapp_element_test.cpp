@@ -19,48 +19,24 @@ const json kLegacy = json::parse(R"({"type": "miniapp", "text": "Mini App launch
     "answer": {"actual": "Paris", "correct_feedback": "Correct! Paris is the capital of France.",
                "incorrect_feedback": "Incorrect! The capital of France is Paris."}})");
 
-class FakeContext : public sdk::ElementContext {
+constexpr const char* kNonce = "0123456789abcdef0123456789abcdef";
+
+// The legacy miniapp element at its second visit of run 55 in account 3,
+// entered with kNonce as its visit's nonce.
+class MiniappContext : public testing::FakeElementContext {
 public:
-    explicit FakeContext(json spec) : spec_(std::move(spec)) {
+    explicit MiniappContext(const json& spec)
+        : FakeElementContext("Mini_App_Test_01", testing::compiled(MiniappElement(), spec), spec) {
         run_.id = 55;
         run_.account_id = 3;
+        attempt_ = 2;
+        state() = {{"nonce", kNonce}};
     }
-    const std::string& element_id() const override { return id_; }
-    const json& spec() const override { return spec_; }
-    const std::vector<std::string>& course_order() const override { return order_; }
-    const json* element_spec(const std::string& id) const override { return id == id_ ? &spec_ : nullptr; }
-    json& state() override { return state_; }
-    const sdk::Run& run() const override { return run_; }
-    int attempt() const override { return attempt_; }
-    sdk::TimePoint now() const override { return {}; }
-    sdk::Logger& log() override { throw std::logic_error("no logging expected"); }
-    const json& settings() const override { return settings_; }
-    std::string bot_token() const override { return "1:t"; }
-    void send(const sdk::OutAction& action) override { sent.push_back(action); }
-    void record(const std::string& role, const json& payload, std::optional<double> score,
-                std::optional<double> maxscore) override {
-        records.push_back({{"role", role},
-                           {"payload", payload},
-                           {"score", score.value_or(-1)},
-                           {"maxscore", maxscore.value_or(-1)}});
-    }
-    std::vector<sdk::ConversationEntry> history() const override { return {}; }
-    void schedule(sdk::TimePoint, const json&) override { throw std::logic_error("no timers"); }
-    void defer(std::function<json()>) override { throw std::logic_error("no deferred work"); }
-    std::uint64_t random_seed() const override { return 1; }
-
-    json settings_ = json::object();
-    std::vector<sdk::OutAction> sent;
-    std::vector<json> records;
-    int attempt_ = 2;
-
-private:
-    std::string id_ = "Mini_App_Test_01";
-    json spec_;
-    json state_;
-    sdk::Run run_;
-    std::vector<std::string> order_{id_};
 };
+
+std::string ref_of(const std::string& rest) {
+    return "3.55." + rest;
+}
 
 sdk::Event web_app(std::string data) {
     sdk::Event e;
@@ -70,19 +46,30 @@ sdk::Event web_app(std::string data) {
 }
 
 TEST(QuestionRefTest, RoundTripsAndRefusesJunk) {
-    const QuestionRef ref{3, 55, 2, "Mini.App-1"};
-    EXPECT_EQ(to_string(ref), "3.55.2.Mini.App-1");
-    EXPECT_EQ(parse_question_ref("3.55.2.Mini.App-1"), ref);
-    for (const char* bad :
-         {"", "3.55.2.", "3.55.Mini", "x.55.2.M", "0.55.2.M", "3.-5.2.M", "3.55.2.M/../x", "3.55.2.M i"})
+    const QuestionRef ref{3, 55, 2, kNonce, "Mini.App-1"};
+    const std::string text = std::string("3.55.2.") + kNonce + ".Mini.App-1";
+    EXPECT_EQ(to_string(ref), text);
+    EXPECT_EQ(parse_question_ref(text), ref);
+    const std::string n = kNonce;
+    for (const std::string& bad : std::vector<std::string>{
+             std::string(), "3.55.2.", "3.55.2." + n + ".", "3.55.Mini", "x.55.2." + n + ".M", "0.55.2." + n + ".M",
+          "3.-5.2." + n + ".M", "3.55.2." + n + ".M/../x", "3.55.2." + n + ".M i", "3.55.2.M",
+          "3.55.2.0123.M", "3.55.2." + std::string(32, 'G') + ".M", "3.55.2." + std::string(32, 'A') + ".M"})
         EXPECT_FALSE(parse_question_ref(bad)) << bad;
 }
 
+TEST(QuestionRefTest, NoncesAreFreshAndWellFormed) {
+    const std::string a = new_nonce(), b = new_nonce();
+    EXPECT_NE(a, b);
+    EXPECT_TRUE(parse_question_ref("1.1.1." + a + ".X"));
+}
+
 TEST(QuestionRefTest, AppLinkKeepsTheAppsOwnQueryAndFragment) {
-    const QuestionRef ref{1, 2, 1, "Q_1"};
-    EXPECT_EQ(app_link("https://app.example/quiz", ref, ""), "https://app.example/quiz?q=1.2.1.Q_1");
+    const QuestionRef ref{1, 2, 1, kNonce, "Q_1"};
+    const std::string q = std::string("1.2.1.") + kNonce + ".Q_1";
+    EXPECT_EQ(app_link("https://app.example/quiz", ref, ""), "https://app.example/quiz?q=" + q);
     EXPECT_EQ(app_link("https://app.example/?lang=ru#top", ref, "https://profo.example"),
-              "https://app.example/?lang=ru&q=1.2.1.Q_1&api=https%3A%2F%2Fprofo.example#top");
+              "https://app.example/?lang=ru&q=" + q + "&api=https%3A%2F%2Fprofo.example#top");
 }
 
 TEST(AnswerMatching, TrimsAndFoldsCaseForTypein) {
@@ -91,11 +78,15 @@ TEST(AnswerMatching, TrimsAndFoldsCaseForTypein) {
     EXPECT_TRUE(answer_matches("ПАРИЖ", "париж", "typein"));
     EXPECT_TRUE(answer_matches("Ёлка Über", "ёлка über", "typein"));
     EXPECT_FALSE(answer_matches("Лондон", "Париж", "typein"));
-    EXPECT_EQ(fold_case("ABC Ωmega ДОМ 😀"), "abc ωmega дом 😀");
+    // The same folding as every other element: Greek accents and characters
+    // beyond the BMP included.
+    EXPECT_TRUE(answer_matches("ΆΘΉΝΑ", "άθήνα", "typein"));
+    EXPECT_TRUE(answer_matches("\xF0\x90\x90\x80", "\xF0\x90\x90\xA8", "typein"));
+    EXPECT_TRUE(answer_matches("\xC2\xA0Straße", "STRASSE", "typein"));
 }
 
 TEST(SubmittedAnswerTest, ReadsEveryShape) {
-    auto s = read_submitted(R"({"ref": "3.55.2.X", "answer": "Paris"})");
+    auto s = read_submitted(R"({"ref": "3.55.2.0123456789abcdef0123456789abcdef.X", "answer": "Paris"})");
     EXPECT_EQ(s.answer, "Paris");
     ASSERT_TRUE(s.ref);
     EXPECT_EQ(s.ref->run_id, 55);
@@ -106,18 +97,16 @@ TEST(SubmittedAnswerTest, ReadsEveryShape) {
 }
 
 TEST(MiniappValidate, LegacyCourseIsValid) {
-    KeptReport report;
-    MiniappElement().validate(kLegacy, ListedOutline({}), report);
+    const KeptReport report = testing::validated<MiniappElement>(kLegacy);
     EXPECT_TRUE(report.issues.empty()) << ::testing::PrintToString(report.errors());
     EXPECT_EQ(MiniappElement().aliases(), std::vector<std::string>{"miniapptest"});
     EXPECT_TRUE(MiniappElement().graded());
 }
 
 TEST(MiniappValidate, ReportsEveryBadField) {
-    KeptReport report;
-    MiniappElement().validate(json::parse(R"({"type": "miniapp", "app_url": "http://insecure.example",
-        "question": {"type": "essay", "options": "Paris"}, "answer": {"correct_feedback": "Yes", "note": 1}})"),
-                              ListedOutline({}), report);
+    const KeptReport report = testing::validated<MiniappElement>(
+        json::parse(R"({"type": "miniapp", "app_url": "http://insecure.example",
+        "question": {"type": "essay", "options": "Paris"}, "answer": {"correct_feedback": "Yes", "note": 1}})"));
     EXPECT_EQ(report.errors(),
               (std::vector<std::string>{
                   "text: 'text' is required", "button: 'button' is required",
@@ -130,10 +119,8 @@ TEST(MiniappValidate, ReportsEveryBadField) {
     ASSERT_EQ(report.warnings().size(), 1u);
     EXPECT_EQ(report.warnings()[0].rfind("answer.note:", 0), 0u) << report.warnings()[0];
 
-    KeptReport missing;
-    MiniappElement().validate(json::parse(R"({"type": "miniapp", "text": "t", "button": "b",
-        "app_url": "https://a.example"})"),
-                              ListedOutline({}), missing);
+    const KeptReport missing = testing::validated<MiniappElement>(json::parse(R"({"type": "miniapp", "text": "t", "button": "b",
+        "app_url": "https://a.example"})"));
     EXPECT_EQ(missing.errors(),
               (std::vector<std::string>{"question: 'question' is required", "answer: 'answer' is required"}));
 }
@@ -141,8 +128,7 @@ TEST(MiniappValidate, ReportsEveryBadField) {
 TEST(MiniappValidate, WarnsWhenTheAnswerIsNoOption) {
     json spec = kLegacy;
     spec["answer"]["actual"] = "Rome";
-    KeptReport report;
-    MiniappElement().validate(spec, ListedOutline({}), report);
+    const KeptReport report = testing::validated<MiniappElement>(spec);
     EXPECT_TRUE(report.errors().empty());
     EXPECT_EQ(report.warnings(),
               std::vector<std::string>{"answer.actual: 'answer.actual' 'Rome' is none of the "
@@ -150,24 +136,25 @@ TEST(MiniappValidate, WarnsWhenTheAnswerIsNoOption) {
 }
 
 TEST(MiniappElementTest, EnterSendsAWebAppButtonWithTheQuestionRef) {
-    FakeContext ctx(kLegacy);
+    MiniappContext ctx(kLegacy);
+    ctx.state() = nullptr;  // as the engine enters an element
     ctx.settings_ = {{"public_url", "https://profo.example"}};
     EXPECT_EQ(MiniappElement().enter(ctx).kind, sdk::Outcome::Kind::wait);
     ASSERT_EQ(ctx.sent.size(), 1u);
     EXPECT_EQ(ctx.sent[0].text, "Mini App launch Test\n");
     ASSERT_EQ(ctx.sent[0].buttons.size(), 1u);
     EXPECT_EQ(ctx.sent[0].buttons[0].text, "Launch");
-    EXPECT_EQ(
-        ctx.sent[0].buttons[0].web_app_url,
-        "https://73c7-24-54-90-118.ngrok-free.app?q=3.55.2.Mini_App_Test_01&api=https%3A%2F%2Fprofo.example");
+    const std::string nonce = ctx.state().at("nonce").get<std::string>();
+    EXPECT_NE(nonce, kNonce);
+    EXPECT_EQ(ctx.sent[0].buttons[0].web_app_url, "https://73c7-24-54-90-118.ngrok-free.app?q=3.55.2." + nonce +
+                                                      ".Mini_App_Test_01&api=https%3A%2F%2Fprofo.example");
 }
 
 TEST(MiniappElementTest, RightAnswerScoresOneAndContinues) {
-    FakeContext ctx(kLegacy);
+    MiniappContext ctx(kLegacy);
     MiniappElement element;
-    EXPECT_EQ(
-        element.on_event(ctx, web_app(R"({"ref": "3.55.2.Mini_App_Test_01", "answer": " Paris "})")).kind,
-        sdk::Outcome::Kind::next);
+    const json answer = {{"ref", ref_of(std::string("2.") + kNonce + ".Mini_App_Test_01")}, {"answer", " Paris "}};
+    EXPECT_EQ(element.on_event(ctx, web_app(answer.dump())).kind, sdk::Outcome::Kind::next);
     ASSERT_EQ(ctx.records.size(), 1u);
     EXPECT_EQ(ctx.records[0], json({{"role", "user"},
                                     {"payload", {{"answer", " Paris "}, {"correct", true}}},
@@ -180,25 +167,28 @@ TEST(MiniappElementTest, RightAnswerScoresOneAndContinues) {
 TEST(MiniappElementTest, WrongAnswerScoresZeroWithDefaultFeedback) {
     json spec = kLegacy;
     spec["answer"] = {{"actual", "Paris"}};
-    FakeContext ctx(spec);
+    MiniappContext ctx(spec);
     EXPECT_EQ(MiniappElement().on_event(ctx, web_app("paris")).kind, sdk::Outcome::Kind::next);
     EXPECT_EQ(ctx.records.at(0)["score"], 0.0);
     EXPECT_EQ(ctx.sent.at(0).text, "Incorrect.");
 
     spec["question"]["type"] = "typein";
-    FakeContext typein(spec);
+    MiniappContext typein(spec);
     MiniappElement().on_event(typein, web_app(R"("PARIS")"));
     EXPECT_EQ(typein.records.at(0)["score"], 1.0);
     EXPECT_EQ(typein.sent.at(0).text, "Correct!");
 }
 
 TEST(MiniappElementTest, AnswersForAnotherVisitAndOtherEventsAreIgnored) {
-    FakeContext ctx(kLegacy);
+    MiniappContext ctx(kLegacy);
     MiniappElement element;
-    for (const char* stale : {R"({"ref": "3.55.1.Mini_App_Test_01", "answer": "Paris"})",
-                              R"({"ref": "3.56.2.Mini_App_Test_01", "answer": "Paris"})",
-                              R"({"ref": "3.55.2.Other", "answer": "Paris"})"})
-        EXPECT_EQ(element.on_event(ctx, web_app(stale)).kind, sdk::Outcome::Kind::ignored) << stale;
+    const std::string n = kNonce;
+    const std::string other_nonce(32, 'f');
+    for (const std::string& stale : std::vector<std::string>{ref_of("1." + n + ".Mini_App_Test_01"), "3.56.2." + n + ".Mini_App_Test_01",
+                                     ref_of("2." + n + ".Other"), ref_of("2." + other_nonce + ".Mini_App_Test_01")})
+        EXPECT_EQ(element.on_event(ctx, web_app(json{{"ref", stale}, {"answer", "Paris"}}.dump())).kind,
+                  sdk::Outcome::Kind::ignored)
+            << stale;
     sdk::Event text;
     text.kind = sdk::Event::Kind::text;
     text.text = "Paris";

@@ -1,20 +1,17 @@
 #include "miniapp_question.hpp"
 
+#include <profo/sdk/text.hpp>
+
+#include <openssl/rand.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <stdexcept>
 
 namespace profo::elements::miniapp {
 
 namespace {
-
-constexpr std::string_view kSpace = " \t\r\n";
-
-std::string trimmed(std::string_view s) {
-    const std::size_t b = s.find_first_not_of(kSpace);
-    if (b == std::string_view::npos) return {};
-    return std::string(s.substr(b, s.find_last_not_of(kSpace) - b + 1));
-}
 
 template <class T>
 std::optional<T> number(std::string_view text) {
@@ -45,28 +42,6 @@ std::string url_encode(std::string_view s) {
     return out;
 }
 
-void append_utf8(std::string& out, char32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
-char32_t lower(char32_t cp) {
-    if (cp >= 'A' && cp <= 'Z') return cp + 32;
-    if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) return cp + 32;     // Latin-1
-    if (cp >= 0x391 && cp <= 0x3A9 && cp != 0x3A2) return cp + 32;  // Greek
-    if (cp >= 0x410 && cp <= 0x42F) return cp + 32;                 // Cyrillic А-Я
-    if (cp >= 0x400 && cp <= 0x40F) return cp + 80;                 // Ё, Ђ, ...
-    return cp;
-}
-
 nlohmann::json without_answers(nlohmann::json value) {
     if (value.is_object()) {
         for (const char* key : {"answer", "correct", "actual", "correct_answer"}) value.erase(key);
@@ -79,14 +54,34 @@ nlohmann::json without_answers(nlohmann::json value) {
 
 }  // namespace
 
+constexpr std::size_t kNonceBytes = 16;
+
+bool is_nonce(std::string_view text) {
+    return text.size() == 2 * kNonceBytes && std::all_of(text.begin(), text.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
+}
+
+std::string new_nonce() {
+    unsigned char bytes[kNonceBytes];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no secure random bytes for a question ref");
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char b : bytes) {
+        out += kDigits[b >> 4];
+        out += kDigits[b & 0xF];
+    }
+    return out;
+}
+
 std::string to_string(const QuestionRef& ref) {
     return std::to_string(ref.account_id) + "." + std::to_string(ref.run_id) + "." +
-           std::to_string(ref.attempt) + "." + ref.element_id;
+           std::to_string(ref.attempt) + "." + ref.nonce + "." + ref.element_id;
 }
 
 std::optional<QuestionRef> parse_question_ref(std::string_view text) {
     QuestionRef ref;
-    std::string_view parts[3];
+    std::string_view parts[4];
     std::string_view rest = text;
     for (auto& part : parts) {
         const std::size_t dot = rest.find('.');
@@ -97,12 +92,13 @@ std::optional<QuestionRef> parse_question_ref(std::string_view text) {
     auto account = number<sdk::Id>(parts[0]);
     auto run = number<sdk::Id>(parts[1]);
     auto attempt = number<int>(parts[2]);
-    if (!account || !run || !attempt || *account == 0 || *run == 0) return std::nullopt;
+    if (!account || !run || !attempt || *account == 0 || *run == 0 || !is_nonce(parts[3])) return std::nullopt;
     if (rest.empty() || rest.size() > 128 || !std::all_of(rest.begin(), rest.end(), is_id_char))
         return std::nullopt;
     ref.account_id = *account;
     ref.run_id = *run;
     ref.attempt = *attempt;
+    ref.nonce = std::string(parts[3]);
     ref.element_id = std::string(rest);
     return ref;
 }
@@ -144,30 +140,9 @@ SubmittedAnswer read_submitted(const std::string& data) {
     return out;
 }
 
-std::string fold_case(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) {
-            append_utf8(out, lower(c));
-            ++i;
-        } else if ((c & 0xE0) == 0xC0 && i + 1 < s.size()) {
-            const char32_t cp = ((c & 0x1F) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3F);
-            append_utf8(out, lower(cp));
-            i += 2;
-        } else {
-            out += static_cast<char>(c);  // 3- and 4-byte sequences: no case to fold here
-            ++i;
-        }
-    }
-    return out;
-}
-
 bool answer_matches(std::string_view given, std::string_view actual, std::string_view question_type) {
-    const std::string a = trimmed(given), b = trimmed(actual);
-    if (question_type == "typein") return fold_case(a) == fold_case(b);
-    return a == b;
+    if (question_type == "typein") return sdk::same_answer(given, actual);
+    return sdk::trim(given) == sdk::trim(actual);
 }
 
 }  // namespace profo::elements::miniapp

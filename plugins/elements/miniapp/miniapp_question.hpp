@@ -15,18 +15,24 @@ namespace profo::elements::miniapp {
 // Which question a Mini App was opened for: one visit of one element in one
 // run. Storage is scoped by account, so the account travels along. The run
 // fixes the course version, so the ref stays right when the deployment moves
-// to a new version. It is not a secret: reading a question needs nothing, and
-// answering needs initData signed for the run's student.
+// to a new version. The nonce, 128 random bits kept in the element's state
+// for the visit, makes a ref unguessable: run ids are sequential, and a ref
+// must not tell anyone which runs exist. Reading a question and answering it
+// both need initData signed for the run's student as well.
 struct QuestionRef {
     sdk::Id account_id = 0;
     sdk::Id run_id = 0;
     int attempt = 0;
+    std::string nonce;  // 32 lower-case hex digits
     std::string element_id;
     bool operator==(const QuestionRef&) const = default;
 };
 
-// "<account>.<run>.<attempt>.<element_id>": URL-safe as it is, since element
-// ids are [A-Za-z0-9_.-]; the id goes last because it may contain dots.
+// A new nonce from the system's secure random source.
+std::string new_nonce();
+
+// "<account>.<run>.<attempt>.<nonce>.<element_id>": URL-safe as it is, since
+// element ids are [A-Za-z0-9_.-]; the id goes last because it may contain dots.
 std::string to_string(const QuestionRef& ref);
 std::optional<QuestionRef> parse_question_ref(std::string_view text);
 
@@ -48,9 +54,8 @@ struct SubmittedAnswer {
 // and anything else as the raw text (an app's own Telegram.WebApp.sendData).
 SubmittedAnswer read_submitted(const std::string& data);
 
-// Trimmed; `typein` answers ignore case (ASCII, Latin-1, Greek and Cyrillic
-// letters), `multiple_choice` ones must match exactly.
+// Trimmed; `typein` answers ignore case (sdk::same_answer, as every element
+// compares typed answers), `multiple_choice` ones must match exactly.
 bool answer_matches(std::string_view given, std::string_view actual, std::string_view question_type);
-std::string fold_case(std::string_view utf8);
 
 }  // namespace profo::elements::miniapp

@@ -227,7 +227,10 @@ Run read_run(const PreparedStatement& s) {
     run.user_id = r.integer();
     run.username = r.text();
     run.token_id = r.optional_integer();
-    run.status = r.text();
+    const std::string status = r.text();
+    // A status this build does not know (written by a newer one) reads as
+    // stopped: such a run is history, never a run to continue.
+    run.status = sdk::parse_run_status(status).value_or(sdk::RunStatus::stopped);
     run.active = r.boolean();
     run.cursor = r.text();
     run.state_json = r.text();
@@ -1085,7 +1088,6 @@ Run SqlTransaction::start_run(Id account_id, const Run& run) {
     return guarded(
         "start_run",
         [&] {
-            if (run.status.empty()) refuse("start_run", "the run status is empty");
             if (single_integer(statement(kDeploymentOfBot).bind(account_id, run.deployment_id, run.bot_id)) ==
                 0)
                 refuse("start_run", "deployment " + id_text(run.deployment_id) + " of bot " +
@@ -1094,7 +1096,7 @@ Run SqlTransaction::start_run(Id account_id, const Run& run) {
             return *one_row<Run>(
                 statement(kInsertRun)
                     .bind(account_id, run.bot_id, run.deployment_id, run.chat_id, run.user_id, run.username,
-                          run.token_id, run.status, run.active, run.cursor,
+                          run.token_id, std::string(sdk::to_string(run.status)), run.active, run.cursor,
                           json_or_empty_object(run.state_json), json_or_empty_object(run.utm_json), started,
                           or_now(run.updated_at, started), run.ended_at),
                 read_run);
@@ -1127,9 +1129,9 @@ bool SqlTransaction::update_run(Id account_id, const Run& run) {
     return guarded(
         "update_run",
         [&] {
-            if (run.status.empty()) refuse("update_run", "the run status is empty");
             if (changed_rows(statement(kUpdateRun)
-                                 .bind(run.status, run.cursor, json_or_empty_object(run.state_json),
+                                 .bind(std::string(sdk::to_string(run.status)), run.cursor,
+                                       json_or_empty_object(run.state_json),
                                        run.ended_at, or_now(run.updated_at, now_ms()), account_id, run.id)) ==
                 0)
                 return false;
@@ -1162,7 +1164,7 @@ std::vector<Run> SqlTransaction::list_runs(Id account_id, const RunFilter& filte
         query.bind_at(position++, account_id);
         if (filter.deployment_id) query.bind_at(position++, *filter.deployment_id);
         if (filter.bot_id) query.bind_at(position++, *filter.bot_id);
-        if (filter.status) query.bind_at(position++, *filter.status);
+        if (filter.status) query.bind_at(position++, std::string(sdk::to_string(*filter.status)));
         query.bind_at(position++, filter.limit);
         query.bind_at(position++, filter.offset);
         return all_rows<Run>(query, read_run);

@@ -68,6 +68,7 @@ struct RunElement {
     nlohmann::json source;  // the element's fields as written
     int attempt = 0;        // visits of the element in this run so far (0: never entered)
     bool current = false;   // the run is active and waits at this element now
+    nlohmann::json state;   // the element's ElementContext::state() while current, else null
 };
 
 class PROFO_SDK_API CourseEngine {

@@ -1,4 +1,6 @@
-#include "init_data.hpp"
+#include "telegram/init_data.hpp"
+
+#include <profo/sdk/form.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -9,19 +11,12 @@
 #include <array>
 #include <cctype>
 
-namespace profo::elements::miniapp {
+namespace profo::host {
 
 namespace {
 
 // Clients' clocks drift; a signature a little "from the future" is normal.
 constexpr std::int64_t kAllowedSkewSeconds = 300;
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 std::array<unsigned char, 32> hmac_sha256(std::string_view key, std::string_view message) {
     std::array<unsigned char, 32> out{};
@@ -44,51 +39,11 @@ std::string hex(const std::array<unsigned char, 32>& bytes) {
 
 std::int64_t whole_number(const std::string& text, const char* what) {
     if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos)
-        throw InitDataError(std::string("initData ") + what + " is not a number");
+        throw sdk::SignatureError(std::string("initData ") + what + " is not a number");
     return std::stoll(text);
 }
 
 }  // namespace
-
-std::string form_decode(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (c == '+') {
-            out += ' ';
-        } else if (c == '%') {
-            if (i + 2 >= text.size()) throw std::invalid_argument("broken %-escape");
-            const int hi = hex_value(text[i + 1]), lo = hex_value(text[i + 2]);
-            if (hi < 0 || lo < 0) throw std::invalid_argument("broken %-escape");
-            out += static_cast<char>(hi * 16 + lo);
-            i += 2;
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
-std::map<std::string, std::string> parse_query(std::string_view query) {
-    std::map<std::string, std::string> out;
-    std::size_t pos = 0;
-    while (pos <= query.size()) {
-        std::size_t end = query.find('&', pos);
-        if (end == std::string_view::npos) end = query.size();
-        const std::string_view pair = query.substr(pos, end - pos);
-        if (!pair.empty()) {
-            const std::size_t eq = pair.find('=');
-            std::string key = form_decode(pair.substr(0, eq));
-            std::string value =
-                eq == std::string_view::npos ? std::string{} : form_decode(pair.substr(eq + 1));
-            if (!out.emplace(std::move(key), std::move(value)).second)
-                throw std::invalid_argument("a field appears twice");
-        }
-        pos = end + 1;
-    }
-    return out;
-}
 
 std::string data_check_string(const std::map<std::string, std::string>& fields) {
     std::string out;
@@ -106,40 +61,41 @@ std::string init_data_hash(const std::map<std::string, std::string>& fields, std
     return hex(hmac_sha256(secret_key, data_check_string(fields)));
 }
 
-InitData validate_init_data(std::string_view init_data, std::string_view bot_token,
+sdk::SignedTelegramData validate_init_data(std::string_view init_data, std::string_view bot_token,
                             std::chrono::system_clock::time_point now, std::chrono::seconds max_age) {
-    InitData out;
-    if (init_data.empty()) throw InitDataError("initData is empty");
+    sdk::SignedTelegramData out;
+    if (init_data.empty()) throw sdk::SignatureError("initData is empty");
     try {
-        out.fields = parse_query(init_data);
+        out.fields = sdk::parse_form(init_data);
     } catch (const std::invalid_argument& e) {
-        throw InitDataError(std::string("initData is not a query string: ") + e.what());
+        throw sdk::SignatureError(std::string("initData is not a query string: ") + e.what());
     }
     const auto hash = out.fields.find("hash");
-    if (hash == out.fields.end() || hash->second.empty()) throw InitDataError("initData has no hash");
+    if (hash == out.fields.end() || hash->second.empty()) throw sdk::SignatureError("initData has no hash");
     std::string given = hash->second;
     for (auto& c : given) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     const std::string expected = init_data_hash(out.fields, bot_token);
     if (given.size() != expected.size() || CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0)
-        throw InitDataError("initData signature does not match this bot");
+        throw sdk::SignatureError("initData signature does not match this bot");
 
     const auto auth = out.fields.find("auth_date");
-    if (auth == out.fields.end()) throw InitDataError("initData has no auth_date");
+    if (auth == out.fields.end()) throw sdk::SignatureError("initData has no auth_date");
     out.auth_date = whole_number(auth->second, "auth_date");
     const std::int64_t now_s =
         std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
     if (now_s - out.auth_date > max_age.count())
-        throw InitDataError("initData has expired (auth_date too old)");
+        throw sdk::SignatureError("initData has expired (auth_date too old)");
     if (out.auth_date - now_s > kAllowedSkewSeconds)
-        throw InitDataError("initData auth_date is in the future");
+        throw sdk::SignatureError("initData auth_date is in the future");
 
     const auto user = out.fields.find("user");
-    if (user == out.fields.end()) throw InitDataError("initData has no user");
+    if (user == out.fields.end()) throw sdk::SignatureError("initData has no user");
     const auto json = nlohmann::json::parse(user->second, nullptr, /*allow_exceptions=*/false);
     if (!json.is_object() || !json.contains("id") || !json["id"].is_number_integer())
-        throw InitDataError("initData user has no id");
+        throw sdk::SignatureError("initData user has no id");
     out.user_id = json["id"].get<std::int64_t>();
+    if (json.contains("username") && json["username"].is_string()) out.username = json["username"].get<std::string>();
     return out;
 }
 
-}  // namespace profo::elements::miniapp
+}  // namespace profo::host
