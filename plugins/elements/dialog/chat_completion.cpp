@@ -11,6 +11,9 @@ namespace {
 // student is told to try again instead.
 constexpr std::chrono::milliseconds kMaxRetryAfter{30000};
 
+// Bytes of a provider's error message kept in the reason.
+constexpr std::size_t kMaxErrorMessage = 300;
+
 std::string without_secret(std::string text, const std::string& secret) {
     if (secret.empty()) return text;
     for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
@@ -84,7 +87,13 @@ std::string error_from_response(int status, const std::string& body) {
             message = error["message"].get<std::string>();
         else if (error.is_string())
             message = error.get<std::string>();
-        if (message.size() > 300) message = message.substr(0, 300) + "...";
+        if (message.size() > kMaxErrorMessage) {
+            // Cut between characters: the reason travels as JSON, which
+            // refuses a torn UTF-8 sequence.
+            std::size_t cut = kMaxErrorMessage;
+            while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80) --cut;
+            message = message.substr(0, cut) + "...";
+        }
         if (!message.empty()) reason += ": " + message;
     }
     return reason;

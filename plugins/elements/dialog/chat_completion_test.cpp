@@ -99,6 +99,12 @@ TEST(ChatResponse, ErrorsNameTheStatusAndTheProvidersMessage) {
                   401, R"({"error":{"message":"Incorrect API key","type":"invalid_request_error"}})"),
               "the provider answered HTTP 401: Incorrect API key");
     EXPECT_EQ(error_from_response(502, "<html>bad gateway</html>"), "the provider answered HTTP 502");
+    // A long message is cut between characters, so the reason stays valid JSON text.
+    std::string russian;
+    for (int i = 0; i < 200; ++i) russian += "ы";  // 2 bytes each: after "z", byte 300 is mid-character
+    const std::string reason = error_from_response(400, json{{"error", {{"message", "z" + russian}}}}.dump());
+    EXPECT_NO_THROW(json(reason).dump());
+    EXPECT_EQ(reason, "the provider answered HTTP 400: z" + russian.substr(0, 298) + "...");
     EXPECT_TRUE(is_retryable(500));
     EXPECT_TRUE(is_retryable(429));
     EXPECT_FALSE(is_retryable(400));

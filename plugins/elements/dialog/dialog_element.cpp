@@ -1,13 +1,16 @@
 #include "dialog_element.hpp"
 
-#include "chat_completion.hpp"
-#include "dialog_prompt.hpp"
 #include <profo/sdk/toolkit/element_messages.hpp>
 #include <profo/sdk/toolkit/element_schema.hpp>
 #include <profo/sdk/toolkit/field_checks.hpp>
+#include "chat_completion.hpp"
+#include "dialog_prompt.hpp"
 
 #include <profo/sdk/course_values.hpp>
+#include <profo/sdk/text.hpp>
 
+#include <algorithm>
+#include <set>
 #include <thread>
 
 namespace profo::elements::dialog {
@@ -54,22 +57,11 @@ void read_number(const nlohmann::json& settings, const char* key, T& into, doubl
     into = static_cast<T>(*n);
 }
 
-std::string text_or_empty(const nlohmann::json& spec, const char* key) {
-    return text_field(spec, key).value_or("");
-}
-
-// Replies are plain text unless the course says `HTML!`: model output is full
-// of characters that legacy Markdown would reject.
-std::string reply_parse_mode(const nlohmann::json& spec) {
-    const nlohmann::json* mode = field_value(spec, "parse_mode");
-    return mode != nullptr && mode->is_string() && mode->get<std::string>() == "HTML!" ? "HTML" : "";
-}
-
-sdk::OutAction reply_action(const nlohmann::json& spec, std::string text) {
+sdk::OutAction reply_action(const DialogSpec& spec, std::string text) {
     sdk::OutAction action;
     action.text = std::move(text);
-    action.parse_mode = reply_parse_mode(spec);
-    action.link_preview = link_preview_of(spec);
+    action.parse_mode = spec.reply_parse_mode;
+    action.link_preview = spec.style.link_preview;
     return action;
 }
 
@@ -77,11 +69,6 @@ sdk::OutAction plain_action(std::string text) {
     sdk::OutAction action;
     action.text = std::move(text);
     return action;
-}
-
-bool flag_of(const nlohmann::json& spec, const char* key) {
-    const nlohmann::json* value = field_value(spec, key);
-    return value != nullptr && sdk::truthy(*value).value_or(false);
 }
 
 }  // namespace
@@ -159,55 +146,81 @@ nlohmann::json DialogElement::json_schema() const {
                           std::move(properties), {"text", "prompt"}, CommonFields::formatting);
 }
 
-void DialogElement::validate(const nlohmann::json& spec, const sdk::CourseOutline& course,
-                             sdk::ValidationReport& report) const {
-    if (!check_mapping(spec, report)) return;
-    check_common_fields(spec, CommonFields::formatting, report);
-    check_text(spec, "text", Presence::required, report);
-    if (check_text(spec, "prompt", Presence::required, report)) {
-        const std::string prompt = strip_html_comments(text_or_empty(spec, "prompt"));
-        for (const auto& v : prompt_variables(prompt))
+std::unique_ptr<sdk::ElementSpec> DialogElement::compile(const nlohmann::json& fields,
+                                                         const sdk::CourseOutline& course,
+                                                         sdk::ValidationReport& report) const {
+    ErrorCountingReport checked(report);
+    if (!check_mapping(fields, checked)) return nullptr;
+    check_common_fields(fields, CommonFields::formatting, checked);
+    check_text(fields, "text", Presence::required, checked);
+    PromptTemplate prompt;
+    if (check_text(fields, "prompt", Presence::required, checked)) {
+        prompt = compile_prompt(text_field(fields, "prompt").value_or(""));
+        for (const auto& v : prompt.variables)
             if (!course.has_element(v.element_id))
-                report.warning("prompt",
-                               "'prompt' uses {{" + v.element_id +
-                                   "}}, which is not an element of this course: it stays as written");
+                checked.warning("prompt",
+                                "'prompt' uses {{" + v.element_id +
+                                    "}}, which is not an element of this course: it stays as written");
     }
-    if (const nlohmann::json* model = field_value(spec, "model");
-        model && (!model->is_string() || model->empty()))
-        report.error("model", "'model' must be a model name, not " + shown(*model));
-    if (const nlohmann::json* t = field_value(spec, "temperature");
-        t && (!t->is_number() || t->get<double>() < 0 || t->get<double>() > 2))
-        report.error("temperature", "'temperature' must be a number from 0 to 2, not " + shown(*t));
-    if (const nlohmann::json* r = field_value(spec, "reasoning")) {
-        const bool known = r->is_string() && std::find(kReasoningEfforts.begin(), kReasoningEfforts.end(),
-                                                       r->get<std::string>()) != kReasoningEfforts.end();
+    const nlohmann::json* model = field_value(fields, "model");
+    if (model && (!model->is_string() || model->empty()))
+        checked.error("model", "'model' must be a model name, not " + shown(*model));
+    const nlohmann::json* temperature = field_value(fields, "temperature");
+    if (temperature &&
+        (!temperature->is_number() || temperature->get<double>() < 0 || temperature->get<double>() > 2))
+        checked.error("temperature",
+                      "'temperature' must be a number from 0 to 2, not " + shown(*temperature));
+    const nlohmann::json* reasoning = field_value(fields, "reasoning");
+    if (reasoning) {
+        const bool known =
+            reasoning->is_string() && std::find(kReasoningEfforts.begin(), kReasoningEfforts.end(),
+                                                reasoning->get<std::string>()) != kReasoningEfforts.end();
         if (!known)
-            report.error("reasoning", "'reasoning' must be minimal, low, medium or high, not " + shown(*r));
+            checked.error("reasoning",
+                          "'reasoning' must be minimal, low, medium or high, not " + shown(*reasoning));
     }
-    if (const nlohmann::json* c = field_value(spec, "conversation")) {
-        if (!c->is_array()) {
-            report.error("conversation", "'conversation' must be a list of turns, not " + shown(*c));
+    const nlohmann::json* conversation = field_value(fields, "conversation");
+    if (conversation) {
+        if (!conversation->is_array()) {
+            checked.error("conversation",
+                          "'conversation' must be a list of turns, not " + shown(*conversation));
         } else {
-            for (std::size_t i = 0; i < c->size(); ++i) {
-                const std::string problem = seed_item_problem((*c)[i]);
+            for (std::size_t i = 0; i < conversation->size(); ++i) {
+                const std::string problem = seed_item_problem((*conversation)[i]);
                 const std::string path = "conversation[" + std::to_string(i) + "]";
-                if (!problem.empty()) report.error(path, "'" + path + "' " + problem);
+                if (!problem.empty()) checked.error(path, "'" + path + "' " + problem);
             }
         }
     }
-    check_flag(spec, "auto_start", report);
-    check_flag(spec, "voice_response", report);
-    if (const nlohmann::json* m = field_value(spec, "max_messages");
-        m && (!m->is_number_integer() || m->get<long long>() < 1))
-        report.error("max_messages", "'max_messages' must be a whole number of at least 1, not " + shown(*m));
+    check_flag(fields, "auto_start", checked);
+    check_flag(fields, "voice_response", checked);
+    const nlohmann::json* max_messages = field_value(fields, "max_messages");
+    if (max_messages && (!max_messages->is_number_integer() || max_messages->get<long long>() < 1))
+        checked.error("max_messages",
+                      "'max_messages' must be a whole number of at least 1, not " + shown(*max_messages));
     for (const char* key : {"tts_voice", "tts_model", "transcription_language"})
-        check_text(spec, key, Presence::optional, report);
-    if (const nlohmann::json* s = field_value(spec, "tts_speed");
+        check_text(fields, key, Presence::optional, checked);
+    if (const nlohmann::json* s = field_value(fields, "tts_speed");
         s && (!s->is_number() || s->get<double>() < 0.25 || s->get<double>() > 4))
-        report.error("tts_speed", "'tts_speed' must be a number from 0.25 to 4, not " + shown(*s));
+        checked.error("tts_speed", "'tts_speed' must be a number from 0.25 to 4, not " + shown(*s));
+    if (checked.has_errors()) return nullptr;
+
+    auto spec = std::make_unique<DialogSpec>();
+    spec->style = message_style(fields);
+    spec->text = text_field(fields, "text").value_or("");
+    const nlohmann::json* mode = field_value(fields, "parse_mode");
+    spec->reply_parse_mode = mode && mode->is_string() && mode->get<std::string>() == "HTML!" ? "HTML" : "";
+    spec->prompt = std::move(prompt);
+    if (model) spec->model = model->get<std::string>();
+    if (temperature) spec->temperature = temperature->get<double>();
+    if (reasoning) spec->reasoning_effort = reasoning->get<std::string>();
+    if (conversation) spec->conversation = seed_turns(*conversation);
+    spec->auto_start = flag_field(fields, "auto_start", false);
+    if (max_messages) spec->max_messages = static_cast<std::size_t>(max_messages->get<long long>());
+    return spec;
 }
 
-void DialogElement::start(sdk::HostApi& host) {
+void DialogElement::start(sdk::ElementHost& host) {
     std::vector<std::string> problems;
     read_settings(host.settings(), problems);
     if (!problems.empty()) {
@@ -221,9 +234,10 @@ void DialogElement::start(sdk::HostApi& host) {
 }
 
 sdk::Outcome DialogElement::enter(sdk::ElementContext& ctx) {
+    const auto& spec = ctx.spec_as<DialogSpec>();
     ctx.state() = {{"pending", false}, {"queued", false}};
-    ctx.send(text_action(ctx.spec(), text_or_empty(ctx.spec(), "text")));
-    if (flag_of(ctx.spec(), "auto_start")) {
+    ctx.send(text_action(spec.style, spec.text));
+    if (spec.auto_start) {
         std::vector<std::string> problems;
         const DialogSettings settings = read_settings(ctx.settings(), problems);
         for (const auto& p : problems) ctx.log().warn("dialog settings: " + p);
@@ -241,10 +255,9 @@ sdk::Outcome DialogElement::on_event(sdk::ElementContext& ctx, const sdk::Event&
 
     switch (event.kind) {
         case sdk::Event::Kind::text: {
-            const std::string text = event.text;
-            if (text.find_first_not_of(" \t\r\n") == std::string::npos) return sdk::Outcome::wait();
+            if (sdk::trim(event.text).empty()) return sdk::Outcome::wait();
             const bool pending = state.value("pending", false);
-            nlohmann::json payload = {{"text", text}};
+            nlohmann::json payload = {{"text", event.text}};
             if (pending) payload["queued"] = true;
             ctx.record("user", payload);
             if (pending)
@@ -266,6 +279,7 @@ sdk::Outcome DialogElement::on_event(sdk::ElementContext& ctx, const sdk::Event&
 
 sdk::Outcome DialogElement::on_answer(sdk::ElementContext& ctx, const DialogSettings& settings,
                                       const std::string& data) {
+    const auto& spec = ctx.spec_as<DialogSpec>();
     nlohmann::json& state = ctx.state();
     state["pending"] = false;
     const auto result = nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
@@ -282,10 +296,10 @@ sdk::Outcome DialogElement::on_answer(sdk::ElementContext& ctx, const DialogSett
     }
     const StopCheck stop = check_stop(result["reply"].get<std::string>());
     if (stop.stop) {
-        if (!stop.text.empty()) ctx.send(reply_action(ctx.spec(), stop.text));
+        if (!stop.text.empty()) ctx.send(reply_action(spec, stop.text));
         return sdk::Outcome::next();
     }
-    if (!stop.text.empty()) ctx.send(reply_action(ctx.spec(), stop.text));
+    if (!stop.text.empty()) ctx.send(reply_action(spec, stop.text));
     if (state.value("queued", false)) {
         state["queued"] = false;
         ask(ctx, settings, stop.text);
@@ -295,37 +309,28 @@ sdk::Outcome DialogElement::on_answer(sdk::ElementContext& ctx, const DialogSett
 
 void DialogElement::ask(sdk::ElementContext& ctx, const DialogSettings& settings,
                         const std::optional<std::string>& unrecorded_reply) {
-    const nlohmann::json& spec = ctx.spec();
+    const auto& spec = ctx.spec_as<DialogSpec>();
     const auto history = ctx.history();
 
     CompletionCall call;
     call.base_url = settings.base_url;
     call.api_key = settings.api_key;
-    call.model = settings.model;
-    if (const nlohmann::json* m = field_value(spec, "model"); m && m->is_string() && !m->empty())
-        call.model = m->get<std::string>();
-    call.temperature = settings.temperature;
-    if (const nlohmann::json* t = field_value(spec, "temperature"); t && t->is_number())
-        call.temperature = t->get<double>();
-    if (const nlohmann::json* r = field_value(spec, "reasoning"); r && r->is_string())
-        call.reasoning_effort = r->get<std::string>();
+    call.model = spec.model.value_or(settings.model);
+    call.temperature = spec.temperature ? spec.temperature : settings.temperature;
+    call.reasoning_effort = spec.reasoning_effort;
     call.timeout = settings.timeout;
     call.retries = settings.retries;
     call.backoff = settings.retry_backoff;
 
     const std::string system = render_prompt(
-        text_or_empty(spec, "prompt"), [&ctx](const std::string& id) { return ctx.element_spec(id); },
-        history);
+        spec.prompt, [&ctx](const std::string& id) { return ctx.element_source(id); }, history);
     call.messages.push_back({"system", system});
-    if (const nlohmann::json* seed = field_value(spec, "conversation"))
-        for (auto& turn : seed_turns(*seed)) call.messages.push_back(std::move(turn));
-    const std::set<std::string> service_texts = {text_or_empty(spec, "text"), settings.error_text,
+    call.messages.insert(call.messages.end(), spec.conversation.begin(), spec.conversation.end());
+    const std::set<std::string> service_texts = {spec.text, settings.error_text,
                                                  settings.voice_unsupported_text};
     auto turns = dialog_turns(history, ctx.element_id(), ctx.attempt(), service_texts, unrecorded_reply);
-    if (const nlohmann::json* m = field_value(spec, "max_messages"); m && m->is_number_integer()) {
-        const auto cap = static_cast<std::size_t>(std::max<long long>(1, m->get<long long>()));
-        if (turns.size() > cap) turns.erase(turns.begin(), turns.end() - static_cast<std::ptrdiff_t>(cap));
-    }
+    if (spec.max_messages && turns.size() > *spec.max_messages)
+        turns.erase(turns.begin(), turns.end() - static_cast<std::ptrdiff_t>(*spec.max_messages));
     for (auto& turn : turns) call.messages.push_back(std::move(turn));
 
     sdk::OutAction typing;

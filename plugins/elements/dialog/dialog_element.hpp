@@ -6,12 +6,17 @@
 // history.
 #pragma once
 
+#include <profo/sdk/toolkit/element_messages.hpp>
+#include "dialog_prompt.hpp"
+
 #include <profo/sdk/element.hpp>
 #include <profo/sdk/http_client.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,15 +42,34 @@ struct DialogSettings {
 // Unusable values keep their defaults and are described in `problems`.
 DialogSettings read_settings(const nlohmann::json& settings, std::vector<std::string>& problems);
 
+// A dialog's fields, checked. The voice fields (voice_response, tts_*,
+// transcription_language) are accepted but not kept: no speech provider
+// exists in the SDK yet, so nothing at run time reads them.
+struct DialogSpec final : sdk::ElementSpec {
+    MessageStyle style;  // of `text`
+    std::string text;
+    // Replies are plain text unless the course says `HTML!`: model output is
+    // full of characters that legacy Markdown would reject.
+    std::string reply_parse_mode;
+    PromptTemplate prompt;
+    std::optional<std::string> model;  // the settings' model otherwise
+    std::optional<double> temperature;
+    std::string reasoning_effort;  // "" leaves the provider's default
+    std::vector<ChatTurn> conversation;
+    bool auto_start = false;
+    std::optional<std::size_t> max_messages;
+};
+
 class DialogElement final : public sdk::ElementPlugin {
 public:
     std::string type() const override { return "dialog"; }
     std::vector<std::string> fields() const override;
     nlohmann::json json_schema() const override;
-    void validate(const nlohmann::json& spec, const sdk::CourseOutline& course,
-                  sdk::ValidationReport& report) const override;
+    std::unique_ptr<sdk::ElementSpec> compile(const nlohmann::json& fields, const sdk::CourseOutline& course,
+                                              sdk::ValidationReport& report) const override;
 
-    void start(sdk::HostApi& host) override;
+    // Uses only the HostApi part of the host: settings, HTTP client, secrets, log.
+    void start(sdk::ElementHost& host) override;
     sdk::Outcome enter(sdk::ElementContext& ctx) override;
     sdk::Outcome on_event(sdk::ElementContext& ctx, const sdk::Event& event) override;
 

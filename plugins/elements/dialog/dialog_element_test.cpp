@@ -13,8 +13,10 @@ namespace profo::elements::dialog {
 namespace {
 
 using nlohmann::json;
+using testing::compiled;
+using testing::FakeElementContext;
 using testing::KeptReport;
-using testing::ListedOutline;
+using testing::validated;
 
 class KeptLog : public sdk::Logger {
 public:
@@ -55,101 +57,22 @@ public:
 };
 
 // The parts of the host the dialog uses; the rest must not be touched.
-class FakeHost : public sdk::HostApi {
+class FakeHost : public sdk::ElementHost {
 public:
     sdk::Logger& log() override { return log_; }
     const json& settings() const override { return settings_; }
-    const sdk::Clock& clock() const override { throw std::logic_error("clock"); }
-    sdk::Executor& executor() override { throw std::logic_error("executor"); }
-    sdk::HttpRoutes& http() override { throw std::logic_error("http"); }
+    const sdk::Clock& clock() const override { throw std::logic_error("clock: not used"); }
+    sdk::Executor& executor() override { throw std::logic_error("executor: not used"); }
+    sdk::HttpRoutes& http() override { throw std::logic_error("http: not used"); }
     const sdk::SecretBox& secrets() const override { return box_; }
-    sdk::Storage& storage() override { throw std::logic_error("storage"); }
     sdk::HttpClient& http_client() override { return client; }
-    sdk::CourseEngine& engine() override { throw std::logic_error("engine"); }
+    sdk::CourseEngine& engine() override { throw std::logic_error("engine: not used"); }
+    const sdk::TelegramSignatures& telegram() const override { throw std::logic_error("telegram: not used"); }
 
     json settings_ = json::object();
     ScriptedClient client;
     KeptLog log_;
     ReversingBox box_;
-};
-
-// What the engine does for one element, in memory: sends become bot rows of
-// the history (as the engine records them), deferred tasks wait in a list.
-class FakeContext : public sdk::ElementContext {
-public:
-    FakeContext(std::string id, json spec, std::map<std::string, json> others = {})
-        : id_(std::move(id)), spec_(std::move(spec)), others_(std::move(others)) {
-        order_.push_back(id_);
-        for (const auto& [k, v] : others_) order_.push_back(k);
-    }
-    const std::string& element_id() const override { return id_; }
-    const json& spec() const override { return spec_; }
-    const std::vector<std::string>& course_order() const override { return order_; }
-    const json* element_spec(const std::string& id) const override {
-        if (id == id_) return &spec_;
-        auto it = others_.find(id);
-        return it == others_.end() ? nullptr : &it->second;
-    }
-    json& state() override { return state_; }
-    const sdk::Run& run() const override { return run_; }
-    int attempt() const override { return attempt_; }
-    sdk::TimePoint now() const override { return {}; }
-    sdk::Logger& log() override { return log_; }
-    const json& settings() const override { return settings_; }
-    std::string bot_token() const override { return "0:token"; }
-    void send(const sdk::OutAction& action) override {
-        sent.push_back(action);
-        json payload = {{"kind", action.kind == sdk::OutAction::Kind::typing ? "typing" : "text"}};
-        if (action.kind != sdk::OutAction::Kind::typing) payload["text"] = action.text;
-        add_row(id_, "bot", payload);
-    }
-    void record(const std::string& role, const json& payload, std::optional<double>,
-                std::optional<double>) override {
-        add_row(id_, role, payload);
-    }
-    std::vector<sdk::ConversationEntry> history() const override { return history_; }
-    void schedule(sdk::TimePoint, const json&) override { throw std::logic_error("dialogs need no timers"); }
-    void defer(std::function<json()> task) override { deferred.push_back(std::move(task)); }
-    std::uint64_t random_seed() const override { return 7; }
-
-    void add_row(const std::string& element, const std::string& role, const json& payload) {
-        sdk::ConversationEntry e;
-        e.element_id = element;
-        e.role = role;
-        e.payload_json = payload.dump();
-        e.attempt = attempt_;
-        history_.push_back(e);
-    }
-    // Runs the oldest deferred task as the executor would and hands its result back.
-    sdk::Outcome finish_deferred(sdk::ElementPlugin& element) {
-        auto task = std::move(deferred.front());
-        deferred.erase(deferred.begin());
-        sdk::Event e;
-        e.kind = sdk::Event::Kind::deferred;
-        e.data = task().dump();
-        return element.on_event(*this, e);
-    }
-    std::vector<std::string> texts() const {
-        std::vector<std::string> out;
-        for (const auto& a : sent)
-            if (a.kind == sdk::OutAction::Kind::text) out.push_back(a.text);
-        return out;
-    }
-
-    json settings_ = json::object();
-    std::vector<sdk::OutAction> sent;
-    std::vector<std::function<json()>> deferred;
-    KeptLog log_;
-    int attempt_ = 1;
-
-private:
-    std::string id_;
-    json spec_;
-    std::map<std::string, json> others_;
-    std::vector<std::string> order_;
-    json state_;
-    sdk::Run run_;
-    std::vector<sdk::ConversationEntry> history_;
 };
 
 sdk::Event text_event(std::string text) {
@@ -169,9 +92,9 @@ protected:
             {"base_url", "http://127.0.0.1:9/v1"}, {"api_key", "sk-unit"}, {"retry_backoff_ms", 0}};
         dialog.start(host);
     }
-    FakeContext context(json spec = kSpec) {
-        FakeContext ctx("Dialog_1", std::move(spec),
-                        {{"Name_1", {{"type", "input"}, {"text", "Your name?"}}}});
+    FakeElementContext context(const json& spec = kSpec) {
+        FakeElementContext ctx("Dialog_1", compiled(dialog, spec, {"Dialog_1", "Name_1"}), spec,
+                               {{"Name_1", {{"type", "input"}, {"text", "Your name?"}}}});
         ctx.settings_ = host.settings_;
         ctx.add_row("Name_1", "bot", {{"kind", "text"}, {"text", "Your name?"}});
         ctx.add_row("Name_1", "user", {{"text", "Анна"}});
@@ -192,8 +115,7 @@ TEST(DialogValidate, LegacyDialogsAreValid) {
         "tts_speed": 0.9, "transcription_language": "ru", "model": "gpt-4", "temperature": 0.7,
         "parse_mode": "HTML!", "conversation": [{"role": "assistant", "content": "Hello"}, {"user": "Hi"}]})");
     for (const auto& spec : {course_example, voice}) {
-        KeptReport report;
-        DialogElement().validate(spec, ListedOutline({"Dialog_1"}), report);
+        const KeptReport report = validated<DialogElement>(spec, {"Dialog_1"});
         EXPECT_TRUE(report.issues.empty()) << spec.dump() << "\n"
                                            << ::testing::PrintToString(report.errors());
     }
@@ -204,11 +126,9 @@ TEST(DialogValidate, LegacyDialogsAreValid) {
 }
 
 TEST(DialogValidate, ReportsEveryBadField) {
-    KeptReport report;
-    DialogElement().validate(json::parse(R"({"type": "dialog", "temperature": 3, "model": 5,
-        "conversation": [{"role": "narrator", "content": "x"}], "auto_start": "maybe", "max_messages": 0,
-        "reasoning": "extreme", "tts_speed": 9})"),
-                             ListedOutline({}), report);
+    const KeptReport report = validated<DialogElement>(json::parse(R"({"type": "dialog", "temperature": 3,
+        "model": 5, "conversation": [{"role": "narrator", "content": "x"}], "auto_start": "maybe",
+        "max_messages": 0, "reasoning": "extreme", "tts_speed": 9})"));
     EXPECT_EQ(
         report.errors(),
         (std::vector<std::string>{
@@ -223,15 +143,56 @@ TEST(DialogValidate, ReportsEveryBadField) {
 }
 
 TEST(DialogValidate, WarnsAboutVariablesNamingNoElement) {
-    KeptReport report;
-    DialogElement().validate(
+    const KeptReport report = validated<DialogElement>(
         json::parse(
             R"({"type": "dialog", "text": "t", "prompt": "{{Known}} {{Nope[2}} <!-- {{Hidden}} -->"})"),
-        ListedOutline({"Known"}), report);
+        {"Known"});
     EXPECT_TRUE(report.errors().empty());
     EXPECT_EQ(report.warnings(),
               std::vector<std::string>{"prompt: 'prompt' uses {{Nope}}, which is not an element "
                                        "of this course: it stays as written"});
+}
+
+TEST(DialogCompile, ReadsEveryFieldTheRunNeedsOnce) {
+    const json fields = json::parse(R"({"type": "dialog", "text": "Hi", "parse_mode": "HTML!",
+        "link_preview": "no", "prompt": "Talk to {{Name_1[1}}<!-- note -->", "model": "m1", "temperature": 0.5,
+        "reasoning": "low", "conversation": [{"user": "u"}, {"role": "bot", "content": "b"}],
+        "auto_start": "yes", "max_messages": 3})");
+    const auto compiled_spec = compiled(DialogElement(), fields, {"Name_1"});
+    const auto& spec = dynamic_cast<const DialogSpec&>(*compiled_spec);
+    EXPECT_EQ(spec.text, "Hi");
+    EXPECT_EQ(spec.style.parse_mode, "HTML");
+    EXPECT_FALSE(spec.style.link_preview);
+    EXPECT_EQ(spec.reply_parse_mode, "HTML");
+    EXPECT_EQ(spec.prompt.text, "Talk to {{Name_1[1}}");
+    ASSERT_EQ(spec.prompt.variables.size(), 1u);
+    EXPECT_EQ(spec.prompt.variables[0].element_id, "Name_1");
+    EXPECT_EQ(spec.model, "m1");
+    EXPECT_EQ(spec.temperature, 0.5);
+    EXPECT_EQ(spec.reasoning_effort, "low");
+    EXPECT_EQ(spec.conversation, (std::vector<ChatTurn>{{"user", "u"}, {"assistant", "b"}}));
+    EXPECT_TRUE(spec.auto_start);
+    EXPECT_EQ(spec.max_messages, 3u);
+
+    const auto plain_spec =
+        compiled(DialogElement(), json{{"type", "dialog"}, {"text", "t"}, {"prompt", "p"}});
+    const auto& plain = dynamic_cast<const DialogSpec&>(*plain_spec);
+    EXPECT_EQ(plain.style.parse_mode, "MARKDOWN");
+    EXPECT_EQ(plain.reply_parse_mode, "");
+    EXPECT_FALSE(plain.model);
+    EXPECT_FALSE(plain.temperature);
+    EXPECT_TRUE(plain.conversation.empty());
+    EXPECT_FALSE(plain.auto_start);
+    EXPECT_FALSE(plain.max_messages);
+}
+
+TEST(DialogCompile, HostileFieldsAreReportedNotThrown) {
+    EXPECT_EQ(validated<DialogElement>(json::array({1, 2})).errors(),
+              std::vector<std::string>{": an element must be a mapping of fields, not '[1,2]'"});
+    const KeptReport report = validated<DialogElement>(json::parse(R"({"type": "dialog", "text": "t",
+        "prompt": ["p"], "max_messages": 18446744073709551615, "temperature": "hot", "conversation": {"a": 1},
+        "tts_speed": "fast"})"));
+    EXPECT_EQ(report.errors().size(), 5u) << ::testing::PrintToString(report.errors());
 }
 
 TEST(DialogSettingsTest, DefaultsStringsAndProblems) {

@@ -2,20 +2,13 @@
 
 #include <profo/sdk/toolkit/field_checks.hpp>
 
+#include <profo/sdk/text.hpp>
+
 #include <algorithm>
 
 namespace profo::elements::dialog {
 
 namespace {
-
-constexpr std::string_view kSpace = " \t\r\n";
-
-std::string trimmed(std::string_view s) {
-    const std::size_t b = s.find_first_not_of(kSpace);
-    if (b == std::string_view::npos) return {};
-    const std::size_t e = s.find_last_not_of(kSpace);
-    return std::string(s.substr(b, e - b + 1));
-}
 
 bool is_id_char(char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -112,7 +105,7 @@ std::vector<PromptVariable> prompt_variables(std::string_view prompt) {
         if (open == std::string_view::npos) break;
         const std::size_t close = prompt.find("}}", open + 2);
         if (close == std::string_view::npos) break;
-        const std::string inner = trimmed(prompt.substr(open + 2, close - open - 2));
+        const std::string_view inner = sdk::trim(prompt.substr(open + 2, close - open - 2));
         if (auto v = parse_variable(inner)) {
             v->begin = open;
             v->end = close + 2;
@@ -125,43 +118,54 @@ std::vector<PromptVariable> prompt_variables(std::string_view prompt) {
     return out;
 }
 
-std::vector<std::string> element_messages(const std::string& element_id, const nlohmann::json& spec,
+PromptTemplate compile_prompt(std::string_view prompt) {
+    // Comments go first, so a variable inside one is never rendered and a
+    // transcript that happens to contain "<!--" is never cut.
+    PromptTemplate out;
+    out.text = strip_html_comments(prompt);
+    out.variables = prompt_variables(out.text);
+    return out;
+}
+
+std::vector<std::string> element_messages(const std::string& element_id, const nlohmann::json& source,
                                           const std::vector<sdk::ConversationEntry>& history) {
     std::vector<std::string> out;
-    const std::string own_text = trimmed(text_field(spec, "text").value_or(""));
+    const std::string own_text(sdk::trim(text_field(source, "text").value_or("")));
     if (!own_text.empty()) out.push_back(own_text);
     for (const auto& row : history) {
         if (row.element_id != element_id) continue;
         const nlohmann::json payload = payload_of(row);
         if (row.role == "bot") {
-            auto text = bot_text(payload);
-            if (!text || trimmed(*text).empty() || trimmed(*text) == own_text) continue;
-            out.push_back("Bot: " + trimmed(*text));
+            const auto text = bot_text(payload);
+            if (!text) continue;
+            const std::string_view said = sdk::trim(*text);
+            if (said.empty() || said == own_text) continue;
+            out.push_back("Bot: " + std::string(said));
         } else if (row.role == "user") {
-            auto text = user_text(payload);
-            if (!text || trimmed(*text).empty()) continue;
-            out.push_back("Student: " + trimmed(*text));
+            const auto text = user_text(payload);
+            if (!text) continue;
+            const std::string_view said = sdk::trim(*text);
+            if (said.empty()) continue;
+            out.push_back("Student: " + std::string(said));
         }
     }
     return out;
 }
 
-std::string render_prompt(std::string_view prompt, const SpecLookup& spec_of,
+std::string render_prompt(const PromptTemplate& prompt, const SourceLookup& source_of,
                           const std::vector<sdk::ConversationEntry>& history) {
-    // Comments go first, so a variable inside one is never rendered and a
-    // transcript that happens to contain "<!--" is never cut.
-    const std::string source = strip_html_comments(prompt);
+    const std::string& source = prompt.text;
     std::string out;
     std::size_t pos = 0;
-    for (const auto& v : prompt_variables(source)) {
+    for (const auto& v : prompt.variables) {
         out.append(source, pos, v.begin - pos);
         pos = v.end;
-        const nlohmann::json* spec = spec_of(v.element_id);
-        if (spec == nullptr) {
+        const nlohmann::json* fields = source_of(v.element_id);
+        if (fields == nullptr) {
             out.append(source, v.begin, v.end - v.begin);
             continue;
         }
-        std::vector<std::string> messages = element_messages(v.element_id, *spec, history);
+        std::vector<std::string> messages = element_messages(v.element_id, *fields, history);
         if (v.first && messages.size() > *v.first) messages.resize(*v.first);
         if (v.last && messages.size() > *v.last) messages.erase(messages.begin(), messages.end() - *v.last);
         for (std::size_t i = 0; i < messages.size(); ++i) {
@@ -170,7 +174,7 @@ std::string render_prompt(std::string_view prompt, const SpecLookup& spec_of,
         }
     }
     out.append(source, pos, std::string::npos);
-    return trimmed(out);
+    return std::string(sdk::trim(out));
 }
 
 std::string seed_item_problem(const nlohmann::json& item) {
@@ -216,8 +220,8 @@ std::vector<ChatTurn> dialog_turns(const std::vector<sdk::ConversationEntry>& hi
                                    const std::string& element_id, int attempt,
                                    const std::set<std::string>& service_texts,
                                    const std::optional<std::string>& unrecorded_reply) {
-    std::set<std::string> skipped;
-    for (const auto& s : service_texts) skipped.insert(trimmed(s));
+    std::set<std::string, std::less<>> skipped;
+    for (const auto& s : service_texts) skipped.emplace(sdk::trim(s));
 
     std::vector<ChatTurn> out;
     std::vector<ChatTurn> waiting;  // queued student messages, placed after the next answer
@@ -226,20 +230,26 @@ std::vector<ChatTurn> dialog_turns(const std::vector<sdk::ConversationEntry>& hi
         if (row.element_id != element_id || row.attempt != attempt) continue;
         const nlohmann::json payload = payload_of(row);
         if (row.role == "user") {
-            auto text = user_text(payload);
-            if (!text || trimmed(*text).empty()) continue;
-            (is_queued(payload) ? waiting : out).push_back({"user", trimmed(*text)});
+            const auto text = user_text(payload);
+            if (!text) continue;
+            const std::string_view said = sdk::trim(*text);
+            if (said.empty()) continue;
+            (is_queued(payload) ? waiting : out).push_back({"user", std::string(said)});
         } else if (row.role == "bot") {
-            auto text = bot_text(payload);
-            if (!text || trimmed(*text).empty() || skipped.count(trimmed(*text))) continue;
-            out.push_back({"assistant", trimmed(*text)});
-            last_bot = trimmed(*text);
+            const auto text = bot_text(payload);
+            if (!text) continue;
+            const std::string_view said = sdk::trim(*text);
+            if (said.empty() || skipped.contains(said)) continue;
+            out.push_back({"assistant", std::string(said)});
+            last_bot = std::string(said);
             out.insert(out.end(), waiting.begin(), waiting.end());
             waiting.clear();
         }
     }
-    if (unrecorded_reply && !trimmed(*unrecorded_reply).empty() && last_bot != trimmed(*unrecorded_reply))
-        out.push_back({"assistant", trimmed(*unrecorded_reply)});
+    if (unrecorded_reply) {
+        const std::string_view reply = sdk::trim(*unrecorded_reply);
+        if (!reply.empty() && last_bot != reply) out.push_back({"assistant", std::string(reply)});
+    }
     out.insert(out.end(), waiting.begin(), waiting.end());
     return out;
 }
@@ -253,7 +263,7 @@ StopCheck check_stop(std::string_view reply) {
             text.erase(at, marker.size());
         }
     }
-    out.text = trimmed(text);
+    out.text = std::string(sdk::trim(text));
     return out;
 }
 

@@ -36,23 +36,32 @@ struct PromptVariable {
 };
 std::vector<PromptVariable> prompt_variables(std::string_view prompt);
 
-// The messages {{id}} stands for: the element's own text, then what was said
-// at that element in this run (every attempt), oldest first. Bot messages are
-// "Bot: ...", the student's "Student: ..."; the element's text is unlabelled.
-std::vector<std::string> element_messages(const std::string& element_id, const nlohmann::json& spec,
+// A prompt as the course version compiles it: comments stripped and the
+// variables found once, so a run only fills them in.
+struct PromptTemplate {
+    std::string text;  // without comments
+    std::vector<PromptVariable> variables;
+};
+PromptTemplate compile_prompt(std::string_view prompt);
+
+// The messages {{id}} stands for: the element's own text (from its fields as
+// written), then what was said at that element in this run (every attempt),
+// oldest first. Bot messages are "Bot: ...", the student's "Student: ...";
+// the element's text is unlabelled.
+std::vector<std::string> element_messages(const std::string& element_id, const nlohmann::json& source,
                                           const std::vector<sdk::ConversationEntry>& history);
 
-// The system prompt: comments stripped, then each variable of an element of
-// the course replaced by its messages (joined by newlines). Variables naming
-// no element are left as written: they may be literal text.
-using SpecLookup = std::function<const nlohmann::json*(const std::string& element_id)>;
-std::string render_prompt(std::string_view prompt, const SpecLookup& spec_of,
+// The system prompt: each variable of an element of the course replaced by
+// its messages (joined by newlines). Variables naming no element are left as
+// written: they may be literal text.
+using SourceLookup = std::function<const nlohmann::json*(const std::string& element_id)>;
+std::string render_prompt(const PromptTemplate& prompt, const SourceLookup& source_of,
                           const std::vector<sdk::ConversationEntry>& history);
 
 // The seed conversation of an element (`conversation:`), as turns. Accepts
 // {role, content} (or `text`) items and one-key items {user: ...},
 // {assistant: ...} (`bot` is the assistant). Items that fit neither are
-// skipped; validate() reports them.
+// skipped; compile() reports them.
 std::vector<ChatTurn> seed_turns(const nlohmann::json& conversation);
 // Why one seed item is not usable; empty when it is.
 std::string seed_item_problem(const nlohmann::json& item);

@@ -46,6 +46,19 @@ TEST(PromptVariables, ReadsAllThreeFormsAndSkipsOtherBraces) {
     EXPECT_EQ(vars[0].end, 13u);
 }
 
+TEST(CompilePrompt, StripsCommentsBeforeFindingVariables) {
+    const PromptTemplate prompt = compile_prompt("Hi {{Name_1[1}}<!-- {{Hidden}} --> and {{2]Intro}}.");
+    EXPECT_EQ(prompt.text, "Hi {{Name_1[1}} and {{2]Intro}}.");
+    ASSERT_EQ(prompt.variables.size(), 2u);
+    EXPECT_EQ(prompt.variables[0].element_id, "Name_1");
+    EXPECT_EQ(prompt.variables[0].last, 1u);
+    EXPECT_EQ(prompt.variables[1].element_id, "Intro");
+    EXPECT_EQ(prompt.variables[1].first, 2u);
+    EXPECT_EQ(
+        prompt.text.substr(prompt.variables[1].begin, prompt.variables[1].end - prompt.variables[1].begin),
+        "{{2]Intro}}");
+}
+
 TEST(ElementMessages, TextThenTranscriptWithoutRepeatsTypingOrIgnoredRows) {
     const json spec = {{"type", "dialog"}, {"text", "Tell me about your day.\n"}};
     const std::vector<sdk::ConversationEntry> history = {
@@ -70,7 +83,7 @@ TEST(RenderPrompt, SubstitutesVariablesOfCourseElementsOnly) {
         {"Input_1", {{"type", "input"}, {"text", "What is your name?"}}},
         {"Dialog_1", {{"type", "dialog"}, {"text", "Let's talk"}}},
     };
-    const SpecLookup lookup = [&](const std::string& id) -> const json* {
+    const SourceLookup lookup = [&](const std::string& id) -> const json* {
         auto it = course.find(id);
         return it == course.end() ? nullptr : &it->second;
     };
@@ -85,7 +98,7 @@ TEST(RenderPrompt, SubstitutesVariablesOfCourseElementsOnly) {
     const std::string prompt =
         "<!-- author's note: {{Input_1}} -->You talk to {{Input_1}}.\n"
         "Start: {{2]Dialog_1}}\nEnd: {{Dialog_1[1}}\nKeep {{Missing_1}} and {{ not a var }}.";
-    EXPECT_EQ(render_prompt(prompt, lookup, history),
+    EXPECT_EQ(render_prompt(compile_prompt(prompt), lookup, history),
               "You talk to What is your name?\nStudent: Анна.\n"
               "Start: Let's talk\nStudent: one\nEnd: Student: three\n"
               "Keep {{Missing_1}} and {{ not a var }}.");
@@ -93,11 +106,11 @@ TEST(RenderPrompt, SubstitutesVariablesOfCourseElementsOnly) {
 
 TEST(RenderPrompt, TranscriptTextIsNeverReparsed) {
     const json spec = {{"text", "Q"}};
-    const SpecLookup lookup = [&](const std::string& id) -> const json* {
+    const SourceLookup lookup = [&](const std::string& id) -> const json* {
         return id == "A" ? &spec : nullptr;
     };
     const std::vector<sdk::ConversationEntry> history = {row("A", "user", {{"text", "{{A}} <!-- x -->"}})};
-    EXPECT_EQ(render_prompt("[{{A}}]", lookup, history), "[Q\nStudent: {{A}} <!-- x -->]");
+    EXPECT_EQ(render_prompt(compile_prompt("[{{A}}]"), lookup, history), "[Q\nStudent: {{A}} <!-- x -->]");
 }
 
 TEST(SeedTurns, AcceptsRoleContentAndOneKeyItems) {
@@ -159,6 +172,10 @@ TEST(CheckStop, RemovesMarkersAndTrims) {
     EXPECT_TRUE(s.stop);
     EXPECT_EQ(s.text, "");
     s = check_stop("Пока! #конецдиалога");
+    EXPECT_TRUE(s.stop);
+    EXPECT_EQ(s.text, "Пока!");
+    // Unicode spaces around the marker go too, as everywhere typed text is trimmed.
+    s = check_stop("Пока!\u00a0{STOP}\u3000");
     EXPECT_TRUE(s.stop);
     EXPECT_EQ(s.text, "Пока!");
     s = check_stop("  Keep going, say STOP when done ");

@@ -28,37 +28,51 @@ nlohmann::json MultiChoiceElement::json_schema() const {
         {"text", "answers"}, CommonFields::formatting_and_media);
 }
 
-void MultiChoiceElement::validate(const nlohmann::json& spec, const sdk::CourseOutline& course,
-                                  sdk::ValidationReport& report) const {
-    if (!check_mapping(spec, report)) return;
-    check_text(spec, "text", Presence::required, report);
-    check_answers(spec, CorrectAnswers::at_least_one, report);
+std::unique_ptr<sdk::ElementSpec> MultiChoiceElement::compile(const nlohmann::json& fields,
+                                                              const sdk::CourseOutline&,
+                                                              sdk::ValidationReport& report) const {
+    ErrorCountingReport checked(report);
+    if (!check_mapping(fields, checked)) return nullptr;
+    check_text(fields, "text", Presence::required, checked);
+    check_answers(fields, CorrectAnswers::at_least_one, checked);
     for (const char* feedback : {"feedback_correct", "feedback_partial", "feedback_incorrect"})
-        check_text(spec, feedback, Presence::optional, report);
-    check_common_fields(spec, CommonFields::formatting_and_media, report);
+        check_text(fields, feedback, Presence::optional, checked);
+    check_common_fields(fields, CommonFields::formatting_and_media, checked);
+    if (checked.has_errors()) return nullptr;
+
+    auto spec = std::make_unique<MultiChoiceSpec>();
+    spec->style = message_style(fields);
+    spec->question = text_field(fields, "text").value_or("");
+    spec->answers = read_answers(fields);
+    spec->feedback_correct = text_field(fields, "feedback_correct");
+    spec->feedback_partial = text_field(fields, "feedback_partial");
+    spec->feedback_incorrect = text_field(fields, "feedback_incorrect");
+    return spec;
 }
 
 sdk::Outcome MultiChoiceElement::enter(sdk::ElementContext& ctx) {
-    send_poll(ctx, PollKind::multiple_choice);
+    const auto& spec = ctx.spec_as<MultiChoiceSpec>();
+    send_poll(ctx, spec.style, spec.question, spec.answers, PollKind::multiple_choice);
     return sdk::Outcome::wait();
 }
 
 sdk::Outcome MultiChoiceElement::on_event(sdk::ElementContext& ctx, const sdk::Event& event) {
     if (event.kind != sdk::Event::Kind::poll_answer) return sdk::Outcome::ignored();
     if (event.options.empty()) return sdk::Outcome::wait();  // a retracted vote: the question stands
-    const std::vector<PollAnswer> answers = read_answers(ctx.spec());
-    const std::vector<int> chosen = chosen_answers(event.options, answers.size());
+    const auto& spec = ctx.spec_as<MultiChoiceSpec>();
+    const std::vector<int> chosen = chosen_answers(event.options, spec.answers.size());
     if (chosen.empty()) return sdk::Outcome::ignored();
 
-    const double score = selection_score(answers, chosen);
+    const double score = selection_score(spec.answers, chosen);
     nlohmann::json texts = nlohmann::json::array();
-    for (int index : chosen) texts.push_back(answers[static_cast<std::size_t>(index)].text);
+    for (int index : chosen) texts.push_back(spec.answers[static_cast<std::size_t>(index)].text);
     ctx.record("user", {{"options", chosen}, {"answers", texts}}, score, 1.0);
-    for (int index : chosen) send_text(ctx, answers[static_cast<std::size_t>(index)].feedback);
-    const char* summary = score == 1.0   ? "feedback_correct"
-                          : score == 0.0 ? "feedback_incorrect"
-                                         : "feedback_partial";
-    send_text(ctx, text_field(ctx.spec(), summary));
+    for (int index : chosen)
+        send_text(ctx, spec.style, spec.answers[static_cast<std::size_t>(index)].feedback);
+    const std::optional<std::string>& summary = score == 1.0   ? spec.feedback_correct
+                                                : score == 0.0 ? spec.feedback_incorrect
+                                                               : spec.feedback_partial;
+    send_text(ctx, spec.style, summary);
     return sdk::Outcome::next();
 }
 

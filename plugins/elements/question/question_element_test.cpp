@@ -48,3 +48,63 @@ TEST(QuestionSchema, AnswersHaveNoCorrectField) {
     EXPECT_FALSE(schema["properties"]["answers"]["items"]["properties"].contains("correct"));
     EXPECT_FALSE(QuestionElement().graded());
 }
+
+namespace {
+
+using profo::elements::testing::compiled;
+using profo::elements::testing::FakeElementContext;
+namespace sdk = profo::sdk;
+
+const json kQuestion =
+    json::parse(R"({"type": "question", "text": "Do you?", "link_preview": "no", "answers": [
+    {"text": "Да.", "feedback": "Молодец"}, {"text": "Нет.", "feedback": "Тогда курс для тебя"},
+    {"text": "Иногда."}]})");
+
+sdk::Event poll_answer(std::vector<int> options) {
+    sdk::Event e;
+    e.kind = sdk::Event::Kind::poll_answer;
+    e.options = std::move(options);
+    return e;
+}
+
+}  // namespace
+
+TEST(QuestionPlay, SendsARegularPollWithoutACorrectOption) {
+    QuestionElement question;
+    FakeElementContext ctx("Q_1", compiled(question, kQuestion), kQuestion);
+    EXPECT_EQ(question.enter(ctx).kind, sdk::Outcome::Kind::wait);
+    ASSERT_EQ(ctx.sent.size(), 1u);
+    EXPECT_EQ(ctx.sent[0].kind, sdk::OutAction::Kind::poll);
+    EXPECT_EQ(ctx.sent[0].text, "Do you?");
+    EXPECT_THAT(ctx.sent[0].poll_options, ElementsAre("Да.", "Нет.", "Иногда."));
+    EXPECT_FALSE(ctx.sent[0].quiz);
+    EXPECT_FALSE(ctx.sent[0].multiple_answers);
+    EXPECT_FALSE(ctx.sent[0].correct_option);
+}
+
+TEST(QuestionPlay, RecordsTheChoiceWithoutAScoreAndSendsItsFeedback) {
+    QuestionElement question;
+    FakeElementContext ctx("Q_1", compiled(question, kQuestion), kQuestion);
+    question.enter(ctx);
+    ctx.sent.clear();
+    EXPECT_EQ(question.on_event(ctx, poll_answer({1})).kind, sdk::Outcome::Kind::next);
+    ASSERT_EQ(ctx.records.size(), 1u);
+    EXPECT_EQ(ctx.records[0], json({{"role", "user"},
+                                    {"payload", {{"options", {1}}, {"answer", "Нет."}}},
+                                    {"score", -1},  // the fake's mark for "no score"
+                                    {"maxscore", -1}}));
+    ASSERT_EQ(ctx.sent.size(), 1u);
+    EXPECT_EQ(ctx.sent[0].text, "Тогда курс для тебя");
+    EXPECT_EQ(ctx.sent[0].parse_mode, "MARKDOWN");
+    EXPECT_FALSE(ctx.sent[0].link_preview);
+}
+
+TEST(QuestionPlay, RetractedVoteWaitsWithoutRecording) {
+    QuestionElement question;
+    FakeElementContext ctx("Q_1", compiled(question, kQuestion), kQuestion);
+    EXPECT_EQ(question.on_event(ctx, poll_answer({})).kind, sdk::Outcome::Kind::wait);
+    EXPECT_EQ(question.on_event(ctx, poll_answer({-1})).kind, sdk::Outcome::Kind::ignored);
+    EXPECT_TRUE(ctx.records.empty());
+    EXPECT_EQ(question.on_event(ctx, poll_answer({2})).kind, sdk::Outcome::Kind::next);
+    EXPECT_TRUE(ctx.sent.empty());  // "Иногда." has no feedback
+}

@@ -15,8 +15,7 @@ namespace profo::elements {
 namespace {
 
 std::vector<GradedAnswer> answers_under_prefix(sdk::ElementContext& ctx) {
-    return latest_graded_answers(ctx.history(), text_field(ctx.spec(), "prefix").value_or(""),
-                                 ctx.course_order());
+    return latest_graded_answers(ctx.history(), ctx.spec_as<RevisionSpec>().prefix, ctx.course_order());
 }
 
 // Calls the next element of the queue kept in the state, or goes on after the
@@ -29,7 +28,7 @@ sdk::Outcome replay_next(sdk::ElementContext& ctx) {
     nlohmann::json& queue = state["queue"];
     const std::string element = queue.front().is_string() ? queue.front().get<std::string>() : "";
     queue.erase(queue.begin());
-    if (element.empty() || ctx.element_spec(element) == nullptr) return replay_next(ctx);
+    if (element.empty() || ctx.element_source(element) == nullptr) return replay_next(ctx);
     return sdk::Outcome::call(element);
 }
 
@@ -62,42 +61,54 @@ nlohmann::json RevisionElement::json_schema() const {
         {"prefix"}, CommonFields::formatting);
 }
 
-void RevisionElement::validate(const nlohmann::json& spec, const sdk::CourseOutline& course,
-                               sdk::ValidationReport& report) const {
-    if (!check_mapping(spec, report)) return;
-    check_text(spec, "prefix", Presence::required, report);
-    check_text(spec, "text", Presence::optional, report);
-    check_text(spec, "no_mistakes", Presence::optional, report);
-    if (field_value(spec, "button") != nullptr) {
-        if (check_text(spec, "button", Presence::required, report) && !text_field(spec, "text"))
-            report.error("text", "'text' is required with 'button': the button needs a message to go with");
+std::unique_ptr<sdk::ElementSpec> RevisionElement::compile(const nlohmann::json& fields,
+                                                           const sdk::CourseOutline&,
+                                                           sdk::ValidationReport& report) const {
+    ErrorCountingReport checked(report);
+    if (!check_mapping(fields, checked)) return nullptr;
+    check_text(fields, "prefix", Presence::required, checked);
+    check_text(fields, "text", Presence::optional, checked);
+    check_text(fields, "no_mistakes", Presence::optional, checked);
+    if (field_value(fields, "button") != nullptr) {
+        if (check_text(fields, "button", Presence::required, checked) && !text_field(fields, "text"))
+            checked.error("text", "'text' is required with 'button': the button needs a message to go with");
     }
-    check_common_fields(spec, CommonFields::formatting, report);
+    check_common_fields(fields, CommonFields::formatting, checked);
+    if (checked.has_errors()) return nullptr;
+
+    auto spec = std::make_unique<RevisionSpec>();
+    spec->style = message_style(fields);
+    spec->prefix = text_field(fields, "prefix").value_or("");
+    spec->text = text_field(fields, "text");
+    spec->no_mistakes = text_field(fields, "no_mistakes");
+    spec->button = text_field(fields, "button");
+    return spec;
 }
 
 sdk::Outcome RevisionElement::enter(sdk::ElementContext& ctx) {
+    const auto& spec = ctx.spec_as<RevisionSpec>();
     const std::vector<GradedAnswer> answers = answers_under_prefix(ctx);
     const bool mistaken = std::any_of(answers.begin(), answers.end(), [&](const GradedAnswer& a) {
         return a.mistaken() && a.element_id != ctx.element_id();
     });
     if (!mistaken) {
-        send_text(ctx, text_field(ctx.spec(), "no_mistakes"));
+        send_text(ctx, spec.style, spec.no_mistakes);
         return sdk::Outcome::next();
     }
-    if (auto button = text_field(ctx.spec(), "button")) {
-        ctx.send(text_action(ctx.spec(), text_field(ctx.spec(), "text").value_or(""), {*button}));
+    if (spec.button) {
+        ctx.send(text_action(spec.style, spec.text.value_or(""), {*spec.button}));
         return sdk::Outcome::wait();
     }
-    send_text(ctx, text_field(ctx.spec(), "text"));
+    send_text(ctx, spec.style, spec.text);
     return start_replay(ctx);
 }
 
 sdk::Outcome RevisionElement::on_event(sdk::ElementContext& ctx, const sdk::Event& event) {
-    auto button = text_field(ctx.spec(), "button");
+    const auto& spec = ctx.spec_as<RevisionSpec>();
     const bool started = ctx.state().is_object() && ctx.state().contains("queue");
-    if (!button || started || event.kind != sdk::Event::Kind::button || event.index != 0)
+    if (!spec.button || started || event.kind != sdk::Event::Kind::button || event.index != 0)
         return sdk::Outcome::ignored();
-    record_press(ctx, event.index, *button);
+    record_press(ctx, event.index, *spec.button);
     return start_replay(ctx);
 }
 

@@ -34,51 +34,61 @@ nlohmann::json TestElement::json_schema() const {
         {"prefix"}, CommonFields::formatting);
 }
 
-void TestElement::validate(const nlohmann::json& spec, const sdk::CourseOutline& course,
-                           sdk::ValidationReport& report) const {
-    if (!check_mapping(spec, report)) return;
-    check_text(spec, "prefix", Presence::required, report);
-    check_text(spec, "text", Presence::optional, report);
-    if (field_value(spec, "button") != nullptr) check_text(spec, "button", Presence::required, report);
-    check_common_fields(spec, CommonFields::formatting, report);
+std::unique_ptr<sdk::ElementSpec> TestElement::compile(const nlohmann::json& fields,
+                                                       const sdk::CourseOutline&,
+                                                       sdk::ValidationReport& report) const {
+    ErrorCountingReport checked(report);
+    if (!check_mapping(fields, checked)) return nullptr;
+    check_text(fields, "prefix", Presence::required, checked);
+    check_text(fields, "text", Presence::optional, checked);
+    if (field_value(fields, "button") != nullptr) check_text(fields, "button", Presence::required, checked);
+    check_common_fields(fields, CommonFields::formatting, checked);
 
-    const nlohmann::json* score = field_value(spec, "score");
-    if (score == nullptr) return;
-    if (!score->is_object()) {
-        report.error("score", "'score' must map percentages of mistakes to messages, not " + shown(*score));
-        return;
-    }
-    for (const auto& [key, message] : score->items()) {
-        const std::string path = "score." + key;
-        if (!band_key_value(key)) {
-            report.error(path, "'score' key " + shown(key) +
-                                   " must be a number (the largest percentage of "
-                                   "mistakes the band covers)");
+    if (const nlohmann::json* score = field_value(fields, "score")) {
+        if (!score->is_object()) {
+            checked.error("score",
+                          "'score' must map percentages of mistakes to messages, not " + shown(*score));
+        } else {
+            for (const auto& [key, message] : score->items()) {
+                const std::string path = "score." + key;
+                if (!band_key_value(key)) {
+                    checked.error(path, "'score' key " + shown(key) +
+                                            " must be a number (the largest percentage of "
+                                            "mistakes the band covers)");
+                }
+                check_text(*score, key, Presence::required, checked, "score.");
+            }
+            const auto bands = read_bands(fields);
+            if (!bands.empty() && bands.back().max_mistakes_percent < 100) {
+                checked.warning("score", "no 'score' band covers more than " +
+                                             format_score(bands.back().max_mistakes_percent) +
+                                             "% mistakes: such results get the text alone");
+            }
         }
-        check_text(*score, key, Presence::required, report, "score.");
     }
-    const auto bands = read_bands(spec);
-    if (!bands.empty() && bands.back().max_mistakes_percent < 100) {
-        report.warning("score", "no 'score' band covers more than " +
-                                    format_score(bands.back().max_mistakes_percent) +
-                                    "% mistakes: such results get the text alone");
-    }
+    if (checked.has_errors()) return nullptr;
+
+    auto spec = std::make_unique<TestSpec>();
+    spec->style = message_style(fields);
+    spec->prefix = text_field(fields, "prefix").value_or("");
+    spec->text = text_field(fields, "text").value_or("");
+    spec->bands = read_bands(fields);
+    spec->button = text_field(fields, "button");
+    return spec;
 }
 
 sdk::Outcome TestElement::enter(sdk::ElementContext& ctx) {
-    const nlohmann::json& spec = ctx.spec();
+    const auto& spec = ctx.spec_as<TestSpec>();
     double score = 0;
     double maxscore = 0;
-    for (const auto& answer :
-         latest_graded_answers(ctx.history(), text_field(spec, "prefix").value_or(""), ctx.course_order())) {
+    for (const auto& answer : latest_graded_answers(ctx.history(), spec.prefix, ctx.course_order())) {
         score += answer.score;
         maxscore += answer.maxscore;
     }
     const double mistakes = mistakes_percent(score, maxscore);
-    const auto bands = read_bands(spec);
-    const ScoreBand* band = band_for(bands, mistakes);
+    const ScoreBand* band = band_for(spec.bands, mistakes);
 
-    std::string text = with_scores(text_field(spec, "text").value_or(""), score, maxscore);
+    std::string text = with_scores(spec.text, score, maxscore);
     if (band != nullptr) {
         // Block-scalar texts end with a newline; the band still follows one blank line after the text.
         while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
@@ -87,20 +97,21 @@ sdk::Outcome TestElement::enter(sdk::ElementContext& ctx) {
     ctx.record("bot", {{"score", score}, {"maxscore", maxscore}, {"mistakes_percent", mistakes}}, score,
                maxscore);
 
-    auto button = text_field(spec, "button");
+    const std::vector<std::string> buttons =
+        spec.button ? std::vector<std::string>{*spec.button} : std::vector<std::string>{};
     if (!text.empty()) {
-        ctx.send(
-            text_action(spec, text, button ? std::vector<std::string>{*button} : std::vector<std::string>{}));
-    } else if (button) {
-        ctx.send(text_action(spec, with_scores("{score} / {maxscore}", score, maxscore), {*button}));
+        ctx.send(text_action(spec.style, text, buttons));
+    } else if (spec.button) {
+        ctx.send(text_action(spec.style, with_scores("{score} / {maxscore}", score, maxscore), buttons));
     }
-    return button ? sdk::Outcome::wait() : sdk::Outcome::next();
+    return spec.button ? sdk::Outcome::wait() : sdk::Outcome::next();
 }
 
 sdk::Outcome TestElement::on_event(sdk::ElementContext& ctx, const sdk::Event& event) {
-    auto button = text_field(ctx.spec(), "button");
-    if (!button || event.kind != sdk::Event::Kind::button || event.index != 0) return sdk::Outcome::ignored();
-    record_press(ctx, event.index, *button);
+    const auto& spec = ctx.spec_as<TestSpec>();
+    if (!spec.button || event.kind != sdk::Event::Kind::button || event.index != 0)
+        return sdk::Outcome::ignored();
+    record_press(ctx, event.index, *spec.button);
     return sdk::Outcome::next();
 }
 
