@@ -263,8 +263,11 @@ TEST_F(ElementBehaviour, EndCompletesTheRunBeforeLaterElements) {
 // is that step, exactly as the README shows it.
 TEST_F(ElementBehaviour, TheSdkWalkthroughCoursePlaysWithTheExampleElement) {
     const fs::path course = fs::path(PROFO_SDK_EXAMPLES) / "reflection" / "why.yaml";
+    TestConfig with_example = config_with_hint();
+    with_example.with_sdk_examples = true;
+    const TempDir dir;
     const auto result = run_process(
-        profo_command(config_,
+        profo_command(write_test_config(dir, with_example),
                       {"course", "play", "--db", (dir_ / "walkthrough.db").string(), course.string()}),
         "Crete\nBecause my family is from Crete\n", {}, std::chrono::seconds(120));
     EXPECT_EQ(result.exit_code, 0) << result.err;

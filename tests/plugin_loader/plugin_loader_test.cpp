@@ -65,14 +65,17 @@ TEST_F(LoaderTest, AcceptsAndLoadsAWellFormedModule) {
 
 TEST_F(LoaderTest, RefusesAnotherAbiMajorBeforeRunningAnyCode) {
     auto candidate = inspect_plugin(fixture("foreign_abi"));
-    EXPECT_EQ(candidate.refusal, "SDK ABI 2.0 is incompatible with the host's 1.0 (major versions differ)");
+    const std::string host_abi = std::to_string(profo::sdk::kAbiMajor) + "." + std::to_string(profo::sdk::kAbiMinor);
+    EXPECT_EQ(candidate.refusal, "SDK ABI 99.0 is incompatible with the host's " + host_abi + " (major versions differ)");
     EXPECT_THROW(load_plugin(candidate), PluginLoadError);
     EXPECT_FALSE(ran("foreign_abi"));
 }
 
 TEST_F(LoaderTest, RefusesANewerMinorAbi) {
     auto candidate = inspect_plugin(fixture("newer_minor"));
-    EXPECT_EQ(candidate.refusal, "built for SDK ABI 1.99, newer than the host's 1.0");
+    const std::string major = std::to_string(profo::sdk::kAbiMajor);
+    EXPECT_EQ(candidate.refusal, "built for SDK ABI " + major + ".99, newer than the host's " + major + "." +
+                                     std::to_string(profo::sdk::kAbiMinor));
     EXPECT_THROW(load_plugin(candidate), PluginLoadError);
     EXPECT_FALSE(ran("newer_minor"));
 }
@@ -160,7 +163,7 @@ TEST_F(LoaderTest, RegistryLoadsOnlyEnabledPluginsAndListsEveryFailure) {
     };
     EXPECT_TRUE(mentions(fixture("factory_throws").string() +
                          ": factory failed: settings file /nonexistent is missing"));
-    EXPECT_TRUE(mentions(fixture("foreign_abi").string() + ": SDK ABI 2.0 is incompatible"));
+    EXPECT_TRUE(mentions(fixture("foreign_abi").string() + ": SDK ABI 99.0 is incompatible"));
     EXPECT_TRUE(mentions(
         "plugin transport/fixture_nowhere is enabled in the config but no module provides it (searched: " +
         kFixtures.string() + ")"));

@@ -9,9 +9,13 @@ namespace profo::testing {
 namespace fs = std::filesystem;
 
 std::vector<std::string> built_plugins() {
+    return plugins_in(PROFO_BUILD_PLUGIN_DIR);
+}
+
+std::vector<std::string> plugins_in(const fs::path& folder) {
     static const std::regex name(R"(profo_(element|enrollment|storage|transport)_([a-z0-9_]+)\.so)");
     std::vector<std::string> out;
-    for (const auto& entry : fs::directory_iterator(PROFO_BUILD_PLUGIN_DIR)) {
+    for (const auto& entry : fs::directory_iterator(folder)) {
         std::smatch m;
         const std::string file = entry.path().filename().string();
         if (std::regex_match(file, m, name)) out.push_back(m[1].str() + "/" + m[2].str());
@@ -28,9 +32,16 @@ fs::path write_test_config(const TempDir& dir, const TestConfig& config) {
         << "storage: {plugin: " << config.storage_plugin << ", dsn: \""
         << (config.dsn.empty() ? (dir / "profo.db").string() : config.dsn) << "\"}\n"
         << "secrets: {key_file: \"" << (dir / "secret.key").string() << "\"}\n"
-        << "plugins:\n  search_paths: [\"" << PROFO_BUILD_PLUGIN_DIR << "\"]\n";
+        << "plugins:\n  search_paths: [\"" << PROFO_BUILD_PLUGIN_DIR << "\""
+        << (config.with_sdk_examples ? std::string(", \"") + PROFO_EXAMPLE_PLUGIN_DIR + "\"" : std::string()) << "]\n";
+    std::vector<std::string> plugins = built_plugins();
+    if (config.with_sdk_examples) {
+        const auto examples = plugins_in(PROFO_EXAMPLE_PLUGIN_DIR);
+        plugins.insert(plugins.end(), examples.begin(), examples.end());
+        std::sort(plugins.begin(), plugins.end());
+    }
     std::string current_kind;
-    for (const auto& plugin : built_plugins()) {
+    for (const auto& plugin : plugins) {
         if (std::find(config.disabled.begin(), config.disabled.end(), plugin) != config.disabled.end())
             continue;
         const auto slash = plugin.find('/');
