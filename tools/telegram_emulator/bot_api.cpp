@@ -24,15 +24,17 @@ constexpr std::size_t kMaxCaptionLength = 1024;
 const std::string kConflictOtherPoll =
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running";
 const std::string kConflictWebhook =
-    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first";
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook "
+    "first";
 const std::string kQueryTooOld = "query is too old and response timeout expired or query ID is invalid";
 
 std::size_t utf8_code_points(std::string_view s) {
-    return static_cast<std::size_t>(
-        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+    return static_cast<std::size_t>(std::count_if(
+        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
-std::optional<std::int64_t> integer_or_throw(const BotApiParams& p, const std::string& key, BotApiError error) {
+std::optional<std::int64_t> integer_or_throw(const BotApiParams& p, const std::string& key,
+                                             BotApiError error) {
     try {
         return p.integer(key);
     } catch (const std::invalid_argument&) {
@@ -63,7 +65,8 @@ FormattedText formatted(const BotApiParams& p, const std::string& text_key, cons
     return parsed.value;
 }
 
-void put_text(json& content, const std::string& key, const std::string& entities_key, const FormattedText& t) {
+void put_text(json& content, const std::string& key, const std::string& entities_key,
+              const FormattedText& t) {
     content[key] = t.text;
     if (!t.entities.empty()) content[entities_key] = t.entities;
 }
@@ -96,7 +99,8 @@ std::optional<std::vector<std::string>> allowed_updates_param(const BotApiParams
 
 bool is_valid_secret_token(const std::string& s) {
     return std::all_of(s.begin(), s.end(), [](char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+               c == '-';
     });
 }
 
@@ -148,8 +152,8 @@ void BotApi::handle(HttpRequest&& request, std::string token, std::string method
     std::transform(method.begin(), method.end(), method.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     const auto decision = faults_.decide(method);
-    auto run = [this, request = std::move(request), token = std::move(token), method = std::move(method), responder,
-                decision]() mutable {
+    auto run = [this, request = std::move(request), token = std::move(token), method = std::move(method),
+                responder, decision]() mutable {
         using Kind = FaultDecision::Kind;
         if (decision.kind == Kind::error) {
             ++world_.counters().injected_errors;
@@ -200,8 +204,8 @@ void BotApi::process(const HttpRequest& request, const std::string& token, const
         responder->send(error_response(e, version, keep_alive));
     } catch (const json::exception& e) {
         // A parameter of the wrong JSON type deep inside an object.
-        responder->send(error_response(bad_request(std::string("Can't parse parameters: ") + e.what()), version,
-                                       keep_alive));
+        responder->send(error_response(bad_request(std::string("Can't parse parameters: ") + e.what()),
+                                       version, keep_alive));
     }
 }
 
@@ -322,7 +326,9 @@ std::optional<std::string> media_reference(const BotApiParams& p, const std::str
     return value;
 }
 
-bool is_url(const std::string& s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
+bool is_url(const std::string& s) {
+    return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0;
+}
 
 }  // namespace
 
@@ -376,7 +382,8 @@ json BotApi::send_media_group(Bot& bot, const BotApiParams& p) {
         const auto given = m.value("media", std::string());
         const auto ref = given.empty() ? std::nullopt : media_reference(p, given);
         if (!ref) throw bad_request("Can't parse InputMedia: media not found");
-        auto parsed = parse_formatted(m.value("caption", std::string()), m.value("parse_mode", std::string()));
+        auto parsed =
+            parse_formatted(m.value("caption", std::string()), m.value("parse_mode", std::string()));
         if (!parsed.ok()) throw BotApiError(400, "Bad Request: can't parse entities: " + parsed.error);
         if (m.contains("caption_entities") && m.value("parse_mode", std::string()).empty())
             parsed.value.entities = m["caption_entities"];
@@ -391,11 +398,13 @@ json BotApi::send_media_group(Bot& bot, const BotApiParams& p) {
         if (item.reference.rfind("upload:", 0) != 0 && !is_url(item.reference) &&
             !world_.known_file_id(item.reference) && !world_.settings().accept_any_file_id)
             throw bad_request("Wrong file identifier/HTTP URL specified");
-        if (utf16_length(item.caption.text) > kMaxCaptionLength) throw bad_request("Message caption is too long");
+        if (utf16_length(item.caption.text) > kMaxCaptionLength)
+            throw bad_request("Message caption is too long");
     }
     check_can_send(chat);
     check_flood(bot, chat);
-    const auto group_id = std::to_string(13000000000000000LL + chat.next_message_id * 1000 + chat.user_id % 1000);
+    const auto group_id =
+        std::to_string(13000000000000000LL + chat.next_message_id * 1000 + chat.user_id % 1000);
     json sent = json::array();
     for (const auto& item : items) {
         json content = json::object();
@@ -420,9 +429,12 @@ json BotApi::send_poll(Bot& bot, const BotApiParams& p) {
     if (!options->is_array()) throw bad_request("Expected an Array of String as options");
     std::vector<std::string> texts;
     for (const auto& o : *options) {
-        if (o.is_string()) texts.push_back(o.get<std::string>());
-        else if (o.is_object() && o.contains("text") && o["text"].is_string()) texts.push_back(o["text"].get<std::string>());
-        else throw bad_request("Expected an option to be of type String");
+        if (o.is_string())
+            texts.push_back(o.get<std::string>());
+        else if (o.is_object() && o.contains("text") && o["text"].is_string())
+            texts.push_back(o["text"].get<std::string>());
+        else
+            throw bad_request("Expected an option to be of type String");
     }
     const auto type = p.string("type").value_or("regular");
     if (type != "regular" && type != "quiz") throw bad_request("Unsupported poll type specified");
@@ -471,10 +483,10 @@ json BotApi::send_poll(Bot& bot, const BotApiParams& p) {
 }
 
 json BotApi::send_chat_action(Bot& bot, const BotApiParams& p) {
-    static const std::set<std::string> kActions = {"typing",          "upload_photo",      "record_video",
-                                                   "upload_video",    "record_voice",      "upload_voice",
-                                                   "upload_document", "choose_sticker",    "find_location",
-                                                   "record_video_note", "upload_video_note"};
+    static const std::set<std::string> kActions = {
+        "typing",        "upload_photo",      "record_video",     "upload_video",
+        "record_voice",  "upload_voice",      "upload_document",  "choose_sticker",
+        "find_location", "record_video_note", "upload_video_note"};
     auto& chat = target_chat(bot, p);
     const auto action = p.string("action").value_or("");
     if (!kActions.count(action)) throw bad_request("Wrong parameter action in request");
@@ -518,8 +530,10 @@ json BotApi::answer_web_app_query(Bot& bot, const BotApiParams& p) {
     chat.web_app_answers.push_back({{"web_app_query_id", id}, {"result", *result}});
     // The answer appears in the chat as the user's message sent via the bot.
     json content = json::object();
-    const auto& imc = (*result).contains("input_message_content") ? (*result)["input_message_content"] : json();
-    content["text"] = imc.is_object() ? imc.value("message_text", std::string()) : result->value("title", std::string());
+    const auto& imc =
+        (*result).contains("input_message_content") ? (*result)["input_message_content"] : json();
+    content["text"] =
+        imc.is_object() ? imc.value("message_text", std::string()) : result->value("title", std::string());
     content["via_bot"] = world_.bot_user_json(bot);
     world_.add_message(chat, false, std::move(content));
     return {{"inline_message_id", "BAAAA" + id}};
@@ -529,7 +543,8 @@ json BotApi::edit_message_reply_markup(Bot& bot, const BotApiParams& p) {
     const auto markup = markup_param(p);
     if (p.has("inline_message_id") && !p.has("chat_id")) throw bad_request("MESSAGE_ID_INVALID");
     auto& chat = target_chat(bot, p);
-    const auto message_id = integer_or_throw(p, "message_id", bad_request("Message identifier is not specified"));
+    const auto message_id =
+        integer_or_throw(p, "message_id", bad_request("Message identifier is not specified"));
     if (!message_id) throw bad_request("Message identifier is not specified");
     auto* stored = world_.find_message(chat, *message_id);
     if (!stored) throw bad_request("Message to edit not found");
@@ -539,12 +554,15 @@ json BotApi::edit_message_reply_markup(Bot& bot, const BotApiParams& p) {
     const json current = message.contains("reply_markup") ? message["reply_markup"] : json();
     if (current == markup.inline_keyboard)
         throw bad_request(
-            "message is not modified: specified new message content and reply markup are exactly the same as a "
+            "message is not modified: specified new message content and reply markup are exactly the same as "
+            "a "
             "current content and reply markup of the message");
     check_can_send(chat);
     check_flood(bot, chat);
-    if (markup.inline_keyboard.is_null()) message.erase("reply_markup");
-    else message["reply_markup"] = markup.inline_keyboard;
+    if (markup.inline_keyboard.is_null())
+        message.erase("reply_markup");
+    else
+        message["reply_markup"] = markup.inline_keyboard;
     message["edit_date"] = world_.now();
     if (world_.on_chat_changed) world_.on_chat_changed(chat);
     return message;
@@ -556,7 +574,8 @@ json BotApi::set_webhook(Bot& bot, const BotApiParams& p, std::string& descripti
     const auto parsed = parse_webhook_url(url);
     if (!parsed) throw bad_request("Invalid webhook URL specified");
     if (world_.settings().strict_webhook_urls) {
-        if (parsed->scheme != "https") throw bad_request("bad webhook: An HTTPS URL must be provided for webhook");
+        if (parsed->scheme != "https")
+            throw bad_request("bad webhook: An HTTPS URL must be provided for webhook");
         const auto port = parsed->port;
         if (port != 443 && port != 80 && port != 88 && port != 8443)
             throw bad_request("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443");
@@ -566,7 +585,8 @@ json BotApi::set_webhook(Bot& bot, const BotApiParams& p, std::string& descripti
     if (!is_valid_secret_token(secret)) throw bad_request("Secret token contains unallowed characters");
     int max_connections = 40;
     try {
-        max_connections = static_cast<int>(std::clamp<std::int64_t>(p.integer("max_connections").value_or(40), 1, 100));
+        max_connections =
+            static_cast<int>(std::clamp<std::int64_t>(p.integer("max_connections").value_or(40), 1, 100));
     } catch (const std::invalid_argument&) {
     }
     if (p.boolean("drop_pending_updates")) bot.queue.clear();
@@ -599,7 +619,8 @@ json BotApi::get_webhook_info(Bot& bot) {
             info["last_error_message"] = bot.webhook->last_error_message();
         }
         info["max_connections"] = bot.webhook->target().max_connections;
-        if (const auto allowed = bot.queue.allowed_updates(); !allowed.empty()) info["allowed_updates"] = allowed;
+        if (const auto allowed = bot.queue.allowed_updates(); !allowed.empty())
+            info["allowed_updates"] = allowed;
     }
     return info;
 }

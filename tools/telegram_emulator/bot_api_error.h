@@ -10,7 +10,10 @@ namespace profo::telegram_emulator {
 
 struct BotApiError : std::runtime_error {
     BotApiError(int code, std::string description, int retry_after = 0)
-        : std::runtime_error(description), code(code), description(std::move(description)), retry_after(retry_after) {}
+        : std::runtime_error(description),
+          code(code),
+          description(std::move(description)),
+          retry_after(retry_after) {}
     int code;
     std::string description;
     int retry_after;
@@ -21,10 +24,13 @@ struct BotApiError : std::runtime_error {
 inline BotApiError bad_request(std::string_view message) {
     std::string text(message);
     const bool keep = text.size() >= 2 && (text[1] == '_' || (text[1] >= 'A' && text[1] <= 'Z'));
-    if (!keep && !text.empty() && text[0] >= 'A' && text[0] <= 'Z') text[0] = static_cast<char>(text[0] - 'A' + 'a');
+    if (!keep && !text.empty() && text[0] >= 'A' && text[0] <= 'Z')
+        text[0] = static_cast<char>(text[0] - 'A' + 'a');
     return BotApiError(400, "Bad Request: " + text);
 }
 
-inline BotApiError chat_not_found() { return BotApiError(400, "Bad Request: chat not found"); }
+inline BotApiError chat_not_found() {
+    return BotApiError(400, "Bad Request: chat not found");
+}
 
 }  // namespace profo::telegram_emulator

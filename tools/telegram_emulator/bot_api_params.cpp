@@ -122,7 +122,8 @@ void parse_urlencoded(std::string_view s, json& into) {
     }
 }
 
-BotApiParams BotApiParams::parse(std::string_view content_type, std::string_view body, std::string_view query) {
+BotApiParams BotApiParams::parse(std::string_view content_type, std::string_view body,
+                                 std::string_view query) {
     BotApiParams p;
     parse_urlencoded(query, p.values_);
     const auto type = lowered(content_type.substr(0, content_type.find(';')));
@@ -136,7 +137,8 @@ BotApiParams BotApiParams::parse(std::string_view content_type, std::string_view
         for (auto& [k, v] : parsed.items()) p.values_[k] = std::move(v);
     } else if (trimmed_type == "multipart/form-data") {
         const auto boundary = header_parameter(content_type, "boundary");
-        if (boundary.empty()) throw std::invalid_argument("Bad Request: can't parse multipart/form-data body");
+        if (boundary.empty())
+            throw std::invalid_argument("Bad Request: can't parse multipart/form-data body");
         parse_multipart(body, boundary, p.values_, p.files_);
     } else {
         // The Bot API reads any other body as a form, which is what curl -d sends.

@@ -21,11 +21,16 @@ struct Counters {
     std::uint64_t conflicts = 0;  // 409s issued
 
     nlohmann::json to_json() const {
-        return {{"bot_api_requests", bot_api_requests},   {"updates_queued", updates_queued},
-                {"updates_delivered", updates_delivered}, {"updates_expired", updates_expired},
-                {"messages_sent", messages_sent},         {"too_many_requests", too_many_requests},
-                {"injected_errors", injected_errors},     {"dropped_connections", dropped_connections},
-                {"webhook_attempts", webhook_attempts},   {"webhook_failures", webhook_failures},
+        return {{"bot_api_requests", bot_api_requests},
+                {"updates_queued", updates_queued},
+                {"updates_delivered", updates_delivered},
+                {"updates_expired", updates_expired},
+                {"messages_sent", messages_sent},
+                {"too_many_requests", too_many_requests},
+                {"injected_errors", injected_errors},
+                {"dropped_connections", dropped_connections},
+                {"webhook_attempts", webhook_attempts},
+                {"webhook_failures", webhook_failures},
                 {"conflicts", conflicts}};
     }
 };

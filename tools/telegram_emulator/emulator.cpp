@@ -1,7 +1,7 @@
 #include "emulator.h"
 
-#include <boost/asio/ip/address.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/ip/address.hpp>
 
 namespace profo::telegram_emulator {
 
@@ -24,8 +24,9 @@ Emulator::Emulator(asio::io_context& io, const EmulatorConfig& config)
       faults_(config.faults),
       bot_api_(world_, faults_),
       student_api_(world_, faults_),
-      server_(io, endpoint_of(io, config),
-              [this](HttpRequest&& request, ResponderPtr responder) { route(std::move(request), std::move(responder)); }) {
+      server_(io, endpoint_of(io, config), [this](HttpRequest&& request, ResponderPtr responder) {
+          route(std::move(request), std::move(responder));
+      }) {
     for (const auto& token : config.bot_tokens) world_.create_bot("", "", token);
 }
 
@@ -42,11 +43,13 @@ void Emulator::route(HttpRequest&& request, ResponderPtr responder) {
     const auto path = target.substr(0, target.find('?'));
     constexpr std::string_view kStudentPrefix = "/_emulator/";
     if (path.rfind(kStudentPrefix, 0) == 0)
-        return student_api_.handle(std::move(request), path.substr(kStudentPrefix.size()), std::move(responder));
+        return student_api_.handle(std::move(request), path.substr(kStudentPrefix.size()),
+                                   std::move(responder));
     // /bot<token>/<method>; the token itself contains no '/'.
     if (path.rfind("/bot", 0) == 0) {
         const auto slash = path.find('/', 4);
-        if (slash != std::string::npos && slash + 1 < path.size() && path.find('/', slash + 1) == std::string::npos)
+        if (slash != std::string::npos && slash + 1 < path.size() &&
+            path.find('/', slash + 1) == std::string::npos)
             return bot_api_.handle(std::move(request), path.substr(4, slash - 4), path.substr(slash + 1),
                                    std::move(responder));
     }

@@ -26,13 +26,20 @@ FaultDecision FaultInjector::decide(const std::string& method) {
 
 void FaultInjector::apply(const nlohmann::json& patch) {
     for (const auto& [key, value] : patch.items()) {
-        if (key == "error_probability") settings_.error_probability = value.get<double>();
-        else if (key == "error_next") settings_.error_next = value.get<int>();
-        else if (key == "error_status") settings_.error_status = value.get<int>();
-        else if (key == "drop_probability") settings_.drop_probability = value.get<double>();
-        else if (key == "drop_next") settings_.drop_next = value.get<int>();
-        else if (key == "drop_after_processing") settings_.drop_after_processing = value.get<bool>();
-        else if (key == "latency_ms") settings_.latency = std::chrono::milliseconds(value.get<int>());
+        if (key == "error_probability")
+            settings_.error_probability = value.get<double>();
+        else if (key == "error_next")
+            settings_.error_next = value.get<int>();
+        else if (key == "error_status")
+            settings_.error_status = value.get<int>();
+        else if (key == "drop_probability")
+            settings_.drop_probability = value.get<double>();
+        else if (key == "drop_next")
+            settings_.drop_next = value.get<int>();
+        else if (key == "drop_after_processing")
+            settings_.drop_after_processing = value.get<bool>();
+        else if (key == "latency_ms")
+            settings_.latency = std::chrono::milliseconds(value.get<int>());
         else if (key == "methods") {
             settings_.methods.clear();
             for (const auto& m : value) {

@@ -35,7 +35,8 @@ struct FaultDecision {
 
 class FaultInjector {
 public:
-    explicit FaultInjector(FaultSettings s = {}, std::uint64_t seed = 12345) : settings_(std::move(s)), rng_(seed) {}
+    explicit FaultInjector(FaultSettings s = {}, std::uint64_t seed = 12345)
+        : settings_(std::move(s)), rng_(seed) {}
 
     FaultDecision decide(const std::string& lowercase_method);
 

@@ -95,9 +95,13 @@ HttpServer::~HttpServer() {
     stop();
 }
 
-tcp::endpoint HttpServer::local_endpoint() const { return acceptor_.local_endpoint(); }
+tcp::endpoint HttpServer::local_endpoint() const {
+    return acceptor_.local_endpoint();
+}
 
-void HttpServer::start() { accept(); }
+void HttpServer::start() {
+    accept();
+}
 
 void HttpServer::stop() {
     beast::error_code ec;

@@ -33,7 +33,8 @@ class HttpSession;
 
 class HttpServer {
 public:
-    HttpServer(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint, RequestHandler handler);
+    HttpServer(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
+               RequestHandler handler);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;

@@ -3,9 +3,9 @@
 #include "emulator.h"
 #include "emulator_config.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <spdlog/spdlog.h>
 
 #include <csignal>
 #include <iostream>
@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
         const auto ep = emulator.endpoint();
         // Tests read the port from this first line.
         std::cout << "listening on " << ep.address().to_string() << ":" << ep.port() << std::endl;
-        for (const auto& [id, bot] : emulator.world().bots()) spdlog::info("bot @{} token {}", bot->username, bot->token);
+        for (const auto& [id, bot] : emulator.world().bots())
+            spdlog::info("bot @{} token {}", bot->username, bot->token);
 
         boost::asio::signal_set signals(io, SIGINT, SIGTERM);
         signals.async_wait([&](const boost::system::error_code& ec, int signal) {

@@ -8,7 +8,9 @@ using nlohmann::json;
 
 namespace {
 
-BotApiError button_error(const std::string& why) { return bad_request("Can't parse inline keyboard button: " + why); }
+BotApiError button_error(const std::string& why) {
+    return bad_request("Can't parse inline keyboard button: " + why);
+}
 
 }  // namespace
 
@@ -18,17 +20,26 @@ ReplyMarkup parse_reply_markup(const json& markup) {
     if (!markup.is_object()) throw bad_request("Object expected as reply markup");
     if (markup.contains("inline_keyboard")) {
         const auto& rows = markup["inline_keyboard"];
-        if (!rows.is_array()) throw bad_request("Field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array");
+        if (!rows.is_array())
+            throw bad_request("Field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array");
         for (const auto& row : rows) {
-            if (!row.is_array()) throw bad_request("Field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array of Arrays");
+            if (!row.is_array())
+                throw bad_request(
+                    "Field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array of Arrays");
             for (const auto& button : row) {
                 if (!button.is_object()) throw bad_request("InlineKeyboardButton must be an Object");
                 if (!button.contains("text") || !button["text"].is_string())
                     throw button_error("Field \"text\" must be of type String");
-                static const char* const kActions[] = {"callback_data", "url", "web_app", "login_url",
-                                                       "switch_inline_query", "switch_inline_query_current_chat",
-                                                       "switch_inline_query_chosen_chat", "copy_text",
-                                                       "callback_game", "pay"};
+                static const char* const kActions[] = {"callback_data",
+                                                       "url",
+                                                       "web_app",
+                                                       "login_url",
+                                                       "switch_inline_query",
+                                                       "switch_inline_query_current_chat",
+                                                       "switch_inline_query_chosen_chat",
+                                                       "copy_text",
+                                                       "callback_game",
+                                                       "pay"};
                 bool has_action = false;
                 for (const char* a : kActions) has_action = has_action || button.contains(a);
                 if (!has_action) throw button_error("Text buttons are unallowed in the inline keyboard");
@@ -43,7 +54,8 @@ ReplyMarkup parse_reply_markup(const json& markup) {
         return r;
     }
     if (markup.contains("keyboard")) {
-        if (!markup["keyboard"].is_array()) throw bad_request("Field \"keyboard\" of the ReplyKeyboardMarkup must be an Array");
+        if (!markup["keyboard"].is_array())
+            throw bad_request("Field \"keyboard\" of the ReplyKeyboardMarkup must be an Array");
     } else if (!markup.contains("remove_keyboard") && !markup.contains("force_reply")) {
         throw bad_request("Can't parse reply keyboard markup JSON object");
     }
@@ -60,9 +72,11 @@ void check_inline_keyboard(const json& inline_keyboard) {
                 const auto size = button["callback_data"].get_ref<const std::string&>().size();
                 if (size < 1 || size > 64) throw bad_request("BUTTON_DATA_INVALID");
             }
-            if (button.contains("url") && button["url"].is_string() && button["url"].get<std::string>().empty())
+            if (button.contains("url") && button["url"].is_string() &&
+                button["url"].get<std::string>().empty())
                 throw bad_request("BUTTON_URL_INVALID");
-            if (button["text"].get_ref<const std::string&>().empty()) throw bad_request("BUTTON_TEXT_INVALID");
+            if (button["text"].get_ref<const std::string&>().empty())
+                throw bad_request("BUTTON_TEXT_INVALID");
         }
     }
 }

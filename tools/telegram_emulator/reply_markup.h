@@ -9,7 +9,7 @@ namespace profo::telegram_emulator {
 
 struct ReplyMarkup {
     nlohmann::json inline_keyboard = nullptr;  // InlineKeyboardMarkup or null
-    nlohmann::json other = nullptr;            // ReplyKeyboardMarkup / ReplyKeyboardRemove / ForceReply or null
+    nlohmann::json other = nullptr;  // ReplyKeyboardMarkup / ReplyKeyboardRemove / ForceReply or null
 };
 
 // Local shape checks (the Bot API server's own); throws BotApiError.

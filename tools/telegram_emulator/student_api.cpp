@@ -85,10 +85,14 @@ void StudentApi::handle(HttpRequest&& request, const std::string& path, Responde
 
 Bot& StudentApi::bot_param(const BotApiParams& p) {
     Bot* bot = nullptr;
-    if (p.has("bot_id")) bot = world_.bot_by_id(required_integer(p, "bot_id"));
-    else if (p.has("token")) bot = world_.bot_by_token(p.string("token").value_or(""));
-    else if (p.has("bot_username")) bot = world_.bot_by_username(p.string("bot_username").value_or(""));
-    else throw StudentError(400, "bot_id, token or bot_username is required");
+    if (p.has("bot_id"))
+        bot = world_.bot_by_id(required_integer(p, "bot_id"));
+    else if (p.has("token"))
+        bot = world_.bot_by_token(p.string("token").value_or(""));
+    else if (p.has("bot_username"))
+        bot = world_.bot_by_username(p.string("bot_username").value_or(""));
+    else
+        throw StudentError(400, "bot_id, token or bot_username is required");
     if (!bot) throw StudentError(404, "no such bot");
     return *bot;
 }
@@ -186,7 +190,8 @@ json StudentApi::dispatch(const std::string& path, bool is_get, const BotApiPara
         auto& chat = chat_for(bot, user);
         const auto data = p.string("data").value_or("");
         if (data.empty() || data.size() > 4096) throw StudentError(400, "data must be 1..4096 bytes");
-        json content{{"web_app_data", {{"data", data}, {"button_text", p.string("button_text").value_or("")}}}};
+        json content{
+            {"web_app_data", {{"data", data}, {"button_text", p.string("button_text").value_or("")}}}};
         auto& m = world_.add_message(chat, false, std::move(content));
         world_.enqueue_update(bot, "message", m, user.id);
         return m;
@@ -235,7 +240,8 @@ json StudentApi::press_button(Bot& bot, User& user, const BotApiParams& p) {
                 pressed = &b;
     if (!pressed) throw StudentError(404, "no such button on the message");
     if (!pressed->contains("callback_data"))
-        throw StudentError(400, "the button has no callback_data (url and web_app buttons do not call the bot)");
+        throw StudentError(400,
+                           "the button has no callback_data (url and web_app buttons do not call the bot)");
     if (chat->blocked) set_blocked(bot, user, false);
     const auto id = world_.new_callback_query_id(bot.id, user.id);
     json query{{"id", id},
@@ -259,7 +265,8 @@ json StudentApi::answer_poll(Bot& bot, User& user, const BotApiParams& p) {
     } else {
         throw StudentError(400, "poll_id or message_id is required");
     }
-    if (!poll || poll->bot_id != bot.id || poll->chat_id != user.id) throw StudentError(404, "no such poll in this chat");
+    if (!poll || poll->bot_id != bot.id || poll->chat_id != user.id)
+        throw StudentError(404, "no such poll in this chat");
     std::vector<int> chosen;
     std::optional<json> ids;
     try {
@@ -281,11 +288,13 @@ json StudentApi::answer_poll(Bot& bot, User& user, const BotApiParams& p) {
         throw StudentError(400, "the poll takes one answer");
     const bool quiz = pj["type"] == "quiz";
     const auto previous = poll->votes.find(user.id);
-    if (quiz && previous != poll->votes.end()) throw StudentError(400, "a quiz answer can't be changed or retracted");
+    if (quiz && previous != poll->votes.end())
+        throw StudentError(400, "a quiz answer can't be changed or retracted");
     if (chosen.empty() && previous == poll->votes.end()) throw StudentError(400, "nothing to retract");
 
     if (previous != poll->votes.end()) {
-        for (int i : previous->second) pj["options"][i]["voter_count"] = pj["options"][i]["voter_count"].get<int>() - 1;
+        for (int i : previous->second)
+            pj["options"][i]["voter_count"] = pj["options"][i]["voter_count"].get<int>() - 1;
         pj["total_voter_count"] = pj["total_voter_count"].get<int>() - 1;
         poll->votes.erase(previous);
     }
@@ -301,7 +310,8 @@ json StudentApi::answer_poll(Bot& bot, User& user, const BotApiParams& p) {
     // Non-anonymous polls tell the bot who voted; every poll reports its new counts.
     if (!pj["is_anonymous"].get<bool>())
         world_.enqueue_update(bot, "poll_answer",
-                              {{"poll_id", poll->id}, {"user", user.to_json()}, {"option_ids", chosen}}, user.id);
+                              {{"poll_id", poll->id}, {"user", user.to_json()}, {"option_ids", chosen}},
+                              user.id);
     if (world_.settings().poll_updates) world_.enqueue_update(bot, "poll", pj, user.id);
     return pj;
 }
@@ -313,8 +323,10 @@ json StudentApi::set_blocked(Bot& bot, User& user, bool blocked) {
     const auto bot_user = world_.bot_user_json(bot);
     json old_member{{"user", bot_user}, {"status", blocked ? "member" : "kicked"}};
     json new_member{{"user", bot_user}, {"status", blocked ? "kicked" : "member"}};
-    if (blocked) new_member["until_date"] = 0;
-    else old_member["until_date"] = 0;
+    if (blocked)
+        new_member["until_date"] = 0;
+    else
+        old_member["until_date"] = 0;
     json update{{"chat", user.as_private_chat()},
                 {"from", user.to_json()},
                 {"date", world_.now()},
@@ -347,21 +359,24 @@ json StudentApi::transcript(Bot& bot, User& user) {
 }
 
 void StudentApi::wait(Bot& bot, User& user, const BotApiParams& p, const ResponderPtr& responder) {
-    const auto want = static_cast<std::size_t>(std::max<std::int64_t>(0, required_integer(p, "bot_messages")));
+    const auto want =
+        static_cast<std::size_t>(std::max<std::int64_t>(0, required_integer(p, "bot_messages")));
     const auto timeout_ms = std::clamp<std::int64_t>(p.integer("timeout_ms").value_or(5000), 0, 600000);
     auto* chat = world_.find_chat(bot.id, user.id);
     if (chat && chat->bot_messages >= want) return responder->send(student_ok(transcript(bot, user)));
     if (timeout_ms == 0) return responder->send(student_error(408, "timeout", transcript(bot, user)));
     const ChatKey key{bot.id, user.id};
     const auto serial = next_waiter_++;
-    auto timer = std::make_shared<boost::asio::steady_timer>(world_.io(), std::chrono::milliseconds(timeout_ms));
+    auto timer =
+        std::make_shared<boost::asio::steady_timer>(world_.io(), std::chrono::milliseconds(timeout_ms));
     waiters_[key].push_back({serial, want, responder, timer});
     timer->async_wait([this, key, serial, b = &bot, u = &user](boost::system::error_code ec) {
         if (ec) return;
         auto it = waiters_.find(key);
         if (it == waiters_.end()) return;
         auto& list = it->second;
-        const auto w = std::find_if(list.begin(), list.end(), [&](const Waiter& x) { return x.serial == serial; });
+        const auto w =
+            std::find_if(list.begin(), list.end(), [&](const Waiter& x) { return x.serial == serial; });
         if (w == list.end()) return;
         auto responder = w->responder;
         list.erase(w);
@@ -426,12 +441,18 @@ void StudentApi::apply_config(const json& patch) {
         if (key == "rate_limits") {
             auto l = world_.rate_limiter().limits();
             for (const auto& [k, v] : value.items()) {
-                if (k == "enabled") l.enabled = v.get<bool>();
-                else if (k == "per_chat_per_second") l.per_chat_per_second = v.get<double>();
-                else if (k == "per_chat_burst") l.per_chat_burst = v.get<double>();
-                else if (k == "per_bot_per_second") l.per_bot_per_second = v.get<double>();
-                else if (k == "per_bot_burst") l.per_bot_burst = v.get<double>();
-                else throw StudentError(400, "unknown rate limit setting: " + k);
+                if (k == "enabled")
+                    l.enabled = v.get<bool>();
+                else if (k == "per_chat_per_second")
+                    l.per_chat_per_second = v.get<double>();
+                else if (k == "per_chat_burst")
+                    l.per_chat_burst = v.get<double>();
+                else if (k == "per_bot_per_second")
+                    l.per_bot_per_second = v.get<double>();
+                else if (k == "per_bot_burst")
+                    l.per_bot_burst = v.get<double>();
+                else
+                    throw StudentError(400, "unknown rate limit setting: " + k);
             }
             world_.rate_limiter().set_limits(l);
         } else if (key == "faults") {
@@ -443,11 +464,16 @@ void StudentApi::apply_config(const json& patch) {
         } else if (key == "webhooks") {
             auto& s = world_.settings();
             for (const auto& [k, v] : value.items()) {
-                if (k == "strict_urls") s.strict_webhook_urls = v.get<bool>();
-                else if (k == "retry_initial_ms") s.webhook_retry.initial_backoff = std::chrono::milliseconds(v.get<int>());
-                else if (k == "retry_max_ms") s.webhook_retry.max_backoff = std::chrono::milliseconds(v.get<int>());
-                else if (k == "timeout_ms") s.webhook_retry.request_timeout = std::chrono::milliseconds(v.get<int>());
-                else throw StudentError(400, "unknown webhook setting: " + k);
+                if (k == "strict_urls")
+                    s.strict_webhook_urls = v.get<bool>();
+                else if (k == "retry_initial_ms")
+                    s.webhook_retry.initial_backoff = std::chrono::milliseconds(v.get<int>());
+                else if (k == "retry_max_ms")
+                    s.webhook_retry.max_backoff = std::chrono::milliseconds(v.get<int>());
+                else if (k == "timeout_ms")
+                    s.webhook_retry.request_timeout = std::chrono::milliseconds(v.get<int>());
+                else
+                    throw StudentError(400, "unknown webhook setting: " + k);
             }
         } else if (key == "accept_any_file_id") {
             world_.settings().accept_any_file_id = value.get<bool>();

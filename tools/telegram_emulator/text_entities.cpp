@@ -20,10 +20,14 @@ bool is_space_or_end(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0' || c == '\v' || c == '\f';
 }
 
-bool is_first_code_unit(unsigned char c) { return (c & 0xC0) != 0x80; }
+bool is_first_code_unit(unsigned char c) {
+    return (c & 0xC0) != 0x80;
+}
 
 // UTF-16 units a UTF-8 lead byte stands for (4-byte sequences are surrogate pairs).
-int utf16_units_of_lead(unsigned char c) { return c >= 0xF0 ? 2 : 1; }
+int utf16_units_of_lead(unsigned char c) {
+    return c >= 0xF0 ? 2 : 1;
+}
 
 void append_utf8(std::string& out, std::uint32_t code) {
     if (code < 0x80) {
@@ -50,7 +54,9 @@ std::string lowered(std::string_view s) {
     return out;
 }
 
-bool is_alnum(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_alnum(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 // The Bot API knows every numeric entity but only four named ones; anything
 // else after '&' stays literal text. Returns the code point and moves `i` past
@@ -66,9 +72,12 @@ std::uint32_t decode_html_entity(std::string_view s, std::size_t& i) {
         while (j < s.size()) {
             const char c = s[j];
             int digit = -1;
-            if (c >= '0' && c <= '9') digit = c - '0';
-            else if (hex && c >= 'a' && c <= 'f') digit = c - 'a' + 10;
-            else if (hex && c >= 'A' && c <= 'F') digit = c - 'A' + 10;
+            if (c >= '0' && c <= '9')
+                digit = c - '0';
+            else if (hex && c >= 'a' && c <= 'f')
+                digit = c - 'a' + 10;
+            else if (hex && c >= 'A' && c <= 'F')
+                digit = c - 'A' + 10;
             if (digit < 0) break;
             code = code * (hex ? 16 : 10) + static_cast<std::uint32_t>(digit);
             if (code > 0x10FFFF) return 0;
@@ -79,11 +88,16 @@ std::uint32_t decode_html_entity(std::string_view s, std::size_t& i) {
         const std::size_t name_begin = j;
         while (j < s.size() && is_alnum(s[j])) ++j;
         const auto name = s.substr(name_begin, j - name_begin);
-        if (name == "lt") code = '<';
-        else if (name == "gt") code = '>';
-        else if (name == "amp") code = '&';
-        else if (name == "quot") code = '"';
-        else return 0;
+        if (name == "lt")
+            code = '<';
+        else if (name == "gt")
+            code = '>';
+        else if (name == "amp")
+            code = '&';
+        else if (name == "quot")
+            code = '"';
+        else
+            return 0;
     }
     if (j >= s.size() || s[j] != ';') return 0;
     i = j + 1;
@@ -156,9 +170,9 @@ struct HtmlOpenTag {
 };
 
 bool is_supported_html_tag(const std::string& t) {
-    static const char* const kTags[] = {"a",   "b",          "strong",   "i",       "em",   "s",
-                                        "strike", "del",     "u",        "ins",     "tg-spoiler",
-                                        "tg-emoji", "tg-time", "span",   "pre",     "code", "blockquote"};
+    static const char* const kTags[] = {"a",       "b",    "strong", "i",    "em",         "s",
+                                        "strike",  "del",  "u",      "ins",  "tg-spoiler", "tg-emoji",
+                                        "tg-time", "span", "pre",    "code", "blockquote"};
     return std::any_of(std::begin(kTags), std::end(kTags), [&](const char* k) { return t == k; });
 }
 
@@ -243,7 +257,8 @@ EntityParseResult parse_html(std::string_view input) {
                 return failure("Unclosed start tag at byte offset " + std::to_string(begin));
             std::string name = lowered(input.substr(begin + 1, i - begin - 1));
             if (!is_supported_html_tag(name))
-                return failure("Unsupported start tag \"" + name + "\" at byte offset " + std::to_string(begin));
+                return failure("Unsupported start tag \"" + name + "\" at byte offset " +
+                               std::to_string(begin));
 
             std::string argument;
             while (t.at(i) != '>') {
@@ -268,7 +283,8 @@ EntityParseResult parse_html(std::string_view input) {
                 ++i;
                 while (i < input.size() && is_space_or_end(t.at(i))) ++i;
                 if (i >= input.size())
-                    return failure("Unclosed start tag \"" + name + "\" at byte offset " + std::to_string(begin));
+                    return failure("Unclosed start tag \"" + name + "\" at byte offset " +
+                                   std::to_string(begin));
                 std::string value;
                 if (t.at(i) != '\'' && t.at(i) != '"') {
                     const std::size_t token_begin = i;
@@ -294,13 +310,16 @@ EntityParseResult parse_html(std::string_view input) {
                 }
                 if (i >= input.size())
                     return failure("Unclosed start tag at byte offset " + std::to_string(begin));
-                if (name == "a" && attr == "href") argument = std::move(value);
+                if (name == "a" && attr == "href")
+                    argument = std::move(value);
                 else if (name == "code" && attr == "class" && value.rfind("language-", 0) == 0)
                     argument = value.substr(9);
                 else if (name == "span" && attr == "class" && value.rfind("tg-", 0) == 0)
                     argument = value.substr(3);
-                else if (name == "tg-emoji" && attr == "emoji-id") argument = std::move(value);
-                else if (name == "blockquote" && attr == "expandable") argument = "1";
+                else if (name == "tg-emoji" && attr == "emoji-id")
+                    argument = std::move(value);
+                else if (name == "blockquote" && attr == "expandable")
+                    argument = "1";
             }
             if (name == "span" && argument != "spoiler")
                 return failure("Tag \"span\" must have class \"tg-spoiler\" at byte offset " +
@@ -323,17 +342,20 @@ EntityParseResult parse_html(std::string_view input) {
             const auto offset = tag.utf16_offset;
             const auto length = utf16 - offset;
             const auto& n = tag.name;
-            if (n == "i" || n == "em") entities.push_back(entity("italic", offset, length));
-            else if (n == "b" || n == "strong") entities.push_back(entity("bold", offset, length));
+            if (n == "i" || n == "em")
+                entities.push_back(entity("italic", offset, length));
+            else if (n == "b" || n == "strong")
+                entities.push_back(entity("bold", offset, length));
             else if (n == "s" || n == "strike" || n == "del")
                 entities.push_back(entity("strikethrough", offset, length));
-            else if (n == "u" || n == "ins") entities.push_back(entity("underline", offset, length));
-            else if (n == "tg-spoiler" || n == "span") entities.push_back(entity("spoiler", offset, length));
+            else if (n == "u" || n == "ins")
+                entities.push_back(entity("underline", offset, length));
+            else if (n == "tg-spoiler" || n == "span")
+                entities.push_back(entity("spoiler", offset, length));
             else if (n == "tg-emoji") {
                 const auto& id = tag.argument;
-                if (id.empty() || id == "0" || !std::all_of(id.begin(), id.end(), [](char ch) {
-                        return ch >= '0' && ch <= '9';
-                    }))
+                if (id.empty() || id == "0" ||
+                    !std::all_of(id.begin(), id.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
                     return failure("Invalid custom emoji identifier specified");
                 auto e = entity("custom_emoji", offset, length);
                 e["custom_emoji_id"] = id;
@@ -350,8 +372,9 @@ EntityParseResult parse_html(std::string_view input) {
                     entities.push_back(entity("pre", offset, length));
                 }
             } else if (n == "code") {
-                if (!entities.empty() && entities.back()["type"] == "pre" && entities.back()["offset"] == offset &&
-                    entities.back()["length"] == length && !tag.argument.empty()) {
+                if (!entities.empty() && entities.back()["type"] == "pre" &&
+                    entities.back()["offset"] == offset && entities.back()["length"] == length &&
+                    !tag.argument.empty()) {
                     entities.back()["language"] = tag.argument;
                 } else {
                     auto e = entity("code", offset, length);
@@ -359,8 +382,8 @@ EntityParseResult parse_html(std::string_view input) {
                     entities.push_back(std::move(e));
                 }
             } else if (n == "blockquote") {
-                entities.push_back(entity(tag.argument.empty() ? "blockquote" : "expandable_blockquote", offset,
-                                          length));
+                entities.push_back(
+                    entity(tag.argument.empty() ? "blockquote" : "expandable_blockquote", offset, length));
             }
             // tg-time without a date gives no entity, as in Telegram.
         }
@@ -481,8 +504,8 @@ EntityParseResult parse_markdown_v2(std::string_view input) {
         }
 
         std::string_view reserved = "_*[]()~`>#+-=|{}.!\n";
-        if (!open.empty() &&
-            (open.back().type == MdType::Code || open.back().type == MdType::Pre || open.back().type == MdType::PreCode))
+        if (!open.empty() && (open.back().type == MdType::Code || open.back().type == MdType::Pre ||
+                              open.back().type == MdType::PreCode))
             reserved = "`";
         if (reserved.find(static_cast<char>(c)) == std::string_view::npos) {
             if (is_first_code_unit(c)) {
@@ -503,7 +526,9 @@ EntityParseResult parse_markdown_v2(std::string_view input) {
                     case MdType::Italic: is_end = c == '_' && t.at(i + 1) != '_'; break;
                     case MdType::Code: is_end = c == '`'; break;
                     case MdType::Pre:
-                    case MdType::PreCode: is_end = c == '`' && t.at(i + 1) == '`' && t.at(i + 2) == '`'; break;
+                    case MdType::PreCode:
+                        is_end = c == '`' && t.at(i + 1) == '`' && t.at(i + 2) == '`';
+                        break;
                     case MdType::TextUrl: is_end = c == ']'; break;
                     case MdType::Underline: is_end = c == '_' && t.at(i + 1) == '_'; break;
                     case MdType::Strikethrough: is_end = c == '~'; break;
@@ -540,7 +565,8 @@ EntityParseResult parse_markdown_v2(std::string_view input) {
                         i += 3;
                         type = MdType::Pre;
                         std::size_t language_end = i;
-                        while (!is_space_or_end(t.at(language_end)) && t.at(language_end) != '`') ++language_end;
+                        while (!is_space_or_end(t.at(language_end)) && t.at(language_end) != '`')
+                            ++language_end;
                         if (i != language_end && language_end < input.size() && t.at(language_end) != '`') {
                             type = MdType::PreCode;
                             argument = std::string(input.substr(i, language_end - i));
@@ -548,8 +574,10 @@ EntityParseResult parse_markdown_v2(std::string_view input) {
                         }
                         // One line break after the opening fence is not part of the text.
                         if (t.at(i) == '\n' || t.at(i) == '\r') {
-                            if ((t.at(i + 1) == '\n' || t.at(i + 1) == '\r') && t.at(i) != t.at(i + 1)) i += 2;
-                            else ++i;
+                            if ((t.at(i + 1) == '\n' || t.at(i + 1) == '\r') && t.at(i) != t.at(i + 1))
+                                i += 2;
+                            else
+                                ++i;
                         }
                         --i;
                     } else {
@@ -583,9 +611,9 @@ EntityParseResult parse_markdown_v2(std::string_view input) {
         if (c == '\n' && type != MdType::BlockQuote) {
             // "**>quote||" closes an expandable quote: a spoiler mark right before the line end.
             const auto& top = open.back();
-            const bool spoiler_mark = type == MdType::Spoiler &&
-                                      (top.byte_offset + 2 == i ||
-                                       (top.byte_offset + 3 == i && !out.empty() && out.back() == '\r'));
+            const bool spoiler_mark =
+                type == MdType::Spoiler && (top.byte_offset + 2 == i ||
+                                            (top.byte_offset + 3 == i && !out.empty() && out.back() == '\r'));
             if (!spoiler_mark) return failure(unclosed_error(top));
             open.pop_back();
             if (open.back().type != MdType::BlockQuote) return failure(unclosed_error(open.back()));
@@ -622,14 +650,16 @@ EntityParseResult parse_markdown_v2(std::string_view input) {
                 break;
             }
             case MdType::CustomEmoji: {
-                if (t.at(i + 1) != '(') return failure("The entity must contain a tg://emoji or tg://time URL");
+                if (t.at(i + 1) != '(')
+                    return failure("The entity must contain a tg://emoji or tg://time URL");
                 const std::size_t url_begin = i + 2;
                 std::string url;
                 if (!read_markdown_url(t, i, url))
                     return failure("Can't find end of a URL at byte offset " + std::to_string(url_begin));
                 constexpr std::string_view prefix = "tg://emoji?id=";
                 const std::string id = url.rfind(prefix, 0) == 0 ? url.substr(prefix.size()) : std::string();
-                if (id.empty() || !std::all_of(id.begin(), id.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+                if (id.empty() ||
+                    !std::all_of(id.begin(), id.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
                     return failure("Invalid tg://emoji or tg://time URL specified");
                 argument = id;
                 break;
@@ -668,7 +698,8 @@ EntityParseResult parse_markdown_v2(std::string_view input) {
         if (!open.empty() && open.back().type == MdType::BlockQuote) {
             const auto offset = open.back().utf16_offset;
             if (utf16 != offset)
-                entities.push_back(entity(expandable ? "expandable_blockquote" : "blockquote", offset, utf16 - offset));
+                entities.push_back(
+                    entity(expandable ? "expandable_blockquote" : "blockquote", offset, utf16 - offset));
             open.pop_back();
         }
     }

@@ -3,7 +3,7 @@
 namespace profo::telegram_emulator {
 
 std::optional<std::int64_t> UpdateQueue::push(const std::string& kind, const nlohmann::json& payload,
-                                               std::int64_t chat_key, std::int64_t now) {
+                                              std::int64_t chat_key, std::int64_t now) {
     if (!allows(kind)) return std::nullopt;
     const auto id = next_update_id_++;
     nlohmann::json update = nlohmann::json::object();
@@ -39,11 +39,14 @@ std::size_t UpdateQueue::expire(std::int64_t now, std::int64_t max_age_seconds) 
 std::vector<const QueuedUpdate*> UpdateQueue::front(std::size_t limit) const {
     std::vector<const QueuedUpdate*> out;
     out.reserve(std::min(limit, updates_.size()));
-    for (auto it = updates_.begin(); it != updates_.end() && out.size() < limit; ++it) out.push_back(&it->second);
+    for (auto it = updates_.begin(); it != updates_.end() && out.size() < limit; ++it)
+        out.push_back(&it->second);
     return out;
 }
 
-bool UpdateQueue::remove(std::int64_t update_id) { return updates_.erase(update_id) > 0; }
+bool UpdateQueue::remove(std::int64_t update_id) {
+    return updates_.erase(update_id) > 0;
+}
 
 void UpdateQueue::set_allowed_updates(const std::optional<std::vector<std::string>>& kinds) {
     if (!kinds) return;

@@ -16,10 +16,10 @@ namespace profo::telegram_emulator {
 
 struct QueuedUpdate {
     std::int64_t update_id = 0;
-    std::string kind;         // "message", "callback_query", ...
+    std::string kind;           // "message", "callback_query", ...
     std::int64_t chat_key = 0;  // chat (or user) it belongs to: webhook order is per chat
-    std::int64_t date = 0;    // unix seconds when it was queued
-    std::string body;         // the Update object as JSON text
+    std::int64_t date = 0;      // unix seconds when it was queued
+    std::string body;           // the Update object as JSON text
 };
 
 class UpdateQueue {
@@ -29,8 +29,8 @@ public:
 
     // Queues an update unless allowed_updates excludes its kind; returns its
     // update_id, or nullopt when filtered out.
-    std::optional<std::int64_t> push(const std::string& kind, const nlohmann::json& payload, std::int64_t chat_key,
-                                     std::int64_t now);
+    std::optional<std::int64_t> push(const std::string& kind, const nlohmann::json& payload,
+                                     std::int64_t chat_key, std::int64_t now);
 
     // getUpdates offset: updates with update_id < offset are confirmed and
     // forgotten. A negative offset keeps only the last -offset updates. 0 = none.

@@ -221,15 +221,17 @@ void WebhookDeliverer::deliver(const QueuedUpdate& update, std::shared_ptr<Conne
         [self, c, send, on_response](beast::error_code ec, tcp::resolver::results_type results) {
             if (ec) return on_response(ec, 0);
             c->stream.expires_after(self->policy_.request_timeout);
-            c->stream.async_connect(results, [c, send, on_response](beast::error_code ec, const tcp::endpoint&) {
-                if (ec) return on_response(ec, 0);
-                c->connected = true;
-                send();
-            });
+            c->stream.async_connect(results,
+                                    [c, send, on_response](beast::error_code ec, const tcp::endpoint&) {
+                                        if (ec) return on_response(ec, 0);
+                                        c->connected = true;
+                                        send();
+                                    });
         });
 }
 
-void WebhookDeliverer::succeeded(std::int64_t update_id, std::int64_t chat_key, std::shared_ptr<Connection> c) {
+void WebhookDeliverer::succeeded(std::int64_t update_id, std::int64_t chat_key,
+                                 std::shared_ptr<Connection> c) {
     in_flight_chats_.erase(chat_key);
     attempts_.erase(update_id);
     if (queue_.remove(update_id)) ++counters_.updates_delivered;

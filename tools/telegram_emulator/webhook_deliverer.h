@@ -47,8 +47,8 @@ struct WebhookTarget {
 
 class WebhookDeliverer : public std::enable_shared_from_this<WebhookDeliverer> {
 public:
-    WebhookDeliverer(boost::asio::io_context& io, UpdateQueue& queue, WebhookTarget target, WebhookRetryPolicy policy,
-                     Counters& counters);
+    WebhookDeliverer(boost::asio::io_context& io, UpdateQueue& queue, WebhookTarget target,
+                     WebhookRetryPolicy policy, Counters& counters);
 
     // New updates were queued.
     void poke();

@@ -58,7 +58,8 @@ Bot& World::create_bot(const std::string& username, const std::string& first_nam
         static const std::regex kTokenShape("^([0-9]{1,15}):[A-Za-z0-9_-]{30,}$");
         std::smatch m;
         if (!std::regex_match(token, m, kTokenShape))
-            throw std::invalid_argument("token must look like 123456:ABC-... (digits, colon, 30+ of A-Za-z0-9_-)");
+            throw std::invalid_argument(
+                "token must look like 123456:ABC-... (digits, colon, 30+ of A-Za-z0-9_-)");
         bot->id = std::stoll(m[1].str());
         bot->token = token;
         if (bots_.count(bot->id)) throw std::invalid_argument("a bot with this id exists");
@@ -174,7 +175,10 @@ void World::enqueue_update(Bot& bot, const std::string& kind, const json& payloa
 
 std::string World::issue_file_id(const std::string& kind) {
     // Real file ids are long base64url strings that start with a type marker.
-    const std::string prefix = kind == "photo" ? "AgAC" : kind == "voice" ? "AwAC" : kind == "audio" ? "CQAC" : "BAAC";
+    const std::string prefix = kind == "photo"   ? "AgAC"
+                               : kind == "voice" ? "AwAC"
+                               : kind == "audio" ? "CQAC"
+                                                 : "BAAC";
     auto id = prefix + random_chars(40, next_sequence_++ * 7919);
     file_ids_[id] = kind;
     return id;
@@ -221,8 +225,8 @@ PollRecord* World::find_poll(const std::string& id) {
 
 void World::set_webhook(Bot& bot, WebhookTarget target) {
     if (bot.webhook) bot.webhook->stop();
-    bot.webhook = std::make_shared<WebhookDeliverer>(io_, bot.queue, std::move(target), settings_.webhook_retry,
-                                                     counters_);
+    bot.webhook = std::make_shared<WebhookDeliverer>(io_, bot.queue, std::move(target),
+                                                     settings_.webhook_retry, counters_);
     bot.webhook->poke();
 }
 

@@ -140,7 +140,8 @@ public:
     StoredMessage* find_message(PrivateChat& chat, std::int64_t message_id);
 
     // Queues an update for the bot and wakes whoever waits for it.
-    void enqueue_update(Bot& bot, const std::string& kind, const nlohmann::json& payload, std::int64_t chat_key);
+    void enqueue_update(Bot& bot, const std::string& kind, const nlohmann::json& payload,
+                        std::int64_t chat_key);
 
     // File ids the emulator issued (uploads, student voice), by kind.
     std::string issue_file_id(const std::string& kind);
@@ -151,7 +152,8 @@ public:
     std::string new_web_app_query_id(std::int64_t bot_id, std::int64_t user_id);
     WebAppQueryRecord* find_web_app_query(const std::string& id);
 
-    PollRecord& add_poll(std::int64_t bot_id, std::int64_t chat_id, std::int64_t message_id, nlohmann::json poll);
+    PollRecord& add_poll(std::int64_t bot_id, std::int64_t chat_id, std::int64_t message_id,
+                         nlohmann::json poll);
     PollRecord* find_poll(const std::string& id);
 
     // Webhook changes; the old deliverer (if any) is stopped.

@@ -15,8 +15,9 @@ TEST(BotApiParams, JsonBody) {
 }
 
 TEST(BotApiParams, FormBodyAndQueryStringConvert) {
-    const auto p = BotApiParams::parse("application/x-www-form-urlencoded",
-                                       "chat_id=42&text=hello+w%C3%B6rld&reply_markup=%7B%22a%22%3A1%7D", "limit=5");
+    const auto p =
+        BotApiParams::parse("application/x-www-form-urlencoded",
+                            "chat_id=42&text=hello+w%C3%B6rld&reply_markup=%7B%22a%22%3A1%7D", "limit=5");
     EXPECT_EQ(p.integer("chat_id"), 42);
     EXPECT_EQ(p.integer("limit"), 5);
     EXPECT_EQ(p.string("text"), "hello wörld");

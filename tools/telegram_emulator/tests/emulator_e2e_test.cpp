@@ -2,11 +2,11 @@
 // client the way a bot (and a student) would.
 #include "emulator.h"
 
+#include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
@@ -71,7 +71,9 @@ public:
         r.retry_after = std::string(res[http::field::retry_after]);
         return r;
     }
-    Reply post(const std::string& target, const json& body) { return call(http::verb::post, target, body.dump()); }
+    Reply post(const std::string& target, const json& body) {
+        return call(http::verb::post, target, body.dump());
+    }
     Reply get(const std::string& target) { return call(http::verb::get, target); }
 
 private:
@@ -84,7 +86,8 @@ private:
 // Records webhook POSTs; answers the first `failures` of them with 500.
 class WebhookReceiver {
 public:
-    explicit WebhookReceiver(int failures) : failures_(failures), acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
+    explicit WebhookReceiver(int failures)
+        : failures_(failures), acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
         thread_ = std::thread([this] { accept_loop(); });
     }
     ~WebhookReceiver() {
@@ -138,8 +141,8 @@ private:
                     --failures_;
                     status = 500;
                 }
-                received_.push_back({std::string(req["X-Telegram-Bot-Api-Secret-Token"]), json::parse(req.body()),
-                                      status});
+                received_.push_back(
+                    {std::string(req["X-Telegram-Bot-Api-Secret-Token"]), json::parse(req.body()), status});
             }
             cv_.notify_all();
             http::response<http::string_body> res{static_cast<http::status>(status), 11};
@@ -234,7 +237,8 @@ TEST_F(EmulatorTest, GetMeAuthAndMethodNames) {
 }
 
 TEST_F(EmulatorTest, SendMessageValidation) {
-    expect_error(bot_call("sendMessage", {{"chat_id", kUser}, {"text", "hi"}}), 400, "Bad Request: chat not found");
+    expect_error(bot_call("sendMessage", {{"chat_id", kUser}, {"text", "hi"}}), 400,
+                 "Bad Request: chat not found");
     ASSERT_EQ(student("start", json::object()).status, 200u);
     expect_error(bot_call("sendMessage", {{"chat_id", kUser}}), 400, "Bad Request: message text is empty");
     expect_error(bot_call("sendMessage", {{"chat_id", kUser}, {"text", "   "}}), 400,
@@ -246,25 +250,28 @@ TEST_F(EmulatorTest, SendMessageValidation) {
                  "Bad Request: message is too long");
     // The limit counts the text after entity parsing.
     const std::string plain(4096, 'a');
-    EXPECT_EQ(bot_call("sendMessage", {{"chat_id", kUser}, {"text", "<b>" + plain + "</b>"}, {"parse_mode", "HTML"}})
+    EXPECT_EQ(bot_call("sendMessage",
+                       {{"chat_id", kUser}, {"text", "<b>" + plain + "</b>"}, {"parse_mode", "HTML"}})
                   .status,
               200u);
     expect_error(bot_call("sendMessage", {{"chat_id", kUser}, {"text", "<b>x"}, {"parse_mode", "HTML"}}), 400,
                  "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"b\"");
-    expect_error(bot_call("sendMessage", {{"chat_id", kUser}, {"text", "Done."}, {"parse_mode", "MarkdownV2"}}), 400,
-                 "Bad Request: can't parse entities: Character '.' is reserved and must be escaped with the "
-                 "preceding '\\'");
+    expect_error(
+        bot_call("sendMessage", {{"chat_id", kUser}, {"text", "Done."}, {"parse_mode", "MarkdownV2"}}), 400,
+        "Bad Request: can't parse entities: Character '.' is reserved and must be escaped with the "
+        "preceding '\\'");
     // 33 Cyrillic letters are 66 bytes.
     std::string cyrillic;
     for (int i = 0; i < 33; ++i) cyrillic += "я";
     const json keyboard{{"inline_keyboard", {{{{"text", "Go"}, {"callback_data", cyrillic}}}}}};
-    expect_error(bot_call("sendMessage", {{"chat_id", kUser}, {"text", "x"}, {"reply_markup", keyboard}}), 400,
-                 "Bad Request: BUTTON_DATA_INVALID");
+    expect_error(bot_call("sendMessage", {{"chat_id", kUser}, {"text", "x"}, {"reply_markup", keyboard}}),
+                 400, "Bad Request: BUTTON_DATA_INVALID");
     // Form-encoded, with reply_markup serialized as Telegram clients do.
     const auto form = bot_->call(http::verb::post, method("sendMessage"),
                                  "chat_id=" + std::to_string(kUser) +
                                      "&text=%3Cb%3Ehi%3C%2Fb%3E&parse_mode=HTML&reply_markup=" +
-                                     "%7B%22inline_keyboard%22%3A%5B%5B%7B%22text%22%3A%22A%22%2C%22callback_data%22%3A%22a%22%7D%5D%5D%7D",
+                                     "%7B%22inline_keyboard%22%3A%5B%5B%7B%22text%22%3A%22A%22%2C%22callback_"
+                                     "data%22%3A%22a%22%7D%5D%5D%7D",
                                  "application/x-www-form-urlencoded");
     ASSERT_EQ(form.status, 200u) << form.body;
     const auto& m = form.body["result"];
@@ -335,8 +342,9 @@ TEST_F(EmulatorTest, SecondPollerEndsTheFirstWith409) {
     const auto second = bot_call("getUpdates", {{"timeout", 0}});
     EXPECT_EQ(second.status, 200u);
     ASSERT_EQ(first.wait_for(5s), std::future_status::ready);
-    expect_error(first.get(), 409,
-                 "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running");
+    expect_error(
+        first.get(), 409,
+        "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running");
 }
 
 TEST_F(EmulatorTest, WebhookDeliveryWithSecretAndRetry) {
@@ -346,12 +354,14 @@ TEST_F(EmulatorTest, WebhookDeliveryWithSecretAndRetry) {
                  "Bad Request: secret token contains unallowed characters");
     expect_error(bot_call("setWebhook", {{"url", url}, {"secret_token", std::string(257, 'a')}}), 400,
                  "Bad Request: secret token is too long");
-    const auto set = bot_call("setWebhook", {{"url", url}, {"secret_token", "s3cr3t_-X"}, {"max_connections", 500}});
+    const auto set =
+        bot_call("setWebhook", {{"url", url}, {"secret_token", "s3cr3t_-X"}, {"max_connections", 500}});
     ASSERT_EQ(set.status, 200u) << set.body;
     EXPECT_EQ(set.body["description"], "Webhook was set");
-    expect_error(bot_call("getUpdates"), 409,
-                 "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the "
-                 "webhook first");
+    expect_error(
+        bot_call("getUpdates"), 409,
+        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the "
+        "webhook first");
 
     student("messages", {{"text", "first"}});
     student("messages", {{"text", "second"}});
@@ -392,7 +402,8 @@ TEST_F(EmulatorTest, StrictWebhookUrls) {
 TEST_F(EmulatorTest, TooManyRequestsUnderTheChatLimit) {
     student("start", json::object());
     student_->post("/_emulator/config", {{"rate_limits", {{"enabled", true}, {"per_chat_burst", 3}}}});
-    for (int i = 0; i < 3; ++i) ASSERT_EQ(bot_call("sendMessage", {{"chat_id", kUser}, {"text", "x"}}).status, 200u);
+    for (int i = 0; i < 3; ++i)
+        ASSERT_EQ(bot_call("sendMessage", {{"chat_id", kUser}, {"text", "x"}}).status, 200u);
     const auto limited = bot_call("sendMessage", {{"chat_id", kUser}, {"text", "x"}});
     expect_error(limited, 429, "Too Many Requests: retry after 1");
     EXPECT_EQ(limited.body["parameters"]["retry_after"], 1);
@@ -417,9 +428,11 @@ TEST_F(EmulatorTest, BlockedUserGets403AndMyChatMember) {
 
 TEST_F(EmulatorTest, CallbackQueryFlow) {
     student("start", json::object());
-    const json keyboard{{"inline_keyboard", {{{{"text", "Yes"}, {"callback_data", "ans:yes"}},
-                                              {{"text", "Site"}, {"url", "https://example.org"}}}}}};
-    const auto sent = bot_call("sendMessage", {{"chat_id", kUser}, {"text", "Ready?"}, {"reply_markup", keyboard}});
+    const json keyboard{{"inline_keyboard",
+                         {{{{"text", "Yes"}, {"callback_data", "ans:yes"}},
+                           {{"text", "Site"}, {"url", "https://example.org"}}}}}};
+    const auto sent =
+        bot_call("sendMessage", {{"chat_id", kUser}, {"text", "Ready?"}, {"reply_markup", keyboard}});
     ASSERT_EQ(sent.status, 200u) << sent.body;
     const auto message_id = sent.body["result"]["message_id"];
     EXPECT_EQ(student("press_button", {{"message_id", message_id}, {"button_text", "Site"}}).status, 400u);
@@ -432,8 +445,9 @@ TEST_F(EmulatorTest, CallbackQueryFlow) {
     EXPECT_EQ(q["from"]["id"], kUser);
     EXPECT_EQ(q["message"]["message_id"], message_id);
     const auto id = q["id"].get<std::string>();
-    expect_error(bot_call("answerCallbackQuery", {{"callback_query_id", id}, {"text", std::string(201, 'x')}}), 400,
-                 "Bad Request: MESSAGE_TOO_LONG");
+    expect_error(
+        bot_call("answerCallbackQuery", {{"callback_query_id", id}, {"text", std::string(201, 'x')}}), 400,
+        "Bad Request: MESSAGE_TOO_LONG");
     EXPECT_EQ(bot_call("answerCallbackQuery", {{"callback_query_id", id}, {"text", "Saved"}}).status, 200u);
     expect_error(bot_call("answerCallbackQuery", {{"callback_query_id", id}}), 400,
                  "Bad Request: query is too old and response timeout expired or query ID is invalid");
@@ -443,7 +457,8 @@ TEST_F(EmulatorTest, CallbackQueryFlow) {
     const auto edited = bot_call("editMessageReplyMarkup", {{"chat_id", kUser}, {"message_id", message_id}});
     ASSERT_EQ(edited.status, 200u) << edited.body;
     EXPECT_FALSE(edited.body["result"].contains("reply_markup"));
-    EXPECT_EQ(bot_call("editMessageReplyMarkup", {{"chat_id", kUser}, {"message_id", message_id}}).status, 400u);
+    EXPECT_EQ(bot_call("editMessageReplyMarkup", {{"chat_id", kUser}, {"message_id", message_id}}).status,
+              400u);
     expect_error(bot_call("editMessageReplyMarkup", {{"chat_id", kUser}, {"message_id", 999}}), 400,
                  "Bad Request: message to edit not found");
     const auto t = student_->get("/_emulator/transcript?bot_id=" + std::to_string(bot_id_) +
@@ -456,11 +471,12 @@ TEST_F(EmulatorTest, PollFlow) {
     student("start", json::object());
     expect_error(bot_call("sendPoll", {{"chat_id", kUser}, {"question", "Q"}, {"options", {"only"}}}), 400,
                  "Bad Request: POLL_ANSWERS_INVALID");
-    expect_error(bot_call("sendPoll", {{"chat_id", kUser}, {"question", std::string(301, 'q')}, {"options", {"a", "b"}}}),
+    expect_error(bot_call("sendPoll",
+                          {{"chat_id", kUser}, {"question", std::string(301, 'q')}, {"options", {"a", "b"}}}),
                  400, "Bad Request: poll question length must not exceed 300");
-    expect_error(
-        bot_call("sendPoll", {{"chat_id", kUser}, {"question", "Q"}, {"options", {"a", std::string(101, 'b')}}}), 400,
-        "Bad Request: poll options length must not exceed 100");
+    expect_error(bot_call("sendPoll",
+                          {{"chat_id", kUser}, {"question", "Q"}, {"options", {"a", std::string(101, 'b')}}}),
+                 400, "Bad Request: poll options length must not exceed 100");
     const auto sent = bot_call("sendPoll", {{"chat_id", kUser},
                                             {"question", "2+2?"},
                                             {"options", {"3", "4", "5"}},
@@ -491,7 +507,8 @@ TEST_F(EmulatorTest, PollFlow) {
     student("answer_poll", {{"poll_id", rid}, {"option_ids", json::array()}});
     json answers = json::array();
     for (const auto& x : updates())
-        if (x.contains("poll_answer") && x["poll_answer"]["poll_id"] == rid) answers.push_back(x["poll_answer"]["option_ids"]);
+        if (x.contains("poll_answer") && x["poll_answer"]["poll_id"] == rid)
+            answers.push_back(x["poll_answer"]["option_ids"]);
     EXPECT_EQ(answers, json({{0, 1}, json::array()}));
 }
 
@@ -508,17 +525,20 @@ TEST_F(EmulatorTest, VoiceWebAppAndMedia) {
 
     // The bot may send back the file id it received; unknown ids are refused.
     EXPECT_EQ(bot_call("sendVoice", {{"chat_id", kUser}, {"voice", voice["file_id"]}}).status, 200u);
-    expect_error(bot_call("sendPhoto", {{"chat_id", kUser}}), 400, "Bad Request: there is no photo in the request");
+    expect_error(bot_call("sendPhoto", {{"chat_id", kUser}}), 400,
+                 "Bad Request: there is no photo in the request");
     expect_error(bot_call("sendPhoto", {{"chat_id", kUser}, {"photo", "made-up"}}), 400,
                  "Bad Request: wrong file identifier/HTTP URL specified");
-    const auto photo =
-        bot_call("sendPhoto", {{"chat_id", kUser}, {"photo", "https://example.org/a.jpg"}, {"caption", "<i>c</i>"},
-                               {"parse_mode", "HTML"}});
+    const auto photo = bot_call("sendPhoto", {{"chat_id", kUser},
+                                              {"photo", "https://example.org/a.jpg"},
+                                              {"caption", "<i>c</i>"},
+                                              {"parse_mode", "HTML"}});
     ASSERT_EQ(photo.status, 200u) << photo.body;
     EXPECT_EQ(photo.body["result"]["caption"], "c");
-    expect_error(bot_call("sendPhoto", {{"chat_id", kUser}, {"photo", "https://e.org/a.jpg"},
-                                        {"caption", std::string(1025, 'c')}}),
-                 400, "Bad Request: message caption is too long");
+    expect_error(
+        bot_call("sendPhoto",
+                 {{"chat_id", kUser}, {"photo", "https://e.org/a.jpg"}, {"caption", std::string(1025, 'c')}}),
+        400, "Bad Request: message caption is too long");
     const json media{{{"type", "photo"}, {"media", "https://e.org/1.jpg"}},
                      {{"type", "photo"}, {"media", "https://e.org/2.jpg"}}};
     const auto group = bot_call("sendMediaGroup", {{"chat_id", kUser}, {"media", media}});
@@ -531,7 +551,9 @@ TEST_F(EmulatorTest, VoiceWebAppAndMedia) {
 
     const auto q = student("web_app_query", json::object());
     const auto qid = q.body["result"]["query_id"].get<std::string>();
-    const json result{{"type", "article"}, {"id", "1"}, {"title", "t"},
+    const json result{{"type", "article"},
+                      {"id", "1"},
+                      {"title", "t"},
                       {"input_message_content", {{"message_text", "done"}}}};
     EXPECT_EQ(bot_call("answerWebAppQuery", {{"web_app_query_id", qid}, {"result", result}}).status, 200u);
     expect_error(bot_call("answerWebAppQuery", {{"web_app_query_id", qid}, {"result", result}}), 400,
@@ -542,8 +564,8 @@ TEST_F(EmulatorTest, WaitForTranscript) {
     student("start", json::object());
     auto waiting = std::async(std::launch::async, [this] {
         Client c(port_);
-        return c.get("/_emulator/wait?bot_id=" + std::to_string(bot_id_) + "&user_id=" + std::to_string(kUser) +
-                     "&bot_messages=2&timeout_ms=5000");
+        return c.get("/_emulator/wait?bot_id=" + std::to_string(bot_id_) +
+                     "&user_id=" + std::to_string(kUser) + "&bot_messages=2&timeout_ms=5000");
     });
     bot_call("sendMessage", {{"chat_id", kUser}, {"text", "one"}});
     bot_call("sendMessage", {{"chat_id", kUser}, {"text", "two"}});
@@ -590,8 +612,8 @@ TEST(EmulatorBinary, PrintsAddressAndStopsOnSigterm) {
     if (pid == 0) {
         dup2(out[1], STDOUT_FILENO);
         close(out[0]);
-        execl(PROFO_TELEGRAM_EMULATOR_BINARY, PROFO_TELEGRAM_EMULATOR_BINARY, "--listen", "127.0.0.1:0", "--bot",
-              "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789", nullptr);
+        execl(PROFO_TELEGRAM_EMULATOR_BINARY, PROFO_TELEGRAM_EMULATOR_BINARY, "--listen", "127.0.0.1:0",
+              "--bot", "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789", nullptr);
         _exit(127);
     }
     close(out[1]);

@@ -7,7 +7,7 @@ namespace {
 
 TEST(Utf16Length, CountsCodeUnitsLikeTelegram) {
     EXPECT_EQ(utf16_length("hello"), 5u);
-    EXPECT_EQ(utf16_length("привет"), 6u);       // 2 bytes each, 1 unit each
+    EXPECT_EQ(utf16_length("привет"), 6u);            // 2 bytes each, 1 unit each
     EXPECT_EQ(utf16_length("\xF0\x9F\x98\x80"), 2u);  // an emoji is a surrogate pair
 }
 
@@ -47,14 +47,16 @@ TEST(Html, PreWithCodeLanguage) {
 
 TEST(Html, SpoilerForms) {
     EXPECT_TRUE(parse_html("<tg-spoiler>x</tg-spoiler><span class=\"tg-spoiler\">y</span>").ok());
-    EXPECT_EQ(parse_html("<span>y</span>").error, "Tag \"span\" must have class \"tg-spoiler\" at byte offset 0");
+    EXPECT_EQ(parse_html("<span>y</span>").error,
+              "Tag \"span\" must have class \"tg-spoiler\" at byte offset 0");
 }
 
 TEST(Html, ErrorsWordedAsTelegram) {
     EXPECT_EQ(parse_html("a <x>b</x>").error, "Unsupported start tag \"x\" at byte offset 2");
     EXPECT_EQ(parse_html("<b>bold").error, "Can't find end tag corresponding to start tag \"b\"");
     EXPECT_EQ(parse_html("x</b>").error, "Unexpected end tag at byte offset 1");
-    EXPECT_EQ(parse_html("<b>x</i>").error, "Unmatched end tag at byte offset 4, expected \"</b>\", found \"</i>\"");
+    EXPECT_EQ(parse_html("<b>x</i>").error,
+              "Unmatched end tag at byte offset 4, expected \"</b>\", found \"</i>\"");
     EXPECT_EQ(parse_html("1 < 2").error, "Unsupported start tag \"\" at byte offset 2");
     EXPECT_EQ(parse_html("<b").error, "Unclosed start tag at byte offset 0");
 }
@@ -71,8 +73,10 @@ TEST(MarkdownV2, ParsesEntities) {
 }
 
 TEST(MarkdownV2, ReservedCharactersMustBeEscaped) {
-    EXPECT_EQ(parse_markdown_v2("Hello.").error, "Character '.' is reserved and must be escaped with the preceding '\\'");
-    EXPECT_EQ(parse_markdown_v2("a-b").error, "Character '-' is reserved and must be escaped with the preceding '\\'");
+    EXPECT_EQ(parse_markdown_v2("Hello.").error,
+              "Character '.' is reserved and must be escaped with the preceding '\\'");
+    EXPECT_EQ(parse_markdown_v2("a-b").error,
+              "Character '-' is reserved and must be escaped with the preceding '\\'");
     const auto ok = parse_markdown_v2("Hello\\. 1\\+1\\=2\\!");
     ASSERT_TRUE(ok.ok()) << ok.error;
     EXPECT_EQ(ok.value.text, "Hello. 1+1=2!");
