@@ -1,0 +1,80 @@
+#include "fault_injector.h"
+
+#include <stdexcept>
+
+namespace profo::telegram_emulator {
+
+FaultDecision FaultInjector::decide(const std::string& method) {
+    FaultDecision d;
+    if (!settings_.methods.empty() && settings_.methods.count(method) == 0) return d;
+    d.latency = settings_.latency;
+    std::uniform_real_distribution<double> coin(0.0, 1.0);
+    if (settings_.drop_next > 0) {
+        --settings_.drop_next;
+        d.kind = FaultDecision::Kind::drop;
+    } else if (settings_.error_next > 0) {
+        --settings_.error_next;
+        d.kind = FaultDecision::Kind::error;
+    } else if (settings_.drop_probability > 0 && coin(rng_) < settings_.drop_probability) {
+        d.kind = FaultDecision::Kind::drop;
+    } else if (settings_.error_probability > 0 && coin(rng_) < settings_.error_probability) {
+        d.kind = FaultDecision::Kind::error;
+    }
+    if (d.kind == FaultDecision::Kind::error) d.status = settings_.error_status;
+    return d;
+}
+
+void FaultInjector::apply(const nlohmann::json& patch) {
+    for (const auto& [key, value] : patch.items()) {
+        if (key == "error_probability")
+            settings_.error_probability = value.get<double>();
+        else if (key == "error_next")
+            settings_.error_next = value.get<int>();
+        else if (key == "error_status")
+            settings_.error_status = value.get<int>();
+        else if (key == "drop_probability")
+            settings_.drop_probability = value.get<double>();
+        else if (key == "drop_next")
+            settings_.drop_next = value.get<int>();
+        else if (key == "drop_after_processing")
+            settings_.drop_after_processing = value.get<bool>();
+        else if (key == "latency_ms")
+            settings_.latency = std::chrono::milliseconds(value.get<int>());
+        else if (key == "methods") {
+            settings_.methods.clear();
+            for (const auto& m : value) {
+                auto name = m.get<std::string>();
+                for (auto& c : name)
+                    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+                settings_.methods.insert(name);
+            }
+        } else {
+            throw std::invalid_argument("unknown fault setting: " + key);
+        }
+    }
+    if (settings_.error_status < 500 || settings_.error_status > 599)
+        throw std::invalid_argument("error_status must be 5xx");
+}
+
+nlohmann::json FaultInjector::to_json() const {
+    return {{"error_probability", settings_.error_probability},
+            {"error_next", settings_.error_next},
+            {"error_status", settings_.error_status},
+            {"drop_probability", settings_.drop_probability},
+            {"drop_next", settings_.drop_next},
+            {"drop_after_processing", settings_.drop_after_processing},
+            {"latency_ms", settings_.latency.count()},
+            {"methods", settings_.methods}};
+}
+
+std::string fault_error_description(int status) {
+    switch (status) {
+        case 500: return "Internal Server Error";
+        case 502: return "Bad Gateway";
+        case 503: return "Service Unavailable";
+        case 504: return "Gateway Timeout";
+        default: return "Internal Server Error";
+    }
+}
+
+}  // namespace profo::telegram_emulator

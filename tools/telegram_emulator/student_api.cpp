@@ -1,0 +1,490 @@
+#include "student_api.h"
+
+#include "bot_api_error.h"
+#include "text_entities.h"
+
+#include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <set>
+#include <stdexcept>
+
+namespace profo::telegram_emulator {
+
+using nlohmann::json;
+namespace http = boost::beast::http;
+
+namespace {
+
+// A student API request the emulator refuses (not a Bot API error).
+struct StudentError : std::runtime_error {
+    StudentError(unsigned status, const std::string& message) : std::runtime_error(message), status(status) {}
+    unsigned status;
+};
+
+HttpResponse student_ok(const json& result) {
+    return json_response(200, json{{"ok", true}, {"result", result}}.dump());
+}
+
+HttpResponse student_error(unsigned status, const std::string& message, const json& extra = nullptr) {
+    json body{{"ok", false}, {"error", message}};
+    if (!extra.is_null()) body["result"] = extra;
+    return json_response(status, body.dump());
+}
+
+std::int64_t required_integer(const BotApiParams& p, const std::string& key) {
+    std::optional<std::int64_t> v;
+    try {
+        v = p.integer(key);
+    } catch (const std::invalid_argument&) {
+        throw StudentError(400, key + " must be an integer");
+    }
+    if (!v) throw StudentError(400, key + " is required");
+    return *v;
+}
+
+// A leading /command gets a bot_command entity, as Telegram clients add it.
+json command_entities(const std::string& text) {
+    json entities = json::array();
+    if (text.size() < 2 || text[0] != '/') return entities;
+    const auto end = text.find_first_of(" \n\t");
+    const auto command = text.substr(0, end);
+    entities.push_back({{"offset", 0}, {"length", utf16_length(command)}, {"type", "bot_command"}});
+    return entities;
+}
+
+}  // namespace
+
+StudentApi::StudentApi(World& world, FaultInjector& faults) : world_(world), faults_(faults) {
+    world_.on_chat_changed = [this](PrivateChat& chat) { on_chat_changed(chat); };
+}
+
+void StudentApi::handle(HttpRequest&& request, const std::string& path, ResponderPtr responder) {
+    try {
+        const auto target = std::string_view(request.target());
+        const auto q = target.find('?');
+        const auto query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+        BotApiParams params;
+        try {
+            params = BotApiParams::parse(request[http::field::content_type], request.body(), query);
+        } catch (const std::invalid_argument& e) {
+            throw StudentError(400, e.what());
+        }
+        bool answered_later = false;
+        const bool is_get = request.method() == http::verb::get;
+        auto result = dispatch(path, is_get, params, responder, answered_later);
+        if (!answered_later) responder->send(student_ok(result));
+    } catch (const StudentError& e) {
+        responder->send(student_error(e.status, e.what()));
+    } catch (const BotApiError& e) {
+        responder->send(student_error(static_cast<unsigned>(e.code), e.description));
+    } catch (const std::exception& e) {
+        responder->send(student_error(400, e.what()));
+    }
+}
+
+Bot& StudentApi::bot_param(const BotApiParams& p) {
+    Bot* bot = nullptr;
+    if (p.has("bot_id"))
+        bot = world_.bot_by_id(required_integer(p, "bot_id"));
+    else if (p.has("token"))
+        bot = world_.bot_by_token(p.string("token").value_or(""));
+    else if (p.has("bot_username"))
+        bot = world_.bot_by_username(p.string("bot_username").value_or(""));
+    else
+        throw StudentError(400, "bot_id, token or bot_username is required");
+    if (!bot) throw StudentError(404, "no such bot");
+    return *bot;
+}
+
+User& StudentApi::user_param(const BotApiParams& p) {
+    const auto id = required_integer(p, "user_id");
+    if (id <= 0 || id >= (std::int64_t{1} << 52)) throw StudentError(400, "user_id must be in 1..2^52");
+    auto& user = world_.user(id);
+    if (p.has("first_name")) user.first_name = p.string("first_name").value_or("");
+    if (p.has("last_name")) user.last_name = p.string("last_name").value_or("");
+    if (p.has("username")) user.username = p.string("username").value_or("");
+    if (p.has("language_code")) user.language_code = p.string("language_code").value_or("");
+    return user;
+}
+
+PrivateChat& StudentApi::chat_for(Bot& bot, User& user) {
+    auto& chat = world_.chat(bot.id, user.id);
+    if (chat.blocked) set_blocked(bot, user, false);
+    return chat;
+}
+
+json StudentApi::dispatch(const std::string& path, bool is_get, const BotApiParams& p,
+                          const ResponderPtr& responder, bool& answered_later) {
+    if (path == "health") return "up";
+    if (path == "bots") {
+        if (is_get) {
+            json list = json::array();
+            for (const auto& [id, b] : world_.bots()) list.push_back(b->to_json());
+            return list;
+        }
+        try {
+            return world_
+                .create_bot(p.string("username").value_or(""), p.string("first_name").value_or(""),
+                            p.string("token").value_or(""))
+                .to_json();
+        } catch (const std::invalid_argument& e) {
+            throw StudentError(400, e.what());
+        }
+    }
+    if (path == "users") {
+        try {
+            return world_.create_user(p.all()).to_json();
+        } catch (const std::exception& e) {
+            throw StudentError(400, e.what());
+        }
+    }
+    if (path == "stats") return world_.counters().to_json();
+    if (path == "stats/reset") {
+        world_.counters() = Counters{};
+        return true;
+    }
+    if (path == "config") {
+        if (!p.all().empty()) apply_config(p.all());
+        return config();
+    }
+    if (path == "clock") {
+        const auto by = required_integer(p, "advance_seconds");
+        world_.advance_clock(std::chrono::seconds(by));
+        world_.expire_updates();
+        return {{"now", world_.now()}};
+    }
+
+    auto& bot = bot_param(p);
+    auto& user = user_param(p);
+    if (path == "messages" || path == "send_message") {
+        const auto text = p.string("text").value_or("");
+        if (text.empty()) throw StudentError(400, "text is required");
+        return send_text(bot, user, text);
+    }
+    if (path == "start") {
+        const auto payload = p.string("payload").value_or("");
+        if (payload.size() > 64 || !std::all_of(payload.begin(), payload.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+            }))
+            throw StudentError(400, "a deep-link payload is at most 64 of A-Z a-z 0-9 _ -");
+        return send_text(bot, user, payload.empty() ? "/start" : "/start " + payload);
+    }
+    if (path == "press_button") return press_button(bot, user, p);
+    if (path == "answer_poll") return answer_poll(bot, user, p);
+    if (path == "voice") {
+        auto& chat = chat_for(bot, user);
+        const auto duration = p.integer("duration").value_or(3);
+        auto file_id = p.string("file_id").value_or("");
+        if (file_id.empty()) file_id = world_.issue_file_id("voice");
+        json voice{{"file_id", file_id},
+                   {"file_unique_id", "AgAD" + file_id.substr(std::min<std::size_t>(4, file_id.size()), 12)},
+                   {"duration", duration},
+                   {"mime_type", "audio/ogg"},
+                   {"file_size", 4000 * std::max<std::int64_t>(duration, 1)}};
+        auto& m = world_.add_message(chat, false, {{"voice", voice}});
+        world_.enqueue_update(bot, "message", m, user.id);
+        return m;
+    }
+    if (path == "web_app_data") {
+        auto& chat = chat_for(bot, user);
+        const auto data = p.string("data").value_or("");
+        if (data.empty() || data.size() > 4096) throw StudentError(400, "data must be 1..4096 bytes");
+        json content{
+            {"web_app_data", {{"data", data}, {"button_text", p.string("button_text").value_or("")}}}};
+        auto& m = world_.add_message(chat, false, std::move(content));
+        world_.enqueue_update(bot, "message", m, user.id);
+        return m;
+    }
+    if (path == "web_app_query") {
+        chat_for(bot, user);
+        return {{"query_id", world_.new_web_app_query_id(bot.id, user.id)}};
+    }
+    if (path == "block") return set_blocked(bot, user, true);
+    if (path == "unblock") return set_blocked(bot, user, false);
+    if (path == "transcript") return transcript(bot, user);
+    if (path == "wait") {
+        wait(bot, user, p, responder);
+        answered_later = true;
+        return nullptr;
+    }
+    throw StudentError(404, "no such emulator endpoint: /_emulator/" + path);
+}
+
+json StudentApi::send_text(Bot& bot, User& user, const std::string& text) {
+    if (!is_valid_utf8(text)) throw StudentError(400, "text must be UTF-8");
+    auto& chat = chat_for(bot, user);
+    json content{{"text", text}};
+    if (auto e = command_entities(text); !e.empty()) content["entities"] = std::move(e);
+    auto& m = world_.add_message(chat, false, std::move(content));
+    world_.enqueue_update(bot, "message", m, user.id);
+    return m;
+}
+
+json StudentApi::press_button(Bot& bot, User& user, const BotApiParams& p) {
+    auto* chat = world_.find_chat(bot.id, user.id);
+    if (!chat) throw StudentError(404, "the user has no chat with this bot");
+    const auto message_id = required_integer(p, "message_id");
+    auto* stored = world_.find_message(*chat, message_id);
+    if (!stored || !stored->from_bot) throw StudentError(404, "no bot message with this message_id");
+    const auto& message = stored->message;
+    if (!message.contains("reply_markup")) throw StudentError(400, "the message has no inline keyboard");
+    const auto want_data = p.string("data");
+    const auto want_text = p.string("button_text");
+    if (!want_data && !want_text) throw StudentError(400, "data or button_text is required");
+    const json* pressed = nullptr;
+    for (const auto& row : message["reply_markup"]["inline_keyboard"])
+        for (const auto& b : row)
+            if (!pressed && ((want_data && b.value("callback_data", std::string()) == *want_data) ||
+                             (want_text && b.value("text", std::string()) == *want_text)))
+                pressed = &b;
+    if (!pressed) throw StudentError(404, "no such button on the message");
+    if (!pressed->contains("callback_data"))
+        throw StudentError(400,
+                           "the button has no callback_data (url and web_app buttons do not call the bot)");
+    if (chat->blocked) set_blocked(bot, user, false);
+    const auto id = world_.new_callback_query_id(bot.id, user.id);
+    json query{{"id", id},
+               {"from", user.to_json()},
+               {"message", message},
+               {"chat_instance", std::to_string(bot.id * 31 + user.id)},
+               {"data", (*pressed)["callback_data"]}};
+    world_.enqueue_update(bot, "callback_query", query, user.id);
+    return {{"callback_query_id", id}};
+}
+
+json StudentApi::answer_poll(Bot& bot, User& user, const BotApiParams& p) {
+    PollRecord* poll = nullptr;
+    if (p.has("poll_id")) {
+        poll = world_.find_poll(p.string("poll_id").value_or(""));
+    } else if (p.has("message_id")) {
+        auto* chat = world_.find_chat(bot.id, user.id);
+        auto* stored = chat ? world_.find_message(*chat, required_integer(p, "message_id")) : nullptr;
+        if (stored && stored->message.contains("poll"))
+            poll = world_.find_poll(stored->message["poll"]["id"].get<std::string>());
+    } else {
+        throw StudentError(400, "poll_id or message_id is required");
+    }
+    if (!poll || poll->bot_id != bot.id || poll->chat_id != user.id)
+        throw StudentError(404, "no such poll in this chat");
+    std::vector<int> chosen;
+    std::optional<json> ids;
+    try {
+        ids = p.json_value("option_ids");
+    } catch (const std::invalid_argument&) {
+        throw StudentError(400, "option_ids must be a JSON array of integers");
+    }
+    if (ids) {
+        if (!ids->is_array()) throw StudentError(400, "option_ids must be a JSON array of integers");
+        for (const auto& i : *ids) chosen.push_back(i.get<int>());
+    }
+    auto& pj = poll->poll;
+    const int n = static_cast<int>(pj["options"].size());
+    std::set<int> unique(chosen.begin(), chosen.end());
+    if (unique.size() != chosen.size()) throw StudentError(400, "option_ids repeat an option");
+    for (int i : chosen)
+        if (i < 0 || i >= n) throw StudentError(400, "option id out of range");
+    if (chosen.size() > 1 && !pj["allows_multiple_answers"].get<bool>())
+        throw StudentError(400, "the poll takes one answer");
+    const bool quiz = pj["type"] == "quiz";
+    const auto previous = poll->votes.find(user.id);
+    if (quiz && previous != poll->votes.end())
+        throw StudentError(400, "a quiz answer can't be changed or retracted");
+    if (chosen.empty() && previous == poll->votes.end()) throw StudentError(400, "nothing to retract");
+
+    if (previous != poll->votes.end()) {
+        for (int i : previous->second)
+            pj["options"][i]["voter_count"] = pj["options"][i]["voter_count"].get<int>() - 1;
+        pj["total_voter_count"] = pj["total_voter_count"].get<int>() - 1;
+        poll->votes.erase(previous);
+    }
+    if (!chosen.empty()) {
+        for (int i : chosen) pj["options"][i]["voter_count"] = pj["options"][i]["voter_count"].get<int>() + 1;
+        pj["total_voter_count"] = pj["total_voter_count"].get<int>() + 1;
+        poll->votes[user.id] = chosen;
+    }
+    if (auto* chat = world_.find_chat(bot.id, user.id)) {
+        if (auto* stored = world_.find_message(*chat, poll->message_id)) stored->message["poll"] = pj;
+        if (chat->blocked) set_blocked(bot, user, false);
+    }
+    // Non-anonymous polls tell the bot who voted; every poll reports its new counts.
+    if (!pj["is_anonymous"].get<bool>())
+        world_.enqueue_update(bot, "poll_answer",
+                              {{"poll_id", poll->id}, {"user", user.to_json()}, {"option_ids", chosen}},
+                              user.id);
+    if (world_.settings().poll_updates) world_.enqueue_update(bot, "poll", pj, user.id);
+    return pj;
+}
+
+json StudentApi::set_blocked(Bot& bot, User& user, bool blocked) {
+    auto& chat = world_.chat(bot.id, user.id);
+    if (chat.blocked == blocked) return {{"blocked", blocked}};
+    chat.blocked = blocked;
+    const auto bot_user = world_.bot_user_json(bot);
+    json old_member{{"user", bot_user}, {"status", blocked ? "member" : "kicked"}};
+    json new_member{{"user", bot_user}, {"status", blocked ? "kicked" : "member"}};
+    if (blocked)
+        new_member["until_date"] = 0;
+    else
+        old_member["until_date"] = 0;
+    json update{{"chat", user.as_private_chat()},
+                {"from", user.to_json()},
+                {"date", world_.now()},
+                {"old_chat_member", old_member},
+                {"new_chat_member", new_member}};
+    world_.enqueue_update(bot, "my_chat_member", update, user.id);
+    on_chat_changed(chat);
+    return {{"blocked", blocked}};
+}
+
+json StudentApi::transcript(Bot& bot, User& user) {
+    json out{{"bot_id", bot.id}, {"user_id", user.id}, {"chat_id", user.id}};
+    auto* chat = world_.find_chat(bot.id, user.id);
+    json messages = json::array();
+    if (chat) {
+        for (const auto& [id, stored] : chat->messages) {
+            json m = stored.message;
+            m["sender"] = stored.from_bot ? "bot" : "user";
+            if (!stored.reply_keyboard.is_null()) m["reply_keyboard"] = stored.reply_keyboard;
+            messages.push_back(std::move(m));
+        }
+    }
+    out["messages"] = std::move(messages);
+    out["bot_messages"] = chat ? chat->bot_messages : 0;
+    out["blocked"] = chat ? chat->blocked : false;
+    out["last_chat_action"] = chat ? chat->last_chat_action : "";
+    out["callback_answers"] = chat ? chat->callback_answers : json::array();
+    out["web_app_answers"] = chat ? chat->web_app_answers : json::array();
+    return out;
+}
+
+void StudentApi::wait(Bot& bot, User& user, const BotApiParams& p, const ResponderPtr& responder) {
+    const auto want =
+        static_cast<std::size_t>(std::max<std::int64_t>(0, required_integer(p, "bot_messages")));
+    const auto timeout_ms = std::clamp<std::int64_t>(p.integer("timeout_ms").value_or(5000), 0, 600000);
+    auto* chat = world_.find_chat(bot.id, user.id);
+    if (chat && chat->bot_messages >= want) return responder->send(student_ok(transcript(bot, user)));
+    if (timeout_ms == 0) return responder->send(student_error(408, "timeout", transcript(bot, user)));
+    const ChatKey key{bot.id, user.id};
+    const auto serial = next_waiter_++;
+    auto timer =
+        std::make_shared<boost::asio::steady_timer>(world_.io(), std::chrono::milliseconds(timeout_ms));
+    waiters_[key].push_back({serial, want, responder, timer});
+    timer->async_wait([this, key, serial, b = &bot, u = &user](boost::system::error_code ec) {
+        if (ec) return;
+        auto it = waiters_.find(key);
+        if (it == waiters_.end()) return;
+        auto& list = it->second;
+        const auto w =
+            std::find_if(list.begin(), list.end(), [&](const Waiter& x) { return x.serial == serial; });
+        if (w == list.end()) return;
+        auto responder = w->responder;
+        list.erase(w);
+        responder->send(student_error(408, "timeout", transcript(*b, *u)));
+    });
+}
+
+void StudentApi::on_chat_changed(PrivateChat& chat) {
+    const auto it = waiters_.find({chat.bot_id, chat.user_id});
+    if (it == waiters_.end()) return;
+    auto& list = it->second;
+    std::vector<Waiter> ready;
+    for (auto w = list.begin(); w != list.end();) {
+        if (chat.bot_messages >= w->bot_messages) {
+            ready.push_back(std::move(*w));
+            w = list.erase(w);
+        } else {
+            ++w;
+        }
+    }
+    if (ready.empty()) return;
+    auto* bot = world_.bot_by_id(chat.bot_id);
+    auto& user = world_.user(chat.user_id);
+    const auto body = transcript(*bot, user);
+    for (auto& w : ready) {
+        w.timer->cancel();
+        w.responder->send(student_ok(body));
+    }
+}
+
+void StudentApi::release_waiters() {
+    for (auto& [key, list] : waiters_)
+        for (auto& w : list) {
+            w.timer->cancel();
+            w.responder->send(student_error(503, "the emulator is stopping"));
+        }
+    waiters_.clear();
+}
+
+json StudentApi::config() {
+    const auto& l = world_.rate_limiter().limits();
+    const auto& s = world_.settings();
+    return {{"rate_limits",
+             {{"enabled", l.enabled},
+              {"per_chat_per_second", l.per_chat_per_second},
+              {"per_chat_burst", l.per_chat_burst},
+              {"per_bot_per_second", l.per_bot_per_second},
+              {"per_bot_burst", l.per_bot_burst}}},
+            {"faults", faults_.to_json()},
+            {"webhooks",
+             {{"strict_urls", s.strict_webhook_urls},
+              {"retry_initial_ms", s.webhook_retry.initial_backoff.count()},
+              {"retry_max_ms", s.webhook_retry.max_backoff.count()},
+              {"timeout_ms", s.webhook_retry.request_timeout.count()}}},
+            {"accept_any_file_id", s.accept_any_file_id},
+            {"poll_updates", s.poll_updates},
+            {"transcript_limit", s.transcript_limit}};
+}
+
+void StudentApi::apply_config(const json& patch) {
+    for (const auto& [key, value] : patch.items()) {
+        if (key == "rate_limits") {
+            auto l = world_.rate_limiter().limits();
+            for (const auto& [k, v] : value.items()) {
+                if (k == "enabled")
+                    l.enabled = v.get<bool>();
+                else if (k == "per_chat_per_second")
+                    l.per_chat_per_second = v.get<double>();
+                else if (k == "per_chat_burst")
+                    l.per_chat_burst = v.get<double>();
+                else if (k == "per_bot_per_second")
+                    l.per_bot_per_second = v.get<double>();
+                else if (k == "per_bot_burst")
+                    l.per_bot_burst = v.get<double>();
+                else
+                    throw StudentError(400, "unknown rate limit setting: " + k);
+            }
+            world_.rate_limiter().set_limits(l);
+        } else if (key == "faults") {
+            try {
+                faults_.apply(value);
+            } catch (const std::invalid_argument& e) {
+                throw StudentError(400, e.what());
+            }
+        } else if (key == "webhooks") {
+            auto& s = world_.settings();
+            for (const auto& [k, v] : value.items()) {
+                if (k == "strict_urls")
+                    s.strict_webhook_urls = v.get<bool>();
+                else if (k == "retry_initial_ms")
+                    s.webhook_retry.initial_backoff = std::chrono::milliseconds(v.get<int>());
+                else if (k == "retry_max_ms")
+                    s.webhook_retry.max_backoff = std::chrono::milliseconds(v.get<int>());
+                else if (k == "timeout_ms")
+                    s.webhook_retry.request_timeout = std::chrono::milliseconds(v.get<int>());
+                else
+                    throw StudentError(400, "unknown webhook setting: " + k);
+            }
+        } else if (key == "accept_any_file_id") {
+            world_.settings().accept_any_file_id = value.get<bool>();
+        } else if (key == "poll_updates") {
+            world_.settings().poll_updates = value.get<bool>();
+        } else if (key == "transcript_limit") {
+            world_.settings().transcript_limit = value.get<std::size_t>();
+        } else {
+            throw StudentError(400, "unknown setting: " + key);
+        }
+    }
+}
+
+}  // namespace profo::telegram_emulator

@@ -1,0 +1,638 @@
+// End to end: a real Emulator on a loopback port, driven over HTTP by a Beast
+// client the way a bot (and a student) would.
+#include "emulator.h"
+
+#include <gtest/gtest.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace profo::telegram_emulator {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+struct Reply {
+    unsigned status = 0;
+    json body;
+    std::string retry_after;
+    bool closed = false;  // the server closed the connection without an answer
+};
+
+// A keep-alive HTTP/1.1 client; one request at a time.
+class Client {
+public:
+    explicit Client(std::uint16_t port) : port_(port), stream_(io_) {}
+
+    Reply call(http::verb verb, const std::string& target, const std::string& body = {},
+               const std::string& content_type = "application/json") {
+        if (!connected_) {
+            stream_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+            connected_ = true;
+        }
+        http::request<http::string_body> req{verb, target, 11};
+        req.set(http::field::host, "127.0.0.1");
+        if (!body.empty()) req.set(http::field::content_type, content_type);
+        req.body() = body;
+        req.prepare_payload();
+        http::write(stream_, req);
+        beast::flat_buffer buffer;
+        http::response<http::string_body> res;
+        beast::error_code ec;
+        http::read(stream_, buffer, res, ec);
+        Reply r;
+        if (ec) {
+            r.closed = true;
+            stream_.close();
+            connected_ = false;
+            return r;
+        }
+        r.status = res.result_int();
+        r.body = json::parse(res.body(), nullptr, false);
+        r.retry_after = std::string(res[http::field::retry_after]);
+        return r;
+    }
+    Reply post(const std::string& target, const json& body) {
+        return call(http::verb::post, target, body.dump());
+    }
+    Reply get(const std::string& target) { return call(http::verb::get, target); }
+
+private:
+    std::uint16_t port_;
+    asio::io_context io_;
+    beast::tcp_stream stream_;
+    bool connected_ = false;
+};
+
+// Records webhook POSTs; answers the first `failures` of them with 500.
+class WebhookReceiver {
+public:
+    explicit WebhookReceiver(int failures)
+        : failures_(failures), acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
+        thread_ = std::thread([this] { accept_loop(); });
+    }
+    ~WebhookReceiver() {
+        stopping_ = true;
+        beast::error_code ec;
+        acceptor_.close(ec);
+        // Unblock accept() with a throw-away connection.
+        try {
+            asio::io_context io;
+            tcp::socket s(io);
+            s.connect({asio::ip::make_address("127.0.0.1"), port_}, ec);
+        } catch (...) {
+        }
+        thread_.join();
+        for (auto& t : handlers_) t.join();
+    }
+    std::uint16_t port() const { return port_; }
+
+    struct Received {
+        std::string secret;
+        json body;
+        unsigned answered;
+    };
+    std::vector<Received> wait_for(std::size_t n, std::chrono::milliseconds timeout = 5s) {
+        std::unique_lock lock(mutex_);
+        cv_.wait_for(lock, timeout, [&] { return received_.size() >= n; });
+        return received_;
+    }
+
+private:
+    void accept_loop() {
+        while (!stopping_) {
+            tcp::socket socket(io_);
+            beast::error_code ec;
+            acceptor_.accept(socket, ec);
+            if (ec || stopping_) return;
+            handlers_.emplace_back([this, s = std::move(socket)]() mutable { serve(std::move(s)); });
+        }
+    }
+    void serve(tcp::socket socket) {
+        beast::flat_buffer buffer;
+        for (;;) {
+            http::request<http::string_body> req;
+            beast::error_code ec;
+            http::read(socket, buffer, req, ec);
+            if (ec) return;
+            unsigned status = 200;
+            {
+                std::lock_guard lock(mutex_);
+                if (failures_ > 0) {
+                    --failures_;
+                    status = 500;
+                }
+                received_.push_back(
+                    {std::string(req["X-Telegram-Bot-Api-Secret-Token"]), json::parse(req.body()), status});
+            }
+            cv_.notify_all();
+            http::response<http::string_body> res{static_cast<http::status>(status), 11};
+            res.keep_alive(true);
+            res.prepare_payload();
+            http::write(socket, res, ec);
+            if (ec) return;
+        }
+    }
+
+    int failures_;
+    asio::io_context io_;
+    tcp::acceptor acceptor_;
+    std::uint16_t port_ = acceptor_.local_endpoint().port();
+    std::atomic<bool> stopping_{false};
+    std::thread thread_;
+    std::vector<std::thread> handlers_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::vector<Received> received_;
+};
+
+class EmulatorTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        EmulatorConfig config;
+        config.port = 0;
+        config.rate_limits.enabled = false;
+        config.world.webhook_retry.initial_backoff = 50ms;
+        config.world.webhook_retry.request_timeout = 2s;
+        emulator_ = std::make_unique<Emulator>(io_, config);
+        emulator_->start();
+        port_ = emulator_->endpoint().port();
+        thread_ = std::thread([this] { io_.run(); });
+        student_ = std::make_unique<Client>(port_);
+        bot_ = std::make_unique<Client>(port_);
+        const auto created = student_->post("/_emulator/bots", {{"username", "course_bot"}});
+        ASSERT_EQ(created.status, 200u) << created.body;
+        token_ = created.body["result"]["token"];
+        bot_id_ = created.body["result"]["id"];
+    }
+    void TearDown() override {
+        student_.reset();
+        bot_.reset();
+        asio::post(io_, [this] { emulator_->stop(); });
+        io_.stop();
+        thread_.join();
+    }
+
+    std::string method(const std::string& name) const { return "/bot" + token_ + "/" + name; }
+    Reply bot_call(const std::string& name, const json& params = json::object()) {
+        return bot_->post(method(name), params);
+    }
+    Reply student(const std::string& action, json params) {
+        params["bot_id"] = bot_id_;
+        if (!params.contains("user_id")) params["user_id"] = kUser;
+        return student_->post("/_emulator/" + action, params);
+    }
+    static void expect_error(const Reply& r, unsigned code, const std::string& description) {
+        EXPECT_EQ(r.status, code) << r.body;
+        EXPECT_EQ(r.body["ok"], false);
+        EXPECT_EQ(r.body["error_code"], code);
+        EXPECT_EQ(r.body["description"], description);
+    }
+    json updates(std::int64_t offset = 0, int timeout = 0) {
+        const auto r = bot_call("getUpdates", {{"offset", offset}, {"timeout", timeout}});
+        EXPECT_EQ(r.status, 200u) << r.body;
+        return r.body["result"];
+    }
+
+    static constexpr std::int64_t kUser = 555001;
+    asio::io_context io_;
+    std::unique_ptr<Emulator> emulator_;
+    std::thread thread_;
+    std::uint16_t port_ = 0;
+    std::unique_ptr<Client> student_, bot_;
+    std::string token_;
+    std::int64_t bot_id_ = 0;
+};
+
+TEST_F(EmulatorTest, GetMeAuthAndMethodNames) {
+    const auto me = bot_call("GETME");
+    ASSERT_EQ(me.status, 200u);
+    EXPECT_EQ(me.body["result"]["id"], bot_id_);
+    EXPECT_EQ(me.body["result"]["is_bot"], true);
+    EXPECT_EQ(me.body["result"]["username"], "course_bot");
+    expect_error(bot_->post("/bot123:wrongtokenwrongtokenwrongtokenwrong/getMe", json::object()), 401,
+                 "Unauthorized");
+    expect_error(bot_call("sendTelepathy"), 404, "Not Found: method not found");
+    // Query string and form bodies work like JSON.
+    EXPECT_EQ(bot_->get(method("getMe?x=1")).status, 200u);
+}
+
+TEST_F(EmulatorTest, SendMessageValidation) {
+    expect_error(bot_call("sendMessage", {{"chat_id", kUser}, {"text", "hi"}}), 400,
+                 "Bad Request: chat not found");
+    ASSERT_EQ(student("start", json::object()).status, 200u);
+    expect_error(bot_call("sendMessage", {{"chat_id", kUser}}), 400, "Bad Request: message text is empty");
+    expect_error(bot_call("sendMessage", {{"chat_id", kUser}, {"text", "   "}}), 400,
+                 "Bad Request: message text is empty");
+    std::string emoji;
+    for (int i = 0; i < 2048; ++i) emoji += "\xF0\x9F\x98\x80";  // 4096 UTF-16 units
+    EXPECT_EQ(bot_call("sendMessage", {{"chat_id", kUser}, {"text", emoji}}).status, 200u);
+    expect_error(bot_call("sendMessage", {{"chat_id", kUser}, {"text", emoji + "x"}}), 400,
+                 "Bad Request: message is too long");
+    // The limit counts the text after entity parsing.
+    const std::string plain(4096, 'a');
+    EXPECT_EQ(bot_call("sendMessage",
+                       {{"chat_id", kUser}, {"text", "<b>" + plain + "</b>"}, {"parse_mode", "HTML"}})
+                  .status,
+              200u);
+    expect_error(bot_call("sendMessage", {{"chat_id", kUser}, {"text", "<b>x"}, {"parse_mode", "HTML"}}), 400,
+                 "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"b\"");
+    expect_error(
+        bot_call("sendMessage", {{"chat_id", kUser}, {"text", "Done."}, {"parse_mode", "MarkdownV2"}}), 400,
+        "Bad Request: can't parse entities: Character '.' is reserved and must be escaped with the "
+        "preceding '\\'");
+    // 33 Cyrillic letters are 66 bytes.
+    std::string cyrillic;
+    for (int i = 0; i < 33; ++i) cyrillic += "я";
+    const json keyboard{{"inline_keyboard", {{{{"text", "Go"}, {"callback_data", cyrillic}}}}}};
+    expect_error(bot_call("sendMessage", {{"chat_id", kUser}, {"text", "x"}, {"reply_markup", keyboard}}),
+                 400, "Bad Request: BUTTON_DATA_INVALID");
+    // Form-encoded, with reply_markup serialized as Telegram clients do.
+    const auto form = bot_->call(http::verb::post, method("sendMessage"),
+                                 "chat_id=" + std::to_string(kUser) +
+                                     "&text=%3Cb%3Ehi%3C%2Fb%3E&parse_mode=HTML&reply_markup=" +
+                                     "%7B%22inline_keyboard%22%3A%5B%5B%7B%22text%22%3A%22A%22%2C%22callback_"
+                                     "data%22%3A%22a%22%7D%5D%5D%7D",
+                                 "application/x-www-form-urlencoded");
+    ASSERT_EQ(form.status, 200u) << form.body;
+    const auto& m = form.body["result"];
+    EXPECT_EQ(m["text"], "hi");
+    EXPECT_EQ(m["entities"][0]["type"], "bold");
+    EXPECT_EQ(m["chat"]["type"], "private");
+    EXPECT_EQ(m["from"]["is_bot"], true);
+    EXPECT_EQ(m["reply_markup"]["inline_keyboard"][0][0]["callback_data"], "a");
+}
+
+TEST_F(EmulatorTest, MessageIdsIncreasePerChat) {
+    student("messages", {{"text", "hello"}});
+    const auto a = bot_call("sendMessage", {{"chat_id", kUser}, {"text", "one"}});
+    const auto b = bot_call("sendMessage", {{"chat_id", kUser}, {"text", "two"}});
+    EXPECT_EQ(a.body["result"]["message_id"], 2);
+    EXPECT_EQ(b.body["result"]["message_id"], 3);
+}
+
+TEST_F(EmulatorTest, OffsetConfirmsUpdates) {
+    student("start", {{"payload", "course-42"}});
+    student("messages", {{"text", "two"}});
+    student("messages", {{"text", "three"}});
+    auto u = updates();
+    ASSERT_EQ(u.size(), 3u);
+    const auto first = u[0]["update_id"].get<std::int64_t>();
+    EXPECT_EQ(u[1]["update_id"], first + 1);
+    EXPECT_EQ(u[2]["update_id"], first + 2);
+    const auto& start = u[0]["message"];
+    EXPECT_EQ(start["text"], "/start course-42");
+    EXPECT_EQ(start["entities"][0], (json{{"offset", 0}, {"length", 6}, {"type", "bot_command"}}));
+    EXPECT_EQ(start["from"]["is_bot"], false);
+    EXPECT_EQ(start["from"]["id"], kUser);
+    EXPECT_EQ(start["chat"]["id"], kUser);
+    // Without an offset they come again; with one they are gone for good.
+    EXPECT_EQ(updates().size(), 3u);
+    EXPECT_EQ(updates(first + 2).size(), 1u);
+    EXPECT_EQ(updates(first + 3).size(), 0u);
+    EXPECT_EQ(updates(first).size(), 0u);
+    EXPECT_EQ(bot_call("getUpdates", {{"limit", 0}}).status, 200u);  // clamped to 1
+}
+
+TEST_F(EmulatorTest, LongPollWakesOnUpdate) {
+    auto poll = std::async(std::launch::async, [this] {
+        Client c(port_);
+        return c.post(method("getUpdates"), {{"timeout", 20}});
+    });
+    // The poll must be parked before the update arrives for this to test the wake-up.
+    for (int i = 0; i < 200 && poll.wait_for(0ms) != std::future_status::ready; ++i) {
+        if (emulator_->world().bot_by_id(bot_id_)->parked) break;
+        std::this_thread::sleep_for(5ms);
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    student("messages", {{"text", "wake"}});
+    ASSERT_EQ(poll.wait_for(5s), std::future_status::ready);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+    const auto r = poll.get();
+    ASSERT_EQ(r.status, 200u);
+    ASSERT_EQ(r.body["result"].size(), 1u);
+    EXPECT_EQ(r.body["result"][0]["message"]["text"], "wake");
+}
+
+TEST_F(EmulatorTest, SecondPollerEndsTheFirstWith409) {
+    auto first = std::async(std::launch::async, [this] {
+        Client c(port_);
+        return c.post(method("getUpdates"), {{"timeout", 20}});
+    });
+    while (!emulator_->world().bot_by_id(bot_id_)->parked) std::this_thread::sleep_for(2ms);
+    const auto second = bot_call("getUpdates", {{"timeout", 0}});
+    EXPECT_EQ(second.status, 200u);
+    ASSERT_EQ(first.wait_for(5s), std::future_status::ready);
+    expect_error(
+        first.get(), 409,
+        "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running");
+}
+
+TEST_F(EmulatorTest, WebhookDeliveryWithSecretAndRetry) {
+    WebhookReceiver receiver(1);
+    const auto url = "http://127.0.0.1:" + std::to_string(receiver.port()) + "/hook";
+    expect_error(bot_call("setWebhook", {{"url", url}, {"secret_token", "bad token!"}}), 400,
+                 "Bad Request: secret token contains unallowed characters");
+    expect_error(bot_call("setWebhook", {{"url", url}, {"secret_token", std::string(257, 'a')}}), 400,
+                 "Bad Request: secret token is too long");
+    const auto set =
+        bot_call("setWebhook", {{"url", url}, {"secret_token", "s3cr3t_-X"}, {"max_connections", 500}});
+    ASSERT_EQ(set.status, 200u) << set.body;
+    EXPECT_EQ(set.body["description"], "Webhook was set");
+    expect_error(
+        bot_call("getUpdates"), 409,
+        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the "
+        "webhook first");
+
+    student("messages", {{"text", "first"}});
+    student("messages", {{"text", "second"}});
+    const auto got = receiver.wait_for(3);
+    ASSERT_EQ(got.size(), 3u);
+    // The 500 was retried at once, and the chat's order kept.
+    EXPECT_EQ(got[0].answered, 500u);
+    EXPECT_EQ(got[0].body["message"]["text"], "first");
+    EXPECT_EQ(got[1].body["message"]["text"], "first");
+    EXPECT_EQ(got[2].body["message"]["text"], "second");
+    for (const auto& r : got) EXPECT_EQ(r.secret, "s3cr3t_-X");
+
+    json info;
+    for (int i = 0; i < 200; ++i) {
+        info = bot_call("getWebhookInfo").body["result"];
+        if (info["pending_update_count"] == 0) break;
+        std::this_thread::sleep_for(5ms);
+    }
+    EXPECT_EQ(info["url"], url);
+    EXPECT_EQ(info["pending_update_count"], 0);
+    EXPECT_EQ(info["max_connections"], 100);
+    EXPECT_EQ(info["last_error_message"], "Wrong response from the webhook: 500 Internal Server Error");
+    EXPECT_GT(info["last_error_date"].get<std::int64_t>(), 0);
+
+    EXPECT_EQ(bot_call("deleteWebhook").body["description"], "Webhook was deleted");
+    EXPECT_EQ(bot_call("deleteWebhook").body["description"], "Webhook is already deleted");
+    EXPECT_EQ(bot_call("getUpdates").status, 200u);
+}
+
+TEST_F(EmulatorTest, StrictWebhookUrls) {
+    student_->post("/_emulator/config", {{"webhooks", {{"strict_urls", true}}}});
+    expect_error(bot_call("setWebhook", {{"url", "http://127.0.0.1:9/hook"}}), 400,
+                 "Bad Request: bad webhook: An HTTPS URL must be provided for webhook");
+    expect_error(bot_call("setWebhook", {{"url", "https://example.org:9000/hook"}}), 400,
+                 "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443");
+}
+
+TEST_F(EmulatorTest, TooManyRequestsUnderTheChatLimit) {
+    student("start", json::object());
+    student_->post("/_emulator/config", {{"rate_limits", {{"enabled", true}, {"per_chat_burst", 3}}}});
+    for (int i = 0; i < 3; ++i)
+        ASSERT_EQ(bot_call("sendMessage", {{"chat_id", kUser}, {"text", "x"}}).status, 200u);
+    const auto limited = bot_call("sendMessage", {{"chat_id", kUser}, {"text", "x"}});
+    expect_error(limited, 429, "Too Many Requests: retry after 1");
+    EXPECT_EQ(limited.body["parameters"]["retry_after"], 1);
+    EXPECT_EQ(limited.retry_after, "1");
+    EXPECT_EQ(student_->get("/_emulator/stats").body["result"]["too_many_requests"], 1);
+}
+
+TEST_F(EmulatorTest, BlockedUserGets403AndMyChatMember) {
+    student("start", json::object());
+    ASSERT_EQ(student("block", json::object()).status, 200u);
+    expect_error(bot_call("sendMessage", {{"chat_id", kUser}, {"text", "x"}}), 403,
+                 "Forbidden: bot was blocked by the user");
+    student("unblock", json::object());
+    EXPECT_EQ(bot_call("sendMessage", {{"chat_id", kUser}, {"text", "x"}}).status, 200u);
+    const auto u = updates();
+    ASSERT_EQ(u.size(), 3u);
+    EXPECT_EQ(u[1]["my_chat_member"]["new_chat_member"]["status"], "kicked");
+    EXPECT_EQ(u[1]["my_chat_member"]["old_chat_member"]["status"], "member");
+    EXPECT_EQ(u[2]["my_chat_member"]["new_chat_member"]["status"], "member");
+    EXPECT_EQ(u[2]["my_chat_member"]["new_chat_member"]["user"]["id"], bot_id_);
+}
+
+TEST_F(EmulatorTest, CallbackQueryFlow) {
+    student("start", json::object());
+    const json keyboard{{"inline_keyboard",
+                         {{{{"text", "Yes"}, {"callback_data", "ans:yes"}},
+                           {{"text", "Site"}, {"url", "https://example.org"}}}}}};
+    const auto sent =
+        bot_call("sendMessage", {{"chat_id", kUser}, {"text", "Ready?"}, {"reply_markup", keyboard}});
+    ASSERT_EQ(sent.status, 200u) << sent.body;
+    const auto message_id = sent.body["result"]["message_id"];
+    EXPECT_EQ(student("press_button", {{"message_id", message_id}, {"button_text", "Site"}}).status, 400u);
+    const auto pressed = student("press_button", {{"message_id", message_id}, {"data", "ans:yes"}});
+    ASSERT_EQ(pressed.status, 200u) << pressed.body;
+    const auto u = updates();
+    ASSERT_EQ(u.size(), 2u);
+    const auto& q = u[1]["callback_query"];
+    EXPECT_EQ(q["data"], "ans:yes");
+    EXPECT_EQ(q["from"]["id"], kUser);
+    EXPECT_EQ(q["message"]["message_id"], message_id);
+    const auto id = q["id"].get<std::string>();
+    expect_error(
+        bot_call("answerCallbackQuery", {{"callback_query_id", id}, {"text", std::string(201, 'x')}}), 400,
+        "Bad Request: MESSAGE_TOO_LONG");
+    EXPECT_EQ(bot_call("answerCallbackQuery", {{"callback_query_id", id}, {"text", "Saved"}}).status, 200u);
+    expect_error(bot_call("answerCallbackQuery", {{"callback_query_id", id}}), 400,
+                 "Bad Request: query is too old and response timeout expired or query ID is invalid");
+    expect_error(bot_call("answerCallbackQuery", {{"callback_query_id", "nope"}}), 400,
+                 "Bad Request: query is too old and response timeout expired or query ID is invalid");
+    // Removing the keyboard; doing it twice is "not modified".
+    const auto edited = bot_call("editMessageReplyMarkup", {{"chat_id", kUser}, {"message_id", message_id}});
+    ASSERT_EQ(edited.status, 200u) << edited.body;
+    EXPECT_FALSE(edited.body["result"].contains("reply_markup"));
+    EXPECT_EQ(bot_call("editMessageReplyMarkup", {{"chat_id", kUser}, {"message_id", message_id}}).status,
+              400u);
+    expect_error(bot_call("editMessageReplyMarkup", {{"chat_id", kUser}, {"message_id", 999}}), 400,
+                 "Bad Request: message to edit not found");
+    const auto t = student_->get("/_emulator/transcript?bot_id=" + std::to_string(bot_id_) +
+                                 "&user_id=" + std::to_string(kUser));
+    EXPECT_EQ(t.body["result"]["callback_answers"][0]["text"], "Saved");
+    EXPECT_EQ(t.body["result"]["messages"].size(), 2u);
+}
+
+TEST_F(EmulatorTest, PollFlow) {
+    student("start", json::object());
+    expect_error(bot_call("sendPoll", {{"chat_id", kUser}, {"question", "Q"}, {"options", {"only"}}}), 400,
+                 "Bad Request: POLL_ANSWERS_INVALID");
+    expect_error(bot_call("sendPoll",
+                          {{"chat_id", kUser}, {"question", std::string(301, 'q')}, {"options", {"a", "b"}}}),
+                 400, "Bad Request: poll question length must not exceed 300");
+    expect_error(bot_call("sendPoll",
+                          {{"chat_id", kUser}, {"question", "Q"}, {"options", {"a", std::string(101, 'b')}}}),
+                 400, "Bad Request: poll options length must not exceed 100");
+    const auto sent = bot_call("sendPoll", {{"chat_id", kUser},
+                                            {"question", "2+2?"},
+                                            {"options", {"3", "4", "5"}},
+                                            {"type", "quiz"},
+                                            {"correct_option_id", 1},
+                                            {"is_anonymous", false}});
+    ASSERT_EQ(sent.status, 200u) << sent.body;
+    const auto poll_id = sent.body["result"]["poll"]["id"].get<std::string>();
+    EXPECT_FALSE(poll_id.empty());
+    EXPECT_EQ(sent.body["result"]["poll"]["correct_option_id"], 1);
+    ASSERT_EQ(student("answer_poll", {{"poll_id", poll_id}, {"option_ids", {1}}}).status, 200u);
+    EXPECT_EQ(student("answer_poll", {{"poll_id", poll_id}, {"option_ids", json::array()}}).status, 400u);
+    const auto u = updates();
+    ASSERT_GE(u.size(), 2u);
+    const auto& a = u[1]["poll_answer"];
+    EXPECT_EQ(a["poll_id"], poll_id);
+    EXPECT_EQ(a["user"]["id"], kUser);
+    EXPECT_EQ(a["option_ids"], json({1}));
+
+    // A regular poll: a vote can be retracted (empty option_ids).
+    const auto regular = bot_call("sendPoll", {{"chat_id", kUser},
+                                               {"question", "Pick"},
+                                               {"options", {"a", "b"}},
+                                               {"is_anonymous", false},
+                                               {"allows_multiple_answers", true}});
+    const auto rid = regular.body["result"]["poll"]["id"].get<std::string>();
+    student("answer_poll", {{"poll_id", rid}, {"option_ids", {0, 1}}});
+    student("answer_poll", {{"poll_id", rid}, {"option_ids", json::array()}});
+    json answers = json::array();
+    for (const auto& x : updates())
+        if (x.contains("poll_answer") && x["poll_answer"]["poll_id"] == rid)
+            answers.push_back(x["poll_answer"]["option_ids"]);
+    EXPECT_EQ(answers, json({{0, 1}, json::array()}));
+}
+
+TEST_F(EmulatorTest, VoiceWebAppAndMedia) {
+    student("voice", {{"duration", 7}});
+    student("web_app_data", {{"data", "{\"score\":3}"}, {"button_text", "Open"}});
+    const auto u = updates();
+    ASSERT_EQ(u.size(), 2u);
+    const auto& voice = u[0]["message"]["voice"];
+    EXPECT_EQ(voice["duration"], 7);
+    EXPECT_FALSE(voice["file_id"].get<std::string>().empty());
+    EXPECT_EQ(u[1]["message"]["web_app_data"]["data"], "{\"score\":3}");
+    EXPECT_EQ(u[1]["message"]["web_app_data"]["button_text"], "Open");
+
+    // The bot may send back the file id it received; unknown ids are refused.
+    EXPECT_EQ(bot_call("sendVoice", {{"chat_id", kUser}, {"voice", voice["file_id"]}}).status, 200u);
+    expect_error(bot_call("sendPhoto", {{"chat_id", kUser}}), 400,
+                 "Bad Request: there is no photo in the request");
+    expect_error(bot_call("sendPhoto", {{"chat_id", kUser}, {"photo", "made-up"}}), 400,
+                 "Bad Request: wrong file identifier/HTTP URL specified");
+    const auto photo = bot_call("sendPhoto", {{"chat_id", kUser},
+                                              {"photo", "https://example.org/a.jpg"},
+                                              {"caption", "<i>c</i>"},
+                                              {"parse_mode", "HTML"}});
+    ASSERT_EQ(photo.status, 200u) << photo.body;
+    EXPECT_EQ(photo.body["result"]["caption"], "c");
+    expect_error(
+        bot_call("sendPhoto",
+                 {{"chat_id", kUser}, {"photo", "https://e.org/a.jpg"}, {"caption", std::string(1025, 'c')}}),
+        400, "Bad Request: message caption is too long");
+    const json media{{{"type", "photo"}, {"media", "https://e.org/1.jpg"}},
+                     {{"type", "photo"}, {"media", "https://e.org/2.jpg"}}};
+    const auto group = bot_call("sendMediaGroup", {{"chat_id", kUser}, {"media", media}});
+    ASSERT_EQ(group.status, 200u) << group.body;
+    EXPECT_EQ(group.body["result"].size(), 2u);
+    EXPECT_EQ(group.body["result"][0]["media_group_id"], group.body["result"][1]["media_group_id"]);
+    EXPECT_EQ(bot_call("sendChatAction", {{"chat_id", kUser}, {"action", "typing"}}).status, 200u);
+    expect_error(bot_call("sendChatAction", {{"chat_id", kUser}, {"action", "dancing"}}), 400,
+                 "Bad Request: wrong parameter action in request");
+
+    const auto q = student("web_app_query", json::object());
+    const auto qid = q.body["result"]["query_id"].get<std::string>();
+    const json result{{"type", "article"},
+                      {"id", "1"},
+                      {"title", "t"},
+                      {"input_message_content", {{"message_text", "done"}}}};
+    EXPECT_EQ(bot_call("answerWebAppQuery", {{"web_app_query_id", qid}, {"result", result}}).status, 200u);
+    expect_error(bot_call("answerWebAppQuery", {{"web_app_query_id", qid}, {"result", result}}), 400,
+                 "Bad Request: query is too old and response timeout expired or query ID is invalid");
+}
+
+TEST_F(EmulatorTest, WaitForTranscript) {
+    student("start", json::object());
+    auto waiting = std::async(std::launch::async, [this] {
+        Client c(port_);
+        return c.get("/_emulator/wait?bot_id=" + std::to_string(bot_id_) +
+                     "&user_id=" + std::to_string(kUser) + "&bot_messages=2&timeout_ms=5000");
+    });
+    bot_call("sendMessage", {{"chat_id", kUser}, {"text", "one"}});
+    bot_call("sendMessage", {{"chat_id", kUser}, {"text", "two"}});
+    ASSERT_EQ(waiting.wait_for(5s), std::future_status::ready);
+    const auto r = waiting.get();
+    ASSERT_EQ(r.status, 200u) << r.body;
+    const auto& messages = r.body["result"]["messages"];
+    ASSERT_EQ(messages.size(), 3u);
+    EXPECT_EQ(messages[0]["sender"], "user");
+    EXPECT_EQ(messages[2]["sender"], "bot");
+    EXPECT_EQ(messages[2]["text"], "two");
+    const auto timeout = student_->get("/_emulator/wait?bot_id=" + std::to_string(bot_id_) +
+                                       "&user_id=" + std::to_string(kUser) + "&bot_messages=9&timeout_ms=50");
+    EXPECT_EQ(timeout.status, 408u);
+}
+
+TEST_F(EmulatorTest, InjectedFaults) {
+    student_->post("/_emulator/config", {{"faults", {{"error_next", 1}}}});
+    expect_error(bot_call("getMe"), 500, "Internal Server Error");
+    EXPECT_EQ(bot_call("getMe").status, 200u);
+    student_->post("/_emulator/config", {{"faults", {{"drop_next", 1}}}});
+    EXPECT_TRUE(bot_call("getMe").closed);
+    EXPECT_EQ(bot_call("getMe").status, 200u);
+    const auto stats = student_->get("/_emulator/stats").body["result"];
+    EXPECT_EQ(stats["injected_errors"], 1);
+    EXPECT_EQ(stats["dropped_connections"], 1);
+}
+
+TEST_F(EmulatorTest, UpdatesExpireAfter24Hours) {
+    student("messages", {{"text", "old"}});
+    student_->post("/_emulator/clock", {{"advance_seconds", 24 * 3600 + 1}});
+    student("messages", {{"text", "new"}});
+    const auto u = updates();
+    ASSERT_EQ(u.size(), 1u);
+    EXPECT_EQ(u[0]["message"]["text"], "new");
+}
+
+// The binary: prints its address first, serves, stops on SIGTERM.
+TEST(EmulatorBinary, PrintsAddressAndStopsOnSigterm) {
+    int out[2];
+    ASSERT_EQ(pipe(out), 0);
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        dup2(out[1], STDOUT_FILENO);
+        close(out[0]);
+        execl(PROFO_TELEGRAM_EMULATOR_BINARY, PROFO_TELEGRAM_EMULATOR_BINARY, "--listen", "127.0.0.1:0",
+              "--bot", "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789", nullptr);
+        _exit(127);
+    }
+    close(out[1]);
+    std::string line;
+    char c;
+    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    ASSERT_EQ(line.rfind("listening on 127.0.0.1:", 0), 0u) << line;
+    const auto port = static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
+    Client client(port);
+    const auto me = client.post("/bot123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789/getMe", json::object());
+    EXPECT_EQ(me.status, 200u);
+    EXPECT_EQ(me.body["result"]["id"], 123456);
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    close(out[0]);
+    EXPECT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace profo::telegram_emulator
