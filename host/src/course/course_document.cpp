@@ -111,7 +111,8 @@ std::string known_types_text(const PluginRegistry& plugins) {
 
 class Checker {
 public:
-    Checker(const std::string& file, const PluginRegistry& plugins) : file_(file), plugins_(plugins) {}
+    Checker(const std::string& file, const PluginRegistry& plugins, const YamlLimits& limits)
+        : file_(file), plugins_(plugins), to_json_(limits) {}
 
     CourseCheck run(const std::string& yaml_text) {
         if (yaml_text.size() > kMaxCourseBytes) {
@@ -365,8 +366,8 @@ std::string CourseProblem::to_string() const {
 }
 
 CourseCheck check_course(const std::string& yaml_text, const std::string& file,
-                         const PluginRegistry& plugins) {
-    return Checker(file, plugins).run(yaml_text);
+                         const PluginRegistry& plugins, const YamlLimits& limits) {
+    return Checker(file, plugins, limits).run(yaml_text);
 }
 
 CourseCheck check_course_file(const std::filesystem::path& file, const PluginRegistry& plugins) {
