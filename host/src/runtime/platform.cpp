@@ -137,7 +137,15 @@ sdk::Executor& Platform::executor() {
 
 HttpServer& Platform::http() {
     std::lock_guard lock(lazy_mutex_);
-    if (!http_) http_ = std::make_unique<HttpServer>(config_.http.listen, executor(), *log_);
+    if (!http_) {
+        HttpServerLimits limits;
+        limits.max_connections = static_cast<std::size_t>(config_.http.max_connections);
+        limits.max_connections_per_address =
+            static_cast<std::size_t>(config_.http.max_connections_per_address);
+        limits.max_pending_requests = static_cast<std::size_t>(config_.http.max_pending_requests);
+        limits.header_timeout = std::chrono::milliseconds(config_.http.header_timeout_ms);
+        http_ = std::make_unique<HttpServer>(config_.http.listen, executor(), *log_, limits);
+    }
     return *http_;
 }
 
