@@ -2,6 +2,8 @@
 // forge it. Whatever parses must print back the same way.
 #include "engine/outbox_writer.hpp"
 
+#include <profo/sdk/text.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -14,6 +16,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             profo::host::parse_callback_data(profo::host::callback_data(target->activation, target->index));
         if (!again || again->activation != target->activation || again->index != target->index) std::abort();
     }
-    (void)profo::host::telegram_length(text);
+    (void)profo::sdk::telegram_length(text);
     return 0;
 }

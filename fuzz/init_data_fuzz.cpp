@@ -2,7 +2,9 @@
 // input is checked as sent (almost always refused at the signature) and
 // again re-signed with the bot's token, so that what lies behind the
 // signature check (auth_date, the user JSON) is explored too.
-#include "miniapp/init_data.hpp"
+#include "telegram/init_data.hpp"
+
+#include <profo/sdk/form.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -26,23 +28,23 @@ std::string form_encode(std::string_view text) {
 }
 
 void validate(std::string_view text) {
-    using namespace profo::elements::miniapp;
+    using namespace profo::host;
     const auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
     try {
         (void)validate_init_data(text, kToken, now, std::chrono::hours(24));
-    } catch (const InitDataError&) {
+    } catch (const profo::sdk::SignatureError&) {
     }
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    using namespace profo::elements::miniapp;
+    using namespace profo::host;
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     validate(text);
     std::map<std::string, std::string> fields;
     try {
-        fields = parse_query(text);
+        fields = profo::sdk::parse_form(text);
     } catch (const std::invalid_argument&) {
         return 0;
     }

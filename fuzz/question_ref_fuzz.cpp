@@ -2,6 +2,8 @@
 // submitted answer, both under the client's control.
 #include "miniapp/miniapp_question.hpp"
 
+#include <profo/sdk/text.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -16,6 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const auto submitted = read_submitted(text);
     (void)answer_matches(submitted.answer, text, "typein");
-    (void)fold_case(text);
+    (void)profo::sdk::fold_case(text);
+    (void)profo::sdk::trim(text);
     return 0;
 }
