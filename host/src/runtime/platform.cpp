@@ -6,6 +6,7 @@
 #include "logging/logging.hpp"
 #include "runtime/executor.hpp"
 #include "secrets/secret_box.hpp"
+#include "secrets/secret_names.hpp"
 #include "telegram/bot_signatures.hpp"
 
 #include <nlohmann/json.hpp>
@@ -107,13 +108,6 @@ public:
 private:
     AesGcmSecretBox box_;
 };
-
-bool names_a_secret(std::string key) {
-    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
-    for (const char* word : {"key", "token", "secret", "password"})
-        if (key.find(word) != std::string::npos) return true;
-    return false;
-}
 
 // Settings such as `api_key` are redacted from the logs before the plugin
 // that owns them can log anything.
