@@ -3,15 +3,20 @@
 #
 # Builds one plugin as a MODULE with hidden visibility, named
 # profo_<kind>_<id>.so in the build's plugins/ folder, where the default config
-# finds it. TESTS (optional) become a GoogleTest executable <target>_test that
-# links the plugin's sources directly, for unit tests of its logic.
+# finds it, and installed (component runtime) into lib/profo/plugins. TESTS
+# (optional) become a GoogleTest executable <target>_test that links the
+# plugin's sources directly, for unit tests of its logic.
 function(profo_add_plugin target)
   cmake_parse_arguments(P "" "KIND;ID;OUTPUT_DIR" "SOURCES;LIBRARIES;TESTS" ${ARGN})
   if(NOT P_KIND OR NOT P_ID OR NOT P_SOURCES)
     message(FATAL_ERROR "profo_add_plugin(${target}): KIND, ID and SOURCES are required")
   endif()
+  # Test fixtures name a folder of their own; only the product's modules, in
+  # the plugin folder, are installed.
+  set(P_INSTALL OFF)
   if(NOT P_OUTPUT_DIR)
     set(P_OUTPUT_DIR ${PROFO_PLUGIN_OUTPUT_DIR})
+    set(P_INSTALL ON)
   endif()
   add_library(${target} MODULE ${P_SOURCES})
   target_link_libraries(${target} PRIVATE profo::sdk ${P_LIBRARIES})
@@ -23,6 +28,9 @@ function(profo_add_plugin target)
     VISIBILITY_INLINES_HIDDEN ON)
   target_link_options(${target} PRIVATE -Wl,--no-undefined)
   set_property(GLOBAL APPEND PROPERTY PROFO_PLUGIN_TARGETS ${target})
+  if(P_INSTALL)
+    install(TARGETS ${target} LIBRARY DESTINATION ${PROFO_INSTALL_PLUGIN_DIR} COMPONENT runtime)
+  endif()
 
   if(P_TESTS AND PROFO_BUILD_TESTS)
     add_executable(${target}_test ${P_TESTS})
