@@ -14,6 +14,10 @@
 #
 # This file is installed with the SDK, so a plugin outside the repository is
 # built exactly like the ones inside (find_package(ProfoSDK)).
+#
+# Modules built into the product's plugin folder are installed (component
+# runtime) into PROFO_INSTALL_PLUGIN_DIR; test fixtures, which name an
+# OUTPUT_DIR of their own, are not.
 function(profo_add_plugin target)
   cmake_parse_arguments(P "" "KIND;ID;VERSION;OUTPUT_DIR" "SOURCES;LIBRARIES;TESTS" ${ARGN})
   if(NOT P_KIND OR NOT P_ID OR NOT P_SOURCES)
@@ -21,6 +25,10 @@ function(profo_add_plugin target)
   endif()
   if(NOT P_ID MATCHES "^[a-z0-9_]+$")
     message(FATAL_ERROR "profo_add_plugin(${target}): ID '${P_ID}' must be [a-z0-9_]+")
+  endif()
+  set(P_INSTALL OFF)
+  if(NOT P_OUTPUT_DIR AND PROFO_INSTALL_PLUGIN_DIR)
+    set(P_INSTALL ON)
   endif()
   # In the product's tree a plugin's folder is named after its id, so the id
   # is the same in the folder, the module's file name and its descriptor.
@@ -62,6 +70,9 @@ function(profo_add_plugin target)
   set_property(GLOBAL APPEND PROPERTY PROFO_PLUGIN_TARGETS ${target})
   set_property(TARGET ${target} PROPERTY PROFO_PLUGIN_KIND ${P_KIND})
   set_property(TARGET ${target} PROPERTY PROFO_PLUGIN_ID ${P_ID})
+  if(P_INSTALL)
+    install(TARGETS ${target} LIBRARY DESTINATION ${PROFO_INSTALL_PLUGIN_DIR} COMPONENT runtime)
+  endif()
 
   _profo_plugin_tests_wanted(wanted)
   if(P_TESTS AND wanted)

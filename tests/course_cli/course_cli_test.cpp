@@ -70,9 +70,11 @@ protected:
     }
     void TearDown() override { fs::remove_all(dir_); }
 
-    Result profo(const std::vector<std::string>& args) {
+    // `env`: extra NAME=value assignments for the command, already quoted.
+    Result profo(const std::vector<std::string>& args, const std::string& env = "") {
         // PROFO_CONFIG rather than --config: it reaches every command alike.
-        std::string command = "PROFO_CONFIG=" + quoted(config_.string()) + " " + quoted(PROFO_BINARY);
+        std::string command =
+            "PROFO_CONFIG=" + quoted(config_.string()) + " " + env + " " + quoted(PROFO_BINARY);
         for (const auto& a : args) command += " " + quoted(a);
         const auto out = dir_ / "stdout", err = dir_ / "stderr";
         command += " >" + quoted(out.string()) + " 2>" + quoted(err.string()) + " </dev/null";
@@ -94,7 +96,7 @@ protected:
     fs::path config_;
 };
 
-const fs::path kCourses = fs::path(PROFO_SHARED_DIR) / "courses";
+const fs::path kCourses = PROFO_LEGACY_COURSES_DIR;
 
 TEST_F(CourseCliTest, ValidatePrintsEveryProblemAndFails) {
     const auto file = write("bad.yaml",
@@ -256,6 +258,45 @@ TEST_F(CourseCliTest, HostileFilesFailCleanlyWithFileAndLine) {
     r = profo({"course", "export", "digits"});
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_NE(r.out.find("'" + std::string(100000, '2') + "'"), std::string::npos);
+// A module that is found but not enabled is named, with how to enable it; and
+// play loads exactly what validate does unless told --all-elements.
+TEST_F(CourseCliTest, DisabledElementModuleIsNamedByValidateAndPlay) {
+    std::string text = read(config_);
+    const auto at = text.find("    quiz: {}\n");
+    ASSERT_NE(at, std::string::npos) << text;
+    text.replace(at, 13, "    quiz: {enabled: false}\n");
+    std::ofstream(config_, std::ios::trunc) << text;
+    const auto course = write("quiz.yaml",
+                              "Q:\n  type: quiz\n  text: 2 + 2?\n  answers:\n"
+                              "    - {text: '4', correct: yes}\n    - {text: '5'}\n");
+    const std::string hint =
+        "/profo_element_quiz.so provides it but is not enabled; enable it with "
+        "'plugins.element.quiz' in the config or PROFO_PLUGINS_ELEMENT_QUIZ_ENABLED=true)";
+
+    auto r = profo({"course", "validate", course.string()});
+    EXPECT_EQ(r.status, 1) << r.err;
+    ASSERT_EQ(split_lines(r.out).size(), 1u) << r.out;
+    EXPECT_EQ(r.out.rfind(course.string() + ":2: element Q: unknown type 'quiz' (the element module ", 0), 0u)
+        << r.out;
+    EXPECT_NE(r.out.find(hint), std::string::npos) << r.out;
+
+    r = profo({"course", "play", course.string()});
+    EXPECT_EQ(r.status, 1) << r.out << r.err;
+    EXPECT_NE(r.err.find(hint), std::string::npos) << r.err;
+
+    // Enabled from the environment, or every module found for play.
+    r = profo({"course", "validate", course.string()}, "PROFO_PLUGINS_ELEMENT_QUIZ_ENABLED=true");
+    EXPECT_EQ(r.status, 0) << r.out << r.err;
+    r = profo({"course", "play", "--all-elements", course.string()});
+    EXPECT_EQ(r.status, 3) << r.out << r.err;
+    EXPECT_NE(r.out.find("run not completed (waiting at Q)"), std::string::npos) << r.out;
+}
+
+TEST_F(CourseCliTest, HelpPointsAtTheElementReference) {
+    const auto r = profo({"course", "--help"});
+    EXPECT_EQ(r.status, 0);
+    EXPECT_NE(r.out.find("docs/elements.md"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("../"), std::string::npos) << r.out;  // nothing outside the repository
 }
 
 TEST_F(CourseCliTest, SchemaIsJson) {

@@ -200,7 +200,7 @@ TEST(DialogPlay, LegacyTestAllElementsCourseCompletes) {
         "rules": [{"when_last_user_contains": "конец", "reply": "Пока! {STOP}"}],
         "default": "Привет! Как дела?"})");
     const Played p =
-        play(std::filesystem::path(PROFO_SHARED_COURSES_DIR) / "test_all_elements.yml", input, script);
+        play(std::filesystem::path(PROFO_LEGACY_COURSES_DIR) / "test_all_elements.yml", input, script);
     ASSERT_EQ(p.result.exit_code, 0) << transcript(p);
     EXPECT_NE(p.result.out.find("run completed"), std::string::npos) << transcript(p);
     EXPECT_EQ(p.result.out.find("{STOP}"), std::string::npos) << transcript(p);
@@ -228,7 +228,7 @@ TEST(DialogPlay, LegacyCourseExampleCompletes) {
         "rules": [{"when_last_user_contains": "стоп", "reply": "{STOP}"}],
         "default": "Рад поговорить!"})");
     const Played p =
-        play(std::filesystem::path(PROFO_SHARED_COURSES_DIR) / "course_example.yml", input, script);
+        play(std::filesystem::path(PROFO_LEGACY_COURSES_DIR) / "course_example.yml", input, script);
     ASSERT_EQ(p.result.exit_code, 0) << transcript(p);
     EXPECT_NE(p.result.out.find("Рад поговорить!"), std::string::npos) << transcript(p);
     EXPECT_NE(p.result.out.find("run completed"), std::string::npos) << transcript(p);

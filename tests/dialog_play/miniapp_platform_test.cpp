@@ -76,7 +76,7 @@ protected:
 
         auto imported = host::import_course_file(
             platform_->storage(), platform_->plugins(),
-            std::filesystem::path(PROFO_SHARED_COURSES_DIR) / "miniapp.yml", sdk::kDefaultAccountId);
+            std::filesystem::path(PROFO_LEGACY_COURSES_DIR) / "miniapp.yml", sdk::kDefaultAccountId);
         auto tx = platform_->storage().begin();
         sdk::Bot bot;
         bot.username = "miniapp_test_bot";

@@ -13,7 +13,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kCourses = PROFO_SHARED_COURSES_DIR;
+const fs::path kCourses = PROFO_LEGACY_COURSES_DIR;
 
 class PlayTest : public ::testing::Test {
 protected:
@@ -51,7 +51,8 @@ TEST_F(PlayTest, AStudentAnswersRightAndGetsTheScore) {
     const auto r = play(kCourses / "acceptance.yaml", "/press 1\n/vote 2\n");
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
     EXPECT_EQ(r.out,
-              "Привет! Рад тебя видеть! Я — 🤖 Greek Bot! Этот курс поможет тебе подготовиться "
+              "Привет! Рад тебя видеть! Я — 🤖 Greek Bot! Этот курс поможет тебе "
+              "подготовиться "
               "делать "
               "домашку по "
               "греческому языку в школе Leeke\n"

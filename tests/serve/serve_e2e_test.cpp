@@ -127,7 +127,7 @@ TEST(Plugins, ListsEveryPluginTheBuildProduced) {
 
     auto table = run_process(profo_command(write_test_config(dir, config), {"plugins"}));
     EXPECT_NE(table.out.find("KIND"), std::string::npos);
-    EXPECT_NE(table.out.find("storage     sqlite"), std::string::npos) << table.out;
+    EXPECT_TRUE(std::regex_search(table.out, std::regex("\\nstorage +sqlite +"))) << table.out;
 }
 
 TEST(Migrate, AppliesOnceThenIsANoOp) {

@@ -11,6 +11,8 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <array>
 #include <csignal>
 #include <iomanip>
 #include <ostream>
@@ -114,15 +116,23 @@ int run_plugins(CommandIo& io, const std::vector<std::string>& args) {
         }
         io.out << nlohmann::json{{"plugins", list}, {"problems", registry.failures()}}.dump(2) << "\n";
     } else {
-        io.out << std::left << std::setw(12) << "KIND" << std::setw(16) << "ID" << std::setw(10) << "VERSION"
-               << std::setw(10) << "STATE"
-               << "FILE\n";
+        // Ids and versions are the plugins' own: the columns fit the longest.
+        std::vector<std::array<std::string, 5>> rows{{"KIND", "ID", "VERSION", "STATE", "FILE"}};
         for (const auto& s : registry.statuses()) {
             const auto& m = s.candidate.metadata;
-            io.out << std::setw(12) << (m ? sdk::to_string(m->kind) : "?") << std::setw(16)
-                   << (m ? m->id : "?") << std::setw(10) << (m ? m->version : "?") << std::setw(10)
-                   << state_name(s.state) << s.candidate.path.string() << "\n";
-            if (!s.reason.empty()) io.out << "    refused: " << s.reason << "\n";
+            rows.push_back({m ? sdk::to_string(m->kind) : "?", m ? m->id : "?", m ? m->version : "?",
+                            state_name(s.state), s.candidate.path.string()});
+        }
+        std::array<std::size_t, 4> widths{};
+        for (const auto& row : rows)
+            for (std::size_t i = 0; i < widths.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+        for (std::size_t r = 0; r < rows.size(); ++r) {
+            io.out << std::left;
+            for (std::size_t i = 0; i < widths.size(); ++i)
+                io.out << std::setw(static_cast<int>(widths[i] + 2)) << rows[r][i];
+            io.out << rows[r][4] << "\n";
+            const auto& reason = r == 0 ? std::string() : registry.statuses()[r - 1].reason;
+            if (!reason.empty()) io.out << "    refused: " << reason << "\n";
         }
         for (const auto& f : registry.failures()) io.err << "problem: " << f << "\n";
     }

@@ -106,7 +106,9 @@ void CommandTree::add_subcommand(const std::string& parent, const std::string& p
 void CommandTree::print_help(std::ostream& out) const {
     out << "profo: the ProfoChatBot platform\n\n"
            "Usage: profo [--config FILE] COMMAND [ARGS...]\n\n"
-           "The config file is --config, else $PROFO_CONFIG, else config/profo.yaml.\n"
+           "The config file is --config, else $PROFO_CONFIG, else the first that exists of\n"
+           "config/profo.yaml in the current folder, <exe_dir>/../etc/profo/profo.yaml (an\n"
+           "install) and <exe_dir>/../config/profo.yaml (the build tree).\n"
            "Every setting can be overridden by a PROFO_* environment variable.\n\n"
            "Commands:\n";
     print_subcommands(out, commands_);
@@ -116,7 +118,7 @@ void CommandTree::print_help(std::ostream& out) const {
 int CommandTree::dispatch(CommandIo& io, const std::vector<std::string>& all_args) const {
     // --config may stand anywhere; commands find it through PROFO_CONFIG, which
     // the option overrides, so it reaches subcommands however deep.
-    io.env["PROFO_CONFIG"] = config_path_from(all_args, io.env);
+    if (const auto named = config_path_from(all_args, io.env)) io.env["PROFO_CONFIG"] = *named;
     const auto args = without_config_option(all_args);
     if (args.empty()) {
         print_help(io.err);
@@ -132,13 +134,13 @@ int CommandTree::dispatch(CommandIo& io, const std::vector<std::string>& all_arg
     return 2;
 }
 
-std::string config_path_from(const std::vector<std::string>& args, const Environment& env) {
+std::optional<std::string> config_path_from(const std::vector<std::string>& args, const Environment& env) {
     for (std::size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--config" && i + 1 < args.size()) return args[i + 1];
         if (args[i].rfind("--config=", 0) == 0) return args[i].substr(9);
     }
     if (auto it = env.find("PROFO_CONFIG"); it != env.end() && !it->second.empty()) return it->second;
-    return "config/profo.yaml";
+    return std::nullopt;
 }
 
 std::vector<std::string> without_config_option(const std::vector<std::string>& args) {
@@ -158,7 +160,8 @@ void add_course_subcommand(CommandTree& tree, Command command) {
     tree.add_subcommand("course", "validate, import, export, play courses (YAML)",
                         "Usage: profo course COMMAND [ARGS...]\n\n"
                         "Courses are YAML documents: a mapping of element id to element, in course\n"
-                        "order. See docs/course-runtime.md and ../shared/spec/elements.md.",
+                        "order. Every element type, its fields and an example: docs/elements.md;\n"
+                        "how a course runs: docs/course-runtime.md.",
                         std::move(command));
 }
 

@@ -69,9 +69,9 @@ private:
     std::vector<Command> commands_;
 };
 
-// The config file: --config FILE (anywhere), else $PROFO_CONFIG, else
-// config/profo.yaml below the working directory.
-std::string config_path_from(const std::vector<std::string>& args, const Environment& env);
+// The config file named by --config FILE (anywhere) or else $PROFO_CONFIG;
+// nothing when neither names one (see default_config_locations()).
+std::optional<std::string> config_path_from(const std::vector<std::string>& args, const Environment& env);
 // The arguments without --config and its value.
 std::vector<std::string> without_config_option(const std::vector<std::string>& args);
 

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <ostream>
 
 namespace profo::host {
@@ -12,7 +13,11 @@ namespace profo::host {
 std::optional<Config> load_command_config(CommandIo& io, const std::vector<std::string>& args) {
     std::vector<std::string> warnings;
     try {
-        Config config = load_config(config_path_from(args, io.env), io.env, &warnings);
+        const auto named = config_path_from(args, io.env);
+        const std::filesystem::path file = named ? std::filesystem::path(*named)
+                                                 : find_default_config(default_config_locations(
+                                                       std::filesystem::current_path(), executable_dir()));
+        Config config = load_config(file, io.env, &warnings);
         configure_logging(config.log);
         if (!config.secrets.key.empty()) register_secret(config.secrets.key);
         for (const auto& w : warnings) spdlog::warn("{}", w);

@@ -72,18 +72,18 @@ std::string score_text(double value) {
     return out.str();
 }
 
-// Play needs the element plugins and SQLite, and must not reach out: every
-// element module found is enabled unless the config switches it off, and
-// transports (which would poll Telegram for the play bot) are switched off.
-void adapt_config(Config& config, const std::string& dsn) {
+// Play runs the element plugins the config enables, as validate and serve do,
+// so a course that plays also validates and deploys; --all-elements adds every
+// other element module found (for trying out a module before enabling it).
+// It needs SQLite and must not reach out: transports (which would poll
+// Telegram for the play bot) and other storage plugins are switched off.
+void adapt_config(Config& config, const std::string& dsn, bool all_elements) {
     config.storage.plugin = "sqlite";
     config.storage.dsn = dsn;
-    for (const auto& candidate : discover_plugins(config.resolved_search_paths())) {
-        if (!candidate.metadata) continue;
-        const auto& meta = *candidate.metadata;
-        const bool configured = config.plugin(meta.qualified_id()) != nullptr;
-        auto& pc = config.plugins[meta.qualified_id()];
-        if (meta.kind == sdk::PluginKind::element && !configured) pc.enabled = true;
+    if (all_elements) {
+        for (const auto& candidate : discover_plugins(config.resolved_search_paths()))
+            if (candidate.metadata && candidate.metadata->kind == sdk::PluginKind::element)
+                config.plugins[candidate.metadata->qualified_id()].enabled = true;
     }
     // Also the ones listed but not built: they would only fail to load.
     for (auto& [id, pc] : config.plugins)
@@ -333,7 +333,7 @@ private:
 };
 
 int run_play(CommandIo& io, const std::vector<std::string>& args) {
-    Arguments parsed(args, {"config", "account", "db"}, {});
+    Arguments parsed(args, {"config", "account", "db"}, {"all-elements"});
     if (parsed.positionals().size() != 1) throw UsageError("name exactly one course FILE");
     const fs::path file = parsed.positionals()[0];
     sdk::Id account_id = sdk::kDefaultAccountId;
@@ -357,7 +357,7 @@ int run_play(CommandIo& io, const std::vector<std::string>& args) {
         // A scratch database needs no lasting key, and play leaves no key file behind.
         if (config->secrets.key.empty()) config->secrets.key = random_hex(32);
     }
-    adapt_config(*config, db ? *db : scratch->path().string());
+    adapt_config(*config, db ? *db : scratch->path().string(), parsed.flag("all-elements"));
 
     try {
         Platform platform(std::move(*config));
@@ -406,12 +406,15 @@ void add_course_play_command(CommandTree& tree) {
     add_course_subcommand(
         tree, {"play",
                "play a course in the terminal as a student",
-               "Usage: profo course play [--config FILE] [--account ID] [--db PATH] FILE\n\n"
+               "Usage: profo course play [--config FILE] [--account ID] [--db PATH] [--all-elements]\n"
+               "                         FILE\n\n"
                "Plays a course the way a student sees it in Telegram, through the real course\n"
                "engine and storage: imports FILE (problems are printed and the command exits\n"
                "1 on errors), deploys it on a bot named \"play\" and starts a run for chat 1.\n"
-               "Every element plugin found is loaded unless the config disables it; transport\n"
-               "plugins are not, so nothing is sent anywhere.\n\n"
+               "The element plugins are those the config enables, exactly as for 'profo course\n"
+               "validate' and 'profo serve' (--all-elements adds every other element module\n"
+               "found); storage is SQLite whatever the config says, and transport plugins are\n"
+               "not loaded, so nothing is sent anywhere.\n\n"
                "What the bot sends is printed: text as it is, buttons as \"[1] label\" lines,\n"
                "a poll as its question and \"(1) option\" lines, media as \"[photo] URL\",\n"
                "\"[video] URL\" or \"[audio] URL\" followed by the caption. Each line read from\n"
@@ -432,7 +435,8 @@ void add_course_play_command(CommandTree& tree) {
                "  --account ID   the account to import into (default 1)\n"
                "  --db PATH      play in this SQLite database and keep it; by default a\n"
                "                 temporary database is used and removed at exit\n"
-               "  --config FILE  the config (default $PROFO_CONFIG, else config/profo.yaml)",
+               "  --all-elements load every element module found, enabled in the config or not\n"
+               "  --config FILE  the config (default $PROFO_CONFIG, else see 'profo --help')",
                run_play,
                {}});
 }

@@ -385,8 +385,29 @@ ConfigError::ConfigError(std::vector<std::string> problems)
       }()),
       problems_(std::move(problems)) {}
 
+fs::path executable_dir() {
+    return boost::dll::program_location().parent_path();
+}
+
+std::vector<fs::path> default_config_locations(const fs::path& working_dir, const fs::path& exe_dir) {
+    return {working_dir / "config" / "profo.yaml",
+            (exe_dir / ".." / "etc" / "profo" / "profo.yaml").lexically_normal(),
+            (exe_dir / ".." / "config" / "profo.yaml").lexically_normal()};
+}
+
+fs::path find_default_config(const std::vector<fs::path>& locations) {
+    for (const auto& file : locations) {
+        std::error_code ec;
+        if (fs::is_regular_file(file, ec)) return file;
+    }
+    std::vector<std::string> problems{
+        "no config file: neither --config FILE nor PROFO_CONFIG names one, and none of these exists:"};
+    for (const auto& file : locations) problems.push_back("  " + file.string());
+    throw ConfigError(std::move(problems));
+}
+
 std::vector<fs::path> Config::resolved_search_paths() const {
-    const std::string exe_dir = boost::dll::program_location().parent_path().string();
+    const std::string exe_dir = executable_dir().string();
     std::vector<fs::path> out;
     for (std::string dir : plugin_search_paths) {
         for (auto at = dir.find("{exe_dir}"); at != std::string::npos; at = dir.find("{exe_dir}"))

@@ -60,7 +60,8 @@ struct Config {
     } engine;
 
     // `{exe_dir}` stands for the folder of the running binary.
-    std::vector<std::string> plugin_search_paths{"{exe_dir}/../plugins"};
+    // The build tree's layout, then an install's.
+    std::vector<std::string> plugin_search_paths{"{exe_dir}/../plugins", "{exe_dir}/../lib/profo/plugins"};
     // Keyed by "<kind>/<id>", e.g. "storage/sqlite".
     std::map<std::string, PluginConfig> plugins;
 
@@ -80,6 +81,21 @@ private:
 using Environment = std::map<std::string, std::string>;
 
 Environment process_environment();
+
+// The folder of the running binary: what `{exe_dir}` stands for.
+std::filesystem::path executable_dir();
+
+// Where the config is looked for when neither --config nor PROFO_CONFIG names
+// one, in order: `config/profo.yaml` below `working_dir` (a checkout), then
+// beside the binary: `<exe_dir>/../etc/profo/profo.yaml` (cmake --install) and
+// `<exe_dir>/../config/profo.yaml` (the build tree), so `profo` works from any
+// folder.
+std::vector<std::filesystem::path> default_config_locations(const std::filesystem::path& working_dir,
+                                                            const std::filesystem::path& exe_dir);
+
+// The first of `locations` that exists; a ConfigError naming every one of them
+// when none does.
+std::filesystem::path find_default_config(const std::vector<std::filesystem::path>& locations);
 
 // Reads `file` and applies the PROFO_* variables of `env`. Throws ConfigError
 // listing every problem found. `warnings` receives PROFO_* variables that

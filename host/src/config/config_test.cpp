@@ -2,9 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 using profo::host::ConfigError;
+using profo::host::default_config_locations;
 using profo::host::Environment;
+using profo::host::executable_dir;
+using profo::host::find_default_config;
 using profo::host::parse_config;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -136,4 +143,61 @@ TEST(Config, ExpandsTheExecutableFolderInSearchPaths) {
     EXPECT_EQ(paths[0].string().find("{exe_dir}"), std::string::npos);
     EXPECT_EQ(paths[0].filename(), "plugins");
     EXPECT_EQ(paths[1], "/abs");
+}
+
+TEST(Config, SearchPathsFromTheEnvironmentAreAColonSeparatedList) {
+    auto c = parse_config("plugins:\n  search_paths: [/from/file]\n", "profo.yaml",
+                          {{"PROFO_PLUGINS_SEARCH_PATHS", "{exe_dir}/../plugins::/opt/profo/plugins:"}});
+    EXPECT_EQ(c.plugin_search_paths,
+              (std::vector<std::string>{"{exe_dir}/../plugins", "/opt/profo/plugins"}));
+    const auto paths = c.resolved_search_paths();
+    ASSERT_EQ(paths.size(), 2u);
+    EXPECT_EQ(paths[0], executable_dir() / ".." / "plugins");
+}
+
+class DefaultConfigLookup : public ::testing::Test {
+protected:
+    void SetUp() override {
+        root_ = fs::temp_directory_path() /
+                ("profo_config_lookup_" +
+                 std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+        fs::remove_all(root_);
+        fs::create_directories(root_ / "work");
+        fs::create_directories(root_ / "prefix" / "bin");
+    }
+    void TearDown() override { fs::remove_all(root_); }
+    void touch(const fs::path& file) {
+        fs::create_directories(file.parent_path());
+        std::ofstream(file) << "log: {level: warn}\n";
+    }
+    std::vector<fs::path> locations() const {
+        return default_config_locations(root_ / "work", root_ / "prefix" / "bin");
+    }
+    fs::path root_;
+};
+
+TEST_F(DefaultConfigLookup, WorkingFolderThenInstallThenBuildTree) {
+    EXPECT_EQ(locations(), (std::vector<fs::path>{root_ / "work" / "config" / "profo.yaml",
+                                                  root_ / "prefix" / "etc" / "profo" / "profo.yaml",
+                                                  root_ / "prefix" / "config" / "profo.yaml"}));
+    touch(root_ / "prefix" / "config" / "profo.yaml");
+    EXPECT_EQ(find_default_config(locations()), root_ / "prefix" / "config" / "profo.yaml");
+    touch(root_ / "prefix" / "etc" / "profo" / "profo.yaml");
+    EXPECT_EQ(find_default_config(locations()), root_ / "prefix" / "etc" / "profo" / "profo.yaml");
+    touch(root_ / "work" / "config" / "profo.yaml");
+    EXPECT_EQ(find_default_config(locations()), root_ / "work" / "config" / "profo.yaml");
+}
+
+TEST_F(DefaultConfigLookup, NoneFoundNamesEveryPlaceLookedIn) {
+    try {
+        find_default_config(locations());
+        FAIL() << "expected a ConfigError";
+    } catch (const ConfigError& e) {
+        const auto& p = e.problems();
+        ASSERT_EQ(p.size(), 4u) << e.what();
+        EXPECT_EQ(
+            p[0],
+            "no config file: neither --config FILE nor PROFO_CONFIG names one, and none of these exists:");
+        for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(p[i + 1], "  " + locations()[i].string());
+    }
 }

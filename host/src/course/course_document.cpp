@@ -236,7 +236,10 @@ private:
             const std::string type = type_value.get<std::string>();
             auto* plugin = plugins_.element(type);
             if (plugin == nullptr) {
-                error(type_line, e.id, "unknown type '" + type + "' (" + known_types_text(plugins_) + ")");
+                const auto disabled = plugins_.disabled_element_hint(type);
+                error(type_line, e.id,
+                      "unknown type '" + type + "' (" +
+                          (disabled.empty() ? known_types_text(plugins_) : disabled) + ")");
                 continue;
             }
             check_fields(e, *plugin, type);

@@ -15,7 +15,7 @@ namespace profo::host::course_test {
 
 inline const std::filesystem::path kPluginDir = PROFO_PLUGIN_DIR;
 inline const std::filesystem::path kFixtureDir = kPluginDir / ".." / "tests" / "course_fixtures";
-inline const std::filesystem::path kCoursesDir = std::filesystem::path(PROFO_SHARED_DIR) / "courses";
+inline const std::filesystem::path kCoursesDir = PROFO_LEGACY_COURSES_DIR;
 
 inline std::unique_ptr<PluginRegistry> element_plugins() {
     Config config;

@@ -1,6 +1,7 @@
 #include "plugins/plugin_registry.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace profo::host {
 
@@ -86,6 +87,22 @@ sdk::ElementPlugin* PluginRegistry::element(const std::string& type_or_alias) co
 
 std::vector<std::string> PluginRegistry::element_types() const {
     return element_types_;
+}
+
+std::string PluginRegistry::disabled_element_hint(const std::string& type) const {
+    for (const auto& s : statuses_) {
+        const auto& meta = s.candidate.metadata;
+        if (s.state != PluginStatus::State::disabled || !meta || meta->kind != sdk::PluginKind::element ||
+            meta->id != type)
+            continue;
+        std::string variable = "PROFO_PLUGINS_ELEMENT_" + meta->id + "_ENABLED";
+        std::transform(variable.begin(), variable.end(), variable.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        return "the element module " + s.candidate.path.string() +
+               " provides it but is not enabled; enable it with 'plugins.element." + meta->id +
+               "' in the config or " + variable + "=true";
+    }
+    return {};
 }
 
 sdk::EnrollmentPlugin* PluginRegistry::enrollment(const std::string& type) const {

@@ -41,6 +41,10 @@ public:
 
     sdk::ElementPlugin* element(const std::string& type_or_alias) const;
     std::vector<std::string> element_types() const;  // canonical types, sorted
+    // For a type no loaded plugin provides: the module found with that id that
+    // the config does not enable, and how to enable it; empty when there is none.
+    // (Aliases are only known once a module is loaded, so they are not matched.)
+    std::string disabled_element_hint(const std::string& type) const;
     sdk::EnrollmentPlugin* enrollment(const std::string& type) const;
     std::shared_ptr<LoadedPlugin> storage(const std::string& id) const;
     std::vector<sdk::TransportPlugin*> transports() const;

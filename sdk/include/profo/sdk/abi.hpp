@@ -69,10 +69,17 @@ struct PluginDescriptor {
 #define PROFO_SDK_STR2(x) #x
 #define PROFO_SDK_STR(x) PROFO_SDK_STR2(x)
 
+// clang defines __GNUC__ 4.2 too, so it is told apart by __clang__.
+#if defined(__clang__)
+#define PROFO_SDK_COMPILER "clang-" PROFO_SDK_STR(__clang_major__) "." PROFO_SDK_STR(__clang_minor__)
+#else
+#define PROFO_SDK_COMPILER "gcc-" PROFO_SDK_STR(__GNUC__) "." PROFO_SDK_STR(__GNUC_MINOR__)
+#endif
+
 // Everything that must match for C++ interfaces (std::string, vtables,
 // exceptions, nlohmann::json) to be safe to share between host and plugin.
 #define PROFO_SDK_TOOLCHAIN \
-    "gcc-" PROFO_SDK_STR(__GNUC__) "." PROFO_SDK_STR(__GNUC_MINOR__) ";libstdc++-" PROFO_SDK_STR( \
+    PROFO_SDK_COMPILER ";libstdc++-" PROFO_SDK_STR( \
         _GLIBCXX_RELEASE) ";cxx-" PROFO_SDK_STR(__cplusplus) ";boost-" PROFO_SDK_STR(BOOST_VERSION) \
         ";json-" PROFO_SDK_STR(NLOHMANN_JSON_VERSION_MAJOR) "." PROFO_SDK_STR(NLOHMANN_JSON_VERSION_MINOR)
 

@@ -1,0 +1,8 @@
+// A plugin whose version is longer than any column width a table could guess.
+#include "fixture_transport.hpp"
+
+namespace {
+class LongVersion : public profo::fixtures::FixtureTransport {};
+}  // namespace
+
+PROFO_PLUGIN(LongVersion, transport, "a_rather_long_plugin_identifier", "12.345.6789-beta.42+build.20250101")
