@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Quick start, command two: install what is missing, build everything, start
 # a throwaway PostgreSQL and run the whole suite with ctest (SQLite and
-# PostgreSQL backends both). Then the same tests under ASan+UBSan
-# (scripts/sanitize.sh) and every fuzz target for a short while
+# PostgreSQL backends both), then every fuzz target for a short while
 # (scripts/fuzz.sh). .ci/run calls exactly this.
 #
-# PROFO_SANITIZE=0 or PROFO_FUZZ_SECONDS=0 skip those stages.
+# PROFO_FUZZ_SECONDS=0 skips the fuzz stage. PROFO_SANITIZE=1 adds the same
+# tests under ASan+UBSan (scripts/sanitize.sh): not yet on by default, since
+# that build has not been measured within CI's time on two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --tests
@@ -23,13 +24,13 @@ t=$(date +%s)
 (cd "${PROFO_BUILD_DIR:-build}" && ctest --output-on-failure --timeout 600 -j "${PROFO_JOBS:-$(nproc)}" "$@")
 stage tests "$t"
 
-if [ "${PROFO_SANITIZE:-1}" != 0 ]; then
+if [ "${PROFO_SANITIZE:-0}" != 0 ]; then
   t=$(date +%s)
   scripts/sanitize.sh
   stage sanitizers "$t"
 fi
-if [ "${PROFO_FUZZ_SECONDS:-20}" != 0 ]; then
+if [ "${PROFO_FUZZ_SECONDS:-10}" != 0 ]; then
   t=$(date +%s)
-  scripts/fuzz.sh "${PROFO_FUZZ_SECONDS:-20}"
+  scripts/fuzz.sh "${PROFO_FUZZ_SECONDS:-10}"
   stage fuzz "$t"
 fi
