@@ -10,7 +10,8 @@ packages=(
   libssl-dev libsqlite3-dev libpq-dev
 )
 if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(libgtest-dev libgmock-dev postgresql)
+  # clang-14 and its runtime build the fuzz targets (scripts/fuzz.sh).
+  packages+=(libgtest-dev libgmock-dev postgresql clang-14 libclang-rt-14-dev)
 fi
 
 missing=()

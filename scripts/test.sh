@@ -1,15 +1,35 @@
 #!/usr/bin/env bash
 # Quick start, command two: install what is missing, build everything, start
 # a throwaway PostgreSQL and run the whole suite with ctest (SQLite and
-# PostgreSQL backends both). .ci/run calls exactly this.
+# PostgreSQL backends both). Then the same tests under ASan+UBSan
+# (scripts/sanitize.sh) and every fuzz target for a short while
+# (scripts/fuzz.sh). .ci/run calls exactly this.
+#
+# PROFO_SANITIZE=0 or PROFO_FUZZ_SECONDS=0 skip those stages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --tests
+stage() { echo "== $1: $(( $(date +%s) - $2 ))s" >&2; }
+
+t=$(date +%s)
 scripts/build.sh -DPROFO_BUILD_TESTS=ON -DPROFO_BUILD_BENCH=ON
+stage build "$t"
 
 PROFO_TEST_PG_DSN="$(scripts/pg-test-server.sh start)"
 trap 'scripts/pg-test-server.sh stop >/dev/null 2>&1 || true' EXIT
 export PROFO_TEST_PG_DSN PROFO_REQUIRE_PG=1
 
-cd "${PROFO_BUILD_DIR:-build}"
-ctest --output-on-failure --timeout 600 -j "${PROFO_JOBS:-$(nproc)}" "$@"
+t=$(date +%s)
+(cd "${PROFO_BUILD_DIR:-build}" && ctest --output-on-failure --timeout 600 -j "${PROFO_JOBS:-$(nproc)}" "$@")
+stage tests "$t"
+
+if [ "${PROFO_SANITIZE:-1}" != 0 ]; then
+  t=$(date +%s)
+  scripts/sanitize.sh
+  stage sanitizers "$t"
+fi
+if [ "${PROFO_FUZZ_SECONDS:-20}" != 0 ]; then
+  t=$(date +%s)
+  scripts/fuzz.sh "${PROFO_FUZZ_SECONDS:-20}"
+  stage fuzz "$t"
+fi

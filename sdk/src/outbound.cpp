@@ -102,18 +102,14 @@ std::string to_json(const OutboundMessage& m) {
             auto items = json::array();
             for (const auto& item : m.media) items.push_back({{"type", media_type_name(item.type)}, {"url", item.url}});
             out["items"] = std::move(items);
-            if (!m.text.empty()) {
-                out["caption"] = m.text;
-                put_formatting(out, m);
-            }
+            if (!m.text.empty()) out["caption"] = m.text;
+            put_formatting(out, m);
             break;
         }
         case Kind::audio: {
             out["url"] = m.media.empty() ? std::string{} : m.media.front().url;
-            if (!m.text.empty()) {
-                out["caption"] = m.text;
-                put_formatting(out, m);
-            }
+            if (!m.text.empty()) out["caption"] = m.text;
+            put_formatting(out, m);
             break;
         }
         case Kind::poll: {
@@ -151,7 +147,8 @@ OutboundMessage outbound_from_json(std::string_view text) {
         }
     if (!known) fail("kind", "is not a known kind: " + json(kind).dump());
 
-    m.parse_mode = text_of(in, "parse_mode");
+    // Only what is formatted carries a parse mode.
+    if (m.kind == Kind::text || m.kind == Kind::media || m.kind == Kind::audio) m.parse_mode = text_of(in, "parse_mode");
     switch (m.kind) {
         case Kind::text: {
             m.text = text_of(in, "text");

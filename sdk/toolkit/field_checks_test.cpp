@@ -43,6 +43,13 @@ TEST(CheckInteger, AcceptsWholeNumbersInRangeAndNamesTheFieldOtherwise) {
                                    "missing: 'missing' is required"}));
 }
 
+TEST(Shown, BytesThatAreNotUtf8AreShownNotThrown) {
+    KeptReport report;
+    EXPECT_FALSE(check_mapping(json::array({"\xFF"}), report));
+    ASSERT_EQ(report.errors().size(), 1u);
+    EXPECT_NO_THROW(shown(json{{"a", "\xC3"}}));
+}
+
 TEST(ErrorCountingReport, CountsErrorsNotWarningsAndPassesBothOn) {
     KeptReport kept;
     ErrorCountingReport report(kept);

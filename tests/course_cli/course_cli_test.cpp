@@ -219,6 +219,45 @@ TEST_F(CourseCliTest, ImportIntoMissingAccountFails) {
     EXPECT_EQ(profo({"course", "list", "--account", "7"}).status, 1);
 }
 
+// Files built to crash the importer (stack overflow, 2 GB of aliases, an
+// exception without a location) end in exit 1 and a located problem.
+TEST_F(CourseCliTest, HostileFilesFailCleanlyWithFileAndLine) {
+    std::string laughs = "A:\n  type: message\n  text: hi\n  l0: &l0 [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n";
+    for (int i = 1; i < 9; ++i) {
+        const auto prev = "*l" + std::to_string(i - 1);
+        laughs += "  l" + std::to_string(i) + ": &l" + std::to_string(i) + " [";
+        for (int k = 0; k < 9; ++k) laughs += (k ? "," : "") + prev;
+        laughs += "]\n";
+    }
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"A:\n  type: message\n  text: &x [*x]\n",
+         ":3: an alias refers to the list or mapping that contains it"},
+        {laughs, ": the document expands to more than 1000000 values"},
+        {"A:\n  type: message\n  text: hi\n  n: 1e999\n", ":4: the number 1e999 is out of range"},
+        {"A:\n  type: message\n  text: " + std::string(100000, '1') + "\n", ""},
+    };
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        const auto file = write("hostile" + std::to_string(i) + ".yaml", cases[i].first);
+        const auto r = profo({"course", "validate", file.string()});
+        if (cases[i].second.empty()) {
+            EXPECT_EQ(r.status, 0) << i << ": " << r.out << r.err;
+            continue;
+        }
+        EXPECT_EQ(r.status, 1) << i << ": " << r.out << r.err;
+        EXPECT_EQ(r.out.rfind(file.string() + ":", 0), 0u) << i << ": " << r.out << r.err;
+        EXPECT_NE(r.out.find(cases[i].second), std::string::npos) << i << ": " << r.out << r.err;
+    }
+
+    // A quoted run of digits imports, and its export must not crash either.
+    const auto digits =
+        write("digits.yaml", "A:\n  type: message\n  text: '" + std::string(100000, '2') + "'\n");
+    auto r = profo({"course", "import", digits.string()});
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    r = profo({"course", "export", "digits"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("'" + std::string(100000, '2') + "'"), std::string::npos);
+}
+
 TEST_F(CourseCliTest, SchemaIsJson) {
     const auto r = profo({"course", "schema"});
     ASSERT_EQ(r.status, 0) << r.err;

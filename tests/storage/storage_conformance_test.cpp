@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <barrier>
 #include <chrono>
@@ -1625,6 +1627,30 @@ TEST(SqliteStorage, RefusesAnEmptyPath) {
     auto plugin = load_module(SqliteBackend::module());
     expect_storage_error(Code::invalid,
                          [&] { plugin->as<sdk::StoragePlugin>().open(sdk::StorageOptions{}); });
+}
+
+// The database holds answers and sealed tokens: neither it nor its write-ahead
+// log and shared-memory files may be readable by other users, whatever the umask.
+TEST(SqliteFiles, AreCreatedPrivate) {
+    const auto old_umask = ::umask(022);
+    {
+        SqliteBackend::Database database;
+        auto plugin = load_module(SqliteBackend::module());
+        auto storage = plugin->as<sdk::StoragePlugin>().open(database.options());
+        storage->migrate();
+        auto tx = storage->begin();
+        tx->create_account("files");
+        tx->commit();
+        const std::filesystem::path db = database.options().dsn;
+        for (const std::string suffix : {"", "-wal", "-shm"}) {
+            auto file = db;
+            file += suffix;
+            struct stat st {};
+            ASSERT_EQ(::stat(file.c_str(), &st), 0) << file;
+            EXPECT_EQ(st.st_mode & 0777, 0600u) << file;
+        }
+    }
+    ::umask(old_umask);
 }
 
 }  // namespace

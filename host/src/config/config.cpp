@@ -176,8 +176,13 @@ void read_plugins(Reader& r, const YAML::Node& node, Config& config) {
                                      r.read_bool(v, p, pc.enabled);
                                  else if (!v.IsNull() && !v.IsMap())
                                      r.problem(v, p, "expected a mapping");
-                                 else if (v.IsMap())
-                                     pc.settings = nlohmann::json(yaml_to_json(v));
+                                 else if (v.IsMap()) {
+                                     try {
+                                         pc.settings = nlohmann::json(yaml_to_json(v));
+                                     } catch (const YamlContentError& e) {
+                                         r.problem(v, p, e.what());
+                                     }
+                                 }
                              });
             }
             config.plugins[key + "/" + id] = std::move(pc);
@@ -191,12 +196,22 @@ void read_document(Reader& r, const YAML::Node& root, Config& config) {
         r, root, "", {"http", "log", "storage", "secrets", "engine", "plugins"},
         [&](const std::string& key, const YAML::Node& node, const std::string& path) {
             if (key == "http") {
-                for_each_key(r, node, path, {"listen", "threads"},
+                for_each_key(r, node, path,
+                             {"listen", "threads", "max_connections", "max_connections_per_address",
+                              "max_pending_requests", "header_timeout_ms"},
                              [&](const std::string& k, const YAML::Node& v, const std::string& p) {
                                  if (k == "listen")
                                      r.read_string(v, p, config.http.listen);
-                                 else
+                                 else if (k == "threads")
                                      r.read_int(v, p, config.http.threads, 1, 256);
+                                 else if (k == "max_connections")
+                                     r.read_int(v, p, config.http.max_connections, 1, 1000000);
+                                 else if (k == "max_connections_per_address")
+                                     r.read_int(v, p, config.http.max_connections_per_address, 1, 1000000);
+                                 else if (k == "max_pending_requests")
+                                     r.read_int(v, p, config.http.max_pending_requests, 1, 1000000);
+                                 else
+                                     r.read_int(v, p, config.http.header_timeout_ms, 100, 600000);
                              });
             } else if (key == "log") {
                 for_each_key(r, node, path, {"level", "format"},
@@ -274,6 +289,14 @@ void apply_environment(Reader& r, const Environment& env, Config& config,
             config.http.listen = value;
         else if (name == "PROFO_HTTP_THREADS")
             Reader::parse_int(value, config.http.threads, 1, 256, report);
+        else if (name == "PROFO_HTTP_MAX_CONNECTIONS")
+            Reader::parse_int(value, config.http.max_connections, 1, 1000000, report);
+        else if (name == "PROFO_HTTP_MAX_CONNECTIONS_PER_ADDRESS")
+            Reader::parse_int(value, config.http.max_connections_per_address, 1, 1000000, report);
+        else if (name == "PROFO_HTTP_MAX_PENDING_REQUESTS")
+            Reader::parse_int(value, config.http.max_pending_requests, 1, 1000000, report);
+        else if (name == "PROFO_HTTP_HEADER_TIMEOUT_MS")
+            Reader::parse_int(value, config.http.header_timeout_ms, 100, 600000, report);
         else if (name == "PROFO_LOG_LEVEL") {
             if (check({"trace", "debug", "info", "warn", "error"})) config.log.level = value;
         } else if (name == "PROFO_LOG_FORMAT") {

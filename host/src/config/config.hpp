@@ -24,6 +24,11 @@ struct Config {
     struct Http {
         std::string listen = "127.0.0.1:8080";  // host:port
         int threads = 2;                        // worker threads for handlers
+        // Past these a new connection is closed at once (descriptors are shared with the database).
+        int max_connections = 1024;
+        int max_connections_per_address = 64;
+        int max_pending_requests = 256;  // waiting for a worker; more get 503 + Retry-After
+        int header_timeout_ms = 10000;   // to send a complete request head
     } http;
 
     struct Log {

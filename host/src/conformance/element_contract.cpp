@@ -53,6 +53,8 @@ std::vector<json> hostile_values() {
             std::string(1 << 20, 'x'),
             "1d:99h",
             "\xFF\xFE broken utf-8",
+            json::array({"\xFF"}),
+            json{{"text", json::array({"\xC3"})}},
             json::array(),
             json::array({nullptr, 1, "x", json::object()}),
             json::array({json::object(), json{{"text", json::array()}}, json{{"goto", 5}, {"wait", "soon"}}}),

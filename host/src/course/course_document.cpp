@@ -12,11 +12,14 @@
 #include <limits>
 #include <map>
 #include <set>
-#include <sstream>
 
 namespace profo::host {
 
 namespace {
+
+// Courses are a few hundred KiB at most; anything far larger is a mistake or
+// an attack, and yaml-cpp holds the whole node graph in memory.
+constexpr std::size_t kMaxCourseBytes = 4 * 1024 * 1024;
 
 // Fields every element may carry whatever its type; the engine applies them.
 const std::set<std::string> kCommonFields{"type", "parse_mode", "link_preview", "media"};
@@ -93,9 +96,16 @@ std::string known_types_text(const PluginRegistry& plugins) {
 
 class Checker {
 public:
-    Checker(const std::string& file, const PluginRegistry& plugins) : file_(file), plugins_(plugins) {}
+    Checker(const std::string& file, const PluginRegistry& plugins, const YamlLimits& limits)
+        : file_(file), plugins_(plugins), to_json_(limits) {}
 
     CourseCheck run(const std::string& yaml_text) {
+        if (yaml_text.size() > kMaxCourseBytes) {
+            error(0, "",
+                  "the file is " + std::to_string(yaml_text.size()) + " bytes; a course may be at most " +
+                      std::to_string(kMaxCourseBytes) + " bytes");
+            return finish();
+        }
         std::vector<YAML::Node> documents;
         try {
             documents = YAML::LoadAll(yaml_text);
@@ -120,7 +130,14 @@ public:
                   "the course must be a mapping of element id to element, not " + node_kind(root));
             return finish();
         }
-        collect(root);
+        try {
+            collect(root);
+        } catch (const YamlContentError& e) {
+            // Limits are for the document as a whole: checking further entries
+            // would only repeat the expensive expansion.
+            error(e.line(), "", e.what());
+            return finish();
+        }
         if (entries_.empty()) error(line_of(root.Mark()), "", "the course has no elements");
         check_elements();
         return finish();
@@ -146,7 +163,7 @@ private:
             if (!valid_element_id(id))
                 error(line, "", "invalid element id '" + id + "': use 1 to 128 of A-Z a-z 0-9 _ . -");
             Entry entry{id, line, node_kind(kv.second), {}, {}};
-            entry.fields = yaml_to_json(kv.second, &entry.lines);
+            entry.fields = to_json_.convert(kv.second, &entry.lines);
             note_repeated_fields(id, kv.second);
             if (auto it = index.find(id); it != index.end()) {
                 auto& earlier = entries_[it->second];
@@ -317,6 +334,7 @@ private:
 
     std::string file_;
     const PluginRegistry& plugins_;
+    YamlToJson to_json_;  // one budget for the whole document
     std::vector<Entry> entries_;
     std::vector<CourseProblem> problems_;
 };
@@ -339,8 +357,8 @@ std::string CourseProblem::to_string() const {
 }
 
 CourseCheck check_course(const std::string& yaml_text, const std::string& file,
-                         const PluginRegistry& plugins) {
-    return Checker(file, plugins).run(yaml_text);
+                         const PluginRegistry& plugins, const YamlLimits& limits) {
+    return Checker(file, plugins, limits).run(yaml_text);
 }
 
 CourseCheck check_course_file(const std::filesystem::path& file, const PluginRegistry& plugins) {
@@ -351,9 +369,18 @@ CourseCheck check_course_file(const std::filesystem::path& file, const PluginReg
             {false, file.string(), 0, "", std::string("cannot read: ") + std::strerror(errno)});
         return check;
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return check_course(text.str(), file.string(), plugins);
+    // Reads one byte past the limit, never the whole of a huge (or endless) file.
+    std::string text(kMaxCourseBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxCourseBytes) {
+        CourseCheck check;
+        check.problems.push_back({false, file.string(), 0, "",
+                                  "the file is larger than " + std::to_string(kMaxCourseBytes) +
+                                      " bytes, the most a course may be"});
+        return check;
+    }
+    return check_course(text, file.string(), plugins);
 }
 
 CourseImportError::CourseImportError(std::vector<CourseProblem> problems)

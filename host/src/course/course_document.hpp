@@ -4,6 +4,7 @@
 #pragma once
 
 #include "plugins/plugin_registry.hpp"
+#include "yaml/yaml_json.hpp"
 
 #include <profo/sdk/storage.hpp>
 
@@ -36,9 +37,10 @@ struct CourseCheck {
     bool ok() const { return elements.has_value(); }
 };
 
-// Parses and validates YAML text; `file` names it in problems.
+// Parses and validates YAML text; `file` names it in problems. `limits`
+// bound what its aliases may expand to (tests and fuzzing lower them).
 CourseCheck check_course(const std::string& yaml_text, const std::string& file,
-                         const PluginRegistry& plugins);
+                         const PluginRegistry& plugins, const YamlLimits& limits = {});
 CourseCheck check_course_file(const std::filesystem::path& file, const PluginRegistry& plugins);
 
 class CourseImportError : public std::runtime_error {

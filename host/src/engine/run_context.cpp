@@ -1,6 +1,9 @@
 #include "engine/run_context.hpp"
 
 #include "engine/outbox_writer.hpp"
+#include "secrets/secret_names.hpp"
+
+#include <algorithm>
 
 namespace profo::host {
 
@@ -238,10 +241,31 @@ const nlohmann::json& RunContext::settings() const {
             throw std::runtime_error("deployment " + std::to_string(run_.deployment_id) + " not found");
     }
     const auto overrides = nlohmann::json::parse(deployment_->overrides_json, nullptr, false);
+    const nlohmann::json* mine = nullptr;
     if (overrides.is_object()) {
         const auto plugins = overrides.find("plugins");
         if (plugins != overrides.end() && plugins->is_object() && plugins->contains(plugin_id))
-            merged.merge_patch(plugins->at(plugin_id));
+            mine = &plugins->at(plugin_id);
+    }
+    if (mine != nullptr && mine->is_object()) {
+        const auto allowed = current_->plugin->overridable_settings();
+        nlohmann::json patch = nlohmann::json::object();
+        bool new_endpoint = false;
+        for (const auto& [key, value] : mine->items()) {
+            if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+                services_.log.warn("deployment " + std::to_string(deployment_->id) + " overrides '" + key + "' of " +
+                                   plugin_id + ", which a deployment may not override; ignored");
+                continue;
+            }
+            const bool is_url = key.size() >= 3 && key.compare(key.size() - 3, 3, "url") == 0;
+            if (is_url && (!merged.contains(key) || merged[key] != value)) new_endpoint = true;
+            patch[key] = value;
+        }
+        // The platform's credentials never travel to an endpoint a tenant chose.
+        if (new_endpoint)
+            for (auto it = merged.begin(); it != merged.end();)
+                it = names_a_secret(it.key()) ? merged.erase(it) : std::next(it);
+        merged.merge_patch(patch);
     }
     return settings_.emplace(plugin_id, std::move(merged)).first->second;
 }

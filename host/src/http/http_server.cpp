@@ -1,5 +1,7 @@
 #include "http/http_server.hpp"
 
+#include "http/http_target.hpp"
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -43,7 +45,7 @@ namespace {
 
 constexpr std::size_t kBodyLimit = 1024 * 1024;
 constexpr std::uint32_t kHeaderLimit = 16 * 1024;
-constexpr auto kIdleTimeout = 60s;  // waiting for (the rest of) a request
+constexpr auto kIdleTimeout = 60s;  // waiting for the body of a request
 constexpr auto kWriteTimeout = 30s;
 // After an error response the client may still be sending a body; reading it
 // for a while before closing keeps the kernel from answering with a reset
@@ -61,44 +63,6 @@ sdk::HttpResponse json_response(int status, std::string body) {
 
 sdk::HttpResponse error_response(int status, std::string_view message) {
     return json_response(status, std::string(R"({"error":")") + std::string(message) + "\"}");
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-std::optional<std::string> percent_decode(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] != '%') {
-            out += s[i];
-            continue;
-        }
-        if (i + 2 >= s.size()) return std::nullopt;
-        const int hi = hex_value(s[i + 1]);
-        const int lo = hex_value(s[i + 2]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-    }
-    return out;
-}
-
-// "/a/b" -> {"a", "b"}; "/" -> {""}. The caller guarantees the leading '/'.
-std::vector<std::string_view> split_path(std::string_view path) {
-    std::vector<std::string_view> out;
-    path.remove_prefix(1);
-    for (;;) {
-        const auto slash = path.find('/');
-        out.push_back(path.substr(0, slash));
-        if (slash == std::string_view::npos) break;
-        path.remove_prefix(slash + 1);
-    }
-    return out;
 }
 
 std::string lower(std::string_view s) {
@@ -178,6 +142,8 @@ struct Gate {
     std::mutex mutex;
     asio::io_context* io = nullptr;
     sdk::Logger* log = nullptr;
+    // Requests posted to the executor and not yet answered by their handler.
+    std::atomic<std::size_t> pending{0};
 
     template <class F>
     void deliver(F&& f) {
@@ -194,8 +160,8 @@ class Session;
 
 class Server {
 public:
-    Server(std::string listen, sdk::Executor& executor, sdk::Logger& log)
-        : listen_(std::move(listen)), executor_(executor), log_(log) {
+    Server(std::string listen, sdk::Executor& executor, sdk::Logger& log, HttpServerLimits limits)
+        : listen_(std::move(listen)), executor_(executor), log_(log), limits_(limits) {
         for (auto [path, builtin] :
              {std::pair{"/healthz", Builtin::healthz}, std::pair{"/readyz", Builtin::readyz}}) {
             auto route = parse_route("GET", path);
@@ -243,6 +209,7 @@ public:
     sdk::HttpResponse answer_builtin(Builtin builtin);
     void forget(Session* session);
     bool stopping() const { return stopping_; }
+    const HttpServerLimits& limits() const { return limits_; }
     sdk::Executor& executor() { return executor_; }
     sdk::Logger& log() { return log_; }
     const std::shared_ptr<Gate>& gate() const { return gate_; }
@@ -252,9 +219,12 @@ private:
     void begin_drain();
     void close_all();
 
+    bool admit(const tcp::socket& socket, std::string& remote);
+
     const std::string listen_;
     sdk::Executor& executor_;
     sdk::Logger& log_;
+    const HttpServerLimits limits_;
 
     mutable std::shared_mutex routes_mutex_;
     std::vector<Route> routes_;
@@ -272,6 +242,8 @@ private:
     // Touched only on the network thread.
     bool stopping_ = false;
     std::unordered_map<Session*, std::shared_ptr<Session>> sessions_;
+    std::unordered_map<std::string, std::size_t> per_address_;  // open connections by remote address
+    std::chrono::steady_clock::time_point last_refusal_log_{};
 
     std::mutex lifecycle_mutex_;
     enum class State { fresh, running, stopped } state_ = State::fresh;
@@ -287,12 +259,12 @@ private:
 // is a weak pointer inside the executor task running a handler.
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(Server& server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {
+    Session(Server& server, tcp::socket socket, std::string remote)
+        : server_(server), stream_(std::move(socket)), remote_(std::move(remote)) {
         beast::error_code ec;
         stream_.socket().set_option(tcp::no_delay(true), ec);
-        const auto remote = stream_.socket().remote_endpoint(ec);
-        if (!ec) remote_ = remote.address().to_string();
     }
+    const std::string& remote() const { return remote_; }
 
     void start() { read_header(); }
 
@@ -320,7 +292,9 @@ private:
         parser_.emplace();
         parser_->header_limit(kHeaderLimit);
         parser_->body_limit(kBodyLimit);
-        stream_.expires_after(kIdleTimeout);
+        // Short: a connection that holds a descriptor without sending a
+        // request is the cheapest way to exhaust them.
+        stream_.expires_after(server_.limits().header_timeout);
         http::async_read_header(
             stream_, buffer_, *parser_,
             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
@@ -402,29 +376,13 @@ void Session::handle_request() {
     request.method = std::string(req.method_string());
     method_ = request.method;
     const std::string_view target(req.target().data(), req.target().size());
-    const auto question = target.find('?');
-    const auto raw_path = target.substr(0, question);
     // Query strings carry tokens often enough to keep them out of the log.
-    target_ = std::string(raw_path);
-    if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
-
-    std::vector<std::string> segments;
-    std::optional<std::string> path;
-    if (!raw_path.empty() && raw_path.front() == '/') {
-        path = percent_decode(raw_path);
-        // Segments are decoded one by one so an encoded "/" ("%2F") stays
-        // inside its segment instead of splitting it.
-        for (auto raw : split_path(raw_path)) {
-            auto decoded = percent_decode(raw);
-            if (!decoded) {
-                path.reset();
-                break;
-            }
-            segments.push_back(std::move(*decoded));
-        }
-    }
-    if (!path) return send(error_response(400, "bad request"), false, true);
-    request.path = std::move(*path);
+    target_ = std::string(target.substr(0, target.find('?')));
+    auto parsed = parse_request_target(target);
+    if (!parsed) return send(error_response(400, "bad request"), false, true);
+    request.path = std::move(parsed->path);
+    request.query = std::move(parsed->query);
+    std::vector<std::string> segments = std::move(parsed->segments);
 
     for (const auto& field : req) {
         auto name = lower(std::string_view(field.name_string().data(), field.name_string().size()));
@@ -448,9 +406,20 @@ void Session::handle_request() {
     if (found.builtin != Builtin::none) return send(server_.answer_builtin(found.builtin), keep_alive);
 
     request.path_params = std::move(found.params);
+    const auto& gate = server_.gate();
+    // Past this many requests waiting for a worker, more would only queue
+    // memory and latency: the client is told to come back instead.
+    if (gate->pending.fetch_add(1) >= server_.limits().max_pending_requests) {
+        gate->pending.fetch_sub(1);
+        auto response = error_response(503, "server busy, retry later");
+        response.headers.emplace_back("Retry-After", "1");
+        return send(std::move(response), keep_alive);
+    }
+    // Released when the executor is done with the task, run or dropped.
+    std::shared_ptr<Gate> slot(gate.get(), [gate](Gate* g) { g->pending.fetch_sub(1); });
     server_.executor().post([handler = std::move(found.handler), request = std::move(request),
-                             label = method_ + " " + found.pattern, session = weak_from_this(),
-                             gate = server_.gate(), keep_alive] {
+                             label = method_ + " " + found.pattern, session = weak_from_this(), gate,
+                             slot = std::move(slot), keep_alive] {
         // The connection was closed for good (stop()'s grace ran out).
         if (session.expired()) return;
         sdk::HttpResponse response;
@@ -589,6 +558,8 @@ sdk::HttpResponse Server::answer_builtin(Builtin builtin) {
 
 void Server::forget(Session* session) {
     if (sessions_.erase(session) == 0) return;
+    if (auto it = per_address_.find(session->remote()); it != per_address_.end() && --it->second == 0)
+        per_address_.erase(it);
     std::lock_guard lock(drain_mutex_);
     --live_;
     if (live_ == 0) drain_cv_.notify_all();
@@ -667,7 +638,14 @@ void Server::do_accept() {
             });
             return;
         }
-        auto session = std::make_shared<Session>(*this, std::move(socket));
+        std::string remote;
+        if (!admit(socket, remote)) {
+            beast::error_code ignored;
+            socket.close(ignored);
+            return do_accept();
+        }
+        ++per_address_[remote];
+        auto session = std::make_shared<Session>(*this, std::move(socket), std::move(remote));
         sessions_.emplace(session.get(), session);
         {
             std::lock_guard lock(drain_mutex_);
@@ -676,6 +654,31 @@ void Server::do_accept() {
         session->start();
         do_accept();
     });
+}
+
+// Each connection holds a descriptor the process shares with its database:
+// past the limits a new one is closed at once, before it costs anything more.
+bool Server::admit(const tcp::socket& socket, std::string& remote) {
+    beast::error_code ec;
+    const auto endpoint = socket.remote_endpoint(ec);
+    if (ec) return false;  // already gone
+    remote = endpoint.address().to_string();
+    std::string refusal;
+    if (sessions_.size() >= limits_.max_connections) {
+        refusal = std::to_string(limits_.max_connections) + " connections open (http.max_connections)";
+    } else if (auto it = per_address_.find(remote);
+               it != per_address_.end() && it->second >= limits_.max_connections_per_address) {
+        refusal = std::to_string(it->second) + " connections open from " + remote +
+                  " (http.max_connections_per_address)";
+    }
+    if (refusal.empty()) return true;
+    // One line per second at most: a flood must not turn into a log flood.
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_refusal_log_ >= 1s) {
+        last_refusal_log_ = now;
+        log_.warn("refusing HTTP connection from " + remote + ": " + refusal);
+    }
+    return false;
 }
 
 void Server::begin_drain() {
@@ -727,13 +730,13 @@ void Server::stop(std::chrono::milliseconds grace) {
 }  // namespace
 
 struct HttpServer::Impl {
-    Impl(std::string listen, sdk::Executor& handlers, sdk::Logger& log)
-        : server(std::move(listen), handlers, log) {}
+    Impl(std::string listen, sdk::Executor& handlers, sdk::Logger& log, HttpServerLimits limits)
+        : server(std::move(listen), handlers, log, limits) {}
     Server server;
 };
 
-HttpServer::HttpServer(std::string listen, sdk::Executor& handlers, sdk::Logger& log)
-    : impl_(std::make_unique<Impl>(std::move(listen), handlers, log)) {}
+HttpServer::HttpServer(std::string listen, sdk::Executor& handlers, sdk::Logger& log, HttpServerLimits limits)
+    : impl_(std::make_unique<Impl>(std::move(listen), handlers, log, limits)) {}
 
 HttpServer::~HttpServer() = default;
 

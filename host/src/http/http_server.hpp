@@ -5,16 +5,30 @@
 
 #include <profo/sdk/host.hpp>
 
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
 
 namespace profo::host {
 
+// What one client, or all of them, may hold. Connections beyond the limits
+// are closed as soon as they are accepted; requests beyond the queue limit get
+// 503 with Retry-After.
+struct HttpServerLimits {
+    std::size_t max_connections = 1024;
+    std::size_t max_connections_per_address = 64;
+    // Requests handed to the executor and not yet answered.
+    std::size_t max_pending_requests = 256;
+    // From connecting (or the previous response) to a complete request head.
+    std::chrono::milliseconds header_timeout = std::chrono::seconds(10);
+};
+
 class HttpServer final : public sdk::HttpRoutes {
 public:
     // `listen` is "host:port"; port 0 picks a free one (see port()).
-    HttpServer(std::string listen, sdk::Executor& handlers, sdk::Logger& log);
+    HttpServer(std::string listen, sdk::Executor& handlers, sdk::Logger& log, HttpServerLimits limits = {});
     ~HttpServer() override;  // stop()s
 
     void add(std::string method, std::string pattern, sdk::HttpHandler handler) override;

@@ -493,5 +493,98 @@ TEST_F(HttpServerTest, StopGivesUpOnHandlersThatOutlastTheGrace) {
     release.set_value();  // the handler finishes after the server stopped: nothing to deliver to
 }
 
+// Idle sockets once exhausted the process's descriptors (and with them
+// SQLite's): connections past the limits are closed as soon as accepted.
+TEST(HttpServerLimitsTest, ConnectionsPerAddressAndInTotalAreCapped) {
+    for (const bool per_address : {true, false}) {
+        RecordingLogger log;
+        ThreadPoolExecutor executor(1);
+        HttpServerLimits limits;
+        (per_address ? limits.max_connections_per_address : limits.max_connections) = 2;
+        HttpServer server("127.0.0.1:0", executor, log, limits);
+        server.start();
+        auto first = std::make_unique<Client>(server.port());
+        Client second(server.port());
+        ASSERT_TRUE(first->request("GET", "/healthz"));
+        ASSERT_TRUE(second.request("GET", "/healthz"));
+
+        Client third(server.port());
+        EXPECT_TRUE(third.closed_by_server()) << (per_address ? "per address" : "in total");
+        EXPECT_TRUE(log.has(sdk::LogLevel::warn,
+                            per_address ? "http.max_connections_per_address" : "(http.max_connections)"));
+        // The kept connections still work, and a closed one frees its place.
+        auto r = second.request("GET", "/healthz");
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 200);
+        first.reset();
+        std::optional<Response> again;
+        for (int i = 0; i < 50 && !again; ++i) {
+            std::this_thread::sleep_for(20ms);
+            again = Client(server.port()).request("GET", "/healthz");
+        }
+        ASSERT_TRUE(again);
+        EXPECT_EQ(again->status, 200);
+    }
+}
+
+TEST(HttpServerLimitsTest, SilentClientIsDroppedAfterTheHeaderTimeout) {
+    RecordingLogger log;
+    ThreadPoolExecutor executor(1);
+    HttpServerLimits limits;
+    limits.header_timeout = 200ms;
+    HttpServer server("127.0.0.1:0", executor, log, limits);
+    server.start();
+    Client client(server.port());
+    ASSERT_TRUE(client.send("GET /healthz HTTP/1.1\r\n"));  // and never the rest
+    const auto before = std::chrono::steady_clock::now();
+    EXPECT_TRUE(client.closed_by_server());
+    EXPECT_LT(std::chrono::steady_clock::now() - before, 2s);
+}
+
+TEST(HttpServerLimitsTest, FullHandlerQueueAnswers503WithRetryAfter) {
+    RecordingLogger log;
+    ThreadPoolExecutor executor(1);
+    HttpServerLimits limits;
+    limits.max_pending_requests = 1;
+    HttpServer server("127.0.0.1:0", executor, log, limits);
+    std::promise<void> entered;
+    std::promise<void> release;
+    auto released = release.get_future().share();
+    std::atomic<bool> first_call{true};
+    server.add("GET", "/work", [&, released](const sdk::HttpRequest&) {
+        if (first_call.exchange(false)) {
+            entered.set_value();
+            released.wait_for(5s);
+        }
+        return sdk::HttpResponse{};
+    });
+    server.start();
+    Client busy(server.port());
+    ASSERT_TRUE(busy.send("GET /work HTTP/1.1\r\nHost: x\r\n\r\n"));
+    ASSERT_EQ(entered.get_future().wait_for(5s), std::future_status::ready);
+
+    Client refused(server.port());
+    auto r = refused.request("GET", "/work");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 503);
+    EXPECT_EQ(r->header("retry-after"), "1");
+    // Built-in routes run on the network thread and still answer.
+    r = refused.request("GET", "/healthz");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+
+    release.set_value();
+    r = busy.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    std::optional<Response> later;
+    for (int i = 0; i < 50 && (!later || later->status != 200); ++i) {
+        std::this_thread::sleep_for(10ms);
+        later = refused.request("GET", "/work");
+    }
+    ASSERT_TRUE(later);
+    EXPECT_EQ(later->status, 200);
+}
+
 }  // namespace
 }  // namespace profo::host

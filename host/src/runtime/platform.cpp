@@ -6,6 +6,7 @@
 #include "logging/logging.hpp"
 #include "runtime/executor.hpp"
 #include "secrets/secret_box.hpp"
+#include "secrets/secret_names.hpp"
 #include "telegram/bot_signatures.hpp"
 
 #include <nlohmann/json.hpp>
@@ -108,13 +109,6 @@ private:
     AesGcmSecretBox box_;
 };
 
-bool names_a_secret(std::string key) {
-    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
-    for (const char* word : {"key", "token", "secret", "password"})
-        if (key.find(word) != std::string::npos) return true;
-    return false;
-}
-
 // Settings such as `api_key` are redacted from the logs before the plugin
 // that owns them can log anything.
 void register_secret_settings(const nlohmann::json& settings) {
@@ -137,7 +131,15 @@ sdk::Executor& Platform::executor() {
 
 HttpServer& Platform::http() {
     std::lock_guard lock(lazy_mutex_);
-    if (!http_) http_ = std::make_unique<HttpServer>(config_.http.listen, executor(), *log_);
+    if (!http_) {
+        HttpServerLimits limits;
+        limits.max_connections = static_cast<std::size_t>(config_.http.max_connections);
+        limits.max_connections_per_address =
+            static_cast<std::size_t>(config_.http.max_connections_per_address);
+        limits.max_pending_requests = static_cast<std::size_t>(config_.http.max_pending_requests);
+        limits.header_timeout = std::chrono::milliseconds(config_.http.header_timeout_ms);
+        http_ = std::make_unique<HttpServer>(config_.http.listen, executor(), *log_, limits);
+    }
     return *http_;
 }
 

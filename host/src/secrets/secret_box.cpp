@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -127,20 +128,46 @@ std::string errno_text(int err) {
     return std::strerror(err);
 }
 
+// The mode is checked on the descriptor the key is read from, so the file
+// cannot be swapped between the check and the read. Anyone else who can read
+// the key can open every sealed secret, so a readable key is refused, not
+// just reported.
 std::array<unsigned char, 32> read_key_file(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         throw std::runtime_error("cannot read secret key file " + file.string() + ": " + errno_text(errno));
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        const int err = errno;
+        ::close(fd);
+        throw std::runtime_error("cannot read secret key file " + file.string() + ": " + errno_text(err));
+    }
+    if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        ::close(fd);
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(st.st_mode & 0777));
+        throw std::runtime_error("secret key file " + file.string() +
+                                 " is accessible to group or others (mode " + mode +
+                                 "); refusing to use it: run `chmod 600 " + file.string() + "`");
+    }
+    std::string text;
+    char buffer[256];
+    for (;;) {
+        const auto n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            const int err = errno;
+            ::close(fd);
+            throw std::runtime_error("cannot read secret key file " + file.string() + ": " + errno_text(err));
+        }
+        if (n == 0 || text.size() > 4096) break;  // a key is 65 bytes; more is malformed anyway
+        text.append(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
     const auto key = parse_hex_key(text);
     if (!key)
         throw std::runtime_error("secret key file " + file.string() +
                                  " is malformed: expected 64 hex digits (a 32-byte key)");
-
-    struct stat st {};
-    if (::stat(file.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-        spdlog::warn("secret key file {} is accessible to group or others (mode {:o}); chmod 600 it",
-                     file.string(), st.st_mode & 0777);
     return *key;
 }
 

@@ -164,6 +164,7 @@ TEST(AesGcmSecretBox, MalformedKeyFileErrorNamesTheFile) {
     TempDir dir;
     const auto file = dir.path() / "broken.key";
     std::ofstream(file) << "not a key\n";
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
     Config::Secrets settings;
     settings.key_file = file.string();
     try {
@@ -172,6 +173,31 @@ TEST(AesGcmSecretBox, MalformedKeyFileErrorNamesTheFile) {
     } catch (const std::runtime_error& e) {
         EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
     }
+}
+
+// Whoever can read the key can open every sealed secret: a key file others
+// can read is refused, naming the file and the fix.
+TEST(AesGcmSecretBox, KeyFileReadableByOthersIsRefused) {
+    TempDir dir;
+    Config::Secrets settings;
+    settings.key_file = (dir.path() / "secret.key").string();
+    const auto created = AesGcmSecretBox::from_config(settings);
+    for (const auto mode : {fs::perms::group_read, fs::perms::others_read, fs::perms::others_write}) {
+        fs::permissions(settings.key_file, fs::perms::owner_read | fs::perms::owner_write | mode);
+        try {
+            AesGcmSecretBox::from_config(settings);
+            ADD_FAILURE() << "accepted a key file with mode " << std::oct << static_cast<unsigned>(mode);
+        } catch (const std::runtime_error& e) {
+            const std::string message = e.what();
+            EXPECT_NE(
+                message.find("secret key file " + settings.key_file + " is accessible to group or others"),
+                std::string::npos)
+                << message;
+            EXPECT_NE(message.find("chmod 600 " + settings.key_file), std::string::npos) << message;
+        }
+    }
+    fs::permissions(settings.key_file, fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_EQ(AesGcmSecretBox::from_config(settings).open(created.seal("back")), "back");
 }
 
 }  // namespace

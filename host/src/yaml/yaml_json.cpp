@@ -2,21 +2,69 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
-#include <regex>
+#include <string_view>
 
 namespace profo::host {
 
 namespace {
 
-const std::regex& int_pattern() {
-    static const std::regex re(R"([-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)");
-    return re;
+// The scanners below stand in for regular expressions on purpose:
+// std::regex matches recursively, once per character, and a long scalar (a
+// line of 100k digits) overflows the stack.
+
+bool is_digit(char c, int base) {
+    if (base == 8) return c >= '0' && c <= '7';
+    if (base == 16) return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    return c >= '0' && c <= '9';
 }
-const std::regex& float_pattern() {
-    static const std::regex re(
-        R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))");
-    return re;
+
+// Skips [digits]* from `i`; returns how many there were.
+std::size_t skip_digits(std::string_view s, std::size_t& i, int base = 10) {
+    const std::size_t start = i;
+    while (i < s.size() && is_digit(s[i], base)) ++i;
+    return i - start;
+}
+
+// [-+]?[0-9]+ | 0o[0-7]+ | 0x[0-9a-fA-F]+
+bool is_int_text(std::string_view s) {
+    for (const auto& [prefix, base] :
+         {std::pair{std::string_view("0o"), 8}, std::pair{std::string_view("0x"), 16}}) {
+        if (s.substr(0, 2) == prefix) {
+            std::size_t i = 2;
+            return skip_digits(s, i, base) > 0 && i == s.size();
+        }
+    }
+    std::size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+    return skip_digits(s, i) > 0 && i == s.size();
+}
+
+bool is_special_float(std::string_view s) {
+    if (s == ".nan" || s == ".NaN" || s == ".NAN") return true;
+    if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+    return s == ".inf" || s == ".Inf" || s == ".INF";
+}
+
+// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+bool is_finite_float_text(std::string_view s) {
+    std::size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+    if (i < s.size() && s[i] == '.') {
+        ++i;
+        if (skip_digits(s, i) == 0) return false;
+    } else {
+        if (skip_digits(s, i) == 0) return false;
+        if (i < s.size() && s[i] == '.') {
+            ++i;
+            skip_digits(s, i);
+        }
+    }
+    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+        ++i;
+        if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+        if (skip_digits(s, i) == 0) return false;
+    }
+    return i == s.size();
 }
 
 bool is_null_word(const std::string& s) {
@@ -28,11 +76,16 @@ bool is_bool_word(const std::string& s, bool& value) {
     return false;
 }
 
-nlohmann::ordered_json plain_scalar(const std::string& s) {
+int line_of(const YAML::Node& node) {
+    return node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
+}
+
+nlohmann::ordered_json plain_scalar(const YAML::Node& node) {
+    const std::string& s = node.Scalar();
     bool b = false;
     if (is_null_word(s)) return nullptr;
     if (is_bool_word(s, b)) return b;
-    if (std::regex_match(s, int_pattern())) {
+    if (is_int_text(s)) {
         // Integers beyond 64 bits stay text rather than losing digits.
         std::int64_t v = 0;
         const char* first = s.data() + (s[0] == '+' ? 1 : 0);
@@ -45,12 +98,16 @@ nlohmann::ordered_json plain_scalar(const std::string& s) {
         if (ec == std::errc() && ptr == s.data() + s.size()) return v;
         return s;
     }
-    if (std::regex_match(s, float_pattern())) {
-        if (s.find("inf") != std::string::npos || s.find("Inf") != std::string::npos ||
-            s.find("INF") != std::string::npos || s.find("nan") != std::string::npos ||
-            s.find("NaN") != std::string::npos || s.find("NAN") != std::string::npos)
-            return s;  // JSON has no infinities: keep the spelling
-        return std::stod(s);
+    if (is_special_float(s)) return s;  // JSON has no infinities: keep the spelling
+    if (is_finite_float_text(s)) {
+        double v = 0;
+        const char* first = s.data() + (s[0] == '+' ? 1 : 0);
+        auto [ptr, ec] = std::from_chars(first, s.data() + s.size(), v);
+        if (ec == std::errc() && ptr == s.data() + s.size()) return v;
+        const std::string shown = s.size() > 40 ? s.substr(0, 40) + "..." : s;
+        throw YamlContentError(line_of(node), "the number " + shown +
+                                                  " is out of range for a floating-point value; quote it "
+                                                  "to keep it as text");
     }
     return s;
 }
@@ -59,42 +116,82 @@ nlohmann::ordered_json plain_scalar(const std::string& s) {
 
 bool plain_scalar_changes_type(const std::string& text) {
     bool b = false;
-    return is_null_word(text) || is_bool_word(text, b) || std::regex_match(text, int_pattern()) ||
-           std::regex_match(text, float_pattern());
+    return is_null_word(text) || is_bool_word(text, b) || is_int_text(text) || is_special_float(text) ||
+           is_finite_float_text(text);
+}
+
+YamlToJson::YamlToJson(YamlLimits limits) : limits_(limits) {}
+YamlToJson::~YamlToJson() = default;
+
+void YamlToJson::count(const YAML::Node& node, std::size_t bytes) {
+    if (++nodes_ > limits_.max_nodes)
+        throw YamlContentError(line_of(node), "the document expands to more than " +
+                                                  std::to_string(limits_.max_nodes) +
+                                                  " values (aliases repeat what they refer to)");
+    bytes_ += bytes;
+    if (bytes_ > limits_.max_bytes)
+        throw YamlContentError(line_of(node), "the document expands to more than " +
+                                                  std::to_string(limits_.max_bytes) +
+                                                  " bytes of text (aliases repeat what they refer to)");
+}
+
+nlohmann::ordered_json YamlToJson::convert(const YAML::Node& node, LineMap* lines, const std::string& path) {
+    ancestors_.clear();
+    return convert_node(node, lines, path);
+}
+
+nlohmann::ordered_json YamlToJson::convert_node(const YAML::Node& node, LineMap* lines,
+                                                const std::string& path) {
+    if (lines != nullptr && node.Mark().line >= 0) (*lines)[path] = node.Mark().line + 1;
+    // The line map keeps a path per value: its text counts against the budget too.
+    const std::size_t path_bytes = lines != nullptr ? path.size() : 0;
+    switch (node.Type()) {
+        case YAML::NodeType::Null:
+        case YAML::NodeType::Undefined: count(node, path_bytes); return nullptr;
+        case YAML::NodeType::Scalar:
+            count(node, path_bytes + node.Scalar().size());
+            // yaml-cpp tags plain scalars "?" and quoted ones "!".
+            if (node.Tag() == "?") return plain_scalar(node);
+            return node.Scalar();
+        case YAML::NodeType::Sequence:
+        case YAML::NodeType::Map: break;
+    }
+    // An alias inside the node it names makes the graph a cycle: expanding it never ends.
+    if (std::any_of(ancestors_.begin(), ancestors_.end(), [&](const YAML::Node& a) { return a.is(node); }))
+        throw YamlContentError(line_of(node),
+                               "an alias refers to the list or mapping that contains it "
+                               "(an alias cycle)");
+    if (ancestors_.size() >= limits_.max_depth)
+        throw YamlContentError(line_of(node), "lists and mappings are nested more than " +
+                                                  std::to_string(limits_.max_depth) + " levels deep");
+    count(node, path_bytes);
+    ancestors_.push_back(node);
+    nlohmann::ordered_json out;
+    if (node.IsSequence()) {
+        out = nlohmann::ordered_json::array();
+        std::size_t i = 0;
+        for (const auto& item : node) {
+            out.push_back(convert_node(item, lines, path + "[" + std::to_string(i) + "]"));
+            ++i;
+        }
+    } else {
+        out = nlohmann::ordered_json::object();
+        for (const auto& kv : node) {
+            const std::string key = kv.first.Scalar();
+            count(kv.first, key.size());
+            const std::string child = path.empty() ? key : path + "." + key;
+            if (lines != nullptr) (*lines)[child] = kv.first.Mark().line + 1;
+            // A repeated key: the later value wins, as in the legacy loader.
+            out[key] = convert_node(kv.second, lines, child);
+            if (lines != nullptr) (*lines)[child] = kv.first.Mark().line + 1;
+        }
+    }
+    ancestors_.pop_back();
+    return out;
 }
 
 nlohmann::ordered_json yaml_to_json(const YAML::Node& node, LineMap* lines, const std::string& path) {
-    if (lines != nullptr && node.Mark().line >= 0) (*lines)[path] = node.Mark().line + 1;
-    switch (node.Type()) {
-        case YAML::NodeType::Null:
-        case YAML::NodeType::Undefined: return nullptr;
-        case YAML::NodeType::Scalar:
-            // yaml-cpp tags plain scalars "?" and quoted ones "!".
-            if (node.Tag() == "?") return plain_scalar(node.Scalar());
-            return node.Scalar();
-        case YAML::NodeType::Sequence: {
-            auto out = nlohmann::ordered_json::array();
-            std::size_t i = 0;
-            for (const auto& item : node) {
-                out.push_back(yaml_to_json(item, lines, path + "[" + std::to_string(i) + "]"));
-                ++i;
-            }
-            return out;
-        }
-        case YAML::NodeType::Map: {
-            auto out = nlohmann::ordered_json::object();
-            for (const auto& kv : node) {
-                const std::string key = kv.first.Scalar();
-                const std::string child = path.empty() ? key : path + "." + key;
-                if (lines != nullptr) (*lines)[child] = kv.first.Mark().line + 1;
-                // A repeated key: the later value wins, as in the legacy loader.
-                out[key] = yaml_to_json(kv.second, lines, child);
-                if (lines != nullptr) (*lines)[child] = kv.first.Mark().line + 1;
-            }
-            return out;
-        }
-    }
-    return nullptr;
+    return YamlToJson().convert(node, lines, path);
 }
 
 }  // namespace profo::host

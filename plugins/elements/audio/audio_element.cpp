@@ -26,27 +26,36 @@ nlohmann::json AudioElement::json_schema() const {
         {"media"}, CommonFields::formatting_and_media);
 }
 
-void AudioElement::validate(const nlohmann::json& spec, const sdk::CourseOutline& course,
-                            sdk::ValidationReport& report) const {
-    if (!check_mapping(spec, report)) return;
-    const nlohmann::json* media = field_value(spec, "media");
+std::unique_ptr<sdk::ElementSpec> AudioElement::compile(const nlohmann::json& fields,
+                                                        const sdk::CourseOutline& /*course*/,
+                                                        sdk::ValidationReport& report) const {
+    ErrorCountingReport checked(report);
+    if (!check_mapping(fields, checked)) return nullptr;
+    const nlohmann::json* media = field_value(fields, "media");
     if (media == nullptr) {
-        report.error("media", "'media' is required");
+        checked.error("media", "'media' is required");
     } else if (media->is_array() && media->empty()) {
-        report.error("media", "'media' must list at least one audio URL");
+        checked.error("media", "'media' must list at least one audio URL");
     }
-    check_text(spec, "text", Presence::optional, report);
-    check_common_fields(spec, CommonFields::formatting_and_media, report);
+    check_text(fields, "text", Presence::optional, checked);
+    check_common_fields(fields, CommonFields::formatting_and_media, checked);
+    if (checked.has_errors()) return nullptr;
+
+    auto spec = std::make_unique<AudioSpec>();
+    spec->style = message_style(fields);
+    spec->caption = text_field(fields, "text");
+    return spec;
 }
 
 sdk::Outcome AudioElement::enter(sdk::ElementContext& ctx) {
-    std::optional<std::string> caption = text_field(ctx.spec(), "text");
-    for (const auto& url : media_of(ctx.spec())) {
+    const auto& spec = ctx.spec_as<AudioSpec>();
+    std::optional<std::string> caption = spec.caption;
+    for (const auto& url : spec.style.media) {
         sdk::OutAction audio;
         audio.kind = sdk::OutAction::Kind::audio;
         audio.media = {url};
         audio.text = caption.value_or("");
-        audio.parse_mode = parse_mode_of(ctx.spec());
+        audio.parse_mode = spec.style.parse_mode;
         ctx.send(audio);
         caption.reset();  // the caption belongs to the first file only
     }

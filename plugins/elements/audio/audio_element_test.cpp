@@ -7,6 +7,8 @@
 
 using nlohmann::json;
 using profo::elements::AudioElement;
+using profo::elements::testing::compiled;
+using profo::elements::testing::FakeElementContext;
 using profo::elements::testing::KeptReport;
 using profo::elements::testing::validated;
 using ::testing::ElementsAre;
@@ -38,4 +40,22 @@ TEST(AudioValidate, MediaIsRequiredAndMustListUrls) {
 TEST(AudioSchema, MediaRequired) {
     EXPECT_EQ(AudioElement().json_schema()["required"], json({"type", "media"}));
     EXPECT_EQ(AudioElement().json_schema()["properties"]["media"]["minItems"], 1);
+}
+
+TEST(AudioRun, OneAudioPerUrlCaptionOnTheFirst) {
+    const json spec = json::parse(R"({"type": "audio", "text": "<i>Listen</i>", "parse_mode": "HTML",
+        "media": ["https://x/1.mp3", "https://x/2.mp3"]})");
+    AudioElement audio;
+    FakeElementContext ctx("Listen", compiled(audio, spec), spec);
+    EXPECT_EQ(audio.enter(ctx).kind, profo::sdk::Outcome::Kind::next);
+    ASSERT_EQ(ctx.sent.size(), 2u);
+    for (const auto& sent : ctx.sent) {
+        EXPECT_EQ(sent.kind, profo::sdk::OutAction::Kind::audio);
+        EXPECT_EQ(sent.parse_mode, "HTML");
+    }
+    EXPECT_THAT(ctx.sent[0].media, ElementsAre("https://x/1.mp3"));
+    EXPECT_EQ(ctx.sent[0].text, "<i>Listen</i>");
+    EXPECT_THAT(ctx.sent[1].media, ElementsAre("https://x/2.mp3"));
+    EXPECT_EQ(ctx.sent[1].text, "");
+    EXPECT_TRUE(ctx.records.empty());
 }

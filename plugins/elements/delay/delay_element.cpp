@@ -5,7 +5,6 @@
 #include <profo/sdk/toolkit/field_checks.hpp>
 #include <profo/sdk/toolkit/quiet_hours.hpp>
 
-#include <profo/sdk/course_values.hpp>
 #include <profo/sdk/plugin.hpp>
 
 namespace profo::elements {
@@ -24,29 +23,35 @@ nlohmann::json DelayElement::json_schema() const {
                           {"wait", "goto"}, CommonFields::formatting);
 }
 
-void DelayElement::validate(const nlohmann::json& spec, const sdk::CourseOutline& course,
-                            sdk::ValidationReport& report) const {
-    if (!check_mapping(spec, report)) return;
-    check_duration(spec, "wait", Presence::required, report);
-    check_goto(spec, "goto", Presence::required, course, report);
-    check_text(spec, "text", Presence::optional, report);
-    check_common_fields(spec, CommonFields::formatting, report);
+std::unique_ptr<sdk::ElementSpec> DelayElement::compile(const nlohmann::json& fields,
+                                                        const sdk::CourseOutline& course,
+                                                        sdk::ValidationReport& report) const {
+    ErrorCountingReport checked(report);
+    if (!check_mapping(fields, checked)) return nullptr;
+    const auto wait = check_duration(fields, "wait", Presence::required, checked);
+    check_goto(fields, "goto", Presence::required, course, checked);
+    check_text(fields, "text", Presence::optional, checked);
+    check_common_fields(fields, CommonFields::formatting, checked);
+    if (checked.has_errors()) return nullptr;
+
+    auto spec = std::make_unique<DelaySpec>();
+    spec->style = message_style(fields);
+    spec->text = text_field(fields, "text");
+    spec->wait = *wait;
+    spec->target = text_field(fields, "goto").value_or("");
+    return spec;
 }
 
 sdk::Outcome DelayElement::enter(sdk::ElementContext& ctx) {
-    send_text(ctx, text_field(ctx.spec(), "text"));
-    const nlohmann::json* wait = field_value(ctx.spec(), "wait");
-    std::optional<std::chrono::seconds> duration;
-    if (wait != nullptr && wait->is_string()) duration = sdk::parse_duration(wait->get<std::string>());
-    ctx.schedule(due_outside_quiet_hours(ctx, ctx.now() + duration.value_or(std::chrono::seconds(0))),
-                 nlohmann::json::object());
+    const auto& spec = ctx.spec_as<DelaySpec>();
+    send_text(ctx, spec.style, spec.text);
+    ctx.schedule(due_outside_quiet_hours(ctx, ctx.now() + spec.wait), nlohmann::json::object());
     return sdk::Outcome::wait();
 }
 
 sdk::Outcome DelayElement::on_event(sdk::ElementContext& ctx, const sdk::Event& event) {
     if (event.kind != sdk::Event::Kind::timer) return sdk::Outcome::ignored();
-    auto target = text_field(ctx.spec(), "goto");
-    return target ? sdk::Outcome::go_to(*target) : sdk::Outcome::next();
+    return sdk::Outcome::go_to(ctx.spec_as<DelaySpec>().target);
 }
 
 }  // namespace profo::elements

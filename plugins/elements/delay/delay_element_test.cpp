@@ -7,9 +7,15 @@
 
 using nlohmann::json;
 using profo::elements::DelayElement;
+using profo::elements::testing::compiled;
+using profo::elements::testing::FakeElementContext;
 using profo::elements::testing::KeptReport;
 using profo::elements::testing::validated;
+using profo::sdk::Event;
+using profo::sdk::Outcome;
+using profo::sdk::TimePoint;
 using ::testing::ElementsAre;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -43,4 +49,64 @@ TEST(DelayValidate, BadDurationAndMissingTarget) {
 
 TEST(DelaySchema, RequiresWaitAndGoto) {
     EXPECT_EQ(DelayElement().json_schema()["required"], json({"type", "wait", "goto"}));
+}
+
+namespace {
+
+struct Delayed {
+    Delayed(const json& spec, json settings, TimePoint now)
+        : ctx("Pause", compiled(delay, spec, {"After"}), spec) {
+        ctx.settings_ = std::move(settings);
+        ctx.now_ = now;
+        outcome = delay.enter(ctx);
+    }
+    DelayElement delay;
+    FakeElementContext ctx;
+    Outcome outcome;
+};
+
+}  // namespace
+
+TEST(DelayRun, SendsTextSchedulesTheWaitAndGoesOnWhenItFires) {
+    Delayed run(
+        json{{"type", "delay"}, {"text", "Back in *90* minutes"}, {"wait", "1h:30m"}, {"goto", "After"}},
+        json::object(), TimePoint(10h));
+    EXPECT_EQ(run.outcome.kind, Outcome::Kind::wait);
+    EXPECT_THAT(run.ctx.texts(), ElementsAre("Back in *90* minutes"));
+    EXPECT_EQ(run.ctx.sent[0].parse_mode, "MARKDOWN");
+    ASSERT_EQ(run.ctx.timers.size(), 1u);
+    EXPECT_EQ(run.ctx.timers[0].first, TimePoint(11h + 30min));
+
+    Event typed;
+    typed.kind = Event::Kind::text;
+    typed.text = "are we there yet?";
+    EXPECT_EQ(run.delay.on_event(run.ctx, typed).kind, Outcome::Kind::ignored);
+
+    Event fired;
+    fired.kind = Event::Kind::timer;
+    fired.data = run.ctx.timers[0].second.dump();
+    const Outcome after = run.delay.on_event(run.ctx, fired);
+    EXPECT_EQ(after.kind, Outcome::Kind::go_to);
+    EXPECT_EQ(after.target, "After");
+    EXPECT_TRUE(run.ctx.records.empty());
+}
+
+TEST(DelayRun, WithoutTextSendsNothing) {
+    Delayed run(json{{"type", "delay"}, {"wait", "30s"}, {"goto", "After"}}, json::object(), TimePoint(10h));
+    EXPECT_TRUE(run.ctx.sent.empty());
+    ASSERT_EQ(run.ctx.timers.size(), 1u);
+    EXPECT_EQ(run.ctx.timers[0].first, TimePoint(10h + 30s));
+}
+
+TEST(DelayRun, DueTimeInsideQuietHoursMovesToTheirEnd) {
+    const json spec = {{"type", "delay"}, {"wait", "2h"}, {"goto", "After"}};
+    const json quiet = {{"quiet_hours", "22:00-08:00"}, {"utc_offset", "-05:00"}};
+    // 20:00 UTC is 15:00 local: due at 17:00 local, outside the night.
+    EXPECT_EQ(Delayed(spec, quiet, TimePoint(20h)).ctx.timers.at(0).first, TimePoint(22h));
+    // 02:00 UTC is 21:00 local the day before: due at 23:00 local, moved to 08:00 local (13:00 UTC).
+    EXPECT_EQ(Delayed(spec, quiet, TimePoint(24h + 2h)).ctx.timers.at(0).first, TimePoint(24h + 13h));
+    // Malformed settings are logged and the due time is kept.
+    Delayed broken(spec, {{"quiet_hours", "late"}}, TimePoint(24h + 2h));
+    EXPECT_EQ(broken.ctx.timers.at(0).first, TimePoint(24h + 4h));
+    EXPECT_THAT(broken.ctx.log_.lines, ElementsAre(::testing::StartsWith("quiet hours ignored: ")));
 }

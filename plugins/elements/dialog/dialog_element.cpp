@@ -73,6 +73,37 @@ sdk::OutAction plain_action(std::string text) {
 
 }  // namespace
 
+bool is_loopback_url(std::string_view url) {
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) return false;
+    std::string_view authority = url.substr(scheme_end + 3);
+    authority = authority.substr(0, authority.find_first_of("/?#"));
+    if (authority.find('@') != std::string_view::npos) return false;  // no userinfo tricks
+    std::string_view host = authority;
+    if (!host.empty() && host.front() == '[') {
+        host = host.substr(0, host.find(']') + 1);
+        return host == "[::1]";
+    }
+    host = host.substr(0, host.find(':'));
+    if (host == "localhost") return true;
+    // 127.0.0.0/8, written as four decimal parts.
+    if (host.substr(0, 4) != "127.") return false;
+    int parts = 0;
+    std::size_t digits = 0;
+    for (const char c : host) {
+        if (c == '.') {
+            if (digits == 0 || digits > 3) return false;
+            ++parts;
+            digits = 0;
+        } else if (c >= '0' && c <= '9') {
+            ++digits;
+        } else {
+            return false;
+        }
+    }
+    return parts == 3 && digits > 0 && digits <= 3;
+}
+
 DialogSettings read_settings(const nlohmann::json& settings, std::vector<std::string>& problems) {
     DialogSettings out;
     if (!settings.is_object()) {
@@ -99,8 +130,8 @@ DialogSettings read_settings(const nlohmann::json& settings, std::vector<std::st
     out.timeout = std::chrono::milliseconds(timeout);
     out.retry_backoff = std::chrono::milliseconds(backoff);
     const std::string scheme = out.base_url.substr(0, out.base_url.find("://"));
-    if (scheme != "http" && scheme != "https") {
-        problems.push_back("'base_url' must be an http:// or https:// URL");
+    if (scheme != "https" && !(scheme == "http" && is_loopback_url(out.base_url))) {
+        problems.push_back("'base_url' must be an https:// URL (http:// only on this machine: 127.0.0.1, localhost, [::1])");
         out.base_url = DialogSettings{}.base_url;
     }
     return out;

@@ -40,6 +40,10 @@ struct DialogSettings {
 };
 
 // Unusable values keep their defaults and are described in `problems`.
+// Whether `url` names this machine (127.0.0.0/8, localhost, [::1]): the only
+// place plain http:// may carry a conversation and a key.
+bool is_loopback_url(std::string_view url);
+
 DialogSettings read_settings(const nlohmann::json& settings, std::vector<std::string>& problems);
 
 // A dialog's fields, checked. The voice fields (voice_response, tts_*,
@@ -64,6 +68,9 @@ class DialogElement final : public sdk::ElementPlugin {
 public:
     std::string type() const override { return "dialog"; }
     std::vector<std::string> fields() const override;
+    std::vector<std::string> overridable_settings() const override {
+        return {"base_url", "api_key_sealed", "model", "temperature", "error_text", "voice_unsupported_text"};
+    }
     nlohmann::json json_schema() const override;
     std::unique_ptr<sdk::ElementSpec> compile(const nlohmann::json& fields, const sdk::CourseOutline& course,
                                               sdk::ValidationReport& report) const override;

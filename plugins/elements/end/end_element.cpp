@@ -17,15 +17,24 @@ nlohmann::json EndElement::json_schema() const {
                           {{"text", text_schema("The final message.")}}, {}, CommonFields::formatting);
 }
 
-void EndElement::validate(const nlohmann::json& spec, const sdk::CourseOutline& course,
-                          sdk::ValidationReport& report) const {
-    if (!check_mapping(spec, report)) return;
-    check_text(spec, "text", Presence::optional, report);
-    check_common_fields(spec, CommonFields::formatting, report);
+std::unique_ptr<sdk::ElementSpec> EndElement::compile(const nlohmann::json& fields,
+                                                      const sdk::CourseOutline& /*course*/,
+                                                      sdk::ValidationReport& report) const {
+    ErrorCountingReport checked(report);
+    if (!check_mapping(fields, checked)) return nullptr;
+    check_text(fields, "text", Presence::optional, checked);
+    check_common_fields(fields, CommonFields::formatting, checked);
+    if (checked.has_errors()) return nullptr;
+
+    auto spec = std::make_unique<EndSpec>();
+    spec->style = message_style(fields);
+    spec->text = text_field(fields, "text");
+    return spec;
 }
 
 sdk::Outcome EndElement::enter(sdk::ElementContext& ctx) {
-    send_text(ctx, text_field(ctx.spec(), "text"));
+    const auto& spec = ctx.spec_as<EndSpec>();
+    send_text(ctx, spec.style, spec.text);
     return sdk::Outcome::end();
 }
 

@@ -1,131 +1,99 @@
 #include "answer_matching.hpp"
 
-#include <regex>
+#include <profo/sdk/text.hpp>
+
+#include <algorithm>
 
 namespace profo::elements {
 
 namespace {
 
-// Simple case mappings of the scripts course authors use; a code point
-// without one maps to itself.
-char32_t lower_code_point(char32_t c) {
-    if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-    if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 32;  // Latin-1 letters, × excluded
-    if (c >= 0x100 && c <= 0x17F) {                          // Latin Extended-A: upper/lower pairs
-        if (c == 0x130) return 'i';                          // İ
-        if (c == 0x178) return 0xFF;                         // Ÿ
-        if (c == 0x131 || c == 0x138 || c == 0x149 || c == 0x17F) return c;  // no pair
-        const bool odd_upper = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
-        return (c % 2 == (odd_upper ? 1u : 0u)) ? c + 1 : c;
-    }
-    if (c >= 0x370 && c <= 0x3FF) {  // Greek
-        if (c == 0x386) return 0x3AC;
-        if (c >= 0x388 && c <= 0x38A) return c + 37;
-        if (c == 0x38C) return 0x3CC;
-        if (c == 0x38E || c == 0x38F) return c + 63;
-        if ((c >= 0x391 && c <= 0x3A1) || (c >= 0x3A3 && c <= 0x3AB)) return c + 32;
-        if (c == 0x3C2) return 0x3C3;  // final sigma compares as sigma
-        return c;
-    }
-    if (c >= 0x400 && c <= 0x52F) {  // Cyrillic and Cyrillic Supplement
-        if (c <= 0x40F) return c + 80;
-        if (c <= 0x42F) return c + 32;
-        if (c == 0x4C0) return 0x4CF;
-        if ((c >= 0x460 && c <= 0x481) || (c >= 0x48A && c <= 0x4BF) || (c >= 0x4D0 && c <= 0x52F))
-            return c % 2 == 0 ? c + 1 : c;
-        if (c >= 0x4C1 && c <= 0x4CE) return c % 2 == 1 ? c + 1 : c;
-        return c;
-    }
-    return c;
+// The regex compiler recurses once per nested group: 500 levels (a 1000-byte
+// pattern) still compile within a 256 KiB thread stack.
+constexpr std::size_t kMaxPatternBytes = 1000;
+
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
 }
 
-// Decodes one UTF-8 sequence at `pos`; returns its length, 0 when invalid.
-std::size_t decode(std::string_view s, std::size_t pos, char32_t& out) {
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-    const unsigned char lead = byte(pos);
-    std::size_t length = lead < 0x80           ? 1
-                         : (lead >> 5) == 0x6  ? 2
-                         : (lead >> 4) == 0xE  ? 3
-                         : (lead >> 3) == 0x1E ? 4
-                                               : 0;
-    if (length == 0 || pos + length > s.size()) return 0;
-    char32_t c = length == 1 ? lead : lead & (0xFF >> (length + 1));
-    for (std::size_t i = 1; i < length; ++i) {
-        if ((byte(pos + i) & 0xC0) != 0x80) return 0;
-        c = (c << 6) | (byte(pos + i) & 0x3F);
-    }
-    out = c;
-    return length;
-}
-
-void encode(char32_t c, std::string& out) {
-    if (c < 0x80) {
-        out += static_cast<char>(c);
-    } else if (c < 0x800) {
-        out += static_cast<char>(0xC0 | (c >> 6));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        out += static_cast<char>(0xE0 | (c >> 12));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (c >> 18));
-        out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    }
-}
-
+// std::regex's \s in the classic locale.
 bool is_ascii_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-bool matches(const char* pattern, std::string_view text) {
-    const std::regex re(pattern);
-    return std::regex_match(text.begin(), text.end(), re);
+// [^@\s]+@[^@\s]+\.[^@\s.]+ : one @, no spaces, a dot in the domain with
+// something on both sides of its last one.
+bool is_email(std::string_view text) {
+    if (std::any_of(text.begin(), text.end(), is_ascii_space)) return false;
+    const std::size_t at = text.find('@');
+    if (at == 0 || at == std::string_view::npos || text.find('@', at + 1) != std::string_view::npos)
+        return false;
+    const std::string_view domain = text.substr(at + 1);
+    const std::size_t dot = domain.rfind('.');
+    return dot != std::string_view::npos && dot > 0 && dot + 1 < domain.size();
+}
+
+// \+?[0-9(][0-9 ()\-.]*[0-9] with 7 to 15 digits: "+7 (495) 123-45-67".
+bool is_phone(std::string_view text) {
+    if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+    if (text.size() < 2 || !(is_digit(text.front()) || text.front() == '(') || !is_digit(text.back()))
+        return false;
+    const auto allowed = [](char c) {
+        return is_digit(c) || c == ' ' || c == '(' || c == ')' || c == '-' || c == '.';
+    };
+    if (!std::all_of(text.begin(), text.end(), allowed)) return false;
+    const auto digits = std::count_if(text.begin(), text.end(), is_digit);
+    return digits >= 7 && digits <= 15;
+}
+
+// [-+]?([0-9]+([.,][0-9]*)?|[.,][0-9]+) : "42", "-3,5", "5.", ".5".
+bool is_number(std::string_view text) {
+    std::size_t pos = 0;
+    const auto digits_from = [&] {
+        const std::size_t start = pos;
+        while (pos < text.size() && is_digit(text[pos])) ++pos;
+        return pos - start;
+    };
+    if (pos < text.size() && (text[pos] == '-' || text[pos] == '+')) ++pos;
+    const std::size_t whole = digits_from();
+    std::size_t fraction = 0;
+    if (pos < text.size() && (text[pos] == '.' || text[pos] == ',')) {
+        ++pos;
+        fraction = digits_from();
+    }
+    return pos == text.size() && (whole > 0 || fraction > 0);
+}
+
+bool fits_expression(const std::regex& expression, std::string_view text) {
+    try {
+        return std::regex_match(text.begin(), text.end(), expression);
+    } catch (...) {
+        // error_complexity, error_stack, allocation failure: a reply the
+        // expression cannot judge does not fit, and the event goes on.
+        return false;
+    }
+}
+
+std::regex compiled_expression(const std::string& pattern) {
+#ifdef __GLIBCXX__
+    // libstdc++'s polynomial mode matches breadth-first: no recursion per
+    // character and no exponential backtracking on patterns like (a+)+b. It
+    // refuses back-references, which then take the default mode on the capped reply.
+    try {
+        return std::regex(pattern, std::regex::ECMAScript | std::regex_constants::__polynomial);
+    } catch (const std::regex_error& e) {
+        if (e.code() != std::regex_constants::error_complexity) throw;
+    }
+#endif
+    return std::regex(pattern);
 }
 
 }  // namespace
 
-std::string unicode_lower(std::string_view utf8) {
-    std::string out;
-    out.reserve(utf8.size());
-    std::size_t pos = 0;
-    while (pos < utf8.size()) {
-        char32_t c = 0;
-        const std::size_t length = decode(utf8, pos, c);
-        if (length == 0) {
-            out += utf8[pos++];
-            continue;
-        }
-        encode(lower_code_point(c), out);
-        pos += length;
-    }
-    return out;
-}
-
-std::string_view trim_text(std::string_view text) {
-    static constexpr std::string_view kNoBreakSpace = "\xC2\xA0";
-    while (true) {
-        if (!text.empty() && is_ascii_space(text.front())) {
-            text.remove_prefix(1);
-        } else if (!text.empty() && is_ascii_space(text.back())) {
-            text.remove_suffix(1);
-        } else if (text.substr(0, kNoBreakSpace.size()) == kNoBreakSpace) {
-            text.remove_prefix(kNoBreakSpace.size());
-        } else if (text.size() >= kNoBreakSpace.size() &&
-                   text.substr(text.size() - kNoBreakSpace.size()) == kNoBreakSpace) {
-            text.remove_suffix(kNoBreakSpace.size());
-        } else {
-            return text;
-        }
-    }
-}
-
 std::string digits_of(std::string_view text) {
     std::string digits;
     for (char c : text)
-        if (c >= '0' && c <= '9') digits += c;
+        if (is_digit(c)) digits += c;
     return digits;
 }
 
@@ -137,50 +105,46 @@ std::optional<InputType> input_type_named(std::string_view name) {
 
 bool answer_matches(std::string_view reply, std::string_view correct_answer, InputType type) {
     if (type == InputType::sequence) return digits_of(reply) == digits_of(correct_answer);
-    return unicode_lower(trim_text(reply)) == unicode_lower(trim_text(correct_answer));
+    return sdk::same_answer(reply, correct_answer);
+}
+
+std::string_view capped_reply(std::string_view reply) {
+    if (reply.size() <= kMaxReplyBytes) return reply;
+    std::size_t cut = kMaxReplyBytes;
+    while (cut > 0 && (static_cast<unsigned char>(reply[cut]) & 0xC0) == 0x80) --cut;
+    return reply.substr(0, cut);
 }
 
 std::optional<ReplyFormat> reply_format_named(std::string_view validate, std::string* error) {
     static constexpr std::string_view kRegexPrefix = "regex:";
+    const auto fail = [&](std::string why) -> std::optional<ReplyFormat> {
+        if (error != nullptr) *error = std::move(why);
+        return std::nullopt;
+    };
     if (validate == "email") return ReplyFormat{ReplyFormat::Kind::email, {}};
     if (validate == "phone") return ReplyFormat{ReplyFormat::Kind::phone, {}};
     if (validate == "number") return ReplyFormat{ReplyFormat::Kind::number, {}};
-    if (validate.substr(0, kRegexPrefix.size()) != kRegexPrefix) {
-        if (error != nullptr) *error = "not one of email, phone, number, regex:<expression>";
-        return std::nullopt;
-    }
-    ReplyFormat format{ReplyFormat::Kind::regex, std::string(validate.substr(kRegexPrefix.size()))};
-    if (format.pattern.empty()) {
-        if (error != nullptr) *error = "the regular expression after 'regex:' is empty";
-        return std::nullopt;
-    }
+    if (validate.substr(0, kRegexPrefix.size()) != kRegexPrefix)
+        return fail("not one of email, phone, number, regex:<expression>");
+    const std::string pattern(validate.substr(kRegexPrefix.size()));
+    if (pattern.empty()) return fail("the regular expression after 'regex:' is empty");
+    if (pattern.size() > kMaxPatternBytes)
+        return fail("the regular expression is longer than " + std::to_string(kMaxPatternBytes) +
+                    " characters");
     try {
-        std::regex compiled(format.pattern);
-    } catch (const std::regex_error& e) {
-        if (error != nullptr) *error = std::string("the regular expression does not compile: ") + e.what();
-        return std::nullopt;
+        return ReplyFormat{ReplyFormat::Kind::regex, compiled_expression(pattern)};
+    } catch (const std::exception& e) {  // regex_error, or no memory for a huge automaton
+        return fail(std::string("the regular expression does not compile: ") + e.what());
     }
-    return format;
 }
 
 bool reply_fits(const ReplyFormat& format, std::string_view reply) {
-    reply = trim_text(reply);
-    try {
-        switch (format.kind) {
-            case ReplyFormat::Kind::email: return matches(R"([^@\s]+@[^@\s]+\.[^@\s.]+)", reply);
-            case ReplyFormat::Kind::phone: {
-                const std::size_t digits = digits_of(reply).size();
-                return digits >= 7 && digits <= 15 && matches(R"(\+?[0-9(][0-9 ()\-.]*[0-9])", reply);
-            }
-            case ReplyFormat::Kind::number: return matches(R"([-+]?([0-9]+([.,][0-9]*)?|[.,][0-9]+))", reply);
-            case ReplyFormat::Kind::regex: {
-                const std::regex re(format.pattern);
-                return std::regex_match(reply.begin(), reply.end(), re);
-            }
-        }
-    } catch (const std::regex_error&) {
-        // Catastrophic backtracking on a long reply: treat it as not fitting
-        // rather than failing the student's event.
+    reply = capped_reply(sdk::trim(reply));
+    switch (format.kind) {
+        case ReplyFormat::Kind::email: return is_email(reply);
+        case ReplyFormat::Kind::phone: return is_phone(reply);
+        case ReplyFormat::Kind::number: return is_number(reply);
+        case ReplyFormat::Kind::regex: return fits_expression(format.expression, reply);
     }
     return false;
 }

@@ -1,6 +1,5 @@
 #include "input_element.hpp"
 
-#include "answer_matching.hpp"
 #include <profo/sdk/toolkit/element_messages.hpp>
 #include <profo/sdk/toolkit/element_schema.hpp>
 #include <profo/sdk/toolkit/field_checks.hpp>
@@ -12,11 +11,6 @@ namespace profo::elements {
 namespace {
 
 constexpr const char* kDefaultInvalidText = "That does not look right. Please try again.";
-
-InputType input_type_of(const nlohmann::json& spec) {
-    auto name = text_field(spec, "input_type");
-    return name ? input_type_named(*name).value_or(InputType::text) : InputType::text;
-}
 
 }  // namespace
 
@@ -50,67 +44,81 @@ nlohmann::json InputElement::json_schema() const {
         {"text"}, CommonFields::formatting_and_media);
 }
 
-void InputElement::validate(const nlohmann::json& spec, const sdk::CourseOutline& course,
-                            sdk::ValidationReport& report) const {
-    if (!check_mapping(spec, report)) return;
-    check_text(spec, "text", Presence::required, report);
-    const bool has_answer = check_text(spec, "correct_answer", Presence::optional, report);
-    check_text(spec, "feedback_correct", Presence::optional, report);
-    check_text(spec, "feedback_incorrect", Presence::optional, report);
-    if (check_text(spec, "input_type", Presence::optional, report)) {
-        const std::string name = *text_field(spec, "input_type");
-        if (!input_type_named(name)) {
-            report.error("input_type", "'input_type' must be text or sequence, not " + shown(name));
-        } else if (has_answer && *input_type_named(name) == InputType::sequence &&
-                   digits_of(*text_field(spec, "correct_answer")).empty()) {
-            report.error("correct_answer",
-                         "'correct_answer' has no digits, but input_type sequence compares only the digits");
+std::unique_ptr<sdk::ElementSpec> InputElement::compile(const nlohmann::json& fields,
+                                                        const sdk::CourseOutline& /*course*/,
+                                                        sdk::ValidationReport& report) const {
+    ErrorCountingReport checked(report);
+    if (!check_mapping(fields, checked)) return nullptr;
+    auto spec = std::make_unique<InputSpec>();
+    check_text(fields, "text", Presence::required, checked);
+    const bool has_answer = check_text(fields, "correct_answer", Presence::optional, checked);
+    check_text(fields, "feedback_correct", Presence::optional, checked);
+    check_text(fields, "feedback_incorrect", Presence::optional, checked);
+    if (check_text(fields, "input_type", Presence::optional, checked)) {
+        const std::string name = *text_field(fields, "input_type");
+        if (const auto type = input_type_named(name); !type) {
+            checked.error("input_type", "'input_type' must be text or sequence, not " + shown(name));
+        } else {
+            spec->input_type = *type;
+            if (has_answer && *type == InputType::sequence &&
+                digits_of(*text_field(fields, "correct_answer")).empty())
+                checked.error(
+                    "correct_answer",
+                    "'correct_answer' has no digits, but input_type sequence compares only the digits");
         }
     }
-    if (!has_answer && field_value(spec, "feedback_incorrect") != nullptr)
-        report.warning("feedback_incorrect", "'feedback_incorrect' is never sent without 'correct_answer'");
-    if (check_text(spec, "validate", Presence::optional, report)) {
+    if (!has_answer && field_value(fields, "feedback_incorrect") != nullptr)
+        checked.warning("feedback_incorrect", "'feedback_incorrect' is never sent without 'correct_answer'");
+    if (check_text(fields, "validate", Presence::optional, checked)) {
         std::string why;
-        if (!reply_format_named(*text_field(spec, "validate"), &why))
-            report.error("validate", "'validate' must be email, phone, number or regex:<expression>: " + why);
+        spec->format = reply_format_named(*text_field(fields, "validate"), &why);
+        if (!spec->format)
+            checked.error("validate",
+                          "'validate' must be email, phone, number or regex:<expression>: " + why);
     }
-    check_text(spec, "invalid_text", Presence::optional, report);
-    if (field_value(spec, "invalid_text") != nullptr && field_value(spec, "validate") == nullptr)
-        report.warning("invalid_text", "'invalid_text' is never sent without 'validate'");
-    check_common_fields(spec, CommonFields::formatting_and_media, report);
+    check_text(fields, "invalid_text", Presence::optional, checked);
+    if (field_value(fields, "invalid_text") != nullptr && field_value(fields, "validate") == nullptr)
+        checked.warning("invalid_text", "'invalid_text' is never sent without 'validate'");
+    check_common_fields(fields, CommonFields::formatting_and_media, checked);
+    if (checked.has_errors()) return nullptr;
+
+    spec->style = message_style(fields);
+    spec->text = text_field(fields, "text").value_or("");
+    spec->correct_answer = text_field(fields, "correct_answer");
+    spec->feedback_correct = text_field(fields, "feedback_correct");
+    spec->feedback_incorrect = text_field(fields, "feedback_incorrect");
+    spec->invalid_text = text_field(fields, "invalid_text");
+    return spec;
 }
 
 sdk::Outcome InputElement::enter(sdk::ElementContext& ctx) {
-    send_media(ctx);
-    send_text(ctx, text_field(ctx.spec(), "text"));
+    const auto& spec = ctx.spec_as<InputSpec>();
+    send_media(ctx, spec.style);
+    send_text(ctx, spec.style, spec.text);
     return sdk::Outcome::wait();
 }
 
 sdk::Outcome InputElement::on_event(sdk::ElementContext& ctx, const sdk::Event& event) {
     if (event.kind != sdk::Event::Kind::text) return sdk::Outcome::ignored();
-    const nlohmann::json& spec = ctx.spec();
+    const auto& spec = ctx.spec_as<InputSpec>();
     const std::string& reply = event.text;
 
-    if (auto validate = text_field(spec, "validate")) {
-        auto format = reply_format_named(*validate);
-        if (format && !reply_fits(*format, reply)) {
-            ctx.record("user", {{"text", reply}, {"valid", false}});
-            std::optional<std::string> invalid_text = text_field(spec, "invalid_text");
-            if (!invalid_text) invalid_text = text_field(ctx.settings(), "invalid_text");
-            send_text(ctx, invalid_text.value_or(kDefaultInvalidText));
-            return sdk::Outcome::wait();
-        }
+    if (spec.format && !reply_fits(*spec.format, reply)) {
+        ctx.record("user", {{"text", reply}, {"valid", false}});
+        std::optional<std::string> invalid_text = spec.invalid_text;
+        if (!invalid_text) invalid_text = text_field(ctx.settings(), "invalid_text");
+        send_text(ctx, spec.style, invalid_text.value_or(kDefaultInvalidText));
+        return sdk::Outcome::wait();
     }
 
-    auto correct_answer = text_field(spec, "correct_answer");
-    if (!correct_answer) {
+    if (!spec.correct_answer) {
         ctx.record("user", {{"text", reply}});
-        send_text(ctx, text_field(spec, "feedback_correct"));
+        send_text(ctx, spec.style, spec.feedback_correct);
         return sdk::Outcome::next();
     }
-    const bool correct = answer_matches(reply, *correct_answer, input_type_of(spec));
+    const bool correct = answer_matches(reply, *spec.correct_answer, spec.input_type);
     ctx.record("user", {{"text", reply}, {"correct", correct}}, correct ? 1.0 : 0.0, 1.0);
-    send_text(ctx, text_field(spec, correct ? "feedback_correct" : "feedback_incorrect"));
+    send_text(ctx, spec.style, correct ? spec.feedback_correct : spec.feedback_incorrect);
     return sdk::Outcome::next();
 }
 

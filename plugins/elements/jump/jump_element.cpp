@@ -22,23 +22,34 @@ nlohmann::json JumpElement::json_schema() const {
         {"text", "options"}, CommonFields::formatting_and_media);
 }
 
-void JumpElement::validate(const nlohmann::json& spec, const sdk::CourseOutline& course,
-                           sdk::ValidationReport& report) const {
-    if (!check_mapping(spec, report)) return;
+std::unique_ptr<sdk::ElementSpec> JumpElement::compile(const nlohmann::json& fields,
+                                                       const sdk::CourseOutline& course,
+                                                       sdk::ValidationReport& report) const {
+    ErrorCountingReport checked(report);
+    if (!check_mapping(fields, checked)) return nullptr;
     // Telegram attaches buttons to a message, so there must be text to carry them.
-    check_text(spec, "text", Presence::required, report);
-    check_options(spec, Presence::required, course, report);
-    check_common_fields(spec, CommonFields::formatting_and_media, report);
+    check_text(fields, "text", Presence::required, checked);
+    check_options(fields, Presence::required, course, checked);
+    check_common_fields(fields, CommonFields::formatting_and_media, checked);
+    if (checked.has_errors()) return nullptr;
+
+    auto spec = std::make_unique<JumpSpec>();
+    spec->style = message_style(fields);
+    spec->text = text_field(fields, "text").value_or("");
+    spec->options = read_options(fields);
+    return spec;
 }
 
 sdk::Outcome JumpElement::enter(sdk::ElementContext& ctx) {
-    send_media(ctx);
-    ctx.send(text_action(ctx.spec(), text_field(ctx.spec(), "text").value_or(""), option_labels(ctx.spec())));
+    const auto& spec = ctx.spec_as<JumpSpec>();
+    send_media(ctx, spec.style);
+    ctx.send(text_action(spec.style, spec.text, spec.options.labels()));
     return sdk::Outcome::wait();
 }
 
 sdk::Outcome JumpElement::on_event(sdk::ElementContext& ctx, const sdk::Event& event) {
-    return on_option_event(ctx, event);
+    const auto& spec = ctx.spec_as<JumpSpec>();
+    return on_option_event(ctx, spec.style, spec.options, event);
 }
 
 }  // namespace profo::elements

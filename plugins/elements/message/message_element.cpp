@@ -24,35 +24,41 @@ nlohmann::json MessageElement::json_schema() const {
         {"text"}, CommonFields::formatting_and_media);
 }
 
-void MessageElement::validate(const nlohmann::json& spec, const sdk::CourseOutline& course,
-                              sdk::ValidationReport& report) const {
-    if (!check_mapping(spec, report)) return;
-    check_text(spec, "text", Presence::required, report);
-    if (field_value(spec, "button") != nullptr) check_text(spec, "button", Presence::required, report);
-    check_options(spec, Presence::optional, course, report);
-    if (field_value(spec, "button") != nullptr && field_value(spec, "options") != nullptr)
-        report.error("options",
-                     "'button' and 'options' cannot both be given: use one button or a list of options");
-    check_common_fields(spec, CommonFields::formatting_and_media, report);
+std::unique_ptr<sdk::ElementSpec> MessageElement::compile(const nlohmann::json& fields,
+                                                          const sdk::CourseOutline& course,
+                                                          sdk::ValidationReport& report) const {
+    ErrorCountingReport checked(report);
+    if (!check_mapping(fields, checked)) return nullptr;
+    check_text(fields, "text", Presence::required, checked);
+    if (field_value(fields, "button") != nullptr) check_text(fields, "button", Presence::required, checked);
+    check_options(fields, Presence::optional, course, checked);
+    if (field_value(fields, "button") != nullptr && field_value(fields, "options") != nullptr)
+        checked.error("options",
+                      "'button' and 'options' cannot both be given: use one button or a list of options");
+    check_common_fields(fields, CommonFields::formatting_and_media, checked);
+    if (checked.has_errors()) return nullptr;
+
+    auto spec = std::make_unique<MessageSpec>();
+    spec->style = message_style(fields);
+    spec->text = text_field(fields, "text").value_or("");
+    spec->button = text_field(fields, "button");
+    spec->options = read_options(fields);
+    return spec;
 }
 
 sdk::Outcome MessageElement::enter(sdk::ElementContext& ctx) {
-    send_media(ctx);
-    std::vector<std::string> buttons;
-    if (auto button = text_field(ctx.spec(), "button")) {
-        buttons.push_back(*button);
-    } else {
-        buttons = option_labels(ctx.spec());
-    }
-    ctx.send(text_action(ctx.spec(), text_field(ctx.spec(), "text").value_or(""), buttons));
+    const auto& spec = ctx.spec_as<MessageSpec>();
+    send_media(ctx, spec.style);
+    const std::vector<std::string> buttons = spec.button ? std::vector{*spec.button} : spec.options.labels();
+    ctx.send(text_action(spec.style, spec.text, buttons));
     return buttons.empty() ? sdk::Outcome::next() : sdk::Outcome::wait();
 }
 
 sdk::Outcome MessageElement::on_event(sdk::ElementContext& ctx, const sdk::Event& event) {
-    auto button = text_field(ctx.spec(), "button");
-    if (!button) return on_option_event(ctx, event);
+    const auto& spec = ctx.spec_as<MessageSpec>();
+    if (!spec.button) return on_option_event(ctx, spec.style, spec.options, event);
     if (event.kind != sdk::Event::Kind::button || event.index != 0) return sdk::Outcome::ignored();
-    record_press(ctx, event.index, *button);
+    record_press(ctx, event.index, *spec.button);
     return sdk::Outcome::next();
 }
 

@@ -7,16 +7,47 @@
 
 using nlohmann::json;
 using profo::elements::MessageElement;
-using profo::elements::testing::KeptReport;
-using profo::elements::testing::ListedOutline;
+using profo::elements::testing::compiled;
+using profo::elements::testing::FakeElementContext;
+using profo::elements::testing::validated;
+using profo::sdk::Event;
+using profo::sdk::OutAction;
+using profo::sdk::Outcome;
 using ::testing::ElementsAre;
 
 namespace {
 
 std::vector<std::string> errors_of(const json& spec) {
-    KeptReport report;
-    MessageElement().validate(spec, ListedOutline({"Final_Message"}), report);
-    return report.errors();
+    return validated<MessageElement>(spec, {"Final_Message"}).errors();
+}
+
+// The element entered in a course where Final_Message follows it.
+struct Entered {
+    explicit Entered(const json& spec)
+        : ctx("Hello", compiled(element, spec, {"Final_Message"}), spec), outcome(element.enter(ctx)) {}
+    MessageElement element;
+    FakeElementContext ctx;
+    Outcome outcome;
+};
+
+Event press(int index) {
+    Event e;
+    e.kind = Event::Kind::button;
+    e.index = index;
+    return e;
+}
+
+Event typed(std::string text) {
+    Event e;
+    e.kind = Event::Kind::text;
+    e.text = std::move(text);
+    return e;
+}
+
+std::vector<std::string> labels_of(const OutAction& action) {
+    std::vector<std::string> out;
+    for (const auto& b : action.buttons) out.push_back(b.text);
+    return out;
 }
 
 }  // namespace
@@ -68,4 +99,64 @@ TEST(MessageSchema, DescribesEveryField) {
     EXPECT_EQ(schema["required"], json({"type", "text"}));
     EXPECT_THAT(MessageElement().fields(),
                 ElementsAre("button", "link_preview", "media", "options", "parse_mode", "text"));
+}
+
+TEST(MessageRun, WithoutButtonsSendsMediaThenTextAndContinues) {
+    Entered run(json::parse(R"({"type": "message", "text": "<b>Hi</b>", "parse_mode": "html",
+        "link_preview": "no", "media": ["https://x/a.png", "https://x/b.png"]})"));
+    EXPECT_EQ(run.outcome.kind, Outcome::Kind::next);
+    ASSERT_EQ(run.ctx.sent.size(), 2u);
+    EXPECT_EQ(run.ctx.sent[0].kind, OutAction::Kind::media);
+    EXPECT_THAT(run.ctx.sent[0].media, ElementsAre("https://x/a.png", "https://x/b.png"));
+    EXPECT_EQ(run.ctx.sent[1].kind, OutAction::Kind::text);
+    EXPECT_EQ(run.ctx.sent[1].text, "<b>Hi</b>");
+    EXPECT_EQ(run.ctx.sent[1].parse_mode, "HTML");
+    EXPECT_FALSE(run.ctx.sent[1].link_preview);
+    EXPECT_TRUE(run.ctx.sent[1].buttons.empty());
+}
+
+TEST(MessageRun, ButtonWaitsForItsPressAndRecordsIt) {
+    Entered run(json{{"type", "message"}, {"text", "Ready?"}, {"button", "Next"}});
+    EXPECT_EQ(run.outcome.kind, Outcome::Kind::wait);
+    ASSERT_EQ(run.ctx.sent.size(), 1u);
+    EXPECT_EQ(run.ctx.sent[0].parse_mode, "MARKDOWN");
+    EXPECT_THAT(labels_of(run.ctx.sent[0]), ElementsAre("Next"));
+
+    EXPECT_EQ(run.element.on_event(run.ctx, typed("Next")).kind, Outcome::Kind::ignored);
+    EXPECT_EQ(run.element.on_event(run.ctx, press(1)).kind, Outcome::Kind::ignored);
+    EXPECT_TRUE(run.ctx.records.empty());
+
+    EXPECT_EQ(run.element.on_event(run.ctx, press(0)).kind, Outcome::Kind::next);
+    ASSERT_EQ(run.ctx.records.size(), 1u);
+    EXPECT_EQ(run.ctx.records[0]["role"], "user");
+    EXPECT_EQ(run.ctx.records[0]["payload"], (json{{"button", 0}, {"text", "Next"}}));
+}
+
+TEST(MessageRun, OptionsGoToWaitOrContinue) {
+    const json spec = json::parse(R"({"type": "message", "text": "More?", "options": [
+        {"text": "Stop", "goto": "Final_Message"}, {"text": "Later", "wait": "1h", "wait_text": "See you"},
+        {"text": "Go on"}]})");
+    Entered run(spec);
+    EXPECT_EQ(run.outcome.kind, Outcome::Kind::wait);
+    ASSERT_EQ(run.ctx.sent.size(), 1u);
+    EXPECT_THAT(labels_of(run.ctx.sent[0]), ElementsAre("Stop", "Later", "Go on"));
+
+    const Outcome stop = run.element.on_event(run.ctx, press(0));
+    EXPECT_EQ(stop.kind, Outcome::Kind::go_to);
+    EXPECT_EQ(stop.target, "Final_Message");
+    EXPECT_EQ(run.element.on_event(run.ctx, press(2)).kind, Outcome::Kind::next);
+    EXPECT_EQ(run.element.on_event(run.ctx, press(3)).kind, Outcome::Kind::ignored);
+
+    run.ctx.now_ = profo::sdk::TimePoint(std::chrono::hours(12));
+    EXPECT_EQ(run.element.on_event(run.ctx, press(1)).kind, Outcome::Kind::wait);
+    EXPECT_THAT(run.ctx.texts(), ElementsAre("More?", "See you"));
+    ASSERT_EQ(run.ctx.timers.size(), 1u);
+    EXPECT_EQ(run.ctx.timers[0].first, run.ctx.now_ + std::chrono::hours(1));
+    EXPECT_EQ(run.ctx.timers[0].second, (json{{"option", 1}}));
+    EXPECT_EQ(run.ctx.records.size(), 3u);
+
+    Event timer;
+    timer.kind = Event::Kind::timer;
+    timer.data = run.ctx.timers[0].second.dump();
+    EXPECT_EQ(run.element.on_event(run.ctx, timer).kind, Outcome::Kind::next);
 }

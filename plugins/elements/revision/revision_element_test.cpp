@@ -49,29 +49,7 @@ using profo::elements::testing::FakeElementContext;
 
 // A run in which graded elements were answered before the revision: their
 // rows, with score and maxscore as the engine stores them, come first.
-class AnsweredRun : public FakeElementContext {
-public:
-    using FakeElementContext::FakeElementContext;
-
-    void answered(const std::string& element, double score) {
-        sdk::ConversationEntry row;
-        row.element_id = element;
-        row.role = "user";
-        row.payload_json = json{{"answer", "..."}}.dump();
-        row.score = score;
-        row.maxscore = 1;
-        earlier_.push_back(row);
-    }
-    std::vector<sdk::ConversationEntry> history() const override {
-        std::vector<sdk::ConversationEntry> all = earlier_;
-        const auto own = FakeElementContext::history();
-        all.insert(all.end(), own.begin(), own.end());
-        return all;
-    }
-
-private:
-    std::vector<sdk::ConversationEntry> earlier_;
-};
+using AnsweredRun = FakeElementContext;
 
 const json kRevision = json::parse(R"({"type": "revision", "prefix": "Vocab_", "text": "Let's fix mistakes",
     "no_mistakes": "No mistakes!"})");

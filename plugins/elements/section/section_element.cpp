@@ -17,15 +17,19 @@ nlohmann::json SectionElement::json_schema() const {
                           CommonFields::none);
 }
 
-void SectionElement::validate(const nlohmann::json& spec, const sdk::CourseOutline& course,
-                              sdk::ValidationReport& report) const {
-    if (!check_mapping(spec, report)) return;
-    check_text(spec, "title", Presence::required, report);
+std::unique_ptr<sdk::ElementSpec> SectionElement::compile(const nlohmann::json& fields,
+                                                          const sdk::CourseOutline& /*course*/,
+                                                          sdk::ValidationReport& report) const {
+    ErrorCountingReport checked(report);
+    if (!check_mapping(fields, checked)) return nullptr;
+    check_text(fields, "title", Presence::required, checked);
+    if (checked.has_errors()) return nullptr;
+    return std::make_unique<SectionSpec>();
 }
 
 // The engine skips sections when it looks for the next element; a run that is
 // sent here anyway (a goto to a section) just moves on.
-sdk::Outcome SectionElement::enter(sdk::ElementContext& ctx) {
+sdk::Outcome SectionElement::enter(sdk::ElementContext& /*ctx*/) {
     return sdk::Outcome::next();
 }
 

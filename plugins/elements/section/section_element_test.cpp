@@ -7,18 +7,27 @@
 
 using nlohmann::json;
 using profo::elements::SectionElement;
-using profo::elements::testing::KeptReport;
-using profo::elements::testing::ListedOutline;
+using profo::elements::testing::compiled;
+using profo::elements::testing::FakeElementContext;
+using profo::elements::testing::validated;
 using ::testing::ElementsAre;
 
 TEST(SectionValidate, TitleRequired) {
-    KeptReport report;
-    SectionElement().validate(json{{"type", "section"}, {"title", "Введение"}}, ListedOutline({}), report);
-    EXPECT_TRUE(report.issues.empty());
-    SectionElement().validate(json{{"type", "section"}}, ListedOutline({}), report);
-    EXPECT_THAT(report.errors(), ElementsAre("title: 'title' is required"));
+    EXPECT_TRUE(validated<SectionElement>(json{{"type", "section"}, {"title", "Введение"}}).issues.empty());
+    EXPECT_THAT(validated<SectionElement>(json{{"type", "section"}}).errors(),
+                ElementsAre("title: 'title' is required"));
+    EXPECT_THAT(validated<SectionElement>(json::array()).errors(),
+                ElementsAre(": an element must be a mapping of fields, not '[]'"));
 }
 
 TEST(SectionSchema, OnlyTitle) {
     EXPECT_THAT(SectionElement().fields(), ElementsAre("title"));
+}
+
+TEST(SectionRun, EnteringContinuesAtOnce) {
+    const json spec = {{"type", "section"}, {"title", "Part 2"}};
+    SectionElement section;
+    FakeElementContext ctx("Part_2", compiled(section, spec), spec);
+    EXPECT_EQ(section.enter(ctx).kind, profo::sdk::Outcome::Kind::next);
+    EXPECT_TRUE(ctx.sent.empty());
 }

@@ -69,30 +69,7 @@ using profo::elements::testing::FakeElementContext;
 // A run in which graded elements were answered before the test: their rows,
 // with score and maxscore as the engine stores them, come before what the
 // test itself does.
-class AnsweredRun : public FakeElementContext {
-public:
-    using FakeElementContext::FakeElementContext;
-
-    void answered(const std::string& element, double score, double maxscore,
-                  const std::string& role = "user") {
-        sdk::ConversationEntry row;
-        row.element_id = element;
-        row.role = role;
-        row.payload_json = json{{"answer", "..."}}.dump();
-        row.score = score;
-        row.maxscore = maxscore;
-        earlier_.push_back(row);
-    }
-    std::vector<sdk::ConversationEntry> history() const override {
-        std::vector<sdk::ConversationEntry> all = earlier_;
-        const auto own = FakeElementContext::history();
-        all.insert(all.end(), own.begin(), own.end());
-        return all;
-    }
-
-private:
-    std::vector<sdk::ConversationEntry> earlier_;
-};
+using AnsweredRun = FakeElementContext;
 
 const json kTest = json::parse(R"({"type": "test", "prefix": "Quiz_", "text": "{score} из {maxscore}\n",
     "score": {"20": "ready", "65": "basics", "100": "slow down"}})");

@@ -8,7 +8,11 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -20,6 +24,21 @@ using storage_sql::DbFailure;
 
 bool is_memory(const std::string& dsn) {
     return dsn == ":memory:";
+}
+
+// The database holds every student's answers and the sealed bot tokens.
+// SQLite would create it 0644 (under the usual umask); an empty file is a
+// valid empty database, so creating it 0600 first is enough, and SQLite gives
+// its -wal and -shm files the mode of the database file.
+void create_private_file(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        ::close(fd);
+        return;
+    }
+    if (errno == EEXIST) return;  // an existing database keeps the mode its owner gave it
+    throw StorageError(StorageError::Code::unavailable,
+                       "cannot create the SQLite database file " + path + ": " + std::strerror(errno));
 }
 
 class SqliteDialect final : public storage_sql::SqlDialect {
@@ -37,6 +56,7 @@ public:
             if (error)
                 throw StorageError(StorageError::Code::unavailable,
                                    "cannot create the folder " + parent.string() + ": " + error.message());
+            create_private_file(options_.dsn);
         }
     }
 

@@ -1,26 +1,19 @@
-// `reflection`: asks an open question, insists on a minimum length, and
-// answers with a reply that quotes the student. The walkthrough in
-// sdk/README.md builds this file step by step.
+#include "reflection_element.hpp"
+
 #include "reflection_template.hpp"
 
-#include <profo/sdk/course_values.hpp>
-#include <profo/sdk/element.hpp>
+#include <profo/sdk/plugin.hpp>
+#include <profo/sdk/text.hpp>
 
-namespace {
+namespace profo::examples {
 
-using profo::sdk::ElementContext;
-using profo::sdk::Event;
-using profo::sdk::OutAction;
-using profo::sdk::Outcome;
+using sdk::ElementContext;
+using sdk::Event;
+using sdk::OutAction;
+using sdk::Outcome;
 
-class ReflectionElement final : public profo::sdk::ElementPlugin {
-public:
-    std::string type() const override { return "reflection"; }
-    std::vector<std::string> fields() const override { return {"text", "reply", "min_length"}; }
-
-    nlohmann::json json_schema() const override {
-        return {
-            {"type", "object"},
+nlohmann::json ReflectionElement::json_schema() const {
+    return {{"type", "object"},
             {"description", "Asks an open question and quotes the answer back."},
             {"required", {"type", "text"}},
             {"properties",
@@ -29,47 +22,64 @@ public:
               {"reply", {{"type", "string"}, {"description", "Sent after the answer; {answer} quotes it."}}},
               {"min_length",
                {{"type", "integer"}, {"minimum", 1}, {"description", "Shortest acceptable answer."}}}}}};
+}
+
+std::unique_ptr<sdk::ElementSpec> ReflectionElement::compile(const nlohmann::json& fields,
+                                                             const sdk::CourseOutline& /*course*/,
+                                                             sdk::ValidationReport& report) const {
+    if (!fields.is_object()) {
+        report.error("", "must be a mapping of fields");
+        return nullptr;
     }
+    bool valid = true;
+    const auto problem = [&](std::string field, std::string message) {
+        report.error(std::move(field), std::move(message));
+        valid = false;
+    };
+    const auto text = fields.find("text");
+    if (text == fields.end() || !text->is_string() || text->get_ref<const std::string&>().empty())
+        problem("text", "is required: the question to ask");
+    const auto reply = fields.find("reply");
+    if (reply != fields.end() && !reply->is_string()) problem("reply", "must be text");
+    const auto min_length = fields.find("min_length");
+    if (min_length != fields.end() && (!min_length->is_number_integer() || min_length->get<long>() < 1))
+        problem("min_length", "must be a whole number of at least 1");
+    if (!valid) return nullptr;
 
-    void validate(const nlohmann::json& spec, const profo::sdk::CourseOutline&,
-                  profo::sdk::ValidationReport& report) const override {
-        if (!spec.is_object()) return report.error("", "must be a mapping of fields");
-        if (!spec.contains("text") || !spec["text"].is_string() || spec["text"].get<std::string>().empty())
-            report.error("text", "is required: the question to ask");
-        if (spec.contains("reply") && !spec["reply"].is_string()) report.error("reply", "must be text");
-        if (spec.contains("min_length") &&
-            (!spec["min_length"].is_number_integer() || spec["min_length"].get<long>() < 1))
-            report.error("min_length", "must be a whole number of at least 1");
+    // Everything is checked: read it once, so that runs never parse JSON.
+    auto spec = std::make_unique<ReflectionSpec>();
+    spec->question = text->get<std::string>();
+    if (reply != fields.end()) spec->reply = reply->get<std::string>();
+    if (min_length != fields.end()) spec->min_length = min_length->get<long>();
+    return spec;
+}
+
+Outcome ReflectionElement::enter(ElementContext& ctx) {
+    OutAction question;
+    question.text = ctx.spec_as<ReflectionSpec>().question;
+    ctx.send(question);
+    return Outcome::wait();
+}
+
+Outcome ReflectionElement::on_event(ElementContext& ctx, const Event& event) {
+    if (event.kind != Event::Kind::text) return Outcome::ignored();
+    const auto& spec = ctx.spec_as<ReflectionSpec>();
+    if (sdk::telegram_length(event.text) < static_cast<std::size_t>(spec.min_length)) {
+        OutAction nudge;
+        nudge.text =
+            "Please write a little more (at least " + std::to_string(spec.min_length) + " characters).";
+        ctx.send(nudge);
+        return Outcome::wait();  // keep waiting for a longer answer
     }
-
-    Outcome enter(ElementContext& ctx) override {
-        OutAction question;
-        question.text = ctx.spec()["text"].get<std::string>();
-        ctx.send(question);
-        return Outcome::wait();
+    ctx.record("user", {{"text", event.text}});
+    if (spec.reply) {
+        OutAction reply;
+        reply.text = fill_reply(*spec.reply, event.text);
+        ctx.send(reply);
     }
+    return Outcome::next();
+}
 
-    Outcome on_event(ElementContext& ctx, const Event& event) override {
-        if (event.kind != Event::Kind::text) return Outcome::ignored();
-        const auto& spec = ctx.spec();
-        const long min_length = spec.value("min_length", 1L);
-        if (profo::examples::count_characters(event.text) < min_length) {
-            OutAction nudge;
-            nudge.text =
-                "Please write a little more (at least " + std::to_string(min_length) + " characters).";
-            ctx.send(nudge);
-            return Outcome::wait();  // keep waiting for a longer answer
-        }
-        ctx.record("user", {{"text", event.text}});
-        if (spec.contains("reply")) {
-            OutAction reply;
-            reply.text = profo::examples::fill_reply(spec["reply"].get<std::string>(), event.text);
-            ctx.send(reply);
-        }
-        return Outcome::next();
-    }
-};
+}  // namespace profo::examples
 
-}  // namespace
-
-PROFO_PLUGIN(ReflectionElement, element)
+PROFO_PLUGIN(profo::examples::ReflectionElement, element)

@@ -13,11 +13,4 @@ inline std::string fill_reply(std::string reply, const std::string& answer) {
     return reply;
 }
 
-// Characters, not bytes: a Cyrillic letter is two bytes in UTF-8.
-inline long count_characters(const std::string& utf8) {
-    long n = 0;
-    for (unsigned char c : utf8) n += (c & 0xC0) != 0x80;
-    return n;
-}
-
 }  // namespace profo::examples

@@ -10,8 +10,3 @@ TEST(ReflectionReply, FillsEveryMarker) {
     // An answer that itself contains the marker is not expanded again.
     EXPECT_EQ(fill_reply("{answer}", "{answer}"), "{answer}");
 }
-
-TEST(ReflectionReply, CountsCharactersNotBytes) {
-    EXPECT_EQ(profo::examples::count_characters("abc"), 3);
-    EXPECT_EQ(profo::examples::count_characters("привет"), 6);
-}

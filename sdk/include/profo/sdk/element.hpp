@@ -241,6 +241,12 @@ public:
     virtual Outcome on_return(ElementContext& /*ctx*/) { return Outcome::next(); }
     // Whether a student's answer here is scored (revision replays only these).
     virtual bool graded() const { return false; }
+    // The settings a deployment may override for this plugin (overrides of
+    // any other key are ignored). When an override changes a setting whose
+    // name ends in `url`, the platform's own secrets (settings naming a key,
+    // token, secret or password) are left out: a tenant that chooses an
+    // endpoint brings its own credential (a `*_sealed` setting).
+    virtual std::vector<std::string> overridable_settings() const { return {}; }
 };
 
 }  // namespace profo::sdk

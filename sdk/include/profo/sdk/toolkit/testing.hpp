@@ -125,13 +125,20 @@ public:
     std::uint64_t random_seed() const override { return 7; }
 
     // A history row of any element, as if the engine had stored it earlier.
-    void add_row(const std::string& element, const std::string& role, const nlohmann::json& payload) {
+    void add_row(const std::string& element, const std::string& role, const nlohmann::json& payload,
+                 std::optional<double> score = std::nullopt, std::optional<double> maxscore = std::nullopt) {
         sdk::ConversationEntry e;
         e.element_id = element;
         e.role = role;
         e.payload_json = payload.dump();
+        e.score = score;
+        e.maxscore = maxscore;
         e.attempt = attempt_;
         history_.push_back(e);
+    }
+    // A graded answer given at `element` earlier in the run.
+    void answered(const std::string& element, double score, double maxscore = 1, const std::string& role = "user") {
+        add_row(element, role, {{"answer", "..."}}, score, maxscore);
     }
     // Runs the oldest deferred task as the engine would after its commit and
     // hands the result back to `element`.

@@ -1,0 +1,87 @@
+// The YAML-to-JSON layer against hostile documents: self-referencing and
+// exponentially nested aliases, deep nesting, huge plain scalars and numbers
+// beyond a double. Each one must end in a YamlContentError naming a line,
+// never in a crash or an unbounded allocation.
+#include "yaml/yaml_json.hpp"
+
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+
+namespace profo::host {
+namespace {
+
+std::string error_of(const std::string& yaml, YamlLimits limits = {}) {
+    try {
+        YamlToJson(limits).convert(YAML::Load(yaml));
+    } catch (const YamlContentError& e) {
+        return std::to_string(e.line()) + ": " + e.what();
+    }
+    return "no error";
+}
+
+// Nine levels of ten aliases each: 10^9 values from 545 bytes.
+std::string billion_laughs() {
+    std::string yaml = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n";
+    for (char c = 'b'; c <= 'i'; ++c) {
+        const char prev = static_cast<char>(c - 1);
+        yaml += std::string(1, c) + ": &" + c + " [";
+        for (int i = 0; i < 9; ++i) yaml += std::string(i ? "," : "") + "*" + prev;
+        yaml += "]\n";
+    }
+    return yaml;
+}
+
+TEST(YamlJson, SelfReferencingAliasIsACycleNotAStackOverflow) {
+    EXPECT_EQ(error_of("a: &x [*x]\n"),
+              "1: an alias refers to the list or mapping that contains it (an alias cycle)");
+    EXPECT_EQ(error_of("a:\n  b: &m\n    c: *m\n"),
+              "2: an alias refers to the list or mapping that contains it (an alias cycle)");
+}
+
+TEST(YamlJson, ExponentialAliasesStopAtTheNodeBudget) {
+    const auto message = error_of(billion_laughs());
+    EXPECT_NE(message.find("expands to more than 1000000 values"), std::string::npos) << message;
+}
+
+TEST(YamlJson, RepeatedLongScalarsStopAtTheByteBudget) {
+    const std::string yaml = "s: &s " + std::string(1000, 'x') + "\nl: [*s, *s, *s, *s]\n";
+    EXPECT_EQ(error_of(yaml, {.max_bytes = 3000}),
+              "1: the document expands to more than 3000 bytes of text (aliases repeat what they refer to)");
+}
+
+TEST(YamlJson, DeepNestingIsRefused) {
+    EXPECT_EQ(error_of(std::string(65, '[') + std::string(65, ']')),
+              "1: lists and mappings are nested more than 64 levels deep");
+    EXPECT_NO_THROW(YamlToJson().convert(YAML::Load(std::string(64, '[') + std::string(64, ']'))));
+}
+
+TEST(YamlJson, AliasesWithinTheBudgetStillExpand) {
+    const auto json = yaml_to_json(YAML::Load("a: &a [1, 2]\nb: *a\n"));
+    EXPECT_EQ(json.dump(), R"({"a":[1,2],"b":[1,2]})");
+}
+
+TEST(YamlJson, HugePlainScalarsAreScannedWithoutRecursion) {
+    const std::string digits(100000, '7');
+    EXPECT_EQ(yaml_to_json(YAML::Load("n: " + digits + "\n"))["n"], digits);  // beyond 64 bits: text
+    EXPECT_TRUE(plain_scalar_changes_type(digits));
+    EXPECT_TRUE(plain_scalar_changes_type(digits + ".5e3"));
+    EXPECT_FALSE(plain_scalar_changes_type(digits + "x"));
+}
+
+TEST(YamlJson, NumberBeyondADoubleNamesItsLine) {
+    EXPECT_EQ(error_of("a: 1\nb: 1e999\n"),
+              "2: the number 1e999 is out of range for a floating-point value; quote it to keep it as text");
+    EXPECT_EQ(yaml_to_json(YAML::Load("b: '1e999'\n"))["b"], "1e999");
+}
+
+TEST(YamlJson, CoreSchemaScalarsKeepTheirTypes) {
+    const auto json = yaml_to_json(YAML::Load(
+        "[1, -2, +3, 0x1F, 0o17, 1.5, .5, 5., -1e3, .inf, -.Inf, .nan, 1.2.3, 0x, +, ~, true, x]"));
+    EXPECT_EQ(json.dump(),
+              R"([1,-2,3,31,15,1.5,0.5,5.0,-1000.0,".inf","-.Inf",".nan","1.2.3","0x","+",null,true,"x"])");
+}
+
+}  // namespace
+}  // namespace profo::host

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets of fuzz/ with clang-14 (ASan + UBSan) into
+# ${PROFO_FUZZ_BUILD_DIR:-build-fuzz} and runs each for SECONDS (default 10)
+# over a copy of its seed corpus in fuzz/corpus/<target>/. Fails on the first
+# crash, leak, timeout or sanitizer report; the input that did it is left in
+# the build dir as crash-*/leak-*/timeout-*.
+#
+#   scripts/fuzz.sh [SECONDS] [TARGET...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-10}"
+shift $(( $# > 0 ? 1 : 0 ))
+build_dir="${PROFO_FUZZ_BUILD_DIR:-build-fuzz}"
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+jobs="${PROFO_JOBS:-$(nproc)}"
+
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_COMPILER=clang++-14 -DPROFO_FUZZ=ON -DPROFO_BUILD_TESTS=OFF -DPROFO_BUILD_BENCH=OFF >/dev/null
+cmake --build "$build_dir" -j "$jobs" --target profo_fuzz
+
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  for dir in fuzz/corpus/*/; do targets+=("$(basename "$dir")"); done
+fi
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+root="$PWD"
+for target in "${targets[@]}"; do
+  # New inputs go to a scratch folder (listed first); the committed corpus
+  # stays the curated seeds.
+  mkdir -p "$build_dir/fuzz/corpus-$target"
+  log="$build_dir/fuzz/fuzz_$target.log"
+  started=$(date +%s)
+  if ! (cd "$build_dir/fuzz" && "./fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048           -max_len=65536 -print_final_stats=1 "corpus-$target" "$root/fuzz/corpus/$target") >"$log" 2>&1; then
+    tail -n 60 "$log" >&2
+    echo "fuzz_$target FAILED: full log $log; the input is the crash-*/leak-*/timeout-* file in $build_dir/fuzz/" >&2
+    exit 1
+  fi
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  echo "fuzz_$target: ${runs:-?} runs in $(( $(date +%s) - started ))s, no crash"
+done
