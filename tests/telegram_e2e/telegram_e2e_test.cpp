@@ -293,3 +293,45 @@ TEST(TelegramTransport, ABotDisabledWhileServingStopsAndAnAddedOneStarts) {
     serve->wait_for_stderr("no longer serving bot 2", 20s);
     stop(*serve);
 }
+
+// Many bots in one process: every bot polls, every student finishes, each
+// step taken by all students at once so they progress in parallel.
+TEST(TelegramTransport, ManyBotsManyStudentsInOneProcess) {
+    constexpr int kBots = 20;
+    constexpr int kStudents = 10;
+    Emulator e({"--no-rate-limits"});
+    Platform p(e, "poll", ", \"chat_burst\": 10, \"chat_per_second\": 10, \"bot_per_second\": 100, \"bot_burst\": 100");
+    std::vector<std::int64_t> bots{p.bot_id};
+    for (int b = 1; b < kBots; ++b) {
+        auto bot = e.post("/_emulator/bots", {{"username", "many_" + std::to_string(b) + "_bot"}});
+        p.add_bot(bot["token"], "poll");
+        auto deployed = run_process(
+            profo_command(p.config, {"deploy", "create", "--course", "telegram", "--bot", std::to_string(b + 1)}));
+        ASSERT_EQ(deployed.exit_code, 0) << deployed.err;
+        bots.push_back(bot["id"].get<std::int64_t>());
+    }
+    auto serve = p.serve();
+    const auto began = std::chrono::steady_clock::now();
+    auto each = [&](auto step) {
+        for (auto bot : bots)
+            for (int s = 0; s < kStudents; ++s) step(bot, 1000 + s);
+    };
+    each([&](auto bot, auto user) { e.post("/_emulator/start", {{"bot_id", bot}, {"user_id", user}}); });
+    each([&](auto bot, auto user) {
+        auto first = bot_messages(e.wait(bot, user, 1, 60000)).at(0);
+        e.post("/_emulator/press_button",
+               {{"bot_id", bot}, {"user_id", user}, {"message_id", first["message_id"]}, {"text", "Go"}});
+    });
+    each([&](auto bot, auto user) {
+        auto poll = bot_messages(e.wait(bot, user, 2, 60000)).at(1);
+        e.post("/_emulator/answer_poll",
+               {{"bot_id", bot}, {"user_id", user}, {"message_id", poll["message_id"]}, {"option_ids", {1}}});
+    });
+    each([&](auto bot, auto user) {
+        e.wait(bot, user, 4, 60000);
+        e.post("/_emulator/messages", {{"bot_id", bot}, {"user_id", user}, {"text", "Paris"}});
+    });
+    each([&](auto bot, auto user) { EXPECT_EQ(shown_all(e.wait(bot, user, 6, 60000)), kExpected); });
+    EXPECT_LT(std::chrono::steady_clock::now() - began, 60s);
+    stop(*serve);
+}
