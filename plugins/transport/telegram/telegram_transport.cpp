@@ -214,12 +214,49 @@ private:
 
     // Runs `f` (storage, engine: they block) on the storage pool and resumes
     // the caller on its own executor.
+    // No coroutine lambda here: GCC 12 destroys the captures of a lambda that
+    // travels through a coroutine twice. The work is posted to the pool and
+    // its result handed back to the waiting coroutine's executor.
     template <class F>
-    awaitable<std::invoke_result_t<F&>> blocking(F f) {
+    auto blocking(F f) {
         using R = std::invoke_result_t<F&>;
-        co_return co_await asio::co_spawn(
-            storage_pool_->get_executor(), [f = std::move(f)]() mutable -> awaitable<R> { co_return f(); },
-            use_awaitable);
+        if constexpr (std::is_void_v<R>) {
+            return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
+                [this](auto handler, F work) {
+                    asio::post(*storage_pool_, [handler = std::move(handler), work = std::move(work)]() mutable {
+                        std::exception_ptr error;
+                        try {
+                            work();
+                        } catch (...) {
+                            error = std::current_exception();
+                        }
+                        auto executor = asio::get_associated_executor(handler);
+                        asio::post(executor, [handler = std::move(handler), error]() mutable {
+                            std::move(handler)(error);
+                        });
+                    });
+                },
+                use_awaitable, std::move(f));
+        } else {
+            return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr, R)>(
+                [this](auto handler, F work) {
+                    asio::post(*storage_pool_, [handler = std::move(handler), work = std::move(work)]() mutable {
+                        std::exception_ptr error;
+                        R result{};
+                        try {
+                            result = work();
+                        } catch (...) {
+                            error = std::current_exception();
+                        }
+                        auto executor = asio::get_associated_executor(handler);
+                        asio::post(executor, [handler = std::move(handler), error,
+                                              result = std::move(result)]() mutable {
+                            std::move(handler)(error, std::move(result));
+                        });
+                    });
+                },
+                use_awaitable, std::move(f));
+        }
     }
 
     awaitable<void> sleep(Millis delay) {
@@ -503,8 +540,8 @@ private:
                 auto& state = *bot->second;
                 if (state.paused_until > now) continue;
                 // Answers and chat actions are not messages: Telegram does not count them.
-                const bool paced = row.payload_json.find("\"callback_answer\"") == std::string::npos &&
-                                   row.payload_json.find("\"typing\"") == std::string::npos;
+                const bool paced = row.payload_json.find(R"("kind":"callback_answer")") == std::string::npos &&
+                                   row.payload_json.find(R"("kind":"typing")") == std::string::npos;
                 if (paced) {
                     const auto pace = chat_pace(row.chat_id, settings_.chat_per_second, settings_.chat_burst,
                                                 settings_.group_per_minute);
