@@ -41,6 +41,18 @@ int run_serve(CommandIo& io, const std::vector<std::string>& args) {
         platform.migrate();
         platform.start_plugins();
         platform.engine().start_scheduler();
+        // Ready while every transport serves (its polls answer, its webhooks are set).
+        platform.http().set_readiness([&platform] {
+            for (const auto& p : platform.plugins().loaded()) {
+                if (p->metadata().kind != sdk::PluginKind::transport) continue;
+                try {
+                    if (!p->as<sdk::TransportPlugin>().ready()) return false;
+                } catch (const std::exception&) {
+                    return false;
+                }
+            }
+            return true;
+        });
         platform.http().start();
         spdlog::info("serving on {}:{} (storage {}, {} plugins); stop with Ctrl-C",
                      platform.config().http.listen.substr(0, platform.config().http.listen.rfind(':')),

@@ -174,6 +174,7 @@ CommandTree build_command_tree() {
     add_conformance_command(tree);
     add_course_commands(tree);
     add_course_play_command(tree);
+    add_bot_commands(tree);
     return tree;
 }
 

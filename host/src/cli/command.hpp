@@ -88,5 +88,6 @@ void add_version_command(CommandTree& tree);
 void add_conformance_command(CommandTree& tree);
 void add_course_commands(CommandTree& tree);
 void add_course_play_command(CommandTree& tree);
+void add_bot_commands(CommandTree& tree);  // and `deploy create`
 
 }  // namespace profo::host

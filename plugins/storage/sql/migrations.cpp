@@ -252,6 +252,12 @@ const std::vector<Migration> kMigrations = {
          " FOREIGN KEY (account_id, run_id) REFERENCES runs (account_id, id)){clustered}",
 
      }},
+    {5,
+     "bots can be disabled; the update ledger is pruned by age",
+     {
+         "ALTER TABLE bots ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1",
+         "CREATE INDEX processed_updates_by_time ON processed_updates (processed_at)",
+     }},
 };
 
 std::string expand(std::string_view statement, const SqlDialect& dialect, std::int64_t now) {

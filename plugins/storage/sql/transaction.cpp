@@ -110,7 +110,7 @@ AccountMember read_member(const PreparedStatement& s) {
 
 const Columns kBot{
     {"id", I},   {"account_id", I},    {"username", T},  {"token_sealed", T}, {"settings_json", T},
-    {"mode", T}, {"update_offset", I}, {"created_at", I}};
+    {"mode", T}, {"update_offset", I}, {"created_at", I}, {"enabled", I}};
 
 Bot read_bot(const PreparedStatement& s) {
     RowReader r(s);
@@ -123,6 +123,7 @@ Bot read_bot(const PreparedStatement& s) {
     b.mode = r.text();
     b.update_offset = r.integer();
     b.created_at = r.integer();
+    b.enabled = r.boolean();
     return b;
 }
 
@@ -386,13 +387,13 @@ const Query kMembershipsOf =
 const Query kInsertBot =
     returning(kBot,
               "INSERT INTO bots (account_id, username, token_sealed, settings_json, mode, "
-              "update_offset, created_at) VALUES (:a, :username, :token_sealed, :settings_json, "
-              ":mode, :update_offset, :created_at)");
+              "update_offset, created_at, enabled) VALUES (:a, :username, :token_sealed, :settings_json, "
+              ":mode, :update_offset, :created_at, :enabled)");
 const Query kGetBot = select(kBot, "FROM bots WHERE account_id = :a AND id = :id");
 const Query kListBots = select(kBot, "FROM bots WHERE account_id = :a ORDER BY id");
 const Query kUpdateBot = command(
     "UPDATE bots SET username = :username, token_sealed = :token_sealed, settings_json = :settings_json, "
-    "mode = :mode WHERE account_id = :a AND id = :id");
+    "mode = :mode, enabled = :enabled WHERE account_id = :a AND id = :id");
 const Query kDeleteBot = command("DELETE FROM bots WHERE account_id = :a AND id = :id");
 const Query kSetBotOffset =
     command("UPDATE bots SET update_offset = :offset WHERE account_id = :a AND id = :id");
@@ -530,6 +531,11 @@ const Query kMarkUpdateProcessed = command(
     "SELECT CAST(:a AS BIGINT), CAST(:b AS BIGINT), CAST(:u AS BIGINT), CAST(:t AS BIGINT) "
     "WHERE EXISTS (SELECT 1 FROM bots WHERE account_id = :owner AND id = :bot) "
     "ON CONFLICT (bot_id, update_id) DO NOTHING");
+// Oldest first through the processed_at index, in slices, so a prune never
+// holds a long write lock.
+const Query kPruneProcessedUpdates = command(
+    "DELETE FROM processed_updates WHERE (bot_id, update_id) IN (SELECT bot_id, update_id FROM "
+    "processed_updates WHERE processed_at < :before ORDER BY processed_at LIMIT :limit)");
 
 const IdInsert kInsertOutbox = returning_id(
     "INSERT INTO outbox (account_id, bot_id, chat_id, run_id, payload_json, status, attempts, "
@@ -725,7 +731,7 @@ Bot SqlTransaction::create_bot(Id account_id, const Bot& bot) {
             return *one_row<Bot>(
                 statement(kInsertBot)
                     .bind(account_id, bot.username, bot.token_sealed, json_or_empty_object(bot.settings_json),
-                          bot.mode, bot.update_offset, or_now(bot.created_at, now_ms())),
+                          bot.mode, bot.update_offset, or_now(bot.created_at, now_ms()), bot.enabled ? 1 : 0),
                 read_bot);
         },
         [&](DbFailure failure) {
@@ -754,8 +760,8 @@ bool SqlTransaction::update_bot(Id account_id, const Bot& bot) {
             check_bot("update_bot", bot);
             return changed_rows(statement(kUpdateBot)
                                     .bind(bot.username, bot.token_sealed,
-                                          json_or_empty_object(bot.settings_json), bot.mode, account_id,
-                                          bot.id)) > 0;
+                                          json_or_empty_object(bot.settings_json), bot.mode,
+                                          bot.enabled ? 1 : 0, account_id, bot.id)) > 0;
         },
         [&](DbFailure failure) {
             if (failure == DbFailure::unique_violation)
@@ -1327,6 +1333,13 @@ bool SqlTransaction::mark_update_processed(Id account_id, Id bot_id, std::int64_
     return guarded("mark_update_processed", [&] {
         return changed_rows(statement(kMarkUpdateProcessed)
                                 .bind(account_id, bot_id, update_id, now_ms(), account_id, bot_id)) > 0;
+    });
+}
+
+int SqlTransaction::prune_processed_updates_all_accounts(Millis before, int limit) {
+    return guarded("prune_processed_updates_all_accounts", [&] {
+        if (limit <= 0) return 0;
+        return static_cast<int>(changed_rows(statement(kPruneProcessedUpdates).bind(before, limit)));
     });
 }
 

@@ -104,6 +104,7 @@ public:
     bool is_participant(Id account_id, Id deployment_id, std::int64_t user_id,
                         const std::string& username) override;
     bool mark_update_processed(Id account_id, Id bot_id, std::int64_t update_id) override;
+    int prune_processed_updates_all_accounts(Millis before, int limit) override;
     Id enqueue_outbox(Id account_id, const OutboxMessage& message) override;
     std::vector<OutboxMessage> pending_outbox_all_accounts(Millis now, int limit) override;
     std::vector<OutboxMessage> list_outbox(Id account_id, Id bot_id, std::int64_t chat_id) override;

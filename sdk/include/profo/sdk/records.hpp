@@ -47,6 +47,7 @@ struct Bot {
     std::string mode = "poll";       // poll | webhook
     std::int64_t update_offset = 0;  // next getUpdates offset, advanced after commit
     Millis created_at = 0;
+    bool enabled = true;  // a disabled bot keeps its data but is not served
 };
 
 struct Course {

@@ -160,6 +160,10 @@ public:
 
     // False when the update was seen before.
     virtual bool mark_update_processed(Id account_id, Id bot_id, std::int64_t update_id) = 0;
+    // Forgets at most `limit` updates processed before `before`, of every
+    // account (Telegram redelivers an update for 24 hours at most, so older
+    // entries can never match again). Returns how many went.
+    virtual int prune_processed_updates_all_accounts(Millis before, int limit) = 0;
 };
 
 // One database transaction with every role. Destroying it without commit()

@@ -1,0 +1,112 @@
+#include "bots/bot_registry.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <regex>
+
+namespace profo::host {
+
+namespace {
+
+bool looks_like_token(const std::string& token) {
+    static const std::regex shape("[0-9]{1,20}:[A-Za-z0-9_-]{20,100}");
+    return std::regex_match(token, shape);
+}
+
+std::string bot_ref(sdk::Id account_id, sdk::Id bot_id) {
+    return "bot " + std::to_string(bot_id) + " of account " + std::to_string(account_id);
+}
+
+}  // namespace
+
+std::string masked_token(const std::string& token) {
+    const auto colon = token.find(':');
+    return (colon == std::string::npos ? std::string("?") : token.substr(0, colon)) + ":***";
+}
+
+BotRegistry::BotRegistry(sdk::Storage& storage, const sdk::SecretBox& secrets, sdk::HttpClient& http,
+                         std::string bot_api_base_url)
+    : storage_(storage), secrets_(secrets), http_(http), base_url_(std::move(bot_api_base_url)) {
+    while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
+}
+
+std::string BotRegistry::username_of(const std::string& token) {
+    sdk::HttpClientRequest request;
+    request.method = "POST";
+    request.url = base_url_ + "/bot" + token + "/getMe";
+    request.headers = {{"Content-Type", "application/json"}};
+    request.body = "{}";
+    request.timeout = std::chrono::seconds(20);
+    sdk::HttpClientResponse response;
+    try {
+        response = http_.send(request);
+    } catch (const std::exception& e) {
+        throw BotRegistryError("cannot reach the Bot API at " + base_url_ + " to check token " +
+                               masked_token(token) + ": " + e.what());
+    }
+    const auto reply = nlohmann::json::parse(response.body, nullptr, false);
+    if (response.status == 401)
+        throw BotRegistryError("Telegram does not know token " + masked_token(token) + " (401 Unauthorized)");
+    if (!reply.is_object() || !reply.value("ok", false) || !reply.contains("result") ||
+        !reply["result"].is_object() || !reply["result"].value("username", nlohmann::json()).is_string())
+        throw BotRegistryError("getMe for token " + masked_token(token) + " failed: HTTP " +
+                               std::to_string(response.status) +
+                               (reply.is_object() && reply.contains("description") && reply["description"].is_string()
+                                    ? " " + reply["description"].get<std::string>()
+                                    : std::string()));
+    return reply["result"]["username"].get<std::string>();
+}
+
+sdk::Bot BotRegistry::add(sdk::Id account_id, const std::string& token, const std::string& mode) {
+    if (mode != "poll" && mode != "webhook")
+        throw BotRegistryError("mode must be poll or webhook, not '" + mode + "'");
+    if (!looks_like_token(token))
+        throw BotRegistryError("'" + masked_token(token) +
+                               "' is not a bot token (digits, a colon, then the secret part from @BotFather)");
+    sdk::Bot bot;
+    bot.username = username_of(token);
+    bot.token_sealed = secrets_.seal(token);
+    bot.mode = mode;
+    auto tx = storage_.begin();
+    if (!tx->get_account(account_id)) throw BotRegistryError("account " + std::to_string(account_id) + " does not exist");
+    try {
+        bot = tx->create_bot(account_id, bot);
+    } catch (const sdk::StorageError& e) {
+        if (e.code() == sdk::StorageError::Code::conflict)
+            throw BotRegistryError("bot @" + bot.username + " is already registered");
+        throw;
+    }
+    tx->commit();
+    return bot;
+}
+
+std::vector<sdk::Bot> BotRegistry::list(sdk::Id account_id) {
+    auto tx = storage_.begin();
+    return tx->list_bots(account_id);
+}
+
+sdk::Bot BotRegistry::set_enabled(sdk::Id account_id, sdk::Id bot_id, bool enabled) {
+    auto tx = storage_.begin();
+    auto bot = tx->get_bot(account_id, bot_id);
+    if (!bot) throw BotRegistryError(bot_ref(account_id, bot_id) + " does not exist");
+    bot->enabled = enabled;
+    tx->update_bot(account_id, *bot);
+    tx->commit();
+    return *bot;
+}
+
+void BotRegistry::remove(sdk::Id account_id, sdk::Id bot_id) {
+    auto tx = storage_.begin();
+    try {
+        if (!tx->delete_bot(account_id, bot_id))
+            throw BotRegistryError(bot_ref(account_id, bot_id) + " does not exist");
+    } catch (const sdk::StorageError& e) {
+        if (e.code() == sdk::StorageError::Code::conflict)
+            throw BotRegistryError(std::string(e.what()) + " (disable it instead: profo bot disable " +
+                                   std::to_string(bot_id) + ")");
+        throw;
+    }
+    tx->commit();
+}
+
+}  // namespace profo::host

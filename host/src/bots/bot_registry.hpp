@@ -1,0 +1,49 @@
+// Registering an account's Telegram bots: the token is checked with getMe
+// (which also tells the bot's username), sealed through the secret box and
+// never shown again. Every call names the account, so accounts (tenancy) use
+// it unchanged; the CLI passes the default account.
+#pragma once
+
+#include <profo/sdk/host.hpp>
+#include <profo/sdk/http_client.hpp>
+#include <profo/sdk/records.hpp>
+#include <profo/sdk/storage.hpp>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace profo::host {
+
+// Why a bot could not be registered or changed; the message is for the user
+// and never contains a token.
+class BotRegistryError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// "123456:***": enough to tell bots apart, nothing to steal.
+std::string masked_token(const std::string& token);
+
+class BotRegistry {
+public:
+    // `bot_api_base_url`: the Bot API the telegram transport talks to (its
+    // `base_url` setting), so the token is checked where it will be used.
+    BotRegistry(sdk::Storage& storage, const sdk::SecretBox& secrets, sdk::HttpClient& http,
+                std::string bot_api_base_url);
+
+    sdk::Bot add(sdk::Id account_id, const std::string& token, const std::string& mode);
+    std::vector<sdk::Bot> list(sdk::Id account_id);
+    sdk::Bot set_enabled(sdk::Id account_id, sdk::Id bot_id, bool enabled);
+    void remove(sdk::Id account_id, sdk::Id bot_id);
+
+private:
+    std::string username_of(const std::string& token);
+
+    sdk::Storage& storage_;
+    const sdk::SecretBox& secrets_;
+    sdk::HttpClient& http_;
+    std::string base_url_;
+};
+
+}  // namespace profo::host

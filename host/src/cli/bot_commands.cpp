@@ -1,0 +1,228 @@
+// profo bot add | list | enable | disable | remove, and profo deploy create:
+// thin layers over BotRegistry and the storage, for the default account
+// unless --account says otherwise.
+#include "bots/bot_registry.hpp"
+#include "cli/command.hpp"
+#include "cli/platform_session.hpp"
+#include "runtime/platform.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <iomanip>
+#include <ostream>
+
+namespace profo::host {
+
+namespace {
+
+constexpr const char* kDefaultBotApi = "https://api.telegram.org";
+
+sdk::Id positive_id(const std::string& text, const std::string& what) {
+    sdk::Id value = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || ptr != text.data() + text.size() || value <= 0)
+        throw UsageError(what + " must be a positive id, not '" + text + "'");
+    return value;
+}
+
+sdk::Id account_of(const Arguments& parsed) {
+    const auto text = parsed.value("account");
+    return text ? positive_id(*text, "--account") : sdk::kDefaultAccountId;
+}
+
+// The telegram transport's own base_url, so a token is checked against the
+// Bot API the bot will be served by (the emulator in tests).
+std::string bot_api_base_url(const Config& config) {
+    const auto* plugin = config.plugin("transport/telegram");
+    if (plugin && plugin->settings.is_object() && plugin->settings.contains("base_url") &&
+        plugin->settings["base_url"].is_string())
+        return plugin->settings["base_url"].get<std::string>();
+    return kDefaultBotApi;
+}
+
+// Runs `body` with a migrated platform and a registry; errors become exit 1.
+template <class Body>
+int with_registry(CommandIo& io, const std::vector<std::string>& args, Body body) {
+    auto config = load_command_config(io, args);
+    if (!config) return 2;
+    try {
+        const auto base_url = bot_api_base_url(*config);
+        Platform platform(std::move(*config));
+        platform.migrate();
+        BotRegistry registry(platform.storage(), platform.secrets(), platform.http_client(), base_url);
+        return body(platform, registry);
+    } catch (const BotRegistryError& e) {
+        io.err << "profo bot: " << e.what() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        return report_command_failure(io, e);
+    }
+}
+
+int run_add(CommandIo& io, const std::vector<std::string>& args) {
+    Arguments parsed(args, {"config", "account", "mode"}, {});
+    if (parsed.positionals().size() != 1) throw UsageError("name exactly one bot TOKEN");
+    const auto account = account_of(parsed);
+    const auto mode = parsed.value("mode").value_or("poll");
+    const auto token = parsed.positionals()[0];
+    return with_registry(io, args, [&](Platform&, BotRegistry& registry) {
+        const auto bot = registry.add(account, token, mode);
+        io.out << "added bot " << bot.id << " @" << bot.username << " (" << masked_token(token) << ", " << bot.mode
+               << ")\n";
+        return 0;
+    });
+}
+
+int run_list(CommandIo& io, const std::vector<std::string>& args) {
+    Arguments parsed(args, {"config", "account"}, {"json"});
+    const auto account = account_of(parsed);
+    return with_registry(io, args, [&](Platform&, BotRegistry& registry) {
+        const auto bots = registry.list(account);
+        if (parsed.flag("json")) {
+            auto list = nlohmann::json::array();
+            for (const auto& b : bots)
+                list.push_back({{"id", b.id},
+                                {"username", b.username},
+                                {"mode", b.mode},
+                                {"enabled", b.enabled},
+                                {"update_offset", b.update_offset}});
+            io.out << nlohmann::json{{"bots", list}}.dump(2) << "\n";
+            return 0;
+        }
+        io.out << std::left << std::setw(8) << "ID" << std::setw(34) << "USERNAME" << std::setw(9) << "MODE"
+               << "STATE\n";
+        for (const auto& b : bots)
+            io.out << std::setw(8) << b.id << std::setw(34) << ("@" + b.username) << std::setw(9) << b.mode
+                   << (b.enabled ? "enabled" : "disabled") << "\n";
+        if (bots.empty()) io.err << "no bots in account " << account << "\n";
+        return 0;
+    });
+}
+
+Command switch_command(bool enable) {
+    const std::string name = enable ? "enable" : "disable";
+    return {name,
+            enable ? "serve a disabled bot again" : "stop serving a bot, keeping its data",
+            "Usage: profo bot " + name + " [--config FILE] [--account ID] ID\n\n" +
+                (enable ? "A running 'profo serve' starts serving the bot within seconds."
+                        : "A running 'profo serve' stops polling (or taking webhooks for) the bot within\n"
+                          "seconds; its runs, history and queued messages are kept."),
+            [enable](CommandIo& io, const std::vector<std::string>& args) {
+                Arguments parsed(args, {"config", "account"}, {});
+                if (parsed.positionals().size() != 1) throw UsageError("name exactly one bot ID");
+                const auto account = account_of(parsed);
+                const auto id = positive_id(parsed.positionals()[0], "the bot ID");
+                return with_registry(io, args, [&](Platform&, BotRegistry& registry) {
+                    const auto bot = registry.set_enabled(account, id, enable);
+                    io.out << (enable ? "enabled" : "disabled") << " bot " << bot.id << " @" << bot.username << "\n";
+                    return 0;
+                });
+            },
+            {}};
+}
+
+int run_remove(CommandIo& io, const std::vector<std::string>& args) {
+    Arguments parsed(args, {"config", "account"}, {});
+    if (parsed.positionals().size() != 1) throw UsageError("name exactly one bot ID");
+    const auto account = account_of(parsed);
+    const auto id = positive_id(parsed.positionals()[0], "the bot ID");
+    return with_registry(io, args, [&](Platform&, BotRegistry& registry) {
+        registry.remove(account, id);
+        io.out << "removed bot " << id << "\n";
+        return 0;
+    });
+}
+
+// Until the deployment commands arrive: the latest version of a course on a bot.
+int run_deploy_create(CommandIo& io, const std::vector<std::string>& args) {
+    Arguments parsed(args, {"config", "account", "course", "bot", "alias", "environment"}, {});
+    const auto account = account_of(parsed);
+    const auto course_ref = parsed.value("course");
+    const auto bot_text = parsed.value("bot");
+    if (!course_ref || !bot_text) throw UsageError("name the --course and the --bot");
+    const auto bot_id = positive_id(*bot_text, "--bot");
+    auto config = load_command_config(io, args);
+    if (!config) return 2;
+    try {
+        Platform platform(std::move(*config));
+        platform.migrate();
+        auto tx = platform.storage().begin();
+        std::optional<sdk::Course> course = tx->find_course(account, *course_ref);
+        if (!course) {
+            sdk::Id id = 0;
+            auto [ptr, ec] = std::from_chars(course_ref->data(), course_ref->data() + course_ref->size(), id);
+            if (ec == std::errc() && ptr == course_ref->data() + course_ref->size()) course = tx->get_course(account, id);
+        }
+        if (!course) throw std::runtime_error("account " + std::to_string(account) + " has no course '" + *course_ref + "'");
+        auto versions = tx->list_versions(account, course->id);
+        if (versions.empty()) throw std::runtime_error("course '" + course->name + "' has no version");
+        const auto latest = *std::max_element(versions.begin(), versions.end(),
+                                              [](const auto& a, const auto& b) { return a.number < b.number; });
+        if (!tx->get_bot(account, bot_id))
+            throw std::runtime_error("account " + std::to_string(account) + " has no bot " + std::to_string(bot_id));
+        sdk::CourseDeployment d;
+        d.course_id = course->id;
+        d.version_id = latest.id;
+        d.bot_id = bot_id;
+        d.environment = parsed.value("environment").value_or("prod");
+        d.legacy_alias = parsed.value("alias").value_or("");
+        d = tx->create_deployment(account, d);
+        tx->commit();
+        io.out << "created deployment " << d.id << ": course " << course->name << " version " << latest.number
+               << " on bot " << bot_id << " (start link payload cd_" << d.id << ")\n";
+    } catch (const std::exception& e) {
+        return report_command_failure(io, e);
+    }
+    return 0;
+}
+
+const char* kBotFamilyUsage =
+    "Usage: profo bot COMMAND [ARGS...]\n\n"
+    "The account's Telegram bots. Tokens are checked with getMe against the telegram\n"
+    "transport's base_url, stored sealed with the secrets key and never printed.";
+
+}  // namespace
+
+void add_bot_commands(CommandTree& tree) {
+    const char* summary = "add, list, enable, disable, remove Telegram bots";
+    tree.add_subcommand("bot", summary, kBotFamilyUsage,
+                        {"add",
+                         "register a bot by its token",
+                         "Usage: profo bot add [--config FILE] [--account ID] [--mode poll|webhook] TOKEN\n\n"
+                         "Checks TOKEN with getMe (learning the bot's username), stores it sealed and\n"
+                         "prints the bot's id. A running 'profo serve' picks the bot up within seconds.\n\n"
+                         "  --mode M       poll (long polling, default) or webhook (needs the\n"
+                         "                 telegram transport's public_url)\n"
+                         "  --account ID   the account (tenant); default 1",
+                         run_add,
+                         {}});
+    tree.add_subcommand("bot", summary, kBotFamilyUsage,
+                        {"list",
+                         "list the account's bots",
+                         "Usage: profo bot list [--config FILE] [--account ID] [--json]\n\n"
+                         "Prints id, username, mode and state of each bot (never the token).",
+                         run_list,
+                         {}});
+    tree.add_subcommand("bot", summary, kBotFamilyUsage, switch_command(false));
+    tree.add_subcommand("bot", summary, kBotFamilyUsage, switch_command(true));
+    tree.add_subcommand("bot", summary, kBotFamilyUsage,
+                        {"remove",
+                         "delete a bot that has no deployments or runs",
+                         "Usage: profo bot remove [--config FILE] [--account ID] ID",
+                         run_remove,
+                         {}});
+    tree.add_subcommand("deploy", "put courses on bots",
+                        "Usage: profo deploy COMMAND [ARGS...]",
+                        {"create",
+                         "deploy a course's latest version on a bot",
+                         "Usage: profo deploy create [--config FILE] [--account ID] --course COURSE --bot ID\n"
+                         "                           [--alias NAME] [--environment test|prod]\n\n"
+                         "Students start it with /start cd_<deployment id>, /start NAME (the alias), or\n"
+                         "a bare /start when it is the bot's only active deployment.",
+                         run_deploy_create,
+                         {}});
+}
+
+}  // namespace profo::host

@@ -1,0 +1,745 @@
+// The Telegram transport: long polling and webhooks in, the durable outbox
+// out. Everything network-bound runs as coroutines on the plugin's own
+// io_context (a few threads, however many bots); storage and engine calls,
+// which block, run on a small pool of their own.
+#include "bot_api_call.hpp"
+#include "bot_api_client.hpp"
+#include "pacing.hpp"
+#include "start_deployment.hpp"
+#include "update_mapping.hpp"
+
+#include <profo/sdk/abi.hpp>
+#include <profo/sdk/outbound.hpp>
+#include <profo/sdk/transport.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include <atomic>
+#include <charconv>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <type_traits>
+
+namespace profo::telegram {
+
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+using nlohmann::json;
+using namespace std::chrono_literals;
+using Millis = std::chrono::milliseconds;
+
+sdk::Millis epoch_ms() {
+    return std::chrono::duration_cast<Millis>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Settings (README.md lists them); a wrong type is refused naming the key.
+struct Settings {
+    std::string base_url = "https://api.telegram.org";
+    std::string public_url;  // webhooks: where Telegram reaches this process
+    int io_threads = 2;
+    int storage_threads = 4;
+    int poll_timeout_s = 25;
+    Millis bots_refresh{2000};
+    Millis outbox_interval{100};
+    int outbox_batch = 500;
+    double bot_per_second = 30;
+    double bot_burst = 30;
+    double chat_per_second = 1;
+    double chat_burst = 3;
+    double group_per_minute = 20;
+    Millis backoff_initial{1000};
+    Millis backoff_max{300000};
+    Millis send_timeout{30000};
+    Millis prune_interval{600000};
+    Millis ledger_keep{25LL * 3600 * 1000};  // Telegram redelivers for 24 h
+
+    static Settings from(const json& s) {
+        Settings out;
+        if (!s.is_object()) return out;
+        auto text = [&](const char* key, std::string& into) {
+            if (!s.contains(key)) return;
+            if (!s[key].is_string())
+                throw std::invalid_argument(std::string("settings.") + key + " must be a string");
+            into = s[key].get<std::string>();
+        };
+        auto number = [&](const char* key, auto& into, double low) {
+            if (!s.contains(key)) return;
+            if (!s[key].is_number() || s[key].get<double>() < low)
+                throw std::invalid_argument(std::string("settings.") + key + " must be a number of at least " +
+                                            std::to_string(low));
+            using T = std::remove_reference_t<decltype(into)>;
+            if constexpr (std::is_same_v<T, Millis>)
+                into = Millis(s[key].get<std::int64_t>());
+            else
+                into = s[key].get<T>();
+        };
+        text("base_url", out.base_url);
+        text("public_url", out.public_url);
+        while (!out.public_url.empty() && out.public_url.back() == '/') out.public_url.pop_back();
+        number("io_threads", out.io_threads, 1);
+        number("storage_threads", out.storage_threads, 1);
+        number("poll_timeout_s", out.poll_timeout_s, 0);
+        number("bots_refresh_ms", out.bots_refresh, 50);
+        number("outbox_interval_ms", out.outbox_interval, 5);
+        number("outbox_batch", out.outbox_batch, 1);
+        number("bot_per_second", out.bot_per_second, 0.01);
+        number("bot_burst", out.bot_burst, 1);
+        number("chat_per_second", out.chat_per_second, 0.01);
+        number("chat_burst", out.chat_burst, 1);
+        number("group_per_minute", out.group_per_minute, 0.1);
+        number("backoff_initial_ms", out.backoff_initial, 1);
+        number("backoff_max_ms", out.backoff_max, 1);
+        number("send_timeout_ms", out.send_timeout, 100);
+        number("prune_interval_ms", out.prune_interval, 1000);
+        number("ledger_keep_ms", out.ledger_keep, 0);
+        return out;
+    }
+};
+
+// Tokens never reach a log line: a bot is named by its id and username.
+std::string bot_name(const sdk::Bot& bot) {
+    return "bot " + std::to_string(bot.id) + " (@" + bot.username + ")";
+}
+
+// Telegram echoes the secret on every webhook delivery; deriving it from the
+// token keeps nothing more to store, and it changes when the token does.
+std::string derived_webhook_secret(const std::string& token) {
+    const std::string input = "profo-webhook-secret:" + token;
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : digest) {
+        out += hex[c >> 4];
+        out += hex[c & 15];
+    }
+    return out;
+}
+
+bool same_secret(const std::string& a, const std::string& b) {
+    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+const json kAllowedUpdates = json::array({"message", "callback_query", "poll_answer", "my_chat_member"});
+
+struct BotState {
+    sdk::Bot bot;
+    std::string token;
+    std::string webhook_secret;
+    std::atomic<bool> wanted{true};
+    std::atomic<bool> serving{false};
+    // Guarded by the transport's mutex.
+    SteadyTime paused_until{};
+    TokenBucket bucket;
+    BotState(sdk::Bot b, std::string t, const Settings& s)
+        : bot(std::move(b)),
+          token(std::move(t)),
+          webhook_secret(derived_webhook_secret(token)),
+          bucket(s.bot_per_second, s.bot_burst, std::chrono::steady_clock::now()) {}
+};
+
+using ChatKey = std::pair<sdk::Id, std::int64_t>;  // bot, chat
+
+class TelegramTransport final : public sdk::TransportPlugin {
+public:
+    ~TelegramTransport() override { stop(); }
+
+    void start(sdk::TransportHost& host) override {
+        host_ = &host;
+        settings_ = Settings::from(host.settings());
+        client_ = std::make_unique<BotApiClient>(io_, settings_.base_url);
+        storage_pool_ = std::make_unique<asio::thread_pool>(settings_.storage_threads);
+        host.http().add("POST", "/telegram/webhook/{bot_id}",
+                        [this](const sdk::HttpRequest& request) { return on_webhook(request); });
+        spawn(refresh_bots(), "bot list");
+        spawn(drain_outbox(), "outbox", outbox_strand_);
+        spawn(prune_ledger(), "ledger pruning");
+        for (int i = 0; i < settings_.io_threads; ++i) threads_.emplace_back([this] { io_.run(); });
+        host.log().info("telegram transport started: Bot API at " + settings_.base_url + ", " +
+                        std::to_string(settings_.io_threads) + " network threads");
+    }
+
+    void stop() override {
+        if (stopping_.exchange(true)) return;
+        work_.reset();
+        io_.stop();
+        for (auto& t : threads_) t.join();
+        threads_.clear();
+        // Engine calls in flight finish: what they committed stays, and the
+        // offsets not yet advanced only make Telegram redeliver (the ledger
+        // skips those).
+        if (storage_pool_) storage_pool_->join();
+        if (client_) client_->close_idle();
+    }
+
+    bool ready() const override {
+        if (stopping_ || !loaded_) return false;
+        std::lock_guard lock(mutex_);
+        for (const auto& [id, bot] : bots_)
+            if (!bot->serving) return false;
+        return true;
+    }
+
+private:
+    template <class Executor = asio::io_context::executor_type>
+    void spawn(awaitable<void> work, std::string what, Executor executor) {
+        asio::co_spawn(executor, std::move(work), [this, what = std::move(what)](std::exception_ptr e) {
+            if (!e || stopping_) return;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& error) {
+                host_->log().error("telegram: " + what + " stopped: " + error.what());
+            }
+        });
+    }
+    void spawn(awaitable<void> work, std::string what) { spawn(std::move(work), std::move(what), io_.get_executor()); }
+
+    // Runs `f` (storage, engine: they block) on the storage pool and resumes
+    // the caller on its own executor.
+    // No coroutine lambda here: GCC 12 destroys the captures of a lambda that
+    // travels through a coroutine twice. The work is posted to the pool and
+    // its result handed back to the waiting coroutine's executor.
+    template <class F>
+    auto blocking(F f) {
+        using R = std::invoke_result_t<F&>;
+        if constexpr (std::is_void_v<R>) {
+            return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
+                [this](auto handler, F work) {
+                    asio::post(*storage_pool_, [handler = std::move(handler), work = std::move(work)]() mutable {
+                        std::exception_ptr error;
+                        try {
+                            work();
+                        } catch (...) {
+                            error = std::current_exception();
+                        }
+                        auto executor = asio::get_associated_executor(handler);
+                        asio::post(executor, [handler = std::move(handler), error]() mutable {
+                            std::move(handler)(error);
+                        });
+                    });
+                },
+                use_awaitable, std::move(f));
+        } else {
+            return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr, R)>(
+                [this](auto handler, F work) {
+                    asio::post(*storage_pool_, [handler = std::move(handler), work = std::move(work)]() mutable {
+                        std::exception_ptr error;
+                        R result{};
+                        try {
+                            result = work();
+                        } catch (...) {
+                            error = std::current_exception();
+                        }
+                        auto executor = asio::get_associated_executor(handler);
+                        asio::post(executor, [handler = std::move(handler), error,
+                                              result = std::move(result)]() mutable {
+                            std::move(handler)(error, std::move(result));
+                        });
+                    });
+                },
+                use_awaitable, std::move(f));
+        }
+    }
+
+    awaitable<void> sleep(Millis delay) {
+        asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+    }
+
+    void wake_outbox() {
+        asio::post(outbox_strand_, [this] { outbox_wake_.cancel(); });
+    }
+
+    // --- bots ---------------------------------------------------------------------------
+
+    awaitable<void> refresh_bots() {
+        while (!stopping_) {
+            try {
+                auto bots = co_await blocking([this] {
+                    auto tx = host_->storage().begin();
+                    auto all = tx->list_bots_all_accounts();
+                    tx->commit();
+                    return all;
+                });
+                reconcile(bots);
+                loaded_ = true;
+            } catch (const std::exception& e) {
+                host_->log().error(std::string("telegram: cannot read the bot list: ") + e.what());
+            }
+            co_await sleep(settings_.bots_refresh);
+        }
+    }
+
+    // Starts serving bots added or enabled since the last look, and lets go
+    // of those removed, disabled or switched to another mode.
+    void reconcile(const std::vector<sdk::Bot>& bots) {
+        std::map<sdk::Id, const sdk::Bot*> wanted;
+        for (const auto& b : bots)
+            if (b.enabled) wanted[b.id] = &b;
+        std::vector<std::shared_ptr<BotState>> started;
+        std::vector<std::shared_ptr<BotState>> dropped;
+        {
+            std::lock_guard lock(mutex_);
+            for (auto it = bots_.begin(); it != bots_.end();) {
+                auto w = wanted.find(it->first);
+                if (w == wanted.end() || w->second->mode != it->second->bot.mode ||
+                    w->second->token_sealed != it->second->bot.token_sealed) {
+                    it->second->wanted = false;
+                    dropped.push_back(it->second);
+                    it = bots_.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+            for (const auto& [id, bot] : wanted) {
+                if (bots_.count(id)) continue;
+                std::string token;
+                try {
+                    token = host_->secrets().open(bot->token_sealed);
+                } catch (const std::exception& e) {
+                    host_->log().error("telegram: " + bot_name(*bot) + ": cannot open its token: " + e.what());
+                    continue;
+                }
+                auto state = std::make_shared<BotState>(*bot, std::move(token), settings_);
+                bots_[id] = state;
+                started.push_back(state);
+            }
+        }
+        for (const auto& state : dropped) {
+            host_->log().info("telegram: no longer serving " + bot_name(state->bot));
+            if (state->bot.mode == "webhook") spawn(delete_webhook(state), "deleteWebhook");
+        }
+        for (const auto& state : started) {
+            host_->log().info("telegram: serving " + bot_name(state->bot) + " by " +
+                              (state->bot.mode == "webhook" ? "webhook" : "long polling"));
+            if (state->bot.mode == "webhook")
+                spawn(set_webhook(state), "setWebhook");
+            else
+                spawn(poll(state), "polling " + bot_name(state->bot));
+        }
+    }
+
+    std::shared_ptr<BotState> find_bot(sdk::Id id) const {
+        std::lock_guard lock(mutex_);
+        auto it = bots_.find(id);
+        return it == bots_.end() ? nullptr : it->second;
+    }
+
+    // --- updates in -----------------------------------------------------------------------
+
+    // One update through the engine; blocks. A start learns its deployment here.
+    sdk::DispatchResult dispatch_update(const BotState& bot, MappedUpdate& mapped) {
+        try {
+            if (mapped.event.kind == sdk::InboundEvent::Kind::start) {
+                auto tx = host_->storage().begin();
+                mapped.event.deployment_id = start_deployment(*tx, bot.bot, mapped.start_payload);
+            }
+            auto result = host_->engine().dispatch(mapped.event);
+            if (result.status == sdk::DispatchResult::Status::refused)
+                host_->log().info("telegram: " + bot_name(bot.bot) + ": start in chat " +
+                                  std::to_string(mapped.event.chat_id) + " refused: " + result.message);
+            return result;
+        } catch (const std::exception& e) {
+            return {sdk::DispatchResult::Status::failed, std::nullopt, e.what()};
+        }
+    }
+
+    awaitable<void> poll(std::shared_ptr<BotState> bot) {
+        std::int64_t offset = bot->bot.update_offset;
+        int failures = 0;
+        const Millis poll_timeout = std::chrono::seconds(settings_.poll_timeout_s) + 15s;
+        while (!stopping_ && bot->wanted) {
+            json params{{"timeout", settings_.poll_timeout_s}, {"allowed_updates", kAllowedUpdates}};
+            if (offset > 0) params["offset"] = offset;
+            const auto reply = co_await client_->call(bot->token, "getUpdates", params, poll_timeout);
+            if (stopping_ || !bot->wanted) break;
+            const auto outcome = classify_reply(reply.status, reply.body);
+            if (outcome.kind != BotApiOutcome::Kind::ok) {
+                if (outcome.error_code == 409 && outcome.description.find("webhook") != std::string::npos) {
+                    host_->log().info("telegram: " + bot_name(bot->bot) +
+                                      " had a webhook; deleting it to poll instead");
+                    co_await client_->call(bot->token, "deleteWebhook", json::object(), settings_.send_timeout);
+                    continue;
+                }
+                if (outcome.error_code == 401) bot->serving = true;  // nothing to wait for: the token is dead
+                const Millis delay = outcome.kind == BotApiOutcome::Kind::retry_after
+                                         ? Millis(outcome.retry_after_s * 1000LL)
+                                         : backoff_delay(failures++, settings_.backoff_initial, 30s);
+                host_->log().warn("telegram: " + bot_name(bot->bot) + ": getUpdates failed (" +
+                                  outcome.description + "); again in " + std::to_string(delay.count()) + " ms");
+                co_await sleep(delay);
+                continue;
+            }
+            failures = 0;
+            bot->serving = true;
+            if (!outcome.result.is_array()) continue;
+            std::int64_t next = offset;
+            bool failed = false;
+            for (const auto& update : outcome.result) {
+                auto mapped = map_update(update, bot->bot.id);
+                if (mapped.outcome == MappedUpdate::Outcome::event) {
+                    auto result = co_await blocking([this, bot, &mapped] { return dispatch_update(*bot, mapped); });
+                    if (result.status == sdk::DispatchResult::Status::failed) {
+                        host_->log().error("telegram: " + bot_name(bot->bot) + ": update " +
+                                           std::to_string(*mapped.update_id) +
+                                           " not handled, will retry: " + result.message);
+                        failed = true;
+                        break;
+                    }
+                } else if (mapped.outcome == MappedUpdate::Outcome::malformed) {
+                    host_->log().warn("telegram: " + bot_name(bot->bot) + ": skipping a malformed update: " +
+                                      mapped.reason);
+                } else {
+                    host_->log().debug("telegram: " + bot_name(bot->bot) + ": skipping " + mapped.reason);
+                }
+                if (mapped.update_id) next = std::max(next, *mapped.update_id + 1);
+            }
+            wake_outbox();
+            if (next != offset) {
+                // Only now: every update below `next` is committed.
+                const auto account = bot->bot.account_id;
+                const auto id = bot->bot.id;
+                try {
+                    co_await blocking([this, account, id, next] {
+                        auto tx = host_->storage().begin();
+                        tx->set_bot_offset(account, id, next);
+                        tx->commit();
+                    });
+                } catch (const std::exception& e) {
+                    host_->log().warn("telegram: " + bot_name(bot->bot) + ": cannot save the offset: " + e.what());
+                }
+                offset = next;
+            }
+            if (failed) co_await sleep(backoff_delay(failures++, settings_.backoff_initial, 30s));
+        }
+    }
+
+    awaitable<void> set_webhook(std::shared_ptr<BotState> bot) {
+        if (settings_.public_url.empty()) {
+            host_->log().error("telegram: " + bot_name(bot->bot) +
+                               " is in webhook mode but settings.public_url is not set");
+            co_return;
+        }
+        int failures = 0;
+        while (!stopping_ && bot->wanted) {
+            json params{{"url", settings_.public_url + "/telegram/webhook/" + std::to_string(bot->bot.id)},
+                        {"secret_token", bot->webhook_secret},
+                        {"allowed_updates", kAllowedUpdates}};
+            const auto reply = co_await client_->call(bot->token, "setWebhook", params, settings_.send_timeout);
+            const auto outcome = classify_reply(reply.status, reply.body);
+            if (outcome.kind == BotApiOutcome::Kind::ok) {
+                bot->serving = true;
+                host_->log().info("telegram: " + bot_name(bot->bot) + ": webhook set");
+                co_return;
+            }
+            if (outcome.kind == BotApiOutcome::Kind::permanent) bot->serving = true;  // waiting would not help
+            const Millis delay = backoff_delay(failures++, settings_.backoff_initial, 60s);
+            host_->log().warn("telegram: " + bot_name(bot->bot) + ": setWebhook failed (" + outcome.description +
+                              "); again in " + std::to_string(delay.count()) + " ms");
+            co_await sleep(delay);
+        }
+    }
+
+    awaitable<void> delete_webhook(std::shared_ptr<BotState> bot) {
+        co_await client_->call(bot->token, "deleteWebhook", json::object(), settings_.send_timeout);
+    }
+
+    // A webhook delivery: answered 200 only once the engine committed the
+    // update (or it can never be handled), so Telegram retries the rest.
+    sdk::HttpResponse on_webhook(const sdk::HttpRequest& request) {
+        auto status = [](int code, std::string text) {
+            sdk::HttpResponse r;
+            r.status = code;
+            r.body = json{{"ok", code == 200}, {"description", std::move(text)}}.dump();
+            return r;
+        };
+        if (stopping_) return status(503, "stopping");
+        sdk::Id id = 0;
+        const auto& text = request.path_params.at("bot_id");
+        auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+        auto bot = ec == std::errc() && ptr == text.data() + text.size() ? find_bot(id) : nullptr;
+        if (!bot || bot->bot.mode != "webhook") return status(404, "no such webhook");
+        if (!same_secret(request.header("x-telegram-bot-api-secret-token"), bot->webhook_secret))
+            return status(401, "wrong secret token");
+        const auto update = json::parse(request.body, nullptr, false);
+        auto mapped = map_update(update, bot->bot.id);
+        if (mapped.outcome == MappedUpdate::Outcome::malformed) {
+            host_->log().warn("telegram: " + bot_name(bot->bot) + ": skipping a malformed webhook update: " +
+                              mapped.reason);
+            return status(200, "skipped");
+        }
+        if (mapped.outcome == MappedUpdate::Outcome::skipped) return status(200, "skipped");
+        const auto result = dispatch_update(*bot, mapped);
+        if (result.status == sdk::DispatchResult::Status::failed) {
+            host_->log().error("telegram: " + bot_name(bot->bot) + ": webhook update " +
+                               std::to_string(*mapped.update_id) + " not handled: " + result.message);
+            return status(500, "not handled");
+        }
+        wake_outbox();
+        return status(200, "ok");
+    }
+
+    // --- outbox out -------------------------------------------------------------------------
+
+    awaitable<void> drain_outbox() {
+        while (!stopping_) {
+            try {
+                const int batch = settings_.outbox_batch;
+                auto rows = co_await blocking([this, batch] {
+                    auto tx = host_->storage().begin();
+                    auto due = tx->pending_outbox_all_accounts(epoch_ms(), batch);
+                    tx->commit();
+                    return due;
+                });
+                start_sends(rows);
+            } catch (const std::exception& e) {
+                host_->log().error(std::string("telegram: cannot read the outbox: ") + e.what());
+            }
+            outbox_wake_.expires_after(settings_.outbox_interval);
+            boost::system::error_code ec;
+            co_await outbox_wake_.async_wait(asio::redirect_error(use_awaitable, ec));
+        }
+    }
+
+    // Picks the head of each chat that pacing allows and sends it; one
+    // message per chat in flight keeps every chat in order.
+    void start_sends(const std::vector<sdk::OutboxMessage>& rows) {
+        const auto now = std::chrono::steady_clock::now();
+        std::set<ChatKey> seen;
+        std::vector<std::pair<sdk::OutboxMessage, std::shared_ptr<BotState>>> go;
+        {
+            std::lock_guard lock(mutex_);
+            for (const auto& row : rows) {
+                const ChatKey key{row.bot_id, row.chat_id};
+                if (!seen.insert(key).second || in_flight_.count(key)) continue;
+                if (auto hold = chat_hold_.find(key); hold != chat_hold_.end()) {
+                    if (hold->second > now) continue;
+                    chat_hold_.erase(hold);
+                }
+                auto bot = bots_.find(row.bot_id);
+                if (bot == bots_.end()) continue;  // disabled or not yet read: its messages wait
+                auto& state = *bot->second;
+                if (state.paused_until > now) continue;
+                // Answers and chat actions are not messages: Telegram does not count them.
+                const bool paced = row.payload_json.find(R"("kind":"callback_answer")") == std::string::npos &&
+                                   row.payload_json.find(R"("kind":"typing")") == std::string::npos;
+                if (paced) {
+                    const auto pace = chat_pace(row.chat_id, settings_.chat_per_second, settings_.chat_burst,
+                                                settings_.group_per_minute);
+                    auto& chat = chat_buckets_.try_emplace(key, pace.per_second, pace.burst, now).first->second;
+                    if (!chat.available(now) || !state.bucket.available(now)) continue;
+                    chat.take(now);
+                    state.bucket.take(now);
+                }
+                in_flight_.insert(key);
+                go.emplace_back(row, bot->second);
+            }
+        }
+        for (auto& [row, bot] : go) spawn(send(row, bot), "sending");
+    }
+
+    awaitable<void> send(sdk::OutboxMessage row, std::shared_ptr<BotState> bot) {
+        const ChatKey key{row.bot_id, row.chat_id};
+        try {
+            co_await send_head(row, bot);
+        } catch (const std::exception& e) {
+            host_->log().error("telegram: " + bot_name(bot->bot) + ": sending outbox message " +
+                               std::to_string(row.id) + " failed: " + e.what());
+        }
+        {
+            std::lock_guard lock(mutex_);
+            in_flight_.erase(key);
+        }
+        wake_outbox();
+    }
+
+    awaitable<void> send_head(sdk::OutboxMessage row, std::shared_ptr<BotState> bot) {
+        const auto account = row.account_id;
+        // A retried message earlier in the chat holds the ones after it back,
+        // even when they are due sooner (and after a restart nothing in memory says so).
+        auto head = co_await blocking([this, row]() -> std::optional<sdk::OutboxMessage> {
+            auto tx = host_->storage().begin();
+            for (auto& m : tx->list_outbox(row.account_id, row.bot_id, row.chat_id))
+                if (m.status == "pending") return m;
+            return std::nullopt;
+        });
+        if (!head) co_return;  // already sent
+        if (head->id != row.id) {
+            if (head->next_attempt_at > epoch_ms()) {
+                std::lock_guard lock(mutex_);
+                chat_hold_[{row.bot_id, row.chat_id}] =
+                    std::chrono::steady_clock::now() + Millis(head->next_attempt_at - epoch_ms());
+                co_return;
+            }
+            row = *head;
+        }
+        sdk::OutboundMessage message;
+        BotApiCall call;
+        std::string unreadable;
+        try {
+            message = sdk::outbound_from_json(row.payload_json);
+            call = bot_api_call(message, row.chat_id);
+        } catch (const std::exception& e) {
+            unreadable = std::string("unreadable outbox payload: ") + e.what();
+        }
+        if (!unreadable.empty()) {
+            co_await settle_failed(row, unreadable);
+            co_return;
+        }
+        const auto reply = co_await client_->call(bot->token, call.method, call.params, settings_.send_timeout);
+        const auto outcome = classify_reply(reply.status, reply.body);
+        switch (outcome.kind) {
+            case BotApiOutcome::Kind::ok: {
+                std::optional<sdk::PollRecord> poll;
+                if (message.kind == sdk::OutboundMessage::Kind::poll && row.run_id && outcome.result.is_object() &&
+                    outcome.result.contains("poll") && outcome.result["poll"].value("id", json()).is_string()) {
+                    poll = sdk::PollRecord{account,
+                                           row.bot_id,
+                                           outcome.result["poll"]["id"].get<std::string>(),
+                                           *row.run_id,
+                                           message.element_id,
+                                           message.activation,
+                                           epoch_ms()};
+                }
+                co_await blocking([this, row, poll] {
+                    try {
+                        auto tx = host_->storage().begin();
+                        if (poll) tx->record_poll(row.account_id, *poll);
+                        tx->mark_outbox_sent(row.account_id, row.id);
+                        tx->commit();
+                    } catch (const sdk::StorageError& e) {
+                        if (e.code() != sdk::StorageError::Code::conflict) throw;
+                        auto tx = host_->storage().begin();  // the poll was recorded by an earlier try
+                        tx->mark_outbox_sent(row.account_id, row.id);
+                        tx->commit();
+                    }
+                });
+                break;
+            }
+            case BotApiOutcome::Kind::retry_after: {
+                std::lock_guard lock(mutex_);
+                bot->paused_until = std::chrono::steady_clock::now() + std::chrono::seconds(outcome.retry_after_s);
+                host_->log().warn("telegram: " + bot_name(bot->bot) + ": flood limit, nothing sent for " +
+                                  std::to_string(outcome.retry_after_s) + " s");
+                break;
+            }
+            case BotApiOutcome::Kind::transient: {
+                const auto delay = backoff_delay(row.attempts, settings_.backoff_initial, settings_.backoff_max);
+                const auto error = call.method + ": " + outcome.description;
+                co_await blocking([this, row, delay, error] {
+                    auto tx = host_->storage().begin();
+                    tx->mark_outbox_retry(row.account_id, row.id, epoch_ms() + delay.count(), error);
+                    tx->commit();
+                });
+                {
+                    std::lock_guard lock(mutex_);
+                    chat_hold_[{row.bot_id, row.chat_id}] = std::chrono::steady_clock::now() + delay;
+                }
+                host_->log().warn("telegram: " + bot_name(bot->bot) + ": outbox message " + std::to_string(row.id) +
+                                  " failed (" + error + "); again in " + std::to_string(delay.count()) + " ms");
+                break;
+            }
+            case BotApiOutcome::Kind::permanent:
+                co_await settle_failed(row, call.method + ": " + outcome.description);
+                break;
+            case BotApiOutcome::Kind::blocked: co_await chat_gone(row, bot, outcome.description); break;
+        }
+    }
+
+    awaitable<void> settle_failed(const sdk::OutboxMessage& row, std::string error) {
+        host_->log().warn("telegram: outbox message " + std::to_string(row.id) + " to chat " +
+                          std::to_string(row.chat_id) + " given up: " + error);
+        co_await blocking([this, row, error] {
+            auto tx = host_->storage().begin();
+            tx->mark_outbox_failed(row.account_id, row.id, error);
+            tx->commit();
+        });
+    }
+
+    // 403: the student blocked the bot (or is gone): nothing more goes to the
+    // chat, and the run ends as blocked.
+    awaitable<void> chat_gone(const sdk::OutboxMessage& row, std::shared_ptr<BotState> bot, std::string reason) {
+        host_->log().info("telegram: " + bot_name(bot->bot) + ": chat " + std::to_string(row.chat_id) +
+                          " is closed: " + reason);
+        co_await blocking([this, row, reason] {
+            auto tx = host_->storage().begin();
+            for (const auto& m : tx->list_outbox(row.account_id, row.bot_id, row.chat_id))
+                if (m.status == "pending") tx->mark_outbox_failed(row.account_id, m.id, reason);
+            tx->commit();
+            sdk::InboundEvent event;
+            event.kind = sdk::InboundEvent::Kind::blocked;
+            event.bot_id = row.bot_id;
+            event.chat_id = row.chat_id;
+            event.user_id = row.chat_id;
+            host_->engine().dispatch(event);
+        });
+    }
+
+    // --- ledger -------------------------------------------------------------------------------
+
+    awaitable<void> prune_ledger() {
+        while (!stopping_) {
+            co_await sleep(settings_.prune_interval);
+            const auto before = epoch_ms() - settings_.ledger_keep.count();
+            try {
+                const int pruned = co_await blocking([this, before] {
+                    int total = 0;
+                    for (;;) {
+                        auto tx = host_->storage().begin();
+                        const int n = tx->prune_processed_updates_all_accounts(before, 1000);
+                        tx->commit();
+                        total += n;
+                        if (n < 1000) return total;
+                    }
+                });
+                if (pruned > 0)
+                    host_->log().info("telegram: forgot " + std::to_string(pruned) + " processed update ids");
+            } catch (const std::exception& e) {
+                host_->log().warn(std::string("telegram: pruning the update ledger failed: ") + e.what());
+            }
+        }
+    }
+
+    sdk::TransportHost* host_ = nullptr;
+    Settings settings_;
+    asio::io_context io_;
+    asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
+    asio::strand<asio::io_context::executor_type> outbox_strand_ = asio::make_strand(io_);
+    asio::steady_timer outbox_wake_{outbox_strand_};
+    std::unique_ptr<BotApiClient> client_;
+    std::unique_ptr<asio::thread_pool> storage_pool_;
+    std::vector<std::thread> threads_;
+    std::atomic<bool> stopping_{false};
+    std::atomic<bool> loaded_{false};
+
+    mutable std::mutex mutex_;
+    std::map<sdk::Id, std::shared_ptr<BotState>> bots_;
+    std::set<ChatKey> in_flight_;
+    std::map<ChatKey, TokenBucket> chat_buckets_;
+    std::map<ChatKey, SteadyTime> chat_hold_;
+};
+
+}  // namespace
+
+}  // namespace profo::telegram
+
+PROFO_PLUGIN(profo::telegram::TelegramTransport, transport)
