@@ -143,7 +143,7 @@ json take_course(Emulator& e, std::int64_t bot, std::int64_t user, const std::st
     auto first = bot_messages(t).at(0);
     EXPECT_EQ(shown(first), "Welcome to the course");
     e.post("/_emulator/press_button",
-           {{"bot_id", bot}, {"user_id", user}, {"message_id", first["message_id"]}, {"text", "Go"}});
+           {{"bot_id", bot}, {"user_id", user}, {"message_id", first["message_id"]}, {"button_text", "Go"}});
     t = e.wait(bot, user, 2);
     auto poll = bot_messages(t).at(1);
     EXPECT_TRUE(poll.contains("poll")) << poll.dump();
@@ -264,7 +264,7 @@ TEST(TelegramTransport, KilledMidCourseItContinuesAfterARestart) {
     serve->wait(10s);
     // The press arrives while nothing serves; the restarted process picks it up.
     e.post("/_emulator/press_button",
-           {{"bot_id", p.bot_id}, {"user_id", 45}, {"message_id", first["message_id"]}, {"text", "Go"}});
+           {{"bot_id", p.bot_id}, {"user_id", 45}, {"message_id", first["message_id"]}, {"button_text", "Go"}});
     serve = p.serve();
     auto t = e.wait(p.bot_id, 45, 2);
     auto poll = bot_messages(t).at(1);
@@ -320,7 +320,7 @@ TEST(TelegramTransport, ManyBotsManyStudentsInOneProcess) {
     each([&](auto bot, auto user) {
         auto first = bot_messages(e.wait(bot, user, 1, 60000)).at(0);
         e.post("/_emulator/press_button",
-               {{"bot_id", bot}, {"user_id", user}, {"message_id", first["message_id"]}, {"text", "Go"}});
+               {{"bot_id", bot}, {"user_id", user}, {"message_id", first["message_id"]}, {"button_text", "Go"}});
     });
     each([&](auto bot, auto user) {
         auto poll = bot_messages(e.wait(bot, user, 2, 60000)).at(1);
