@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <regex>
@@ -143,7 +144,7 @@ json take_course(Emulator& e, std::int64_t bot, std::int64_t user, const std::st
     auto first = bot_messages(t).at(0);
     EXPECT_EQ(shown(first), "Welcome to the course");
     e.post("/_emulator/press_button",
-           {{"bot_id", bot}, {"user_id", user}, {"message_id", first["message_id"]}, {"text", "Go"}});
+           {{"bot_id", bot}, {"user_id", user}, {"message_id", first["message_id"]}, {"button_text", "Go"}});
     t = e.wait(bot, user, 2);
     auto poll = bot_messages(t).at(1);
     EXPECT_TRUE(poll.contains("poll")) << poll.dump();
@@ -264,16 +265,24 @@ TEST(TelegramTransport, KilledMidCourseItContinuesAfterARestart) {
     serve->wait(10s);
     // The press arrives while nothing serves; the restarted process picks it up.
     e.post("/_emulator/press_button",
-           {{"bot_id", p.bot_id}, {"user_id", 45}, {"message_id", first["message_id"]}, {"text", "Go"}});
+           {{"bot_id", p.bot_id}, {"user_id", 45}, {"message_id", first["message_id"]}, {"button_text", "Go"}});
     serve = p.serve();
+    // The message in flight at the kill may come twice (sent, not yet marked);
+    // nothing else may.
     auto t = e.wait(p.bot_id, 45, 2);
-    auto poll = bot_messages(t).at(1);
+    if (!bot_messages(t).at(1).contains("poll")) t = e.wait(p.bot_id, 45, 3);
+    auto poll = bot_messages(t).back();
+    ASSERT_TRUE(poll.contains("poll")) << t.dump(1);
+    const int extra = static_cast<int>(bot_messages(t).size()) - 2;
     e.post("/_emulator/answer_poll",
            {{"bot_id", p.bot_id}, {"user_id", 45}, {"message_id", poll["message_id"]}, {"option_ids", {1}}});
-    e.wait(p.bot_id, 45, 4);
+    e.wait(p.bot_id, 45, 4 + extra);
     e.post("/_emulator/messages", {{"bot_id", p.bot_id}, {"user_id", 45}, {"text", "Paris"}});
-    t = e.wait(p.bot_id, 45, 6);
-    EXPECT_EQ(shown_all(t), kExpected) << t.dump(1);
+    t = e.wait(p.bot_id, 45, 6 + extra);
+    auto seen = shown_all(t);
+    seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+    EXPECT_EQ(seen, kExpected) << t.dump(1);
+    EXPECT_LE(extra, 1);
     stop(*serve);
 }
 
@@ -320,7 +329,7 @@ TEST(TelegramTransport, ManyBotsManyStudentsInOneProcess) {
     each([&](auto bot, auto user) {
         auto first = bot_messages(e.wait(bot, user, 1, 60000)).at(0);
         e.post("/_emulator/press_button",
-               {{"bot_id", bot}, {"user_id", user}, {"message_id", first["message_id"]}, {"text", "Go"}});
+               {{"bot_id", bot}, {"user_id", user}, {"message_id", first["message_id"]}, {"button_text", "Go"}});
     });
     each([&](auto bot, auto user) {
         auto poll = bot_messages(e.wait(bot, user, 2, 60000)).at(1);

@@ -217,8 +217,10 @@ private:
     // No coroutine lambda here: GCC 12 destroys the captures of a lambda that
     // travels through a coroutine twice. The work is posted to the pool and
     // its result handed back to the waiting coroutine's executor.
-    template <class F>
-    auto blocking(F f) {
+    template <class Work>
+    auto blocking(Work&& work_in) {
+        using F = std::decay_t<Work>;
+        F f(std::forward<Work>(work_in));
         using R = std::invoke_result_t<F&>;
         if constexpr (std::is_void_v<R>) {
             return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
@@ -274,12 +276,13 @@ private:
     awaitable<void> refresh_bots() {
         while (!stopping_) {
             try {
-                auto bots = co_await blocking([this] {
+                auto work0 = [this] {
                     auto tx = host_->storage().begin();
                     auto all = tx->list_bots_all_accounts();
                     tx->commit();
                     return all;
-                });
+                };
+                auto bots = co_await blocking(std::move(work0));
                 reconcile(bots);
                 loaded_ = true;
             } catch (const std::exception& e) {
@@ -397,7 +400,8 @@ private:
             for (const auto& update : outcome.result) {
                 auto mapped = map_update(update, bot->bot.id);
                 if (mapped.outcome == MappedUpdate::Outcome::event) {
-                    auto result = co_await blocking([this, bot, &mapped] { return dispatch_update(*bot, mapped); });
+                    auto work1 = [this, bot, &mapped] { return dispatch_update(*bot, mapped); };
+                    auto result = co_await blocking(std::move(work1));
                     if (result.status == sdk::DispatchResult::Status::failed) {
                         host_->log().error("telegram: " + bot_name(bot->bot) + ": update " +
                                            std::to_string(*mapped.update_id) +
@@ -419,11 +423,12 @@ private:
                 const auto account = bot->bot.account_id;
                 const auto id = bot->bot.id;
                 try {
-                    co_await blocking([this, account, id, next] {
+                    auto work2 = [this, account, id, next] {
                         auto tx = host_->storage().begin();
                         tx->set_bot_offset(account, id, next);
                         tx->commit();
-                    });
+                    };
+                    co_await blocking(std::move(work2));
                 } catch (const std::exception& e) {
                     host_->log().warn("telegram: " + bot_name(bot->bot) + ": cannot save the offset: " + e.what());
                 }
@@ -504,12 +509,13 @@ private:
         while (!stopping_) {
             try {
                 const int batch = settings_.outbox_batch;
-                auto rows = co_await blocking([this, batch] {
+                auto work3 = [this, batch] {
                     auto tx = host_->storage().begin();
                     auto due = tx->pending_outbox_all_accounts(epoch_ms(), batch);
                     tx->commit();
                     return due;
-                });
+                };
+                auto rows = co_await blocking(std::move(work3));
                 start_sends(rows);
             } catch (const std::exception& e) {
                 host_->log().error(std::string("telegram: cannot read the outbox: ") + e.what());
@@ -576,12 +582,13 @@ private:
         const auto account = row.account_id;
         // A retried message earlier in the chat holds the ones after it back,
         // even when they are due sooner (and after a restart nothing in memory says so).
-        auto head = co_await blocking([this, row]() -> std::optional<sdk::OutboxMessage> {
+        auto work4 = [this, row]() -> std::optional<sdk::OutboxMessage> {
             auto tx = host_->storage().begin();
             for (auto& m : tx->list_outbox(row.account_id, row.bot_id, row.chat_id))
                 if (m.status == "pending") return m;
             return std::nullopt;
-        });
+        };
+        auto head = co_await blocking(std::move(work4));
         if (!head) co_return;  // already sent
         if (head->id != row.id) {
             if (head->next_attempt_at > epoch_ms()) {
@@ -620,7 +627,7 @@ private:
                                            message.activation,
                                            epoch_ms()};
                 }
-                co_await blocking([this, row, poll] {
+                auto work5 = [this, row, poll] {
                     try {
                         auto tx = host_->storage().begin();
                         if (poll) tx->record_poll(row.account_id, *poll);
@@ -632,7 +639,8 @@ private:
                         tx->mark_outbox_sent(row.account_id, row.id);
                         tx->commit();
                     }
-                });
+                };
+                co_await blocking(std::move(work5));
                 break;
             }
             case BotApiOutcome::Kind::retry_after: {
@@ -645,11 +653,12 @@ private:
             case BotApiOutcome::Kind::transient: {
                 const auto delay = backoff_delay(row.attempts, settings_.backoff_initial, settings_.backoff_max);
                 const auto error = call.method + ": " + outcome.description;
-                co_await blocking([this, row, delay, error] {
+                auto work6 = [this, row, delay, error] {
                     auto tx = host_->storage().begin();
                     tx->mark_outbox_retry(row.account_id, row.id, epoch_ms() + delay.count(), error);
                     tx->commit();
-                });
+                };
+                co_await blocking(std::move(work6));
                 {
                     std::lock_guard lock(mutex_);
                     chat_hold_[{row.bot_id, row.chat_id}] = std::chrono::steady_clock::now() + delay;
@@ -668,11 +677,12 @@ private:
     awaitable<void> settle_failed(const sdk::OutboxMessage& row, std::string error) {
         host_->log().warn("telegram: outbox message " + std::to_string(row.id) + " to chat " +
                           std::to_string(row.chat_id) + " given up: " + error);
-        co_await blocking([this, row, error] {
+        auto work7 = [this, row, error] {
             auto tx = host_->storage().begin();
             tx->mark_outbox_failed(row.account_id, row.id, error);
             tx->commit();
-        });
+        };
+        co_await blocking(std::move(work7));
     }
 
     // 403: the student blocked the bot (or is gone): nothing more goes to the
@@ -680,7 +690,7 @@ private:
     awaitable<void> chat_gone(const sdk::OutboxMessage& row, std::shared_ptr<BotState> bot, std::string reason) {
         host_->log().info("telegram: " + bot_name(bot->bot) + ": chat " + std::to_string(row.chat_id) +
                           " is closed: " + reason);
-        co_await blocking([this, row, reason] {
+        auto work8 = [this, row, reason] {
             auto tx = host_->storage().begin();
             for (const auto& m : tx->list_outbox(row.account_id, row.bot_id, row.chat_id))
                 if (m.status == "pending") tx->mark_outbox_failed(row.account_id, m.id, reason);
@@ -691,7 +701,8 @@ private:
             event.chat_id = row.chat_id;
             event.user_id = row.chat_id;
             host_->engine().dispatch(event);
-        });
+        };
+        co_await blocking(std::move(work8));
     }
 
     // --- ledger -------------------------------------------------------------------------------
@@ -701,7 +712,7 @@ private:
             co_await sleep(settings_.prune_interval);
             const auto before = epoch_ms() - settings_.ledger_keep.count();
             try {
-                const int pruned = co_await blocking([this, before] {
+                auto work9 = [this, before] {
                     int total = 0;
                     for (;;) {
                         auto tx = host_->storage().begin();
@@ -710,7 +721,8 @@ private:
                         total += n;
                         if (n < 1000) return total;
                     }
-                });
+                };
+                const int pruned = co_await blocking(std::move(work9));
                 if (pruned > 0)
                     host_->log().info("telegram: forgot " + std::to_string(pruned) + " processed update ids");
             } catch (const std::exception& e) {
