@@ -18,6 +18,10 @@
 # Modules built into the product's plugin folder are installed (component
 # runtime) into PROFO_INSTALL_PLUGIN_DIR; test fixtures, which name an
 # OUTPUT_DIR of their own, are not.
+# gtest_discover_tests() needs the variables this sets at file scope, not
+# inside a function.
+include(GoogleTest)
+
 function(profo_add_plugin target)
   cmake_parse_arguments(P "" "KIND;ID;VERSION;OUTPUT_DIR" "SOURCES;LIBRARIES;TESTS" ${ARGN})
   if(NOT P_KIND OR NOT P_ID OR NOT P_SOURCES)
@@ -120,7 +124,6 @@ function(_profo_plugin_tests_wanted out)
       find_package(GTest QUIET)
     endif()
     if(TARGET GTest::gtest_main)
-      include(GoogleTest)
       set(wanted ON)
     endif()
   endif()

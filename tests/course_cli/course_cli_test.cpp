@@ -258,6 +258,8 @@ TEST_F(CourseCliTest, HostileFilesFailCleanlyWithFileAndLine) {
     r = profo({"course", "export", "digits"});
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_NE(r.out.find("'" + std::string(100000, '2') + "'"), std::string::npos);
+}
+
 // A module that is found but not enabled is named, with how to enable it; and
 // play loads exactly what validate does unless told --all-elements.
 TEST_F(CourseCliTest, DisabledElementModuleIsNamedByValidateAndPlay) {

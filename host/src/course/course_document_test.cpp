@@ -139,7 +139,7 @@ TEST_F(CourseDocumentTest, ThrowingPluginBecomesAnErrorOfItsElement) {
     EXPECT_EQ(
         check_lines("Fine:\n  type: probe\nBoom:\n  type: probe\n  explode: true\n"),
         Lines{
-            "course.yaml:3: element Boom: the 'probe' element plugin failed to validate it: probe exploded"});
+            "course.yaml:3: element Boom: the 'probe' element plugin failed to compile it: probe exploded"});
 }
 
 TEST_F(CourseDocumentTest, UnknownFieldsWarnAndAreKept) {
