@@ -15,17 +15,17 @@ int hex_value(char c) {
 
 }  // namespace
 
-std::string form_decode(std::string_view text) {
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
-        if (c == '+') {
+        if (c == '+' && plus_is_space) {
             out += ' ';
         } else if (c == '%') {
-            if (i + 2 >= text.size()) throw std::invalid_argument("broken %-escape");
+            if (i + 2 >= text.size()) return std::nullopt;
             const int hi = hex_value(text[i + 1]), lo = hex_value(text[i + 2]);
-            if (hi < 0 || lo < 0) throw std::invalid_argument("broken %-escape");
+            if (hi < 0 || lo < 0) return std::nullopt;
             out += static_cast<char>(hi * 16 + lo);
             i += 2;
         } else {
@@ -33,6 +33,12 @@ std::string form_decode(std::string_view text) {
         }
     }
     return out;
+}
+
+std::string form_decode(std::string_view text) {
+    auto decoded = percent_decode(text, /*plus_is_space=*/true);
+    if (!decoded) throw std::invalid_argument("broken %-escape");
+    return std::move(*decoded);
 }
 
 std::map<std::string, std::string> parse_form(std::string_view text) {

@@ -14,6 +14,13 @@ TEST(Form, DecodesEscapesAndPluses) {
     EXPECT_THROW(form_decode("%"), std::invalid_argument);
 }
 
+TEST(Form, PercentDecodingOfPathsKeepsPluses) {
+    EXPECT_EQ(percent_decode("a+b%2Fc"), "a+b/c");
+    EXPECT_EQ(percent_decode("a+b", true), "a b");
+    EXPECT_EQ(percent_decode("%4"), std::nullopt);
+    EXPECT_EQ(percent_decode("%x1"), std::nullopt);
+}
+
 TEST(Form, SplitsPairsAndRefusesRepeatedKeys) {
     auto q = parse_form("ref=1.2.3.X&empty=&flag&&x=a%3Db");
     EXPECT_EQ(q.at("ref"), "1.2.3.X");

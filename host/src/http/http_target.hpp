@@ -20,9 +20,6 @@ struct RequestTarget {
 // %-escape. An encoded "/" ("%2F") stays inside its segment.
 std::optional<RequestTarget> parse_request_target(std::string_view target);
 
-// nullopt on a '%' not followed by two hex digits.
-std::optional<std::string> percent_decode(std::string_view text);
-
 // "/a/b" -> {"a", "b"}; "/" -> {""}. The caller guarantees the leading '/'.
 std::vector<std::string_view> split_path(std::string_view path);
 

@@ -34,6 +34,7 @@
 #include <set>
 #include <thread>
 #include <type_traits>
+#include <unordered_map>
 
 namespace profo::telegram {
 
@@ -349,6 +350,25 @@ private:
 
     // --- updates in -----------------------------------------------------------------------
 
+    // A poll is recorded when Telegram has answered the sendPoll, and a quick
+    // student's vote can be fetched before that commit: an answer to a poll
+    // not recorded yet waits (the batch is retried) for up to kPollGrace,
+    // after which it goes to the engine anyway, which ignores a poll it does
+    // not know rather than blocking the bot for good.
+    static constexpr std::chrono::seconds kPollGrace{15};
+
+    bool poll_known(const BotState& bot, const std::string& poll_id) {
+        if (host_->storage().begin()->find_poll_all_accounts(bot.bot.id, poll_id)) return true;
+        const auto now = std::chrono::steady_clock::now();
+        std::lock_guard lock(mutex_);
+        auto [it, first] = unknown_polls_.emplace(poll_id, now);
+        if (first && unknown_polls_.size() > 10000) {
+            std::erase_if(unknown_polls_, [&](const auto& e) { return now - e.second > kPollGrace; });
+            it = unknown_polls_.emplace(poll_id, now).first;
+        }
+        return now - it->second > kPollGrace;
+    }
+
     // One update through the engine; blocks. A start learns its deployment here.
     sdk::DispatchResult dispatch_update(const BotState& bot, MappedUpdate& mapped) {
         try {
@@ -356,6 +376,9 @@ private:
                 auto tx = host_->storage().begin();
                 mapped.event.deployment_id = start_deployment(*tx, bot.bot, mapped.start_payload);
             }
+            if (mapped.event.kind == sdk::InboundEvent::Kind::poll_answer && !poll_known(bot, mapped.event.poll_id))
+                return {sdk::DispatchResult::Status::failed, std::nullopt,
+                        "poll " + mapped.event.poll_id + " is not recorded yet"};
             auto result = host_->engine().dispatch(mapped.event);
             if (result.status == sdk::DispatchResult::Status::refused)
                 host_->log().info("telegram: " + bot_name(bot.bot) + ": start in chat " +
@@ -744,6 +767,8 @@ private:
     std::atomic<bool> loaded_{false};
 
     mutable std::mutex mutex_;
+    // Poll ids answered before their poll was recorded, with when first seen.
+    std::unordered_map<std::string, std::chrono::steady_clock::time_point> unknown_polls_;
     std::map<sdk::Id, std::shared_ptr<BotState>> bots_;
     std::set<ChatKey> in_flight_;
     std::map<ChatKey, TokenBucket> chat_buckets_;

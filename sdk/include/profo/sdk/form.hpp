@@ -3,10 +3,15 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace profo::sdk {
+
+// Decodes %XX escapes (and, in form encoding, '+' as a space); empty on a
+// broken %-escape. URL paths use it without `plus_is_space`.
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space = false);
 
 // Decodes %XX escapes and '+' as a space. Throws std::invalid_argument on a
 // broken %-escape.
