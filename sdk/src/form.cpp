@@ -51,7 +51,8 @@ std::map<std::string, std::string> parse_form(std::string_view text) {
         if (!pair.empty()) {
             const std::size_t eq = pair.find('=');
             std::string key = form_decode(pair.substr(0, eq));
-            std::string value = eq == std::string_view::npos ? std::string{} : form_decode(pair.substr(eq + 1));
+            std::string value =
+                eq == std::string_view::npos ? std::string{} : form_decode(pair.substr(eq + 1));
             if (!out.emplace(std::move(key), std::move(value)).second)
                 throw std::invalid_argument("a field appears twice");
         }

@@ -9,7 +9,8 @@ namespace {
 using Kind = OutboundMessage::Kind;
 using json = nlohmann::json;
 
-constexpr Kind kKinds[] = {Kind::text, Kind::media, Kind::audio, Kind::poll, Kind::typing, Kind::callback_answer};
+constexpr Kind kKinds[] = {Kind::text, Kind::media,  Kind::audio,
+                           Kind::poll, Kind::typing, Kind::callback_answer};
 
 std::string_view media_type_name(OutboundMedia::Type type) {
     switch (type) {
@@ -100,7 +101,8 @@ std::string to_json(const OutboundMessage& m) {
         }
         case Kind::media: {
             auto items = json::array();
-            for (const auto& item : m.media) items.push_back({{"type", media_type_name(item.type)}, {"url", item.url}});
+            for (const auto& item : m.media)
+                items.push_back({{"type", media_type_name(item.type)}, {"url", item.url}});
             out["items"] = std::move(items);
             if (!m.text.empty()) out["caption"] = m.text;
             put_formatting(out, m);
@@ -148,7 +150,8 @@ OutboundMessage outbound_from_json(std::string_view text) {
     if (!known) fail("kind", "is not a known kind: " + json(kind).dump());
 
     // Only what is formatted carries a parse mode.
-    if (m.kind == Kind::text || m.kind == Kind::media || m.kind == Kind::audio) m.parse_mode = text_of(in, "parse_mode");
+    if (m.kind == Kind::text || m.kind == Kind::media || m.kind == Kind::audio)
+        m.parse_mode = text_of(in, "parse_mode");
     switch (m.kind) {
         case Kind::text: {
             m.text = text_of(in, "text");
@@ -205,7 +208,8 @@ OutboundMessage outbound_from_json(std::string_view text) {
             m.multiple_answers = flag_of(in, "multiple_answers", false);
             m.element_id = text_of(in, "element_id");
             m.activation = integer_of(in, "activation");
-            if (member(in, "correct_option") != nullptr) m.correct_option = static_cast<int>(integer_of(in, "correct_option"));
+            if (member(in, "correct_option") != nullptr)
+                m.correct_option = static_cast<int>(integer_of(in, "correct_option"));
             break;
         }
         case Kind::typing: break;

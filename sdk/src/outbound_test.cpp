@@ -22,7 +22,8 @@ TEST(OutboundMessage, EveryKindSurvivesItsJson) {
 
     OutboundMessage album;
     album.kind = Kind::media;
-    album.media = {{OutboundMedia::Type::photo, "https://x/1.jpg"}, {OutboundMedia::Type::video, "https://x/2.mp4"}};
+    album.media = {{OutboundMedia::Type::photo, "https://x/1.jpg"},
+                   {OutboundMedia::Type::video, "https://x/2.mp4"}};
     album.text = "caption";
     album.parse_mode = "MARKDOWN";
     EXPECT_EQ(round_trip(album), album);

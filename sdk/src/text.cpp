@@ -72,8 +72,8 @@ void encode(char32_t c, std::string& out) {
 
 const Folding* folding_of(char32_t c) {
     const auto* end = std::end(kFoldings);
-    const auto* it =
-        std::lower_bound(std::begin(kFoldings), end, c, [](const Folding& f, char32_t v) { return f.from < v; });
+    const auto* it = std::lower_bound(std::begin(kFoldings), end, c,
+                                      [](const Folding& f, char32_t v) { return f.from < v; });
     return it != end && it->from == c ? it : nullptr;
 }
 
@@ -129,7 +129,8 @@ std::string_view trim(std::string_view utf8) {
     // From the back: find the start of the last code point.
     while (!utf8.empty()) {
         std::size_t start = utf8.size() - 1;
-        while (start > 0 && utf8.size() - start < 4 && is_continuation(static_cast<unsigned char>(utf8[start])))
+        while (start > 0 && utf8.size() - start < 4 &&
+               is_continuation(static_cast<unsigned char>(utf8[start])))
             --start;
         char32_t c = 0;
         const std::size_t length = decode(utf8, start, c);

@@ -8,21 +8,21 @@ namespace {
 TEST(TelegramLength, CountsUtf16UnitsLikeTelegram) {
     EXPECT_EQ(telegram_length("abc"), 3u);
     EXPECT_EQ(telegram_length("Привет"), 6u);
-    EXPECT_EQ(telegram_length("✅"), 1u);  // U+2705, in the BMP
-    EXPECT_EQ(telegram_length("🎉"), 2u);  // U+1F389, a surrogate pair
+    EXPECT_EQ(telegram_length("✅"), 1u);         // U+2705, in the BMP
+    EXPECT_EQ(telegram_length("🎉"), 2u);         // U+1F389, a surrogate pair
     EXPECT_EQ(telegram_length("\xFF\xFE"), 2u);  // broken bytes count one each
 }
 
 TEST(FoldCase, FoldsEveryScriptTheSameWay) {
     EXPECT_EQ(fold_case("HeLLo"), "hello");
     EXPECT_EQ(fold_case("ПРИВЕТ Ёж"), "привет ёж");
-    EXPECT_EQ(fold_case("ΆΛΦΑ"), "άλφα");           // Greek capitals keep their accents
+    EXPECT_EQ(fold_case("ΆΛΦΑ"), "άλφα");               // Greek capitals keep their accents
     EXPECT_EQ(fold_case("ΣΟΦΟΣ"), fold_case("σοφος"));  // final sigma folds like sigma
     EXPECT_EQ(fold_case("σοφός"), fold_case("ΣΟΦΌΣ"));
-    EXPECT_EQ(fold_case("Straße"), fold_case("STRASSE"));  // full folding: ß is ss
+    EXPECT_EQ(fold_case("Straße"), fold_case("STRASSE"));          // full folding: ß is ss
     EXPECT_EQ(fold_case("\xF0\x90\x90\x80"), "\xF0\x90\x90\xA8");  // Deseret U+10400 -> U+10428
     EXPECT_EQ(fold_case("ǅ"), "ǆ");
-    EXPECT_EQ(fold_case("İ"), "i\xCC\x87");  // I with dot: i + combining dot
+    EXPECT_EQ(fold_case("İ"), "i\xCC\x87");              // I with dot: i + combining dot
     EXPECT_EQ(fold_case("abc\xFF\xC3"), "abc\xFF\xC3");  // invalid bytes pass through
     EXPECT_EQ(fold_case("日本語 123"), "日本語 123");
 }

@@ -56,7 +56,8 @@ sdk::OutAction text_action(const MessageStyle& style, std::string text) {
     return action;
 }
 
-sdk::OutAction text_action(const MessageStyle& style, std::string text, const std::vector<std::string>& buttons) {
+sdk::OutAction text_action(const MessageStyle& style, std::string text,
+                           const std::vector<std::string>& buttons) {
     sdk::OutAction action = text_action(style, std::move(text));
     for (const auto& label : buttons) action.buttons.push_back({label, {}});
     return action;

@@ -13,7 +13,8 @@ TEST(ParseMode, DefaultsToLegacyMarkdownAndCanonicalises) {
 }
 
 TEST(TextAction, CarriesParseModePreviewAndButtons) {
-    const auto action = text_action(message_style(json{{"parse_mode", "HTML"}, {"link_preview", "no"}}), "Hi", {"A", "B"});
+    const auto action =
+        text_action(message_style(json{{"parse_mode", "HTML"}, {"link_preview", "no"}}), "Hi", {"A", "B"});
     EXPECT_EQ(action.kind, profo::sdk::OutAction::Kind::text);
     EXPECT_EQ(action.text, "Hi");
     EXPECT_EQ(action.parse_mode, "HTML");

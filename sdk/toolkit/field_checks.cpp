@@ -56,8 +56,9 @@ std::string field_name(std::string_view path) {
 std::string shown(const nlohmann::json& value) {
     constexpr std::size_t kMaxShown = 40;
     // Course files are untrusted: bytes that are not UTF-8 are shown replaced, never thrown at.
-    std::string text = value.is_string() ? value.get<std::string>()
-                                         : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string text = value.is_string()
+                           ? value.get<std::string>()
+                           : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     if (text.size() > kMaxShown) {
         std::size_t cut = kMaxShown;
         while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;

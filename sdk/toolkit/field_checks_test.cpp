@@ -25,7 +25,8 @@ TEST(TextField, ReadsStringsAndNumbersOnly) {
 
 TEST(CheckInteger, AcceptsWholeNumbersInRangeAndNamesTheFieldOtherwise) {
     KeptReport report;
-    const json spec = {{"a", 5}, {"b", "7"}, {"c", 0}, {"d", 2.5}, {"e", "x"}, {"f", 18446744073709551615ULL}};
+    const json spec = {{"a", 5},   {"b", "7"}, {"c", 0},
+                       {"d", 2.5}, {"e", "x"}, {"f", 18446744073709551615ULL}};
     EXPECT_EQ(check_integer(spec, "a", Presence::required, 1, 10, report), 5);
     EXPECT_EQ(check_integer(spec, "b", Presence::required, 1, 10, report), 7);
     EXPECT_EQ(check_integer(spec, "missing", Presence::optional, 1, 10, report), std::nullopt);

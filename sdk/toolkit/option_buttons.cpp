@@ -116,7 +116,8 @@ std::vector<std::string> OptionButtons::labels() const {
 OptionButtons read_options(const nlohmann::json& spec) {
     OptionButtons out;
     if (const nlohmann::json* options = options_of(spec))
-        for (std::size_t i = 0; i < options->size(); ++i) out.choices.push_back(choose_option(spec, static_cast<int>(i)));
+        for (std::size_t i = 0; i < options->size(); ++i)
+            out.choices.push_back(choose_option(spec, static_cast<int>(i)));
     return out;
 }
 
@@ -129,8 +130,8 @@ const OptionChoice* choice_at(const OptionButtons& options, int index) {
 
 }  // namespace
 
-sdk::Outcome on_option_event(sdk::ElementContext& ctx, const MessageStyle& style, const OptionButtons& options,
-                             const sdk::Event& event) {
+sdk::Outcome on_option_event(sdk::ElementContext& ctx, const MessageStyle& style,
+                             const OptionButtons& options, const sdk::Event& event) {
     if (event.kind == sdk::Event::Kind::timer) {
         // The payload names the option that started the wait, so a later
         // press of another waiting option cannot change where this one goes.

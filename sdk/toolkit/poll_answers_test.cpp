@@ -114,11 +114,13 @@ TEST(PollAction, QuizMarksFirstCorrectAnswer) {
 
 TEST(PollAction, RegularAndMultipleChoicePollsHaveNoCorrectOption) {
     const json spec = answers_spec(json::parse(R"([{"text": "A", "correct": "yes"}, {"text": "B"}])"));
-    const auto single = poll_action(text_field(spec, "text").value_or(""), read_answers(spec), PollKind::single_choice);
+    const auto single =
+        poll_action(text_field(spec, "text").value_or(""), read_answers(spec), PollKind::single_choice);
     EXPECT_FALSE(single.quiz);
     EXPECT_FALSE(single.multiple_answers);
     EXPECT_EQ(single.correct_option, std::nullopt);
-    const auto multiple = poll_action(text_field(spec, "text").value_or(""), read_answers(spec), PollKind::multiple_choice);
+    const auto multiple =
+        poll_action(text_field(spec, "text").value_or(""), read_answers(spec), PollKind::multiple_choice);
     EXPECT_TRUE(multiple.multiple_answers);
     EXPECT_EQ(multiple.correct_option, std::nullopt);
 }

@@ -26,7 +26,8 @@ public:
                 {"$defs", {{"item", {{"type", "object"}}}}}};
     }
 
-    std::unique_ptr<profo::sdk::ElementSpec> compile(const nlohmann::json& spec, const profo::sdk::CourseOutline& course,
+    std::unique_ptr<profo::sdk::ElementSpec> compile(const nlohmann::json& spec,
+                                                     const profo::sdk::CourseOutline& course,
                                                      profo::sdk::ValidationReport& report) const override {
         bool failed = false;
         if (spec.value("explode", false)) throw std::runtime_error("probe exploded");

@@ -184,7 +184,8 @@ TEST_F(MiniappPlatform, QuestionIsServedOverHttpWithoutTheAnswer) {
     EXPECT_EQ(signed_get("ref=1.999.1." + nonce + ".Mini_App_Test_01", 11).status, 404);
     EXPECT_EQ(signed_get("ref=1." + std::to_string(run_id_) + ".1." + nonce + ".Course_intro_01", 12).status,
               404);  // not a miniapp element
-    EXPECT_EQ(signed_get("ref=1." + std::to_string(run_id_) + ".1." + std::string(32, '0') + ".Mini_App_Test_01", 13)
+    EXPECT_EQ(signed_get(
+                  "ref=1." + std::to_string(run_id_) + ".1." + std::string(32, '0') + ".Mini_App_Test_01", 13)
                   .status,
               404);  // a guessed nonce
     EXPECT_EQ(http_request(port_, "GET", "/miniapp/question").status, 400);

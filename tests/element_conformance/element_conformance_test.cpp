@@ -60,7 +60,8 @@ TEST(ElementModules, TypesAndAliasesAreClaimedOnce) {
 // `profo conformance`, which a team runs on its own module.
 TEST_P(ElementConformance, KeepsTheElementContract) {
     auto module = profo::host::load_plugin_file(GetParam());
-    for (const auto& violation : profo::host::element_contract_violations(*module)) ADD_FAILURE() << violation;
+    for (const auto& violation : profo::host::element_contract_violations(*module))
+        ADD_FAILURE() << violation;
 }
 
 // The contract checker itself: it must notice a module that breaks the rules.

@@ -848,29 +848,37 @@ TEST_F(EngineTest, SettingsMergeTheDeploymentsOverrides) {
 }
 
 TEST_F(EngineTest, AnEndpointATenantChoosesNeverGetsThePlatformsCredentials) {
-    config.plugins["element/script"].settings = {
-        {"a", 1}, {"base_url", "https://llm.platform.example"}, {"api_key", "sk-platform"}, {"bot_token", "9:x"}};
+    config.plugins["element/script"].settings = {{"a", 1},
+                                                 {"base_url", "https://llm.platform.example"},
+                                                 {"api_key", "sk-platform"},
+                                                 {"bot_token", "9:x"}};
     make_engine();
     // Same endpoint: the platform's key stays; a key the plugin does not let
     // deployments override is ignored.
-    auto d = deploy({{"A", {{"type", "script"}, {"report", {"settings"}}}}}, true,
-                    R"({"plugins": {"element/script": {"b": 2, "a": 7, "base_url": "https://llm.platform.example"}}})");
+    auto d = deploy(
+        {{"A", {{"type", "script"}, {"report", {"settings"}}}}}, true,
+        R"({"plugins": {"element/script": {"b": 2, "a": 7, "base_url": "https://llm.platform.example"}}})");
     start(d);
-    EXPECT_EQ(texts(), (std::vector<std::string>{
-                           R"(settings {"a":1,"api_key":"sk-platform","b":2,"base_url":"https://llm.platform.example","bot_token":"9:x"})"}));
+    EXPECT_EQ(
+        texts(),
+        (std::vector<std::string>{
+            R"(settings {"a":1,"api_key":"sk-platform","b":2,"base_url":"https://llm.platform.example","bot_token":"9:x"})"}));
     EXPECT_NE(log.lines().find("overrides 'a' of element/script"), std::string::npos) << log.lines();
 
     // Another endpoint: the platform's secrets are left out; the tenant's own sealed key goes along.
-    d = deploy({{"A", {{"type", "script"}, {"report", {"settings"}}}}}, true,
-               R"({"plugins": {"element/script": {"base_url": "https://tenant.example", "api_key_sealed": "v1:abc"}}})");
+    d = deploy(
+        {{"A", {{"type", "script"}, {"report", {"settings"}}}}}, true,
+        R"({"plugins": {"element/script": {"base_url": "https://tenant.example", "api_key_sealed": "v1:abc"}}})");
     start(d, 2);
-    EXPECT_EQ(texts(2), (std::vector<std::string>{
-                            R"(settings {"a":1,"api_key_sealed":"v1:abc","base_url":"https://tenant.example"})"}));
+    EXPECT_EQ(texts(2),
+              (std::vector<std::string>{
+                  R"(settings {"a":1,"api_key_sealed":"v1:abc","base_url":"https://tenant.example"})"}));
 }
 
 TEST_F(EngineTest, RunElementShowsAnElementAsTheRunPlaysIt) {
-    const auto d = deploy({{"A", {{"type", "script"}, {"text", "first"}, {"then", "wait"}, {"on_text", "goto:A"}}},
-                           {"B", {{"type", "ask"}, {"text", "never reached"}}}});
+    const auto d =
+        deploy({{"A", {{"type", "script"}, {"text", "first"}, {"then", "wait"}, {"on_text", "goto:A"}}},
+                {"B", {{"type", "ask"}, {"text", "never reached"}}}});
     const auto run_id = *start(d).run_id;
     text("again");  // A is entered a second time
 

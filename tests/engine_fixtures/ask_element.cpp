@@ -21,7 +21,8 @@ public:
     std::vector<std::string> fields() const override { return {"text", "answer"}; }
     nlohmann::json json_schema() const override { return {{"type", "object"}}; }
     // A test fixture does what its JSON says, event by event: its spec is the JSON.
-    std::unique_ptr<profo::sdk::ElementSpec> compile(const nlohmann::json& fields, const profo::sdk::CourseOutline&,
+    std::unique_ptr<profo::sdk::ElementSpec> compile(const nlohmann::json& fields,
+                                                     const profo::sdk::CourseOutline&,
                                                      profo::sdk::ValidationReport&) const override {
         auto spec = std::make_unique<Fields>();
         spec->json = fields;

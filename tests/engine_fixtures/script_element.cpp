@@ -57,9 +57,12 @@ public:
                 "on_timer",   "on_deferred", "on_web_app", "on_return"};
     }
     nlohmann::json json_schema() const override { return {{"type", "object"}}; }
-    std::vector<std::string> overridable_settings() const override { return {"b", "c", "base_url", "api_key_sealed"}; }
+    std::vector<std::string> overridable_settings() const override {
+        return {"b", "c", "base_url", "api_key_sealed"};
+    }
     // A test fixture does what its JSON says, event by event: its spec is the JSON.
-    std::unique_ptr<profo::sdk::ElementSpec> compile(const nlohmann::json& fields, const profo::sdk::CourseOutline&,
+    std::unique_ptr<profo::sdk::ElementSpec> compile(const nlohmann::json& fields,
+                                                     const profo::sdk::CourseOutline&,
                                                      profo::sdk::ValidationReport&) const override {
         auto spec = std::make_unique<Fields>();
         spec->json = fields;

@@ -51,7 +51,8 @@ TEST_F(PlayTest, AStudentAnswersRightAndGetsTheScore) {
     const auto r = play(kCourses / "acceptance.yaml", "/press 1\n/vote 2\n");
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
     EXPECT_EQ(r.out,
-              "Привет! Рад тебя видеть! Я — 🤖 Greek Bot! Этот курс поможет тебе "
+              "Привет! Рад тебя видеть! Я — 🤖 Greek Bot! Этот курс поможет "
+              "тебе "
               "подготовиться "
               "делать "
               "домашку по "

@@ -65,8 +65,10 @@ TEST_F(LoaderTest, AcceptsAndLoadsAWellFormedModule) {
 
 TEST_F(LoaderTest, RefusesAnotherAbiMajorBeforeRunningAnyCode) {
     auto candidate = inspect_plugin(fixture("foreign_abi"));
-    const std::string host_abi = std::to_string(profo::sdk::kAbiMajor) + "." + std::to_string(profo::sdk::kAbiMinor);
-    EXPECT_EQ(candidate.refusal, "SDK ABI 99.0 is incompatible with the host's " + host_abi + " (major versions differ)");
+    const std::string host_abi =
+        std::to_string(profo::sdk::kAbiMajor) + "." + std::to_string(profo::sdk::kAbiMinor);
+    EXPECT_EQ(candidate.refusal,
+              "SDK ABI 99.0 is incompatible with the host's " + host_abi + " (major versions differ)");
     EXPECT_THROW(load_plugin(candidate), PluginLoadError);
     EXPECT_FALSE(ran("foreign_abi"));
 }

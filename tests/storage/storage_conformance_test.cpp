@@ -1231,10 +1231,10 @@ TYPED_TEST(StorageConformance, UpdateLedgerIsPrunedOldestFirstInSlices) {
     this->in_tx([&](sdk::StorageTx& tx) {
         for (std::int64_t u = 1; u <= 3; ++u) EXPECT_TRUE(tx.mark_update_processed(a, t.bot.id, u));
     });
-    const sdk::Millis later =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count() +
-        60'000;
+    const sdk::Millis later = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count() +
+                              60'000;
     this->in_tx([&](sdk::StorageTx& tx) {
         EXPECT_EQ(tx.prune_processed_updates_all_accounts(0, 100), 0);  // nothing that old
         EXPECT_EQ(tx.prune_processed_updates_all_accounts(later, 0), 0);

@@ -33,7 +33,8 @@ fs::path write_test_config(const TempDir& dir, const TestConfig& config) {
         << (config.dsn.empty() ? (dir / "profo.db").string() : config.dsn) << "\"}\n"
         << "secrets: {key_file: \"" << (dir / "secret.key").string() << "\"}\n"
         << "plugins:\n  search_paths: [\"" << PROFO_BUILD_PLUGIN_DIR << "\""
-        << (config.with_sdk_examples ? std::string(", \"") + PROFO_EXAMPLE_PLUGIN_DIR + "\"" : std::string()) << "]\n";
+        << (config.with_sdk_examples ? std::string(", \"") + PROFO_EXAMPLE_PLUGIN_DIR + "\"" : std::string())
+        << "]\n";
     std::vector<std::string> plugins = built_plugins();
     if (config.with_sdk_examples) {
         const auto examples = plugins_in(PROFO_EXAMPLE_PLUGIN_DIR);

@@ -52,7 +52,8 @@ Bye:
 
 unsigned short port_in(const std::string& text, const std::string& pattern) {
     std::smatch m;
-    if (!std::regex_search(text, m, std::regex(pattern))) throw std::runtime_error("no '" + pattern + "' in:\n" + text);
+    if (!std::regex_search(text, m, std::regex(pattern)))
+        throw std::runtime_error("no '" + pattern + "' in:\n" + text);
     return static_cast<unsigned short>(std::stoi(m[1].str()));
 }
 
@@ -96,10 +97,10 @@ public:
     }
     // The transcript once the bot has sent `count` messages to the user.
     json wait(std::int64_t bot, std::int64_t user, int count, int timeout_ms = 30000) {
-        auto reply = http_request(port_, "GET",
-                                  "/_emulator/wait?bot_id=" + std::to_string(bot) + "&user_id=" + std::to_string(user) +
-                                      "&bot_messages=" + std::to_string(count) +
-                                      "&timeout_ms=" + std::to_string(timeout_ms));
+        auto reply = http_request(
+            port_, "GET",
+            "/_emulator/wait?bot_id=" + std::to_string(bot) + "&user_id=" + std::to_string(user) +
+                "&bot_messages=" + std::to_string(count) + "&timeout_ms=" + std::to_string(timeout_ms));
         auto parsed = json::parse(reply.body);
         if (!parsed.value("ok", false))
             throw std::runtime_error("bot " + std::to_string(bot) + " did not send " + std::to_string(count) +
@@ -134,8 +135,12 @@ std::vector<std::string> shown_all(const json& transcript) {
     return out;
 }
 
-const std::vector<std::string> kExpected = {"Welcome to the course", "poll: Which one is right?", "Exactly",
-                                            "Capital of France?", "Right", "The end"};
+const std::vector<std::string> kExpected = {"Welcome to the course",
+                                            "poll: Which one is right?",
+                                            "Exactly",
+                                            "Capital of France?",
+                                            "Right",
+                                            "The end"};
 
 // One student through kCourse; returns the final transcript.
 json take_course(Emulator& e, std::int64_t bot, std::int64_t user, const std::string& start_payload = "") {
@@ -165,22 +170,25 @@ struct Platform {
              unsigned short listen_port = 0) {
         TestConfig c;
         if (listen_port) c.listen = "127.0.0.1:" + std::to_string(listen_port);
-        std::string settings = "{\"base_url\": \"" + e.url() +
-                               "\", \"poll_timeout_s\": 2, \"bots_refresh_ms\": 300, \"backoff_initial_ms\": 200, "
-                               "\"backoff_max_ms\": 2000";
-        if (listen_port) settings += ", \"public_url\": \"http://127.0.0.1:" + std::to_string(listen_port) + "\"";
+        std::string settings =
+            "{\"base_url\": \"" + e.url() +
+            "\", \"poll_timeout_s\": 2, \"bots_refresh_ms\": 300, \"backoff_initial_ms\": 200, "
+            "\"backoff_max_ms\": 2000";
+        if (listen_port)
+            settings += ", \"public_url\": \"http://127.0.0.1:" + std::to_string(listen_port) + "\"";
         settings += extra_settings + "}";
         c.settings["transport/telegram"] = settings;
         config = write_test_config(dir, c);
         std::ofstream(dir / "course.yml") << kCourse;
-        auto imported = run_process(profo_command(config, {"course", "import", (dir / "course.yml").string(),
-                                                           "--name", "telegram"}));
+        auto imported = run_process(
+            profo_command(config, {"course", "import", (dir / "course.yml").string(), "--name", "telegram"}));
         EXPECT_EQ(imported.exit_code, 0) << imported.err << imported.out;
         auto bot = e.post("/_emulator/bots", {{"username", "course_bot"}});
         bot_id = bot["id"].get<std::int64_t>();
         token = bot["token"].get<std::string>();
         add_bot(token, mode);
-        auto deployed = run_process(profo_command(config, {"deploy", "create", "--course", "telegram", "--bot", "1"}));
+        auto deployed =
+            run_process(profo_command(config, {"deploy", "create", "--course", "telegram", "--bot", "1"}));
         EXPECT_EQ(deployed.exit_code, 0) << deployed.err << deployed.out;
     }
 
@@ -188,7 +196,8 @@ struct Platform {
         auto added = run_process(profo_command(config, {"bot", "add", bot_token, "--mode", mode}));
         EXPECT_EQ(added.exit_code, 0) << added.err << added.out;
         EXPECT_EQ(added.out.find(bot_token), std::string::npos) << "the token was printed";
-        EXPECT_NE(added.out.find(bot_token.substr(0, bot_token.find(':')) + ":***"), std::string::npos) << added.out;
+        EXPECT_NE(added.out.find(bot_token.substr(0, bot_token.find(':')) + ":***"), std::string::npos)
+            << added.out;
         return added.out;
     }
 
@@ -264,8 +273,9 @@ TEST(TelegramTransport, KilledMidCourseItContinuesAfterARestart) {
     serve->signal(SIGKILL);
     serve->wait(10s);
     // The press arrives while nothing serves; the restarted process picks it up.
-    e.post("/_emulator/press_button",
-           {{"bot_id", p.bot_id}, {"user_id", 45}, {"message_id", first["message_id"]}, {"button_text", "Go"}});
+    e.post(
+        "/_emulator/press_button",
+        {{"bot_id", p.bot_id}, {"user_id", 45}, {"message_id", first["message_id"]}, {"button_text", "Go"}});
     serve = p.serve();
     // The message in flight at the kill may come twice (sent, not yet marked);
     // nothing else may.
@@ -292,7 +302,8 @@ TEST(TelegramTransport, ABotDisabledWhileServingStopsAndAnAddedOneStarts) {
     auto serve = p.serve();
     auto second = e.post("/_emulator/bots", {{"username", "late_bot"}});
     p.add_bot(second["token"], "poll");
-    auto deployed = run_process(profo_command(p.config, {"deploy", "create", "--course", "telegram", "--bot", "2"}));
+    auto deployed =
+        run_process(profo_command(p.config, {"deploy", "create", "--course", "telegram", "--bot", "2"}));
     ASSERT_EQ(deployed.exit_code, 0) << deployed.err;
     const auto late = second["id"].get<std::int64_t>();
     e.post("/_emulator/start", {{"bot_id", late}, {"user_id", 46}});
@@ -309,13 +320,14 @@ TEST(TelegramTransport, ManyBotsManyStudentsInOneProcess) {
     constexpr int kBots = 20;
     constexpr int kStudents = 10;
     Emulator e({"--no-rate-limits"});
-    Platform p(e, "poll", ", \"chat_burst\": 10, \"chat_per_second\": 10, \"bot_per_second\": 100, \"bot_burst\": 100");
+    Platform p(e, "poll",
+               ", \"chat_burst\": 10, \"chat_per_second\": 10, \"bot_per_second\": 100, \"bot_burst\": 100");
     std::vector<std::int64_t> bots{p.bot_id};
     for (int b = 1; b < kBots; ++b) {
         auto bot = e.post("/_emulator/bots", {{"username", "many_" + std::to_string(b) + "_bot"}});
         p.add_bot(bot["token"], "poll");
-        auto deployed = run_process(
-            profo_command(p.config, {"deploy", "create", "--course", "telegram", "--bot", std::to_string(b + 1)}));
+        auto deployed = run_process(profo_command(
+            p.config, {"deploy", "create", "--course", "telegram", "--bot", std::to_string(b + 1)}));
         ASSERT_EQ(deployed.exit_code, 0) << deployed.err;
         bots.push_back(bot["id"].get<std::int64_t>());
     }
@@ -328,8 +340,9 @@ TEST(TelegramTransport, ManyBotsManyStudentsInOneProcess) {
     each([&](auto bot, auto user) { e.post("/_emulator/start", {{"bot_id", bot}, {"user_id", user}}); });
     each([&](auto bot, auto user) {
         auto first = bot_messages(e.wait(bot, user, 1, 60000)).at(0);
-        e.post("/_emulator/press_button",
-               {{"bot_id", bot}, {"user_id", user}, {"message_id", first["message_id"]}, {"button_text", "Go"}});
+        e.post(
+            "/_emulator/press_button",
+            {{"bot_id", bot}, {"user_id", user}, {"message_id", first["message_id"]}, {"button_text", "Go"}});
     });
     each([&](auto bot, auto user) {
         auto poll = bot_messages(e.wait(bot, user, 2, 60000)).at(1);

@@ -49,11 +49,11 @@ std::string BotRegistry::username_of(const std::string& token) {
         throw BotRegistryError("Telegram does not know token " + masked_token(token) + " (401 Unauthorized)");
     if (!reply.is_object() || !reply.value("ok", false) || !reply.contains("result") ||
         !reply["result"].is_object() || !reply["result"].value("username", nlohmann::json()).is_string())
-        throw BotRegistryError("getMe for token " + masked_token(token) + " failed: HTTP " +
-                               std::to_string(response.status) +
-                               (reply.is_object() && reply.contains("description") && reply["description"].is_string()
-                                    ? " " + reply["description"].get<std::string>()
-                                    : std::string()));
+        throw BotRegistryError(
+            "getMe for token " + masked_token(token) + " failed: HTTP " + std::to_string(response.status) +
+            (reply.is_object() && reply.contains("description") && reply["description"].is_string()
+                 ? " " + reply["description"].get<std::string>()
+                 : std::string()));
     return reply["result"]["username"].get<std::string>();
 }
 
@@ -61,14 +61,16 @@ sdk::Bot BotRegistry::add(sdk::Id account_id, const std::string& token, const st
     if (mode != "poll" && mode != "webhook")
         throw BotRegistryError("mode must be poll or webhook, not '" + mode + "'");
     if (!looks_like_token(token))
-        throw BotRegistryError("'" + masked_token(token) +
-                               "' is not a bot token (digits, a colon, then the secret part from @BotFather)");
+        throw BotRegistryError(
+            "'" + masked_token(token) +
+            "' is not a bot token (digits, a colon, then the secret part from @BotFather)");
     sdk::Bot bot;
     bot.username = username_of(token);
     bot.token_sealed = secrets_.seal(token);
     bot.mode = mode;
     auto tx = storage_.begin();
-    if (!tx->get_account(account_id)) throw BotRegistryError("account " + std::to_string(account_id) + " does not exist");
+    if (!tx->get_account(account_id))
+        throw BotRegistryError("account " + std::to_string(account_id) + " does not exist");
     try {
         bot = tx->create_bot(account_id, bot);
     } catch (const sdk::StorageError& e) {

@@ -69,8 +69,8 @@ int run_add(CommandIo& io, const std::vector<std::string>& args) {
     const auto token = parsed.positionals()[0];
     return with_registry(io, args, [&](Platform&, BotRegistry& registry) {
         const auto bot = registry.add(account, token, mode);
-        io.out << "added bot " << bot.id << " @" << bot.username << " (" << masked_token(token) << ", " << bot.mode
-               << ")\n";
+        io.out << "added bot " << bot.id << " @" << bot.username << " (" << masked_token(token) << ", "
+               << bot.mode << ")\n";
         return 0;
     });
 }
@@ -116,7 +116,8 @@ Command switch_command(bool enable) {
                 const auto id = positive_id(parsed.positionals()[0], "the bot ID");
                 return with_registry(io, args, [&](Platform&, BotRegistry& registry) {
                     const auto bot = registry.set_enabled(account, id, enable);
-                    io.out << (enable ? "enabled" : "disabled") << " bot " << bot.id << " @" << bot.username << "\n";
+                    io.out << (enable ? "enabled" : "disabled") << " bot " << bot.id << " @" << bot.username
+                           << "\n";
                     return 0;
                 });
             },
@@ -153,15 +154,20 @@ int run_deploy_create(CommandIo& io, const std::vector<std::string>& args) {
         if (!course) {
             sdk::Id id = 0;
             auto [ptr, ec] = std::from_chars(course_ref->data(), course_ref->data() + course_ref->size(), id);
-            if (ec == std::errc() && ptr == course_ref->data() + course_ref->size()) course = tx->get_course(account, id);
+            if (ec == std::errc() && ptr == course_ref->data() + course_ref->size())
+                course = tx->get_course(account, id);
         }
-        if (!course) throw std::runtime_error("account " + std::to_string(account) + " has no course '" + *course_ref + "'");
+        if (!course)
+            throw std::runtime_error("account " + std::to_string(account) + " has no course '" + *course_ref +
+                                     "'");
         auto versions = tx->list_versions(account, course->id);
         if (versions.empty()) throw std::runtime_error("course '" + course->name + "' has no version");
-        const auto latest = *std::max_element(versions.begin(), versions.end(),
-                                              [](const auto& a, const auto& b) { return a.number < b.number; });
+        const auto latest =
+            *std::max_element(versions.begin(), versions.end(),
+                              [](const auto& a, const auto& b) { return a.number < b.number; });
         if (!tx->get_bot(account, bot_id))
-            throw std::runtime_error("account " + std::to_string(account) + " has no bot " + std::to_string(bot_id));
+            throw std::runtime_error("account " + std::to_string(account) + " has no bot " +
+                                     std::to_string(bot_id));
         sdk::CourseDeployment d;
         d.course_id = course->id;
         d.version_id = latest.id;
@@ -213,16 +219,16 @@ void add_bot_commands(CommandTree& tree) {
                          "Usage: profo bot remove [--config FILE] [--account ID] ID",
                          run_remove,
                          {}});
-    tree.add_subcommand("deploy", "put courses on bots",
-                        "Usage: profo deploy COMMAND [ARGS...]",
-                        {"create",
-                         "deploy a course's latest version on a bot",
-                         "Usage: profo deploy create [--config FILE] [--account ID] --course COURSE --bot ID\n"
-                         "                           [--alias NAME] [--environment test|prod]\n\n"
-                         "Students start it with /start cd_<deployment id>, /start NAME (the alias), or\n"
-                         "a bare /start when it is the bot's only active deployment.",
-                         run_deploy_create,
-                         {}});
+    tree.add_subcommand(
+        "deploy", "put courses on bots", "Usage: profo deploy COMMAND [ARGS...]",
+        {"create",
+         "deploy a course's latest version on a bot",
+         "Usage: profo deploy create [--config FILE] [--account ID] --course COURSE --bot ID\n"
+         "                           [--alias NAME] [--environment test|prod]\n\n"
+         "Students start it with /start cd_<deployment id>, /start NAME (the alias), or\n"
+         "a bare /start when it is the bot's only active deployment.",
+         run_deploy_create,
+         {}});
 }
 
 }  // namespace profo::host

@@ -28,8 +28,8 @@ int run_conformance(CommandIo& io, const std::vector<std::string>& raw) {
                 problems = element_contract_violations(*module);
         }
         if (problems.empty()) {
-            io.out << file << ": ok (" << module->metadata().qualified_id() << " " << module->metadata().version
-                   << ")\n";
+            io.out << file << ": ok (" << module->metadata().qualified_id() << " "
+                   << module->metadata().version << ")\n";
             continue;
         }
         all_ok = false;

@@ -286,18 +286,20 @@ private:
             }
             case Kind::media:
                 for (const auto& item : message.media)
-                    io_.out << "[" << (item.type == sdk::OutboundMedia::Type::video ? "video" : "photo") << "] "
-                            << item.url << "\n";
+                    io_.out << "[" << (item.type == sdk::OutboundMedia::Type::video ? "video" : "photo")
+                            << "] " << item.url << "\n";
                 print_text(message.text);
                 return;
             case Kind::audio:
-                io_.out << "[audio] " << (message.media.empty() ? std::string{} : message.media.front().url) << "\n";
+                io_.out << "[audio] " << (message.media.empty() ? std::string{} : message.media.front().url)
+                        << "\n";
                 print_text(message.text);
                 return;
             case Kind::poll: {
                 print_text(message.text);
                 int n = 0;
-                for (const auto& option : message.poll_options) io_.out << "(" << ++n << ") " << option << "\n";
+                for (const auto& option : message.poll_options)
+                    io_.out << "(" << ++n << ") " << option << "\n";
                 poll_id_ = "play-" + std::to_string(row.id);
                 poll_options_ = n;
                 sdk::PollRecord poll;

@@ -110,10 +110,10 @@ private:
         if (schema.contains("$schema") && schema["$schema"] != "https://json-schema.org/draft/2020-12/schema")
             fail("json_schema() names another draft than 2020-12");
         const json& type = schema["properties"].value("type", json::object());
-        const bool names_type = (type.contains("const") && type["const"] == element_->type()) ||
-                                (type.contains("enum") && type["enum"].is_array() &&
-                                 std::find(type["enum"].begin(), type["enum"].end(), element_->type()) !=
-                                     type["enum"].end());
+        const bool names_type =
+            (type.contains("const") && type["const"] == element_->type()) ||
+            (type.contains("enum") && type["enum"].is_array() &&
+             std::find(type["enum"].begin(), type["enum"].end(), element_->type()) != type["enum"].end());
         if (!names_type) fail("the schema's 'type' property does not name the type: " + type.dump());
         std::set<std::string> properties;
         for (const auto& [name, property] : schema["properties"].items()) {
@@ -137,7 +137,8 @@ private:
         for (const auto& name : properties)
             if (!listed.count(name)) fail("'" + name + "' is in the schema but not in fields()");
         for (const auto& name : listed)
-            if (!properties.count(name) && name != "type") fail("'" + name + "' is in fields() but not in the schema");
+            if (!properties.count(name) && name != "type")
+                fail("'" + name + "' is in fields() but not in the schema");
     }
 
     // compile() never throws, reports every problem with a message, and
@@ -156,9 +157,12 @@ private:
             return;
         }
         for (const auto& issue : report.issues)
-            if (issue.message.empty()) fail("compile() reported an issue without a message for " + shown(spec));
-        if (compiled && report.errors() > 0) fail("compile() returned a spec despite errors for " + shown(spec));
-        if (!compiled && report.errors() == 0) fail("compile() returned no spec without an error for " + shown(spec));
+            if (issue.message.empty())
+                fail("compile() reported an issue without a message for " + shown(spec));
+        if (compiled && report.errors() > 0)
+            fail("compile() returned a spec despite errors for " + shown(spec));
+        if (!compiled && report.errors() == 0)
+            fail("compile() returned no spec without an error for " + shown(spec));
     }
 
     void compile_contract() {

@@ -287,8 +287,7 @@ private:
         } catch (const std::exception& ex) {
             error(e.line, e.id, "the '" + type + "' element plugin failed to compile it: " + ex.what());
         } catch (...) {
-            error(e.line, e.id,
-                  "the '" + type + "' element plugin failed to compile it (unknown exception)");
+            error(e.line, e.id, "the '" + type + "' element plugin failed to compile it (unknown exception)");
         }
         for (const auto& issue : report.issues) {
             const int line = line_of_field(e, issue.field);
@@ -359,8 +358,8 @@ std::string CourseProblem::to_string() const {
     return out + message;
 }
 
-CourseCheck check_course(const std::string& yaml_text, const std::string& file,
-                         const PluginRegistry& plugins, const YamlLimits& limits) {
+CourseCheck check_course(const std::string& yaml_text, const std::string& file, const PluginRegistry& plugins,
+                         const YamlLimits& limits) {
     return Checker(file, plugins, limits).run(yaml_text);
 }
 

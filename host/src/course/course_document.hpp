@@ -39,8 +39,8 @@ struct CourseCheck {
 
 // Parses and validates YAML text; `file` names it in problems. `limits`
 // bound what its aliases may expand to (tests and fuzzing lower them).
-CourseCheck check_course(const std::string& yaml_text, const std::string& file,
-                         const PluginRegistry& plugins, const YamlLimits& limits = {});
+CourseCheck check_course(const std::string& yaml_text, const std::string& file, const PluginRegistry& plugins,
+                         const YamlLimits& limits = {});
 CourseCheck check_course_file(const std::filesystem::path& file, const PluginRegistry& plugins);
 
 class CourseImportError : public std::runtime_error {

@@ -41,7 +41,8 @@ CompiledCourse::CompiledCourse(sdk::Id version_id, const std::vector<sdk::Course
     }
     const ListedCourseOutline outline(order_, std::move(types));
     const auto refused = [&](const std::string& id, const std::string& why) {
-        return std::runtime_error("course version " + std::to_string(version_id) + ": element " + id + ": " + why);
+        return std::runtime_error("course version " + std::to_string(version_id) + ": element " + id + ": " +
+                                  why);
     };
     for (const auto& row : rows) {
         Element e;
@@ -64,7 +65,8 @@ CompiledCourse::CompiledCourse(sdk::Id version_id, const std::vector<sdk::Course
             }
             // A version that imported fine can fail here when its plugin grew stricter since.
             if (!e.compiled)
-                throw refused(e.id, "its plugin refuses it: " + (errors.text.empty() ? "no reason given" : errors.text));
+                throw refused(e.id, "its plugin refuses it: " +
+                                        (errors.text.empty() ? "no reason given" : errors.text));
         }
         index_.emplace(e.id, e.position);
         elements_.push_back(std::move(e));

@@ -62,7 +62,8 @@ public:
     explicit CourseCache(const PluginRegistry& plugins) : plugins_(plugins) {}
 
     // Reads the version's elements through `courses` on first use.
-    std::shared_ptr<const CompiledCourse> get(sdk::CourseStore& courses, sdk::Id account_id, sdk::Id version_id);
+    std::shared_ptr<const CompiledCourse> get(sdk::CourseStore& courses, sdk::Id account_id,
+                                              sdk::Id version_id);
 
 private:
     struct Key {

@@ -207,8 +207,9 @@ std::vector<Message> outbound_messages(const sdk::OutAction& action, const std::
                 const std::size_t end = std::min(action.media.size(), start + kMaxAlbumSize);
                 for (std::size_t i = start; i < end; ++i) {
                     const std::string url = direct_media_url(action.media[i]);
-                    m.media.push_back(
-                        {is_video_url(url) ? sdk::OutboundMedia::Type::video : sdk::OutboundMedia::Type::photo, url});
+                    m.media.push_back({is_video_url(url) ? sdk::OutboundMedia::Type::video
+                                                         : sdk::OutboundMedia::Type::photo,
+                                       url});
                 }
                 if (start == 0) add_caption(m, caption, action);
                 out.push_back(std::move(m));

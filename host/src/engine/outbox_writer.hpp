@@ -45,7 +45,7 @@ std::optional<CallbackTarget> parse_callback_data(std::string_view data);
 // The messages of one action in sending order. Buttons only travel with
 // text (Telegram cannot attach them to albums or polls); a text split in
 // parts carries them on its last part.
-std::vector<sdk::OutboundMessage> outbound_messages(const sdk::OutAction& action, const std::string& element_id,
-                                                    std::int64_t activation);
+std::vector<sdk::OutboundMessage> outbound_messages(const sdk::OutAction& action,
+                                                    const std::string& element_id, std::int64_t activation);
 
 }  // namespace profo::host

@@ -253,8 +253,8 @@ const nlohmann::json& RunContext::settings() const {
         bool new_endpoint = false;
         for (const auto& [key, value] : mine->items()) {
             if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-                services_.log.warn("deployment " + std::to_string(deployment_->id) + " overrides '" + key + "' of " +
-                                   plugin_id + ", which a deployment may not override; ignored");
+                services_.log.warn("deployment " + std::to_string(deployment_->id) + " overrides '" + key +
+                                   "' of " + plugin_id + ", which a deployment may not override; ignored");
                 continue;
             }
             const bool is_url = key.size() >= 3 && key.compare(key.size() - 3, 3, "url") == 0;

@@ -173,8 +173,7 @@ sdk::Storage& Platform::storage() {
 Engine& Platform::engine() {
     std::lock_guard lock(engine_mutex_);
     if (!engine_)
-        engine_ =
-            std::make_unique<Engine>(storage(), *registry_, executor(), clock(), config_, *log_);
+        engine_ = std::make_unique<Engine>(storage(), *registry_, executor(), clock(), config_, *log_);
     return *engine_;
 }
 
@@ -187,8 +186,8 @@ sdk::HttpClient& Platform::http_client() {
 const sdk::TelegramSignatures& Platform::telegram() {
     std::lock_guard lock(lazy_mutex_);
     if (!telegram_)
-        telegram_ = std::make_unique<BotSignatures>([this]() -> sdk::Storage& { return storage(); }, secrets(),
-                                                    clock());
+        telegram_ = std::make_unique<BotSignatures>([this]() -> sdk::Storage& { return storage(); },
+                                                    secrets(), clock());
     return *telegram_;
 }
 

@@ -72,7 +72,6 @@ public:
     void stop_plugins();
 
 private:
-
     Config config_;
     std::unique_ptr<sdk::Logger> log_;
     std::unique_ptr<PluginRegistry> registry_;

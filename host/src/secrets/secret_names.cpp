@@ -8,7 +8,8 @@ namespace profo::host {
 
 bool names_a_secret(std::string_view key) {
     std::string lower(key);
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     for (const char* word : {"key", "token", "secret", "password"})
         if (lower.find(word) != std::string::npos) return true;
     return false;

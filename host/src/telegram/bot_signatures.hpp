@@ -14,10 +14,12 @@ namespace profo::host {
 class BotSignatures final : public sdk::TelegramSignatures {
 public:
     // `storage` is asked for lazily: plugins start before the platform opens it.
-    BotSignatures(std::function<sdk::Storage&()> storage, const sdk::SecretBox& secrets, const sdk::Clock& clock)
+    BotSignatures(std::function<sdk::Storage&()> storage, const sdk::SecretBox& secrets,
+                  const sdk::Clock& clock)
         : storage_(std::move(storage)), secrets_(secrets), clock_(clock) {}
 
-    sdk::SignedTelegramData check_web_app_init_data(sdk::Id account_id, sdk::Id bot_id, std::string_view init_data,
+    sdk::SignedTelegramData check_web_app_init_data(sdk::Id account_id, sdk::Id bot_id,
+                                                    std::string_view init_data,
                                                     std::chrono::seconds max_age) const override;
 
 private:

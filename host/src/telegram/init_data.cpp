@@ -62,7 +62,8 @@ std::string init_data_hash(const std::map<std::string, std::string>& fields, std
 }
 
 sdk::SignedTelegramData validate_init_data(std::string_view init_data, std::string_view bot_token,
-                            std::chrono::system_clock::time_point now, std::chrono::seconds max_age) {
+                                           std::chrono::system_clock::time_point now,
+                                           std::chrono::seconds max_age) {
     sdk::SignedTelegramData out;
     if (init_data.empty()) throw sdk::SignatureError("initData is empty");
     try {
@@ -94,7 +95,8 @@ sdk::SignedTelegramData validate_init_data(std::string_view init_data, std::stri
     if (!json.is_object() || !json.contains("id") || !json["id"].is_number_integer())
         throw sdk::SignatureError("initData user has no id");
     out.user_id = json["id"].get<std::int64_t>();
-    if (json.contains("username") && json["username"].is_string()) out.username = json["username"].get<std::string>();
+    if (json.contains("username") && json["username"].is_string())
+        out.username = json["username"].get<std::string>();
     return out;
 }
 

@@ -14,7 +14,6 @@
 
 namespace profo::host {
 
-
 // The sorted `key=value` lines over every field but `hash`.
 std::string data_check_string(const std::map<std::string, std::string>& fields);
 // hex(HMAC_SHA256(HMAC_SHA256("WebAppData", bot_token), data_check_string)).
@@ -24,6 +23,7 @@ std::string init_data_hash(const std::map<std::string, std::string>& fields, std
 // old, and not from the future beyond a small clock skew) and that a user is
 // named. Throws sdk::SignatureError.
 sdk::SignedTelegramData validate_init_data(std::string_view init_data, std::string_view bot_token,
-                            std::chrono::system_clock::time_point now, std::chrono::seconds max_age);
+                                           std::chrono::system_clock::time_point now,
+                                           std::chrono::seconds max_age);
 
 }  // namespace profo::host

@@ -131,7 +131,8 @@ DialogSettings read_settings(const nlohmann::json& settings, std::vector<std::st
     out.retry_backoff = std::chrono::milliseconds(backoff);
     const std::string scheme = out.base_url.substr(0, out.base_url.find("://"));
     if (scheme != "https" && !(scheme == "http" && is_loopback_url(out.base_url))) {
-        problems.push_back("'base_url' must be an https:// URL (http:// only on this machine: 127.0.0.1, localhost, [::1])");
+        problems.push_back(
+            "'base_url' must be an https:// URL (http:// only on this machine: 127.0.0.1, localhost, [::1])");
         out.base_url = DialogSettings{}.base_url;
     }
     return out;

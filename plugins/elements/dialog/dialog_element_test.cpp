@@ -219,15 +219,15 @@ TEST(DialogSettingsTest, DefaultsStringsAndProblems) {
 }
 
 TEST(DialogSettingsTest, PlainHttpOnlyOnThisMachine) {
-    for (const char* url : {"http://127.0.0.1:9/v1", "http://127.1.2.3/v1", "http://localhost:8080", "http://[::1]:80/x",
-                            "https://10.0.0.5/v1", "https://llm.example/v1"}) {
+    for (const char* url : {"http://127.0.0.1:9/v1", "http://127.1.2.3/v1", "http://localhost:8080",
+                            "http://[::1]:80/x", "https://10.0.0.5/v1", "https://llm.example/v1"}) {
         std::vector<std::string> problems;
         EXPECT_EQ(read_settings({{"base_url", url}}, problems).base_url, url);
         EXPECT_TRUE(problems.empty()) << url;
     }
-    for (const char* url : {"http://10.0.0.5/v1", "http://169.254.169.254/latest", "http://localhost.evil.example/",
-                            "http://127.0.0.1.evil.example/", "http://127.0.0.1@evil.example/", "http://[::2]/",
-                            "http://1270.0.0.1/"}) {
+    for (const char* url : {"http://10.0.0.5/v1", "http://169.254.169.254/latest",
+                            "http://localhost.evil.example/", "http://127.0.0.1.evil.example/",
+                            "http://127.0.0.1@evil.example/", "http://[::2]/", "http://1270.0.0.1/"}) {
         std::vector<std::string> problems;
         EXPECT_EQ(read_settings({{"base_url", url}}, problems).base_url, "https://api.openai.com/v1") << url;
         ASSERT_EQ(problems.size(), 1u) << url;

@@ -37,10 +37,10 @@ struct Authorized {
 std::variant<Authorized, sdk::HttpResponse> authorize(const MiniappBackend& backend, const QuestionRef& ref,
                                                       const std::string& init_data) {
     const auto target = backend.find(ref);
-    const bool is_question =
-        target && (target->type == "miniapp") && target->state.is_object() && target->state.contains("nonce") &&
-        target->state["nonce"].is_string() && same_secret(target->state["nonce"].get<std::string>(), ref.nonce) &&
-        target->attempt == ref.attempt;
+    const bool is_question = target && (target->type == "miniapp") && target->state.is_object() &&
+                             target->state.contains("nonce") && target->state["nonce"].is_string() &&
+                             same_secret(target->state["nonce"].get<std::string>(), ref.nonce) &&
+                             target->attempt == ref.attempt;
     if (!is_question) return error(404, "no such open question");
     Authorized out{*target, {}};
     try {
@@ -48,7 +48,8 @@ std::variant<Authorized, sdk::HttpResponse> authorize(const MiniappBackend& back
     } catch (const sdk::SignatureError& e) {
         return error(401, e.what());
     }
-    if (out.user.user_id != target->run.user_id) return error(403, "initData belongs to another Telegram user");
+    if (out.user.user_id != target->run.user_id)
+        return error(403, "initData belongs to another Telegram user");
     const auto hash = out.user.fields.find("hash");
     const auto now = backend.now();
     const auto expires = std::chrono::system_clock::time_point(std::chrono::seconds(out.user.auth_date)) +
@@ -61,7 +62,8 @@ std::variant<Authorized, sdk::HttpResponse> authorize(const MiniappBackend& back
 }  // namespace
 
 bool InitDataBindings::bind(const std::string& hash, const std::string& ref,
-                            std::chrono::system_clock::time_point now, std::chrono::system_clock::time_point expires) {
+                            std::chrono::system_clock::time_point now,
+                            std::chrono::system_clock::time_point expires) {
     std::lock_guard lock(mutex_);
     if (auto it = bindings_.find(hash); it != bindings_.end()) {
         if (it->second.expires > now) return it->second.ref == ref;
@@ -109,10 +111,12 @@ sdk::HttpResponse question_endpoint(const MiniappBackend& backend, const sdk::Ht
     const auto ref = parse_question_ref(text->second);
     if (!ref) return error(400, "'ref' is not a question reference");
     std::string init_data = request.header("x-telegram-init-data");
-    if (const auto it = query.find("initData"); init_data.empty() && it != query.end()) init_data = it->second;
+    if (const auto it = query.find("initData"); init_data.empty() && it != query.end())
+        init_data = it->second;
     if (init_data.empty())
-        return error(401, "'initData' is required: the Telegram.WebApp.initData string, as a query "
-                          "parameter or the X-Telegram-Init-Data header");
+        return error(401,
+                     "'initData' is required: the Telegram.WebApp.initData string, as a query "
+                     "parameter or the X-Telegram-Init-Data header");
     auto checked = authorize(backend, *ref, init_data);
     if (auto* refused = std::get_if<sdk::HttpResponse>(&checked)) return *refused;
     return json_response(200, question_for_app(std::get<Authorized>(checked).target.source));
@@ -133,7 +137,8 @@ sdk::HttpResponse answer_endpoint(const MiniappBackend& backend, const sdk::Http
     const auto& [target, user] = std::get<Authorized>(checked);
     if (!target.current) return error(409, "this question is no longer open");
 
-    const std::string answer = body["answer"].is_string() ? body["answer"].get<std::string>() : body["answer"].dump();
+    const std::string answer =
+        body["answer"].is_string() ? body["answer"].get<std::string>() : body["answer"].dump();
     sdk::InboundEvent event;
     event.kind = sdk::InboundEvent::Kind::web_app_data;
     event.bot_id = target.run.bot_id;
@@ -149,7 +154,8 @@ sdk::HttpResponse answer_endpoint(const MiniappBackend& backend, const sdk::Http
         case sdk::DispatchResult::Status::ignored: return error(409, "this question is no longer open");
         case sdk::DispatchResult::Status::refused: return error(409, result.message);
         // Nothing was recorded: the app may send the answer again.
-        case sdk::DispatchResult::Status::failed: return error(503, "the answer could not be recorded, try again");
+        case sdk::DispatchResult::Status::failed:
+            return error(503, "the answer could not be recorded, try again");
     }
     return error(500, "unexpected dispatch result");
 }

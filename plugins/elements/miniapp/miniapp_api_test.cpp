@@ -58,7 +58,8 @@ protected:
             sdk::SignedTelegramData data;
             data.fields = fields;
             data.user_id = std::stoll(fields.at("user"));
-            data.auth_date = std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count();
+            data.auth_date =
+                std::chrono::duration_cast<std::chrono::seconds>(kNow.time_since_epoch()).count();
             return data;
         };
         backend.dispatch = [this](const sdk::InboundEvent& e) {
@@ -86,7 +87,8 @@ protected:
     static std::string error_of(const sdk::HttpResponse& r) { return json::parse(r.body).value("error", ""); }
     static std::string encoded(const std::string& init) {
         std::string out;
-        for (char c : init) out += c == '&' ? std::string("%26") : c == '=' ? std::string("%3D") : std::string(1, c);
+        for (char c : init)
+            out += c == '&' ? std::string("%26") : c == '=' ? std::string("%3D") : std::string(1, c);
         return out;
     }
 
@@ -126,7 +128,7 @@ TEST_F(MiniappApiTest, QuestionNeedsInitDataAndTheVisitsNonce) {
     // Another run, another element, or a guessed nonce: no such question.
     for (const std::string& ref : std::vector<std::string>{
              std::string("3.56.1.") + kNonce + ".Mini_1", std::string("3.55.1.") + kNonce + ".Other",
-          "3.55.1." + std::string(32, 'a') + ".Mini_1", std::string("3.55.2.") + kNonce + ".Mini_1"}) {
+             "3.55.1." + std::string(32, 'a') + ".Mini_1", std::string("3.55.2.") + kNonce + ".Mini_1"}) {
         const auto r = get("ref=" + ref + "&initData=" + encoded(init_data(4242, "good-" + ref)));
         EXPECT_EQ(r.status, 404) << ref;
         EXPECT_EQ(error_of(r), "no such open question");
@@ -159,7 +161,8 @@ TEST_F(MiniappApiTest, MalformedBodiesNameTheField) {
     EXPECT_EQ(error_of(post({{"ref", kRef}, {"answer", "Paris"}})),
               "'initData' must be the Telegram.WebApp.initData string");
     EXPECT_EQ(post({{"ref", kRef}, {"answer", {1}}, {"initData", "x"}}).status, 400);
-    EXPECT_EQ(post({{"ref", std::string("3.99.1.") + kNonce + ".Mini_1"}, {"answer", "Paris"},
+    EXPECT_EQ(post({{"ref", std::string("3.99.1.") + kNonce + ".Mini_1"},
+                    {"answer", "Paris"},
                     {"initData", init_data(4242)}})
                   .status,
               404);
@@ -185,17 +188,21 @@ TEST_F(MiniappApiTest, AnotherStudentOrAClosedQuestionIsRefused) {
 
 TEST_F(MiniappApiTest, ACapturedInitDataServesOnlyTheQuestionItWasFirstUsedFor) {
     EXPECT_EQ(get("ref=" + kRef, init_data(4242, "good-captured")).status, 200);
-    EXPECT_EQ(post({{"ref", kRef}, {"answer", "Paris"}, {"initData", init_data(4242, "good-captured")}}).status, 200);
+    EXPECT_EQ(
+        post({{"ref", kRef}, {"answer", "Paris"}, {"initData", init_data(4242, "good-captured")}}).status,
+        200);
     // The student's next question, with the initData of the first one.
     const std::string next_nonce(32, 'b');
     target.state = {{"nonce", next_nonce}};
     target.attempt = 2;
     const std::string next_ref = "3.55.2." + next_nonce + ".Mini_1";
-    const auto r = post({{"ref", next_ref}, {"answer", "Paris"}, {"initData", init_data(4242, "good-captured")}});
+    const auto r =
+        post({{"ref", next_ref}, {"answer", "Paris"}, {"initData", init_data(4242, "good-captured")}});
     EXPECT_EQ(r.status, 403);
     EXPECT_EQ(error_of(r), "this initData was issued for another question");
-    EXPECT_EQ(post({{"ref", next_ref}, {"answer", "Paris"}, {"initData", init_data(4242, "good-fresh")}}).status,
-              200);
+    EXPECT_EQ(
+        post({{"ref", next_ref}, {"answer", "Paris"}, {"initData", init_data(4242, "good-fresh")}}).status,
+        200);
 }
 
 TEST(InitDataBindingsTest, ExpiredBindingsMakeRoomAndCapacityHolds) {

@@ -78,7 +78,8 @@ nlohmann::json MiniappElement::json_schema() const {
                           CommonFields::formatting);
 }
 
-std::unique_ptr<sdk::ElementSpec> MiniappElement::compile(const nlohmann::json& spec, const sdk::CourseOutline&,
+std::unique_ptr<sdk::ElementSpec> MiniappElement::compile(const nlohmann::json& spec,
+                                                          const sdk::CourseOutline&,
                                                           sdk::ValidationReport& outer) const {
     ErrorCountingReport report(outer);
     if (!check_mapping(spec, report)) return nullptr;
@@ -171,7 +172,8 @@ void MiniappElement::start(sdk::ElementHost& host) {
     const nlohmann::json* age = field_value(host.settings(), "init_data_max_age_s");
     if (age != nullptr) {
         if (!age->is_number_integer() || age->get<long long>() < 1)
-            throw std::runtime_error("miniapp setting 'init_data_max_age_s' must be a whole number of seconds");
+            throw std::runtime_error(
+                "miniapp setting 'init_data_max_age_s' must be a whole number of seconds");
         backend.init_data_max_age = std::chrono::seconds(age->get<long long>());
     }
     // The engine is looked up per request: the host creates it on first use,
@@ -202,7 +204,8 @@ sdk::Outcome MiniappElement::enter(sdk::ElementContext& ctx) {
     ctx.state() = {{"nonce", nonce}};
     const QuestionRef ref{ctx.run().account_id, ctx.run().id, ctx.attempt(), nonce, ctx.element_id()};
     sdk::OutAction action = text_action(spec.style, spec.text);
-    action.buttons.push_back({spec.button, app_link(spec.app_url, ref, setting_text(ctx.settings(), "public_url"))});
+    action.buttons.push_back(
+        {spec.button, app_link(spec.app_url, ref, setting_text(ctx.settings(), "public_url"))});
     ctx.send(action);
     return sdk::Outcome::wait();
 }
@@ -216,8 +219,9 @@ sdk::Outcome MiniappElement::on_event(sdk::ElementContext& ctx, const sdk::Event
     const std::string nonce = state.is_object() && state.contains("nonce") && state["nonce"].is_string()
                                   ? state["nonce"].get<std::string>()
                                   : std::string{};
-    if (submitted.ref && (submitted.ref->run_id != ctx.run().id || submitted.ref->element_id != ctx.element_id() ||
-                          submitted.ref->attempt != ctx.attempt() || submitted.ref->nonce != nonce))
+    if (submitted.ref &&
+        (submitted.ref->run_id != ctx.run().id || submitted.ref->element_id != ctx.element_id() ||
+         submitted.ref->attempt != ctx.attempt() || submitted.ref->nonce != nonce))
         return sdk::Outcome::ignored();
 
     const bool correct = answer_matches(submitted.answer, spec.actual, spec.question_type);

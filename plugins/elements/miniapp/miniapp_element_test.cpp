@@ -52,9 +52,10 @@ TEST(QuestionRefTest, RoundTripsAndRefusesJunk) {
     EXPECT_EQ(parse_question_ref(text), ref);
     const std::string n = kNonce;
     for (const std::string& bad : std::vector<std::string>{
-             std::string(), "3.55.2.", "3.55.2." + n + ".", "3.55.Mini", "x.55.2." + n + ".M", "0.55.2." + n + ".M",
-          "3.-5.2." + n + ".M", "3.55.2." + n + ".M/../x", "3.55.2." + n + ".M i", "3.55.2.M",
-          "3.55.2.0123.M", "3.55.2." + std::string(32, 'G') + ".M", "3.55.2." + std::string(32, 'A') + ".M"})
+             std::string(), "3.55.2.", "3.55.2." + n + ".", "3.55.Mini", "x.55.2." + n + ".M",
+             "0.55.2." + n + ".M", "3.-5.2." + n + ".M", "3.55.2." + n + ".M/../x", "3.55.2." + n + ".M i",
+             "3.55.2.M", "3.55.2.0123.M", "3.55.2." + std::string(32, 'G') + ".M",
+             "3.55.2." + std::string(32, 'A') + ".M"})
         EXPECT_FALSE(parse_question_ref(bad)) << bad;
 }
 
@@ -119,7 +120,8 @@ TEST(MiniappValidate, ReportsEveryBadField) {
     ASSERT_EQ(report.warnings().size(), 1u);
     EXPECT_EQ(report.warnings()[0].rfind("answer.note:", 0), 0u) << report.warnings()[0];
 
-    const KeptReport missing = testing::validated<MiniappElement>(json::parse(R"({"type": "miniapp", "text": "t", "button": "b",
+    const KeptReport missing =
+        testing::validated<MiniappElement>(json::parse(R"({"type": "miniapp", "text": "t", "button": "b",
         "app_url": "https://a.example"})"));
     EXPECT_EQ(missing.errors(),
               (std::vector<std::string>{"question: 'question' is required", "answer: 'answer' is required"}));
@@ -146,14 +148,16 @@ TEST(MiniappElementTest, EnterSendsAWebAppButtonWithTheQuestionRef) {
     EXPECT_EQ(ctx.sent[0].buttons[0].text, "Launch");
     const std::string nonce = ctx.state().at("nonce").get<std::string>();
     EXPECT_NE(nonce, kNonce);
-    EXPECT_EQ(ctx.sent[0].buttons[0].web_app_url, "https://73c7-24-54-90-118.ngrok-free.app?q=3.55.2." + nonce +
+    EXPECT_EQ(ctx.sent[0].buttons[0].web_app_url, "https://73c7-24-54-90-118.ngrok-free.app?q=3.55.2." +
+                                                      nonce +
                                                       ".Mini_App_Test_01&api=https%3A%2F%2Fprofo.example");
 }
 
 TEST(MiniappElementTest, RightAnswerScoresOneAndContinues) {
     MiniappContext ctx(kLegacy);
     MiniappElement element;
-    const json answer = {{"ref", ref_of(std::string("2.") + kNonce + ".Mini_App_Test_01")}, {"answer", " Paris "}};
+    const json answer = {{"ref", ref_of(std::string("2.") + kNonce + ".Mini_App_Test_01")},
+                         {"answer", " Paris "}};
     EXPECT_EQ(element.on_event(ctx, web_app(answer.dump())).kind, sdk::Outcome::Kind::next);
     ASSERT_EQ(ctx.records.size(), 1u);
     EXPECT_EQ(ctx.records[0], json({{"role", "user"},
@@ -184,8 +188,9 @@ TEST(MiniappElementTest, AnswersForAnotherVisitAndOtherEventsAreIgnored) {
     MiniappElement element;
     const std::string n = kNonce;
     const std::string other_nonce(32, 'f');
-    for (const std::string& stale : std::vector<std::string>{ref_of("1." + n + ".Mini_App_Test_01"), "3.56.2." + n + ".Mini_App_Test_01",
-                                     ref_of("2." + n + ".Other"), ref_of("2." + other_nonce + ".Mini_App_Test_01")})
+    for (const std::string& stale : std::vector<std::string>{
+             ref_of("1." + n + ".Mini_App_Test_01"), "3.56.2." + n + ".Mini_App_Test_01",
+             ref_of("2." + n + ".Other"), ref_of("2." + other_nonce + ".Mini_App_Test_01")})
         EXPECT_EQ(element.on_event(ctx, web_app(json{{"ref", stale}, {"answer", "Paris"}}.dump())).kind,
                   sdk::Outcome::Kind::ignored)
             << stale;

@@ -64,7 +64,8 @@ bool is_nonce(std::string_view text) {
 
 std::string new_nonce() {
     unsigned char bytes[kNonceBytes];
-    if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no secure random bytes for a question ref");
+    if (RAND_bytes(bytes, sizeof bytes) != 1)
+        throw std::runtime_error("no secure random bytes for a question ref");
     static constexpr char kDigits[] = "0123456789abcdef";
     std::string out;
     for (unsigned char b : bytes) {
@@ -92,7 +93,8 @@ std::optional<QuestionRef> parse_question_ref(std::string_view text) {
     auto account = number<sdk::Id>(parts[0]);
     auto run = number<sdk::Id>(parts[1]);
     auto attempt = number<int>(parts[2]);
-    if (!account || !run || !attempt || *account == 0 || *run == 0 || !is_nonce(parts[3])) return std::nullopt;
+    if (!account || !run || !attempt || *account == 0 || *run == 0 || !is_nonce(parts[3]))
+        return std::nullopt;
     if (rest.empty() || rest.size() > 128 || !std::all_of(rest.begin(), rest.end(), is_id_char))
         return std::nullopt;
     ref.account_id = *account;

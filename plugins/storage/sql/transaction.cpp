@@ -109,7 +109,7 @@ AccountMember read_member(const PreparedStatement& s) {
 }
 
 const Columns kBot{
-    {"id", I},   {"account_id", I},    {"username", T},  {"token_sealed", T}, {"settings_json", T},
+    {"id", I},   {"account_id", I},    {"username", T},   {"token_sealed", T}, {"settings_json", T},
     {"mode", T}, {"update_offset", I}, {"created_at", I}, {"enabled", I}};
 
 Bot read_bot(const PreparedStatement& s) {
@@ -1137,9 +1137,8 @@ bool SqlTransaction::update_run(Id account_id, const Run& run) {
         [&] {
             if (changed_rows(statement(kUpdateRun)
                                  .bind(std::string(sdk::to_string(run.status)), run.cursor,
-                                       json_or_empty_object(run.state_json),
-                                       run.ended_at, or_now(run.updated_at, now_ms()), account_id, run.id)) ==
-                0)
+                                       json_or_empty_object(run.state_json), run.ended_at,
+                                       or_now(run.updated_at, now_ms()), account_id, run.id)) == 0)
                 return false;
             statement(kUpdateRunActive).bind(run.active, account_id, run.id, run.active).execute();
             return true;

@@ -48,7 +48,8 @@ std::string_view media_type(sdk::OutboundMedia::Type type) {
     return "photo";
 }
 
-BotApiCall single_media(const sdk::OutboundMessage& message, const sdk::OutboundMedia& item, std::int64_t chat_id) {
+BotApiCall single_media(const sdk::OutboundMessage& message, const sdk::OutboundMedia& item,
+                        std::int64_t chat_id) {
     const auto type = std::string(media_type(item.type));
     std::string method = "sendPhoto";
     if (item.type == sdk::OutboundMedia::Type::video) method = "sendVideo";

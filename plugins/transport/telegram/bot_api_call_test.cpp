@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 using namespace profo::telegram;
+using nlohmann::json;
 using profo::sdk::OutboundMedia;
 using profo::sdk::OutboundMessage;
-using nlohmann::json;
 
 TEST(BotApiCall, TextWithButtonsParseModeAndNoPreview) {
     OutboundMessage m;
@@ -89,15 +89,26 @@ TEST(BotApiCall, AudioPollTypingAndCallbackAnswer) {
 TEST(BotApiReply, Classification) {
     using K = BotApiOutcome::Kind;
     EXPECT_EQ(classify_reply(200, R"({"ok":true,"result":{"message_id":1}})").kind, K::ok);
-    auto flood = classify_reply(429, R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}})");
+    auto flood = classify_reply(
+        429,
+        R"({"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}})");
     EXPECT_EQ(flood.kind, K::retry_after);
     EXPECT_EQ(flood.retry_after_s, 7);
-    EXPECT_EQ(classify_reply(502, R"({"ok":false,"error_code":502,"description":"Bad Gateway"})").kind, K::transient);
+    EXPECT_EQ(classify_reply(502, R"({"ok":false,"error_code":502,"description":"Bad Gateway"})").kind,
+              K::transient);
     EXPECT_EQ(classify_reply(502, "<html>").kind, K::transient);
     EXPECT_EQ(classify_reply(0, "connect: refused").kind, K::transient);
-    auto bad = classify_reply(400, R"({"ok":false,"error_code":400,"description":"Bad Request: message text is empty"})");
+    auto bad = classify_reply(
+        400, R"({"ok":false,"error_code":400,"description":"Bad Request: message text is empty"})");
     EXPECT_EQ(bad.kind, K::permanent);
     EXPECT_EQ(bad.description, "Bad Request: message text is empty");
-    EXPECT_EQ(classify_reply(403, R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})").kind, K::blocked);
-    EXPECT_EQ(classify_reply(403, R"({"ok":false,"error_code":403,"description":"Forbidden: user is deactivated"})").kind, K::blocked);
+    EXPECT_EQ(
+        classify_reply(
+            403, R"({"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"})")
+            .kind,
+        K::blocked);
+    EXPECT_EQ(
+        classify_reply(403, R"({"ok":false,"error_code":403,"description":"Forbidden: user is deactivated"})")
+            .kind,
+        K::blocked);
 }

@@ -33,7 +33,8 @@ constexpr std::size_t kMaxIdle = 512;
 constexpr std::size_t kMaxBody = 16 * 1024 * 1024;
 
 template <class Stream>
-awaitable<void> exchange(Stream& stream, beast::flat_buffer& buffer, http::request<http::string_body>& request,
+awaitable<void> exchange(Stream& stream, beast::flat_buffer& buffer,
+                         http::request<http::string_body>& request,
                          http::response_parser<http::string_body>& parser) {
     co_await http::async_write(stream, request, use_awaitable);
     co_await http::async_read(stream, buffer, parser, use_awaitable);
@@ -59,7 +60,8 @@ BotApiClient::BotApiClient(asio::io_context& io, const std::string& base_url)
     port_ = use_tls_ ? "443" : "80";
     if (!authority.empty() && authority.front() == '[') {  // [IPv6]:port
         const auto close = authority.find(']');
-        if (close == std::string::npos) throw std::invalid_argument("base_url '" + base_url + "' has a broken IPv6 host");
+        if (close == std::string::npos)
+            throw std::invalid_argument("base_url '" + base_url + "' has a broken IPv6 host");
         host_ = authority.substr(1, close - 1);
         if (close + 1 < authority.size() && authority[close + 1] == ':') port_ = authority.substr(close + 2);
     } else if (const auto colon = authority.rfind(':'); colon != std::string::npos) {
@@ -68,7 +70,8 @@ BotApiClient::BotApiClient(asio::io_context& io, const std::string& base_url)
     } else {
         host_ = authority;
     }
-    if (host_.empty() || port_.empty()) throw std::invalid_argument("base_url '" + base_url + "' names no host");
+    if (host_.empty() || port_.empty())
+        throw std::invalid_argument("base_url '" + base_url + "' names no host");
     tls_.set_default_verify_paths();
     tls_.set_verify_mode(asio::ssl::verify_peer);
 }
@@ -93,7 +96,8 @@ void BotApiClient::close_idle() {
     idle_.clear();
 }
 
-awaitable<std::unique_ptr<BotApiClient::Connection>> BotApiClient::connect(std::chrono::milliseconds timeout) {
+awaitable<std::unique_ptr<BotApiClient::Connection>> BotApiClient::connect(
+    std::chrono::milliseconds timeout) {
     auto executor = co_await asio::this_coro::executor;
     asio::ip::tcp::resolver resolver(executor);
     const auto endpoints = co_await resolver.async_resolve(host_, port_, use_awaitable);
@@ -108,13 +112,15 @@ awaitable<std::unique_ptr<BotApiClient::Connection>> BotApiClient::connect(std::
     }
     connection->tcp().expires_after(timeout);
     co_await connection->tcp().async_connect(endpoints, use_awaitable);
-    if (connection->tls) co_await connection->tls->async_handshake(asio::ssl::stream_base::client, use_awaitable);
+    if (connection->tls)
+        co_await connection->tls->async_handshake(asio::ssl::stream_base::client, use_awaitable);
     co_return connection;
 }
 
 awaitable<BotApiReply> BotApiClient::call(const std::string& token, const std::string& method,
                                           const nlohmann::json& params, std::chrono::milliseconds timeout) {
-    http::request<http::string_body> request{http::verb::post, path_prefix_ + "/bot" + token + "/" + method, 11};
+    http::request<http::string_body> request{http::verb::post, path_prefix_ + "/bot" + token + "/" + method,
+                                             11};
     request.set(http::field::host, host_);
     request.set(http::field::content_type, "application/json");
     request.set(http::field::user_agent, "profo-telegram");

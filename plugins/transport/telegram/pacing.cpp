@@ -38,7 +38,8 @@ std::chrono::milliseconds backoff_delay(int failures, std::chrono::milliseconds 
     return std::min(delay, max);
 }
 
-ChatPace chat_pace(std::int64_t chat_id, double private_per_second, double private_burst, double group_per_minute) {
+ChatPace chat_pace(std::int64_t chat_id, double private_per_second, double private_burst,
+                   double group_per_minute) {
     if (chat_id < 0) return {group_per_minute / 60.0, 1.0};
     return {private_per_second, private_burst};
 }

@@ -36,6 +36,7 @@ struct ChatPace {
     double per_second;
     double burst;
 };
-ChatPace chat_pace(std::int64_t chat_id, double private_per_second, double private_burst, double group_per_minute);
+ChatPace chat_pace(std::int64_t chat_id, double private_per_second, double private_burst,
+                   double group_per_minute);
 
 }  // namespace profo::telegram

@@ -84,8 +84,8 @@ struct Settings {
         auto number = [&](const char* key, auto& into, double low) {
             if (!s.contains(key)) return;
             if (!s[key].is_number() || s[key].get<double>() < low)
-                throw std::invalid_argument(std::string("settings.") + key + " must be a number of at least " +
-                                            std::to_string(low));
+                throw std::invalid_argument(std::string("settings.") + key +
+                                            " must be a number of at least " + std::to_string(low));
             using T = std::remove_reference_t<decltype(into)>;
             if constexpr (std::is_same_v<T, Millis>)
                 into = Millis(s[key].get<std::int64_t>());
@@ -211,7 +211,9 @@ private:
             }
         });
     }
-    void spawn(awaitable<void> work, std::string what) { spawn(std::move(work), std::move(what), io_.get_executor()); }
+    void spawn(awaitable<void> work, std::string what) {
+        spawn(std::move(work), std::move(what), io_.get_executor());
+    }
 
     // Runs `f` (storage, engine: they block) on the storage pool and resumes
     // the caller on its own executor.
@@ -226,37 +228,39 @@ private:
         if constexpr (std::is_void_v<R>) {
             return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
                 [this](auto handler, F work) {
-                    asio::post(*storage_pool_, [handler = std::move(handler), work = std::move(work)]() mutable {
-                        std::exception_ptr error;
-                        try {
-                            work();
-                        } catch (...) {
-                            error = std::current_exception();
-                        }
-                        auto executor = asio::get_associated_executor(handler);
-                        asio::post(executor, [handler = std::move(handler), error]() mutable {
-                            std::move(handler)(error);
-                        });
-                    });
+                    asio::post(*storage_pool_,
+                               [handler = std::move(handler), work = std::move(work)]() mutable {
+                                   std::exception_ptr error;
+                                   try {
+                                       work();
+                                   } catch (...) {
+                                       error = std::current_exception();
+                                   }
+                                   auto executor = asio::get_associated_executor(handler);
+                                   asio::post(executor, [handler = std::move(handler), error]() mutable {
+                                       std::move(handler)(error);
+                                   });
+                               });
                 },
                 use_awaitable, std::move(f));
         } else {
             return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr, R)>(
                 [this](auto handler, F work) {
-                    asio::post(*storage_pool_, [handler = std::move(handler), work = std::move(work)]() mutable {
-                        std::exception_ptr error;
-                        R result{};
-                        try {
-                            result = work();
-                        } catch (...) {
-                            error = std::current_exception();
-                        }
-                        auto executor = asio::get_associated_executor(handler);
-                        asio::post(executor, [handler = std::move(handler), error,
-                                              result = std::move(result)]() mutable {
-                            std::move(handler)(error, std::move(result));
-                        });
-                    });
+                    asio::post(*storage_pool_,
+                               [handler = std::move(handler), work = std::move(work)]() mutable {
+                                   std::exception_ptr error;
+                                   R result{};
+                                   try {
+                                       result = work();
+                                   } catch (...) {
+                                       error = std::current_exception();
+                                   }
+                                   auto executor = asio::get_associated_executor(handler);
+                                   asio::post(executor, [handler = std::move(handler), error,
+                                                         result = std::move(result)]() mutable {
+                                       std::move(handler)(error, std::move(result));
+                                   });
+                               });
                 },
                 use_awaitable, std::move(f));
         }
@@ -320,7 +324,8 @@ private:
                 try {
                     token = host_->secrets().open(bot->token_sealed);
                 } catch (const std::exception& e) {
-                    host_->log().error("telegram: " + bot_name(*bot) + ": cannot open its token: " + e.what());
+                    host_->log().error("telegram: " + bot_name(*bot) +
+                                       ": cannot open its token: " + e.what());
                     continue;
                 }
                 auto state = std::make_shared<BotState>(*bot, std::move(token), settings_);
@@ -376,7 +381,8 @@ private:
                 auto tx = host_->storage().begin();
                 mapped.event.deployment_id = start_deployment(*tx, bot.bot, mapped.start_payload);
             }
-            if (mapped.event.kind == sdk::InboundEvent::Kind::poll_answer && !poll_known(bot, mapped.event.poll_id))
+            if (mapped.event.kind == sdk::InboundEvent::Kind::poll_answer &&
+                !poll_known(bot, mapped.event.poll_id))
                 return {sdk::DispatchResult::Status::failed, std::nullopt,
                         "poll " + mapped.event.poll_id + " is not recorded yet"};
             auto result = host_->engine().dispatch(mapped.event);
@@ -403,7 +409,8 @@ private:
                 if (outcome.error_code == 409 && outcome.description.find("webhook") != std::string::npos) {
                     host_->log().info("telegram: " + bot_name(bot->bot) +
                                       " had a webhook; deleting it to poll instead");
-                    co_await client_->call(bot->token, "deleteWebhook", json::object(), settings_.send_timeout);
+                    co_await client_->call(bot->token, "deleteWebhook", json::object(),
+                                           settings_.send_timeout);
                     continue;
                 }
                 if (outcome.error_code == 401) bot->serving = true;  // nothing to wait for: the token is dead
@@ -411,7 +418,8 @@ private:
                                          ? Millis(outcome.retry_after_s * 1000LL)
                                          : backoff_delay(failures++, settings_.backoff_initial, 30s);
                 host_->log().warn("telegram: " + bot_name(bot->bot) + ": getUpdates failed (" +
-                                  outcome.description + "); again in " + std::to_string(delay.count()) + " ms");
+                                  outcome.description + "); again in " + std::to_string(delay.count()) +
+                                  " ms");
                 co_await sleep(delay);
                 continue;
             }
@@ -433,8 +441,8 @@ private:
                         break;
                     }
                 } else if (mapped.outcome == MappedUpdate::Outcome::malformed) {
-                    host_->log().warn("telegram: " + bot_name(bot->bot) + ": skipping a malformed update: " +
-                                      mapped.reason);
+                    host_->log().warn("telegram: " + bot_name(bot->bot) +
+                                      ": skipping a malformed update: " + mapped.reason);
                 } else {
                     host_->log().debug("telegram: " + bot_name(bot->bot) + ": skipping " + mapped.reason);
                 }
@@ -453,7 +461,8 @@ private:
                     };
                     co_await blocking(std::move(work2));
                 } catch (const std::exception& e) {
-                    host_->log().warn("telegram: " + bot_name(bot->bot) + ": cannot save the offset: " + e.what());
+                    host_->log().warn("telegram: " + bot_name(bot->bot) +
+                                      ": cannot save the offset: " + e.what());
                 }
                 offset = next;
             }
@@ -472,17 +481,19 @@ private:
             json params{{"url", settings_.public_url + "/telegram/webhook/" + std::to_string(bot->bot.id)},
                         {"secret_token", bot->webhook_secret},
                         {"allowed_updates", kAllowedUpdates}};
-            const auto reply = co_await client_->call(bot->token, "setWebhook", params, settings_.send_timeout);
+            const auto reply =
+                co_await client_->call(bot->token, "setWebhook", params, settings_.send_timeout);
             const auto outcome = classify_reply(reply.status, reply.body);
             if (outcome.kind == BotApiOutcome::Kind::ok) {
                 bot->serving = true;
                 host_->log().info("telegram: " + bot_name(bot->bot) + ": webhook set");
                 co_return;
             }
-            if (outcome.kind == BotApiOutcome::Kind::permanent) bot->serving = true;  // waiting would not help
+            if (outcome.kind == BotApiOutcome::Kind::permanent)
+                bot->serving = true;  // waiting would not help
             const Millis delay = backoff_delay(failures++, settings_.backoff_initial, 60s);
-            host_->log().warn("telegram: " + bot_name(bot->bot) + ": setWebhook failed (" + outcome.description +
-                              "); again in " + std::to_string(delay.count()) + " ms");
+            host_->log().warn("telegram: " + bot_name(bot->bot) + ": setWebhook failed (" +
+                              outcome.description + "); again in " + std::to_string(delay.count()) + " ms");
             co_await sleep(delay);
         }
     }
@@ -511,8 +522,8 @@ private:
         const auto update = json::parse(request.body, nullptr, false);
         auto mapped = map_update(update, bot->bot.id);
         if (mapped.outcome == MappedUpdate::Outcome::malformed) {
-            host_->log().warn("telegram: " + bot_name(bot->bot) + ": skipping a malformed webhook update: " +
-                              mapped.reason);
+            host_->log().warn("telegram: " + bot_name(bot->bot) +
+                              ": skipping a malformed webhook update: " + mapped.reason);
             return status(200, "skipped");
         }
         if (mapped.outcome == MappedUpdate::Outcome::skipped) return status(200, "skipped");
@@ -569,12 +580,14 @@ private:
                 auto& state = *bot->second;
                 if (state.paused_until > now) continue;
                 // Answers and chat actions are not messages: Telegram does not count them.
-                const bool paced = row.payload_json.find(R"("kind":"callback_answer")") == std::string::npos &&
-                                   row.payload_json.find(R"("kind":"typing")") == std::string::npos;
+                const bool paced =
+                    row.payload_json.find(R"("kind":"callback_answer")") == std::string::npos &&
+                    row.payload_json.find(R"("kind":"typing")") == std::string::npos;
                 if (paced) {
                     const auto pace = chat_pace(row.chat_id, settings_.chat_per_second, settings_.chat_burst,
                                                 settings_.group_per_minute);
-                    auto& chat = chat_buckets_.try_emplace(key, pace.per_second, pace.burst, now).first->second;
+                    auto& chat =
+                        chat_buckets_.try_emplace(key, pace.per_second, pace.burst, now).first->second;
                     if (!chat.available(now) || !state.bucket.available(now)) continue;
                     chat.take(now);
                     state.bucket.take(now);
@@ -635,20 +648,19 @@ private:
             co_await settle_failed(row, unreadable);
             co_return;
         }
-        const auto reply = co_await client_->call(bot->token, call.method, call.params, settings_.send_timeout);
+        const auto reply =
+            co_await client_->call(bot->token, call.method, call.params, settings_.send_timeout);
         const auto outcome = classify_reply(reply.status, reply.body);
         switch (outcome.kind) {
             case BotApiOutcome::Kind::ok: {
                 std::optional<sdk::PollRecord> poll;
-                if (message.kind == sdk::OutboundMessage::Kind::poll && row.run_id && outcome.result.is_object() &&
-                    outcome.result.contains("poll") && outcome.result["poll"].value("id", json()).is_string()) {
-                    poll = sdk::PollRecord{account,
-                                           row.bot_id,
-                                           outcome.result["poll"]["id"].get<std::string>(),
-                                           *row.run_id,
-                                           message.element_id,
-                                           message.activation,
-                                           epoch_ms()};
+                if (message.kind == sdk::OutboundMessage::Kind::poll && row.run_id &&
+                    outcome.result.is_object() && outcome.result.contains("poll") &&
+                    outcome.result["poll"].value("id", json()).is_string()) {
+                    poll = sdk::PollRecord{
+                        account,     row.bot_id,         outcome.result["poll"]["id"].get<std::string>(),
+                        *row.run_id, message.element_id, message.activation,
+                        epoch_ms()};
                 }
                 auto work5 = [this, row, poll] {
                     try {
@@ -668,13 +680,15 @@ private:
             }
             case BotApiOutcome::Kind::retry_after: {
                 std::lock_guard lock(mutex_);
-                bot->paused_until = std::chrono::steady_clock::now() + std::chrono::seconds(outcome.retry_after_s);
+                bot->paused_until =
+                    std::chrono::steady_clock::now() + std::chrono::seconds(outcome.retry_after_s);
                 host_->log().warn("telegram: " + bot_name(bot->bot) + ": flood limit, nothing sent for " +
                                   std::to_string(outcome.retry_after_s) + " s");
                 break;
             }
             case BotApiOutcome::Kind::transient: {
-                const auto delay = backoff_delay(row.attempts, settings_.backoff_initial, settings_.backoff_max);
+                const auto delay =
+                    backoff_delay(row.attempts, settings_.backoff_initial, settings_.backoff_max);
                 const auto error = call.method + ": " + outcome.description;
                 auto work6 = [this, row, delay, error] {
                     auto tx = host_->storage().begin();
@@ -686,8 +700,9 @@ private:
                     std::lock_guard lock(mutex_);
                     chat_hold_[{row.bot_id, row.chat_id}] = std::chrono::steady_clock::now() + delay;
                 }
-                host_->log().warn("telegram: " + bot_name(bot->bot) + ": outbox message " + std::to_string(row.id) +
-                                  " failed (" + error + "); again in " + std::to_string(delay.count()) + " ms");
+                host_->log().warn("telegram: " + bot_name(bot->bot) + ": outbox message " +
+                                  std::to_string(row.id) + " failed (" + error + "); again in " +
+                                  std::to_string(delay.count()) + " ms");
                 break;
             }
             case BotApiOutcome::Kind::permanent:
@@ -710,7 +725,8 @@ private:
 
     // 403: the student blocked the bot (or is gone): nothing more goes to the
     // chat, and the run ends as blocked.
-    awaitable<void> chat_gone(const sdk::OutboxMessage& row, std::shared_ptr<BotState> bot, std::string reason) {
+    awaitable<void> chat_gone(const sdk::OutboxMessage& row, std::shared_ptr<BotState> bot,
+                              std::string reason) {
         host_->log().info("telegram: " + bot_name(bot->bot) + ": chat " + std::to_string(row.chat_id) +
                           " is closed: " + reason);
         auto work8 = [this, row, reason] {

@@ -129,8 +129,8 @@ MappedUpdate map_poll_answer(const json& answer, sdk::Id bot_id) {
 MappedUpdate map_chat_member(const json& change, sdk::Id bot_id) {
     MappedUpdate mapped;
     const auto chat_id = integer(field(change, "chat", "my_chat_member"), "id", "my_chat_member.chat");
-    const auto status =
-        string_field(field(change, "new_chat_member", "my_chat_member"), "status", "my_chat_member.new_chat_member");
+    const auto status = string_field(field(change, "new_chat_member", "my_chat_member"), "status",
+                                     "my_chat_member.new_chat_member");
     auto& event = mapped.event;
     event.bot_id = bot_id;
     event.chat_id = chat_id;

@@ -9,8 +9,10 @@ using Kind = profo::sdk::InboundEvent::Kind;
 namespace {
 
 json message(const json& extra) {
-    json m{{"message_id", 5}, {"from", {{"id", 42}, {"is_bot", false}, {"first_name", "Ann"}, {"username", "ann"}}},
-           {"chat", {{"id", 42}, {"type", "private"}}}, {"date", 1700000000}};
+    json m{{"message_id", 5},
+           {"from", {{"id", 42}, {"is_bot", false}, {"first_name", "Ann"}, {"username", "ann"}}},
+           {"chat", {{"id", 42}, {"type", "private"}}},
+           {"date", 1700000000}};
     m.update(extra);
     return {{"update_id", 100}, {"message", m}};
 }
@@ -100,16 +102,17 @@ TEST(UpdateMapping, UnknownKindsAreSkippedWithTheirId) {
 }
 
 TEST(UpdateMapping, HostileJsonIsMalformedNeverAThrow) {
-    for (const auto& update : {json(nullptr), json::array(), json("x"), json{{"update_id", "1"}},
-                               json{{"update_id", 1}, {"message", 5}},
-                               json{{"update_id", 1}, {"message", {{"chat", {{"id", "42"}}}, {"text", "x"}}}},
-                               json{{"update_id", 1}, {"message", {{"chat", {{"id", 42}}}, {"text", 5}}}},
-                               json{{"update_id", 1}, {"callback_query", {{"id", 5}}}},
-                               json{{"update_id", 1}, {"poll_answer", {{"poll_id", "p"}, {"user", {{"id", 1}}},
-                                                                       {"option_ids", {-1}}}}},
-                               json{{"update_id", 1}, {"poll_answer", {{"poll_id", "p"}, {"user", {{"id", 1}}},
-                                                                       {"option_ids", "0"}}}},
-                               json{{"update_id", 1}, {"my_chat_member", {{"chat", {{"id", 1}}}}}}}) {
+    for (const auto& update :
+         {json(nullptr), json::array(), json("x"), json{{"update_id", "1"}},
+          json{{"update_id", 1}, {"message", 5}},
+          json{{"update_id", 1}, {"message", {{"chat", {{"id", "42"}}}, {"text", "x"}}}},
+          json{{"update_id", 1}, {"message", {{"chat", {{"id", 42}}}, {"text", 5}}}},
+          json{{"update_id", 1}, {"callback_query", {{"id", 5}}}},
+          json{{"update_id", 1},
+               {"poll_answer", {{"poll_id", "p"}, {"user", {{"id", 1}}}, {"option_ids", {-1}}}}},
+          json{{"update_id", 1},
+               {"poll_answer", {{"poll_id", "p"}, {"user", {{"id", 1}}}, {"option_ids", "0"}}}},
+          json{{"update_id", 1}, {"my_chat_member", {{"chat", {{"id", 1}}}}}}}) {
         MappedUpdate m;
         EXPECT_NO_THROW(m = map_update(update, 7)) << update.dump();
         EXPECT_EQ(m.outcome, MappedUpdate::Outcome::malformed) << update.dump();

@@ -15,7 +15,8 @@ public:
                 {"properties", {{"type", {{"const", "Broken Type"}}}, {"text", {{"type", "string"}}}}},
                 {"required", {"text"}}};
     }
-    std::unique_ptr<profo::sdk::ElementSpec> compile(const nlohmann::json& fields, const profo::sdk::CourseOutline&,
+    std::unique_ptr<profo::sdk::ElementSpec> compile(const nlohmann::json& fields,
+                                                     const profo::sdk::CourseOutline&,
                                                      profo::sdk::ValidationReport&) const override {
         if (fields.is_string()) throw std::runtime_error("strings are too much for me");
         return nullptr;  // refuses everything, and never says why

@@ -80,7 +80,8 @@ public:
     virtual DispatchResult dispatch(const InboundEvent& event) = 0;
     // Element `element_id` of run `run_id` of the account; empty when there is
     // no such run, or its course has no such element. Thread-safe.
-    virtual std::optional<RunElement> run_element(Id account_id, Id run_id, const std::string& element_id) = 0;
+    virtual std::optional<RunElement> run_element(Id account_id, Id run_id,
+                                                  const std::string& element_id) = 0;
 };
 
 }  // namespace profo::sdk

@@ -142,7 +142,7 @@ struct Run {
     std::string username;
     std::optional<Id> token_id;
     RunStatus status = RunStatus::active;
-    bool active = true;  // at most one active run per (bot_id, chat_id)
+    bool active = true;             // at most one active run per (bot_id, chat_id)
     std::string cursor;             // current element id
     std::string state_json = "{}";  // engine and per-element state
     std::string utm_json = "{}";

@@ -27,7 +27,7 @@ public:
 struct SignedTelegramData {
     std::map<std::string, std::string> fields;
     std::int64_t user_id = 0;
-    std::string username;  // empty when the user has none
+    std::string username;        // empty when the user has none
     std::int64_t auth_date = 0;  // Unix seconds
 };
 

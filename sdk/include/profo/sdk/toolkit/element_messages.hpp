@@ -35,7 +35,8 @@ MessageStyle message_style(const nlohmann::json& spec);
 // A text message in the element's parse mode and preview setting.
 sdk::OutAction text_action(const MessageStyle& style, std::string text);
 // The same with one button per label.
-sdk::OutAction text_action(const MessageStyle& style, std::string text, const std::vector<std::string>& buttons);
+sdk::OutAction text_action(const MessageStyle& style, std::string text,
+                           const std::vector<std::string>& buttons);
 
 // Sends the element's media (if any) as one media action; the text of the
 // element goes separately, after it.

@@ -47,7 +47,7 @@ OptionButtons read_options(const nlohmann::json& spec);
 
 // The event handling of an element whose buttons are its options: a press is
 // recorded and acted on; the timer of a waiting option continues the run.
-sdk::Outcome on_option_event(sdk::ElementContext& ctx, const MessageStyle& style, const OptionButtons& options,
-                             const sdk::Event& event);
+sdk::Outcome on_option_event(sdk::ElementContext& ctx, const MessageStyle& style,
+                             const OptionButtons& options, const sdk::Event& event);
 
 }  // namespace profo::elements

@@ -58,8 +58,8 @@ KeptReport validated(const nlohmann::json& spec, std::vector<std::string> course
     KeptReport report;
     const auto compiled = Element().compile(spec, ListedOutline(std::move(course_ids)), report);
     if ((compiled == nullptr) != !report.errors().empty())
-        throw std::logic_error("compile() returned " + std::string(compiled ? "a spec" : "nothing") + " with " +
-                               std::to_string(report.errors().size()) + " errors reported");
+        throw std::logic_error("compile() returned " + std::string(compiled ? "a spec" : "nothing") +
+                               " with " + std::to_string(report.errors().size()) + " errors reported");
     return report;
 }
 
@@ -69,7 +69,8 @@ template <class Element>
 std::shared_ptr<const sdk::ElementSpec> compiled(const Element& element, const nlohmann::json& spec,
                                                  std::vector<std::string> course_ids = {}) {
     KeptReport report;
-    std::shared_ptr<const sdk::ElementSpec> out = element.compile(spec, ListedOutline(std::move(course_ids)), report);
+    std::shared_ptr<const sdk::ElementSpec> out =
+        element.compile(spec, ListedOutline(std::move(course_ids)), report);
     if (!out) {
         std::string all;
         for (const auto& e : report.errors()) all += "\n  " + e;
@@ -120,7 +121,9 @@ public:
         add_row(id_, role, payload);
     }
     std::vector<sdk::ConversationEntry> history() const override { return history_; }
-    void schedule(sdk::TimePoint due, const nlohmann::json& payload) override { timers.push_back({due, payload}); }
+    void schedule(sdk::TimePoint due, const nlohmann::json& payload) override {
+        timers.push_back({due, payload});
+    }
     void defer(std::function<nlohmann::json()> task) override { deferred.push_back(std::move(task)); }
     std::uint64_t random_seed() const override { return 7; }
 
@@ -137,7 +140,8 @@ public:
         history_.push_back(e);
     }
     // A graded answer given at `element` earlier in the run.
-    void answered(const std::string& element, double score, double maxscore = 1, const std::string& role = "user") {
+    void answered(const std::string& element, double score, double maxscore = 1,
+                  const std::string& role = "user") {
         add_row(element, role, {{"answer", "..."}}, score, maxscore);
     }
     // Runs the oldest deferred task as the engine would after its commit and
