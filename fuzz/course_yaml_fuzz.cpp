@@ -5,6 +5,7 @@
 #include "config/config.hpp"
 #include "course/course_document.hpp"
 #include "plugins/plugin_registry.hpp"
+#include "yaml/yaml_document.hpp"
 #include "yaml/yaml_json.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -24,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     YAML::Node root;
     try {
-        root = YAML::Load(text);
+        root = read_yaml_document(text).root;
     } catch (const YAML::Exception&) {
         return 0;
     }

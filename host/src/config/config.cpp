@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include "yaml/yaml_document.hpp"
+
 #include "yaml/yaml_json.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -438,7 +440,11 @@ Config parse_config(const std::string& yaml_text, const std::string& origin, con
     Config config;
     Reader r(origin);
     try {
-        read_document(r, YAML::Load(yaml_text), config);
+        const YamlDocument document = read_yaml_document(yaml_text);
+        if (document.second_document)
+            throw ConfigError({origin + ":" + std::to_string(document.second_document->line + 1) +
+                               ": the file holds more than one YAML document; the config is one mapping"});
+        read_document(r, document.root, config);
     } catch (const YAML::Exception& e) {
         throw ConfigError({origin + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg});
     }

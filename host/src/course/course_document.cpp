@@ -1,6 +1,7 @@
 #include "course/course_document.hpp"
 
 #include "course/course_outline.hpp"
+#include "yaml/yaml_document.hpp"
 #include "yaml/yaml_json.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -106,21 +107,21 @@ public:
                       std::to_string(kMaxCourseBytes) + " bytes");
             return finish();
         }
-        std::vector<YAML::Node> documents;
+        YamlDocument document;
         try {
-            documents = YAML::LoadAll(yaml_text);
+            document = read_yaml_document(yaml_text);
         } catch (const YAML::Exception& e) {
             error(line_of(e.mark), "", "YAML syntax error: " + e.msg);
             return finish();
         }
-        if (documents.size() > 1) {
+        if (document.second_document) {
             // The legacy loader read one document; a second one is almost surely a mistake.
-            error(documents[1].Mark().line >= 0 ? line_of(documents[1].Mark()) : 0, "",
+            error(line_of(*document.second_document), "",
                   "the file holds more than one YAML document; a course is one mapping of element id to "
                   "element");
             return finish();
         }
-        const YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
+        const YAML::Node& root = document.root;
         if (root.IsNull() || !root.IsDefined()) {
             error(1, "", "the course is empty: expected a mapping of element id to element");
             return finish();

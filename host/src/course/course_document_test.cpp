@@ -63,8 +63,13 @@ TEST_F(CourseDocumentTest, RootMustBeANonEmptyMapping) {
 
 TEST_F(CourseDocumentTest, SecondDocumentIsAnError) {
     EXPECT_EQ(check_lines("A:\n  type: probe\n---\nB:\n  type: probe\n"),
-              Lines{"course.yaml:4: the file holds more than one YAML document; a course is one mapping of "
+              Lines{"course.yaml:3: the file holds more than one YAML document; a course is one mapping of "
                     "element id to element"});
+}
+
+TEST_F(CourseDocumentTest, AStrayCommaAtTheTopIsASyntaxErrorNotAHang) {
+    EXPECT_EQ(check_lines(",A:\n  type: probe\n"),
+              Lines{"course.yaml:1: YAML syntax error: unexpected ',': no value can start here"});
 }
 
 TEST_F(CourseDocumentTest, ElementIdsMustMatchThePattern) {
