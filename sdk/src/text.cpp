@@ -86,6 +86,16 @@ bool is_white_space(char32_t c) {
 
 }  // namespace
 
+bool valid_utf8(std::string_view text) {
+    char32_t c = 0;
+    for (std::size_t pos = 0; pos < text.size();) {
+        const std::size_t length = decode(text, pos, c);
+        if (length == 0) return false;
+        pos += length;
+    }
+    return true;
+}
+
 std::size_t telegram_length(std::string_view utf8) {
     std::size_t units = 0;
     for (const char c : utf8) {

@@ -46,3 +46,19 @@ TEST(SameAnswer, IgnoresCaseAndSurroundingSpace) {
 
 }  // namespace
 }  // namespace profo::sdk
+
+namespace profo::sdk {
+namespace {
+
+TEST(ValidUtf8, AcceptsWellFormedTextOnly) {
+    EXPECT_TRUE(valid_utf8(""));
+    EXPECT_TRUE(valid_utf8("caf\xc3\xa9 \xf0\x9f\x98\x80"));
+    EXPECT_FALSE(valid_utf8("\xff"));
+    EXPECT_FALSE(valid_utf8("\xc0\xaf"));          // overlong '/'
+    EXPECT_FALSE(valid_utf8("\xed\xa0\x80"));      // a surrogate
+    EXPECT_FALSE(valid_utf8("\xf0\x9f\x98"));      // truncated
+    EXPECT_FALSE(valid_utf8("\xf4\x90\x80\x80"));  // past U+10FFFF
+}
+
+}  // namespace
+}  // namespace profo::sdk

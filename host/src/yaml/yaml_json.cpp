@@ -1,5 +1,7 @@
 #include "yaml/yaml_json.hpp"
 
+#include <profo/sdk/text.hpp>
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -80,6 +82,13 @@ int line_of(const YAML::Node& node) {
     return node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
 }
 
+// JSON, Telegram and PostgreSQL take only UTF-8: refuse other bytes here,
+// where the line is known, rather than when something downstream throws.
+void require_utf8(const YAML::Node& node) {
+    if (!sdk::valid_utf8(node.Scalar()))
+        throw YamlContentError(line_of(node), "text that is not valid UTF-8; save the file as UTF-8");
+}
+
 nlohmann::ordered_json plain_scalar(const YAML::Node& node) {
     const std::string& s = node.Scalar();
     bool b = false;
@@ -150,6 +159,7 @@ nlohmann::ordered_json YamlToJson::convert_node(const YAML::Node& node, LineMap*
         case YAML::NodeType::Undefined: count(node, path_bytes); return nullptr;
         case YAML::NodeType::Scalar:
             count(node, path_bytes + node.Scalar().size());
+            require_utf8(node);
             // yaml-cpp tags plain scalars "?" and quoted ones "!".
             if (node.Tag() == "?") return plain_scalar(node);
             return node.Scalar();
@@ -179,6 +189,7 @@ nlohmann::ordered_json YamlToJson::convert_node(const YAML::Node& node, LineMap*
         for (const auto& kv : node) {
             const std::string key = kv.first.Scalar();
             count(kv.first, key.size());
+            require_utf8(kv.first);
             const std::string child = path.empty() ? key : path + "." + key;
             if (lines != nullptr) (*lines)[child] = kv.first.Mark().line + 1;
             // A repeated key: the later value wins, as in the legacy loader.

@@ -12,6 +12,10 @@
 
 namespace profo::sdk {
 
+// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or
+// truncated sequences): what JSON, Telegram and PostgreSQL accept.
+bool valid_utf8(std::string_view text);
+
 // Length in UTF-16 code units, the unit of every Telegram limit (4096 for a
 // message, 1024 for a caption, 300 for a poll question, 100 for a poll
 // option): a character outside the BMP, such as most emoji, counts two.
