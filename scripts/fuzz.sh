@@ -5,6 +5,10 @@
 # crash, leak, timeout or sanitizer report; the input that did it is left in
 # the build dir as crash-*/leak-*/timeout-*.
 #
+# The seed is fixed (PROFO_FUZZ_SEED, default 1) so that a short CI run goes
+# the same way every time and a red run can be replayed; long exploring runs
+# take PROFO_FUZZ_SEED=0, a new random seed per run.
+#
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +35,7 @@ for target in "${targets[@]}"; do
   mkdir -p "$build_dir/fuzz/corpus-$target"
   log="$build_dir/fuzz/fuzz_$target.log"
   started=$(date +%s)
-  if ! (cd "$build_dir/fuzz" && "./fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048           -max_len=65536 -print_final_stats=1 "corpus-$target" "$root/fuzz/corpus/$target") >"$log" 2>&1; then
+  if ! (cd "$build_dir/fuzz" && "./fuzz_$target" -max_total_time="$seconds" -seed="${PROFO_FUZZ_SEED:-1}" -timeout=10 -rss_limit_mb=2048           -max_len=65536 -print_final_stats=1 "corpus-$target" "$root/fuzz/corpus/$target") >"$log" 2>&1; then
     tail -n 60 "$log" >&2
     echo "fuzz_$target FAILED: full log $log; the input is the crash-*/leak-*/timeout-* file in $build_dir/fuzz/" >&2
     exit 1
