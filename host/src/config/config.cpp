@@ -1,7 +1,6 @@
 #include "config/config.hpp"
 
 #include "yaml/yaml_document.hpp"
-
 #include "yaml/yaml_json.hpp"
 
 #include <yaml-cpp/yaml.h>
