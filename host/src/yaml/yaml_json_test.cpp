@@ -93,7 +93,8 @@ namespace {
 // the checker with nlohmann's type_error when it quoted the value back.
 TEST(YamlJson, TextThatIsNotUtf8IsRefusedWithItsLine) {
     EXPECT_EQ(error_of("a: ok\nb: \"caf\xff\"\n"), "2: text that is not valid UTF-8; save the file as UTF-8");
-    EXPECT_EQ(error_of("a:\n  type: {k: \xffv}\n"), "2: text that is not valid UTF-8; save the file as UTF-8");
+    EXPECT_EQ(error_of("a:\n  type: {k: \xffv}\n"),
+              "2: text that is not valid UTF-8; save the file as UTF-8");
     EXPECT_EQ(error_of("ok: 1\n\xc3\x28: 2\n"), "2: text that is not valid UTF-8; save the file as UTF-8");
     EXPECT_EQ(error_of("a: \"caf\xc3\xa9 \xf0\x9f\x98\x80\"\n"), "no error");
 }
