@@ -4,6 +4,7 @@
 // with the bot's token) and of the Mini App (it calls the endpoints over HTTP).
 // `profo serve` has no way yet to start a run without a transport, so the run
 // is started in-process through the engine, as a transport would.
+#include "bots/bot_registry.hpp"
 #include "config/config.hpp"
 #include "course/course_document.hpp"
 #include "engine/engine.hpp"
@@ -80,8 +81,8 @@ protected:
         auto tx = platform_->storage().begin();
         sdk::Bot bot;
         bot.username = "miniapp_test_bot";
-        bot.token_sealed = platform_->secrets().seal(kToken);
-        bot_id_ = tx->create_bot(sdk::kDefaultAccountId, bot).id;
+        bot_id_ =
+            host::create_bot_with_token(*tx, platform_->secrets(), sdk::kDefaultAccountId, bot, kToken).id;
         sdk::CourseDeployment d;
         d.course_id = imported.course.id;
         d.version_id = imported.version.id;

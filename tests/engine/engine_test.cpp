@@ -2,6 +2,7 @@
 // element plugins `script` and `ask` (tests/engine_fixtures) standing in for
 // the real elements.
 #include "engine/engine.hpp"
+#include "bots/bot_registry.hpp"
 #include "config/config.hpp"
 #include "engine/run_state.hpp"
 #include "plugins/plugin_loader.hpp"
@@ -50,6 +51,7 @@ std::shared_ptr<sdk::Storage> open_database(const fs::path& file) {
     static const auto module = load_plugin_file(kPlugins / "profo_storage_sqlite.so");
     sdk::StorageOptions options;
     options.dsn = file.string();
+    options.sqlite_synchronous = sdk::SqliteSynchronous::normal;  // no fsync per commit in tests
     auto storage = module->keep_alive(module->as<sdk::StoragePlugin>().open(options));
     storage->migrate();
     return storage;
@@ -103,8 +105,7 @@ protected:
         auto tx = storage->begin();
         sdk::Bot b;
         b.username = username;
-        b.token_sealed = secrets.seal("123:secret");
-        const auto id = tx->create_bot(sdk::kDefaultAccountId, b).id;
+        const auto id = create_bot_with_token(*tx, secrets, sdk::kDefaultAccountId, b, "123:secret").id;
         tx->commit();
         return id;
     }

@@ -82,6 +82,17 @@ TEST_F(LoaderTest, RefusesANewerMinorAbi) {
     EXPECT_FALSE(ran("newer_minor"));
 }
 
+TEST_F(LoaderTest, RefusesAStoragePluginOlderThanTheStorageInterfaces) {
+    auto candidate = inspect_plugin(fixture("older_storage"));
+    const std::string major = std::to_string(profo::sdk::kAbiMajor);
+    EXPECT_EQ(candidate.refusal, "storage plugin built for SDK ABI " + major + ".0; storage plugins need " +
+                                     major +
+                                     ".1 or newer (the storage interfaces grew): rebuild it against "
+                                     "this SDK");
+    EXPECT_THROW(load_plugin(candidate), PluginLoadError);
+    EXPECT_FALSE(ran("older_storage"));
+}
+
 TEST_F(LoaderTest, RefusesAnotherToolchainBeforeRunningAnyCode) {
     auto candidate = inspect_plugin(fixture("foreign_toolchain"));
     EXPECT_NE(

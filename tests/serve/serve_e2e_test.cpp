@@ -49,6 +49,10 @@ TEST(Serve, ServesHealthAndStopsCleanlyOnSigint) {
     // It says which plugins it loaded.
     for (const auto& plugin : built_plugins())
         EXPECT_NE(log.find("loaded plugin " + plugin + " "), std::string::npos) << plugin << "\n" << log;
+    // SQLite syncs every commit unless the config says otherwise, and
+    // retention runs with the default windows.
+    EXPECT_NE(log.find("(storage sqlite, synchronous=full, "), std::string::npos) << log;
+    EXPECT_NE(log.find("retention every 600s, batches of 1000"), std::string::npos) << log;
 
     serve.signal(SIGINT);
     EXPECT_EQ(serve.wait(20s), 0) << serve.err();
@@ -170,5 +174,5 @@ TEST(Cli, HelpEverywhereAndClearUsageErrors) {
     EXPECT_NE(bad_option.err.find("profo migrate: unknown option --colour"), std::string::npos)
         << bad_option.err;
     auto version = run_process({PROFO_BINARY, "version"});
-    EXPECT_NE(version.out.find("SDK ABI 2.0"), std::string::npos);
+    EXPECT_NE(version.out.find("SDK ABI 2.1"), std::string::npos);
 }

@@ -59,6 +59,8 @@ struct SqliteBackend {
             options.dsn = (folder_ / "data" / "profo.db").string();
             options.pool_size = 4;
             options.busy_timeout_ms = 10000;
+            // No fsync per commit: nothing here outlives a power loss anyway.
+            options.sqlite_synchronous = sdk::SqliteSynchronous::normal;
             return options;
         }
 

@@ -6,6 +6,8 @@
 // PROFO_REQUIRE_PG=1 (CI), so a missing server cannot pass silently.
 #include "storage_backends.hpp"
 
+#include "runtime/retention.hpp"
+
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
@@ -238,6 +240,7 @@ TYPED_TEST(StorageConformance, RefusesATargetBeyondTheLatestVersion) {
 }
 
 constexpr int kBotsEnabledVersion = 5;
+constexpr int kSettledTimersVersion = 6;
 
 TYPED_TEST(StorageConformance, MigratesFromEachEarlierVersionKeepingData) {
     const int latest = this->storage_->latest_schema_version();
@@ -1370,6 +1373,291 @@ TYPED_TEST(StorageConformance, Polls) {
             tx.record_poll(a, again);
         });
     });
+}
+
+// --- Retention ---------------------------------------------------------------------------
+
+sdk::Millis wall_clock_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+sdk::WaitingElement make_timer(Id run_id, const std::string& element_id, sdk::Millis due_at) {
+    sdk::WaitingElement timer;
+    timer.run_id = run_id;
+    timer.element_id = element_id;
+    timer.due_at = due_at;
+    return timer;
+}
+
+TYPED_TEST(StorageConformance, SettledTimersArePrunedOldestFirstPendingOnesStay) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "retimers");
+    Id run_id = 0;
+    auto ids = this->in_tx([&](sdk::StorageTx& tx) {
+        auto run = tx.start_run(a, make_run(t, 1));
+        auto other = tx.start_run(a, make_run(t, 2));
+        run_id = run.id;
+        std::vector<Id> ids;
+        ids.push_back(tx.add_timer(a, make_timer(run.id, "Fired", 1000)));
+        ids.push_back(tx.add_timer(a, make_timer(other.id, "CancelledLongAgo", 2000)));
+        ids.push_back(tx.add_timer(a, make_timer(other.id, "CancelledNow", 3000)));
+        // Pending however old: it has yet to fire.
+        ids.push_back(tx.add_timer(a, make_timer(run.id, "Pending", 500)));
+        EXPECT_TRUE(tx.claim_timer(a, ids[0]));
+        EXPECT_EQ(tx.cancel_run_timers(a, other.id), 2);
+        return ids;
+    });
+    // Settled long ago; the third settled just now.
+    this->database_->execute("UPDATE waiting_elements SET settled_at = 1000 WHERE id = " +
+                             std::to_string(ids[0]));
+    this->database_->execute("UPDATE waiting_elements SET settled_at = 2000 WHERE id = " +
+                             std::to_string(ids[1]));
+
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_EQ(tx.prune_settled_timers_all_accounts(5000, 0), 0);
+        EXPECT_EQ(tx.prune_settled_timers_all_accounts(500, 10), 0);  // nothing settled that early
+        EXPECT_EQ(tx.prune_settled_timers_all_accounts(5000, 1), 1);  // a batch of one: the oldest
+        EXPECT_EQ(tx.prune_settled_timers_all_accounts(5000, 10), 1);
+        EXPECT_EQ(tx.prune_settled_timers_all_accounts(5000, 10), 0);  // the recent one is in its window
+        EXPECT_EQ(tx.prune_settled_timers_all_accounts(wall_clock_ms() + 60'000, 10), 1);
+        EXPECT_EQ(tx.prune_settled_timers_all_accounts(wall_clock_ms() + 60'000, 10), 0);
+        auto due = tx.due_timers_all_accounts(wall_clock_ms(), 10);
+        ASSERT_EQ(due.size(), 1u);
+        EXPECT_EQ(due[0].id, ids[3]);
+    });
+
+    // The newest timer stays even when settled, so an id is never handed out twice.
+    const Id newest = this->in_tx([&](sdk::StorageTx& tx) {
+        const Id id = tx.add_timer(a, make_timer(run_id, "Newest", 100));
+        EXPECT_TRUE(tx.claim_timer(a, id));
+        return id;
+    });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_EQ(tx.prune_settled_timers_all_accounts(wall_clock_ms() + 60'000, 10), 0);
+        const Id next = tx.add_timer(a, make_timer(run_id, "AfterNewest", 100));
+        EXPECT_GT(next, newest);
+    });
+}
+
+TYPED_TEST(StorageConformance, MigrationGivesTimersSettledEarlierASettledTime) {
+    typename TypeParam::Database fresh;
+    auto storage = this->open(fresh);
+    storage->migrate(kSettledTimersVersion - 1);
+    const Id a = sdk::kDefaultAccountId;
+    const Tenant t = this->in_tx(*storage, [&](sdk::StorageTx& tx) { return seed_tenant(tx, a, "early"); });
+    const Id run =
+        this->in_tx(*storage, [&](sdk::StorageTx& tx) { return tx.start_run(a, make_run(t, 5)).id; });
+    // Today's timer statements name settled_at, which this schema lacks.
+    for (const auto& [element, status, due, created] :
+         {std::tuple("Fired", "fired", 1000, 900), std::tuple("Cancelled", "cancelled", 9'000'000, 2000),
+          std::tuple("Pending", "pending", 3000, 1000)})
+        fresh.execute(
+            std::string("INSERT INTO waiting_elements (account_id, run_id, element_id, due_at, status, "
+                        "created_at) VALUES (1, ") +
+            std::to_string(run) + ", '" + element + "', " + std::to_string(due) + ", '" + status + "', " +
+            std::to_string(created) + ")");
+    fresh.execute(std::string("INSERT INTO waiting_elements (account_id, run_id, element_id, due_at, status, "
+                              "created_at) VALUES (1, ") +
+                  std::to_string(run) + ", 'Newest', 4000, 'pending', 4000)");
+    storage->migrate();
+    this->in_tx(*storage, [&](sdk::StorageTx& tx) {
+        // A fired timer counts as settled when it was due, a cancelled one when it was made.
+        EXPECT_EQ(tx.prune_settled_timers_all_accounts(1000, 10), 0);
+        EXPECT_EQ(tx.prune_settled_timers_all_accounts(1001, 10), 1);
+        EXPECT_EQ(tx.prune_settled_timers_all_accounts(2001, 10), 1);
+        EXPECT_EQ(tx.prune_settled_timers_all_accounts(wall_clock_ms(), 10), 0);
+        EXPECT_EQ(tx.due_timers_all_accounts(wall_clock_ms(), 10).size(), 2u);
+    });
+}
+
+TYPED_TEST(StorageConformance, FailedOutboxIsPrunedOldestFirstUnsentStays) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "reoutbox");
+    auto ids = this->in_tx([&](sdk::StorageTx& tx) {
+        std::vector<Id> ids;
+        for (sdk::Millis at : {1000, 2000, 3000}) {
+            auto m = make_message(t, 9, std::nullopt);
+            m.next_attempt_at = at;
+            ids.push_back(tx.enqueue_outbox(a, m));
+        }
+        // Unsent, however long it has waited.
+        auto waiting = make_message(t, 10, std::nullopt);
+        waiting.next_attempt_at = 500;
+        ids.push_back(tx.enqueue_outbox(a, waiting));
+        EXPECT_TRUE(tx.mark_outbox_failed(a, ids[0], "400 Bad Request"));
+        EXPECT_TRUE(tx.mark_outbox_failed(a, ids[1], "400 Bad Request"));
+        // Retried, then given up: its last attempt was due just now.
+        EXPECT_TRUE(tx.mark_outbox_retry(a, ids[2], wall_clock_ms(), "502"));
+        EXPECT_TRUE(tx.mark_outbox_failed(a, ids[2], "403 Forbidden"));
+        return ids;
+    });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_EQ(tx.prune_failed_outbox_all_accounts(5000, 0), 0);
+        EXPECT_EQ(tx.prune_failed_outbox_all_accounts(1000, 10), 0);
+        EXPECT_EQ(tx.prune_failed_outbox_all_accounts(5000, 1), 1);
+        auto chat = tx.list_outbox(a, t.bot.id, 9);
+        ASSERT_EQ(chat.size(), 2u);
+        EXPECT_EQ(chat[0].id, ids[1]);  // the oldest went first
+        EXPECT_EQ(tx.prune_failed_outbox_all_accounts(5000, 10), 1);
+        EXPECT_EQ(tx.prune_failed_outbox_all_accounts(5000, 10), 0);
+        EXPECT_EQ(tx.prune_failed_outbox_all_accounts(wall_clock_ms() + 60'000, 10), 1);
+        EXPECT_TRUE(tx.list_outbox(a, t.bot.id, 9).empty());
+        auto pending = tx.pending_outbox_all_accounts(wall_clock_ms(), 10);
+        ASSERT_EQ(pending.size(), 1u);
+        EXPECT_EQ(pending[0].id, ids[3]);
+    });
+}
+
+TYPED_TEST(StorageConformance, PollsOfEndedRunsArePrunedActiveRunsKeepTheirs) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "repolls");
+    this->in_tx([&](sdk::StorageTx& tx) {
+        auto active = tx.start_run(a, make_run(t, 1));
+        auto ended = tx.start_run(a, make_run(t, 2));
+        auto poll = [&](const sdk::Run& run, const std::string& id, sdk::Millis created_at) {
+            sdk::PollRecord p;
+            p.bot_id = t.bot.id;
+            p.poll_id = id;
+            p.run_id = run.id;
+            p.element_id = "Quiz_1";
+            p.created_at = created_at;
+            tx.record_poll(a, p);
+        };
+        poll(active, "active-old", 1000);  // an answer may still come, however late
+        poll(ended, "ended-1", 1000);
+        poll(ended, "ended-2", 2000);
+        poll(ended, "ended-now", wall_clock_ms());
+        ended.active = false;
+        ended.status = sdk::RunStatus::completed;
+        ended.ended_at = wall_clock_ms();
+        EXPECT_TRUE(tx.update_run(a, ended));
+    });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_EQ(tx.prune_polls_of_ended_runs_all_accounts(5000, 0), 0);
+        EXPECT_EQ(tx.prune_polls_of_ended_runs_all_accounts(1000, 10), 0);
+        EXPECT_EQ(tx.prune_polls_of_ended_runs_all_accounts(5000, 1), 1);
+        EXPECT_FALSE(tx.find_poll_all_accounts(t.bot.id, "ended-1"));  // the oldest went first
+        EXPECT_TRUE(tx.find_poll_all_accounts(t.bot.id, "ended-2"));
+        EXPECT_EQ(tx.prune_polls_of_ended_runs_all_accounts(5000, 10), 1);
+        EXPECT_EQ(tx.prune_polls_of_ended_runs_all_accounts(5000, 10), 0);
+        EXPECT_EQ(tx.prune_polls_of_ended_runs_all_accounts(wall_clock_ms() + 60'000, 10), 1);
+        EXPECT_EQ(tx.prune_polls_of_ended_runs_all_accounts(wall_clock_ms() + 60'000, 10), 0);
+        EXPECT_TRUE(tx.find_poll_all_accounts(t.bot.id, "active-old"));
+    });
+}
+
+TYPED_TEST(StorageConformance, ReportsItsDurabilityFromTheDatabase) {
+    const std::string durability = this->storage_->durability();
+    if (std::string(TypeParam::kPluginId) == "sqlite")
+        EXPECT_EQ(durability, "synchronous=normal");  // what the suite's options ask for
+    else
+        EXPECT_EQ(durability.rfind("synchronous_commit=", 0), 0u) << durability;
+}
+
+// What the host's retention pass does over this backend: every kind, in
+// batches, old rows out, recent and still-needed rows in.
+TYPED_TEST(StorageConformance, RetentionSweepRemovesOnlyExpiredRowsInBatches) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "sweep");
+    const sdk::Millis now = wall_clock_ms();
+    constexpr sdk::Millis kDay = 86'400'000;
+    host::Config::Retention policy;
+    policy.batch_size = 2;
+    policy.processed_updates = std::chrono::hours(25);
+    policy.timers = std::chrono::hours(24 * 7);
+    policy.polls = std::chrono::hours(24 * 7);
+    policy.failed_outbox = std::chrono::hours(24 * 30);
+
+    Id pending_timer = 0;
+    Id pending_message = 0;
+    this->in_tx([&](sdk::StorageTx& tx) {
+        for (std::int64_t u = 1; u <= 5; ++u) tx.mark_update_processed(a, t.bot.id, u);
+        auto active = tx.start_run(a, make_run(t, 1));
+        auto ended = tx.start_run(a, make_run(t, 2));
+        for (int i = 0; i < 3; ++i) tx.claim_timer(a, tx.add_timer(a, make_timer(active.id, "Old", now)));
+        tx.claim_timer(a, tx.add_timer(a, make_timer(active.id, "Recent", now)));
+        pending_timer = tx.add_timer(a, make_timer(active.id, "Pending", now - 30 * kDay));
+        for (int i = 0; i < 3; ++i) {
+            sdk::PollRecord p;
+            p.bot_id = t.bot.id;
+            p.poll_id = "old-" + std::to_string(i);
+            p.run_id = ended.id;
+            p.element_id = "Quiz_1";
+            p.created_at = now - 8 * kDay;
+            tx.record_poll(a, p);
+            p.poll_id = "active-" + std::to_string(i);
+            p.run_id = active.id;
+            tx.record_poll(a, p);
+        }
+        ended.active = false;
+        ended.status = sdk::RunStatus::completed;
+        tx.update_run(a, ended);
+        for (sdk::Millis at : {now - 31 * kDay, now - 31 * kDay, now - 29 * kDay}) {
+            auto m = make_message(t, 9, std::nullopt);
+            m.next_attempt_at = at;
+            tx.mark_outbox_failed(a, tx.enqueue_outbox(a, m), "400");
+        }
+        auto waiting = make_message(t, 10, std::nullopt);
+        waiting.next_attempt_at = now - 60 * kDay;
+        pending_message = tx.enqueue_outbox(a, waiting);
+    });
+    // Three of the five updates and three of the four settled timers are old.
+    this->database_->execute("UPDATE processed_updates SET processed_at = " +
+                             std::to_string(now - 26 * 3'600'000) + " WHERE update_id <= 3");
+    this->database_->execute("UPDATE waiting_elements SET settled_at = " + std::to_string(now - 8 * kDay) +
+                             " WHERE element_id = 'Old'");
+
+    const auto report = host::sweep_expired(*this->storage_, policy, now);
+    EXPECT_EQ(report.processed_updates, 3);
+    EXPECT_EQ(report.timers, 3);
+    EXPECT_EQ(report.polls, 3);
+    EXPECT_EQ(report.failed_outbox, 2);
+    EXPECT_EQ(report.describe(),
+              "3 processed update ids, 3 settled timers, 3 polls of ended runs, 2 failed outbox messages");
+    EXPECT_EQ(host::sweep_expired(*this->storage_, policy, now).total(), 0);
+
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_TRUE(tx.mark_update_processed(a, t.bot.id, 1));   // forgotten
+        EXPECT_FALSE(tx.mark_update_processed(a, t.bot.id, 4));  // still remembered
+        auto due = tx.due_timers_all_accounts(now, 10);
+        ASSERT_EQ(due.size(), 1u);
+        EXPECT_EQ(due[0].id, pending_timer);
+        for (int i = 0; i < 3; ++i) {
+            EXPECT_FALSE(tx.find_poll_all_accounts(t.bot.id, "old-" + std::to_string(i)));
+            EXPECT_TRUE(tx.find_poll_all_accounts(t.bot.id, "active-" + std::to_string(i)));
+        }
+        EXPECT_EQ(tx.list_outbox(a, t.bot.id, 9).size(), 1u);  // failed 29 days ago
+        auto pending = tx.pending_outbox_all_accounts(now, 10);
+        ASSERT_EQ(pending.size(), 1u);
+        EXPECT_EQ(pending[0].id, pending_message);
+    });
+    // One batch deletes at most batch_size rows.
+    this->database_->execute("UPDATE processed_updates SET processed_at = 0");
+    EXPECT_EQ(
+        host::delete_expired_batch(*this->storage_, policy, host::RetentionKind::processed_updates, now), 2);
+    EXPECT_EQ(
+        host::delete_expired_batch(*this->storage_, policy, host::RetentionKind::processed_updates, now), 1);
+    EXPECT_EQ(
+        host::delete_expired_batch(*this->storage_, policy, host::RetentionKind::processed_updates, now), 0);
+}
+
+// `profo serve` depends on this: connections get the synchronous mode the
+// options name, FULL unless told otherwise.
+TEST(SqliteDurability, SynchronousIsWhatTheOptionsSay) {
+    auto plugin = load_module(SqliteBackend::module());
+    for (const auto& [mode, expected] :
+         {std::pair(std::optional<sdk::SqliteSynchronous>(), "synchronous=full"),
+          std::pair(std::optional(sdk::SqliteSynchronous::full), "synchronous=full"),
+          std::pair(std::optional(sdk::SqliteSynchronous::normal), "synchronous=normal")}) {
+        SqliteBackend::Database database;
+        auto options = database.options();
+        options.sqlite_synchronous = mode.value_or(sdk::StorageOptions().sqlite_synchronous);
+        auto storage = plugin->keep_alive(plugin->as<sdk::StoragePlugin>().open(options));
+        storage->migrate();
+        EXPECT_EQ(storage->durability(), expected);
+    }
 }
 
 // --- Tenant isolation ------------------------------------------------------------------

@@ -1,5 +1,7 @@
 #include "bots/bot_registry.hpp"
 
+#include "secrets/secret_box.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <regex>
@@ -22,6 +24,37 @@ std::string bot_ref(sdk::Id account_id, sdk::Id bot_id) {
 std::string masked_token(const std::string& token) {
     const auto colon = token.find(':');
     return (colon == std::string::npos ? std::string("?") : token.substr(0, colon)) + ":***";
+}
+
+sdk::Bot create_bot_with_token(sdk::StorageTx& tx, const sdk::SecretBox& secrets, sdk::Id account_id,
+                               sdk::Bot bot, std::string_view token) {
+    bot.token_sealed.clear();
+    bot = tx.create_bot(account_id, bot);
+    bot.token_sealed = secrets.seal(token, sdk::bot_token_context(account_id, bot.id));
+    if (!tx.update_bot(account_id, bot))
+        throw std::runtime_error(bot_ref(account_id, bot.id) + " vanished while its token was being sealed");
+    return bot;
+}
+
+int reseal_unbound_bot_tokens(sdk::Storage& storage, const sdk::SecretBox& secrets) {
+    auto tx = storage.begin();
+    int resealed = 0;
+    for (auto bot : tx->list_bots_all_accounts()) {
+        if (!sealed_without_context(bot.token_sealed)) continue;
+        const std::string context = sdk::bot_token_context(bot.account_id, bot.id);
+        std::string token;
+        try {
+            token = secrets.open(bot.token_sealed, context);
+        } catch (const std::exception& e) {
+            throw std::runtime_error("cannot re-seal the token of " + bot_ref(bot.account_id, bot.id) + ": " +
+                                     e.what());
+        }
+        bot.token_sealed = secrets.seal(token, context);
+        tx->update_bot(bot.account_id, bot);
+        ++resealed;
+    }
+    tx->commit();
+    return resealed;
 }
 
 BotRegistry::BotRegistry(sdk::Storage& storage, const sdk::SecretBox& secrets, sdk::HttpClient& http,
@@ -66,13 +99,12 @@ sdk::Bot BotRegistry::add(sdk::Id account_id, const std::string& token, const st
             "' is not a bot token (digits, a colon, then the secret part from @BotFather)");
     sdk::Bot bot;
     bot.username = username_of(token);
-    bot.token_sealed = secrets_.seal(token);
     bot.mode = mode;
     auto tx = storage_.begin();
     if (!tx->get_account(account_id))
         throw BotRegistryError("account " + std::to_string(account_id) + " does not exist");
     try {
-        bot = tx->create_bot(account_id, bot);
+        bot = create_bot_with_token(*tx, secrets_, account_id, bot, token);
     } catch (const sdk::StorageError& e) {
         if (e.code() == sdk::StorageError::Code::conflict)
             throw BotRegistryError("bot @" + bot.username + " is already registered");

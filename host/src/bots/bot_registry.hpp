@@ -11,6 +11,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace profo::host {
@@ -24,6 +25,18 @@ public:
 
 // "123456:***": enough to tell bots apart, nothing to steal.
 std::string masked_token(const std::string& token);
+
+// Inserts `bot` into the account with `token` sealed for its row
+// (sdk::bot_token_context). The row's id exists only after the insert, so the
+// row goes in with an empty token and gets the sealed one in the same
+// transaction: no other transaction ever sees it without its token.
+sdk::Bot create_bot_with_token(sdk::StorageTx& tx, const sdk::SecretBox& secrets, sdk::Id account_id,
+                               sdk::Bot bot, std::string_view token);
+
+// Re-seals, for their rows, the bot tokens of every account still sealed
+// without a context (written before contexts existed); returns how many.
+// Until then such a token opens in any row, so this runs before serving.
+int reseal_unbound_bot_tokens(sdk::Storage& storage, const sdk::SecretBox& secrets);
 
 class BotRegistry {
 public:

@@ -39,8 +39,10 @@ int run_serve(CommandIo& io, const std::vector<std::string>& args) {
     try {
         Platform platform(std::move(*config));
         platform.migrate();
+        platform.reseal_unbound_secrets();
         platform.start_plugins();
         platform.engine().start_scheduler();
+        platform.start_retention();
         // Ready while every transport serves (its polls answer, its webhooks are set).
         platform.http().set_readiness([&platform] {
             for (const auto& p : platform.plugins().loaded()) {
@@ -54,14 +56,15 @@ int run_serve(CommandIo& io, const std::vector<std::string>& args) {
             return true;
         });
         platform.http().start();
-        spdlog::info("serving on {}:{} (storage {}, {} plugins); stop with Ctrl-C",
+        spdlog::info("serving on {}:{} (storage {}, {}, {} plugins); stop with Ctrl-C",
                      platform.config().http.listen.substr(0, platform.config().http.listen.rfind(':')),
-                     platform.http().port(), platform.storage().backend(),
+                     platform.http().port(), platform.storage().backend(), platform.storage().durability(),
                      platform.plugins().loaded().size());
         int received = 0;
         sigwait(&stop_signals, &received);
         spdlog::info("received {}, shutting down", received == SIGINT ? "SIGINT" : "SIGTERM");
         platform.http().stop();
+        platform.stop_retention();
         platform.engine().stop_scheduler();
         platform.stop_plugins();
         // The platform's destructor drains the executor and closes the database.
@@ -88,6 +91,7 @@ int run_migrate(CommandIo& io, const std::vector<std::string>& args) {
             return 0;
         }
         const auto report = platform.migrate();
+        platform.reseal_unbound_secrets();
         io.out << (report.applied.empty() ? "schema is up to date at version "
                                           : "schema migrated to version ")
                << report.to_version << "\n";

@@ -1,5 +1,6 @@
 // profo course play: a course played in the terminal through the real engine
 // and storage, as a student would see it in Telegram.
+#include "bots/bot_registry.hpp"
 #include "cli/command.hpp"
 #include "cli/platform_session.hpp"
 #include "course/course_document.hpp"
@@ -385,8 +386,9 @@ int run_play(CommandIo& io, const std::vector<std::string>& args) {
             if (bot_id == 0) {
                 sdk::Bot bot;
                 bot.username = kBotUsername;
-                bot.token_sealed = platform.secrets().seal("0:play-" + random_hex(8));
-                bot_id = tx->create_bot(account_id, bot).id;
+                bot_id =
+                    create_bot_with_token(*tx, platform.secrets(), account_id, bot, "0:play-" + random_hex(8))
+                        .id;
             }
             sdk::CourseDeployment deployment;
             deployment.course_id = imported.course.id;

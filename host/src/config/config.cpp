@@ -3,6 +3,8 @@
 #include "yaml/yaml_document.hpp"
 #include "yaml/yaml_json.hpp"
 
+#include <profo/sdk/course_values.hpp>
+
 #include <yaml-cpp/yaml.h>
 
 #include <boost/dll/runtime_symbol_info.hpp>
@@ -68,6 +70,12 @@ public:
         if (!node.IsScalar()) return problem(node, path, "expected true or false"), false;
         return parse_bool(node.Scalar(), out, [&](const std::string& m) { problem(node, path, m); });
     }
+    bool read_duration(const YAML::Node& node, const std::string& path, std::chrono::seconds& out,
+                       std::chrono::seconds min, const char* why_min) {
+        if (!node.IsScalar()) return problem(node, path, "expected a duration such as 10m, 25h or 7d"), false;
+        return parse_duration(node.Scalar(), out, min, why_min,
+                              [&](const std::string& m) { problem(node, path, m); });
+    }
 
     template <class Report>
     static bool parse_int(const std::string& text, int& out, int min, int max, Report report) {
@@ -86,6 +94,24 @@ public:
             report("expected an integer, got '" + text + "'");
             return false;
         }
+    }
+    // A course-style duration (sdk::parse_duration) of at least `min`;
+    // `why_min` says why the bound is there.
+    template <class Report>
+    static bool parse_duration(const std::string& text, std::chrono::seconds& out, std::chrono::seconds min,
+                               const char* why_min, Report report) {
+        const auto value = sdk::parse_duration(text);
+        if (!value) {
+            report("expected a duration such as 10m, 25h, 7d or 1d:12h, got '" + text + "'");
+            return false;
+        }
+        if (*value < min) {
+            report("must be at least " + std::to_string(min.count()) + "s (" + why_min + "), got '" + text +
+                   "'");
+            return false;
+        }
+        out = *value;
+        return true;
     }
     template <class Report>
     static bool parse_bool(const std::string& text, bool& out, Report report) {
@@ -137,6 +163,37 @@ void for_each_key(Reader& r, const YAML::Node& map, const std::string& path,
 }
 
 const char* const kKinds[] = {"element", "enrollment", "storage", "transport"};
+
+const std::initializer_list<const char*> kSynchronousModes = {"full", "normal"};
+
+// Why the windows have the lower bounds they have.
+constexpr std::chrono::seconds kLedgerMinimum{24 * 3600};
+constexpr const char* kLedgerWhy =
+    "Telegram redelivers an update for up to 24 hours, and a forgotten one would be handled twice";
+constexpr std::chrono::seconds kWindowMinimum{1};
+constexpr const char* kWindowWhy = "a window of nothing would delete rows as they settle";
+
+void read_retention(Reader& r, const YAML::Node& node, const std::string& path, Config::Retention& out) {
+    for_each_key(
+        r, node, path,
+        {"enabled", "interval", "batch_size", "processed_updates", "timers", "polls", "failed_outbox"},
+        [&](const std::string& k, const YAML::Node& v, const std::string& p) {
+            if (k == "enabled")
+                r.read_bool(v, p, out.enabled);
+            else if (k == "interval")
+                r.read_duration(v, p, out.interval, kWindowMinimum, "passes need time between them");
+            else if (k == "batch_size")
+                r.read_int(v, p, out.batch_size, 1, 100000);
+            else if (k == "processed_updates")
+                r.read_duration(v, p, out.processed_updates, kLedgerMinimum, kLedgerWhy);
+            else if (k == "timers")
+                r.read_duration(v, p, out.timers, kWindowMinimum, kWindowWhy);
+            else if (k == "polls")
+                r.read_duration(v, p, out.polls, kWindowMinimum, kWindowWhy);
+            else
+                r.read_duration(v, p, out.failed_outbox, kWindowMinimum, kWindowWhy);
+        });
+}
 
 void read_plugins(Reader& r, const YAML::Node& node, Config& config) {
     if (!node.IsMap()) return r.problem(node, "plugins", "expected a mapping");
@@ -194,7 +251,7 @@ void read_plugins(Reader& r, const YAML::Node& node, Config& config) {
 void read_document(Reader& r, const YAML::Node& root, Config& config) {
     if (root.IsNull()) return;
     for_each_key(
-        r, root, "", {"http", "log", "storage", "secrets", "engine", "plugins"},
+        r, root, "", {"http", "log", "storage", "retention", "secrets", "engine", "plugins"},
         [&](const std::string& key, const YAML::Node& node, const std::string& path) {
             if (key == "http") {
                 for_each_key(r, node, path,
@@ -228,7 +285,7 @@ void read_document(Reader& r, const YAML::Node& root, Config& config) {
                                  }
                              });
             } else if (key == "storage") {
-                for_each_key(r, node, path, {"plugin", "dsn", "pool_size", "busy_timeout_ms"},
+                for_each_key(r, node, path, {"plugin", "dsn", "pool_size", "busy_timeout_ms", "sqlite"},
                              [&](const std::string& k, const YAML::Node& v, const std::string& p) {
                                  if (k == "plugin")
                                      r.read_string(v, p, config.storage.plugin);
@@ -236,9 +293,20 @@ void read_document(Reader& r, const YAML::Node& root, Config& config) {
                                      r.read_string(v, p, config.storage.dsn);
                                  else if (k == "pool_size")
                                      r.read_int(v, p, config.storage.pool_size, 1, 1024);
-                                 else
+                                 else if (k == "busy_timeout_ms")
                                      r.read_int(v, p, config.storage.busy_timeout_ms, 0, 600000);
+                                 else
+                                     for_each_key(r, v, p, {"synchronous"},
+                                                  [&](const std::string&, const YAML::Node& sv,
+                                                      const std::string& sp) {
+                                                      std::string value;
+                                                      if (!r.read_string(sv, sp, value)) return;
+                                                      check_enum(r, sv, sp, value, kSynchronousModes);
+                                                      config.storage.sqlite.synchronous = value;
+                                                  });
                              });
+            } else if (key == "retention") {
+                read_retention(r, node, path, config.retention);
             } else if (key == "secrets") {
                 for_each_key(r, node, path, {"key_file", "key"},
                              [&](const std::string& k, const YAML::Node& v, const std::string& p) {
@@ -310,6 +378,24 @@ void apply_environment(Reader& r, const Environment& env, Config& config,
             Reader::parse_int(value, config.storage.pool_size, 1, 1024, report);
         else if (name == "PROFO_STORAGE_BUSY_TIMEOUT_MS")
             Reader::parse_int(value, config.storage.busy_timeout_ms, 0, 600000, report);
+        else if (name == "PROFO_STORAGE_SQLITE_SYNCHRONOUS") {
+            if (check(kSynchronousModes)) config.storage.sqlite.synchronous = value;
+        } else if (name == "PROFO_RETENTION_ENABLED")
+            Reader::parse_bool(value, config.retention.enabled, report);
+        else if (name == "PROFO_RETENTION_INTERVAL")
+            Reader::parse_duration(value, config.retention.interval, kWindowMinimum,
+                                   "passes need time between them", report);
+        else if (name == "PROFO_RETENTION_BATCH_SIZE")
+            Reader::parse_int(value, config.retention.batch_size, 1, 100000, report);
+        else if (name == "PROFO_RETENTION_PROCESSED_UPDATES")
+            Reader::parse_duration(value, config.retention.processed_updates, kLedgerMinimum, kLedgerWhy,
+                                   report);
+        else if (name == "PROFO_RETENTION_TIMERS")
+            Reader::parse_duration(value, config.retention.timers, kWindowMinimum, kWindowWhy, report);
+        else if (name == "PROFO_RETENTION_POLLS")
+            Reader::parse_duration(value, config.retention.polls, kWindowMinimum, kWindowWhy, report);
+        else if (name == "PROFO_RETENTION_FAILED_OUTBOX")
+            Reader::parse_duration(value, config.retention.failed_outbox, kWindowMinimum, kWindowWhy, report);
         else if (name == "PROFO_SECRETS_KEY_FILE")
             config.secrets.key_file = value;
         else if (name == "PROFO_SECRETS_KEY")

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
@@ -41,7 +42,26 @@ struct Config {
         std::string dsn = "data/profo.db";
         int pool_size = 4;
         int busy_timeout_ms = 5000;
+        struct Sqlite {
+            // full | normal (sdk::SqliteSynchronous): with normal, a power loss
+            // can undo the last acknowledged commits.
+            std::string synchronous = "full";
+        } sqlite;
     } storage;
+
+    // How long rows nobody needs any more are kept before `profo serve`
+    // deletes them (runtime/retention.hpp). Windows are course-style
+    // durations: 30s, 10m, 25h, 7d, 1d:12h.
+    struct Retention {
+        bool enabled = true;
+        std::chrono::seconds interval{10 * 60};  // between passes
+        int batch_size = 1000;                   // rows per delete, each in its own transaction
+        // Handled Telegram update ids; at least 24 h, for as long as Telegram may redeliver.
+        std::chrono::seconds processed_updates{25 * 3600};
+        std::chrono::seconds timers{7 * 86400};          // fired or cancelled durable timers
+        std::chrono::seconds polls{7 * 86400};           // polls of runs that are no longer active
+        std::chrono::seconds failed_outbox{30 * 86400};  // given-up messages, kept for diagnosis
+    } retention;
 
     struct Secrets {
         std::string key_file = "data/secret.key";  // created on first start when absent

@@ -72,7 +72,9 @@ TEST(Config, ReportsUnknownKeysWithLineAndPath) {
     EXPECT_EQ(p[0],
               "profo.yaml:2: http.listn: unknown key (known: listen, threads, max_connections, "
               "max_connections_per_address, max_pending_requests, header_timeout_ms)");
-    EXPECT_EQ(p[1], "profo.yaml:3: logg: unknown key (known: http, log, storage, secrets, engine, plugins)");
+    EXPECT_EQ(
+        p[1],
+        "profo.yaml:3: logg: unknown key (known: http, log, storage, retention, secrets, engine, plugins)");
 }
 
 TEST(Config, ReportsWrongTypesWithLineAndPath) {
@@ -127,6 +129,111 @@ TEST(Config, ReportsBadEnvironmentValues) {
     EXPECT_EQ(p[0], "environment PROFO_LOG_LEVEL: 'loud' is not one of trace, debug, info, warn, error");
     EXPECT_EQ(p[1], "environment PROFO_STORAGE_POOL_SIZE: expected an integer, got 'lots'");
     EXPECT_EQ(p[2], "secrets.key: must be 64 hex digits (a 256-bit key)");
+}
+
+TEST(Config, RetentionAndSqliteDurabilityDefaults) {
+    auto c = parse_config("", "profo.yaml", {});
+    EXPECT_EQ(c.storage.sqlite.synchronous, "full");
+    EXPECT_TRUE(c.retention.enabled);
+    EXPECT_EQ(c.retention.interval, std::chrono::minutes(10));
+    EXPECT_EQ(c.retention.batch_size, 1000);
+    EXPECT_EQ(c.retention.processed_updates, std::chrono::hours(25));
+    EXPECT_EQ(c.retention.timers, std::chrono::hours(7 * 24));
+    EXPECT_EQ(c.retention.polls, std::chrono::hours(7 * 24));
+    EXPECT_EQ(c.retention.failed_outbox, std::chrono::hours(30 * 24));
+}
+
+TEST(Config, ReadsRetentionAndSqliteDurability) {
+    auto c = parse_config(R"(
+storage:
+  sqlite: {synchronous: normal}
+retention:
+  enabled: false
+  interval: 30s
+  batch_size: 50
+  processed_updates: 2d
+  timers: 1d:12h
+  polls: 90m
+  failed_outbox: 60d
+)",
+                          "profo.yaml", {});
+    EXPECT_EQ(c.storage.sqlite.synchronous, "normal");
+    EXPECT_FALSE(c.retention.enabled);
+    EXPECT_EQ(c.retention.interval, std::chrono::seconds(30));
+    EXPECT_EQ(c.retention.batch_size, 50);
+    EXPECT_EQ(c.retention.processed_updates, std::chrono::hours(48));
+    EXPECT_EQ(c.retention.timers, std::chrono::hours(36));
+    EXPECT_EQ(c.retention.polls, std::chrono::minutes(90));
+    EXPECT_EQ(c.retention.failed_outbox, std::chrono::hours(60 * 24));
+}
+
+TEST(Config, RetentionAndSqliteDurabilityFromTheEnvironment) {
+    auto c = parse_config("retention: {timers: 1d}\n", "profo.yaml",
+                          {{"PROFO_STORAGE_SQLITE_SYNCHRONOUS", "normal"},
+                           {"PROFO_RETENTION_ENABLED", "false"},
+                           {"PROFO_RETENTION_INTERVAL", "1h"},
+                           {"PROFO_RETENTION_BATCH_SIZE", "10"},
+                           {"PROFO_RETENTION_PROCESSED_UPDATES", "36h"},
+                           {"PROFO_RETENTION_TIMERS", "3d"},
+                           {"PROFO_RETENTION_POLLS", "14d"},
+                           {"PROFO_RETENTION_FAILED_OUTBOX", "90d"}});
+    EXPECT_EQ(c.storage.sqlite.synchronous, "normal");
+    EXPECT_FALSE(c.retention.enabled);
+    EXPECT_EQ(c.retention.interval, std::chrono::hours(1));
+    EXPECT_EQ(c.retention.batch_size, 10);
+    EXPECT_EQ(c.retention.processed_updates, std::chrono::hours(36));
+    EXPECT_EQ(c.retention.timers, std::chrono::hours(3 * 24));  // the environment wins over the file
+    EXPECT_EQ(c.retention.polls, std::chrono::hours(14 * 24));
+    EXPECT_EQ(c.retention.failed_outbox, std::chrono::hours(90 * 24));
+}
+
+TEST(Config, ReportsBadRetentionAndSqliteDurabilityNamingTheKey) {
+    auto p = problems_of(R"(storage:
+  sqlite: {synchronous: off, journal: wal}
+retention:
+  interval: soon
+  batch_size: 0
+  processed_updates: 12h
+  timers: [7d]
+  polls: 0s
+  failed_outbox: 30 days
+  windows: {}
+)");
+    ASSERT_EQ(p.size(), 9u);
+    EXPECT_EQ(p[0], "profo.yaml:2: storage.sqlite.synchronous: 'off' is not one of full, normal");
+    EXPECT_EQ(p[1], "profo.yaml:2: storage.sqlite.journal: unknown key (known: synchronous)");
+    EXPECT_EQ(
+        p[2],
+        "profo.yaml:4: retention.interval: expected a duration such as 10m, 25h, 7d or 1d:12h, got 'soon'");
+    EXPECT_EQ(p[3], "profo.yaml:5: retention.batch_size: must be between 1 and 100000, got 0");
+    EXPECT_EQ(p[4],
+              "profo.yaml:6: retention.processed_updates: must be at least 86400s (Telegram redelivers an "
+              "update for up to 24 hours, and a forgotten one would be handled twice), got '12h'");
+    EXPECT_EQ(p[5], "profo.yaml:7: retention.timers: expected a duration such as 10m, 25h or 7d");
+    EXPECT_EQ(p[6],
+              "profo.yaml:8: retention.polls: must be at least 1s (a window of nothing would delete rows "
+              "as they settle), got '0s'");
+    EXPECT_EQ(
+        p[7],
+        "profo.yaml:9: retention.failed_outbox: expected a duration such as 10m, 25h, 7d or 1d:12h, got "
+        "'30 days'");
+    EXPECT_EQ(p[8],
+              "profo.yaml:10: retention.windows: unknown key (known: enabled, interval, batch_size, "
+              "processed_updates, timers, polls, failed_outbox)");
+
+    auto e = problems_of("", {{"PROFO_STORAGE_SQLITE_SYNCHRONOUS", "extra"},
+                              {"PROFO_RETENTION_PROCESSED_UPDATES", "23h"},
+                              {"PROFO_RETENTION_FAILED_OUTBOX", "month"}});
+    ASSERT_EQ(e.size(), 3u);
+    EXPECT_EQ(
+        e[0],
+        "environment PROFO_RETENTION_FAILED_OUTBOX: expected a duration such as 10m, 25h, 7d or 1d:12h, "
+        "got 'month'");
+    EXPECT_EQ(
+        e[1],
+        "environment PROFO_RETENTION_PROCESSED_UPDATES: must be at least 86400s (Telegram redelivers an "
+        "update for up to 24 hours, and a forgotten one would be handled twice), got '23h'");
+    EXPECT_EQ(e[2], "environment PROFO_STORAGE_SQLITE_SYNCHRONOUS: 'extra' is not one of full, normal");
 }
 
 TEST(Config, WarnsAboutVariablesThatMatchNoSetting) {

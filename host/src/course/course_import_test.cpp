@@ -33,6 +33,7 @@ protected:
         fs::create_directories(dir_);
         sdk::StorageOptions options;
         options.dsn = (dir_ / "profo.db").string();
+        options.sqlite_synchronous = sdk::SqliteSynchronous::normal;  // no fsync per commit in tests
         storage_ = (*storage_module_)->keep_alive((*storage_module_)->as<sdk::StoragePlugin>().open(options));
         storage_->migrate();
     }

@@ -19,6 +19,9 @@ namespace {
 
 constexpr std::string_view kMetadataMarker = "PROFO-PLUGIN-METADATA\n";
 constexpr const char* kEntrySymbol = "profo_plugin";
+// The first minor version whose storage interfaces this host calls in full
+// (2.1 added the retention deletes and Storage::durability()).
+constexpr std::uint32_t kStorageAbiMinor = 1;
 
 // The toolchain this host was built with, in the same spelling plugins embed.
 const std::string& host_toolchain() {
@@ -119,6 +122,13 @@ PluginCandidate inspect_plugin(const fs::path& file) {
         candidate.refusal = "built for SDK ABI " + std::to_string(m.abi_major) + "." +
                             std::to_string(m.abi_minor) + ", newer than the host's " +
                             std::to_string(sdk::kAbiMajor) + "." + std::to_string(sdk::kAbiMinor);
+    } else if (m.kind == sdk::PluginKind::storage && m.abi_minor < kStorageAbiMinor) {
+        // The host calls what a storage plugin implements: an older one lacks
+        // the methods added since and would crash on the first such call.
+        candidate.refusal = "storage plugin built for SDK ABI " + std::to_string(m.abi_major) + "." +
+                            std::to_string(m.abi_minor) + "; storage plugins need " +
+                            std::to_string(sdk::kAbiMajor) + "." + std::to_string(kStorageAbiMinor) +
+                            " or newer (the storage interfaces grew): rebuild it against this SDK";
     } else if (m.toolchain != host_toolchain()) {
         candidate.refusal = "toolchain mismatch: plugin built with '" + m.toolchain + "', host with '" +
                             host_toolchain() + "'";

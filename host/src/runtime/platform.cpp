@@ -1,10 +1,12 @@
 #include "runtime/platform.hpp"
 
+#include "bots/bot_registry.hpp"
 #include "engine/engine.hpp"
 #include "http/http_client.hpp"
 #include "http/http_server.hpp"
 #include "logging/logging.hpp"
 #include "runtime/executor.hpp"
+#include "runtime/retention.hpp"
 #include "secrets/secret_box.hpp"
 #include "secrets/secret_names.hpp"
 #include "telegram/bot_signatures.hpp"
@@ -76,6 +78,7 @@ Platform::Platform(Config config)
 }
 
 Platform::~Platform() {
+    stop_retention();
     // Timers must not fire into plugins that are stopping.
     if (engine_) engine_->stop_scheduler();
     stop_plugins();
@@ -95,12 +98,14 @@ namespace {
 class RedactingSecretBox final : public sdk::SecretBox {
 public:
     explicit RedactingSecretBox(AesGcmSecretBox box) : box_(std::move(box)) {}
-    std::string seal(std::string_view plaintext) const override {
+    using sdk::SecretBox::open;
+    using sdk::SecretBox::seal;
+    std::string seal(std::string_view plaintext, std::string_view context) const override {
         register_secret(std::string(plaintext));
-        return box_.seal(plaintext);
+        return box_.seal(plaintext, context);
     }
-    std::string open(std::string_view sealed) const override {
-        auto plaintext = box_.open(sealed);
+    std::string open(std::string_view sealed, std::string_view context) const override {
+        auto plaintext = box_.open(sealed, context);
         register_secret(plaintext);
         return plaintext;
     }
@@ -166,6 +171,9 @@ sdk::Storage& Platform::storage() {
     options.dsn = config_.storage.dsn;
     options.pool_size = config_.storage.pool_size;
     options.busy_timeout_ms = config_.storage.busy_timeout_ms;
+    options.sqlite_synchronous = config_.storage.sqlite.synchronous == "normal"
+                                     ? sdk::SqliteSynchronous::normal
+                                     : sdk::SqliteSynchronous::full;
     storage_ = plugin->keep_alive(plugin->as<sdk::StoragePlugin>().open(options));
     return *storage_;
 }
@@ -201,6 +209,49 @@ sdk::MigrationReport Platform::migrate() {
                    std::to_string(report.to_version));
     }
     return report;
+}
+
+void Platform::reseal_unbound_secrets() {
+    // The key is read (or, on a first start, created) only when there is
+    // something to re-seal.
+    {
+        auto tx = storage().begin();
+        const auto bots = tx->list_bots_all_accounts();
+        if (std::none_of(bots.begin(), bots.end(),
+                         [](const sdk::Bot& b) { return sealed_without_context(b.token_sealed); }))
+            return;
+    }
+    const int resealed = reseal_unbound_bot_tokens(storage(), secrets());
+    if (resealed > 0)
+        log_->info("re-sealed " + std::to_string(resealed) +
+                   " bot tokens sealed without a context, each now bound to its row");
+}
+
+void Platform::start_retention() {
+    std::lock_guard lock(lazy_mutex_);
+    if (retention_) return;
+    const auto& policy = config_.retention;
+    if (!policy.enabled) {
+        log_->info("retention is disabled (retention.enabled): no expired rows are deleted");
+        return;
+    }
+    retention_ = std::make_unique<RetentionSchedule>(storage(), executor(), clock(), *log_, policy);
+    retention_->start();
+    log_->info("retention every " + std::to_string(policy.interval.count()) + "s, batches of " +
+               std::to_string(policy.batch_size) + ": processed updates after " +
+               std::to_string(policy.processed_updates.count()) + "s, settled timers after " +
+               std::to_string(policy.timers.count()) + "s, polls of ended runs after " +
+               std::to_string(policy.polls.count()) + "s, failed outbox messages after " +
+               std::to_string(policy.failed_outbox.count()) + "s");
+}
+
+void Platform::stop_retention() {
+    std::unique_ptr<RetentionSchedule> retention;
+    {
+        std::lock_guard lock(lazy_mutex_);
+        retention = std::move(retention_);
+    }
+    if (retention) retention->stop();
 }
 
 void Platform::start_plugins() {

@@ -22,6 +22,7 @@ namespace profo::host {
 
 class Engine;
 class HttpServer;
+class RetentionSchedule;
 class ThreadPoolExecutor;
 
 // Raised when enabled plugins failed to load; lists every one of them.
@@ -63,6 +64,15 @@ public:
     // Brings the schema up to date; logs what it applied.
     sdk::MigrationReport migrate();
 
+    // Re-seals bot tokens still sealed without their row's context (see
+    // secrets/secret_box.hpp); logs how many.
+    void reseal_unbound_secrets();
+
+    // Starts deleting expired rows per config().retention (runtime/retention.hpp),
+    // as `profo serve` does; stopped before the plugins and the storage go.
+    void start_retention();
+    void stop_retention();
+
     // Calls start() of every loaded plugin with the host interface of its kind
     // (ElementHost, HostApi, TransportHost), in load order (storage, then
     // elements, enrollment, transports). A throwing start() is
@@ -86,6 +96,7 @@ private:
     // Services are made on first use, which may come from any thread.
     std::recursive_mutex lazy_mutex_;
     std::unique_ptr<Engine> engine_;
+    std::unique_ptr<RetentionSchedule> retention_;
     std::vector<std::unique_ptr<sdk::HostApi>> host_apis_;
     std::vector<sdk::Plugin*> started_;
 };

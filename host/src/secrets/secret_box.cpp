@@ -24,10 +24,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kPrefix = "v1:";
+constexpr std::string_view kUnboundPrefix = "v1:";  // no associated data
+constexpr std::string_view kPrefix = "v2:";         // "v2:" + context as associated data
 constexpr std::size_t kNonceSize = 12;
 constexpr std::size_t kTagSize = 16;
-constexpr const char* kOpenError = "sealed secret cannot be opened: wrong key or corrupted data";
 constexpr std::string_view kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
@@ -227,6 +227,18 @@ std::optional<std::array<unsigned char, 32>> create_key_file(const fs::path& fil
     return key;
 }
 
+// The version is part of what is authenticated, so a v2 value relabelled
+// "v1:" does not open as one sealed without context.
+std::string associated_data(std::string_view context) {
+    return std::string(kPrefix) + std::string(context);
+}
+
+std::string open_error(std::string_view context) {
+    if (context.empty()) return "sealed secret cannot be opened: wrong key or corrupted data";
+    return "sealed secret for " + std::string(context) +
+           " cannot be opened: wrong key, corrupted data, or it was sealed for another row";
+}
+
 }  // namespace
 
 AesGcmSecretBox::AesGcmSecretBox(const std::array<unsigned char, 32>& key) : key_(key) {}
@@ -249,10 +261,16 @@ AesGcmSecretBox AesGcmSecretBox::from_config(const Config::Secrets& settings) {
     return AesGcmSecretBox(read_key_file(file));
 }
 
-std::string AesGcmSecretBox::seal(std::string_view plaintext) const {
+bool sealed_without_context(std::string_view sealed) {
+    return sealed.substr(0, kUnboundPrefix.size()) == kUnboundPrefix;
+}
+
+std::string AesGcmSecretBox::seal(std::string_view plaintext, std::string_view context) const {
     // OpenSSL counts in int; secrets are tokens and keys, nowhere near this.
-    if (plaintext.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) / 2)
+    if (plaintext.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) / 2 ||
+        context.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) / 2)
         throw std::invalid_argument("secret too large to seal");
+    const std::string aad = associated_data(context);
     std::string raw(kNonceSize + plaintext.size() + kTagSize, '\0');
     auto* nonce = reinterpret_cast<unsigned char*>(raw.data());
     auto* cipher = nonce + kNonceSize;
@@ -263,6 +281,9 @@ std::string AesGcmSecretBox::seal(std::string_view plaintext) const {
     int len = 0;
     int total = 0;
     bool ok = EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key_.data(), nonce) == 1;
+    // Associated data goes in with a null output buffer, before the plaintext.
+    ok = ok && EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
+                                 static_cast<int>(aad.size())) == 1;
     if (!plaintext.empty()) {
         ok = ok && EVP_EncryptUpdate(ctx.get(), cipher, &len,
                                      reinterpret_cast<const unsigned char*>(plaintext.data()),
@@ -278,11 +299,15 @@ std::string AesGcmSecretBox::seal(std::string_view plaintext) const {
     return std::string(kPrefix) + base64_encode(nonce, raw.size());
 }
 
-std::string AesGcmSecretBox::open(std::string_view sealed) const {
+std::string AesGcmSecretBox::open(std::string_view sealed, std::string_view context) const {
+    // A v1 value was sealed before contexts existed: it opens without one.
+    const bool bound = !sealed_without_context(sealed);
     std::string raw;
-    if (sealed.substr(0, kPrefix.size()) != kPrefix || !base64_decode(sealed.substr(kPrefix.size()), raw) ||
-        raw.size() < kNonceSize + kTagSize)
-        throw std::runtime_error(kOpenError);
+    if ((bound && sealed.substr(0, kPrefix.size()) != kPrefix) ||
+        !base64_decode(sealed.substr(kPrefix.size()), raw) || raw.size() < kNonceSize + kTagSize ||
+        context.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) / 2)
+        throw std::runtime_error(open_error(context));
+    const std::string aad = bound ? associated_data(context) : std::string();
 
     const auto* nonce = reinterpret_cast<const unsigned char*>(raw.data());
     const auto* cipher = nonce + kNonceSize;
@@ -293,6 +318,10 @@ std::string AesGcmSecretBox::open(std::string_view sealed) const {
     auto ctx = new_ctx();
     int len = 0;
     bool ok = EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key_.data(), nonce) == 1;
+    if (!aad.empty())
+        ok = ok &&
+             EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
+                               static_cast<int>(aad.size())) == 1;
     int total = 0;
     if (cipher_size > 0) {
         ok = ok && EVP_DecryptUpdate(ctx.get(), out, &len, cipher, static_cast<int>(cipher_size)) == 1;
@@ -302,7 +331,7 @@ std::string AesGcmSecretBox::open(std::string_view sealed) const {
     ok = ok && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagSize),
                                    const_cast<unsigned char*>(cipher + cipher_size)) == 1;
     ok = ok && EVP_DecryptFinal_ex(ctx.get(), out + total, &len) == 1;
-    if (!ok) throw std::runtime_error(kOpenError);
+    if (!ok) throw std::runtime_error(open_error(context));
     total += len;
     plain.resize(static_cast<std::size_t>(total));
     return plain;

@@ -55,9 +55,9 @@ TEST(AesGcmSecretBox, RoundTripsTextEmptyBinaryAndCyrillic) {
     for (const std::string& plain : {std::string("123456:AAE-bot-token"), std::string(), binary,
                                      std::string("Привет, студент! Ёж"), std::string(10000, 'x')}) {
         const auto sealed = box.seal(plain);
-        EXPECT_EQ(sealed.rfind("v1:", 0), 0u) << sealed;
+        EXPECT_EQ(sealed.rfind("v2:", 0), 0u) << sealed;
         EXPECT_EQ(
-            sealed.find_first_not_of("v1:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="),
+            sealed.find_first_not_of("v2:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="),
             std::string::npos);
         EXPECT_EQ(box.open(sealed), plain);
     }
@@ -95,10 +95,68 @@ TEST(AesGcmSecretBox, MalformedInputFailsWithTheSameMessage) {
     const AesGcmSecretBox box(key_of(5));
     const auto sealed = box.seal("token");
     for (const std::string& bad :
-         {std::string(), std::string("v1:"), std::string("v2:") + sealed.substr(3), sealed.substr(3),
-          std::string("v1:AAAA"), std::string("v1:not base64 at all!"), sealed.substr(0, sealed.size() - 4),
-          sealed + "AAAA", " " + sealed})
+         {std::string(), std::string("v1:"), std::string("v2:"), std::string("v3:") + sealed.substr(3),
+          sealed.substr(3), std::string("v1:AAAA"), std::string("v1:not base64 at all!"),
+          sealed.substr(0, sealed.size() - 4), sealed + "AAAA", " " + sealed})
         expect_open_fails(box, bad);
+}
+
+// A bot token sealed for one row, e.g. by the old code.
+constexpr const char* kLegacyToken = "123456:AAE-legacy-token";
+// Sealed by the format before contexts ("v1:", no associated data) under
+// key_of(8), nonce 00..0b.
+constexpr const char* kLegacySealed =
+    "v1:AAECAwQFBgcICQoLXMSJo6UVYrngUYSmnWQEpaN5N1+XnLR9kSXAK+tU5489lF6MESnn";
+
+TEST(AesGcmSecretBox, ASealedValueOpensOnlyUnderItsContext) {
+    const AesGcmSecretBox box(key_of(8));
+    const auto first = box.seal("111:first-bot-token", "bots.token_sealed:1/1");
+    const auto second = box.seal("222:second-bot-token", "bots.token_sealed:1/2");
+    EXPECT_EQ(box.open(first, "bots.token_sealed:1/1"), "111:first-bot-token");
+    EXPECT_EQ(box.open(second, "bots.token_sealed:1/2"), "222:second-bot-token");
+    // Swapped between the rows: each fails, naming the row it was opened for.
+    for (const auto& [sealed, context] :
+         {std::pair(first, "bots.token_sealed:1/2"), std::pair(second, "bots.token_sealed:1/1"),
+          std::pair(first, ""), std::pair(second, "bots.token_sealed:2/2")}) {
+        try {
+            const auto opened = box.open(sealed, context);
+            ADD_FAILURE() << "opened a value sealed for another context as " << context << ": " << opened;
+        } catch (const std::runtime_error& e) {
+            if (std::string(context).empty())
+                EXPECT_STREQ(e.what(), kOpenError);
+            else
+                EXPECT_EQ(std::string(e.what()), std::string("sealed secret for ") + context +
+                                                     " cannot be opened: wrong key, corrupted data, or it "
+                                                     "was sealed for another row");
+        }
+    }
+    // Without a context is the empty context, not "any".
+    expect_open_fails(box, first);
+    EXPECT_EQ(box.open(box.seal("no row")), "no row");
+    EXPECT_EQ(box.open(box.seal("no row"), ""), "no row");
+}
+
+TEST(AesGcmSecretBox, ValuesSealedBeforeContextsStillOpen) {
+    const AesGcmSecretBox box(key_of(8));
+    EXPECT_TRUE(sealed_without_context(kLegacySealed));
+    EXPECT_EQ(box.open(kLegacySealed), kLegacyToken);
+    EXPECT_EQ(box.open(kLegacySealed, "bots.token_sealed:1/7"), kLegacyToken);
+    const auto resealed = box.seal(kLegacyToken, "bots.token_sealed:1/7");
+    EXPECT_FALSE(sealed_without_context(resealed));
+    EXPECT_EQ(box.open(resealed, "bots.token_sealed:1/7"), kLegacyToken);
+    // A v1 value still fails on anything but its own bytes and key.
+    expect_open_fails(AesGcmSecretBox(key_of(9)), kLegacySealed);
+    std::string tampered = kLegacySealed;
+    tampered[10] = tampered[10] == 'A' ? 'B' : 'A';
+    expect_open_fails(box, tampered);
+}
+
+TEST(AesGcmSecretBox, ABoundValueRelabelledAsUnboundDoesNotOpen) {
+    const AesGcmSecretBox box(key_of(8));
+    for (const char* context : {"", "bots.token_sealed:1/1"}) {
+        const auto sealed = box.seal("123:token", context);
+        expect_open_fails(box, "v1:" + sealed.substr(3));
+    }
 }
 
 TEST(AesGcmSecretBox, WrongKeyFails) {

@@ -11,7 +11,9 @@ sdk::SignedTelegramData BotSignatures::check_web_app_init_data(sdk::Id account_i
     // The same answer as a wrong signature: a caller learns nothing about
     // which bots exist in which account.
     if (!bot) throw sdk::SignatureError("initData signature does not match this bot");
-    return validate_init_data(init_data, secrets_.open(bot->token_sealed), clock_.now(), max_age);
+    return validate_init_data(init_data,
+                              secrets_.open(bot->token_sealed, sdk::bot_token_context(account_id, bot_id)),
+                              clock_.now(), max_age);
 }
 
 }  // namespace profo::host

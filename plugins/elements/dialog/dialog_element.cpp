@@ -379,7 +379,7 @@ void DialogElement::ask(sdk::ElementContext& ctx, const DialogSettings& settings
         if (call.api_key.empty() && !sealed.empty()) {
             if (secrets == nullptr) return {{"error", "api_key_sealed needs the platform's secrets"}};
             try {
-                call.api_key = secrets->open(sealed);
+                call.api_key = secrets->open(sealed, kApiKeySealedContext);
             } catch (const std::exception&) {
                 return {{"error", "api_key_sealed cannot be opened with this platform's secrets key"}};
             }

@@ -19,9 +19,16 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace profo::elements::dialog {
+
+// The SecretBox context of `api_key_sealed`. It names the setting, not a row:
+// the value may come from the config or from any deployment's overrides, and
+// the element is not told which. So a sealed dialog key cannot pass for a bot
+// token (or any other secret), but can be moved between deployments.
+inline constexpr std::string_view kApiKeySealedContext = "settings.element/dialog.api_key_sealed";
 
 // `plugins.element.dialog.settings`, merged by the engine with a deployment's
 // overrides. Numbers may arrive as strings (environment overrides).

@@ -44,14 +44,19 @@ public:
     std::vector<sdk::HttpClientRequest> requests;
 };
 
+// Seals as "sealed:<context>:<reversed plaintext>".
 class ReversingBox : public sdk::SecretBox {
 public:
-    std::string seal(std::string_view p) const override {
-        return "sealed:" + std::string(p.rbegin(), p.rend());
+    using sdk::SecretBox::open;
+    using sdk::SecretBox::seal;
+    std::string seal(std::string_view p, std::string_view context) const override {
+        return "sealed:" + std::string(context) + ":" + std::string(p.rbegin(), p.rend());
     }
-    std::string open(std::string_view s) const override {
-        if (s.substr(0, 7) != "sealed:") throw std::runtime_error("not sealed here");
-        auto body = s.substr(7);
+    std::string open(std::string_view s, std::string_view context) const override {
+        const std::string prefix = "sealed:" + std::string(context) + ":";
+        if (s.substr(0, prefix.size()) != prefix)
+            throw std::runtime_error("not sealed here for this context");
+        auto body = s.substr(prefix.size());
         return std::string(body.rbegin(), body.rend());
     }
 };
@@ -412,7 +417,7 @@ TEST_F(DialogTest, ModelComesFromSettingsWhenTheElementHasNoneAndTheKeyMayBeSeal
     spec.erase("temperature");
     auto ctx = context(spec);
     ctx.settings_ = {{"base_url", "http://127.0.0.1:9/v1"},
-                     {"api_key_sealed", ReversingBox().seal("sk-sealed")},
+                     {"api_key_sealed", ReversingBox().seal("sk-sealed", kApiKeySealedContext)},
                      {"model", "local-model"}};
     dialog.enter(ctx);
     dialog.on_event(ctx, text_event("hi"));

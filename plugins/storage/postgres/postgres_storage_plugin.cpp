@@ -42,6 +42,12 @@ public:
         session << "SET client_min_messages = warning";
     }
 
+    std::string durability(soci::session& session) const override {
+        std::string value;
+        session << "SHOW synchronous_commit", soci::into(value);
+        return "synchronous_commit=" + value;
+    }
+
     std::string_view begin_sql() const override { return "BEGIN"; }
 
     void lock_for_migration(soci::session& session) const override {

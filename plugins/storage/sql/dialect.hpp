@@ -47,6 +47,8 @@ public:
 
     // Session settings applied to every new or reopened connection.
     virtual void prepare_connection(soci::session& session) = 0;
+    // sdk::Storage::durability(), read on `session`.
+    virtual std::string durability(soci::session& session) const = 0;
     virtual std::string_view begin_sql() const = 0;
     // Serializes migrators; runs first inside each migration transaction.
     virtual void lock_for_migration(soci::session& session) const = 0;
@@ -58,7 +60,8 @@ public:
     // (The outbox deletes what it sent, so it takes `{id}`: a reused id could
     // name a different message.)
     // Ids still only grow while the newest row is never deleted, which a log
-    // guarantees, so a backend may use a cheaper key here.
+    // guarantees (retention deletes old settled timers but always keeps the
+    // newest row), so a backend may use a cheaper key here.
     virtual std::string_view log_id_column_ddl() const = 0;
     // Ends the DDL of a table that should be stored in its primary key's order
     // (`{clustered}`): a row written there touches one b-tree instead of a

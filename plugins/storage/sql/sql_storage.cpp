@@ -32,6 +32,16 @@ public:
 
     int latest_schema_version() const override { return storage_sql::latest_schema_version(); }
 
+    std::string durability() override {
+        auto lease = database_->acquire();
+        try {
+            return database_->dialect().durability(*lease.connection().session);
+        } catch (...) {
+            database_->raise_current(lease.connection(), "durability",
+                                     [](DbFailure) { return std::optional<Explanation>(); });
+        }
+    }
+
 private:
     // Shared with open transactions, so one that outlives this object still
     // has its connection.

@@ -493,17 +493,27 @@ const Query kConversation =
     select(kConversationEntry, "FROM conversation WHERE account_id = :a AND run_id = :r ORDER BY id");
 
 const IdInsert kInsertTimer = returning_id(
-    "INSERT INTO waiting_elements (account_id, run_id, element_id, due_at, payload_json, status, created_at) "
-    "VALUES (:a, :run_id, :element_id, :due_at, :payload_json, :status, :created_at)");
+    "INSERT INTO waiting_elements (account_id, run_id, element_id, due_at, payload_json, status, created_at, "
+    "settled_at) VALUES (:a, :run_id, :element_id, :due_at, :payload_json, :status, :created_at, "
+    ":settled_at)");
 const Query kCancelRunTimers = command(
-    "UPDATE waiting_elements SET status = 'cancelled' WHERE account_id = :a AND run_id = :r AND "
-    "status = 'pending'");
+    "UPDATE waiting_elements SET status = 'cancelled', settled_at = :t WHERE account_id = :a AND run_id = :r "
+    "AND status = 'pending'");
 const Query kDueTimers = select(
     kTimer,
     "FROM waiting_elements WHERE status = 'pending' AND due_at <= :now ORDER BY due_at, id LIMIT :limit");
 const Query kNextTimerDue = {"SELECT MIN(due_at) FROM waiting_elements WHERE status = 'pending'", {I}};
 const Query kClaimTimer = command(
-    "UPDATE waiting_elements SET status = 'fired' WHERE account_id = :a AND id = :id AND status = 'pending'");
+    "UPDATE waiting_elements SET status = 'fired', settled_at = :t WHERE account_id = :a AND id = :id AND "
+    "status = 'pending'");
+// Retention deletes go oldest first through a time index, at most `limit`
+// rows per statement, so one never holds the write lock for long.
+// The newest timer stays: its id is what keeps SQLite's plain rowid key from
+// handing the same id out again (SqlDialect::log_id_column_ddl).
+const Query kPruneSettledTimers = command(
+    "DELETE FROM waiting_elements WHERE id IN (SELECT id FROM waiting_elements WHERE status <> 'pending' "
+    "AND settled_at < :before AND id < (SELECT MAX(id) FROM waiting_elements) ORDER BY settled_at "
+    "LIMIT :limit)");
 
 const Query kInsertBan = returning(
     kBan, "INSERT INTO banned (account_id, bot_id, user_id, reason, created_at) VALUES (:a, :b, :u, :r, :c)");
@@ -531,8 +541,6 @@ const Query kMarkUpdateProcessed = command(
     "SELECT CAST(:a AS BIGINT), CAST(:b AS BIGINT), CAST(:u AS BIGINT), CAST(:t AS BIGINT) "
     "WHERE EXISTS (SELECT 1 FROM bots WHERE account_id = :owner AND id = :bot) "
     "ON CONFLICT (bot_id, update_id) DO NOTHING");
-// Oldest first through the processed_at index, in slices, so a prune never
-// holds a long write lock.
 const Query kPruneProcessedUpdates = command(
     "DELETE FROM processed_updates WHERE (bot_id, update_id) IN (SELECT bot_id, update_id FROM "
     "processed_updates WHERE processed_at < :before ORDER BY processed_at LIMIT :limit)");
@@ -557,11 +565,20 @@ const Query kOutboxRetry = command(
 const Query kOutboxFailed = command(
     "UPDATE outbox SET status = 'failed', last_error = :error, attempts = attempts + 1 "
     "WHERE account_id = :a AND id = :id AND status = 'pending'");
+// A given-up message keeps the time its last attempt was due: about when it
+// failed.
+const Query kPruneFailedOutbox = command(
+    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'failed' AND next_attempt_at < "
+    ":before ORDER BY next_attempt_at LIMIT :limit)");
 
 const Query kInsertPoll = command(
     "INSERT INTO polls (account_id, bot_id, poll_id, run_id, element_id, activation, created_at) "
     "VALUES (:a, :bot_id, :poll_id, :run_id, :element_id, :activation, :created_at)");
 const Query kFindPoll = select(kPoll, "FROM polls WHERE bot_id = :b AND poll_id = :p");
+const Query kPrunePollsOfEndedRuns = command(
+    "DELETE FROM polls WHERE (bot_id, poll_id) IN (SELECT p.bot_id, p.poll_id FROM polls p JOIN runs r ON "
+    "r.account_id = p.account_id AND r.id = p.run_id WHERE p.created_at < :before AND r.is_active = 0 "
+    "ORDER BY p.created_at LIMIT :limit)");
 
 // Whether a record of another table belongs to the account. Checked before
 // inserts whose unique keys would otherwise compare against other accounts'
@@ -1213,16 +1230,19 @@ Id SqlTransaction::add_timer(Id account_id, const WaitingElement& timer) {
     return guarded(
         "add_timer",
         [&] {
+            const Millis created = or_now(timer.created_at, now_ms());
+            // A timer stored already settled is as old, for retention, as the row.
+            const std::optional<Millis> settled =
+                timer.status == "pending" ? std::nullopt : std::optional<Millis>(created);
             return insert(kInsertTimer, account_id, timer.run_id, timer.element_id, timer.due_at,
-                          json_or_empty_object(timer.payload_json), timer.status,
-                          or_now(timer.created_at, now_ms()));
+                          json_or_empty_object(timer.payload_json), timer.status, created, settled);
         },
         [&](DbFailure failure) { return explain_run_reference(failure, account_id, timer.run_id); });
 }
 
 int SqlTransaction::cancel_run_timers(Id account_id, Id run_id) {
     return guarded("cancel_run_timers", [&] {
-        return static_cast<int>(changed_rows(statement(kCancelRunTimers).bind(account_id, run_id)));
+        return static_cast<int>(changed_rows(statement(kCancelRunTimers).bind(now_ms(), account_id, run_id)));
     });
 }
 
@@ -1242,8 +1262,16 @@ std::optional<Millis> SqlTransaction::next_timer_due_all_accounts() {
 }
 
 bool SqlTransaction::claim_timer(Id account_id, Id timer_id) {
-    return guarded("claim_timer",
-                   [&] { return changed_rows(statement(kClaimTimer).bind(account_id, timer_id)) > 0; });
+    return guarded("claim_timer", [&] {
+        return changed_rows(statement(kClaimTimer).bind(now_ms(), account_id, timer_id)) > 0;
+    });
+}
+
+int SqlTransaction::prune_settled_timers_all_accounts(Millis before, int limit) {
+    return guarded("prune_settled_timers_all_accounts", [&] {
+        if (limit <= 0) return 0;
+        return static_cast<int>(changed_rows(statement(kPruneSettledTimers).bind(before, limit)));
+    });
 }
 
 // --- Bans and participants -----------------------------------------------------------------------
@@ -1393,6 +1421,13 @@ bool SqlTransaction::mark_outbox_failed(Id account_id, Id message_id, const std:
     });
 }
 
+int SqlTransaction::prune_failed_outbox_all_accounts(Millis before, int limit) {
+    return guarded("prune_failed_outbox_all_accounts", [&] {
+        if (limit <= 0) return 0;
+        return static_cast<int>(changed_rows(statement(kPruneFailedOutbox).bind(before, limit)));
+    });
+}
+
 // --- Polls --------------------------------------------------------------------------------------------
 
 void SqlTransaction::record_poll(Id account_id, const PollRecord& poll) {
@@ -1420,6 +1455,13 @@ void SqlTransaction::record_poll(Id account_id, const PollRecord& poll) {
 std::optional<PollRecord> SqlTransaction::find_poll_all_accounts(Id bot_id, const std::string& poll_id) {
     return guarded("find_poll_all_accounts", [&] {
         return one_row<PollRecord>(statement(kFindPoll).bind(bot_id, poll_id), read_poll);
+    });
+}
+
+int SqlTransaction::prune_polls_of_ended_runs_all_accounts(Millis before, int limit) {
+    return guarded("prune_polls_of_ended_runs_all_accounts", [&] {
+        if (limit <= 0) return 0;
+        return static_cast<int>(changed_rows(statement(kPrunePollsOfEndedRuns).bind(before, limit)));
     });
 }
 

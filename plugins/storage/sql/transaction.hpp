@@ -94,6 +94,7 @@ public:
     std::vector<WaitingElement> due_timers_all_accounts(Millis now, int limit) override;
     std::optional<Millis> next_timer_due_all_accounts() override;
     bool claim_timer(Id account_id, Id timer_id) override;
+    int prune_settled_timers_all_accounts(Millis before, int limit) override;
     Ban ban(Id account_id, const Ban& ban) override;
     bool unban(Id account_id, Id ban_id) override;
     std::vector<Ban> list_bans(Id account_id) override;
@@ -112,8 +113,10 @@ public:
     bool mark_outbox_retry(Id account_id, Id message_id, Millis next_attempt_at,
                            const std::string& error) override;
     bool mark_outbox_failed(Id account_id, Id message_id, const std::string& error) override;
+    int prune_failed_outbox_all_accounts(Millis before, int limit) override;
     void record_poll(Id account_id, const PollRecord& poll) override;
     std::optional<PollRecord> find_poll_all_accounts(Id bot_id, const std::string& poll_id) override;
+    int prune_polls_of_ended_runs_all_accounts(Millis before, int limit) override;
 
 private:
     enum class State { open, failed, finished };

@@ -94,12 +94,18 @@ public:
             // ~17.5k events/s at 4096 bytes, ~21k at 1024). Takes effect only
             // on a new database, before it switches to WAL.
             session << "PRAGMA page_size = 1024";
-            // Readers never block the writer; with synchronous=NORMAL a commit
-            // does not wait for fsync (a power cut may lose the last commits, never
-            // consistency).
+            // Readers never block the writer. With synchronous=FULL every
+            // commit waits for the log's fsync, so what was acknowledged
+            // survives a power loss. NORMAL syncs only at checkpoints: a
+            // process crash loses nothing, but a power loss or OS crash can
+            // undo the last commits (never consistency), among them updates
+            // whose offsets were already confirmed to Telegram, which then
+            // never redelivers them. Configurable as storage.sqlite.synchronous.
             std::string mode;
             session << "PRAGMA journal_mode = WAL", soci::into(mode);
-            session << "PRAGMA synchronous = NORMAL";
+            session << (options_.sqlite_synchronous == sdk::SqliteSynchronous::normal
+                            ? "PRAGMA synchronous = NORMAL"
+                            : "PRAGMA synchronous = FULL");
             // A checkpoint runs in the committing transaction, copies every page
             // changed since the last one and ends in two fsyncs. Every 65536
             // pages (64 MiB of log, some 10000 events) instead of SQLite's 1000
@@ -109,6 +115,18 @@ public:
             session << "PRAGMA journal_size_limit = 67108864";
         }
         session << "PRAGMA foreign_keys = ON";
+    }
+
+    std::string durability(soci::session& session) const override {
+        int level = -1;
+        session << "PRAGMA synchronous", soci::into(level);
+        switch (level) {
+            case 0: return "synchronous=off";
+            case 1: return "synchronous=normal";
+            case 2: return "synchronous=full";
+            case 3: return "synchronous=extra";
+            default: return "synchronous=" + std::to_string(level);
+        }
     }
 
     // Takes the write lock up front: two transactions that both read and then

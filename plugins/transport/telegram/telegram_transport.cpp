@@ -69,8 +69,6 @@ struct Settings {
     Millis backoff_initial{1000};
     Millis backoff_max{300000};
     Millis send_timeout{30000};
-    Millis prune_interval{600000};
-    Millis ledger_keep{25LL * 3600 * 1000};  // Telegram redelivers for 24 h
 
     static Settings from(const json& s) {
         Settings out;
@@ -109,8 +107,13 @@ struct Settings {
         number("backoff_initial_ms", out.backoff_initial, 1);
         number("backoff_max_ms", out.backoff_max, 1);
         number("send_timeout_ms", out.send_timeout, 100);
-        number("prune_interval_ms", out.prune_interval, 1000);
-        number("ledger_keep_ms", out.ledger_keep, 0);
+        // The platform's retention prunes the update ledger now, with every
+        // other table that only grows; a setting that would do nothing is refused.
+        for (const char* moved : {"prune_interval_ms", "ledger_keep_ms"})
+            if (s.contains(moved))
+                throw std::invalid_argument(std::string("settings.") + moved +
+                                            " is gone: the update ledger is pruned by the platform, "
+                                            "see retention.interval and retention.processed_updates");
         return out;
     }
 };
@@ -172,7 +175,6 @@ public:
                         [this](const sdk::HttpRequest& request) { return on_webhook(request); });
         spawn(refresh_bots(), "bot list");
         spawn(drain_outbox(), "outbox", outbox_strand_);
-        spawn(prune_ledger(), "ledger pruning");
         for (int i = 0; i < settings_.io_threads; ++i) threads_.emplace_back([this] { io_.run(); });
         host.log().info("telegram transport started: Bot API at " + settings_.base_url + ", " +
                         std::to_string(settings_.io_threads) + " network threads");
@@ -322,7 +324,8 @@ private:
                 if (bots_.count(id)) continue;
                 std::string token;
                 try {
-                    token = host_->secrets().open(bot->token_sealed);
+                    token = host_->secrets().open(bot->token_sealed,
+                                                  sdk::bot_token_context(bot->account_id, bot->id));
                 } catch (const std::exception& e) {
                     host_->log().error("telegram: " + bot_name(*bot) +
                                        ": cannot open its token: " + e.what());
@@ -742,32 +745,6 @@ private:
             host_->engine().dispatch(event);
         };
         co_await blocking(std::move(work8));
-    }
-
-    // --- ledger -------------------------------------------------------------------------------
-
-    awaitable<void> prune_ledger() {
-        while (!stopping_) {
-            co_await sleep(settings_.prune_interval);
-            const auto before = epoch_ms() - settings_.ledger_keep.count();
-            try {
-                auto work9 = [this, before] {
-                    int total = 0;
-                    for (;;) {
-                        auto tx = host_->storage().begin();
-                        const int n = tx->prune_processed_updates_all_accounts(before, 1000);
-                        tx->commit();
-                        total += n;
-                        if (n < 1000) return total;
-                    }
-                };
-                const int pruned = co_await blocking(std::move(work9));
-                if (pruned > 0)
-                    host_->log().info("telegram: forgot " + std::to_string(pruned) + " processed update ids");
-            } catch (const std::exception& e) {
-                host_->log().warn(std::string("telegram: pruning the update ledger failed: ") + e.what());
-            }
-        }
     }
 
     sdk::TransportHost* host_ = nullptr;

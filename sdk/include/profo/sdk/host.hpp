@@ -91,12 +91,23 @@ public:
 
 // Encrypts secrets (bot tokens, API keys) for storage at rest with the
 // deployment's master key. seal() output is printable and self-describing.
+//
+// A sealed value is bound to a context naming where it is kept (table, column
+// and row, e.g. sdk::bot_token_context()): open() with any other context
+// fails, so whoever can write the database cannot move one row's secret into
+// another row and have it used there. Values sealed before 2.1 carry no
+// context and open under any (see the host's secret_box.hpp).
 class PROFO_SDK_API SecretBox {
 public:
     virtual ~SecretBox() = default;
-    virtual std::string seal(std::string_view plaintext) const = 0;
-    // Throws std::runtime_error when the data was not sealed with this key.
-    virtual std::string open(std::string_view sealed) const = 0;
+    // The empty context: for a secret that belongs to no row.
+    virtual std::string seal(std::string_view plaintext) const { return seal(plaintext, {}); }
+    // Throws std::runtime_error when the data was not sealed with this key
+    // (or, for the two-argument form, not for this context).
+    virtual std::string open(std::string_view sealed) const { return open(sealed, {}); }
+    // 2.1
+    virtual std::string seal(std::string_view plaintext, std::string_view context) const = 0;
+    virtual std::string open(std::string_view sealed, std::string_view context) const = 0;
 };
 
 class PROFO_SDK_API HostApi {

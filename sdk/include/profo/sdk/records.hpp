@@ -42,13 +42,21 @@ struct Bot {
     Id id = 0;
     Id account_id = 0;
     std::string username;      // unique across the platform (Telegram's own rule)
-    std::string token_sealed;  // SecretBox::seal(token); never the plain token
+    std::string token_sealed;  // SecretBox::seal(token, bot_token_context(...)); never the plain token
     std::string settings_json = "{}";
     std::string mode = "poll";       // poll | webhook
     std::int64_t update_offset = 0;  // next getUpdates offset, advanced after commit
     Millis created_at = 0;
     bool enabled = true;  // a disabled bot keeps its data but is not served
 };
+
+// What a bot's sealed token is bound to (SecretBox contexts): its row, named by
+// account and id. The id is the row's own, not the username (which getMe may
+// change) nor Telegram's bot id (which is part of the secret itself), so the
+// token is sealed after the row is inserted, in the same transaction.
+inline std::string bot_token_context(Id account_id, Id bot_id) {
+    return "bots.token_sealed:" + std::to_string(account_id) + "/" + std::to_string(bot_id);
+}
 
 struct Course {
     Id id = 0;

@@ -121,6 +121,11 @@ public:
     // Polls (see PollRecord). Recording the same poll id twice is a conflict.
     virtual void record_poll(Id account_id, const PollRecord& poll) = 0;
     virtual std::optional<PollRecord> find_poll_all_accounts(Id bot_id, const std::string& poll_id) = 0;
+    // Retention (2.1): forgets at most `limit` polls recorded before `before`
+    // whose run is no longer active, of every account; an active run's polls
+    // stay whatever their age, since an answer may still come. Conversation
+    // history is product data and has no such method. Returns how many went.
+    virtual int prune_polls_of_ended_runs_all_accounts(Millis before, int limit) = 0;
 };
 
 // Durable timers (WaitingElement).
@@ -134,6 +139,10 @@ public:
     virtual std::optional<Millis> next_timer_due_all_accounts() = 0;
     // pending -> fired; false when it was not pending (fired elsewhere or cancelled).
     virtual bool claim_timer(Id account_id, Id timer_id) = 0;
+    // Retention (2.1): forgets at most `limit` timers that were fired or
+    // cancelled before `before`, of every account; pending timers are never
+    // touched. Returns how many went.
+    virtual int prune_settled_timers_all_accounts(Millis before, int limit) = 0;
 };
 
 // The outbox of messages to send (OutboxMessage).
@@ -150,6 +159,10 @@ public:
     virtual bool mark_outbox_retry(Id account_id, Id message_id, Millis next_attempt_at,
                                    const std::string& error) = 0;
     virtual bool mark_outbox_failed(Id account_id, Id message_id, const std::string& error) = 0;
+    // Retention (2.1): forgets at most `limit` given-up messages whose last
+    // attempt was due before `before`, of every account; pending messages are
+    // never touched (a sent one already left the outbox). Returns how many went.
+    virtual int prune_failed_outbox_all_accounts(Millis before, int limit) = 0;
 };
 
 // Ledger of handled Telegram updates, written in the same transaction as
@@ -200,12 +213,22 @@ public:
     virtual MigrationReport migrate(std::optional<int> target = std::nullopt) = 0;
     virtual int schema_version() = 0;
     virtual int latest_schema_version() const = 0;
+    // 2.1: what a commit survives, as the database itself reports it (not as
+    // configured): "synchronous=full" (SQLite), "synchronous_commit=on"
+    // (PostgreSQL). `profo serve` logs it at startup.
+    virtual std::string durability() = 0;
 };
+
+// SQLite's PRAGMA synchronous in WAL mode. `full` syncs the log on every
+// commit; `normal` only at checkpoints, so a power loss or OS crash (not a
+// process crash) can undo the last commits that were already acknowledged.
+enum class SqliteSynchronous { full, normal };
 
 struct StorageOptions {
     std::string dsn;  // sqlite: a file path (or ":memory:"); postgres: libpq conninfo
     int pool_size = 4;
     int busy_timeout_ms = 5000;
+    SqliteSynchronous sqlite_synchronous = SqliteSynchronous::full;  // 2.1; other backends ignore it
 };
 
 class PROFO_SDK_API StoragePlugin : public Plugin {
