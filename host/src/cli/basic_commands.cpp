@@ -62,7 +62,9 @@ int run_serve(CommandIo& io, const std::vector<std::string>& args) {
         sigwait(&stop_signals, &received);
         spdlog::info("received {}, shutting down", received == SIGINT ? "SIGINT" : "SIGTERM");
         platform.http().stop();
-        platform.engine().stop_scheduler();
+        // Deferred calls in flight finish and are stored; the ones still
+        // queued come back through their deadline markers after a restart.
+        platform.engine().stop();
         platform.stop_plugins();
         // The platform's destructor drains the executor and closes the database.
     } catch (const std::exception& e) {
