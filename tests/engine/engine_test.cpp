@@ -665,30 +665,40 @@ TEST_F(EngineTest, DeferredWorkLostWithTheProcessComesBackAsInterruptedAfterARes
                              {"then", "wait"},
                              {"on_deferred", "next"}}},
                            {"B", {{"type", "script"}, {"text", "after"}}}});
-    start(d, 1);                             // its task holds the only thread
+    start(d, 1);
+    std::this_thread::sleep_for(100ms);      // its task usually holds the only thread by now
     start(d, 2);                             // its task waits in the queue
     EXPECT_EQ(pending_timers().size(), 2u);  // a deadline for each
-    // The process goes down: chat 1's task finishes and is stored, chat 2's
-    // never runs. Only the database is left.
+    // The process goes down: a task running finishes and is stored, a queued
+    // one never runs. Only the database is left.
     engine.reset();
-    EXPECT_EQ(texts(1), (std::vector<std::string>{R"(deferred {"echo":"slow"})", "after"}));
+    const auto first = texts(1);
+    const bool first_ran = !first.empty();
+    if (first_ran) EXPECT_EQ(first, (std::vector<std::string>{R"(deferred {"echo":"slow"})", "after"}));
     EXPECT_TRUE(texts(2).empty());
     EXPECT_EQ(state_of(2).waiting, Waiting::deferred);
-    const auto markers = pending_timers();
-    ASSERT_EQ(markers.size(), 1u);
-    EXPECT_EQ(markers[0].run_id, run_of(2).id);
+    EXPECT_EQ(pending_timers().size(), first_ran ? 1u : 2u);
 
     storage.reset();
     storage = open_database(dir / "engine.db");
     make_engine();
     engine->start_scheduler();
-    ASSERT_TRUE(eventually([&] { return run_of(2).status == sdk::RunStatus::completed; })) << log.lines();
+    ASSERT_TRUE(eventually([&] {
+        return run_of(1).status == sdk::RunStatus::completed && run_of(2).status == sdk::RunStatus::completed;
+    })) << log.lines();
     engine->stop_scheduler();
-    const auto seen = texts(2);
-    ASSERT_EQ(seen.size(), 2u);
-    EXPECT_TRUE(interrupted(seen[0])) << seen[0];
-    EXPECT_EQ(seen[1], "after");
-    EXPECT_TRUE(texts(1).empty()) << "chat 1 got its result, and nothing more";
+    const auto second = texts(2);
+    ASSERT_EQ(second.size(), 2u);
+    EXPECT_TRUE(interrupted(second[0])) << second[0];
+    EXPECT_EQ(second[1], "after");
+    // Each deferral came back once: its result or its deadline.
+    const auto first_after = texts(1);
+    if (first_ran) {
+        EXPECT_TRUE(first_after.empty());
+    } else {
+        ASSERT_EQ(first_after.size(), 2u);
+        EXPECT_TRUE(interrupted(first_after[0])) << first_after[0];
+    }
     EXPECT_TRUE(pending_timers().empty());
 }
 
@@ -720,12 +730,12 @@ TEST_F(EngineTest, AResultTheDatabaseRefusedIsStoredOnALaterTry) {
     make_engine();
     const auto d = deploy(
         {{"A",
-          {{"type", "script"}, {"defer", "x"}, {"defer_ms", 100}, {"then", "wait"}, {"on_deferred", "next"}}},
+          {{"type", "script"}, {"defer", "x"}, {"defer_ms", 300}, {"then", "wait"}, {"on_deferred", "next"}}},
          {"B", {{"type", "script"}, {"text", "after"}}}});
+    const auto other = open_database(dir / "engine.db");
     start(d);
     {
         // Another writer holds the database while the result comes back.
-        const auto other = open_database(dir / "engine.db");
         const auto busy = other->begin();
         std::this_thread::sleep_for(600ms);
     }
