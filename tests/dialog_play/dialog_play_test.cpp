@@ -1,6 +1,7 @@
 // The dialog element through everything real: `profo course play` (engine,
 // SQLite, the host's HTTP client, the plugin loaded from its module) against
 // profo-fake-llm, which logs what the platform sent.
+#include "fake_llm.hpp"
 #include "process.hpp"
 #include "test_config.hpp"
 
@@ -9,7 +10,6 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 using namespace profo::testing;
@@ -19,44 +19,6 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kApiKey = "sk-play-test-0123456789";
-
-// The fake provider, running for one test.
-class FakeLlm {
-public:
-    FakeLlm(const TempDir& dir, const json& script)
-        : script_(dir / "script.json"), log_(dir / "llm-requests.jsonl") {
-        std::ofstream(script_) << script.dump();
-        process_ = std::make_unique<RunningProcess>(std::vector<std::string>{
-            PROFO_FAKE_LLM, "--port", "0", "--script", script_.string(), "--log", log_.string()});
-        std::smatch m;
-        static const std::regex re(R"(listening on 127\.0\.0\.1:([0-9]+)\n)");
-        for (int i = 0; i < 100; ++i) {
-            const std::string err = process_->wait_for_stderr("listening on", 30s);
-            if (std::regex_search(err, m, re)) {
-                port_ = static_cast<unsigned short>(std::stoi(m[1].str()));
-                return;
-            }
-            std::this_thread::sleep_for(20ms);
-        }
-        throw std::runtime_error("profo-fake-llm printed no port: " + process_->err());
-    }
-
-    std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
-
-    std::vector<json> requests() const {
-        std::vector<json> out;
-        std::ifstream in(log_);
-        for (std::string line; std::getline(in, line);)
-            if (!line.empty()) out.push_back(json::parse(line));
-        return out;
-    }
-
-private:
-    std::filesystem::path script_;
-    std::filesystem::path log_;
-    std::unique_ptr<RunningProcess> process_;
-    unsigned short port_ = 0;
-};
 
 struct Played {
     ProcessResult result;
@@ -68,7 +30,7 @@ struct Played {
 Played play(const std::filesystem::path& course, const std::string& input, const json& script,
             const std::string& extra_settings = "") {
     TempDir dir;
-    FakeLlm llm(dir, script);
+    FakeLlm llm(PROFO_FAKE_LLM, dir, script);
     TestConfig config;
     config.settings["element/dialog"] = "{base_url: \"" + llm.base_url() + "\", api_key: \"" + kApiKey +
                                         "\", retries: 2, retry_backoff_ms: 50, timeout_ms: 5000" +

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <future>
 #include <limits>
 #include <thread>
 
@@ -47,11 +48,12 @@ private:
     std::string lines_;
 };
 
-std::shared_ptr<sdk::Storage> open_database(const fs::path& file) {
+std::shared_ptr<sdk::Storage> open_database(const fs::path& file, int busy_timeout_ms = 5000) {
     static const auto module = load_plugin_file(kPlugins / "profo_storage_sqlite.so");
     sdk::StorageOptions options;
     options.dsn = file.string();
     options.sqlite_synchronous = sdk::SqliteSynchronous::normal;  // no fsync per commit in tests
+    options.busy_timeout_ms = busy_timeout_ms;
     auto storage = module->keep_alive(module->as<sdk::StoragePlugin>().open(options));
     storage->migrate();
     return storage;
@@ -645,6 +647,151 @@ TEST_F(EngineTest, DeferredResultsForAnElementTheRunLeftAreDropped) {
     EXPECT_EQ(texts(), (std::vector<std::string>{"", "<callback_answer>", "B"}));
     EXPECT_EQ(run_of().cursor, "B");
     EXPECT_TRUE(run_of().active);
+}
+
+// What the engine delivers for deferred work that never came back.
+bool interrupted(const std::string& text) {
+    if (text.rfind("deferred ", 0) != 0) return false;
+    return sdk::is_interrupted(json::parse(text.substr(9)));
+}
+
+TEST_F(EngineTest, DeferredWorkLostWithTheProcessComesBackAsInterruptedAfterARestart) {
+    config.engine.deferred.threads = 1;
+    config.engine.deferred.deadline_ms = 1000;
+    make_engine();
+    const auto d = deploy({{"A",
+                            {{"type", "script"},
+                             {"defer", "slow"},
+                             {"defer_ms", 300},
+                             {"then", "wait"},
+                             {"on_deferred", "next"}}},
+                           {"B", {{"type", "script"}, {"text", "after"}}}});
+    start(d, 1);
+    std::this_thread::sleep_for(100ms);      // its task usually holds the only thread by now
+    start(d, 2);                             // its task waits in the queue
+    EXPECT_EQ(pending_timers().size(), 2u);  // a deadline for each
+    // The process goes down: a task running finishes and is stored, a queued
+    // one never runs. Only the database is left.
+    engine.reset();
+    const auto first = texts(1);
+    const bool first_ran = !first.empty();
+    if (first_ran) EXPECT_EQ(first, (std::vector<std::string>{R"(deferred {"echo":"slow"})", "after"}));
+    EXPECT_TRUE(texts(2).empty());
+    EXPECT_EQ(state_of(2).waiting, Waiting::deferred);
+    EXPECT_EQ(pending_timers().size(), first_ran ? 1u : 2u);
+
+    storage.reset();
+    storage = open_database(dir / "engine.db");
+    make_engine();
+    engine->start_scheduler();
+    ASSERT_TRUE(eventually([&] {
+        return run_of(1).status == sdk::RunStatus::completed && run_of(2).status == sdk::RunStatus::completed;
+    })) << log.lines();
+    engine->stop_scheduler();
+    const auto second = texts(2);
+    ASSERT_EQ(second.size(), 2u);
+    EXPECT_TRUE(interrupted(second[0])) << second[0];
+    EXPECT_EQ(second[1], "after");
+    // Each deferral came back once: its result or its deadline.
+    const auto first_after = texts(1);
+    if (first_ran) {
+        EXPECT_TRUE(first_after.empty());
+    } else {
+        ASSERT_EQ(first_after.size(), 2u);
+        EXPECT_TRUE(interrupted(first_after[0])) << first_after[0];
+    }
+    EXPECT_TRUE(pending_timers().empty());
+}
+
+TEST_F(EngineTest, ADeadlineReachedWhileTheTaskRunsDeliversOnceAndDropsTheLateResult) {
+    config.engine.deferred.deadline_ms = 200;
+    make_engine();
+    const auto d = deploy({{"A",
+                            {{"type", "script"},
+                             {"defer", "late"},
+                             {"defer_ms", 800},
+                             {"then", "wait"},
+                             {"on_deferred", "wait"}}}});
+    engine->start_scheduler();
+    start(d);
+    engine->wait_for_deferred();
+    engine->stop_scheduler();
+    const auto seen = texts();
+    ASSERT_EQ(seen.size(), 1u) << log.lines();
+    EXPECT_TRUE(interrupted(seen[0])) << seen[0];
+    EXPECT_TRUE(pending_timers().empty());
+}
+
+TEST_F(EngineTest, AResultTheDatabaseRefusedIsStoredOnALaterTry) {
+    config.engine.deferred.delivery_backoff_ms = 100;
+    config.engine.deferred.delivery_retries = 5;
+    engine.reset();
+    storage.reset();
+    storage = open_database(dir / "engine.db", 50);
+    make_engine();
+    const auto d = deploy(
+        {{"A",
+          {{"type", "script"}, {"defer", "x"}, {"defer_ms", 300}, {"then", "wait"}, {"on_deferred", "next"}}},
+         {"B", {{"type", "script"}, {"text", "after"}}}});
+    const auto other = open_database(dir / "engine.db");
+    start(d);
+    {
+        // Another writer holds the database while the result comes back.
+        const auto busy = other->begin();
+        std::this_thread::sleep_for(600ms);
+    }
+    engine->wait_for_deferred();
+    EXPECT_EQ(texts(), (std::vector<std::string>{R"(deferred {"echo":"x"})", "after"})) << log.lines();
+    EXPECT_EQ(run_of().status, sdk::RunStatus::completed);
+    EXPECT_NE(log.lines().find("not stored (attempt 1)"), std::string::npos) << log.lines();
+    EXPECT_TRUE(pending_timers().empty());
+}
+
+TEST_F(EngineTest, DeferredWorkBeyondTheQueueIsInterruptedAtOnce) {
+    config.engine.deferred.threads = 1;
+    config.engine.deferred.max_queued = 1;
+    config.engine.deferred.delivery_backoff_ms = 10;
+    make_engine();
+    const auto d = deploy({{"A",
+                            {{"type", "script"},
+                             {"defer", "x"},
+                             {"defer_ms", 1000},
+                             {"then", "wait"},
+                             {"on_deferred", "end"}}}});
+    start(d, 1);
+    std::this_thread::sleep_for(200ms);  // running, out of the queue
+    start(d, 2);                         // queued
+    start(d, 3);                         // no room
+    ASSERT_TRUE(eventually([&] { return run_of(3).status == sdk::RunStatus::completed; }, 700ms))
+        << "answered before the running task was done: " << log.lines();
+    const auto third = texts(3);
+    ASSERT_EQ(third.size(), 1u);
+    EXPECT_TRUE(interrupted(third[0])) << third[0];
+    engine->wait_for_deferred();
+    EXPECT_EQ(texts(1), (std::vector<std::string>{R"(deferred {"echo":"x"})"}));
+    EXPECT_EQ(texts(2), (std::vector<std::string>{R"(deferred {"echo":"x"})"}));
+}
+
+TEST_F(EngineTest, StalledDeferredWorkLeavesTheExecutorFree) {
+    const auto d = deploy({{"A",
+                            {{"type", "script"},
+                             {"defer", "x"},
+                             {"defer_ms", 2000},
+                             {"then", "wait"},
+                             {"on_deferred", "end"}}}});
+    // As many stalled provider calls as the executor (HTTP handlers) has threads.
+    start(d, 1);
+    start(d, 2);
+    std::this_thread::sleep_for(50ms);
+    std::promise<void> ran;
+    const auto posted = std::chrono::steady_clock::now();
+    executor.post([&ran] { ran.set_value(); });
+    ASSERT_EQ(ran.get_future().wait_for(1s), std::future_status::ready)
+        << "the executor waited for the calls";
+    EXPECT_LT(std::chrono::steady_clock::now() - posted, 500ms);
+    engine->wait_for_deferred();
+    EXPECT_EQ(run_of(1).status, sdk::RunStatus::completed);
+    EXPECT_EQ(run_of(2).status, sdk::RunStatus::completed);
 }
 
 TEST_F(EngineTest, HistoryIncludesThisEventsOwnRows) {

@@ -1,5 +1,6 @@
 // A student takes a course through Telegram as it will run in production:
 // `profo serve` with the telegram transport, against the Bot API emulator.
+#include "fake_llm.hpp"
 #include "loopback_http.hpp"
 #include "process.hpp"
 #include "test_config.hpp"
@@ -15,6 +16,7 @@
 #include <algorithm>
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <thread>
 
@@ -166,8 +168,11 @@ struct Platform {
     std::int64_t bot_id = 0;  // the emulator's
     std::string token;
 
+    // `adjust` changes the config before it is written (other plugins'
+    // settings, an engine section).
     Platform(Emulator& e, const std::string& mode = "poll", std::string extra_settings = "",
-             unsigned short listen_port = 0) {
+             unsigned short listen_port = 0, const std::string& course = kCourse,
+             const std::function<void(TestConfig&)>& adjust = {}) {
         TestConfig c;
         if (listen_port) c.listen = "127.0.0.1:" + std::to_string(listen_port);
         std::string settings =
@@ -178,8 +183,9 @@ struct Platform {
             settings += ", \"public_url\": \"http://127.0.0.1:" + std::to_string(listen_port) + "\"";
         settings += extra_settings + "}";
         c.settings["transport/telegram"] = settings;
+        if (adjust) adjust(c);
         config = write_test_config(dir, c);
-        std::ofstream(dir / "course.yml") << kCourse;
+        std::ofstream(dir / "course.yml") << course;
         auto imported = run_process(
             profo_command(config, {"course", "import", (dir / "course.yml").string(), "--name", "telegram"}));
         EXPECT_EQ(imported.exit_code, 0) << imported.err << imported.out;
@@ -355,5 +361,116 @@ TEST(TelegramTransport, ManyBotsManyStudentsInOneProcess) {
     });
     each([&](auto bot, auto user) { EXPECT_EQ(shown_all(e.wait(bot, user, 6, 60000)), kExpected); });
     EXPECT_LT(std::chrono::steady_clock::now() - began, 60s);
+    stop(*serve);
+}
+
+namespace {
+
+const char* kDialogCourse = R"(Talk:
+  type: dialog
+  text: Let's talk
+  prompt: You are a tutor. Answer {STOP} when the student says stop.
+Bye:
+  type: end
+  text: The end
+)";
+
+// A platform playing kDialogCourse against `llm`, deferred work bounded by `deadline_ms`.
+std::unique_ptr<Platform> dialog_platform(Emulator& e, const FakeLlm& llm, int deadline_ms = 180000) {
+    return std::make_unique<Platform>(e, "poll", "", 0, kDialogCourse, [&](TestConfig& c) {
+        c.settings["element/dialog"] = "{base_url: \"" + llm.base_url() +
+                                       "\", api_key: \"sk-e2e\", retries: 2, retry_backoff_ms: 50, "
+                                       "timeout_ms: 120000}";
+        c.extra_yaml = "engine:\n  deferred:\n    deadline_ms: " + std::to_string(deadline_ms) + "\n";
+    });
+}
+
+// Waits until the fake provider has received `count` requests.
+void wait_for_requests(const FakeLlm& llm, std::size_t count, std::chrono::milliseconds limit = 20s) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (llm.requests().size() < count) {
+        if (std::chrono::steady_clock::now() > until)
+            throw std::runtime_error("the provider got " + std::to_string(llm.requests().size()) +
+                                     " requests, not " + std::to_string(count));
+        std::this_thread::sleep_for(20ms);
+    }
+}
+
+std::string last_user_message(const json& request) {
+    std::string out;
+    for (const auto& m : request["body"]["messages"])
+        if (m["role"] == "user") out = m["content"];
+    return out;
+}
+
+}  // namespace
+
+// The process is killed while the provider holds the dialog's call open.
+// The call lived only in memory; its deadline did not: after the restart the
+// dialog asks again, the student gets the answer and the course goes on.
+TEST(TelegramTransport, KilledDuringADialogCallTheStudentStillGetsTheReply) {
+    Emulator e;
+    TempDir llm_dir;
+    FakeLlm llm(
+        PROFO_FAKE_LLM, llm_dir,
+        {{"rules", {{{"when_last_user_contains", {"stop"}}, {"reply", "Bye {STOP}"}}}},
+         {"replies", {{{"reply", "lost with the process"}, {"delay_ms", 60000}}, "Here is my answer"}}});
+    auto p = dialog_platform(e, llm, 3000);
+    auto serve = p->serve();
+    e.post("/_emulator/start", {{"bot_id", p->bot_id}, {"user_id", 47}});
+    EXPECT_EQ(shown(bot_messages(e.wait(p->bot_id, 47, 1)).at(0)), "Let's talk");
+    e.post("/_emulator/messages", {{"bot_id", p->bot_id}, {"user_id", 47}, {"text", "Hello"}});
+    wait_for_requests(llm, 1);
+    serve->signal(SIGKILL);
+    serve->wait(10s);
+    ASSERT_EQ(llm.requests().size(), 1u) << "killed only after its deadline";
+
+    serve = p->serve();
+    auto t = e.wait(p->bot_id, 47, 2);
+    EXPECT_EQ(shown(bot_messages(t).at(1)), "Here is my answer") << t.dump(1);
+    const auto requests = llm.requests();
+    ASSERT_EQ(requests.size(), 2u);
+    EXPECT_EQ(last_user_message(requests[1]), "Hello");
+
+    // Not stuck: the next message is answered and the dialog can end.
+    e.post("/_emulator/messages", {{"bot_id", p->bot_id}, {"user_id", 47}, {"text", "stop"}});
+    t = e.wait(p->bot_id, 47, 4);
+    EXPECT_EQ(shown_all(t), (std::vector<std::string>{"Let's talk", "Here is my answer", "Bye", "The end"}))
+        << t.dump(1);
+    stop(*serve);
+}
+
+// Two provider calls that hang hold the engine's deferred pool, not the
+// workers that answer HTTP requests (Mini App endpoints among them).
+TEST(TelegramTransport, StalledDialogCallsDoNotDelayHttpRequests) {
+    Emulator e;
+    TempDir llm_dir;
+    FakeLlm llm(
+        PROFO_FAKE_LLM, llm_dir,
+        {{"replies",
+          {{{"reply", "slow one"}, {"delay_ms", 6000}}, {{"reply", "slow two"}, {"delay_ms", 6000}}}}});
+    auto p = dialog_platform(e, llm);
+    auto serve = p->serve();
+    const auto port = port_in(serve->err(), R"(serving on [0-9.]+:([0-9]+))");
+    for (std::int64_t user : {48, 49}) e.post("/_emulator/start", {{"bot_id", p->bot_id}, {"user_id", user}});
+    for (std::int64_t user : {48, 49}) {
+        e.wait(p->bot_id, user, 1);
+        e.post("/_emulator/messages", {{"bot_id", p->bot_id}, {"user_id", user}, {"text", "Hello"}});
+    }
+    wait_for_requests(llm, 2);  // both calls hang now (http.threads is 2)
+
+    const auto asked = std::chrono::steady_clock::now();
+    const auto reply =
+        http_request(port, "OPTIONS", "/miniapp/question", "",
+                     {{"Origin", "https://example.org"}, {"Access-Control-Request-Method", "GET"}});
+    const auto took = std::chrono::steady_clock::now() - asked;
+    EXPECT_LT(reply.status, 500) << reply.body;
+    EXPECT_LT(took, 2s) << "the handler waited "
+                        << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+
+    for (std::int64_t user : {48, 49}) {
+        const auto seen = shown_all(e.wait(p->bot_id, user, 2));
+        EXPECT_TRUE(seen.back() == "slow one" || seen.back() == "slow two") << seen.back();
+    }
     stop(*serve);
 }

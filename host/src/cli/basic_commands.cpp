@@ -65,7 +65,9 @@ int run_serve(CommandIo& io, const std::vector<std::string>& args) {
         spdlog::info("received {}, shutting down", received == SIGINT ? "SIGINT" : "SIGTERM");
         platform.http().stop();
         platform.stop_retention();
-        platform.engine().stop_scheduler();
+        // Deferred calls in flight finish and are stored; the ones still
+        // queued come back through their deadline markers after a restart.
+        platform.engine().stop();
         platform.stop_plugins();
         // The platform's destructor drains the executor and closes the database.
     } catch (const std::exception& e) {

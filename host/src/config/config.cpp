@@ -248,6 +248,24 @@ void read_plugins(Reader& r, const YAML::Node& node, Config& config) {
     }
 }
 
+void read_deferred(Reader& r, const YAML::Node& node, const std::string& path,
+                   Config::Engine::Deferred& deferred) {
+    for_each_key(r, node, path,
+                 {"threads", "max_queued", "deadline_ms", "delivery_retries", "delivery_backoff_ms"},
+                 [&](const std::string& k, const YAML::Node& v, const std::string& p) {
+                     if (k == "threads")
+                         r.read_int(v, p, deferred.threads, 1, 256);
+                     else if (k == "max_queued")
+                         r.read_int(v, p, deferred.max_queued, 1, 1000000);
+                     else if (k == "deadline_ms")
+                         r.read_int(v, p, deferred.deadline_ms, 100, 86400000);
+                     else if (k == "delivery_retries")
+                         r.read_int(v, p, deferred.delivery_retries, 0, 100);
+                     else
+                         r.read_int(v, p, deferred.delivery_backoff_ms, 1, 600000);
+                 });
+}
+
 void read_document(Reader& r, const YAML::Node& root, Config& config) {
     if (root.IsNull()) return;
     for_each_key(
@@ -316,10 +334,14 @@ void read_document(Reader& r, const YAML::Node& root, Config& config) {
                                      r.read_string(v, p, config.secrets.key);
                              });
             } else if (key == "engine") {
-                for_each_key(r, node, path, {"hints", "max_steps_per_event"},
+                for_each_key(r, node, path, {"hints", "max_steps_per_event", "deferred"},
                              [&](const std::string& k, const YAML::Node& v, const std::string& p) {
                                  if (k == "max_steps_per_event") {
                                      r.read_int(v, p, config.engine.max_steps_per_event, 1, 1000000);
+                                     return;
+                                 }
+                                 if (k == "deferred") {
+                                     read_deferred(r, v, p, config.engine.deferred);
                                      return;
                                  }
                                  for_each_key(
@@ -406,6 +428,16 @@ void apply_environment(Reader& r, const Environment& env, Config& config,
             config.engine.hints.run_finished = value;
         else if (name == "PROFO_ENGINE_MAX_STEPS_PER_EVENT")
             Reader::parse_int(value, config.engine.max_steps_per_event, 1, 1000000, report);
+        else if (name == "PROFO_ENGINE_DEFERRED_THREADS")
+            Reader::parse_int(value, config.engine.deferred.threads, 1, 256, report);
+        else if (name == "PROFO_ENGINE_DEFERRED_MAX_QUEUED")
+            Reader::parse_int(value, config.engine.deferred.max_queued, 1, 1000000, report);
+        else if (name == "PROFO_ENGINE_DEFERRED_DEADLINE_MS")
+            Reader::parse_int(value, config.engine.deferred.deadline_ms, 100, 86400000, report);
+        else if (name == "PROFO_ENGINE_DEFERRED_DELIVERY_RETRIES")
+            Reader::parse_int(value, config.engine.deferred.delivery_retries, 0, 100, report);
+        else if (name == "PROFO_ENGINE_DEFERRED_DELIVERY_BACKOFF_MS")
+            Reader::parse_int(value, config.engine.deferred.delivery_backoff_ms, 1, 600000, report);
         else if (name == "PROFO_PLUGINS_SEARCH_PATHS") {
             config.plugin_search_paths.clear();
             std::stringstream in(value);

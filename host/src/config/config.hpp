@@ -77,6 +77,19 @@ struct Config {
         } hints;
         // Element entries in one event before the run is stopped as a go_to loop.
         int max_steps_per_event = 1000;
+        // Work elements defer (ctx.defer: LLM calls) and its recovery.
+        struct Deferred {
+            // Threads of their own: a slow provider must not hold the HTTP handlers.
+            int threads = 4;
+            int max_queued = 256;  // waiting for a thread; more is answered "interrupted" at once
+            // After this the element gets {"interrupted": true} unless the result came
+            // back: it survives a crash. Longer than any deferred task may take.
+            int deadline_ms = 180000;
+            // A result that could not be stored (database busy) is tried again this many
+            // times, waiting delivery_backoff_ms, then twice that, ...
+            int delivery_retries = 5;
+            int delivery_backoff_ms = 200;
+        } deferred;
     } engine;
 
     // `{exe_dir}` stands for the folder of the running binary.

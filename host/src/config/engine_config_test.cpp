@@ -40,6 +40,28 @@ TEST(EngineConfig, EnvironmentOverridesTheFile) {
     EXPECT_EQ(c.engine.hints.run_finished, "Done");
 }
 
+TEST(EngineConfig, DeferredWorkHasItsOwnPoolAndADeadline) {
+    const auto defaults = parse_config("", "profo.yaml", {});
+    EXPECT_EQ(defaults.engine.deferred.threads, 4);
+    EXPECT_EQ(defaults.engine.deferred.max_queued, 256);
+    EXPECT_EQ(defaults.engine.deferred.deadline_ms, 180000);
+    EXPECT_EQ(defaults.engine.deferred.delivery_retries, 5);
+    EXPECT_EQ(defaults.engine.deferred.delivery_backoff_ms, 200);
+
+    const auto c = parse_config(
+        "engine:\n  deferred:\n    threads: 2\n    max_queued: 8\n    deadline_ms: 1500\n"
+        "    delivery_retries: 1\n",
+        "profo.yaml", {{"PROFO_ENGINE_DEFERRED_DELIVERY_BACKOFF_MS", "20"}});
+    EXPECT_EQ(c.engine.deferred.threads, 2);
+    EXPECT_EQ(c.engine.deferred.max_queued, 8);
+    EXPECT_EQ(c.engine.deferred.deadline_ms, 1500);
+    EXPECT_EQ(c.engine.deferred.delivery_retries, 1);
+    EXPECT_EQ(c.engine.deferred.delivery_backoff_ms, 20);
+
+    EXPECT_THROW(parse_config("engine:\n  deferred:\n    threads: 0\n", "profo.yaml", {}), ConfigError);
+    EXPECT_THROW(parse_config("engine:\n  deferred:\n    deadline: 5\n", "profo.yaml", {}), ConfigError);
+}
+
 TEST(EngineConfig, UnknownKeysAndBadValuesAreErrorsWithTheirPlace) {
     try {
         parse_config("engine:\n  hint:\n    x: 1\n  hints:\n    use_button: x\n  max_steps_per_event: 0\n",

@@ -2,6 +2,9 @@
 
 #include "engine/outbox_writer.hpp"
 #include "engine/timer_scheduler.hpp"
+#include "runtime/blocking_call_pool.hpp"
+
+#include <algorithm>
 
 namespace profo::host {
 
@@ -30,22 +33,26 @@ nlohmann::json inbound_payload(const sdk::InboundEvent& event) {
     }
 }
 
-// An in-flight count that drops when the posted work is gone, whether it ran
-// or a stopped executor discarded it.
-struct InFlight {
-    std::mutex& mutex;
-    std::condition_variable& done;
-    int& count;
+}  // namespace
+
+// An in-flight count that drops when the deferred work is gone: delivered,
+// dropped, or discarded unrun by a stopped pool or executor.
+struct Engine::InFlight {
+    Engine& engine;
+    explicit InFlight(Engine& e) : engine(e) {
+        std::lock_guard lock(engine.deferred_mutex_);
+        ++engine.deferred_in_flight_;
+    }
     ~InFlight() {
         {
-            std::lock_guard lock(mutex);
-            --count;
+            std::lock_guard lock(engine.deferred_mutex_);
+            --engine.deferred_in_flight_;
         }
-        done.notify_all();
+        engine.deferred_done_.notify_all();
     }
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
 };
-
-}  // namespace
 
 Engine::Engine(sdk::Storage& storage, const PluginRegistry& plugins, sdk::Executor& executor,
                const sdk::Clock& clock, const Config& config, sdk::Logger& log)
@@ -57,11 +64,26 @@ Engine::Engine(sdk::Storage& storage, const PluginRegistry& plugins, sdk::Execut
       plugin_settings_(config.plugins),
       services_{clock, log, settings_, plugin_settings_},
       courses_(plugins),
+      deferred_pool_(std::make_unique<BlockingCallPool>(
+          settings_.deferred.threads, static_cast<std::size_t>(settings_.deferred.max_queued))),
       scheduler_(std::make_unique<TimerScheduler>(
           storage, clock, log, [this](const sdk::WaitingElement& t) { return fire_timer(t); })) {}
 
 Engine::~Engine() {
+    stop();
+}
+
+void Engine::stop() {
     stop_scheduler();
+    std::map<std::uint64_t, sdk::Executor::TimerId> retries;
+    {
+        std::lock_guard lock(deferred_mutex_);
+        stopping_ = true;
+        retries.swap(retries_);
+    }
+    for (const auto& [key, id] : retries)
+        if (id != 0) executor_.cancel(id);
+    deferred_pool_->stop();
     wait_for_deferred();
 }
 
@@ -164,7 +186,8 @@ RunContext Engine::context_for(sdk::StorageTx& tx, const sdk::Run& run) {
 void Engine::collect(RunContext& ctx, AfterCommit& after) {
     ctx.flush();
     after.deferred = ctx.take_deferred();
-    after.timers_added = ctx.added_timers();
+    // A deadline marker is a timer too, and may be due sooner than the next look.
+    after.timers_added = ctx.added_timers() || !after.deferred.empty();
 }
 
 void Engine::enqueue_plain(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
@@ -312,8 +335,19 @@ bool Engine::fire_timer(const sdk::WaitingElement& timer) {
                 if (stored.value("activation", std::int64_t{-1}) != ctx.run_state().activation ||
                     run->cursor != timer.element_id)
                     return sdk::DispatchResult{Status::ignored, run->id, {}};
-                const auto payload = stored.contains("payload") ? stored["payload"] : nlohmann::json();
-                ctx.deliver(sdk::Event{sdk::Event::Kind::timer, {}, -1, {}, payload.dump()});
+                if (stored.value("engine", std::string()) == kDeferredDeadline) {
+                    log_.warn("deferred work of element " + timer.element_id + " of run " +
+                              std::to_string(run->id) +
+                              " came back with no result before its deadline; the element hears it was "
+                              "interrupted");
+                    const auto interrupted = sdk::interrupted_result(
+                        "the deferred work was interrupted: no result came back before its deadline (the "
+                        "process stopped, or the result could not be stored)");
+                    ctx.deliver(sdk::Event{sdk::Event::Kind::deferred, {}, -1, {}, interrupted.dump()});
+                } else {
+                    const auto payload = stored.contains("payload") ? stored["payload"] : nlohmann::json();
+                    ctx.deliver(sdk::Event{sdk::Event::Kind::timer, {}, -1, {}, payload.dump()});
+                }
                 collect(ctx, after);
                 return sdk::DispatchResult{Status::handled, run->id, {}};
             });
@@ -358,39 +392,107 @@ std::optional<sdk::RunElement> Engine::run_element(sdk::Id account_id, sdk::Id r
 }
 
 void Engine::post_deferred(DeferredWork work) {
-    {
-        std::lock_guard lock(deferred_mutex_);
-        ++deferred_in_flight_;
-    }
-    auto in_flight = std::make_shared<InFlight>(deferred_mutex_, deferred_done_, deferred_in_flight_);
-    executor_.post([this, work = std::move(work), in_flight] {
+    auto in_flight = std::make_shared<InFlight>(*this);
+    auto shared = std::make_shared<const DeferredWork>(std::move(work));
+    const bool queued = deferred_pool_->try_post([this, shared, in_flight] {
+        // Its marker fires now: the element hears "interrupted" from it, and
+        // a result from here on would only be dropped.
+        if (to_millis(clock_.now()) >= shared->deadline) {
+            log_.warn("deferred work of element " + shared->element_id + " of run " +
+                      std::to_string(shared->run_id) + " waited past its deadline for a thread; not run");
+            return;
+        }
         nlohmann::json result;
         try {
-            result = work.task();
+            result = shared->task();
         } catch (const std::exception& e) {
             result = {{"error", e.what()}};
         } catch (...) {
             result = {{"error", "unknown error"}};
         }
-        deliver_deferred(work, result);
+        deliver_deferred(shared, result, 0, in_flight);
+    });
+    if (queued) return;
+    {
+        std::lock_guard lock(deferred_mutex_);
+        // Stopping: the marker brings it back to its element after the next start.
+        if (stopping_) return;
+    }
+    // Waiting minutes for a thread helps nobody: the element hears at once
+    // (after a short pause, so one that asks again does not spin).
+    log_.warn("deferred work of element " + shared->element_id + " of run " + std::to_string(shared->run_id) +
+              " not started: " + std::to_string(settings_.deferred.max_queued) +
+              " tasks already wait (engine.deferred.max_queued)");
+    const auto interrupted = sdk::interrupted_result(
+        "the deferred work was not started: too much deferred work is waiting for a thread");
+    retry_later(
+        std::chrono::milliseconds(settings_.deferred.delivery_backoff_ms),
+        [this, shared, interrupted, in_flight] { deliver_deferred(shared, interrupted, 0, in_flight); });
+}
+
+void Engine::deliver_deferred(const std::shared_ptr<const DeferredWork>& work, const nlohmann::json& result,
+                              int attempt, const std::shared_ptr<InFlight>& in_flight) {
+    const auto what = [&] {
+        return "deferred result for element " + work->element_id + " of run " + std::to_string(work->run_id);
+    };
+    const auto outcome =
+        in_chat_transaction(work->bot_id, work->chat_id, what, [&](sdk::StorageTx& tx, AfterCommit& after) {
+            // Whoever claims the marker first reaches the element: this result,
+            // or the deadline's "interrupted". Leaving the element cancelled it.
+            if (!tx.claim_timer(work->account_id, work->marker_id))
+                return sdk::DispatchResult{Status::ignored, std::nullopt, {}};
+            const auto run = tx.active_run(work->account_id, work->bot_id, work->chat_id);
+            if (!run || run->id != work->run_id || run->cursor != work->element_id)
+                return sdk::DispatchResult{Status::ignored, std::nullopt, {}};
+            auto ctx = context_for(tx, *run);
+            if (ctx.run_state().activation != work->activation)
+                return sdk::DispatchResult{Status::ignored, run->id, {}};
+            ctx.deliver(sdk::Event{sdk::Event::Kind::deferred, {}, -1, {}, result.dump()});
+            collect(ctx, after);
+            return sdk::DispatchResult{Status::handled, run->id, {}};
+        });
+    if (outcome.status != Status::failed) return;
+    const auto& limits = settings_.deferred;
+    if (attempt >= limits.delivery_retries) {
+        log_.error(what() + " not stored after " + std::to_string(attempt + 1) +
+                   " attempts; the element hears it was interrupted at its deadline");
+        return;
+    }
+    const auto delay =
+        std::chrono::milliseconds(limits.delivery_backoff_ms) * (std::int64_t{1} << std::min(attempt, 20));
+    log_.warn(what() + " not stored (attempt " + std::to_string(attempt + 1) + "); trying again in " +
+              std::to_string(delay.count()) + " ms");
+    retry_later(delay, [this, work, result, attempt, in_flight] {
+        deliver_deferred(work, result, attempt + 1, in_flight);
     });
 }
 
-void Engine::deliver_deferred(const DeferredWork& work, const nlohmann::json& result) {
-    const auto what = [&] {
-        return "deferred result for element " + work.element_id + " of run " + std::to_string(work.run_id);
-    };
-    in_chat_transaction(work.bot_id, work.chat_id, what, [&](sdk::StorageTx& tx, AfterCommit& after) {
-        const auto run = tx.active_run(work.account_id, work.bot_id, work.chat_id);
-        if (!run || run->id != work.run_id || run->cursor != work.element_id)
-            return sdk::DispatchResult{Status::ignored, std::nullopt, {}};
-        auto ctx = context_for(tx, *run);
-        if (ctx.run_state().activation != work.activation)
-            return sdk::DispatchResult{Status::ignored, run->id, {}};
-        ctx.deliver(sdk::Event{sdk::Event::Kind::deferred, {}, -1, {}, result.dump()});
-        collect(ctx, after);
-        return sdk::DispatchResult{Status::handled, run->id, {}};
+// A retry waits on an executor timer, not in sleep_for on a thread: a busy
+// database must not hold a worker for seconds.
+void Engine::retry_later(std::chrono::milliseconds delay, std::function<void()> deliver) {
+    std::uint64_t key = 0;
+    {
+        std::lock_guard lock(deferred_mutex_);
+        if (stopping_) return;
+        key = ++next_retry_;
+        retries_.emplace(key, 0);
+    }
+    // Not under deferred_mutex_: a stopped executor destroys the work at once,
+    // and with it an InFlight that takes that mutex.
+    const auto id = executor_.schedule_after(delay, [this, key, deliver = std::move(deliver)] {
+        {
+            std::lock_guard lock(deferred_mutex_);
+            if (retries_.erase(key) == 0) return;  // stop() took it back
+        }
+        deliver();
     });
+    std::lock_guard lock(deferred_mutex_);
+    if (auto it = retries_.find(key); it != retries_.end()) {
+        if (id == 0)
+            retries_.erase(it);
+        else
+            it->second = id;
+    }
 }
 
 }  // namespace profo::host

@@ -16,6 +16,7 @@
 
 #include <array>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -24,13 +25,16 @@
 
 namespace profo::host {
 
+class BlockingCallPool;
 class TimerScheduler;
 
 class Engine final : public sdk::CourseEngine {
 public:
+    // `executor` runs short work (retried deliveries); deferred tasks get a
+    // pool of their own (engine.deferred).
     Engine(sdk::Storage& storage, const PluginRegistry& plugins, sdk::Executor& executor,
            const sdk::Clock& clock, const Config& config, sdk::Logger& log);
-    // Stops the scheduler and waits for deferred work in flight.
+    // stop()s.
     ~Engine() override;
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
@@ -51,8 +55,14 @@ public:
     void start_scheduler();
     void stop_scheduler();
 
+    // Stops the scheduler; deferred work not started yet is dropped and work
+    // running is waited for (its result is still stored if it can be, once).
+    // Dropped work reaches its element through its deadline marker after the
+    // next start. Events dispatched afterwards still commit. Idempotent.
+    void stop();
+
     // Blocks until all deferred work has run and its results were dispatched,
-    // including work those dispatches deferred in turn.
+    // including work those dispatches deferred in turn and retried deliveries.
     void wait_for_deferred();
 
 private:
@@ -79,8 +89,17 @@ private:
     void collect(RunContext& ctx, AfterCommit& after);
     void enqueue_plain(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
                        std::optional<sdk::Id> run_id, const sdk::OutboundMessage& message);
+    struct InFlight;
     void post_deferred(DeferredWork work);
-    void deliver_deferred(const DeferredWork& work, const nlohmann::json& result);
+    // Stores `result` for `work` (attempt 0 first); a failed transaction is
+    // tried again on a timer of the executor.
+    void deliver_deferred(const std::shared_ptr<const DeferredWork>& work, const nlohmann::json& result,
+                          int attempt, const std::shared_ptr<InFlight>& in_flight);
+    // Runs `deliver` on the executor after `delay`, unless the engine stops first.
+    void retry_later(std::chrono::milliseconds delay, std::function<void()> deliver);
+    // Delivers the deadline marker `timer` as an interrupted result.
+    sdk::DispatchResult fire_deadline(sdk::StorageTx& tx, const sdk::WaitingElement& timer,
+                                      const sdk::Run& run, AfterCommit& after);
 
     sdk::Storage& storage_;
     sdk::Executor& executor_;
@@ -100,6 +119,13 @@ private:
     std::mutex deferred_mutex_;
     std::condition_variable deferred_done_;
     int deferred_in_flight_ = 0;
+    bool stopping_ = false;
+    // Deliveries waiting on the executor for their next attempt: our key ->
+    // the executor's timer id (0 until schedule_after returned). A retry runs
+    // only if it finds its key here, so stop() can take them all back.
+    std::map<std::uint64_t, sdk::Executor::TimerId> retries_;
+    std::uint64_t next_retry_ = 0;
+    std::unique_ptr<BlockingCallPool> deferred_pool_;
 
     // Made with the engine, so transports dispatching while `profo serve`
     // starts it never see it change.

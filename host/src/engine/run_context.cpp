@@ -201,6 +201,11 @@ void RunContext::ignore(nlohmann::json payload, bool hint) {
 }
 
 void RunContext::flush() {
+    std::erase_if(deferred_, [this](const DeferredWork& work) {
+        return !run_.active || work.activation != state_.activation;
+    });
+    // Markers are timers of the run: leaving the element cancels them with the rest.
+    if (!deferred_.empty()) state_.timers = true;
     run_.state_json = state_.dump();
     run_.updated_at = now_ms_;
     if (!tx_.update_run(run_.account_id, run_))
@@ -208,13 +213,23 @@ void RunContext::flush() {
     for (const auto& row : conversation_) tx_.append_conversation(run_.account_id, row);
     for (const auto& message : outbox_) tx_.enqueue_outbox(run_.account_id, message);
     for (const auto& timer : timers_) tx_.add_timer(run_.account_id, timer);
+    for (auto& work : deferred_) {
+        sdk::WaitingElement marker;
+        marker.account_id = run_.account_id;
+        marker.run_id = run_.id;
+        marker.element_id = work.element_id;
+        marker.due_at = work.deadline;
+        marker.payload_json =
+            nlohmann::json{{"activation", work.activation}, {"engine", kDeferredDeadline}}.dump();
+        marker.created_at = now_ms_;
+        work.marker_id = tx_.add_timer(run_.account_id, marker);
+    }
 }
 
 std::vector<DeferredWork> RunContext::take_deferred() {
     std::vector<DeferredWork> out;
-    if (!run_.active) return out;
     for (auto& work : deferred_)
-        if (work.activation == state_.activation) out.push_back(std::move(work));
+        if (work.marker_id != 0) out.push_back(std::move(work));
     deferred_.clear();
     return out;
 }
@@ -340,8 +355,16 @@ void RunContext::schedule(sdk::TimePoint due, const nlohmann::json& payload) {
 }
 
 void RunContext::defer(std::function<nlohmann::json()> task) {
-    deferred_.push_back({run_.account_id, run_.bot_id, run_.chat_id, run_.id, current_->id, state_.activation,
-                         std::move(task)});
+    DeferredWork work;
+    work.account_id = run_.account_id;
+    work.bot_id = run_.bot_id;
+    work.chat_id = run_.chat_id;
+    work.run_id = run_.id;
+    work.element_id = current_->id;
+    work.activation = state_.activation;
+    work.task = std::move(task);
+    work.deadline = now_ms_ + services_.settings.deferred.deadline_ms;
+    deferred_.push_back(std::move(work));
     deferred_here_ = true;
 }
 

@@ -30,7 +30,11 @@ struct EngineServices {
 };
 
 // Work an element deferred: it runs after the commit, and its result goes
-// back to the element if the run is still at `activation`.
+// back to the element if the run is still at `activation`. The task exists
+// only in memory; `marker_id` is the durable deadline stored with the event
+// (a timer with kDeferredDeadline in its payload): whoever claims it first,
+// the result's delivery or the timer firing at `deadline`, is the one that
+// reaches the element.
 struct DeferredWork {
     sdk::Id account_id = 0;
     sdk::Id bot_id = 0;
@@ -39,7 +43,13 @@ struct DeferredWork {
     std::string element_id;
     std::int64_t activation = 0;
     std::function<nlohmann::json()> task;
+    sdk::Id marker_id = 0;
+    sdk::Millis deadline = 0;
 };
+
+// The `engine` value in the payload of a deadline marker's timer; element
+// timers carry their payload under "payload" and never this key.
+inline constexpr const char* kDeferredDeadline = "deferred_deadline";
 
 // An element plugin (or the course it is part of) failed; the event is rolled back.
 class ElementFailure : public std::runtime_error {
@@ -71,10 +81,12 @@ public:
     void ignore(nlohmann::json payload, bool hint);
     // Ends the run: completed, stopped, blocked or abandoned.
     void finish(sdk::RunStatus status);
-    // Writes the run, then this event's conversation rows, outbox rows and timers.
+    // Writes the run, then this event's conversation rows, outbox rows and
+    // timers, and a deadline marker for each deferral that can still be delivered.
     void flush();
 
-    // Deferred work that can still be delivered (its activation is current).
+    // Deferred work that can still be delivered (its activation is current),
+    // its marker stored by flush().
     std::vector<DeferredWork> take_deferred();
     bool added_timers() const { return !timers_.empty(); }
     const RunState& run_state() const { return state_; }

@@ -79,8 +79,9 @@ Platform::Platform(Config config)
 
 Platform::~Platform() {
     stop_retention();
-    // Timers must not fire into plugins that are stopping.
-    if (engine_) engine_->stop_scheduler();
+    // Timers must not fire into plugins that are stopping, and deferred tasks
+    // (plugin code) must be done before the plugins go.
+    if (engine_) engine_->stop();
     stop_plugins();
     if (http_) http_->stop();
     if (executor_) executor_->stop();

@@ -305,6 +305,15 @@ sdk::Outcome DialogElement::on_event(sdk::ElementContext& ctx, const sdk::Event&
             ctx.send(plain_action(settings.voice_unsupported_text));
             return sdk::Outcome::wait();
         case sdk::Event::Kind::deferred: return on_answer(ctx, settings, event.data);
+        case sdk::Event::Kind::timer: {
+            // The pause after an interrupted call is over: ask again, with
+            // whatever the student wrote meanwhile.
+            const auto payload = nlohmann::json::parse(event.data, nullptr, /*allow_exceptions=*/false);
+            if (!payload.is_object() || !payload.contains("ask_again") || !state.value("pending", false))
+                return sdk::Outcome::wait();
+            ask(ctx, settings, std::nullopt);
+            return sdk::Outcome::wait();
+        }
         default: return sdk::Outcome::ignored();
     }
 }
@@ -313,19 +322,35 @@ sdk::Outcome DialogElement::on_answer(sdk::ElementContext& ctx, const DialogSett
                                       const std::string& data) {
     const auto& spec = ctx.spec_as<DialogSpec>();
     nlohmann::json& state = ctx.state();
-    state["pending"] = false;
     const auto result = nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
     const bool has_reply = result.is_object() && result.contains("reply") && result["reply"].is_string();
     if (!has_reply) {
         std::string reason = "unreadable result";
         if (result.is_object() && result.contains("error") && result["error"].is_string())
             reason = result["error"].get<std::string>();
+        const int interruptions = state.value("interruptions", 0);
+        // The call never finished (a restart, a result that could not be
+        // stored): nobody asked the model yet, so asking again costs one call.
+        // A plain error already had its retries inside the call.
+        if (sdk::is_interrupted(result) && interruptions < settings.retries) {
+            const auto pause = settings.retry_backoff * (1 << std::min(interruptions, 20));
+            ctx.log().warn("dialog " + ctx.element_id() + ": " + reason + "; asking the model again in " +
+                           std::to_string(pause.count()) + " ms");
+            state["interruptions"] = interruptions + 1;
+            // A durable timer, so a second crash does not lose the retry either.
+            ctx.schedule(ctx.now() + pause, {{"ask_again", interruptions + 1}});
+            return sdk::Outcome::wait();
+        }
         ctx.log().warn("dialog " + ctx.element_id() + ": no answer from the model: " + reason);
         // The student's messages stay in the history: the next one resends them all.
+        state["pending"] = false;
         state["queued"] = false;
+        state["interruptions"] = 0;
         ctx.send(plain_action(settings.error_text));
         return sdk::Outcome::wait();
     }
+    state["pending"] = false;
+    state["interruptions"] = 0;
     const StopCheck stop = check_stop(result["reply"].get<std::string>());
     if (stop.stop) {
         if (!stop.text.empty()) ctx.send(reply_action(spec, stop.text));
@@ -369,6 +394,8 @@ void DialogElement::ask(sdk::ElementContext& ctx, const DialogSettings& settings
     typing.kind = sdk::OutAction::Kind::typing;
     ctx.send(typing);
     ctx.state()["pending"] = true;
+    // This call carries every message recorded so far, queued ones included.
+    ctx.state()["queued"] = false;
 
     sdk::HttpClient* client = client_;
     sdk::Logger* log = log_;
@@ -384,6 +411,12 @@ void DialogElement::ask(sdk::ElementContext& ctx, const DialogSettings& settings
                 return {{"error", "api_key_sealed cannot be opened with this platform's secrets key"}};
             }
         }
+        // The back-off sleeps right here, on the engine's pool for blocking
+        // calls (engine.deferred.threads): it holds only other provider calls,
+        // never HTTP handlers or storage work, and is bounded by `retries` and
+        // kMaxRetryAfter. Retrying through durable timers instead would cost
+        // a transaction per attempt and need the scheduler, which `profo
+        // course play` does not run.
         return complete(
             *client, call, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }, log);
     });

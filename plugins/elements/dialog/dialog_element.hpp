@@ -2,8 +2,8 @@
 // the model says `{STOP}` (or `#конецдиалога`). The model is called through
 // ctx.defer(), so no storage transaction waits on the network; its answer
 // comes back as Event::deferred. What the dialog remembers between events is
-// only `pending` / `queued` in its state: the turns themselves are the run's
-// history.
+// only `pending` / `queued` / `interruptions` in its state: the turns
+// themselves are the run's history.
 #pragma once
 
 #include <profo/sdk/toolkit/element_messages.hpp>

@@ -363,6 +363,82 @@ TEST_F(DialogTest, MessagesDuringAPendingAnswerAreAnsweredAfterIt) {
     EXPECT_FALSE(ctx.state()["queued"].get<bool>());
 }
 
+TEST_F(DialogTest, AnInterruptedCallIsAskedAgainAfterAPauseAndAnswered) {
+    auto ctx = context();
+    ctx.settings_["retry_backoff_ms"] = 1000;
+    dialog.enter(ctx);
+    dialog.on_event(ctx, text_event("Hello"));
+    const auto asked_at = ctx.now();
+
+    // The process died during the call: the engine says so at the deadline.
+    EXPECT_EQ(ctx.interrupt_deferred(dialog).kind, sdk::Outcome::Kind::wait);
+    EXPECT_TRUE(ctx.deferred.empty());
+    ASSERT_EQ(ctx.timers.size(), 1u);
+    EXPECT_EQ(ctx.timers[0].first, asked_at + std::chrono::milliseconds(1000));
+    EXPECT_TRUE(ctx.state()["pending"].get<bool>());
+    EXPECT_EQ(ctx.texts(), std::vector<std::string>{"Let's practise!"});  // no apology yet
+
+    // Written during the pause: it goes with the new call, not after it.
+    dialog.on_event(ctx, text_event("Are you there?"));
+    EXPECT_TRUE(ctx.deferred.empty());
+    EXPECT_EQ(ctx.fire_timer(dialog).kind, sdk::Outcome::Kind::wait);
+    ASSERT_EQ(ctx.deferred.size(), 1u);
+    EXPECT_EQ(ctx.sent.back().kind, sdk::OutAction::Kind::typing);
+
+    host.client.replies.push_back(ScriptedClient::ok("Yes, hello!"));
+    EXPECT_EQ(ctx.finish_deferred(dialog).kind, sdk::Outcome::Kind::wait);
+    EXPECT_EQ(ctx.texts().back(), "Yes, hello!");
+    ASSERT_EQ(host.client.requests.size(), 1u);
+    const json messages = host.client.body(0)["messages"];
+    ASSERT_EQ(messages.size(), 3u);
+    EXPECT_EQ(messages[1]["content"], "Hello");
+    EXPECT_EQ(messages[2]["content"], "Are you there?");
+    EXPECT_TRUE(ctx.deferred.empty()) << "the queued message was already answered";
+    EXPECT_FALSE(ctx.state()["pending"].get<bool>());
+    EXPECT_EQ(ctx.state()["interruptions"], 0);
+}
+
+TEST_F(DialogTest, RepeatedInterruptionsEndInTheFallbackAndTheStudentGoesOn) {
+    auto ctx = context();
+    ctx.settings_["retries"] = 2;
+    ctx.settings_["retry_backoff_ms"] = 100;
+    ctx.settings_["error_text"] = "The tutor is unavailable, please write again later";
+    dialog.enter(ctx);
+    dialog.on_event(ctx, text_event("Hello"));
+    const auto start = ctx.now();
+    ctx.interrupt_deferred(dialog);
+    EXPECT_EQ(ctx.timers.at(0).first, start + std::chrono::milliseconds(100));
+    ctx.fire_timer(dialog);
+    ctx.interrupt_deferred(dialog);
+    EXPECT_EQ(ctx.timers.at(0).first, start + std::chrono::milliseconds(100 + 200));
+    ctx.fire_timer(dialog);
+    EXPECT_EQ(ctx.interrupt_deferred(dialog).kind, sdk::Outcome::Kind::wait);
+
+    EXPECT_EQ(ctx.texts().back(), "The tutor is unavailable, please write again later");
+    EXPECT_FALSE(ctx.state()["pending"].get<bool>());
+    EXPECT_TRUE(ctx.timers.empty());
+    EXPECT_TRUE(ctx.deferred.empty());
+    EXPECT_TRUE(host.client.requests.empty());
+
+    // Not stuck: the next message is asked at once, with the earlier one.
+    dialog.on_event(ctx, text_event("Still there?"));
+    ASSERT_EQ(ctx.deferred.size(), 1u);
+    host.client.replies.push_back(ScriptedClient::ok("Back now"));
+    ctx.finish_deferred(dialog);
+    EXPECT_EQ(ctx.texts().back(), "Back now");
+    const json messages = host.client.body(0)["messages"];
+    ASSERT_EQ(messages.size(), 3u);
+    EXPECT_EQ(messages[1]["content"], "Hello");
+    EXPECT_EQ(messages[2]["content"], "Still there?");
+
+    // A stale pause (the dialog answered meanwhile) asks nothing.
+    sdk::Event stale;
+    stale.kind = sdk::Event::Kind::timer;
+    stale.data = R"({"ask_again": 1})";
+    EXPECT_EQ(dialog.on_event(ctx, stale).kind, sdk::Outcome::Kind::wait);
+    EXPECT_TRUE(ctx.deferred.empty());
+}
+
 TEST_F(DialogTest, AutoStartLetsTheModelSpeakFirst) {
     json spec = kSpec;
     spec["auto_start"] = "yes";

@@ -89,6 +89,20 @@ struct Event {
     std::string data;
 };
 
+// What Event::deferred carries for deferred work whose result never came
+// back (see ElementContext::defer): `error` says why, `interrupted` is true.
+inline nlohmann::json interrupted_result(const std::string& why) {
+    return {{"error", why}, {"interrupted", true}};
+}
+
+// Whether a deferred result is interrupted_result(): the work may not have
+// run at all, and asking again is safe.
+inline bool is_interrupted(const nlohmann::json& result) {
+    if (!result.is_object()) return false;
+    const auto flag = result.find("interrupted");
+    return flag != result.end() && flag->is_boolean() && flag->get<bool>();
+}
+
 // ------------------------------------------------------------------ actions
 
 struct OutButton {
@@ -184,9 +198,18 @@ public:
     virtual void schedule(TimePoint due, const nlohmann::json& payload) = 0;
 
     // Work that must not run inside the transaction (a network call). It runs
-    // after the commit on a worker thread; what it returns comes back as
-    // Event::deferred to this element, if the run is still here by then. A
-    // throwing task delivers {"error": what()}.
+    // after the commit on the host's pool for blocking calls; what it returns
+    // comes back as Event::deferred to this element, if the run is still here
+    // by then. A throwing task delivers {"error": what()}.
+    //
+    // The task lives only in memory, so the event's transaction also stores a
+    // deadline (engine.deferred.deadline_ms). Each deferral comes back exactly
+    // once while the run stays here: either as the task's result or, when no
+    // result was stored in time (the process was killed, the result could not
+    // be stored, the pool's queue was full), as interrupted_result(): the
+    // element must then ask again or give up, never wait for the lost result.
+    // A task may still be running when its deadline passes; what it returns
+    // then is dropped. Keep tasks shorter than the deadline.
     virtual void defer(std::function<nlohmann::json()> task) = 0;
 
     // A string the engine can feed a pseudo-random generator with: stable for

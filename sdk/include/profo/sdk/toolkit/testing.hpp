@@ -154,6 +154,25 @@ public:
         e.data = task().dump();
         return element.on_event(*this, e);
     }
+    // The oldest deferred task is lost, as when the process is killed while it
+    // runs: the element receives what the engine delivers at its deadline.
+    sdk::Outcome interrupt_deferred(sdk::ElementPlugin& element) {
+        deferred.erase(deferred.begin());
+        sdk::Event e;
+        e.kind = sdk::Event::Kind::deferred;
+        e.data = sdk::interrupted_result("the deferred work was interrupted (test)").dump();
+        return element.on_event(*this, e);
+    }
+    // The oldest scheduled timer fires: now() moves to its due time.
+    sdk::Outcome fire_timer(sdk::ElementPlugin& element) {
+        auto [due, payload] = timers.front();
+        timers.erase(timers.begin());
+        if (due > now_) now_ = due;
+        sdk::Event e;
+        e.kind = sdk::Event::Kind::timer;
+        e.data = payload.dump();
+        return element.on_event(*this, e);
+    }
     // The texts of the text actions sent, in order.
     std::vector<std::string> texts() const {
         std::vector<std::string> out;
