@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <fstream>
@@ -235,6 +236,29 @@ std::int64_t Platform::add_deployed_bot(const std::string& username) {
         config, {"deploy", "create", "--course", "telegram", "--bot", std::to_string(profo_id)}));
     EXPECT_EQ(deployed.exit_code, 0) << deployed.err << deployed.out;
     return bot["id"].get<std::int64_t>();
+}
+
+std::vector<std::int64_t> Platform::add_deployed_bots(int count, const std::string& username_prefix) {
+    std::vector<std::int64_t> ids;
+    std::vector<std::string> add{"bot", "add", "--mode", options_.mode};
+    for (int i = 0; i < count; ++i) {
+        auto bot =
+            emulator_.post("/_emulator/bots", {{"username", username_prefix + std::to_string(i) + "_bot"}});
+        ids.push_back(bot["id"].get<std::int64_t>());
+        add.push_back(bot["token"].get<std::string>());
+    }
+    auto added = run_process(profo_command(config, add));
+    EXPECT_EQ(added.exit_code, 0) << added.err << added.out;
+    std::string profo_ids;
+    static const std::regex line(R"(added bot ([0-9]+) )");
+    for (auto it = std::sregex_iterator(added.out.begin(), added.out.end(), line);
+         it != std::sregex_iterator(); ++it)
+        profo_ids += (profo_ids.empty() ? "" : ",") + (*it)[1].str();
+    auto deployed =
+        run_process(profo_command(config, {"deploy", "create", "--course", "telegram", "--bot", profo_ids}));
+    EXPECT_EQ(deployed.exit_code, 0) << deployed.err << deployed.out;
+    EXPECT_EQ(std::count(deployed.out.begin(), deployed.out.end(), '\n'), count) << deployed.out;
+    return ids;
 }
 
 std::unique_ptr<RunningProcess> Platform::serve() {

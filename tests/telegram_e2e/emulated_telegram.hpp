@@ -89,6 +89,9 @@ public:
 
     // Another emulator bot added and given the course; returns its emulator id.
     std::int64_t add_deployed_bot(const std::string& username);
+    // `count` more at once: one `profo bot add` with every token, one
+    // `profo deploy create` for them all. Returns their emulator ids.
+    std::vector<std::int64_t> add_deployed_bots(int count, const std::string& username_prefix);
     std::string add_bot(const std::string& bot_token, const std::string& mode);
 
     std::unique_ptr<RunningProcess> serve();

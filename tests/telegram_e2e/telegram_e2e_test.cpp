@@ -196,7 +196,7 @@ TEST(TelegramTransport, ManyBotsManyStudentsInOneProcess) {
         ", \"chat_burst\": 10, \"chat_per_second\": 10, \"bot_per_second\": 100, \"bot_burst\": 100";
     Platform p(e, course_options(fast));
     std::vector<std::int64_t> bots{p.bot_id};
-    for (int b = 1; b < kBots; ++b) bots.push_back(p.add_deployed_bot("many_" + std::to_string(b) + "_bot"));
+    for (auto id : p.add_deployed_bots(kBots - 1, "many_")) bots.push_back(id);
     auto serve = p.serve();
     const auto began = std::chrono::steady_clock::now();
     auto each = [&](auto step) {
