@@ -309,3 +309,22 @@ TEST(TelegramTransport, AStudentCompletesTestAllElementsByWebhook) {
     EXPECT_EQ(info["pending_update_count"], 0) << info.dump();
     stop(*serve);
 }
+
+// A quarter of the sends fail with a 5xx: every message still arrives once
+// and in course order, bursts (a photo then its text, three poll feedbacks)
+// included, because a retried message holds back the ones after it.
+TEST(TelegramTransport, TestAllElementsArriveInOrderThroughServerErrors) {
+    TempDir dir;
+    FakeLlm llm(dir, kModelScript);
+    auto flags = kFastChats;
+    for (const char* flag :
+         {"--error-probability", "0.25", "--fault-methods", "sendMessage,sendPoll,sendPhoto,sendAudio"})
+        flags.push_back(flag);
+    Emulator e(flags);
+    Platform p(e, all_elements(llm));
+    auto serve = p.serve();
+    take_the_course(e, p, 4444);
+    const auto stats = e.get("/_emulator/stats");
+    EXPECT_GT(stats["injected_errors"].get<int>(), 3) << stats.dump();
+    stop(*serve);
+}
