@@ -261,8 +261,8 @@ std::vector<std::int64_t> Platform::add_deployed_bots(int count, const std::stri
     return ids;
 }
 
-std::unique_ptr<RunningProcess> Platform::serve() {
-    auto p = std::make_unique<RunningProcess>(profo_command(config, {"serve"}));
+std::unique_ptr<RunningProcess> Platform::serve(const ExtraEnvironment& env) {
+    auto p = std::make_unique<RunningProcess>(profo_command(config, {"serve"}), env);
     http_port = static_cast<unsigned short>(
         number_in(p->wait_for_stderr("serving on", 60s), R"(serving on [0-9.]+:([0-9]+))"));
     return p;

@@ -94,7 +94,7 @@ public:
     std::vector<std::int64_t> add_deployed_bots(int count, const std::string& username_prefix);
     std::string add_bot(const std::string& bot_token, const std::string& mode);
 
-    std::unique_ptr<RunningProcess> serve();
+    std::unique_ptr<RunningProcess> serve(const ExtraEnvironment& env = {});
     // `profo run list --json`: every run of the account.
     nlohmann::json runs();
 

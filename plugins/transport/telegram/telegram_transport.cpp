@@ -84,14 +84,26 @@ struct Settings {
         };
         auto number = [&](const char* key, auto& into, double low) {
             if (!s.contains(key)) return;
-            if (!s[key].is_number() || s[key].get<double>() < low)
+            // A setting that only the environment gives
+            // (PROFO_PLUGINS_TRANSPORT_TELEGRAM_SETTINGS_<KEY>) arrives as text.
+            json value = s[key];
+            if (value.is_string()) {
+                const auto& text = value.get_ref<const std::string&>();
+                double parsed = 0;
+                auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+                if (ec == std::errc() && end == text.data() + text.size() && !text.empty())
+                    value = parsed == static_cast<double>(static_cast<std::int64_t>(parsed))
+                                ? json(static_cast<std::int64_t>(parsed))
+                                : json(parsed);
+            }
+            if (!value.is_number() || value.get<double>() < low)
                 throw std::invalid_argument(std::string("settings.") + key +
                                             " must be a number of at least " + std::to_string(low));
             using T = std::remove_reference_t<decltype(into)>;
             if constexpr (std::is_same_v<T, Millis>)
-                into = Millis(s[key].get<std::int64_t>());
+                into = Millis(value.get<std::int64_t>());
             else
-                into = s[key].get<T>();
+                into = value.get<T>();
         };
         text("base_url", out.base_url);
         text("public_url", out.public_url);
