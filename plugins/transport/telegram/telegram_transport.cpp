@@ -184,6 +184,7 @@ public:
         storage_pool_ = std::make_unique<asio::thread_pool>(settings_.storage_threads);
         host.http().add("POST", "/telegram/webhook/{bot_id}",
                         [this](const sdk::HttpRequest& request) { return on_webhook(request); });
+        load_bots();
         spawn(refresh_bots(), "bot list");
         spawn(drain_outbox(), "outbox", outbox_strand_);
         spawn(prune_ledger(), "ledger pruning");
@@ -298,22 +299,35 @@ private:
 
     // --- bots ---------------------------------------------------------------------------
 
+    std::vector<sdk::Bot> read_bots() {
+        auto tx = host_->storage().begin();
+        auto all = tx->list_bots_all_accounts();
+        tx->commit();
+        return all;
+    }
+
+    // The first read happens in start(), so /readyz does not answer 503 for
+    // a process that has no bots once it says it serves.
+    void load_bots() {
+        try {
+            reconcile(read_bots());
+            loaded_ = true;
+        } catch (const std::exception& e) {
+            host_->log().error(std::string("telegram: cannot read the bot list: ") + e.what());
+        }
+    }
+
     awaitable<void> refresh_bots() {
         while (!stopping_) {
+            co_await sleep(settings_.bots_refresh);
             try {
-                auto work0 = [this] {
-                    auto tx = host_->storage().begin();
-                    auto all = tx->list_bots_all_accounts();
-                    tx->commit();
-                    return all;
-                };
+                auto work0 = [this] { return read_bots(); };
                 auto bots = co_await blocking(std::move(work0));
                 reconcile(bots);
                 loaded_ = true;
             } catch (const std::exception& e) {
                 host_->log().error(std::string("telegram: cannot read the bot list: ") + e.what());
             }
-            co_await sleep(settings_.bots_refresh);
         }
     }
 
