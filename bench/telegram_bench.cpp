@@ -601,7 +601,9 @@ int idle(const Options& o) {
     profo.add_bots(bots, false);
     e.wait_polling(bots.size());
     const double ready_after = std::chrono::duration<double>(Clock::now() - added_at).count();
-    std::this_thread::sleep_for(5s);  // polls parked, nothing arriving
+    // Past one long-poll timeout (25 s): every poll was answered empty and
+    // renewed once, the steady state of an idle fleet.
+    std::this_thread::sleep_for(30s);
     const long rss = profo.process().rss_kib();
     const auto stats = json::parse(fetch(e.port(), http::verb::get, "/_emulator/stats"))["result"];
     std::printf(
