@@ -1911,6 +1911,32 @@ TEST(SqliteStorage, InMemoryDatabaseWorks) {
     EXPECT_EQ(check->list_runs(sdk::kDefaultAccountId, {}).size(), 1u);
 }
 
+// Commits only append to the write-ahead log; copying it into the database
+// file (and its fsyncs) happens on a thread of the storage's own, not inside
+// a commit that every other transaction then waits for. Until a checkpoint
+// the file holds only the first page, written when it switched to WAL.
+TEST(SqliteStorage, TheLogReachesTheDatabaseFileWithoutACommitCopyingIt) {
+    SqliteBackend::Database database;
+    auto plugin = load_module(SqliteBackend::module());
+    auto storage = plugin->keep_alive(plugin->as<sdk::StoragePlugin>().open(database.options()));
+    storage->migrate();
+    {
+        auto tx = storage->begin();
+        tx->create_account("checkpointed");
+        tx->commit();
+    }
+    const std::filesystem::path file = database.options().dsn;
+    constexpr std::uintmax_t kFirstPage = 1024;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::filesystem::file_size(file) <= kFirstPage && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_GT(std::filesystem::file_size(file), kFirstPage) << "nothing copied the log into the database";
+    auto tx = storage->begin();
+    const auto accounts = tx->list_accounts();
+    EXPECT_TRUE(std::any_of(accounts.begin(), accounts.end(),
+                            [](const auto& a) { return a.name == "checkpointed"; }));
+}
+
 TEST(SqliteStorage, RefusesAnEmptyPath) {
     auto plugin = load_module(SqliteBackend::module());
     expect_storage_error(Code::invalid,

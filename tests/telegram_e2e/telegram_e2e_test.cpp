@@ -1,23 +1,16 @@
 // A student takes a course through Telegram as it will run in production:
 // `profo serve` with the telegram transport, against the Bot API emulator.
-#include "fake_llm.hpp"
+#include "emulated_telegram.hpp"
 #include "loopback_http.hpp"
-#include "process.hpp"
 #include "test_config.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <csignal>
-#include <fstream>
-#include <functional>
-#include <regex>
+#include <cstdio>
 #include <thread>
 
 using namespace profo::testing;
@@ -52,91 +45,6 @@ Bye:
   text: The end
 )";
 
-unsigned short port_in(const std::string& text, const std::string& pattern) {
-    std::smatch m;
-    if (!std::regex_search(text, m, std::regex(pattern)))
-        throw std::runtime_error("no '" + pattern + "' in:\n" + text);
-    return static_cast<unsigned short>(std::stoi(m[1].str()));
-}
-
-unsigned short free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
-
-class Emulator {
-public:
-    explicit Emulator(std::vector<std::string> flags = {})
-        : process_([&] {
-              // It announces its port on stdout; the test harness reads stderr.
-              std::string command = std::string("exec ") + PROFO_TELEGRAM_EMULATOR + " --listen 127.0.0.1:0";
-              for (const auto& f : flags) command += " " + f;
-              return std::vector<std::string>{"/bin/sh", "-c", command + " 1>&2"};
-          }()) {
-        port_ = port_in(process_.wait_for_stderr("listening on", 20s), R"(listening on [0-9.]+:([0-9]+))");
-    }
-    unsigned short port() const { return port_; }
-    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
-    json post(const std::string& path, const json& body) {
-        auto reply = http_request(port_, "POST", path, body.dump(), {{"Content-Type", "application/json"}});
-        auto parsed = json::parse(reply.body);
-        if (!parsed.value("ok", false)) throw std::runtime_error(path + " refused: " + reply.body);
-        return parsed["result"];
-    }
-    json get(const std::string& target) {
-        auto reply = http_request(port_, "GET", target);
-        auto parsed = json::parse(reply.body);
-        if (!parsed.value("ok", false)) throw std::runtime_error(target + " failed: " + reply.body);
-        return parsed["result"];
-    }
-    // The transcript once the bot has sent `count` messages to the user.
-    json wait(std::int64_t bot, std::int64_t user, int count, int timeout_ms = 30000) {
-        auto reply = http_request(
-            port_, "GET",
-            "/_emulator/wait?bot_id=" + std::to_string(bot) + "&user_id=" + std::to_string(user) +
-                "&bot_messages=" + std::to_string(count) + "&timeout_ms=" + std::to_string(timeout_ms));
-        auto parsed = json::parse(reply.body);
-        if (!parsed.value("ok", false))
-            throw std::runtime_error("bot " + std::to_string(bot) + " did not send " + std::to_string(count) +
-                                     " messages to user " + std::to_string(user) + ": " + reply.body);
-        return parsed["result"];
-    }
-    RunningProcess& process() { return process_; }
-
-private:
-    RunningProcess process_;
-    unsigned short port_ = 0;
-};
-
-std::vector<json> bot_messages(const json& transcript) {
-    std::vector<json> out;
-    for (const auto& m : transcript["messages"])
-        if (m.value("sender", "") == "bot") out.push_back(m);
-    return out;
-}
-
-// What the student saw of a bot message, one line.
-std::string shown(const json& m) {
-    if (m.contains("poll")) return "poll: " + m["poll"]["question"].get<std::string>();
-    if (m.contains("text")) return m["text"].get<std::string>();
-    if (m.contains("caption")) return m["caption"].get<std::string>();
-    return m.dump();
-}
-
-std::vector<std::string> shown_all(const json& transcript) {
-    std::vector<std::string> out;
-    for (const auto& m : bot_messages(transcript)) out.push_back(shown(m));
-    return out;
-}
-
 const std::vector<std::string> kExpected = {"Welcome to the course",
                                             "poll: Which one is right?",
                                             "Exactly",
@@ -162,68 +70,19 @@ json take_course(Emulator& e, std::int64_t bot, std::int64_t user, const std::st
     return e.wait(bot, user, 6);
 }
 
-struct Platform {
-    TempDir dir;
-    std::filesystem::path config;
-    std::int64_t bot_id = 0;  // the emulator's
-    std::string token;
-
-    // `adjust` changes the config before it is written (other plugins'
-    // settings, an engine section).
-    Platform(Emulator& e, const std::string& mode = "poll", std::string extra_settings = "",
-             unsigned short listen_port = 0, const std::string& course = kCourse,
-             const std::function<void(TestConfig&)>& adjust = {}) {
-        TestConfig c;
-        if (listen_port) c.listen = "127.0.0.1:" + std::to_string(listen_port);
-        std::string settings =
-            "{\"base_url\": \"" + e.url() +
-            "\", \"poll_timeout_s\": 2, \"bots_refresh_ms\": 300, \"backoff_initial_ms\": 200, "
-            "\"backoff_max_ms\": 2000";
-        if (listen_port)
-            settings += ", \"public_url\": \"http://127.0.0.1:" + std::to_string(listen_port) + "\"";
-        settings += extra_settings + "}";
-        c.settings["transport/telegram"] = settings;
-        if (adjust) adjust(c);
-        config = write_test_config(dir, c);
-        std::ofstream(dir / "course.yml") << course;
-        auto imported = run_process(
-            profo_command(config, {"course", "import", (dir / "course.yml").string(), "--name", "telegram"}));
-        EXPECT_EQ(imported.exit_code, 0) << imported.err << imported.out;
-        auto bot = e.post("/_emulator/bots", {{"username", "course_bot"}});
-        bot_id = bot["id"].get<std::int64_t>();
-        token = bot["token"].get<std::string>();
-        add_bot(token, mode);
-        auto deployed =
-            run_process(profo_command(config, {"deploy", "create", "--course", "telegram", "--bot", "1"}));
-        EXPECT_EQ(deployed.exit_code, 0) << deployed.err << deployed.out;
-    }
-
-    std::string add_bot(const std::string& bot_token, const std::string& mode) {
-        auto added = run_process(profo_command(config, {"bot", "add", bot_token, "--mode", mode}));
-        EXPECT_EQ(added.exit_code, 0) << added.err << added.out;
-        EXPECT_EQ(added.out.find(bot_token), std::string::npos) << "the token was printed";
-        EXPECT_NE(added.out.find(bot_token.substr(0, bot_token.find(':')) + ":***"), std::string::npos)
-            << added.out;
-        return added.out;
-    }
-
-    std::unique_ptr<RunningProcess> serve() {
-        auto p = std::make_unique<RunningProcess>(profo_command(config, {"serve"}));
-        p->wait_for_stderr("serving on", 60s);
-        return p;
-    }
-};
-
-void stop(RunningProcess& serve) {
-    serve.signal(SIGINT);
-    EXPECT_EQ(serve.wait(30s), 0) << serve.err();
+PlatformOptions course_options(PlatformOptions options = {}) {
+    options.course_yaml = kCourse;
+    return options;
 }
 
 }  // namespace
 
-TEST(TelegramTransport, AStudentCompletesACourseByLongPolling) {
+INSTANTIATE_TEST_SUITE_P(, TelegramTransportOn, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(TelegramTransportOn, AStudentCompletesACourseByLongPolling) {
     Emulator e;
-    Platform p(e);
+    Platform p(e, on_storage(course_options()));
     auto serve = p.serve();
     auto t = take_course(e, p.bot_id, 42);
     EXPECT_EQ(shown_all(t), kExpected) << t.dump(1);
@@ -235,15 +94,22 @@ TEST(TelegramTransport, AStudentCompletesACourseByLongPolling) {
     EXPECT_EQ(bots[0]["username"], "course_bot");
     EXPECT_EQ(bots[0]["enabled"], true);
     EXPECT_GT(bots[0]["update_offset"].get<int>(), 1) << "the offset advanced after each commit";
+    const auto runs = p.runs();
+    ASSERT_EQ(runs.size(), 1u) << runs.dump(1);
+    EXPECT_EQ(runs[0]["status"], "completed");
+    EXPECT_EQ(runs[0]["cursor"], "Bye");
+    EXPECT_EQ(runs[0]["user_id"], 42);
     stop(*serve);
     EXPECT_EQ(serve->err().find(p.token), std::string::npos) << "the token reached the log";
 }
 
 TEST(TelegramTransport, AStudentCompletesACourseByWebhook) {
     Emulator e;
-    const auto port = free_port();
-    Platform p(e, "webhook", "", port);
+    PlatformOptions webhook;
+    webhook.mode = "webhook";
+    Platform p(e, course_options(webhook));
     auto serve = p.serve();
+    const auto port = p.http_port;
     serve->wait_for_stderr("webhook set", 20s);
     auto info = e.post("/bot" + p.token + "/getWebhookInfo", json::object());
     EXPECT_EQ(info["url"], "http://127.0.0.1:" + std::to_string(port) + "/telegram/webhook/1");
@@ -261,7 +127,9 @@ TEST(TelegramTransport, FloodLimitsAndServerErrorsLoseAndRepeatNothing) {
     // A tight per-chat limit the transport does not know about, and 5xx on sends.
     Emulator e({"--chat-burst", "1", "--error-probability", "0.3", "--fault-methods",
                 "sendMessage,sendPoll,answerCallbackQuery"});
-    Platform p(e, "poll", ", \"chat_burst\": 3, \"chat_per_second\": 3");
+    PlatformOptions paced;
+    paced.transport_settings = ", \"chat_burst\": 3, \"chat_per_second\": 3";
+    Platform p(e, course_options(paced));
     auto serve = p.serve();
     auto t = take_course(e, p.bot_id, 44);
     EXPECT_EQ(shown_all(t), kExpected) << t.dump(1);
@@ -270,9 +138,9 @@ TEST(TelegramTransport, FloodLimitsAndServerErrorsLoseAndRepeatNothing) {
     stop(*serve);
 }
 
-TEST(TelegramTransport, KilledMidCourseItContinuesAfterARestart) {
+TEST_P(TelegramTransportOn, KilledMidCourseItContinuesAfterARestart) {
     Emulator e;
-    Platform p(e);
+    Platform p(e, on_storage(course_options()));
     auto serve = p.serve();
     e.post("/_emulator/start", {{"bot_id", p.bot_id}, {"user_id", 45}});
     auto first = bot_messages(e.wait(p.bot_id, 45, 1)).at(0);
@@ -299,19 +167,19 @@ TEST(TelegramTransport, KilledMidCourseItContinuesAfterARestart) {
     seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
     EXPECT_EQ(seen, kExpected) << t.dump(1);
     EXPECT_LE(extra, 1);
+    const auto runs = p.runs();
+    ASSERT_EQ(runs.size(), 1u) << runs.dump(1);
+    EXPECT_EQ(runs[0]["status"], "completed");
     stop(*serve);
 }
 
 TEST(TelegramTransport, ABotDisabledWhileServingStopsAndAnAddedOneStarts) {
     Emulator e;
-    Platform p(e);
-    auto serve = p.serve();
-    auto second = e.post("/_emulator/bots", {{"username", "late_bot"}});
-    p.add_bot(second["token"], "poll");
-    auto deployed =
-        run_process(profo_command(p.config, {"deploy", "create", "--course", "telegram", "--bot", "2"}));
-    ASSERT_EQ(deployed.exit_code, 0) << deployed.err;
-    const auto late = second["id"].get<std::int64_t>();
+    Platform p(e, course_options());
+    // A numeric setting only the environment gives arrives as text.
+    auto serve = p.serve({{"PROFO_PLUGINS_TRANSPORT_TELEGRAM_SETTINGS_IO_THREADS", "1"}});
+    EXPECT_NE(serve->err().find(", 1 network threads"), std::string::npos) << serve->err();
+    const auto late = p.add_deployed_bot("late_bot");
     e.post("/_emulator/start", {{"bot_id", late}, {"user_id", 46}});
     EXPECT_EQ(shown(bot_messages(e.wait(late, 46, 1)).at(0)), "Welcome to the course");
 
@@ -323,20 +191,15 @@ TEST(TelegramTransport, ABotDisabledWhileServingStopsAndAnAddedOneStarts) {
 // Many bots in one process: every bot polls, every student finishes, each
 // step taken by all students at once so they progress in parallel.
 TEST(TelegramTransport, ManyBotsManyStudentsInOneProcess) {
-    constexpr int kBots = 20;
-    constexpr int kStudents = 10;
+    constexpr int kBots = 50;
+    constexpr int kStudents = 20;
     Emulator e({"--no-rate-limits"});
-    Platform p(e, "poll",
-               ", \"chat_burst\": 10, \"chat_per_second\": 10, \"bot_per_second\": 100, \"bot_burst\": 100");
+    PlatformOptions fast;
+    fast.transport_settings =
+        ", \"chat_burst\": 10, \"chat_per_second\": 10, \"bot_per_second\": 100, \"bot_burst\": 100";
+    Platform p(e, course_options(fast));
     std::vector<std::int64_t> bots{p.bot_id};
-    for (int b = 1; b < kBots; ++b) {
-        auto bot = e.post("/_emulator/bots", {{"username", "many_" + std::to_string(b) + "_bot"}});
-        p.add_bot(bot["token"], "poll");
-        auto deployed = run_process(profo_command(
-            p.config, {"deploy", "create", "--course", "telegram", "--bot", std::to_string(b + 1)}));
-        ASSERT_EQ(deployed.exit_code, 0) << deployed.err;
-        bots.push_back(bot["id"].get<std::int64_t>());
-    }
+    for (auto id : p.add_deployed_bots(kBots - 1, "many_")) bots.push_back(id);
     auto serve = p.serve();
     const auto began = std::chrono::steady_clock::now();
     auto each = [&](auto step) {
@@ -360,7 +223,15 @@ TEST(TelegramTransport, ManyBotsManyStudentsInOneProcess) {
         e.post("/_emulator/messages", {{"bot_id", bot}, {"user_id", user}, {"text", "Paris"}});
     });
     each([&](auto bot, auto user) { EXPECT_EQ(shown_all(e.wait(bot, user, 6, 60000)), kExpected); });
-    EXPECT_LT(std::chrono::steady_clock::now() - began, 60s);
+    const auto took = std::chrono::steady_clock::now() - began;
+    std::printf("%d bots x %d students completed in %.1f s\n", kBots, kStudents,
+                std::chrono::duration<double>(took).count());
+    EXPECT_LT(took, 60s);
+    const auto runs = p.runs();
+    EXPECT_EQ(runs.size(), static_cast<std::size_t>(kBots * kStudents));
+    EXPECT_EQ(
+        std::count_if(runs.begin(), runs.end(), [](const auto& r) { return r["status"] == "completed"; }),
+        kBots * kStudents);
     stop(*serve);
 }
 
@@ -377,12 +248,11 @@ Bye:
 
 // A platform playing kDialogCourse against `llm`, deferred work bounded by `deadline_ms`.
 std::unique_ptr<Platform> dialog_platform(Emulator& e, const FakeLlm& llm, int deadline_ms = 180000) {
-    return std::make_unique<Platform>(e, "poll", "", 0, kDialogCourse, [&](TestConfig& c) {
-        c.settings["element/dialog"] = "{base_url: \"" + llm.base_url() +
-                                       "\", api_key: \"sk-e2e\", retries: 2, retry_backoff_ms: 50, "
-                                       "timeout_ms: 120000}";
-        c.extra_yaml = "engine:\n  deferred:\n    deadline_ms: " + std::to_string(deadline_ms) + "\n";
-    });
+    PlatformOptions options;
+    options.course_yaml = kDialogCourse;
+    options.dialog_base_url = llm.base_url();
+    options.extra_yaml = "engine:\n  deferred:\n    deadline_ms: " + std::to_string(deadline_ms) + "\n";
+    return std::make_unique<Platform>(e, options);
 }
 
 // Waits until the fake provider has received `count` requests.
@@ -451,7 +321,7 @@ TEST(TelegramTransport, StalledDialogCallsDoNotDelayHttpRequests) {
           {{{"reply", "slow one"}, {"delay_ms", 6000}}, {{"reply", "slow two"}, {"delay_ms", 6000}}}}});
     auto p = dialog_platform(e, llm);
     auto serve = p->serve();
-    const auto port = port_in(serve->err(), R"(serving on [0-9.]+:([0-9]+))");
+    const auto port = p->http_port;
     for (std::int64_t user : {48, 49}) e.post("/_emulator/start", {{"bot_id", p->bot_id}, {"user_id", user}});
     for (std::int64_t user : {48, 49}) {
         e.wait(p->bot_id, user, 1);

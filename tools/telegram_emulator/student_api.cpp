@@ -1,6 +1,7 @@
 #include "student_api.h"
 
 #include "bot_api_error.h"
+#include "init_data.h"
 #include "text_entities.h"
 
 #include <boost/beast/http.hpp>
@@ -196,6 +197,7 @@ json StudentApi::dispatch(const std::string& path, bool is_get, const BotApiPara
         world_.enqueue_update(bot, "message", m, user.id);
         return m;
     }
+    if (path == "open_web_app") return open_web_app(bot, user, p);
     if (path == "web_app_query") {
         chat_for(bot, user);
         return {{"query_id", world_.new_web_app_query_id(bot.id, user.id)}};
@@ -251,6 +253,35 @@ json StudentApi::press_button(Bot& bot, User& user, const BotApiParams& p) {
                {"data", (*pressed)["callback_data"]}};
     world_.enqueue_update(bot, "callback_query", query, user.id);
     return {{"callback_query_id", id}};
+}
+
+// What the Telegram app does when the user taps a web_app button: it opens the
+// button's page and hands it initData signed for this bot and this user, which
+// the page posts to the bot's backend as proof of who is answering.
+json StudentApi::open_web_app(Bot& bot, User& user, const BotApiParams& p) {
+    auto* chat = world_.find_chat(bot.id, user.id);
+    if (!chat) throw StudentError(404, "the user has no chat with this bot");
+    auto* stored = world_.find_message(*chat, required_integer(p, "message_id"));
+    if (!stored || !stored->from_bot) throw StudentError(404, "no bot message with this message_id");
+    const auto want_text = p.string("button_text");
+    std::string url;
+    if (stored->message.contains("reply_markup"))
+        for (const auto& row : stored->message["reply_markup"]["inline_keyboard"])
+            for (const auto& b : row)
+                if (url.empty() && b.contains("web_app") && (!want_text || b.value("text", "") == *want_text))
+                    url = b["web_app"].value("url", "");
+    if (url.empty()) throw StudentError(404, "no such web_app button on the message");
+    if (chat->blocked) set_blocked(bot, user, false);
+    const auto query_id = world_.new_web_app_query_id(bot.id, user.id);
+    json web_app_user = user.to_json();
+    web_app_user.erase("is_bot");  // WebAppUser carries it only for the receiver of an attachment menu
+    web_app_user["allows_write_to_pm"] = true;
+    const std::map<std::string, std::string> fields{{"auth_date", std::to_string(world_.now())},
+                                                    {"chat_instance", std::to_string(bot.id * 31 + user.id)},
+                                                    {"chat_type", "private"},
+                                                    {"query_id", query_id},
+                                                    {"user", web_app_user.dump()}};
+    return {{"url", url}, {"init_data", signed_init_data(fields, bot.token)}, {"query_id", query_id}};
 }
 
 json StudentApi::answer_poll(Bot& bot, User& user, const BotApiParams& p) {

@@ -1,8 +1,8 @@
 // The student side and the emulator's controls, under /_emulator/: create
 // bots and users, act as a user in a private chat (text, /start, button
-// presses, poll answers, voice, web_app_data, block/unblock), read a chat's
-// transcript, wait for it to reach N bot messages, read counters and change
-// limits and faults at runtime. JSON in, {"ok":true,"result":...} out.
+// presses, poll answers, voice, web_app_data, opening a Mini App,
+// block/unblock), read a chat's transcript, wait for it to reach N bot
+// messages, read counters and change limits and faults at runtime. JSON in, {"ok":true,"result":...} out.
 #pragma once
 
 #include "bot_api_params.h"
@@ -47,6 +47,7 @@ private:
     nlohmann::json send_text(Bot& bot, User& user, const std::string& text);
     nlohmann::json press_button(Bot& bot, User& user, const BotApiParams& p);
     nlohmann::json answer_poll(Bot& bot, User& user, const BotApiParams& p);
+    nlohmann::json open_web_app(Bot& bot, User& user, const BotApiParams& p);
     nlohmann::json set_blocked(Bot& bot, User& user, bool blocked);
     nlohmann::json transcript(Bot& bot, User& user);
     void wait(Bot& bot, User& user, const BotApiParams& p, const ResponderPtr& responder);

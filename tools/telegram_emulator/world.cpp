@@ -37,7 +37,13 @@ json User::as_private_chat() const {
 }
 
 json Bot::to_json() const {
-    return {{"id", id}, {"token", token}, {"username", username}, {"first_name", first_name}};
+    // `polling`: a getUpdates is parked right now, so a client can tell a bot
+    // that waits for updates from one that is not asking.
+    return {{"id", id},
+            {"token", token},
+            {"username", username},
+            {"first_name", first_name},
+            {"polling", parked.has_value()}};
 }
 
 World::World(boost::asio::io_context& io, WorldSettings settings, RateLimits limits)

@@ -63,14 +63,17 @@ int with_registry(CommandIo& io, const std::vector<std::string>& args, Body body
 
 int run_add(CommandIo& io, const std::vector<std::string>& args) {
     Arguments parsed(args, {"config", "account", "mode"}, {});
-    if (parsed.positionals().size() != 1) throw UsageError("name exactly one bot TOKEN");
+    if (parsed.positionals().empty()) throw UsageError("name at least one bot TOKEN");
     const auto account = account_of(parsed);
     const auto mode = parsed.value("mode").value_or("poll");
-    const auto token = parsed.positionals()[0];
+    // Several tokens share one start of the platform: adding a fleet of bots
+    // is one command, not one process each.
     return with_registry(io, args, [&](Platform&, BotRegistry& registry) {
-        const auto bot = registry.add(account, token, mode);
-        io.out << "added bot " << bot.id << " @" << bot.username << " (" << masked_token(token) << ", "
-               << bot.mode << ")\n";
+        for (const auto& token : parsed.positionals()) {
+            const auto bot = registry.add(account, token, mode);
+            io.out << "added bot " << bot.id << " @" << bot.username << " (" << masked_token(token) << ", "
+                   << bot.mode << ")\n";
+        }
         return 0;
     });
 }
@@ -143,7 +146,12 @@ int run_deploy_create(CommandIo& io, const std::vector<std::string>& args) {
     const auto course_ref = parsed.value("course");
     const auto bot_text = parsed.value("bot");
     if (!course_ref || !bot_text) throw UsageError("name the --course and the --bot");
-    const auto bot_id = positive_id(*bot_text, "--bot");
+    std::vector<sdk::Id> bot_ids;
+    for (std::size_t from = 0; from <= bot_text->size();) {
+        const auto comma = std::min(bot_text->find(',', from), bot_text->size());
+        bot_ids.push_back(positive_id(bot_text->substr(from, comma - from), "--bot"));
+        from = comma + 1;
+    }
     auto config = load_command_config(io, args);
     if (!config) return 2;
     try {
@@ -165,19 +173,23 @@ int run_deploy_create(CommandIo& io, const std::vector<std::string>& args) {
         const auto latest =
             *std::max_element(versions.begin(), versions.end(),
                               [](const auto& a, const auto& b) { return a.number < b.number; });
-        if (!tx->get_bot(account, bot_id))
-            throw std::runtime_error("account " + std::to_string(account) + " has no bot " +
-                                     std::to_string(bot_id));
-        sdk::CourseDeployment d;
-        d.course_id = course->id;
-        d.version_id = latest.id;
-        d.bot_id = bot_id;
-        d.environment = parsed.value("environment").value_or("prod");
-        d.legacy_alias = parsed.value("alias").value_or("");
-        d = tx->create_deployment(account, d);
+        std::vector<sdk::CourseDeployment> created;
+        for (const auto bot_id : bot_ids) {
+            if (!tx->get_bot(account, bot_id))
+                throw std::runtime_error("account " + std::to_string(account) + " has no bot " +
+                                         std::to_string(bot_id));
+            sdk::CourseDeployment d;
+            d.course_id = course->id;
+            d.version_id = latest.id;
+            d.bot_id = bot_id;
+            d.environment = parsed.value("environment").value_or("prod");
+            d.legacy_alias = parsed.value("alias").value_or("");
+            created.push_back(tx->create_deployment(account, d));
+        }
         tx->commit();
-        io.out << "created deployment " << d.id << ": course " << course->name << " version " << latest.number
-               << " on bot " << bot_id << " (start link payload cd_" << d.id << ")\n";
+        for (const auto& d : created)
+            io.out << "created deployment " << d.id << ": course " << course->name << " version "
+                   << latest.number << " on bot " << d.bot_id << " (start link payload cd_" << d.id << ")\n";
     } catch (const std::exception& e) {
         return report_command_failure(io, e);
     }
@@ -196,9 +208,11 @@ void add_bot_commands(CommandTree& tree) {
     tree.add_subcommand("bot", summary, kBotFamilyUsage,
                         {"add",
                          "register a bot by its token",
-                         "Usage: profo bot add [--config FILE] [--account ID] [--mode poll|webhook] TOKEN\n\n"
-                         "Checks TOKEN with getMe (learning the bot's username), stores it sealed and\n"
-                         "prints the bot's id. A running 'profo serve' picks the bot up within seconds.\n\n"
+                         "Usage: profo bot add [--config FILE] [--account ID] [--mode poll|webhook]\n"
+                         "                     TOKEN [TOKEN...]\n\n"
+                         "Checks each TOKEN with getMe (learning the bot's username), stores it sealed\n"
+                         "and prints the bot's id; the first failure stops there. A running\n"
+                         "'profo serve' picks the bots up within seconds.\n\n"
                          "  --mode M       poll (long polling, default) or webhook (needs the\n"
                          "                 telegram transport's public_url)\n"
                          "  --account ID   the account (tenant); default 1",
@@ -223,8 +237,9 @@ void add_bot_commands(CommandTree& tree) {
         "deploy", "put courses on bots", "Usage: profo deploy COMMAND [ARGS...]",
         {"create",
          "deploy a course's latest version on a bot",
-         "Usage: profo deploy create [--config FILE] [--account ID] --course COURSE --bot ID\n"
-         "                           [--alias NAME] [--environment test|prod]\n\n"
+         "Usage: profo deploy create [--config FILE] [--account ID] --course COURSE\n"
+         "                           --bot ID[,ID...] [--alias NAME] [--environment test|prod]\n\n"
+         "Several bots (--bot 1,2,3) get one deployment each, all or none.\n"
          "Students start it with /start cd_<deployment id>, /start NAME (the alias), or\n"
          "a bare /start when it is the bot's only active deployment.",
          run_deploy_create,

@@ -89,5 +89,6 @@ void add_conformance_command(CommandTree& tree);
 void add_course_commands(CommandTree& tree);
 void add_course_play_command(CommandTree& tree);
 void add_bot_commands(CommandTree& tree);  // and `deploy create`
+void add_run_commands(CommandTree& tree);
 
 }  // namespace profo::host

@@ -60,6 +60,7 @@ struct Settings {
     int poll_timeout_s = 25;
     Millis bots_refresh{2000};
     Millis outbox_interval{100};
+    Millis outbox_coalesce{5};
     int outbox_batch = 500;
     double bot_per_second = 30;
     double bot_burst = 30;
@@ -81,14 +82,26 @@ struct Settings {
         };
         auto number = [&](const char* key, auto& into, double low) {
             if (!s.contains(key)) return;
-            if (!s[key].is_number() || s[key].get<double>() < low)
+            // A setting that only the environment gives
+            // (PROFO_PLUGINS_TRANSPORT_TELEGRAM_SETTINGS_<KEY>) arrives as text.
+            json value = s[key];
+            if (value.is_string()) {
+                const auto& text = value.get_ref<const std::string&>();
+                double parsed = 0;
+                auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+                if (ec == std::errc() && end == text.data() + text.size() && !text.empty())
+                    value = parsed == static_cast<double>(static_cast<std::int64_t>(parsed))
+                                ? json(static_cast<std::int64_t>(parsed))
+                                : json(parsed);
+            }
+            if (!value.is_number() || value.get<double>() < low)
                 throw std::invalid_argument(std::string("settings.") + key +
                                             " must be a number of at least " + std::to_string(low));
             using T = std::remove_reference_t<decltype(into)>;
             if constexpr (std::is_same_v<T, Millis>)
-                into = Millis(s[key].get<std::int64_t>());
+                into = Millis(value.get<std::int64_t>());
             else
-                into = s[key].get<T>();
+                into = value.get<T>();
         };
         text("base_url", out.base_url);
         text("public_url", out.public_url);
@@ -98,6 +111,7 @@ struct Settings {
         number("poll_timeout_s", out.poll_timeout_s, 0);
         number("bots_refresh_ms", out.bots_refresh, 50);
         number("outbox_interval_ms", out.outbox_interval, 5);
+        number("outbox_coalesce_ms", out.outbox_coalesce, 0);
         number("outbox_batch", out.outbox_batch, 1);
         number("bot_per_second", out.bot_per_second, 0.01);
         number("bot_burst", out.bot_burst, 1);
@@ -173,6 +187,7 @@ public:
         storage_pool_ = std::make_unique<asio::thread_pool>(settings_.storage_threads);
         host.http().add("POST", "/telegram/webhook/{bot_id}",
                         [this](const sdk::HttpRequest& request) { return on_webhook(request); });
+        load_bots();
         spawn(refresh_bots(), "bot list");
         spawn(drain_outbox(), "outbox", outbox_strand_);
         for (int i = 0; i < settings_.io_threads; ++i) threads_.emplace_back([this] { io_.run(); });
@@ -274,28 +289,47 @@ private:
         co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
     }
 
+    // A wake while the outbox is being read (not waiting on its timer) must
+    // not be lost: the flag makes the loop read again at once instead of
+    // sleeping a whole outbox_interval with replies due.
     void wake_outbox() {
-        asio::post(outbox_strand_, [this] { outbox_wake_.cancel(); });
+        asio::post(outbox_strand_, [this] {
+            outbox_woken_ = true;
+            outbox_wake_.cancel();
+        });
     }
 
     // --- bots ---------------------------------------------------------------------------
 
+    std::vector<sdk::Bot> read_bots() {
+        auto tx = host_->storage().begin();
+        auto all = tx->list_bots_all_accounts();
+        tx->commit();
+        return all;
+    }
+
+    // The first read happens in start(), so /readyz does not answer 503 for
+    // a process that has no bots once it says it serves.
+    void load_bots() {
+        try {
+            reconcile(read_bots());
+            loaded_ = true;
+        } catch (const std::exception& e) {
+            host_->log().error(std::string("telegram: cannot read the bot list: ") + e.what());
+        }
+    }
+
     awaitable<void> refresh_bots() {
         while (!stopping_) {
+            co_await sleep(settings_.bots_refresh);
             try {
-                auto work0 = [this] {
-                    auto tx = host_->storage().begin();
-                    auto all = tx->list_bots_all_accounts();
-                    tx->commit();
-                    return all;
-                };
+                auto work0 = [this] { return read_bots(); };
                 auto bots = co_await blocking(std::move(work0));
                 reconcile(bots);
                 loaded_ = true;
             } catch (const std::exception& e) {
                 host_->log().error(std::string("telegram: cannot read the bot list: ") + e.what());
             }
-            co_await sleep(settings_.bots_refresh);
         }
     }
 
@@ -544,6 +578,8 @@ private:
 
     awaitable<void> drain_outbox() {
         while (!stopping_) {
+            outbox_woken_ = false;
+            const auto read_at = std::chrono::steady_clock::now();
             try {
                 const int batch = settings_.outbox_batch;
                 auto work3 = [this, batch] {
@@ -557,6 +593,15 @@ private:
             } catch (const std::exception& e) {
                 host_->log().error(std::string("telegram: cannot read the outbox: ") + e.what());
             }
+            if (outbox_woken_) {
+                // Every update handled and every send done wakes the outbox;
+                // under load, reading it once per wake cost a third of the
+                // process. Wakes this close together share one read.
+                const auto since = std::chrono::steady_clock::now() - read_at;
+                if (since < settings_.outbox_coalesce)
+                    co_await sleep(std::chrono::duration_cast<Millis>(settings_.outbox_coalesce - since));
+                continue;
+            }
             outbox_wake_.expires_after(settings_.outbox_interval);
             boost::system::error_code ec;
             co_await outbox_wake_.async_wait(asio::redirect_error(use_awaitable, ec));
@@ -567,13 +612,24 @@ private:
     // message per chat in flight keeps every chat in order.
     void start_sends(const std::vector<sdk::OutboxMessage>& rows) {
         const auto now = std::chrono::steady_clock::now();
-        std::set<ChatKey> seen;
+        // Each chat's oldest due row: the scan is in due order, and a row
+        // enqueued in the same millisecond as (or, after a clock step, before)
+        // a later one must still go first.
+        std::map<ChatKey, const sdk::OutboxMessage*> oldest;
+        for (const auto& row : rows) {
+            auto [it, first] = oldest.try_emplace({row.bot_id, row.chat_id}, &row);
+            if (!first && row.id < it->second->id) it->second = &row;
+        }
         std::vector<std::pair<sdk::OutboxMessage, std::shared_ptr<BotState>>> go;
         {
             std::lock_guard lock(mutex_);
-            for (const auto& row : rows) {
-                const ChatKey key{row.bot_id, row.chat_id};
-                if (!seen.insert(key).second || in_flight_.count(key)) continue;
+            for (const auto& [key, head] : oldest) {
+                const auto& row = *head;
+                if (in_flight_.count(key)) continue;
+                // A scan read before a send's commit still shows its row.
+                if (auto settled = settled_up_to_.find(key);
+                    settled != settled_up_to_.end() && row.id <= settled->second)
+                    continue;
                 if (auto hold = chat_hold_.find(key); hold != chat_hold_.end()) {
                     if (hold->second > now) continue;
                     chat_hold_.erase(hold);
@@ -620,14 +676,27 @@ private:
     awaitable<void> send_head(sdk::OutboxMessage row, std::shared_ptr<BotState> bot) {
         const auto account = row.account_id;
         // A retried message earlier in the chat holds the ones after it back,
-        // even when they are due sooner (and after a restart nothing in memory says so).
-        auto work4 = [this, row]() -> std::optional<sdk::OutboxMessage> {
-            auto tx = host_->storage().begin();
-            for (auto& m : tx->list_outbox(row.account_id, row.bot_id, row.chat_id))
-                if (m.status == "pending") return m;
-            return std::nullopt;
-        };
-        auto head = co_await blocking(std::move(work4));
+        // even when they are due sooner: it is pending but not due, so the due
+        // scan does not show it. Storage knows; after one look at a chat (and
+        // until a send in it is retried) this process does: what it has not
+        // settled is due, and the oldest due row is the head. That look reads
+        // the chat's whole outbox, which grows with every message it was sent.
+        const ChatKey key{row.bot_id, row.chat_id};
+        bool head_known = false;
+        {
+            std::lock_guard lock(mutex_);
+            head_known = settled_up_to_.count(key) > 0;
+        }
+        std::optional<sdk::OutboxMessage> head = row;
+        if (!head_known) {
+            auto work4 = [this, row]() -> std::optional<sdk::OutboxMessage> {
+                auto tx = host_->storage().begin();
+                for (auto& m : tx->list_outbox(row.account_id, row.bot_id, row.chat_id))
+                    if (m.status == "pending") return m;
+                return std::nullopt;
+            };
+            head = co_await blocking(std::move(work4));
+        }
         if (!head) co_return;  // already sent
         if (head->id != row.id) {
             if (head->next_attempt_at > epoch_ms()) {
@@ -638,6 +707,7 @@ private:
             }
             row = *head;
         }
+        if (!head_known) settle(key, row.id - 1);  // everything older is settled
         sdk::OutboundMessage message;
         BotApiCall call;
         std::string unreadable;
@@ -679,6 +749,7 @@ private:
                     }
                 };
                 co_await blocking(std::move(work5));
+                settle(key, row.id);
                 break;
             }
             case BotApiOutcome::Kind::retry_after: {
@@ -702,6 +773,7 @@ private:
                 {
                     std::lock_guard lock(mutex_);
                     chat_hold_[{row.bot_id, row.chat_id}] = std::chrono::steady_clock::now() + delay;
+                    settled_up_to_.erase(key);  // the head is now a row the due scan does not show
                 }
                 host_->log().warn("telegram: " + bot_name(bot->bot) + ": outbox message " +
                                   std::to_string(row.id) + " failed (" + error + "); again in " +
@@ -724,6 +796,17 @@ private:
             tx->commit();
         };
         co_await blocking(std::move(work7));
+        settle({row.bot_id, row.chat_id}, row.id);
+    }
+
+    // Rows of the chat up to `id` are sent or given up, and this process knows
+    // its head from here on (see send_head).
+    void settle(const ChatKey& key, sdk::Id id) {
+        std::lock_guard lock(mutex_);
+        // Forgetting only costs one more look per chat: bound the memory.
+        if (settled_up_to_.size() >= 100000 && !settled_up_to_.count(key)) settled_up_to_.clear();
+        auto& settled = settled_up_to_[key];
+        settled = std::max(settled, id);
     }
 
     // 403: the student blocked the bot (or is gone): nothing more goes to the
@@ -732,6 +815,10 @@ private:
                               std::string reason) {
         host_->log().info("telegram: " + bot_name(bot->bot) + ": chat " + std::to_string(row.chat_id) +
                           " is closed: " + reason);
+        {
+            std::lock_guard lock(mutex_);
+            settled_up_to_.erase({row.bot_id, row.chat_id});
+        }
         auto work8 = [this, row, reason] {
             auto tx = host_->storage().begin();
             for (const auto& m : tx->list_outbox(row.account_id, row.bot_id, row.chat_id))
@@ -753,6 +840,7 @@ private:
     asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
     asio::strand<asio::io_context::executor_type> outbox_strand_ = asio::make_strand(io_);
     asio::steady_timer outbox_wake_{outbox_strand_};
+    bool outbox_woken_ = false;  // on outbox_strand_ only
     std::unique_ptr<BotApiClient> client_;
     std::unique_ptr<asio::thread_pool> storage_pool_;
     std::vector<std::thread> threads_;
@@ -766,6 +854,8 @@ private:
     std::set<ChatKey> in_flight_;
     std::map<ChatKey, TokenBucket> chat_buckets_;
     std::map<ChatKey, SteadyTime> chat_hold_;
+    // Chats whose head this process knows: the highest outbox id it settled.
+    std::map<ChatKey, sdk::Id> settled_up_to_;
 };
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include "emulator.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -14,7 +16,9 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <future>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -558,6 +562,72 @@ TEST_F(EmulatorTest, VoiceWebAppAndMedia) {
     EXPECT_EQ(bot_call("answerWebAppQuery", {{"web_app_query_id", qid}, {"result", result}}).status, 200u);
     expect_error(bot_call("answerWebAppQuery", {{"web_app_query_id", qid}, {"result", result}}), 400,
                  "Bad Request: query is too old and response timeout expired or query ID is invalid");
+}
+
+// The signature checked here independently of the emulator's own code, as a
+// Mini App's backend checks it (Telegram's "Validating data received via the
+// Mini App").
+TEST_F(EmulatorTest, OpeningAWebAppButtonHandsThePageSignedInitData) {
+    student("start", json::object());
+    const auto sent =
+        bot_call("sendMessage",
+                 {{"chat_id", kUser},
+                  {"text", "Open the quiz"},
+                  {"reply_markup",
+                   {{"inline_keyboard",
+                     {{{{"text", "Launch"}, {"web_app", {{"url", "https://quiz.example/app?q=7"}}}}}}}}}});
+    ASSERT_EQ(sent.status, 200u) << sent.body;
+    const auto message_id = sent.body["result"]["message_id"];
+    const auto opened = student("open_web_app", {{"message_id", message_id}, {"button_text", "Launch"}});
+    ASSERT_EQ(opened.status, 200u) << opened.body;
+    EXPECT_EQ(opened.body["result"]["url"], "https://quiz.example/app?q=7");
+
+    std::map<std::string, std::string> fields;
+    const auto init_data = opened.body["result"]["init_data"].get<std::string>();
+    for (std::size_t at = 0; at <= init_data.size();) {
+        const auto amp = std::min(init_data.find('&', at), init_data.size());
+        const auto pair = init_data.substr(at, amp - at);
+        const auto eq = pair.find('=');
+        std::string value;
+        for (std::size_t i = eq + 1; i < pair.size(); ++i)
+            if (pair[i] == '%') {
+                value += static_cast<char>(std::stoi(pair.substr(i + 1, 2), nullptr, 16));
+                i += 2;
+            } else {
+                value += pair[i];
+            }
+        fields[pair.substr(0, eq)] = value;
+        at = amp + 1;
+    }
+    const auto hash = fields.at("hash");
+    fields.erase("hash");
+    std::string check;
+    for (const auto& [key, value] : fields) check += (check.empty() ? "" : "\n") + key + "=" + value;
+    unsigned char secret[32], digest[32];
+    unsigned int n = 0;
+    HMAC(EVP_sha256(), "WebAppData", 10, reinterpret_cast<const unsigned char*>(token_.data()), token_.size(),
+         secret, &n);
+    HMAC(EVP_sha256(), secret, 32, reinterpret_cast<const unsigned char*>(check.data()), check.size(), digest,
+         &n);
+    char hex[65];
+    for (int i = 0; i < 32; ++i) std::snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    EXPECT_EQ(hash, hex) << init_data;
+    EXPECT_EQ(json::parse(fields.at("user"))["id"], kUser);
+    EXPECT_EQ(fields.at("chat_type"), "private");
+    EXPECT_NEAR(std::stoll(fields.at("auth_date")), std::time(nullptr), 5);
+
+    // The query id lets the page answer through the bot, once.
+    const json result{{"type", "article"},
+                      {"id", "1"},
+                      {"title", "t"},
+                      {"input_message_content", {{"message_text", "done"}}}};
+    EXPECT_EQ(bot_call("answerWebAppQuery", {{"web_app_query_id", fields.at("query_id")}, {"result", result}})
+                  .status,
+              200u);
+
+    EXPECT_EQ(student("open_web_app", {{"message_id", message_id}, {"button_text", "Other"}}).status, 404u);
+    const auto plain = bot_call("sendMessage", {{"chat_id", kUser}, {"text", "no buttons"}});
+    EXPECT_EQ(student("open_web_app", {{"message_id", plain.body["result"]["message_id"]}}).status, 404u);
 }
 
 TEST_F(EmulatorTest, WaitForTranscript) {
