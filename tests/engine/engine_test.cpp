@@ -675,7 +675,9 @@ TEST_F(EngineTest, DeferredWorkLostWithTheProcessComesBackAsInterruptedAfterARes
     engine.reset();
     const auto first = texts(1);
     const bool first_ran = !first.empty();
-    if (first_ran) EXPECT_EQ(first, (std::vector<std::string>{R"(deferred {"echo":"slow"})", "after"}));
+    if (first_ran) {
+        EXPECT_EQ(first, (std::vector<std::string>{R"(deferred {"echo":"slow"})", "after"}));
+    }
     EXPECT_TRUE(texts(2).empty());
     EXPECT_EQ(state_of(2).waiting, Waiting::deferred);
     EXPECT_EQ(pending_timers().size(), first_ran ? 1u : 2u);

@@ -259,6 +259,7 @@ public:
     sdk::MigrationReport migrate(std::optional<int> target) override { return storage_->migrate(target); }
     int schema_version() override { return storage_->schema_version(); }
     int latest_schema_version() const override { return storage_->latest_schema_version(); }
+    std::string durability() override { return storage_->durability(); }
 
 private:
     std::unique_ptr<sdk::Storage> storage_;
