@@ -13,6 +13,13 @@
 
 namespace profo::host {
 
+// What the platform itself tells students: a refused start link (link_*),
+// a ban, a restricted course, switching courses on one bot, the email asked
+// before a course. Keyed by name; `{course}`, `{current}` and `{next}` stand
+// for course names where a text has them. config `engine.texts` replaces them
+// for the whole platform, a deployment's overrides ("texts") for its students.
+std::map<std::string, std::string> default_system_texts();
+
 struct PluginConfig {
     bool enabled = false;
     nlohmann::json settings = nlohmann::json::object();
@@ -57,6 +64,7 @@ struct Config {
         } hints;
         // Element entries in one event before the run is stopped as a go_to loop.
         int max_steps_per_event = 1000;
+        std::map<std::string, std::string> texts = default_system_texts();
     } engine;
 
     // `{exe_dir}` stands for the folder of the running binary.
