@@ -152,8 +152,8 @@ std::string Enrollments::account_key(sdk::StorageTx& tx, sdk::Id account_id) con
 }
 
 Enrollments::Target Enrollments::resolve(sdk::StorageTx& tx, sdk::Id account_id,
-                                         const sdk::InboundEvent& event, const sdk::StartPayload& link,
-                                         sdk::TimePoint) const {
+                                         const sdk::InboundEvent& event,
+                                         const sdk::StartPayload& link) const {
     Target t;
     const std::string bot = "bot " + std::to_string(event.bot_id);
     switch (link.kind) {
@@ -230,7 +230,7 @@ StartPlan Enrollments::plan_start(sdk::StorageTx& tx, sdk::Id account_id, const 
     StartPlan plan;
     const auto link = sdk::parse_start_payload(event.text);
     plan.current = tx.active_run(account_id, event.bot_id, event.chat_id);
-    auto target = resolve(tx, account_id, event, link, now);
+    auto target = resolve(tx, account_id, event, link);
     const auto texts = texts_for(target.deployment ? &*target.deployment : nullptr);
     const std::string user = "user " + std::to_string(event.user_id);
 

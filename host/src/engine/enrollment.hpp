@@ -93,7 +93,7 @@ public:
 private:
     struct Target;
     Target resolve(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
-                   const sdk::StartPayload& link, sdk::TimePoint now) const;
+                   const sdk::StartPayload& link) const;
     std::string account_key(sdk::StorageTx& tx, sdk::Id account_id) const;
 
     const PluginRegistry& plugins_;
