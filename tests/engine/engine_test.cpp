@@ -844,7 +844,9 @@ TEST_F(EngineTest, StartsAreRefusedForWhatTheBotMayNotRun) {
     EXPECT_NE(wrong_bot.message.find("not on this bot"), std::string::npos);
 
     EXPECT_EQ(start(999999).status, Status::refused);
-    EXPECT_EQ(engine->dispatch(event(Kind::start)).status, Status::refused);  // no deployment at all
+    // A bare /start where the bot has no active course: told to use a link.
+    EXPECT_EQ(engine->dispatch(event(Kind::start, 2)).status, Status::refused);
+    EXPECT_EQ(texts(2), std::vector<std::string>{config.engine.texts.at("link_needed")});
 
     const auto fine = deploy(course);
     {

@@ -240,7 +240,9 @@ TYPED_TEST(StorageConformance, RefusesATargetBeyondTheLatestVersion) {
 }
 
 constexpr int kBotsEnabledVersion = 5;
-constexpr int kSettledTimersVersion = 6;
+constexpr int kSettledTimersVersion = 7;
+// Version 6 added the enrollment columns today's deployment and token queries name.
+constexpr int kEnrollmentRulesVersion = 6;
 
 TYPED_TEST(StorageConformance, MigratesFromEachEarlierVersionKeepingData) {
     const int latest = this->storage_->latest_schema_version();
@@ -270,17 +272,43 @@ TYPED_TEST(StorageConformance, MigratesFromEachEarlierVersionKeepingData) {
             owner.username = "owner";
             owner.role = "owner";
             tx.add_member(account, owner);
-            if (from >= 2) {
+            if (from >= kEnrollmentRulesVersion) {
                 tenant = seed_tenant(tx, account, "early" + std::to_string(from));
                 sdk::EnrollmentToken token;
                 token.deployment_id = tenant->deployment.id;
                 token.type = "public";
                 token.code = "EARLY";
                 tx.create_token(account, token);
+            } else if (from >= 2) {
+                // The deployment and its token as that schema held them, in its own SQL.
+                Tenant t;
+                t.account = account;
+                t.bot = tx.create_bot(account, make_bot("early" + std::to_string(from) + "_bot"));
+                t.course = tx.create_course(account, "early course");
+                t.version = tx.create_version(account, t.course.id, "course.yaml", sample_elements());
+                t.deployment.account_id = account;
+                t.deployment.course_id = t.course.id;
+                t.deployment.version_id = t.version.id;
+                t.deployment.bot_id = t.bot.id;
+                tenant = t;
             } else {
                 tx.create_bot(account, make_bot("early_bot"));
             }
         });
+
+        if (tenant && from < kEnrollmentRulesVersion) {
+            const auto a = std::to_string(account);
+            fresh.execute(
+                "INSERT INTO course_deployments (account_id, course_id, version_id, bot_id, environment, "
+                "legacy_alias, created_at) VALUES (" +
+                a + ", " + std::to_string(tenant->course.id) + ", " + std::to_string(tenant->version.id) +
+                ", " + std::to_string(tenant->bot.id) + ", 'prod', 'early', 1)");
+            fresh.execute(
+                "INSERT INTO enrollment_tokens (account_id, deployment_id, type, code, max_uses, "
+                "created_at) SELECT account_id, id, 'group', 'EARLY', 30, 1 FROM course_deployments "
+                "WHERE account_id = " +
+                a);
+        }
 
         auto report = storage->migrate();
         EXPECT_EQ(report.from_version, from);
@@ -297,6 +325,24 @@ TYPED_TEST(StorageConformance, MigratesFromEachEarlierVersionKeepingData) {
             ASSERT_EQ(bots.size(), 1u);
             if (tenant) {
                 EXPECT_EQ(tx.version_elements(account, tenant->version.id).size(), 3u);
+                if (from < kEnrollmentRulesVersion) {
+                    // What version 6 added has its defaults on the older rows.
+                    ASSERT_EQ(tx.list_deployments(account).size(), 1u);
+                    tenant->deployment = tx.list_deployments(account)[0];
+                    EXPECT_EQ(tenant->deployment.legacy_alias, "early");
+                    EXPECT_FALSE(tenant->deployment.restricted);
+                    EXPECT_FALSE(tenant->deployment.allow_restart);
+                    EXPECT_FALSE(tenant->deployment.collect_email);
+                    const auto token = tx.find_token(account, tenant->deployment.id, "EARLY");
+                    ASSERT_TRUE(token);
+                    EXPECT_TRUE(token->active);
+                    EXPECT_EQ(token->label, "");
+                    EXPECT_EQ(token->max_uses, 30);
+                    EXPECT_FALSE(token->starts_at);
+                    EXPECT_FALSE(token->user_id);
+                    EXPECT_TRUE(tx.consume_token(account, token->id));
+                    EXPECT_FALSE(tx.enrollment_key(account));
+                }
                 ASSERT_TRUE(tx.find_token(account, tenant->deployment.id, "EARLY"));
                 // The newer tables work with the older rows.
                 auto run = tx.start_run(account, make_run(*tenant, 7));
@@ -809,6 +855,161 @@ TYPED_TEST(StorageConformance, EnrollmentTokens) {
             tx.create_token(a, bad);
         });
     });
+}
+
+TYPED_TEST(StorageConformance, TokensKeepLabelsPausesWindowsAndHolders) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "cohort");
+    auto personal = this->in_tx([&](sdk::StorageTx& tx) {
+        sdk::EnrollmentToken token;
+        token.deployment_id = t.deployment.id;
+        token.type = "personal";
+        token.code = "Ann-1";
+        token.label = "Ann's link";
+        token.max_uses = 1;
+        token.starts_at = 1'700'000'000'000;
+        token.ends_at = 1'800'000'000'000;
+        token.user_id = 4242;
+        token.username = "@Ann_Smith";
+        token.utm_json = R"({"source":"mail","medium":"email","campaign":"spring"})";
+        return tx.create_token(a, token);
+    });
+    EXPECT_EQ(personal.label, "Ann's link");
+    EXPECT_TRUE(personal.active);
+    EXPECT_EQ(personal.starts_at, 1'700'000'000'000);
+    EXPECT_EQ(personal.ends_at, 1'800'000'000'000);
+    EXPECT_EQ(personal.user_id, 4242);
+    EXPECT_EQ(personal.username, "ann_smith") << "stored as Telegram compares it";
+
+    this->in_tx([&](sdk::StorageTx& tx) {
+        const auto read = tx.find_token(a, t.deployment.id, "Ann-1");
+        ASSERT_TRUE(read);
+        EXPECT_EQ(read->label, "Ann's link");
+        EXPECT_EQ(read->utm_json, R"({"source":"mail","medium":"email","campaign":"spring"})");
+        EXPECT_EQ(read->username, "ann_smith");
+
+        EXPECT_TRUE(tx.set_token_active(a, personal.id, false));
+        EXPECT_FALSE(tx.get_token(a, personal.id)->active);
+        EXPECT_FALSE(tx.consume_token(a, personal.id)) << "a paused token gives no use";
+        EXPECT_TRUE(tx.set_token_active(a, personal.id, true));
+        EXPECT_TRUE(tx.consume_token(a, personal.id));
+        EXPECT_FALSE(tx.consume_token(a, personal.id));
+        EXPECT_FALSE(tx.set_token_active(a, personal.id + 1000, true));
+
+        sdk::EnrollmentToken open;
+        open.deployment_id = t.deployment.id;
+        open.type = "public";
+        open.code = "no-window";
+        const auto plain = tx.create_token(a, open);
+        EXPECT_EQ(plain.label, "");
+        EXPECT_FALSE(plain.starts_at);
+        EXPECT_FALSE(plain.ends_at);
+        EXPECT_FALSE(plain.user_id);
+        EXPECT_EQ(plain.username, "");
+    });
+    expect_storage_error(
+        Code::invalid,
+        [&] {
+            this->in_tx([&](sdk::StorageTx& tx) {
+                sdk::EnrollmentToken backwards;
+                backwards.deployment_id = t.deployment.id;
+                backwards.type = "group";
+                backwards.code = "backwards";
+                backwards.starts_at = 2000;
+                backwards.ends_at = 1000;
+                tx.create_token(a, backwards);
+            });
+        },
+        "ends (1000) before it starts (2000)");
+    expect_storage_error(Code::invalid, [&] {
+        this->in_tx([&](sdk::StorageTx& tx) {
+            sdk::EnrollmentToken long_code;
+            long_code.deployment_id = t.deployment.id;
+            long_code.type = "public";
+            long_code.code = std::string(33, 'a');
+            tx.create_token(a, long_code);
+        });
+    });
+}
+
+TYPED_TEST(StorageConformance, DeploymentsKeepWhoMayStartThemAndHow) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "flags");
+    EXPECT_FALSE(t.deployment.restricted);
+    EXPECT_FALSE(t.deployment.allow_restart);
+    EXPECT_FALSE(t.deployment.collect_email);
+    this->in_tx([&](sdk::StorageTx& tx) {
+        sdk::CourseDeployment d = t.deployment;
+        d.id = 0;
+        d.legacy_alias = "";
+        d.restricted = true;
+        d.collect_email = true;
+        const auto created = tx.create_deployment(a, d);
+        EXPECT_TRUE(created.restricted);
+        EXPECT_FALSE(created.allow_restart);
+        EXPECT_TRUE(created.collect_email);
+
+        auto changed = *tx.get_deployment(a, created.id);
+        changed.restricted = false;
+        changed.allow_restart = true;
+        changed.collect_email = false;
+        EXPECT_TRUE(tx.update_deployment(a, changed));
+        const auto read = tx.get_deployment(a, created.id);
+        EXPECT_FALSE(read->restricted);
+        EXPECT_TRUE(read->allow_restart);
+        EXPECT_FALSE(read->collect_email);
+    });
+}
+
+TYPED_TEST(StorageConformance, TheBanThatAppliesCarriesItsMessage) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "findban");
+    Tenant u = this->seed(a, "findban2");
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_FALSE(tx.find_ban(a, t.bot.id, 70));
+        sdk::Ban everywhere;
+        everywhere.user_id = 70;
+        everywhere.reason = "abuse";
+        everywhere.message = "You are banned from every course of this school.";
+        const auto account_ban = tx.ban(a, everywhere);
+        EXPECT_EQ(account_ban.message, "You are banned from every course of this school.");
+        sdk::Ban on_bot;
+        on_bot.bot_id = t.bot.id;
+        on_bot.user_id = 70;
+        on_bot.message = "Not on this bot.";
+        const auto bot_ban = tx.ban(a, on_bot);
+
+        // The bot's own ban wins over the account-wide one, however old.
+        EXPECT_EQ(tx.find_ban(a, t.bot.id, 70)->id, bot_ban.id);
+        EXPECT_EQ(tx.find_ban(a, t.bot.id, 70)->message, "Not on this bot.");
+        EXPECT_EQ(tx.find_ban(a, u.bot.id, 70)->id, account_ban.id);
+        EXPECT_EQ(tx.find_ban(a, u.bot.id, 70)->reason, "abuse");
+        EXPECT_FALSE(tx.find_ban(a, t.bot.id, 71));
+        EXPECT_TRUE(tx.unban(a, bot_ban.id));
+        EXPECT_EQ(tx.find_ban(a, t.bot.id, 70)->id, account_ban.id);
+        ASSERT_EQ(tx.list_bans(a).size(), 1u);
+        EXPECT_EQ(tx.list_bans(a)[0].message, "You are banned from every course of this school.");
+    });
+}
+
+TYPED_TEST(StorageConformance, EachAccountHasItsOwnEnrollmentKey) {
+    auto [a, b] = this->in_tx([](sdk::StorageTx& tx) {
+        return std::pair(tx.create_account("keys A").id, tx.create_account("keys B").id);
+    });
+    this->in_tx([&, a = a, b = b](sdk::StorageTx& tx) {
+        EXPECT_FALSE(tx.enrollment_key(a));
+        tx.set_enrollment_key(a, "sealed-a-1");
+        EXPECT_EQ(tx.enrollment_key(a), "sealed-a-1");
+        EXPECT_FALSE(tx.enrollment_key(b));
+        tx.set_enrollment_key(a, "sealed-a-2");  // rotation replaces it
+        EXPECT_EQ(tx.enrollment_key(a), "sealed-a-2");
+        tx.set_enrollment_key(b, "sealed-b");
+        EXPECT_EQ(tx.enrollment_key(a), "sealed-a-2");
+        EXPECT_EQ(tx.enrollment_key(b), "sealed-b");
+    });
+    expect_storage_error(
+        Code::invalid, [&] { this->in_tx([](sdk::StorageTx& tx) { tx.set_enrollment_key(999999, "x"); }); },
+        "account 999999");
 }
 
 TYPED_TEST(StorageConformance, TheLastUseOfATokenGoesToOneStudent) {
@@ -1742,6 +1943,7 @@ TYPED_TEST(StorageConformance, TenantsSeeOnlyTheirOwnRecords) {
         EXPECT_TRUE(tx.conversation(b, h.run.id).empty());
         EXPECT_TRUE(tx.list_bans(b).empty());
         EXPECT_FALSE(tx.is_banned(b, t.bot.id, 99));
+        EXPECT_FALSE(tx.find_ban(b, t.bot.id, 99));
         EXPECT_TRUE(tx.list_participants(b, t.deployment.id).empty());
         EXPECT_FALSE(tx.is_participant(b, t.deployment.id, 55, "fifty_five"));
         EXPECT_TRUE(tx.list_outbox(b, t.bot.id, 77).empty());
@@ -1762,6 +1964,7 @@ TYPED_TEST(StorageConformance, TenantsSeeOnlyTheirOwnRecords) {
         EXPECT_FALSE(tx.update_deployment(b, d));
         EXPECT_FALSE(tx.consume_token(b, h.token.id));
         EXPECT_FALSE(tx.revoke_token(b, h.token.id));
+        EXPECT_FALSE(tx.set_token_active(b, h.token.id, false));
         sdk::Run run = h.run;
         run.status = sdk::RunStatus::stopped;
         run.active = false;

@@ -230,7 +230,11 @@ std::vector<std::int64_t> Platform::add_deployed_bots(int count, const std::stri
     auto deployed =
         run_process(profo_command(config, {"deploy", "create", "--course", "telegram", "--bot", profo_ids}));
     EXPECT_EQ(deployed.exit_code, 0) << deployed.err << deployed.out;
-    EXPECT_EQ(std::count(deployed.out.begin(), deployed.out.end(), '\n'), count) << deployed.out;
+    std::size_t created = 0;
+    for (auto at = deployed.out.find("created deployment"); at != std::string::npos;
+         at = deployed.out.find("created deployment", at + 1))
+        ++created;
+    EXPECT_EQ(created, static_cast<std::size_t>(count)) << deployed.out;
     return ids;
 }
 

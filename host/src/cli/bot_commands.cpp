@@ -1,10 +1,13 @@
-// profo bot add | list | enable | disable | remove, and profo deploy create:
+// profo bot add | list | enable | disable | remove, and profo deploy create |
+// update | list:
 // thin layers over BotRegistry and the storage, for the default account
 // unless --account says otherwise.
 #include "bots/bot_registry.hpp"
 #include "cli/command.hpp"
 #include "cli/platform_session.hpp"
 #include "runtime/platform.hpp"
+
+#include <profo/sdk/deep_link.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -19,17 +22,8 @@ namespace {
 
 constexpr const char* kDefaultBotApi = "https://api.telegram.org";
 
-sdk::Id positive_id(const std::string& text, const std::string& what) {
-    sdk::Id value = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || ptr != text.data() + text.size() || value <= 0)
-        throw UsageError(what + " must be a positive id, not '" + text + "'");
-    return value;
-}
-
 sdk::Id account_of(const Arguments& parsed) {
-    const auto text = parsed.value("account");
-    return text ? positive_id(*text, "--account") : sdk::kDefaultAccountId;
+    return account_option(parsed);
 }
 
 // The telegram transport's own base_url, so a token is checked against the
@@ -139,9 +133,96 @@ int run_remove(CommandIo& io, const std::vector<std::string>& args) {
     });
 }
 
-// Until the deployment commands arrive: the latest version of a course on a bot.
+// What a legacy `/start <alias>` link can carry: letters, digits, '_' and
+// '-', not the "__" that starts its UTM parts, not the `cd_` of deep links.
+void check_alias(const std::string& alias) {
+    if (alias.empty()) return;
+    const auto parsed = sdk::parse_start_payload(alias);
+    if (parsed.kind != sdk::StartPayload::Kind::legacy || parsed.alias != alias)
+        throw UsageError("--alias '" + alias +
+                         "' cannot be a start link: use up to 64 of A-Z a-z 0-9 _ -, without '__', not "
+                         "starting with 'cd_'");
+}
+
+// --text KEY=VALUE into the deployment's overrides ("texts").
+void set_text_override(sdk::CourseDeployment& d, const std::string& assignment, const Config& config) {
+    const auto eq = assignment.find('=');
+    if (eq == std::string::npos || eq == 0)
+        throw UsageError("--text takes KEY=VALUE, not '" + assignment + "'");
+    const auto key = assignment.substr(0, eq);
+    if (!config.engine.texts.count(key)) {
+        std::string known;
+        for (const auto& [name, text] : config.engine.texts) known += (known.empty() ? "" : ", ") + name;
+        throw UsageError("--text: no system text is called '" + key + "' (known: " + known + ")");
+    }
+    auto overrides =
+        nlohmann::json::parse(d.overrides_json.empty() ? "{}" : d.overrides_json, nullptr, false);
+    if (!overrides.is_object()) overrides = nlohmann::json::object();
+    if (eq + 1 == assignment.size()) {
+        if (overrides.contains("texts")) overrides["texts"].erase(key);  // KEY= goes back to the default
+    } else {
+        overrides["texts"][key] = assignment.substr(eq + 1);
+    }
+    d.overrides_json = overrides.dump();
+}
+
+nlohmann::json deployment_json(const sdk::CourseDeployment& d, const std::string& course,
+                               const std::string& bot) {
+    const auto overrides = nlohmann::json::parse(d.overrides_json, nullptr, false);
+    return {{"id", d.id},
+            {"account_id", d.account_id},
+            {"course_id", d.course_id},
+            {"course", course},
+            {"version_id", d.version_id},
+            {"bot_id", d.bot_id},
+            {"bot", bot},
+            {"environment", d.environment},
+            {"alias", d.legacy_alias},
+            {"active", d.active},
+            {"restricted", d.restricted},
+            {"allow_restart", d.allow_restart},
+            {"collect_email", d.collect_email},
+            {"overrides", overrides.is_object() ? overrides : nlohmann::json::object()}};
+}
+
+// The flags `deploy create` and `deploy update` share.
+void apply_deployment_flags(const Arguments& parsed, sdk::CourseDeployment& d, const Config& config) {
+    if (const auto alias = parsed.value("alias")) {
+        check_alias(*alias);
+        d.legacy_alias = *alias;
+    }
+    if (const auto on = switch_option(parsed, "restricted")) d.restricted = *on;
+    if (const auto on = switch_option(parsed, "allow-restart")) d.allow_restart = *on;
+    if (const auto on = switch_option(parsed, "collect-email")) d.collect_email = *on;
+    if (const auto on = switch_option(parsed, "active")) d.active = *on;
+    if (const auto env = parsed.value("environment")) d.environment = *env;
+    if (const auto text = parsed.value("text")) set_text_override(d, *text, config);
+}
+
+const std::vector<std::string> kDeploymentOptions = {"config",      "account",       "alias",
+                                                     "environment", "restricted",    "allow-restart",
+                                                     "active",      "collect-email", "text"};
+
+void print_deployment(CommandIo& io, const Arguments& parsed, const std::string& verb, sdk::StorageTx& tx,
+                      sdk::Id account, const sdk::CourseDeployment& d) {
+    const auto course = tx.get_course(account, d.course_id);
+    const auto bot = tx.get_bot(account, d.bot_id);
+    if (parsed.flag("json")) {
+        io.out << deployment_json(d, course ? course->name : "", bot ? bot->username : "").dump(2) << "\n";
+        return;
+    }
+    io.out << verb << " deployment " << d.id << ": course " << (course ? course->name : "?") << " on bot "
+           << d.bot_id << (bot ? " @" + bot->username : std::string()) << (d.active ? "" : ", paused")
+           << (d.restricted ? ", restricted" : "") << (d.allow_restart ? ", restarts allowed" : "")
+           << (d.collect_email ? ", asks for email" : "")
+           << (d.legacy_alias.empty() ? std::string() : ", alias " + d.legacy_alias) << "\n";
+}
+
+// The latest version of a course on a bot.
 int run_deploy_create(CommandIo& io, const std::vector<std::string>& args) {
-    Arguments parsed(args, {"config", "account", "course", "bot", "alias", "environment"}, {});
+    auto options = kDeploymentOptions;
+    options.insert(options.end(), {"course", "bot"});
+    Arguments parsed(args, options, {"json"});
     const auto account = account_of(parsed);
     const auto course_ref = parsed.value("course");
     const auto bot_text = parsed.value("bot");
@@ -154,6 +235,9 @@ int run_deploy_create(CommandIo& io, const std::vector<std::string>& args) {
     }
     auto config = load_command_config(io, args);
     if (!config) return 2;
+    sdk::CourseDeployment d;
+    d.environment = "prod";
+    apply_deployment_flags(parsed, d, *config);
     try {
         Platform platform(std::move(*config));
         platform.migrate();
@@ -178,18 +262,94 @@ int run_deploy_create(CommandIo& io, const std::vector<std::string>& args) {
             if (!tx->get_bot(account, bot_id))
                 throw std::runtime_error("account " + std::to_string(account) + " has no bot " +
                                          std::to_string(bot_id));
-            sdk::CourseDeployment d;
-            d.course_id = course->id;
-            d.version_id = latest.id;
-            d.bot_id = bot_id;
-            d.environment = parsed.value("environment").value_or("prod");
-            d.legacy_alias = parsed.value("alias").value_or("");
-            created.push_back(tx->create_deployment(account, d));
+            auto one = d;
+            one.course_id = course->id;
+            one.version_id = latest.id;
+            one.bot_id = bot_id;
+            created.push_back(tx->create_deployment(account, one));
+        }
+        if (parsed.flag("json") && created.size() > 1) {
+            auto list = nlohmann::json::array();
+            for (const auto& c : created) {
+                const auto bot = tx->get_bot(account, c.bot_id);
+                list.push_back(deployment_json(c, course->name, bot ? bot->username : ""));
+            }
+            io.out << nlohmann::json{{"deployments", list}}.dump(2) << "\n";
+        } else {
+            for (const auto& c : created) print_deployment(io, parsed, "created", *tx, account, c);
         }
         tx->commit();
-        for (const auto& d : created)
-            io.out << "created deployment " << d.id << ": course " << course->name << " version "
-                   << latest.number << " on bot " << d.bot_id << " (start link payload cd_" << d.id << ")\n";
+        if (!parsed.flag("json"))
+            io.out << "start links: profo token create --deployment "
+                   << (created.size() == 1 ? std::to_string(created.front().id) : std::string("ID"))
+                   << " --type public\n";
+    } catch (const std::exception& e) {
+        return report_command_failure(io, e);
+    }
+    return 0;
+}
+
+int run_deploy_update(CommandIo& io, const std::vector<std::string>& args) {
+    Arguments parsed(args, kDeploymentOptions, {"json"});
+    if (parsed.positionals().size() != 1) throw UsageError("name exactly one deployment ID");
+    const auto account = account_of(parsed);
+    const auto id = positive_id(parsed.positionals()[0], "the deployment ID");
+    auto config = load_command_config(io, args);
+    if (!config) return 2;
+    try {
+        const auto texts_config = *config;
+        Platform platform(std::move(*config));
+        platform.migrate();
+        auto tx = platform.storage().begin();
+        auto d = tx->get_deployment(account, id);
+        if (!d)
+            throw std::runtime_error("account " + std::to_string(account) + " has no deployment " +
+                                     std::to_string(id));
+        apply_deployment_flags(parsed, *d, texts_config);
+        tx->update_deployment(account, *d);
+        print_deployment(io, parsed, "updated", *tx, account, *d);
+        tx->commit();
+    } catch (const UsageError&) {
+        throw;
+    } catch (const std::exception& e) {
+        return report_command_failure(io, e);
+    }
+    return 0;
+}
+
+int run_deploy_list(CommandIo& io, const std::vector<std::string>& args) {
+    Arguments parsed(args, {"config", "account"}, {"json"});
+    const auto account = account_of(parsed);
+    auto config = load_command_config(io, args);
+    if (!config) return 2;
+    try {
+        Platform platform(std::move(*config));
+        platform.migrate();
+        auto tx = platform.storage().begin();
+        const auto all = tx->list_deployments(account);
+        auto list = nlohmann::json::array();
+        for (const auto& d : all) {
+            const auto course = tx->get_course(account, d.course_id);
+            const auto bot = tx->get_bot(account, d.bot_id);
+            list.push_back(deployment_json(d, course ? course->name : "", bot ? bot->username : ""));
+        }
+        if (parsed.flag("json")) {
+            io.out << nlohmann::json{{"deployments", list}}.dump(2) << "\n";
+            return 0;
+        }
+        io.out << std::left << std::setw(6) << "ID" << std::setw(24) << "COURSE" << std::setw(24) << "BOT"
+               << std::setw(16) << "ALIAS"
+               << "FLAGS\n";
+        for (const auto& d : list) {
+            std::string flags = d["active"].get<bool>() ? "active" : "paused";
+            if (d["restricted"].get<bool>()) flags += ",restricted";
+            if (d["allow_restart"].get<bool>()) flags += ",restarts";
+            if (d["collect_email"].get<bool>()) flags += ",email";
+            io.out << std::setw(6) << d["id"].get<sdk::Id>() << std::setw(24)
+                   << d["course"].get<std::string>() << std::setw(24) << ("@" + d["bot"].get<std::string>())
+                   << std::setw(16) << d["alias"].get<std::string>() << flags << "\n";
+        }
+        if (all.empty()) io.err << "no deployments in account " << account << "\n";
     } catch (const std::exception& e) {
         return report_command_failure(io, e);
     }
@@ -233,17 +393,46 @@ void add_bot_commands(CommandTree& tree) {
                          "Usage: profo bot remove [--config FILE] [--account ID] ID",
                          run_remove,
                          {}});
+    const char* deploy_usage = "Usage: profo deploy COMMAND [ARGS...]";
+    const std::string flags =
+        "  --alias NAME          legacy links /start NAME and /start NAME__utmsIIsrc__utmcIIcamp\n"
+        "                        lead here (letters, digits, _ and -)\n"
+        "  --restricted on|off   only participants (profo deploy participants) and holders of\n"
+        "                        personal tokens may start it\n"
+        "  --allow-restart on|off  starting it again while taking it begins anew (the old run\n"
+        "                        ends as abandoned) instead of carrying on\n"
+        "  --collect-email on|off  a new run asks for the student's email address first\n"
+        "  --active on|off       a paused deployment refuses new starts\n"
+        "  --text KEY=VALUE      what the platform tells its students instead of the config's\n"
+        "                        engine.texts KEY (KEY= goes back to it), e.g.\n"
+        "                        --text link_expired='Ask your teacher for a new link.'\n"
+        "  --environment E       test or prod\n"
+        "  --json                the deployment as JSON\n";
     tree.add_subcommand(
-        "deploy", "put courses on bots", "Usage: profo deploy COMMAND [ARGS...]",
+        "deploy", "put courses on bots", deploy_usage,
         {"create",
          "deploy a course's latest version on a bot",
          "Usage: profo deploy create [--config FILE] [--account ID] --course COURSE\n"
-         "                           --bot ID[,ID...] [--alias NAME] [--environment test|prod]\n\n"
+         "                           --bot ID[,ID...] [FLAGS]\n\n"
          "Several bots (--bot 1,2,3) get one deployment each, all or none.\n"
-         "Students start it with /start cd_<deployment id>, /start NAME (the alias), or\n"
-         "a bare /start when it is the bot's only active deployment.",
+         "Students start it with the links of its tokens (profo token create), a legacy\n"
+         "/start NAME through its alias, or a bare /start when it is the bot's only active\n"
+         "deployment.\n\n" +
+             flags,
          run_deploy_create,
          {}});
+    tree.add_subcommand("deploy", "put courses on bots", deploy_usage,
+                        {"update",
+                         "change who may start a deployment and how",
+                         "Usage: profo deploy update [--config FILE] [--account ID] ID [FLAGS]\n\n" + flags,
+                         run_deploy_update,
+                         {}});
+    tree.add_subcommand("deploy", "put courses on bots", deploy_usage,
+                        {"list",
+                         "list the account's deployments",
+                         "Usage: profo deploy list [--config FILE] [--account ID] [--json]",
+                         run_deploy_list,
+                         {}});
 }
 
 }  // namespace profo::host

@@ -1,6 +1,9 @@
 #include "cli/command.hpp"
 
+#include <profo/sdk/records.hpp>
+
 #include <algorithm>
+#include <charconv>
 #include <iomanip>
 #include <ostream>
 
@@ -86,6 +89,27 @@ std::optional<std::string> Arguments::value(const std::string& name) const {
     auto it = values_.find(name);
     if (it == values_.end()) return std::nullopt;
     return it->second;
+}
+
+std::int64_t positive_id(const std::string& text, const std::string& what) {
+    std::int64_t value = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || ptr != text.data() + text.size() || value <= 0)
+        throw UsageError(what + " must be a positive id, not '" + text + "'");
+    return value;
+}
+
+std::int64_t account_option(const Arguments& parsed) {
+    const auto text = parsed.value("account");
+    return text ? positive_id(*text, "--account") : sdk::kDefaultAccountId;
+}
+
+std::optional<bool> switch_option(const Arguments& parsed, const std::string& name) {
+    const auto text = parsed.value(name);
+    if (!text) return std::nullopt;
+    if (*text == "on" || *text == "yes" || *text == "true") return true;
+    if (*text == "off" || *text == "no" || *text == "false") return false;
+    throw UsageError("--" + name + " takes on or off, not '" + *text + "'");
 }
 
 void CommandTree::add(Command command) {
@@ -176,6 +200,8 @@ CommandTree build_command_tree() {
     add_course_play_command(tree);
     add_bot_commands(tree);
     add_run_commands(tree);
+    add_token_commands(tree);
+    add_ban_commands(tree);
     return tree;
 }
 

@@ -5,6 +5,7 @@
 
 #include "config/config.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <map>
@@ -45,6 +46,13 @@ class UsageError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
+
+// `text` as a positive id; a UsageError naming `what` otherwise.
+std::int64_t positive_id(const std::string& text, const std::string& what);
+// --account ID, or the default account.
+std::int64_t account_option(const Arguments& parsed);
+// An optional on|off option (also yes/no, true/false); empty when not given.
+std::optional<bool> switch_option(const Arguments& parsed, const std::string& name);
 
 struct Command {
     std::string name;
@@ -88,7 +96,9 @@ void add_version_command(CommandTree& tree);
 void add_conformance_command(CommandTree& tree);
 void add_course_commands(CommandTree& tree);
 void add_course_play_command(CommandTree& tree);
-void add_bot_commands(CommandTree& tree);  // and `deploy create`
+void add_bot_commands(CommandTree& tree);  // and `deploy ...`
 void add_run_commands(CommandTree& tree);
+void add_token_commands(CommandTree& tree);
+void add_ban_commands(CommandTree& tree);
 
 }  // namespace profo::host

@@ -3,6 +3,7 @@
 // check its own module outside this repository.
 #include "cli/command.hpp"
 #include "conformance/element_contract.hpp"
+#include "conformance/enrollment_contract.hpp"
 #include "plugins/plugin_loader.hpp"
 
 #include <ostream>
@@ -26,6 +27,8 @@ int run_conformance(CommandIo& io, const std::vector<std::string>& raw) {
         if (module) {
             if (module->metadata().kind == sdk::PluginKind::element)
                 problems = element_contract_violations(*module);
+            else if (module->metadata().kind == sdk::PluginKind::enrollment)
+                problems = enrollment_contract_violations(*module);
         }
         if (problems.empty()) {
             io.out << file << ": ok (" << module->metadata().qualified_id() << " "
@@ -50,8 +53,14 @@ void add_conformance_command(CommandTree& tree) {
               "words; json_schema() describes every field with a description; fields() lists\n"
               "exactly the schema's properties; compile() never throws on hostile input,\n"
               "reports every problem with a message, returns a spec exactly when it reported\n"
-              "no error, and refuses an empty element when fields are required. Prints one\n"
-              "line per broken rule, or `ok`, and exits 1 when any module breaks a rule.\n"
+              "no error, and refuses an empty element when fields are required. Enrollment\n"
+              "(token type) modules: the id, type() and file name agree; description() is one\n"
+              "line; prepare_token() refuses hostile tokens only with std::invalid_argument\n"
+              "naming the field; a fresh token admits its first start; asking (consume off)\n"
+              "takes no use; revoked, paused, expired, not yet open, closed and used-up tokens\n"
+              "and forged link arguments are refused for the right reason and take no use.\n"
+              "Prints one line per broken rule, or `ok`, and exits 1 when any module breaks a\n"
+              "rule.\n"
               "The module's own code runs, so check untrusted modules in a sandbox.",
               run_conformance,
               {}});

@@ -22,14 +22,6 @@ std::optional<std::int64_t> parse_positive(const std::string& text) {
     return value;
 }
 
-sdk::Id account_option(const Arguments& parsed) {
-    const auto text = parsed.value("account");
-    if (!text) return sdk::kDefaultAccountId;
-    const auto id = parse_positive(*text);
-    if (!id) throw UsageError("--account needs a positive account id, not '" + *text + "'");
-    return *id;
-}
-
 // A transaction on an up-to-date schema, refused when the account does not exist.
 std::unique_ptr<sdk::StorageTx> account_transaction(Platform& platform, sdk::Id account_id) {
     platform.migrate();

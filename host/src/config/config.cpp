@@ -21,6 +21,41 @@ namespace profo::host {
 
 namespace fs = std::filesystem;
 
+std::map<std::string, std::string> default_system_texts() {
+    return {
+        {"link_malformed",
+         "This link is not valid. Please open the course with the exact link you were given."},
+        {"link_unknown",
+         "This link does not lead to a course. Please check that you opened the whole link "
+         "you were given."},
+        {"link_wrong_bot",
+         "This link belongs to another bot. Please open it exactly as it was given to you."},
+        {"link_revoked", "This link has been withdrawn. Please ask for a new one."},
+        {"link_paused", "This link is paused at the moment. Please try again later."},
+        {"link_not_started", "Enrollment with this link has not opened yet. Please come back later."},
+        {"link_closed", "Enrollment with this link has closed."},
+        {"link_expired", "This link has expired. Please ask for a new one."},
+        {"link_exhausted", "This link has already been used by as many students as it allows."},
+        {"link_used", "This personal link has already been used."},
+        {"link_not_yours", "This personal link was issued to someone else."},
+        {"link_needed", "Please open the course with the link you were given."},
+        {"course_paused", "This course is paused at the moment. Please try again later."},
+        {"not_allowed", "This course is open to invited participants only."},
+        {"banned", "You can no longer take courses here."},
+        {"switch_confirm",
+         "You are taking \"{current}\". Switch to \"{next}\"? Your progress in "
+         "\"{current}\" will end."},
+        {"switch_yes", "Switch to \"{next}\""},
+        {"switch_no", "Stay in \"{current}\""},
+        {"switch_kept", "Carry on with \"{current}\"."},
+        {"resumed", "Welcome back to \"{course}\"! Here is where you left off."},
+        {"email_ask", "Before we begin, please send your email address."},
+        {"email_invalid",
+         "That does not look like an email address. Please send it again, for example "
+         "name@example.com."},
+    };
+}
+
 namespace {
 
 // Environment variables that belong to the host's tools, not to this file.
@@ -195,6 +230,25 @@ void read_retention(Reader& r, const YAML::Node& node, const std::string& path, 
         });
 }
 
+// engine.texts: every key one of the system texts, every value a string.
+void read_system_texts(Reader& r, const YAML::Node& node, const std::string& path, Config& config) {
+    if (!node.IsMap()) {
+        r.problem(node, path, "expected a mapping");
+        return;
+    }
+    for (const auto& kv : node) {
+        const std::string key = kv.first.Scalar();
+        auto it = config.engine.texts.find(key);
+        if (it == config.engine.texts.end()) {
+            std::string known;
+            for (const auto& [name, text] : config.engine.texts) known += (known.empty() ? "" : ", ") + name;
+            r.problem(kv.first, path + "." + key, "unknown text (known: " + known + ")");
+            continue;
+        }
+        r.read_string(kv.second, path + "." + key, it->second);
+    }
+}
+
 void read_plugins(Reader& r, const YAML::Node& node, Config& config) {
     if (!node.IsMap()) return r.problem(node, "plugins", "expected a mapping");
     for (const auto& kv : node) {
@@ -334,7 +388,7 @@ void read_document(Reader& r, const YAML::Node& root, Config& config) {
                                      r.read_string(v, p, config.secrets.key);
                              });
             } else if (key == "engine") {
-                for_each_key(r, node, path, {"hints", "max_steps_per_event", "deferred"},
+                for_each_key(r, node, path, {"hints", "max_steps_per_event", "deferred", "texts"},
                              [&](const std::string& k, const YAML::Node& v, const std::string& p) {
                                  if (k == "max_steps_per_event") {
                                      r.read_int(v, p, config.engine.max_steps_per_event, 1, 1000000);
@@ -342,6 +396,10 @@ void read_document(Reader& r, const YAML::Node& root, Config& config) {
                                  }
                                  if (k == "deferred") {
                                      read_deferred(r, v, p, config.engine.deferred);
+                                     return;
+                                 }
+                                 if (k == "texts") {
+                                     read_system_texts(r, v, p, config);
                                      return;
                                  }
                                  for_each_key(
@@ -438,7 +496,14 @@ void apply_environment(Reader& r, const Environment& env, Config& config,
             Reader::parse_int(value, config.engine.deferred.delivery_retries, 0, 100, report);
         else if (name == "PROFO_ENGINE_DEFERRED_DELIVERY_BACKOFF_MS")
             Reader::parse_int(value, config.engine.deferred.delivery_backoff_ms, 1, 600000, report);
-        else if (name == "PROFO_PLUGINS_SEARCH_PATHS") {
+        else if (name.rfind("PROFO_ENGINE_TEXTS_", 0) == 0) {
+            auto text =
+                config.engine.texts.find(lower(name.substr(std::string("PROFO_ENGINE_TEXTS_").size())));
+            if (text != config.engine.texts.end())
+                text->second = value;
+            else
+                report("names no system text (see engine.texts in the config)");
+        } else if (name == "PROFO_PLUGINS_SEARCH_PATHS") {
             config.plugin_search_paths.clear();
             std::stringstream in(value);
             for (std::string dir; std::getline(in, dir, ':');)

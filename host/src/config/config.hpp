@@ -14,6 +14,13 @@
 
 namespace profo::host {
 
+// What the platform itself tells students: a refused start link (link_*),
+// a ban, a restricted course, switching courses on one bot, the email asked
+// before a course. Keyed by name; `{course}`, `{current}` and `{next}` stand
+// for course names where a text has them. config `engine.texts` replaces them
+// for the whole platform, a deployment's overrides ("texts") for its students.
+std::map<std::string, std::string> default_system_texts();
+
 struct PluginConfig {
     bool enabled = false;
     nlohmann::json settings = nlohmann::json::object();
@@ -90,6 +97,7 @@ struct Config {
             int delivery_retries = 5;
             int delivery_backoff_ms = 200;
         } deferred;
+        std::map<std::string, std::string> texts = default_system_texts();
     } engine;
 
     // `{exe_dir}` stands for the folder of the running binary.

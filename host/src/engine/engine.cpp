@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include <cctype>
+
 namespace profo::host {
 
 namespace {
@@ -55,7 +57,7 @@ struct Engine::InFlight {
 };
 
 Engine::Engine(sdk::Storage& storage, const PluginRegistry& plugins, sdk::Executor& executor,
-               const sdk::Clock& clock, const Config& config, sdk::Logger& log)
+               const sdk::Clock& clock, const Config& config, sdk::Logger& log, const sdk::SecretBox* secrets)
     : storage_(storage),
       executor_(executor),
       clock_(clock),
@@ -64,6 +66,7 @@ Engine::Engine(sdk::Storage& storage, const PluginRegistry& plugins, sdk::Execut
       plugin_settings_(config.plugins),
       services_{clock, log, settings_, plugin_settings_},
       courses_(plugins),
+      enrollments_(plugins, settings_, secrets, log),
       deferred_pool_(std::make_unique<BlockingCallPool>(
           settings_.deferred.threads, static_cast<std::size_t>(settings_.deferred.max_queued))),
       scheduler_(std::make_unique<TimerScheduler>(
@@ -202,43 +205,160 @@ void Engine::enqueue_plain(sdk::StorageTx& tx, sdk::Id account_id, const sdk::In
     tx.enqueue_outbox(account_id, message);
 }
 
+// A start that names its deployment (event.deployment_id) comes from a
+// trusted caller (`profo course play`, the panel): no link and no token, and
+// a run already under way in the chat is stopped.
 sdk::DispatchResult Engine::start_run(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
                                       AfterCommit& after) {
-    if (!event.deployment_id) return refused("a start needs a deployment");
+    if (!event.deployment_id) return start_from_link(tx, account_id, event, after, false);
     const auto deployment = tx.get_deployment(account_id, *event.deployment_id);
     if (!deployment || deployment->bot_id != event.bot_id)
         return refused("deployment " + std::to_string(*event.deployment_id) + " is not on this bot");
     if (!deployment->active)
         return refused("deployment " + std::to_string(deployment->id) + " is not active");
     if (tx.is_banned(account_id, event.bot_id, event.user_id)) return refused("this user is banned");
+    if (auto old = tx.active_run(account_id, event.bot_id, event.chat_id))
+        end_run(tx, account_id, std::move(*old), sdk::RunStatus::stopped);
+    return begin_run(tx, account_id, event, *deployment, event.token_id,
+                     event.utm_json.empty() ? "{}" : event.utm_json, after);
+}
 
-    const sdk::Millis now = to_millis(clock_.now());
-    if (auto old = tx.active_run(account_id, event.bot_id, event.chat_id)) {
-        old->status = sdk::RunStatus::stopped;
-        old->active = false;
-        old->ended_at = now;
-        old->updated_at = now;
-        tx.update_run(account_id, *old);
-        tx.cancel_run_timers(account_id, old->id);
+sdk::DispatchResult Engine::start_from_link(sdk::StorageTx& tx, sdk::Id account_id,
+                                            const sdk::InboundEvent& event, AfterCommit& after,
+                                            bool confirmed) {
+    auto plan = enrollments_.plan_start(tx, account_id, event, clock_.now(), confirmed);
+    const std::optional<sdk::Id> current_id = plan.current ? std::optional(plan.current->id) : std::nullopt;
+    using Kind = StartPlan::Kind;
+    if (plan.kind != Kind::start)
+        for (const auto& message : plan.messages)
+            enqueue_plain(tx, account_id, event, plan.kind == Kind::refuse ? std::nullopt : current_id,
+                          message);
+    switch (plan.kind) {
+        case Kind::refuse: return refused(plan.reason);
+        case Kind::resume: return {Status::handled, current_id, {}};
+        case Kind::confirm_switch: {
+            // The question waits in the run the student would leave: its
+            // buttons carry only the prompt's number.
+            auto state = RunState::parse(plan.current->state_json);
+            state.pending_switch = {
+                {"prompt", plan.prompt}, {"payload", event.text}, {"username", event.username}};
+            plan.current->state_json = state.dump();
+            plan.current->updated_at = to_millis(clock_.now());
+            tx.update_run(account_id, *plan.current);
+            return {Status::handled, current_id, {}};
+        }
+        case Kind::start: break;
     }
+    if (plan.current) end_run(tx, account_id, std::move(*plan.current), sdk::RunStatus::abandoned);
+    return begin_run(tx, account_id, event, plan.deployment, plan.token_id, plan.utm_json, after);
+}
 
-    auto course = courses_.get(tx, account_id, deployment->version_id);
+void Engine::end_run(sdk::StorageTx& tx, sdk::Id account_id, sdk::Run run, sdk::RunStatus status) {
+    const sdk::Millis now = to_millis(clock_.now());
+    run.status = status;
+    run.active = false;
+    run.ended_at = now;
+    run.updated_at = now;
+    tx.update_run(account_id, run);
+    tx.cancel_run_timers(account_id, run.id);
+}
+
+sdk::DispatchResult Engine::begin_run(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
+                                      const sdk::CourseDeployment& deployment,
+                                      std::optional<sdk::Id> token_id, const std::string& utm_json,
+                                      AfterCommit& after) {
+    const sdk::Millis now = to_millis(clock_.now());
+    auto course = courses_.get(tx, account_id, deployment.version_id);
     RunState state;
-    state.version = deployment->version_id;
+    state.version = deployment.version_id;
+    state.email_pending = deployment.collect_email;
     sdk::Run run;
     run.account_id = account_id;
     run.bot_id = event.bot_id;
-    run.deployment_id = deployment->id;
+    run.deployment_id = deployment.id;
     run.chat_id = event.chat_id;
     run.user_id = event.user_id;
     run.username = event.username;
-    run.token_id = event.token_id;
-    run.utm_json = event.utm_json.empty() ? "{}" : event.utm_json;
+    run.token_id = token_id;
+    run.utm_json = utm_json;
     run.state_json = state.dump();
     run.started_at = run.updated_at = now;
     run = tx.start_run(account_id, run);
 
+    if (state.email_pending) {
+        sdk::OutboundMessage ask;
+        ask.text = enrollments_.texts_for(&deployment).text("email_ask");
+        enqueue_plain(tx, account_id, event, run.id, ask);
+        return {Status::handled, run.id, {}};
+    }
     RunContext ctx(services_, tx, std::move(course), run, std::move(state), true);
+    ctx.begin();
+    collect(ctx, after);
+    return {Status::handled, run.id, {}};
+}
+
+sdk::DispatchResult Engine::answer_switch(sdk::StorageTx& tx, sdk::Id account_id,
+                                          const sdk::InboundEvent& event, sdk::Run run,
+                                          const SwitchAnswer& answer, AfterCommit& after) {
+    auto state = RunState::parse(run.state_json);
+    // A button of an earlier prompt, or of one answered already.
+    if (!state.pending_switch.is_object() ||
+        state.pending_switch.value("prompt", std::int64_t{-1}) != answer.prompt)
+        return {Status::ignored, run.id, {}};
+    const auto pending = state.pending_switch;
+    state.pending_switch = nullptr;
+    run.state_json = state.dump();
+    run.updated_at = to_millis(clock_.now());
+    tx.update_run(account_id, run);
+    if (!answer.confirm) {
+        const auto deployment = tx.get_deployment(account_id, run.deployment_id);
+        const auto course = deployment ? tx.get_course(account_id, deployment->course_id) : std::nullopt;
+        sdk::OutboundMessage kept;
+        kept.text = enrollments_.texts_for(deployment ? &*deployment : nullptr)
+                        .text("switch_kept", {{"current", course ? course->name : std::string()}});
+        enqueue_plain(tx, account_id, event, run.id, kept);
+        return {Status::handled, run.id, {}};
+    }
+    sdk::InboundEvent start = event;
+    start.kind = sdk::InboundEvent::Kind::start;
+    start.text = pending.value("payload", std::string());
+    start.username = pending.value("username", event.username);
+    start.callback_data.clear();
+    start.callback_id.clear();
+    return start_from_link(tx, account_id, start, after, true);
+}
+
+sdk::DispatchResult Engine::take_email(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
+                                       sdk::Run run, RunState state, AfterCommit& after) {
+    if (event.kind != sdk::InboundEvent::Kind::text) return {Status::ignored, run.id, {}};
+    const auto deployment = tx.get_deployment(account_id, run.deployment_id);
+    const auto texts = enrollments_.texts_for(deployment ? &*deployment : nullptr);
+    std::string address = event.text;
+    while (!address.empty() && std::isspace(static_cast<unsigned char>(address.back()))) address.pop_back();
+    address.erase(0, std::min(address.size(), address.find_first_not_of(" \t\r\n")));
+    const sdk::Millis now = to_millis(clock_.now());
+    sdk::ConversationEntry row;
+    row.account_id = account_id;
+    row.run_id = run.id;
+    row.role = "user";
+    row.created_at = now;
+    if (!is_email_address(address)) {
+        row.payload_json = nlohmann::json{{"text", event.text}, {"email", false}}.dump();
+        tx.append_conversation(account_id, row);
+        sdk::OutboundMessage again;
+        again.text = texts.text("email_invalid");
+        enqueue_plain(tx, account_id, event, run.id, again);
+        return {Status::ignored, run.id, {}};
+    }
+    row.payload_json = nlohmann::json{{"email", address}}.dump();
+    tx.append_conversation(account_id, row);
+    state.email_pending = false;
+    state.email = address;
+    run.state_json = state.dump();
+    run.updated_at = now;
+    tx.update_run(account_id, run);
+    auto course = courses_.get(tx, account_id, state.version);
+    RunContext ctx(services_, tx, std::move(course), run, std::move(state), false);
     ctx.begin();
     collect(ctx, after);
     return {Status::handled, run.id, {}};
@@ -267,6 +387,16 @@ sdk::DispatchResult Engine::route(sdk::StorageTx& tx, sdk::Id account_id, const 
         return {Status::no_run, std::nullopt, {}};
     }
     if (event.kind == Kind::unblocked) return {Status::handled, run->id, {}};
+    if (event.kind == Kind::callback)
+        if (const auto answer = parse_switch_callback(event.callback_data))
+            return answer_switch(tx, account_id, event, *run, *answer, after);
+    // Only a run that still waits for an email address has this in its state
+    // (RunState::dump() writes it only then); the search spares every other
+    // event a second parse.
+    if (event.kind != Kind::blocked && run->state_json.find("\"email_pending\"") != std::string::npos) {
+        auto state = played_state(tx, *run);
+        if (state.email_pending) return take_email(tx, account_id, event, *run, std::move(state), after);
+    }
 
     auto ctx = context_for(tx, *run);
     if (event.kind == Kind::blocked) {

@@ -6,7 +6,9 @@
 
 #include "config/config.hpp"
 #include "engine/compiled_course.hpp"
+#include "engine/enrollment.hpp"
 #include "engine/run_context.hpp"
+#include "engine/run_state.hpp"
 #include "plugins/plugin_registry.hpp"
 
 #include <profo/sdk/engine.hpp>
@@ -31,9 +33,11 @@ class TimerScheduler;
 class Engine final : public sdk::CourseEngine {
 public:
     // `executor` runs short work (retried deliveries); deferred tasks get a
-    // pool of their own (engine.deferred).
+    // pool of their own (engine.deferred). `secrets` opens the accounts'
+    // enrollment keys (external start links); without it those links are refused.
     Engine(sdk::Storage& storage, const PluginRegistry& plugins, sdk::Executor& executor,
-           const sdk::Clock& clock, const Config& config, sdk::Logger& log);
+           const sdk::Clock& clock, const Config& config, sdk::Logger& log,
+           const sdk::SecretBox* secrets = nullptr);
     // stop()s.
     ~Engine() override;
     Engine(const Engine&) = delete;
@@ -79,6 +83,18 @@ private:
                                             Handle handle);
     sdk::DispatchResult start_run(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
                                   AfterCommit& after);
+    // A start through a link (event.text): what Enrollments planned, carried out.
+    sdk::DispatchResult start_from_link(sdk::StorageTx& tx, sdk::Id account_id,
+                                        const sdk::InboundEvent& event, AfterCommit& after, bool confirmed);
+    // Creates the run and enters its first element (or asks for the email first).
+    sdk::DispatchResult begin_run(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
+                                  const sdk::CourseDeployment& deployment, std::optional<sdk::Id> token_id,
+                                  const std::string& utm_json, AfterCommit& after);
+    void end_run(sdk::StorageTx& tx, sdk::Id account_id, sdk::Run run, sdk::RunStatus status);
+    sdk::DispatchResult answer_switch(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
+                                      sdk::Run run, const SwitchAnswer& answer, AfterCommit& after);
+    sdk::DispatchResult take_email(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
+                                   sdk::Run run, RunState state, AfterCommit& after);
     sdk::DispatchResult route(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
                               AfterCommit& after);
     std::optional<sdk::Id> account_of(sdk::Id bot_id);
@@ -109,6 +125,7 @@ private:
     std::map<std::string, PluginConfig> plugin_settings_;
     EngineServices services_;
     CourseCache courses_;
+    Enrollments enrollments_;
 
     std::shared_mutex bots_mutex_;
     std::unordered_map<sdk::Id, sdk::Id> bot_accounts_;

@@ -40,6 +40,9 @@ RunState RunState::parse(const std::string& state_json) {
     if (!known) throw std::runtime_error("run state waits for an unknown '" + waiting + "'");
     state.waiting = *known;
     state.timers = j.value("timers", false);
+    state.email_pending = j.value("email_pending", false);
+    state.email = j.value("email", std::string());
+    if (auto it = j.find("pending_switch"); it != j.end() && it->is_object()) state.pending_switch = *it;
     return state;
 }
 
@@ -55,6 +58,9 @@ std::string RunState::dump() const {
     j["stack"] = std::move(frames);
     if (waiting != Waiting::nothing) j["waiting"] = to_string(waiting);
     if (timers) j["timers"] = true;
+    if (email_pending) j["email_pending"] = true;
+    if (!email.empty()) j["email"] = email;
+    if (pending_switch.is_object()) j["pending_switch"] = pending_switch;
     return j.dump();
 }
 

@@ -39,6 +39,13 @@ struct RunState {
     std::vector<std::string> stack;  // callers waiting in on_return(), innermost last
     Waiting waiting = Waiting::nothing;
     bool timers = false;  // the run may have pending durable timers
+    // The run waits for the student's email address before its first element.
+    bool email_pending = false;
+    std::string email;  // the address the student gave, when the deployment asks for one
+    // The start of another deployment the student was asked to confirm:
+    // {"prompt": <number on its buttons>, "payload": <start link>, "username": ...};
+    // null when none waits.
+    nlohmann::json pending_switch;
 
     // Missing keys take their defaults, so "{}" is a fresh state. Throws
     // std::exception (nlohmann's or runtime_error) for anything else.

@@ -37,6 +37,23 @@ TEST(RunState, RoundTripsThroughItsJson) {
     EXPECT_TRUE(back.timers);
 }
 
+TEST(RunState, KeepsTheEmailStepAndAPendingSwitch) {
+    RunState s;
+    EXPECT_EQ(nlohmann::json::parse(s.dump()).count("email_pending"), 0u) << "nothing stored while unused";
+    s.email_pending = true;
+    s.pending_switch = {{"prompt", 17}, {"payload", "cd_2_abc"}, {"username", "ann"}};
+    auto back = RunState::parse(s.dump());
+    EXPECT_TRUE(back.email_pending);
+    EXPECT_EQ(back.pending_switch["payload"], "cd_2_abc");
+    back.email_pending = false;
+    back.email = "ann@example.org";
+    back.pending_switch = nullptr;
+    const auto again = RunState::parse(back.dump());
+    EXPECT_FALSE(again.email_pending);
+    EXPECT_EQ(again.email, "ann@example.org");
+    EXPECT_TRUE(again.pending_switch.is_null());
+}
+
 TEST(RunState, NullElementStatesAreNotStored) {
     RunState s;
     s.states["Intro"] = nullptr;

@@ -110,6 +110,12 @@ sdk::EnrollmentPlugin* PluginRegistry::enrollment(const std::string& type) const
     return it == enrollments_.end() ? nullptr : it->second;
 }
 
+std::vector<std::string> PluginRegistry::enrollment_types() const {
+    std::vector<std::string> types;
+    for (const auto& [type, plugin] : enrollments_) types.push_back(type);
+    return types;
+}
+
 std::shared_ptr<LoadedPlugin> PluginRegistry::storage(const std::string& id) const {
     for (const auto& p : loaded_)
         if (p->metadata().kind == sdk::PluginKind::storage && p->metadata().id == id) return p;

@@ -46,6 +46,7 @@ public:
     // (Aliases are only known once a module is loaded, so they are not matched.)
     std::string disabled_element_hint(const std::string& type) const;
     sdk::EnrollmentPlugin* enrollment(const std::string& type) const;
+    std::vector<std::string> enrollment_types() const;  // sorted
     std::shared_ptr<LoadedPlugin> storage(const std::string& id) const;
     std::vector<sdk::TransportPlugin*> transports() const;
 

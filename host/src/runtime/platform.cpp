@@ -182,7 +182,8 @@ sdk::Storage& Platform::storage() {
 Engine& Platform::engine() {
     std::lock_guard lock(engine_mutex_);
     if (!engine_)
-        engine_ = std::make_unique<Engine>(storage(), *registry_, executor(), clock(), config_, *log_);
+        engine_ =
+            std::make_unique<Engine>(storage(), *registry_, executor(), clock(), config_, *log_, &secrets());
     return *engine_;
 }
 

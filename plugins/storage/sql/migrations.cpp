@@ -259,6 +259,27 @@ const std::vector<Migration> kMigrations = {
          "CREATE INDEX processed_updates_by_time ON processed_updates (processed_at)",
      }},
     {6,
+     "enrollment: token labels, pauses, start windows and holders; restricted deployments, restarts and "
+     "email; ban messages; the accounts' keys for external links",
+     {
+         "ALTER TABLE enrollment_tokens ADD COLUMN label TEXT NOT NULL DEFAULT ''",
+         "ALTER TABLE enrollment_tokens ADD COLUMN is_active INTEGER NOT NULL DEFAULT 1",
+         "ALTER TABLE enrollment_tokens ADD COLUMN starts_at BIGINT",
+         "ALTER TABLE enrollment_tokens ADD COLUMN ends_at BIGINT",
+         "ALTER TABLE enrollment_tokens ADD COLUMN user_id BIGINT",
+         "ALTER TABLE enrollment_tokens ADD COLUMN username TEXT NOT NULL DEFAULT ''",
+         "ALTER TABLE course_deployments ADD COLUMN restricted INTEGER NOT NULL DEFAULT 0",
+         "ALTER TABLE course_deployments ADD COLUMN allow_restart INTEGER NOT NULL DEFAULT 0",
+         "ALTER TABLE course_deployments ADD COLUMN collect_email INTEGER NOT NULL DEFAULT 0",
+         "ALTER TABLE banned ADD COLUMN message TEXT NOT NULL DEFAULT ''",
+         // One key per account; sealed with the platform's secrets key.
+         "CREATE TABLE enrollment_keys ("
+         " account_id BIGINT PRIMARY KEY REFERENCES accounts (id),"
+         " key_sealed TEXT NOT NULL,"
+         " created_at BIGINT NOT NULL)",
+         "CREATE INDEX participants_by_user ON participants (deployment_id, user_id)",
+     }},
+    {7,
      "retention: when a timer was settled; time indexes of settled timers, polls and failed messages",
      {
          "ALTER TABLE waiting_elements ADD COLUMN settled_at BIGINT",

@@ -171,9 +171,10 @@ CourseElement read_element(const PreparedStatement& s) {
     return e;
 }
 
-const Columns kDeployment{{"id", I},        {"account_id", I},  {"course_id", I},      {"version_id", I},
-                          {"bot_id", I},    {"environment", T}, {"overrides_json", T}, {"legacy_alias", T},
-                          {"is_active", I}, {"created_at", I}};
+const Columns kDeployment{
+    {"id", I},          {"account_id", I},     {"course_id", I},    {"version_id", I}, {"bot_id", I},
+    {"environment", T}, {"overrides_json", T}, {"legacy_alias", T}, {"is_active", I},  {"created_at", I},
+    {"restricted", I},  {"allow_restart", I},  {"collect_email", I}};
 
 CourseDeployment read_deployment(const PreparedStatement& s) {
     RowReader r(s);
@@ -188,12 +189,17 @@ CourseDeployment read_deployment(const PreparedStatement& s) {
     d.legacy_alias = r.text();
     d.active = r.boolean();
     d.created_at = r.integer();
+    d.restricted = r.boolean();
+    d.allow_restart = r.boolean();
+    d.collect_email = r.boolean();
     return d;
 }
 
-const Columns kToken{{"id", I},       {"account_id", I}, {"deployment_id", I}, {"type", T},
-                     {"code", T},     {"max_uses", I},   {"uses", I},          {"expires_at", I},
-                     {"utm_json", T}, {"revoked", I},    {"created_at", I}};
+const Columns kToken{{"id", I},        {"account_id", I}, {"deployment_id", I}, {"type", T},
+                     {"code", T},      {"max_uses", I},   {"uses", I},          {"expires_at", I},
+                     {"utm_json", T},  {"revoked", I},    {"created_at", I},    {"label", T},
+                     {"is_active", I}, {"starts_at", I},  {"ends_at", I},       {"user_id", I},
+                     {"username", T}};
 
 EnrollmentToken read_token(const PreparedStatement& s) {
     RowReader r(s);
@@ -209,6 +215,12 @@ EnrollmentToken read_token(const PreparedStatement& s) {
     t.utm_json = r.text();
     t.revoked = r.boolean();
     t.created_at = r.integer();
+    t.label = r.text();
+    t.active = r.boolean();
+    t.starts_at = r.optional_integer();
+    t.ends_at = r.optional_integer();
+    t.user_id = r.optional_integer();
+    t.username = r.text();
     return t;
 }
 
@@ -279,8 +291,8 @@ WaitingElement read_timer(const PreparedStatement& s) {
     return t;
 }
 
-const Columns kBan{{"id", I},      {"account_id", I}, {"bot_id", I},
-                   {"user_id", I}, {"reason", T},     {"created_at", I}};
+const Columns kBan{{"id", I},     {"account_id", I}, {"bot_id", I}, {"user_id", I},
+                   {"reason", T}, {"created_at", I}, {"message", T}};
 
 Ban read_ban(const PreparedStatement& s) {
     RowReader r(s);
@@ -291,6 +303,7 @@ Ban read_ban(const PreparedStatement& s) {
     b.user_id = r.integer();
     b.reason = r.text();
     b.created_at = r.integer();
+    b.message = r.text();
     return b;
 }
 
@@ -430,8 +443,10 @@ const Query kVersionCourse = count("SELECT course_id FROM course_versions WHERE 
 const Query kInsertDeployment = returning(
     kDeployment,
     "INSERT INTO course_deployments (account_id, course_id, version_id, bot_id, environment, overrides_json, "
-    "legacy_alias, is_active, created_at) VALUES (:a, :course_id, :version_id, :bot_id, :environment, "
-    ":overrides_json, :legacy_alias, :is_active, :created_at)");
+    "legacy_alias, is_active, created_at, restricted, allow_restart, collect_email) VALUES (:a, :course_id, "
+    ":version_id, :bot_id, :environment, :overrides_json, :legacy_alias, :is_active, :created_at, "
+    ":restricted, "
+    ":allow_restart, :collect_email)");
 const Query kGetDeployment =
     select(kDeployment, "FROM course_deployments WHERE account_id = :a AND id = :id");
 const Query kListDeployments =
@@ -440,7 +455,8 @@ const Query kDeploymentCourse =
     count("SELECT course_id FROM course_deployments WHERE account_id = :a AND id = :id");
 const Query kUpdateDeployment = command(
     "UPDATE course_deployments SET version_id = :version_id, environment = :environment, "
-    "overrides_json = :overrides_json, legacy_alias = :legacy_alias, is_active = :is_active "
+    "overrides_json = :overrides_json, legacy_alias = :legacy_alias, is_active = :is_active, "
+    "restricted = :restricted, allow_restart = :allow_restart, collect_email = :collect_email "
     "WHERE account_id = :a AND id = :id");
 // An active deployment wins over retired ones that carried the same alias.
 const Query kFindDeploymentByAlias =
@@ -448,12 +464,12 @@ const Query kFindDeploymentByAlias =
            "FROM course_deployments WHERE account_id = :a AND bot_id = :b AND "
            "legacy_alias = :alias ORDER BY is_active DESC, id DESC LIMIT 1");
 
-const Query kInsertToken = returning(kToken,
-                                     "INSERT INTO enrollment_tokens (account_id, deployment_id, type, code, "
-                                     "max_uses, uses, expires_at, utm_json, "
-                                     "revoked, created_at) VALUES (:a, :deployment_id, :type, :code, "
-                                     ":max_uses, :uses, :expires_at, :utm_json, "
-                                     ":revoked, :created_at)");
+const Query kInsertToken = returning(
+    kToken,
+    "INSERT INTO enrollment_tokens (account_id, deployment_id, type, code, max_uses, uses, expires_at, "
+    "utm_json, revoked, created_at, label, is_active, starts_at, ends_at, user_id, username) VALUES "
+    "(:a, :deployment_id, :type, :code, :max_uses, :uses, :expires_at, :utm_json, :revoked, "
+    ":created_at, :label, :is_active, :starts_at, :ends_at, :user_id, :username)");
 const Query kGetToken = select(kToken, "FROM enrollment_tokens WHERE account_id = :a AND id = :id");
 const Query kFindToken =
     select(kToken, "FROM enrollment_tokens WHERE account_id = :a AND deployment_id = :d AND code = :code");
@@ -462,9 +478,11 @@ const Query kListTokens =
 // One statement, so two students racing for the last use cannot both get it.
 const Query kConsumeToken = command(
     "UPDATE enrollment_tokens SET uses = uses + 1 WHERE account_id = :a AND id = :id AND revoked = 0 "
-    "AND (max_uses IS NULL OR uses < max_uses)");
+    "AND is_active = 1 AND (max_uses IS NULL OR uses < max_uses)");
 const Query kRevokeToken =
     command("UPDATE enrollment_tokens SET revoked = 1 WHERE account_id = :a AND id = :id");
+const Query kSetTokenActive =
+    command("UPDATE enrollment_tokens SET is_active = :active WHERE account_id = :a AND id = :id");
 
 const Query kInsertRun = returning(
     kRun,
@@ -516,11 +534,25 @@ const Query kPruneSettledTimers = command(
     "LIMIT :limit)");
 
 const Query kInsertBan = returning(
-    kBan, "INSERT INTO banned (account_id, bot_id, user_id, reason, created_at) VALUES (:a, :b, :u, :r, :c)");
+    kBan,
+    "INSERT INTO banned (account_id, bot_id, user_id, reason, created_at, message) VALUES (:a, :b, :u, "
+    ":r, :c, :m)");
 const Query kDeleteBan = command("DELETE FROM banned WHERE account_id = :a AND id = :id");
 const Query kListBans = select(kBan, "FROM banned WHERE account_id = :a ORDER BY id");
 const Query kIsBanned = count(
     "SELECT COUNT(*) FROM banned WHERE account_id = :a AND user_id = :u AND (bot_id IS NULL OR bot_id = :b)");
+// The bot's own ban first (NULL bot_id sorts last on both backends through
+// the CASE), then the newest.
+const Query kFindBan =
+    select(kBan,
+           "FROM banned WHERE account_id = :a AND user_id = :u AND (bot_id IS NULL OR "
+           "bot_id = :b) ORDER BY CASE WHEN bot_id IS NULL THEN 1 ELSE 0 END, id DESC LIMIT 1");
+
+const Query kGetEnrollmentKey = {"SELECT key_sealed FROM enrollment_keys WHERE account_id = :a", {T}};
+const Query kSetEnrollmentKey = command(
+    "INSERT INTO enrollment_keys (account_id, key_sealed, created_at) VALUES (:a, :k, :c) "
+    "ON CONFLICT (account_id) DO UPDATE SET key_sealed = excluded.key_sealed, created_at = "
+    "excluded.created_at");
 
 const Query kInsertParticipant = returning(kParticipant,
                                            "INSERT INTO participants (account_id, deployment_id, user_id, "
@@ -590,9 +622,11 @@ const Query kDeploymentInAccount =
 const Query kDeploymentOfBot =
     count("SELECT COUNT(*) FROM course_deployments WHERE account_id = :a AND id = :id AND bot_id = :b");
 
+// As start links carry them (profo/sdk/deep_link.hpp).
 bool is_token_code(const std::string& code) {
-    return !code.empty() && std::all_of(code.begin(), code.end(),
-                                        [](unsigned char c) { return std::isalnum(c) != 0 || c == '-'; });
+    return !code.empty() && code.size() <= 32 && std::all_of(code.begin(), code.end(), [](unsigned char c) {
+        return (std::isalnum(c) != 0 && c < 0x80) || c == '-';
+    });
 }
 
 }  // namespace
@@ -809,6 +843,27 @@ std::vector<Bot> SqlTransaction::list_bots_all_accounts() {
                    [&] { return all_rows<Bot>(statement(kListAllBots), read_bot); });
 }
 
+std::optional<std::string> SqlTransaction::enrollment_key(Id account_id) {
+    return guarded("enrollment_key", [&] {
+        return one_row<std::string>(statement(kGetEnrollmentKey).bind(account_id),
+                                    [](const PreparedStatement& s) { return s.text(0); });
+    });
+}
+
+void SqlTransaction::set_enrollment_key(Id account_id, const std::string& key_sealed) {
+    guarded(
+        "set_enrollment_key",
+        [&] {
+            if (key_sealed.empty()) refuse("set_enrollment_key", "the sealed key is empty");
+            changed_rows(statement(kSetEnrollmentKey).bind(account_id, key_sealed, now_ms()));
+        },
+        [&](DbFailure failure) {
+            if (failure == DbFailure::foreign_key_violation)
+                return explained(Code::invalid, "account " + id_text(account_id) + " does not exist");
+            return std::optional<Explanation>();
+        });
+}
+
 // --- Courses and versions ---------------------------------------------------------------
 
 Course SqlTransaction::create_course(Id account_id, const std::string& name) {
@@ -992,7 +1047,7 @@ CourseDeployment SqlTransaction::create_deployment(Id account_id, const CourseDe
                 statement(kInsertDeployment)
                     .bind(account_id, d.course_id, d.version_id, d.bot_id, d.environment,
                           json_or_empty_object(d.overrides_json), d.legacy_alias, d.active,
-                          or_now(d.created_at, now_ms())),
+                          or_now(d.created_at, now_ms()), d.restricted, d.allow_restart, d.collect_email),
                 read_deployment);
         },
         [&](DbFailure failure) {
@@ -1029,7 +1084,8 @@ bool SqlTransaction::update_deployment(Id account_id, const CourseDeployment& d)
                                     *course_id);
             return changed_rows(statement(kUpdateDeployment)
                                     .bind(d.version_id, d.environment, json_or_empty_object(d.overrides_json),
-                                          d.legacy_alias, d.active, account_id, d.id)) > 0;
+                                          d.legacy_alias, d.active, d.restricted, d.allow_restart,
+                                          d.collect_email, account_id, d.id)) > 0;
         },
         [&](DbFailure failure) { return explain_alias(failure, d); });
 }
@@ -1050,9 +1106,13 @@ EnrollmentToken SqlTransaction::create_token(Id account_id, const EnrollmentToke
         "create_token",
         [&] {
             if (!is_token_code(token.code))
-                refuse("create_token", "token code '" + token.code + "' must be letters, digits and '-'");
+                refuse("create_token",
+                       "token code '" + token.code + "' must be 1 to 32 letters, digits and '-'");
             if (token.type.empty()) refuse("create_token", "the token type is empty");
             if (token.max_uses && *token.max_uses < 0) refuse("create_token", "max_uses is negative");
+            if (token.starts_at && token.ends_at && *token.ends_at <= *token.starts_at)
+                refuse("create_token", "the start window ends (" + std::to_string(*token.ends_at) +
+                                           ") before it starts (" + std::to_string(*token.starts_at) + ")");
             if (single_integer(statement(kDeploymentInAccount).bind(account_id, token.deployment_id)) == 0)
                 refuse("create_token", "deployment " + id_text(token.deployment_id) +
                                            " not found in account " + id_text(account_id));
@@ -1060,7 +1120,8 @@ EnrollmentToken SqlTransaction::create_token(Id account_id, const EnrollmentToke
                 statement(kInsertToken)
                     .bind(account_id, token.deployment_id, token.type, token.code, token.max_uses, token.uses,
                           token.expires_at, json_or_empty_object(token.utm_json), token.revoked,
-                          or_now(token.created_at, now_ms())),
+                          or_now(token.created_at, now_ms()), token.label, token.active, token.starts_at,
+                          token.ends_at, token.user_id, username_key(token.username)),
                 read_token);
         },
         [&](DbFailure failure) {
@@ -1103,6 +1164,12 @@ bool SqlTransaction::consume_token(Id account_id, Id token_id) {
 bool SqlTransaction::revoke_token(Id account_id, Id token_id) {
     return guarded("revoke_token",
                    [&] { return changed_rows(statement(kRevokeToken).bind(account_id, token_id)) > 0; });
+}
+
+bool SqlTransaction::set_token_active(Id account_id, Id token_id, bool active) {
+    return guarded("set_token_active", [&] {
+        return changed_rows(statement(kSetTokenActive).bind(active, account_id, token_id)) > 0;
+    });
 }
 
 // --- Runs ------------------------------------------------------------------------------------
@@ -1280,10 +1347,10 @@ Ban SqlTransaction::ban(Id account_id, const Ban& ban) {
     return guarded(
         "ban",
         [&] {
-            return *one_row<Ban>(
-                statement(kInsertBan)
-                    .bind(account_id, ban.bot_id, ban.user_id, ban.reason, or_now(ban.created_at, now_ms())),
-                read_ban);
+            return *one_row<Ban>(statement(kInsertBan)
+                                     .bind(account_id, ban.bot_id, ban.user_id, ban.reason,
+                                           or_now(ban.created_at, now_ms()), ban.message),
+                                 read_ban);
         },
         [&](DbFailure failure) {
             if (failure == DbFailure::foreign_key_violation)
@@ -1301,6 +1368,12 @@ bool SqlTransaction::unban(Id account_id, Id ban_id) {
 std::vector<Ban> SqlTransaction::list_bans(Id account_id) {
     return guarded("list_bans",
                    [&] { return all_rows<Ban>(statement(kListBans).bind(account_id), read_ban); });
+}
+
+std::optional<Ban> SqlTransaction::find_ban(Id account_id, Id bot_id, std::int64_t user_id) {
+    return guarded("find_ban", [&] {
+        return one_row<Ban>(statement(kFindBan).bind(account_id, user_id, bot_id), read_ban);
+    });
 }
 
 bool SqlTransaction::is_banned(Id account_id, Id bot_id, std::int64_t user_id) {

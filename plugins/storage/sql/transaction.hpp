@@ -58,6 +58,8 @@ public:
     bool delete_bot(Id account_id, Id bot_id) override;
     bool set_bot_offset(Id account_id, Id bot_id, std::int64_t offset) override;
     std::vector<Bot> list_bots_all_accounts() override;
+    std::optional<std::string> enrollment_key(Id account_id) override;
+    void set_enrollment_key(Id account_id, const std::string& key_sealed) override;
     Course create_course(Id account_id, const std::string& name) override;
     std::optional<Course> get_course(Id account_id, Id course_id) override;
     std::optional<Course> find_course(Id account_id, const std::string& name) override;
@@ -82,6 +84,7 @@ public:
     std::vector<EnrollmentToken> list_tokens(Id account_id, Id deployment_id) override;
     bool consume_token(Id account_id, Id token_id) override;
     bool revoke_token(Id account_id, Id token_id) override;
+    bool set_token_active(Id account_id, Id token_id, bool active) override;
     Run start_run(Id account_id, const Run& run) override;
     std::optional<Run> get_run(Id account_id, Id run_id) override;
     std::optional<Run> active_run(Id account_id, Id bot_id, std::int64_t chat_id) override;
@@ -99,6 +102,7 @@ public:
     bool unban(Id account_id, Id ban_id) override;
     std::vector<Ban> list_bans(Id account_id) override;
     bool is_banned(Id account_id, Id bot_id, std::int64_t user_id) override;
+    std::optional<Ban> find_ban(Id account_id, Id bot_id, std::int64_t user_id) override;
     Participant add_participant(Id account_id, const Participant& p) override;
     bool remove_participant(Id account_id, Id participant_id) override;
     std::vector<Participant> list_participants(Id account_id, Id deployment_id) override;

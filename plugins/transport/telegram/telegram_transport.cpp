@@ -5,7 +5,6 @@
 #include "bot_api_call.hpp"
 #include "bot_api_client.hpp"
 #include "pacing.hpp"
-#include "start_deployment.hpp"
 #include "update_mapping.hpp"
 
 #include <profo/sdk/abi.hpp>
@@ -411,13 +410,10 @@ private:
         return now - it->second > kPollGrace;
     }
 
-    // One update through the engine; blocks. A start learns its deployment here.
+    // One update through the engine; blocks. A start carries its link's
+    // payload as its text: the engine reads it, with the token's plugin.
     sdk::DispatchResult dispatch_update(const BotState& bot, MappedUpdate& mapped) {
         try {
-            if (mapped.event.kind == sdk::InboundEvent::Kind::start) {
-                auto tx = host_->storage().begin();
-                mapped.event.deployment_id = start_deployment(*tx, bot.bot, mapped.start_payload);
-            }
             if (mapped.event.kind == sdk::InboundEvent::Kind::poll_answer &&
                 !poll_known(bot, mapped.event.poll_id))
                 return {sdk::DispatchResult::Status::failed, std::nullopt,

@@ -17,7 +17,7 @@ namespace profo::sdk {
 
 struct InboundEvent {
     enum class Kind {
-        start,         // begin a run of `deployment_id` (text = start payload, if any)
+        start,         // /start: text = the link's payload (deep_link.hpp), if any
         text,          // free text
         voice,         // voice message (text = file id)
         callback,      // inline button (callback_data as the engine issued it)
@@ -31,9 +31,12 @@ struct InboundEvent {
     std::int64_t chat_id = 0;
     std::int64_t user_id = 0;
     std::string username;
-    std::optional<Id> deployment_id;  // start only
-    std::optional<Id> token_id;       // start only: the enrollment token already admitted
-    std::string utm_json = "{}";      // start only
+    // Start only. Set by a trusted caller (`profo course play`, the panel),
+    // it names the deployment to begin, with no link and no token. Empty: the
+    // engine reads the link in `text` and the token's enrollment plugin decides.
+    std::optional<Id> deployment_id;
+    std::optional<Id> token_id;   // start with deployment_id only: recorded with the run
+    std::string utm_json = "{}";  // start with deployment_id only
     std::string text;
     std::string callback_data;
     std::string callback_id;  // answered through the outbox, so the client stops spinning
@@ -50,7 +53,8 @@ struct DispatchResult {
         duplicate,  // update_id seen before: nothing done
         no_run,     // no active run for this chat (and not a start)
         ignored,    // did not fit the current element: hint sent
-        refused,    // start refused (banned, deployment inactive, ...): `message` says why
+        refused,    // start refused (a refused link, a ban, ...): `message` says why for the
+                    // log; the student was told in the deployment's words
         failed,     // nothing committed (an element threw, storage failed): `message` says
                     // why, and delivering the same event again is safe
     };

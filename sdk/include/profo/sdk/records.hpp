@@ -58,6 +58,11 @@ inline std::string bot_token_context(Id account_id, Id bot_id) {
     return "bots.token_sealed:" + std::to_string(account_id) + "/" + std::to_string(bot_id);
 }
 
+// What an account's sealed enrollment key (external start links) is bound to.
+inline std::string enrollment_key_context(Id account_id) {
+    return "enrollment_keys.key_sealed:" + std::to_string(account_id);
+}
+
 struct Course {
     Id id = 0;
     Id account_id = 0;
@@ -97,20 +102,39 @@ struct CourseDeployment {
     std::string legacy_alias;  // accepts legacy `/start <alias>` when set
     bool active = true;
     Millis created_at = 0;
+    // Only listed participants (by Telegram id or username) and holders of
+    // personal tokens may start it.
+    bool restricted = false;
+    // A student who starts it again while taking it begins anew (the old run
+    // ends as abandoned) instead of carrying on where they were.
+    bool allow_restart = false;
+    // A new run asks for the student's email address, and checks it, before
+    // its first element.
+    bool collect_email = false;
 };
 
+// How students get into a deployment: the token's type (an enrollment
+// plugin) decides, when a start link names it, whether a run may begin.
 struct EnrollmentToken {
     Id id = 0;
     Id account_id = 0;
     Id deployment_id = 0;
     std::string type;  // public | group | personal | external | ...
-    std::string code;  // unique per deployment; [A-Za-z0-9-]
+    std::string code;  // unique per deployment; 1..32 of [A-Za-z0-9-] (deep_link.hpp)
     std::optional<std::int64_t> max_uses;
     std::int64_t uses = 0;
-    std::optional<Millis> expires_at;
-    std::string utm_json = "{}";
-    bool revoked = false;
+    std::optional<Millis> expires_at;  // its links stop working
+    std::string utm_json = "{}";       // {"source", "medium", "campaign"}: copied to each run it starts
+    bool revoked = false;              // withdrawn for good
     Millis created_at = 0;
+    std::string label;   // for the people who hand it out: "Spring cohort", "newsletter"
+    bool active = true;  // false: paused, its links refused until it is resumed
+    // A cohort's start window: runs begin only from starts_at and before ends_at.
+    std::optional<Millis> starts_at;
+    std::optional<Millis> ends_at;
+    // A personal token bound to one Telegram user, by id or by username.
+    std::optional<std::int64_t> user_id;
+    std::string username;
 };
 
 // Where a run stands. Only `active` runs take events; the others are history.
@@ -148,11 +172,13 @@ struct Run {
     std::int64_t chat_id = 0;
     std::int64_t user_id = 0;
     std::string username;
-    std::optional<Id> token_id;
+    std::optional<Id> token_id;  // the enrollment token it started with
     RunStatus status = RunStatus::active;
     bool active = true;             // at most one active run per (bot_id, chat_id)
     std::string cursor;             // current element id
     std::string state_json = "{}";  // engine and per-element state
+    // {"source", "medium", "campaign"} of the link it started with, and
+    // "external_ref" when an external (LMS) link named the student.
     std::string utm_json = "{}";
     Millis started_at = 0;
     Millis updated_at = 0;
@@ -189,8 +215,9 @@ struct Ban {
     Id account_id = 0;
     std::optional<Id> bot_id;  // empty: banned on every bot of the account
     std::int64_t user_id = 0;
-    std::string reason;
+    std::string reason;  // for the operators
     Millis created_at = 0;
+    std::string message;  // what the student is told; empty: the deployment's `banned` text
 };
 
 // Allow-list entry of a restricted deployment (by user id or by username).

@@ -42,6 +42,11 @@ public:
     virtual bool delete_bot(Id account_id, Id bot_id) = 0;
     virtual bool set_bot_offset(Id account_id, Id bot_id, std::int64_t offset) = 0;
     virtual std::vector<Bot> list_bots_all_accounts() = 0;  // transports serving every bot
+
+    // The key external (LMS) links of the account are signed with, sealed
+    // (SecretBox); empty until one is made. Setting it replaces the old one.
+    virtual std::optional<std::string> enrollment_key(Id account_id) = 0;
+    virtual void set_enrollment_key(Id account_id, const std::string& key_sealed) = 0;
 };
 
 // Courses and their immutable versions.
@@ -85,6 +90,9 @@ public:
     virtual std::vector<Participant> list_participants(Id account_id, Id deployment_id) = 0;
     virtual bool is_participant(Id account_id, Id deployment_id, std::int64_t user_id,
                                 const std::string& username) = 0;
+    // The ban that keeps the user off the bot: one of that bot before an
+    // account-wide one, the newest first; empty when there is none.
+    virtual std::optional<Ban> find_ban(Id account_id, Id bot_id, std::int64_t user_id) = 0;
 };
 
 // Enrollment tokens: what an enrollment plugin is handed while it decides.
@@ -97,9 +105,13 @@ public:
     virtual std::optional<EnrollmentToken> find_token(Id account_id, Id deployment_id,
                                                       const std::string& code) = 0;
     virtual std::vector<EnrollmentToken> list_tokens(Id account_id, Id deployment_id) = 0;
-    // Atomically uses+1 unless revoked or max_uses reached; false when refused.
+    // Atomically uses+1 unless revoked, paused or max_uses reached; false when refused.
+    // Called in the transaction that starts the run, so that a use is taken
+    // exactly when the run commits, however many students race for the last one.
     virtual bool consume_token(Id account_id, Id token_id) = 0;
     virtual bool revoke_token(Id account_id, Id token_id) = 0;
+    // Pauses (false) or resumes (true) a token; false when there is no such token.
+    virtual bool set_token_active(Id account_id, Id token_id, bool active) = 0;
 };
 
 // Runs, their conversation history and the polls they sent.
