@@ -408,19 +408,18 @@ void add_bot_commands(CommandTree& tree) {
         "                        --text link_expired='Ask your teacher for a new link.'\n"
         "  --environment E       test or prod\n"
         "  --json                the deployment as JSON\n";
-    tree.add_subcommand(
-        "deploy", "put courses on bots", deploy_usage,
-        {"create",
-         "deploy a course's latest version on a bot",
-         "Usage: profo deploy create [--config FILE] [--account ID] --course COURSE\n"
-         "                           --bot ID[,ID...] [FLAGS]\n\n"
-         "Several bots (--bot 1,2,3) get one deployment each, all or none.\n"
-         "Students start it with the links of its tokens (profo token create), a legacy\n"
-         "/start NAME through its alias, or a bare /start when it is the bot's only active\n"
-         "deployment.\n\n" +
-             flags,
-         run_deploy_create,
-         {}});
+    tree.add_subcommand("deploy", "put courses on bots", deploy_usage,
+                        {"create",
+                         "deploy a course's latest version on a bot",
+                         "Usage: profo deploy create [--config FILE] [--account ID] --course COURSE\n"
+                         "                           --bot ID[,ID...] [FLAGS]\n\n"
+                         "Several bots (--bot 1,2,3) get one deployment each, all or none.\n"
+                         "Students start it with the links of its tokens (profo token create), a legacy\n"
+                         "/start NAME through its alias, or a bare /start when it is the bot's only active\n"
+                         "deployment.\n\n" +
+                             flags,
+                         run_deploy_create,
+                         {}});
     tree.add_subcommand("deploy", "put courses on bots", deploy_usage,
                         {"update",
                          "change who may start a deployment and how",

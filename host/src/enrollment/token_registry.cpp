@@ -171,7 +171,8 @@ IssuedToken TokenRegistry::set_active(sdk::Id account_id, sdk::Id token_id, bool
 
 std::string TokenRegistry::key_of(sdk::StorageTx& tx, sdk::Id account_id, bool rotate) {
     if (!rotate)
-        if (const auto sealed = tx.enrollment_key(account_id)) return secrets_.open(*sealed, sdk::enrollment_key_context(account_id));
+        if (const auto sealed = tx.enrollment_key(account_id))
+            return secrets_.open(*sealed, sdk::enrollment_key_context(account_id));
     if (!tx.get_account(account_id))
         throw TokenRegistryError("account " + std::to_string(account_id) + " does not exist");
     const auto key = hex(random_bytes(32));
