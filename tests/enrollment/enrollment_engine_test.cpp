@@ -3,6 +3,7 @@
 // PROFO_TEST_PG_DSN names a server), the real enrollment and element plugins
 // loaded from the build's plugin folder, tokens issued by TokenRegistry as
 // `profo token create` issues them.
+#include "backend_types.hpp"
 #include "engine/engine.hpp"
 #include "engine/run_state.hpp"
 #include "enrollment/access_rules.hpp"
@@ -11,7 +12,6 @@
 #include "plugins/plugin_registry.hpp"
 #include "runtime/executor.hpp"
 #include "secrets/secret_box.hpp"
-#include "storage_backends.hpp"
 
 #include <profo/sdk/deep_link.hpp>
 
@@ -212,15 +212,7 @@ protected:
     sdk::Id bot = 0;
 };
 
-using Backends = ::testing::Types<SqliteBackend, PostgresBackend>;
-class BackendNames {
-public:
-    template <class T>
-    static std::string GetName(int) {
-        return T::kPluginId;
-    }
-};
-TYPED_TEST_SUITE(EnrollmentEngine, Backends, BackendNames);
+TYPED_TEST_SUITE(EnrollmentEngine, storage_test::Backends, storage_test::BackendNames);
 
 TYPED_TEST(EnrollmentEngine, EachTokenTypeStartsARunThatRecordsItsUtm) {
     const auto d = this->deploy("Greek");

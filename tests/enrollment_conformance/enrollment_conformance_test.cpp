@@ -1,9 +1,9 @@
 // Every enrollment module in the plugin folder against the EnrollmentPlugin
 // contract, loaded through the host's real loader; then each type deciding
 // over the real storage plugins while students race for its uses.
+#include "backend_types.hpp"
 #include "conformance/enrollment_contract.hpp"
 #include "plugins/plugin_loader.hpp"
-#include "storage_backends.hpp"
 
 #include <profo/sdk/enrollment.hpp>
 
@@ -95,6 +95,8 @@ TEST(EnrollmentContractChecker, NoticesABrokenModule) {
 
 // --- Over the real storage --------------------------------------------------------------
 
+using profo::storage_test::BackendNames;
+using profo::storage_test::Backends;
 using profo::storage_test::PostgresBackend;
 using profo::storage_test::SqliteBackend;
 
@@ -171,14 +173,6 @@ protected:
     sdk::CourseDeployment deployment_;
 };
 
-using Backends = ::testing::Types<SqliteBackend, PostgresBackend>;
-class BackendNames {
-public:
-    template <class T>
-    static std::string GetName(int) {
-        return T::kPluginId;
-    }
-};
 TYPED_TEST_SUITE(EnrollmentOverStorage, Backends, BackendNames);
 
 // Thirty students start at once, each in a transaction of its own: exactly

@@ -4,7 +4,7 @@
 // PostgreSQL runs when PROFO_TEST_PG_DSN names a server (see
 // scripts/pg-test-server.sh); without it those tests skip, or fail when
 // PROFO_REQUIRE_PG=1 (CI), so a missing server cannot pass silently.
-#include "storage_backends.hpp"
+#include "backend_types.hpp"
 
 #include "runtime/retention.hpp"
 
@@ -177,16 +177,6 @@ protected:
 
     std::unique_ptr<typename Backend::Database> database_;
     std::shared_ptr<sdk::Storage> storage_;
-};
-
-using Backends = ::testing::Types<SqliteBackend, PostgresBackend>;
-
-class BackendNames {
-public:
-    template <class T>
-    static std::string GetName(int) {
-        return T::kPluginId;
-    }
 };
 
 TYPED_TEST_SUITE(StorageConformance, Backends, BackendNames);

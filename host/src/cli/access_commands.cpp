@@ -19,12 +19,6 @@ namespace {
 
 using nlohmann::json;
 
-sdk::Millis now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 template <class Body>
 int with_rules(CommandIo& io, const std::vector<std::string>& args, const std::string& command, Body body) {
     auto config = load_command_config(io, args);
@@ -76,7 +70,7 @@ int run_ban_add(CommandIo& io, const std::vector<std::string>& args) {
     ban.reason = parsed.value("reason").value_or("");
     ban.message = parsed.value("message").value_or("");
     return with_rules(io, args, "ban add", [&](AccessRules& rules) {
-        const auto result = rules.ban(account, ban, now_ms());
+        const auto result = rules.ban(account, ban, wall_clock_ms());
         if (parsed.flag("json")) {
             auto out = ban_json(result.ban);
             out["runs_stopped"] = result.runs_stopped;

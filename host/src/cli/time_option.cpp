@@ -71,4 +71,10 @@ std::string format_time(sdk::Millis at) {
     return out;
 }
 
+sdk::Millis wall_clock_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 }  // namespace profo::host

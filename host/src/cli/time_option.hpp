@@ -17,4 +17,7 @@ sdk::Millis parse_time_option(std::string_view option, std::string_view text, sd
 // `2025-09-01T08:30:00Z`
 std::string format_time(sdk::Millis at);
 
+// Now, as Unix milliseconds: what spans on the command line count from.
+sdk::Millis wall_clock_ms();
+
 }  // namespace profo::host

@@ -20,12 +20,6 @@ namespace {
 
 using nlohmann::json;
 
-sdk::Millis now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 json optional_time(const std::optional<sdk::Millis>& at) {
     return at ? json(format_time(*at)) : json(nullptr);
 }
@@ -89,12 +83,12 @@ int with_tokens(CommandIo& io, const std::vector<std::string>& args, const std::
 
 void print_one(CommandIo& io, const Arguments& parsed, const std::string& verb, const IssuedToken& issued) {
     if (parsed.flag("json")) {
-        io.out << token_json(issued, now_ms()).dump(2) << "\n";
+        io.out << token_json(issued, wall_clock_ms()).dump(2) << "\n";
         return;
     }
     const auto& t = issued.token;
     io.out << verb << " " << t.type << " token " << t.id << (t.label.empty() ? "" : " (" + t.label + ")")
-           << " of deployment " << t.deployment_id << ": " << token_state(t, now_ms()) << "\n"
+           << " of deployment " << t.deployment_id << ": " << token_state(t, wall_clock_ms()) << "\n"
            << issued.link << "\n";
 }
 
@@ -109,7 +103,7 @@ int run_create(CommandIo& io, const std::vector<std::string>& args) {
     const auto deployment = parsed.value("deployment");
     const auto type = parsed.value("type");
     if (!deployment || !type) throw UsageError("name the --deployment and the token --type");
-    const auto now = now_ms();
+    const auto now = wall_clock_ms();
     TokenDraft draft;
     draft.deployment_id = positive_id(*deployment, "--deployment");
     draft.type = *type;
@@ -147,7 +141,7 @@ int run_list(CommandIo& io, const std::vector<std::string>& args) {
     if (const auto d = parsed.value("deployment")) deployment = positive_id(*d, "--deployment");
     return with_tokens(io, args, "list", [&](TokenRegistry& registry) {
         const auto tokens = registry.list(account, deployment);
-        const auto now = now_ms();
+        const auto now = wall_clock_ms();
         if (parsed.flag("json")) {
             auto list = json::array();
             for (const auto& t : tokens) list.push_back(token_json(t, now));
@@ -200,7 +194,7 @@ int run_sign_external(CommandIo& io, const std::vector<std::string>& args) {
     if (!token || !ref || !expires)
         throw UsageError("name the --token, the student's --ref and when it --expires");
     const auto token_id = positive_id(*token, "--token");
-    const auto now = now_ms();
+    const auto now = wall_clock_ms();
     const auto expires_at = parse_time_option("expires", *expires, now);
     return with_tokens(io, args, "sign-external", [&](TokenRegistry& registry) {
         const auto issued = registry.sign_external(account, token_id, *ref, expires_at, now);
