@@ -503,6 +503,46 @@ TYPED_TEST(StorageConformance, AccountsAndMembers) {
         "account 9999");
 }
 
+TYPED_TEST(StorageConformance, AStatementThatFailedStoresItsNextNullsAsNull) {
+    // One connection, so the statement that failed is the one used next.
+    auto options = this->database_->options();
+    options.pool_size = 1;
+    auto plugin = load_module(TypeParam::module());
+    auto storage = plugin->keep_alive(plugin->template as<sdk::StoragePlugin>().open(options));
+    const Tenant t = this->in_tx(
+        *storage, [](sdk::StorageTx& tx) { return seed_tenant(tx, sdk::kDefaultAccountId, "nulls"); });
+    const Id a = sdk::kDefaultAccountId;
+    expect_storage_error(Code::invalid, [&] {
+        this->in_tx(*storage, [&](sdk::StorageTx& tx) {
+            sdk::Ban ban;
+            ban.bot_id = t.bot.id + 1000;
+            ban.user_id = 1;
+            tx.ban(a, ban);
+        });
+    });
+    const auto everywhere = this->in_tx(*storage, [&](sdk::StorageTx& tx) {
+        sdk::Ban ban;
+        ban.user_id = 2;
+        return tx.ban(a, ban);
+    });
+    EXPECT_FALSE(everywhere.bot_id) << "the refused ban's bot " << *everywhere.bot_id;
+
+    sdk::EnrollmentToken token;
+    token.deployment_id = t.deployment.id;
+    token.type = "group";
+    token.code = "TAKEN";
+    token.max_uses = 5;
+    this->in_tx(*storage, [&](sdk::StorageTx& tx) { tx.create_token(a, token); });
+    expect_storage_error(Code::conflict, [&] {
+        this->in_tx(*storage, [&](sdk::StorageTx& tx) { tx.create_token(a, token); });
+    });
+    token.code = "FREE";
+    token.max_uses.reset();
+    const auto unlimited =
+        this->in_tx(*storage, [&](sdk::StorageTx& tx) { return tx.create_token(a, token); });
+    EXPECT_FALSE(unlimited.max_uses) << "the refused token's limit " << *unlimited.max_uses;
+}
+
 TYPED_TEST(StorageConformance, Bots) {
     const Id a = sdk::kDefaultAccountId;
     auto bot = this->in_tx([&](sdk::StorageTx& tx) {

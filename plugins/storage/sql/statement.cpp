@@ -97,10 +97,20 @@ void PreparedStatement::prepare() {
 }
 
 void PreparedStatement::execute() {
+    // Made anew only now, in a transaction that works: dropping a PostgreSQL
+    // statement deallocates it on the server, which an aborted one refuses.
+    if (failed_) statement_.reset();
+    failed_ = false;
     if (!statement_) prepare();
     row_pending_ = false;
     on_row_ = false;
-    bool got_row = statement_->execute(true);
+    bool got_row = false;
+    try {
+        got_row = statement_->execute(true);
+    } catch (...) {
+        failed_ = true;
+        throw;
+    }
     if (!columns_.empty()) {
         row_pending_ = got_row;
         on_row_ = got_row;

@@ -148,7 +148,13 @@ private:
     std::vector<Slot> columns_;
     std::unique_ptr<soci::statement> statement_;
     bool row_pending_ = false;  // execute() fetched a row next_row() has not handed out yet
-    bool on_row_ = false;       // the cursor stands on a row; more may follow
+    // The last run threw. SOCI's PostgreSQL backend frees a parameter's text
+    // only after a run that succeeded, and sends a NULL parameter as whatever
+    // text is left: the next NULL would send the failed run's value (a ban
+    // meant for every bot landing on the bot of a refused one). Such a
+    // statement is not run again but made anew.
+    bool failed_ = false;
+    bool on_row_ = false;  // the cursor stands on a row; more may follow
 };
 
 // Takes the columns of the current row in order, checking each one's type.
