@@ -13,10 +13,12 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <barrier>
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -501,6 +503,138 @@ TYPED_TEST(StorageConformance, AccountsAndMembers) {
             });
         },
         "account 9999");
+}
+
+TYPED_TEST(StorageConformance, AccountNamesAreUniqueWithoutRegardToCase) {
+    const Id acme = this->in_tx([](sdk::StorageTx& tx) { return tx.create_account("Acme").id; });
+    const Id other = this->in_tx([](sdk::StorageTx& tx) { return tx.create_account("Other").id; });
+    expect_storage_error(
+        Code::conflict, [&] { this->in_tx([](sdk::StorageTx& tx) { tx.create_account("ACME"); }); },
+        "another account is already called 'ACME'");
+    expect_storage_error(
+        Code::conflict, [&] { this->in_tx([&](sdk::StorageTx& tx) { tx.rename_account(other, "acme"); }); },
+        "already called");
+    expect_storage_error(Code::invalid,
+                         [&] { this->in_tx([&](sdk::StorageTx& tx) { tx.rename_account(acme, ""); }); });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_TRUE(tx.rename_account(acme, "ACME")) << "its own name in other letters";
+        EXPECT_TRUE(tx.rename_account(other, "Acme Two"));
+        EXPECT_FALSE(tx.rename_account(other + 1000, "Nobody"));
+        // Only ASCII letters fold, the same on every backend.
+        EXPECT_GT(tx.create_account("\u00c9cole").id, 0);
+        EXPECT_GT(tx.create_account("\u00e9cole").id, 0);
+    });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_EQ(tx.get_account(acme)->name, "ACME");
+        EXPECT_EQ(tx.get_account(other)->name, "Acme Two");
+        EXPECT_FALSE(tx.list_accounts().empty());
+    });
+}
+
+TYPED_TEST(StorageConformance, MembersChangeRoleButTheLastOwnerStays) {
+    const Id a = this->in_tx([](sdk::StorageTx& tx) { return tx.create_account("Owned").id; });
+    auto [alice, bob] = this->in_tx([&](sdk::StorageTx& tx) {
+        sdk::AccountMember owner;
+        owner.telegram_user_id = 1001;
+        owner.username = "alice";
+        owner.role = "owner";
+        sdk::AccountMember admin;
+        admin.telegram_user_id = 1002;
+        admin.username = "bob";
+        const auto first = tx.add_member(a, owner);  // before bob: arguments have no order
+        return std::pair(first, tx.add_member(a, admin));
+    });
+    this->in_tx([&, alice = alice, bob = bob](sdk::StorageTx& tx) {
+        auto promoted = bob;
+        promoted.role = "owner";
+        promoted.username = "bob_new";
+        EXPECT_TRUE(tx.update_member(a, promoted));
+        auto demoted = alice;
+        demoted.role = "admin";
+        EXPECT_TRUE(tx.update_member(a, demoted)) << "bob is an owner now";
+        auto missing = bob;
+        missing.id = bob.id + 1000;
+        EXPECT_FALSE(tx.update_member(a, missing));
+        const auto members = tx.list_members(a);
+        ASSERT_EQ(members.size(), 2u);
+        EXPECT_EQ(members[0].role, "admin");
+        EXPECT_EQ(members[1].role, "owner");
+        EXPECT_EQ(members[1].username, "bob_new");
+    });
+    expect_storage_error(
+        Code::conflict,
+        [&, bob = bob] {
+            this->in_tx([&](sdk::StorageTx& tx) {
+                auto demoted = bob;
+                demoted.role = "admin";
+                tx.update_member(a, demoted);
+            });
+        },
+        "telegram user 1002 is the last owner of account " + std::to_string(a));
+    expect_storage_error(
+        Code::conflict,
+        [&, bob = bob] { this->in_tx([&](sdk::StorageTx& tx) { tx.remove_member(a, bob.id); }); },
+        "last owner");
+    expect_storage_error(
+        Code::invalid,
+        [&, bob = bob] {
+            this->in_tx([&](sdk::StorageTx& tx) {
+                auto guest = bob;
+                guest.role = "guest";
+                tx.update_member(a, guest);
+            });
+        },
+        "role must be owner or admin");
+    this->in_tx([&, alice = alice, bob = bob](sdk::StorageTx& tx) {
+        EXPECT_TRUE(tx.remove_member(a, alice.id)) << "an admin goes freely";
+        auto kept = tx.list_members(a);
+        ASSERT_EQ(kept.size(), 1u);
+        EXPECT_EQ(kept[0].id, bob.id);
+        EXPECT_EQ(kept[0].role, "owner");
+        // An account without owners (the default one) has no owner to keep.
+        sdk::AccountMember admin;
+        admin.telegram_user_id = 7;
+        const auto only = tx.add_member(sdk::kDefaultAccountId, admin);
+        EXPECT_TRUE(tx.remove_member(sdk::kDefaultAccountId, only.id));
+    });
+}
+
+TYPED_TEST(StorageConformance, TwoOwnersRemovedAtOnceLeaveOne) {
+    const Id a = this->in_tx([](sdk::StorageTx& tx) { return tx.create_account("Two owners").id; });
+    auto [first, second] = this->in_tx([&](sdk::StorageTx& tx) {
+        sdk::AccountMember owner;
+        owner.role = "owner";
+        owner.telegram_user_id = 1;
+        const auto one = tx.add_member(a, owner);
+        owner.telegram_user_id = 2;
+        return std::pair(one, tx.add_member(a, owner));
+    });
+    // The first removal is made and held uncommitted while the second one
+    // starts; the second must wait for it and then count one owner.
+    auto holding = this->storage_->begin();
+    ASSERT_TRUE(holding->remove_member(a, first.id));
+    std::atomic<bool> second_done{false};
+    std::optional<Code> second_error;
+    std::thread other([&, second = second] {
+        try {
+            auto tx = this->storage_->begin();
+            tx->remove_member(a, second.id);
+            tx->commit();
+        } catch (const StorageError& e) {
+            second_error = e.code();
+        }
+        second_done = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_FALSE(second_done) << "the second removal did not wait for the first";
+    holding->commit();
+    other.join();
+    ASSERT_TRUE(second_error);
+    EXPECT_EQ(code_name(*second_error), std::string("conflict"));
+    const auto members = this->in_tx([&](sdk::StorageTx& tx) { return tx.list_members(a); });
+    ASSERT_EQ(members.size(), 1u);
+    EXPECT_EQ(members[0].telegram_user_id, 2);
+    EXPECT_EQ(members[0].role, "owner");
 }
 
 TYPED_TEST(StorageConformance, AStatementThatFailedStoresItsNextNullsAsNull) {

@@ -21,8 +21,9 @@ namespace {
 constexpr std::string_view kMetadataMarker = "PROFO-PLUGIN-METADATA\n";
 constexpr const char* kEntrySymbol = "profo_plugin";
 // The first minor version whose storage interfaces this host calls in full
-// (2.1 added the retention deletes and Storage::durability()).
-constexpr std::uint32_t kStorageAbiMinor = 1;
+// (2.1 added the retention deletes and Storage::durability(), 2.2 the
+// AccountChanges role).
+constexpr std::uint32_t kStorageAbiMinor = 2;
 
 // The toolchain this host was built with, in the same spelling plugins embed.
 const std::string& host_toolchain() {

@@ -54,6 +54,14 @@ public:
         session << "SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockKey) + ")";
     }
 
+    // SHARE ROW EXCLUSIVE conflicts with itself and with every change to
+    // accounts, not with the row locks foreign key checks take: the engine's
+    // inserts that name an account never wait for it. In READ COMMITTED each
+    // statement after the lock sees what the transaction it waited for wrote.
+    void lock_accounts(soci::session& session) const override {
+        session << "LOCK TABLE accounts IN SHARE ROW EXCLUSIVE MODE";
+    }
+
     // Reads pg_class under the statement's snapshot, so it sees a table another
     // migrator committed while this transaction waited for the lock; to_regclass()
     // would answer from this session's catalog cache, which may still say "absent".

@@ -52,6 +52,11 @@ public:
     virtual std::string_view begin_sql() const = 0;
     // Serializes migrators; runs first inside each migration transaction.
     virtual void lock_for_migration(soci::session& session) const = 0;
+    // Makes the transactions that check account names or owners before they
+    // write wait for each other: each takes this lock first, and it is held
+    // until the transaction ends. Reads that only follow references to
+    // accounts (every tenant insert) do not wait for it.
+    virtual void lock_accounts(soci::session& session) const = 0;
     // One row, one integer column: 1 when schema_migrations exists, else 0.
     virtual std::string_view schema_table_exists_sql() const = 0;
     // Surrogate key that never hands out an id twice: `{id}` in the migration DDL.

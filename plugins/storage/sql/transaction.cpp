@@ -40,6 +40,19 @@ std::string id_text(Id id) {
     return std::to_string(id);
 }
 
+// Account names compare without the case of ASCII letters.
+std::string account_name_key(std::string_view name) {
+    std::string key(name);
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) {
+        return c < 0x80 ? static_cast<char>(std::tolower(c)) : static_cast<char>(c);
+    });
+    return key;
+}
+
+bool is_member_role(const std::string& role) {
+    return role == "owner" || role == "admin";
+}
+
 // Telegram usernames compare without '@' and case.
 std::string username_key(std::string_view username) {
     if (!username.empty() && username.front() == '@') username.remove_prefix(1);
@@ -396,6 +409,16 @@ const Query kListMembers = select(kMember, "FROM account_members WHERE account_i
 const Query kDeleteMember = command("DELETE FROM account_members WHERE account_id = :a AND id = :id");
 const Query kMembershipsOf =
     select(kMember, "FROM account_members WHERE telegram_user_id = :u ORDER BY account_id, id");
+const Query kRenameAccount = command("UPDATE accounts SET name = :name WHERE id = :id");
+// Every name, compared in C++: SQLite's lower() folds only ASCII and
+// PostgreSQL's the whole of Unicode, so the same names would clash on one
+// backend and not on the other.
+const Query kAccountNames = {"SELECT id, name FROM accounts", {I, T}};
+const Query kGetMember = select(kMember, "FROM account_members WHERE account_id = :a AND id = :id");
+const Query kUpdateMember = command(
+    "UPDATE account_members SET username = :username, role = :role WHERE account_id = :a AND id = :id");
+const Query kCountOwners =
+    count("SELECT COUNT(*) FROM account_members WHERE account_id = :a AND role = 'owner'");
 
 const Query kInsertBot =
     returning(kBot,
@@ -706,10 +729,41 @@ void SqlTransaction::commit() {
 
 // --- Accounts and members ---------------------------------------------------------
 
+void SqlTransaction::check_account_name_free(std::string_view operation, const std::string& name, Id except) {
+    database_->dialect().lock_accounts(*lease_->connection().session);
+    const std::string key = account_name_key(name);
+    auto& names = statement(kAccountNames);
+    names.execute();
+    while (names.next_row()) {
+        if (names.integer(0) == except || account_name_key(names.text(1)) != key) continue;
+        names.finish();
+        throw StorageError(Code::conflict,
+                           std::string(operation) + ": another account is already called '" + name + "'");
+    }
+}
+
+void SqlTransaction::check_not_last_owner(std::string_view operation, const AccountMember& member) {
+    if (member.role != "owner") return;
+    if (single_integer(statement(kCountOwners).bind(member.account_id)) > 1) return;
+    throw StorageError(Code::conflict, std::string(operation) + ": telegram user " +
+                                           std::to_string(member.telegram_user_id) +
+                                           " is the last owner of account " + id_text(member.account_id) +
+                                           "; make another member owner first");
+}
+
 Account SqlTransaction::create_account(const std::string& name) {
     return guarded("create_account", [&] {
         if (name.empty()) refuse("create_account", "the name is empty");
+        check_account_name_free("create_account", name, 0);
         return *one_row<Account>(statement(kInsertAccount).bind(name, now_ms()), read_account);
+    });
+}
+
+bool SqlTransaction::rename_account(Id account_id, const std::string& name) {
+    return guarded("rename_account", [&] {
+        if (name.empty()) refuse("rename_account", "the name is empty");
+        check_account_name_free("rename_account", name, account_id);
+        return changed_rows(statement(kRenameAccount).bind(name, account_id)) > 0;
     });
 }
 
@@ -727,7 +781,7 @@ AccountMember SqlTransaction::add_member(Id account_id, const AccountMember& mem
     return guarded(
         "add_member",
         [&] {
-            if (member.role != "owner" && member.role != "admin")
+            if (!is_member_role(member.role))
                 refuse("add_member", "role must be owner or admin, not '" + member.role + "'");
             return *one_row<AccountMember>(statement(kInsertMember)
                                                .bind(account_id, member.telegram_user_id, member.username,
@@ -752,8 +806,28 @@ std::vector<AccountMember> SqlTransaction::list_members(Id account_id) {
 }
 
 bool SqlTransaction::remove_member(Id account_id, Id member_id) {
-    return guarded("remove_member",
-                   [&] { return changed_rows(statement(kDeleteMember).bind(account_id, member_id)) > 0; });
+    return guarded("remove_member", [&] {
+        database_->dialect().lock_accounts(*lease_->connection().session);
+        const auto member =
+            one_row<AccountMember>(statement(kGetMember).bind(account_id, member_id), read_member);
+        if (!member) return false;
+        check_not_last_owner("remove_member", *member);
+        return changed_rows(statement(kDeleteMember).bind(account_id, member_id)) > 0;
+    });
+}
+
+bool SqlTransaction::update_member(Id account_id, const AccountMember& member) {
+    return guarded("update_member", [&] {
+        if (!is_member_role(member.role))
+            refuse("update_member", "role must be owner or admin, not '" + member.role + "'");
+        database_->dialect().lock_accounts(*lease_->connection().session);
+        const auto current =
+            one_row<AccountMember>(statement(kGetMember).bind(account_id, member.id), read_member);
+        if (!current) return false;
+        if (member.role != "owner") check_not_last_owner("update_member", *current);
+        return changed_rows(
+                   statement(kUpdateMember).bind(member.username, member.role, account_id, member.id)) > 0;
+    });
 }
 
 std::vector<AccountMember> SqlTransaction::memberships_of(std::int64_t telegram_user_id) {

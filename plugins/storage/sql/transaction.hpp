@@ -51,6 +51,8 @@ public:
     std::vector<AccountMember> list_members(Id account_id) override;
     bool remove_member(Id account_id, Id member_id) override;
     std::vector<AccountMember> memberships_of(std::int64_t telegram_user_id) override;
+    bool rename_account(Id account_id, const std::string& name) override;
+    bool update_member(Id account_id, const AccountMember& member) override;
     Bot create_bot(Id account_id, const Bot& bot) override;
     std::optional<Bot> get_bot(Id account_id, Id bot_id) override;
     std::vector<Bot> list_bots(Id account_id) override;
@@ -139,6 +141,12 @@ private:
     template <class... Args>
     Id insert(const IdInsert& query, const Args&... args);
     void check_open(std::string_view operation) const;
+    // Refuses (conflict) a name another account than `except` has; under the
+    // accounts lock, so two transactions cannot both find a name free.
+    void check_account_name_free(std::string_view operation, const std::string& name, Id except);
+    // Refuses (conflict) to take the last owner of `member`'s account away;
+    // under the accounts lock, so two removals cannot both count two owners.
+    void check_not_last_owner(std::string_view operation, const AccountMember& member);
     // Rolls back unless committed and gives the connection back.
     void release() noexcept;
 

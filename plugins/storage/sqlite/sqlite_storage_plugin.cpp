@@ -141,6 +141,7 @@ public:
 
     // BEGIN IMMEDIATE already excludes every other writer of the file.
     void lock_for_migration(soci::session&) const override {}
+    void lock_accounts(soci::session&) const override {}
 
     std::string_view schema_table_exists_sql() const override {
         return "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";

@@ -26,11 +26,15 @@ class PROFO_SDK_API AccountStore {
 public:
     virtual ~AccountStore() = default;
 
+    // Account names are unique on the platform, compared without regard to the
+    // case of ASCII letters: a name another account has is a conflict.
     virtual Account create_account(const std::string& name) = 0;
     virtual std::optional<Account> get_account(Id account_id) = 0;
     virtual std::vector<Account> list_accounts() = 0;
     virtual AccountMember add_member(Id account_id, const AccountMember& member) = 0;
     virtual std::vector<AccountMember> list_members(Id account_id) = 0;
+    // Refused (conflict) when it would leave an account that has an owner
+    // without one; false when the account has no such member.
     virtual bool remove_member(Id account_id, Id member_id) = 0;
     // Sign-in: every account the Telegram user belongs to.
     virtual std::vector<AccountMember> memberships_of(std::int64_t telegram_user_id) = 0;
@@ -47,6 +51,22 @@ public:
     // (SecretBox); empty until one is made. Setting it replaces the old one.
     virtual std::optional<std::string> enrollment_key(Id account_id) = 0;
     virtual void set_enrollment_key(Id account_id, const std::string& key_sealed) = 0;
+};
+
+// Renaming accounts and changing members (2.2). A role of its own rather than
+// more of AccountStore: StorageTx's commit() follows AccountStore's methods in
+// the vtable they share, so growing AccountStore would move commit() under
+// every transport built for 2.1.
+class PROFO_SDK_API AccountChanges {
+public:
+    virtual ~AccountChanges() = default;
+
+    // False when there is no such account; a name another account has is a
+    // conflict (as in create_account).
+    virtual bool rename_account(Id account_id, const std::string& name) = 0;
+    // The member's username and role, by member.id; false when the account has
+    // no such member. Demoting the account's last owner is refused (conflict).
+    virtual bool update_member(Id account_id, const AccountMember& member) = 0;
 };
 
 // Courses and their immutable versions.
@@ -200,7 +220,8 @@ class PROFO_SDK_API StorageTx : public AccountStore,
                                 public RunStore,
                                 public TimerStore,
                                 public OutboxStore,
-                                public UpdateLedger {
+                                public UpdateLedger,
+                                public AccountChanges {
 public:
     ~StorageTx() override = default;
     virtual void commit() = 0;
