@@ -1,7 +1,7 @@
 #include "enrollment/access_rules.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include "telegram/telegram_username.hpp"
+
 #include <charconv>
 
 namespace profo::host {
@@ -15,13 +15,8 @@ TelegramUser parse_telegram_user(const std::string& text) {
         user.id = id;
         return user;
     }
-    std::string name = text;
-    if (!name.empty() && name.front() == '@') name.erase(0, 1);
-    // Telegram's rule: 5 to 32 of letters, digits and '_'.
-    const bool valid = name.size() >= 5 && name.size() <= 32 &&
-                       std::all_of(name.begin(), name.end(),
-                                   [](unsigned char c) { return (c < 0x80 && std::isalnum(c)) || c == '_'; });
-    if (!valid)
+    const std::string name = without_at_sign(text);
+    if (!is_telegram_username(name))
         throw AccessRulesError("'" + text +
                                "' is neither a Telegram user id nor a username (@ and 5 to 32 of "
                                "letters, digits and _)");

@@ -1,0 +1,227 @@
+#include "accounts/account_directory.hpp"
+
+#include "telegram/telegram_username.hpp"
+
+#include <algorithm>
+
+namespace profo::host {
+
+namespace {
+
+// The code points of valid UTF-8, or the offset of the first byte that is not.
+struct DecodedText {
+    std::vector<char32_t> code_points;
+    std::optional<std::size_t> invalid_at;
+};
+
+DecodedText decode_utf8(const std::string& text) {
+    DecodedText out;
+    for (std::size_t i = 0; i < text.size();) {
+        const auto lead = static_cast<unsigned char>(text[i]);
+        const int length = lead < 0x80           ? 1
+                           : (lead >> 5) == 0x6  ? 2
+                           : (lead >> 4) == 0xE  ? 3
+                           : (lead >> 3) == 0x1E ? 4
+                                                 : 0;
+        if (length == 0 || i + length > text.size()) {
+            out.invalid_at = i;
+            return out;
+        }
+        char32_t cp = length == 1 ? lead : lead & (0xFF >> (length + 1));
+        for (int k = 1; k < length; ++k) {
+            const auto next = static_cast<unsigned char>(text[i + k]);
+            if ((next & 0xC0) != 0x80) {
+                out.invalid_at = i;
+                return out;
+            }
+            cp = (cp << 6) | (next & 0x3F);
+        }
+        // Overlong forms, UTF-16 surrogates and beyond Unicode are not UTF-8.
+        static constexpr char32_t kLeast[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < kLeast[length] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+            out.invalid_at = i;
+            return out;
+        }
+        out.code_points.push_back(cp);
+        i += static_cast<std::size_t>(length);
+    }
+    return out;
+}
+
+std::string name_key(const std::string& name) {
+    std::string key = name;
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+    return key;
+}
+
+std::string account_ref(sdk::Id account_id) {
+    return "account " + std::to_string(account_id);
+}
+
+std::string user_ref(const sdk::AccountMember& member) {
+    return "telegram user " + std::to_string(member.telegram_user_id) +
+           (member.username.empty() ? std::string() : " (@" + member.username + ")");
+}
+
+void check_account_exists(sdk::StorageTx& tx, sdk::Id account_id) {
+    if (!tx.get_account(account_id)) throw AccountDirectoryError(account_ref(account_id) + " does not exist");
+}
+
+// A name no other account has; `except` is the account being renamed.
+void check_name_free(sdk::StorageTx& tx, const std::string& name, sdk::Id except) {
+    const auto key = name_key(name);
+    for (const auto& other : tx.list_accounts())
+        if (other.id != except && name_key(other.name) == key)
+            throw AccountDirectoryError("another account is already called '" + other.name + "'");
+}
+
+sdk::AccountMember member_of(sdk::StorageTx& tx, sdk::Id account_id, std::int64_t telegram_user_id) {
+    for (auto& member : tx.list_members(account_id))
+        if (member.telegram_user_id == telegram_user_id) return member;
+    throw AccountDirectoryError("telegram user " + std::to_string(telegram_user_id) + " is not a member of " +
+                                account_ref(account_id));
+}
+
+void check_keeps_an_owner(sdk::StorageTx& tx, const sdk::AccountMember& member, const std::string& change) {
+    if (member.role != "owner") return;
+    const auto members = tx.list_members(member.account_id);
+    const auto owners = std::count_if(members.begin(), members.end(),
+                                      [](const sdk::AccountMember& m) { return m.role == "owner"; });
+    if (owners <= 1)
+        throw AccountDirectoryError(user_ref(member) + " is the last owner of " +
+                                    account_ref(member.account_id) + ": make another member owner before " +
+                                    change);
+}
+
+sdk::AccountMember checked_member(sdk::Id account_id, const MemberDraft& draft) {
+    if (draft.telegram_user_id <= 0)
+        throw AccountDirectoryError("a Telegram user id is a positive number, not " +
+                                    std::to_string(draft.telegram_user_id));
+    sdk::AccountMember member;
+    member.account_id = account_id;
+    member.telegram_user_id = draft.telegram_user_id;
+    member.username = without_at_sign(draft.username);
+    if (!member.username.empty() && !is_telegram_username(member.username))
+        throw AccountDirectoryError("'" + draft.username +
+                                    "' is not a Telegram username (5 to 32 of letters, digits and _)");
+    member.role = parse_member_role(draft.role);
+    return member;
+}
+
+}  // namespace
+
+void check_account_name(const std::string& name) {
+    if (name.empty()) throw AccountDirectoryError("an account name must not be empty");
+    const auto decoded = decode_utf8(name);
+    if (decoded.invalid_at)
+        throw AccountDirectoryError("the account name is not valid UTF-8 (at byte " +
+                                    std::to_string(*decoded.invalid_at + 1) + ")");
+    const auto& text = decoded.code_points;
+    if (text.size() > kMaxAccountNameCharacters)
+        throw AccountDirectoryError("the account name is " + std::to_string(text.size()) +
+                                    " characters long; at most " + std::to_string(kMaxAccountNameCharacters) +
+                                    " are allowed");
+    for (std::size_t i = 0; i < text.size(); ++i)
+        if (text[i] < 0x20 || (text[i] >= 0x7F && text[i] <= 0x9F))
+            throw AccountDirectoryError("the account name has a control character at character " +
+                                        std::to_string(i + 1));
+    if (text.front() == ' ' || text.back() == ' ')
+        throw AccountDirectoryError("the account name '" + name + "' begins or ends with a space");
+}
+
+std::string parse_member_role(const std::string& text) {
+    if (text == "owner" || text == "admin") return text;
+    throw AccountDirectoryError("a member's role is owner or admin, not '" + text + "'");
+}
+
+AccountDirectory::AccountDirectory(sdk::Storage& storage) : storage_(storage) {}
+
+sdk::Account AccountDirectory::create_account(const std::string& name,
+                                              const std::optional<MemberDraft>& first_member) {
+    check_account_name(name);
+    if (first_member) checked_member(0, *first_member);
+    auto tx = storage_.begin();
+    check_name_free(*tx, name, 0);
+    const auto account = tx->create_account(name);
+    if (first_member) tx->add_member(account.id, checked_member(account.id, *first_member));
+    tx->commit();
+    return account;
+}
+
+std::vector<AccountOverview> AccountDirectory::list_accounts() {
+    auto tx = storage_.begin();
+    std::vector<AccountOverview> out;
+    for (auto& account : tx->list_accounts()) {
+        AccountOverview overview;
+        for (const auto& member : tx->list_members(account.id))
+            ++(member.role == "owner" ? overview.owners : overview.admins);
+        overview.bots = static_cast<int>(tx->list_bots(account.id).size());
+        overview.account = std::move(account);
+        out.push_back(std::move(overview));
+    }
+    return out;
+}
+
+sdk::Account AccountDirectory::rename_account(sdk::Id account_id, const std::string& name) {
+    check_account_name(name);
+    auto tx = storage_.begin();
+    auto account = tx->get_account(account_id);
+    if (!account) throw AccountDirectoryError(account_ref(account_id) + " does not exist");
+    check_name_free(*tx, name, account_id);
+    if (!tx->rename_account(account_id, name))
+        throw AccountDirectoryError(account_ref(account_id) + " does not exist");
+    tx->commit();
+    account->name = name;
+    return *account;
+}
+
+sdk::AccountMember AccountDirectory::add_member(sdk::Id account_id, const MemberDraft& draft) {
+    const auto member = checked_member(account_id, draft);
+    auto tx = storage_.begin();
+    check_account_exists(*tx, account_id);
+    for (const auto& existing : tx->list_members(account_id))
+        if (existing.telegram_user_id == member.telegram_user_id)
+            throw AccountDirectoryError(user_ref(existing) + " is already a member of " +
+                                        account_ref(account_id) + ", as " + existing.role +
+                                        " (a role is changed with: profo member role)");
+    auto added = tx->add_member(account_id, member);
+    tx->commit();
+    return added;
+}
+
+std::vector<sdk::AccountMember> AccountDirectory::members(sdk::Id account_id) {
+    auto tx = storage_.begin();
+    check_account_exists(*tx, account_id);
+    return tx->list_members(account_id);
+}
+
+sdk::AccountMember AccountDirectory::change_role(sdk::Id account_id, std::int64_t telegram_user_id,
+                                                 const std::string& role) {
+    const auto wanted = parse_member_role(role);
+    auto tx = storage_.begin();
+    check_account_exists(*tx, account_id);
+    auto member = member_of(*tx, account_id, telegram_user_id);
+    if (member.role == wanted) return member;
+    if (wanted != "owner") check_keeps_an_owner(*tx, member, "making them " + wanted);
+    member.role = wanted;
+    if (!tx->update_member(account_id, member))
+        throw AccountDirectoryError(user_ref(member) + " is no longer a member of " +
+                                    account_ref(account_id));
+    tx->commit();
+    return member;
+}
+
+sdk::AccountMember AccountDirectory::remove_member(sdk::Id account_id, std::int64_t telegram_user_id) {
+    auto tx = storage_.begin();
+    check_account_exists(*tx, account_id);
+    const auto member = member_of(*tx, account_id, telegram_user_id);
+    check_keeps_an_owner(*tx, member, "removing them");
+    if (!tx->remove_member(account_id, member.id))
+        throw AccountDirectoryError(user_ref(member) + " is no longer a member of " +
+                                    account_ref(account_id));
+    tx->commit();
+    return member;
+}
+
+}  // namespace profo::host
