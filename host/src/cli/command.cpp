@@ -202,6 +202,7 @@ CommandTree build_command_tree() {
     add_run_commands(tree);
     add_token_commands(tree);
     add_ban_commands(tree);
+    add_account_commands(tree);
     return tree;
 }
 

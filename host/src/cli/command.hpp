@@ -100,5 +100,6 @@ void add_bot_commands(CommandTree& tree);  // and `deploy ...`
 void add_run_commands(CommandTree& tree);
 void add_token_commands(CommandTree& tree);
 void add_ban_commands(CommandTree& tree);
+void add_account_commands(CommandTree& tree);  // and `member ...`
 
 }  // namespace profo::host
