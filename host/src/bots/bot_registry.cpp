@@ -131,6 +131,29 @@ sdk::Bot BotRegistry::set_enabled(sdk::Id account_id, sdk::Id bot_id, bool enabl
 
 void BotRegistry::remove(sdk::Id account_id, sdk::Id bot_id) {
     auto tx = storage_.begin();
+    const auto bot = tx->get_bot(account_id, bot_id);
+    if (!bot) throw BotRegistryError(bot_ref(account_id, bot_id) + " does not exist");
+    std::string active;
+    std::string paused;
+    for (const auto& d : tx->list_deployments(account_id)) {
+        if (d.bot_id != bot_id) continue;
+        const auto course = tx->get_course(account_id, d.course_id);
+        auto& list = d.active ? active : paused;
+        list += (list.empty() ? "" : ", ") + std::to_string(d.id) + " (course " +
+                (course ? "'" + course->name + "'" : std::to_string(d.course_id)) + ")";
+    }
+    const std::string stop_instead =
+        " (stop serving it, keeping its data: profo bot disable " + std::to_string(bot_id) + ")";
+    const std::string named = "bot " + std::to_string(bot_id) + " @" + bot->username;
+    // An active deployment is one students can still start: removing its bot
+    // would take the course away from under them.
+    if (!active.empty())
+        throw BotRegistryError(named + " is not removed: students can still start its active deployments " +
+                               active + stop_instead);
+    // Paused deployments keep their tokens, runs and history, all tied to the bot.
+    if (!paused.empty())
+        throw BotRegistryError(named + " is not removed: its paused deployments " + paused +
+                               " keep their tokens, runs and history on it" + stop_instead);
     try {
         if (!tx->delete_bot(account_id, bot_id))
             throw BotRegistryError(bot_ref(account_id, bot_id) + " does not exist");

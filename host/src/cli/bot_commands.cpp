@@ -389,8 +389,11 @@ void add_bot_commands(CommandTree& tree) {
     tree.add_subcommand("bot", summary, kBotFamilyUsage, switch_command(true));
     tree.add_subcommand("bot", summary, kBotFamilyUsage,
                         {"remove",
-                         "delete a bot that has no deployments or runs",
-                         "Usage: profo bot remove [--config FILE] [--account ID] ID",
+                         "delete a bot that has no deployments",
+                         "Usage: profo bot remove [--config FILE] [--account ID] ID\n\n"
+                         "Refused while the bot has deployments, naming them: active ones students\n"
+                         "can still start, paused ones whose tokens, runs and history are tied to it.\n"
+                         "'profo bot disable ID' stops serving a bot and keeps all of that.",
                          run_remove,
                          {}});
     const char* deploy_usage = "Usage: profo deploy COMMAND [ARGS...]";

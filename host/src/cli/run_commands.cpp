@@ -43,6 +43,15 @@ int run_list(CommandIo& io, const std::vector<std::string>& args) {
         Platform platform(std::move(*config));
         platform.migrate();
         auto tx = platform.storage().begin();
+        // A filter naming what the account does not have is a mistake, not an
+        // empty answer: it would read as "no student there yet".
+        const auto in_account = " does not exist in account " + std::to_string(account);
+        if (!tx->get_account(account))
+            throw std::runtime_error("account " + std::to_string(account) + " does not exist");
+        if (filter.bot_id && !tx->get_bot(account, *filter.bot_id))
+            throw std::runtime_error("bot " + std::to_string(*filter.bot_id) + in_account);
+        if (filter.deployment_id && !tx->get_deployment(account, *filter.deployment_id))
+            throw std::runtime_error("deployment " + std::to_string(*filter.deployment_id) + in_account);
         const auto runs = tx->list_runs(account, filter);
         tx->commit();
         if (parsed.flag("json")) {
