@@ -496,6 +496,32 @@ TYPED_TEST(EnrollmentEngine, ARestrictedDeploymentAdmitsParticipantsAndPersonalT
     EXPECT_EQ(this->runs_of(d).size(), 3u);
 }
 
+TYPED_TEST(EnrollmentEngine, AParticipantListedByUsernameIsKnownWithoutCaseOrAtSign) {
+    const auto d = this->deploy("By name", [](sdk::CourseDeployment& x) { x.restricted = true; });
+    const auto elsewhere = this->deploy("Elsewhere", [](sdk::CourseDeployment& x) { x.restricted = true; });
+    const auto open = this->token(d, "public");
+    AccessRules rules(*this->storage);
+    rules.add_participant(kAccount, d, parse_telegram_user("@Mixed_Case_Ann"));
+    rules.add_participant(kAccount, elsewhere, parse_telegram_user("listed_elsewhere"));
+
+    EXPECT_EQ(this->start(41, open.payload, "mixed_case_ann").status, Status::handled) << "lower case";
+    EXPECT_EQ(this->start(42, open.payload, "MIXED_CASE_ANN").status, Status::handled) << "upper case";
+    EXPECT_EQ(this->start(43, open.payload, "@Mixed_Case_Ann").status, Status::handled) << "with '@'";
+    for (const auto& [chat, username] : std::vector<std::pair<std::int64_t, std::string>>{
+             {44, "mixed_case_an"},      // a prefix of the name
+             {45, "mixed_case_ann2"},    // a longer name
+             {46, "listed_elsewhere"},   // listed on another deployment
+             {47, ""},                   // no username at all
+             {48, "mixed case ann"}}) {  // not a username
+        EXPECT_EQ(this->start(chat, open.payload, username).status, Status::refused)
+            << "'" << username << "'";
+        EXPECT_EQ(this->texts(chat), std::vector<std::string>{this->text_of("not_allowed")});
+        EXPECT_TRUE(this->runs_in(chat).empty());
+    }
+    EXPECT_EQ(this->runs_of(d).size(), 3u);
+    EXPECT_EQ(this->uses_of(open.token.id), 3) << "refused starts take no use";
+}
+
 TYPED_TEST(EnrollmentEngine, LegacyAliasLinksRecordTheirUtm) {
     const auto d = this->deploy("Ielts", [](sdk::CourseDeployment& x) { x.legacy_alias = "ielts2"; });
     ASSERT_EQ(this->start(41, "ielts2__utmsIIinstagram__utmcIIspring").status, Status::handled);
