@@ -2,8 +2,8 @@
 // webhook body with one Update, or a Bot API reply whose result is a list of
 // them (getUpdates). Neither may crash the process or throw past the
 // transport; an update mapped to an event carries the ids the engine keys on.
-#include "update_mapping.hpp"
 #include "bot_api_call.hpp"
+#include "update_mapping.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -30,9 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(nlohmann::json::parse(text, nullptr, false));
     // A getUpdates reply; the first byte picks the HTTP status it came with.
     const int status = size > 0 && data[0] == '!' ? 429 : 200;
-    const auto outcome = profo::telegram::classify_reply(status, size > 0 && data[0] == '!' ? text.substr(1) : text);
+    const auto outcome =
+        profo::telegram::classify_reply(status, size > 0 && data[0] == '!' ? text.substr(1) : text);
     if (outcome.kind == profo::telegram::BotApiOutcome::Kind::ok && outcome.result.is_array())
         for (const auto& update : outcome.result) check(update);
-    if (outcome.kind == profo::telegram::BotApiOutcome::Kind::retry_after && outcome.retry_after_s < 0) std::abort();
+    if (outcome.kind == profo::telegram::BotApiOutcome::Kind::retry_after && outcome.retry_after_s < 0)
+        std::abort();
     return 0;
 }
