@@ -7,7 +7,7 @@
 // students, the ceiling the platform is a ratio to.
 //
 //   profo_telegram_bench [--bots N] [--students M] [--steps K] [--half-load-seconds S]
-//                        [--paced-rate R]
+//                        [--paced-rate R] [--synchronous full|normal]
 //   profo_telegram_bench --idle-bots B
 //
 // The course is K input elements and an end: each student update (the /start,
@@ -357,6 +357,9 @@ struct Options {
     int half_load_seconds = 10;
     double paced_rate = 0;  // the second run's rate; 0: half the flat-out rate
     int idle_bots = 0;
+    // SQLite's storage.sqlite.synchronous: full (profo serve's default, a
+    // commit waits for its fsync) or normal (fsync at checkpoints only).
+    std::string synchronous = "full";
     fs::path work;
 };
 
@@ -422,7 +425,8 @@ public:
         std::ofstream(dir_ / "profo.yaml")
             << "http: {listen: \"127.0.0.1:0\", threads: 2}\n"
             << "log: {level: info, format: text}\n"
-            << "storage: {plugin: sqlite, dsn: \"" << (dir_ / "profo.db").string() << "\"}\n"
+            << "storage: {plugin: sqlite, dsn: \"" << (dir_ / "profo.db").string()
+            << "\", sqlite: {synchronous: " << o.synchronous << "}}\n"
             << "secrets: {key_file: \"" << (dir_ / "secret.key").string() << "\"}\n"
             << "plugins:\n  search_paths: [\"" << PROFO_PLUGIN_DIR << "\"]\n"
             << "  storage: {sqlite: {}}\n"
@@ -637,11 +641,14 @@ int main(int argc, char** argv) {
             o.paced_rate = value();
         else if (a == "--idle-bots")
             o.idle_bots = value();
+        else if (a == "--synchronous" && i + 1 < argc &&
+                 (std::string(argv[i + 1]) == "full" || std::string(argv[i + 1]) == "normal"))
+            o.synchronous = argv[++i];
         else {
             std::fprintf(
                 stderr,
                 "usage: profo_telegram_bench [--bots N] [--students M] [--steps K] [--half-load-seconds S]\n"
-                "                            [--paced-rate R]\n"
+                "                            [--paced-rate R] [--synchronous full|normal]\n"
                 "       profo_telegram_bench --idle-bots B\n");
             return 2;
         }

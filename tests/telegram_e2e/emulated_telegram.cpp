@@ -108,6 +108,17 @@ json Emulator::wait(std::int64_t bot, std::int64_t user, int count, int timeout_
     return parsed["result"];
 }
 
+void Emulator::wait_until_all_confirmed(std::chrono::milliseconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        const auto stats = get("/_emulator/stats");
+        if (stats["updates_confirmed"] == stats["updates_queued"]) return;
+        if (std::chrono::steady_clock::now() > until)
+            throw std::runtime_error("updates still unconfirmed: " + stats.dump());
+        std::this_thread::sleep_for(20ms);
+    }
+}
+
 json Emulator::transcript(std::int64_t bot, std::int64_t user) {
     return get("/_emulator/transcript?bot_id=" + std::to_string(bot) + "&user_id=" + std::to_string(user));
 }

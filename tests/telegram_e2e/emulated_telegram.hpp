@@ -37,6 +37,10 @@ public:
     // throws (with the transcript so far) when that does not happen in time.
     nlohmann::json wait(std::int64_t bot, std::int64_t user, int count, int timeout_ms = 30000);
     nlohmann::json transcript(std::int64_t bot, std::int64_t user);
+    // Returns once every update queued so far was confirmed by a getUpdates
+    // offset: the transport confirms only what it committed, so from then on
+    // a kill loses nothing of them. Throws after `limit`.
+    void wait_until_all_confirmed(std::chrono::milliseconds limit = std::chrono::seconds(20));
     RunningProcess& process() { return process_; }
 
 private:

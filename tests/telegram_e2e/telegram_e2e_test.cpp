@@ -173,6 +173,48 @@ TEST_P(TelegramTransportOn, KilledMidCourseItContinuesAfterARestart) {
     stop(*serve);
 }
 
+// kill -9 between a send and its `sent` mark: Telegram carried the poll out
+// but its answer was still on the way. After the restart the poll goes again
+// (the one repeat the student may see), the newer poll counts, and the course
+// completes.
+TEST_P(TelegramTransportOn, KilledBetweenASendAndItsSentMarkOnlyThatMessageComesTwice) {
+    Emulator e;
+    Platform p(e, on_storage(course_options()));
+    auto serve = p.serve();
+    e.post("/_emulator/start", {{"bot_id", p.bot_id}, {"user_id", 50}});
+    auto first = bot_messages(e.wait(p.bot_id, 50, 1)).at(0);
+    e.post(
+        "/_emulator/config",
+        {{"faults", {{"latency_ms", 60000}, {"latency_after_processing", true}, {"methods", {"sendPoll"}}}}});
+    e.post(
+        "/_emulator/press_button",
+        {{"bot_id", p.bot_id}, {"user_id", 50}, {"message_id", first["message_id"]}, {"button_text", "Go"}});
+    auto t = e.wait(p.bot_id, 50, 2);  // in the chat; its answer held
+    ASSERT_TRUE(bot_messages(t).at(1).contains("poll")) << t.dump(1);
+    serve->signal(SIGKILL);
+    serve->wait(10s);
+    e.post(
+        "/_emulator/config",
+        {{"faults", {{"latency_ms", 0}, {"latency_after_processing", false}, {"methods", json::array()}}}});
+
+    serve = p.serve();
+    t = e.wait(p.bot_id, 50, 3);
+    const auto again = bot_messages(t).at(2);
+    ASSERT_TRUE(again.contains("poll")) << t.dump(1);
+    e.post("/_emulator/answer_poll",
+           {{"bot_id", p.bot_id}, {"user_id", 50}, {"message_id", again["message_id"]}, {"option_ids", {1}}});
+    e.wait(p.bot_id, 50, 5);
+    e.post("/_emulator/messages", {{"bot_id", p.bot_id}, {"user_id", 50}, {"text", "Paris"}});
+    t = e.wait(p.bot_id, 50, 7);
+    auto expected = kExpected;
+    expected.insert(expected.begin() + 1, kExpected[1]);
+    EXPECT_EQ(shown_all(t), expected) << t.dump(1);
+    const auto runs = p.runs();
+    ASSERT_EQ(runs.size(), 1u) << runs.dump(1);
+    EXPECT_EQ(runs[0]["status"], "completed");
+    stop(*serve);
+}
+
 TEST(TelegramTransport, ABotDisabledWhileServingStopsAndAnAddedOneStarts) {
     Emulator e;
     Platform p(e, course_options());
@@ -307,6 +349,45 @@ TEST(TelegramTransport, KilledDuringADialogCallTheStudentStillGetsTheReply) {
     t = e.wait(p->bot_id, 47, 4);
     EXPECT_EQ(shown_all(t), (std::vector<std::string>{"Let's talk", "Here is my answer", "Bye", "The end"}))
         << t.dump(1);
+    stop(*serve);
+}
+
+// kill -9 after an update committed, before its deferred work ran: the one
+// deferred thread is held by another student's hanging call, so the second
+// student's call still waits in the queue when the process dies. Its
+// deadline marker was committed with the update; after the restart both
+// calls are made and both students get their answers.
+TEST(TelegramTransport, KilledAfterACommitBeforeItsDeferredWorkRanTheCallIsMadeAfterARestart) {
+    Emulator e;
+    TempDir llm_dir;
+    FakeLlm llm(
+        PROFO_FAKE_LLM, llm_dir,
+        {{"replies", {{{"reply", "lost with the process"}, {"delay_ms", 60000}}, "Answer", "Answer"}}});
+    PlatformOptions options;
+    options.course_yaml = kDialogCourse;
+    options.dialog_base_url = llm.base_url();
+    options.extra_yaml = "engine:\n  deferred:\n    threads: 1\n    deadline_ms: 3000\n";
+    Platform p(e, options);
+    auto serve = p.serve();
+    for (std::int64_t user : {51, 52}) {
+        e.post("/_emulator/start", {{"bot_id", p.bot_id}, {"user_id", user}});
+        e.wait(p.bot_id, user, 1);
+    }
+    e.post("/_emulator/messages", {{"bot_id", p.bot_id}, {"user_id", 51}, {"text", "Hello"}});
+    wait_for_requests(llm, 1);  // the only deferred thread hangs in it
+    e.post("/_emulator/messages", {{"bot_id", p.bot_id}, {"user_id", 52}, {"text", "Hi"}});
+    e.wait_until_all_confirmed();  // "Hi" and its deferred call's deadline are committed
+    ASSERT_EQ(llm.requests().size(), 1u) << "the second call was made before the kill";
+    serve->signal(SIGKILL);
+    serve->wait(10s);
+
+    serve = p.serve();
+    for (std::int64_t user : {51, 52})
+        EXPECT_EQ(shown(bot_messages(e.wait(p.bot_id, user, 2)).at(1)), "Answer") << user;
+    std::vector<std::string> asked;
+    for (const auto& request : llm.requests()) asked.push_back(last_user_message(request));
+    std::sort(asked.begin() + 1, asked.end());
+    EXPECT_EQ(asked, (std::vector<std::string>{"Hello", "Hello", "Hi"}));
     stop(*serve);
 }
 

@@ -145,6 +145,24 @@ private:
     ResponderPtr inner_;
 };
 
+// Holds a reply that is ready for `delay` before it goes out.
+class HoldingResponder : public Responder, public std::enable_shared_from_this<HoldingResponder> {
+public:
+    HoldingResponder(boost::asio::io_context& io, std::chrono::milliseconds delay, ResponderPtr inner)
+        : timer_(io, delay), inner_(std::move(inner)) {}
+    void send(HttpResponse&& response) override {
+        auto self = shared_from_this();
+        auto held = std::make_shared<HttpResponse>(std::move(response));
+        timer_.async_wait([self, held](boost::system::error_code) { self->inner_->send(std::move(*held)); });
+    }
+    void drop() override { inner_->drop(); }
+    bool answered() const override { return inner_->answered(); }
+
+private:
+    boost::asio::steady_timer timer_;
+    ResponderPtr inner_;
+};
+
 }  // namespace
 
 void BotApi::handle(HttpRequest&& request, std::string token, std::string method, ResponderPtr responder) {
@@ -152,6 +170,8 @@ void BotApi::handle(HttpRequest&& request, std::string token, std::string method
     std::transform(method.begin(), method.end(), method.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     const auto decision = faults_.decide(method);
+    const bool held = decision.latency.count() > 0 && faults_.settings().latency_after_processing;
+    if (held) responder = std::make_shared<HoldingResponder>(world_.io(), decision.latency, responder);
     auto run = [this, request = std::move(request), token = std::move(token), method = std::move(method),
                 responder, decision]() mutable {
         using Kind = FaultDecision::Kind;
@@ -168,7 +188,7 @@ void BotApi::handle(HttpRequest&& request, std::string token, std::string method
         }
         process(request, token, method, responder);
     };
-    if (decision.latency.count() > 0) {
+    if (decision.latency.count() > 0 && !held) {
         auto timer = std::make_shared<boost::asio::steady_timer>(world_.io(), decision.latency);
         timer->async_wait([timer, run = std::move(run)](boost::system::error_code) mutable { run(); });
     } else {
@@ -638,7 +658,7 @@ void BotApi::get_updates(Bot& bot, const BotApiParams& p, const ResponderPtr& re
     bot.queue.set_allowed_updates(allowed_updates_param(p));
     // The newer request wins; the one it replaces learns why.
     if (bot.parked) finish_parked(bot, kConflictOtherPoll);
-    bot.queue.confirm(offset);
+    world_.counters().updates_confirmed += bot.queue.confirm(offset);
     world_.expire_updates();
 
     const auto serial = next_poll_serial_++;

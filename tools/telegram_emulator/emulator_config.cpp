@@ -24,6 +24,7 @@ A local stand-in for the Telegram Bot API (see tools/telegram_emulator/README.md
   --drop-next N                 drop the next N Bot API calls
   --drop-after-processing       carry out a dropped call before closing (the reply is lost)
   --latency-ms N                add N ms before every Bot API reply
+  --latency-after-processing    carry the call out first, then wait --latency-ms to reply
   --fault-methods m1,m2         faults and latency only for these methods (default all)
   --strict-webhook-urls         setWebhook accepts only https:// on ports 443, 80, 88, 8443
                                 (as Telegram); default also accepts http:// for local use
@@ -111,6 +112,8 @@ std::optional<EmulatorConfig> parse_command_line(const std::vector<std::string>&
                 c.faults.drop_next = to_int(flag, value());
             } else if (flag == "--drop-after-processing") {
                 c.faults.drop_after_processing = true;
+            } else if (flag == "--latency-after-processing") {
+                c.faults.latency_after_processing = true;
             } else if (flag == "--latency-ms") {
                 c.faults.latency = std::chrono::milliseconds(to_int(flag, value()));
             } else if (flag == "--fault-methods") {

@@ -38,6 +38,8 @@ void FaultInjector::apply(const nlohmann::json& patch) {
             settings_.drop_next = value.get<int>();
         else if (key == "drop_after_processing")
             settings_.drop_after_processing = value.get<bool>();
+        else if (key == "latency_after_processing")
+            settings_.latency_after_processing = value.get<bool>();
         else if (key == "latency_ms")
             settings_.latency = std::chrono::milliseconds(value.get<int>());
         else if (key == "methods") {
@@ -64,6 +66,7 @@ nlohmann::json FaultInjector::to_json() const {
             {"drop_next", settings_.drop_next},
             {"drop_after_processing", settings_.drop_after_processing},
             {"latency_ms", settings_.latency.count()},
+            {"latency_after_processing", settings_.latency_after_processing},
             {"methods", settings_.methods}};
 }
 

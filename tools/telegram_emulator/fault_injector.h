@@ -23,7 +23,11 @@ struct FaultSettings {
     // reply lost on the way back (the client cannot know whether it happened).
     bool drop_after_processing = false;
     std::chrono::milliseconds latency{0};  // added before every reply
-    std::set<std::string> methods;         // lower-case method names; empty = all
+    // The latency comes after the call was carried out instead of before: the
+    // chat already shows a message whose reply the client is still waiting
+    // for (what a client killed then has sent without knowing it).
+    bool latency_after_processing = false;
+    std::set<std::string> methods;  // lower-case method names; empty = all
 };
 
 // What happens to one call.

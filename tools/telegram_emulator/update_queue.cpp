@@ -13,14 +13,16 @@ std::optional<std::int64_t> UpdateQueue::push(const std::string& kind, const nlo
     return id;
 }
 
-void UpdateQueue::confirm(std::int64_t offset) {
-    if (offset == 0 || updates_.empty()) return;
+std::size_t UpdateQueue::confirm(std::int64_t offset) {
+    if (offset == 0 || updates_.empty()) return 0;
+    const auto before = updates_.size();
     if (offset < 0) {
         const auto keep = static_cast<std::size_t>(-offset);
         while (updates_.size() > keep) updates_.erase(updates_.begin());
-        return;
+    } else {
+        updates_.erase(updates_.begin(), updates_.lower_bound(offset));
     }
-    updates_.erase(updates_.begin(), updates_.lower_bound(offset));
+    return before - updates_.size();
 }
 
 std::size_t UpdateQueue::expire(std::int64_t now, std::int64_t max_age_seconds) {

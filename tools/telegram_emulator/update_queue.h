@@ -34,7 +34,8 @@ public:
 
     // getUpdates offset: updates with update_id < offset are confirmed and
     // forgotten. A negative offset keeps only the last -offset updates. 0 = none.
-    void confirm(std::int64_t offset);
+    // Returns how many went.
+    std::size_t confirm(std::int64_t offset);
     // Drops updates older than max_age; returns how many went.
     std::size_t expire(std::int64_t now, std::int64_t max_age_seconds = kMaxAgeSeconds);
 

@@ -664,6 +664,26 @@ TEST_F(EmulatorTest, InjectedFaults) {
     EXPECT_EQ(stats["dropped_connections"], 1);
 }
 
+// A held reply: the chat shows the message while its sender still waits.
+TEST_F(EmulatorTest, LatencyAfterProcessingShowsTheMessageBeforeTheReply) {
+    student("start", json::object());
+    student_->post(
+        "/_emulator/config",
+        {{"faults",
+          {{"latency_ms", 1500}, {"latency_after_processing", true}, {"methods", {"sendMessage"}}}}});
+    auto sending = std::async(std::launch::async, [&] {
+        Client own(port_);
+        return own.post(method("sendMessage"), {{"chat_id", kUser}, {"text", "held"}});
+    });
+    const auto seen = student_->get("/_emulator/wait?bot_id=" + std::to_string(bot_id_) +
+                                    "&user_id=" + std::to_string(kUser) + "&bot_messages=1&timeout_ms=1000");
+    ASSERT_EQ(seen.status, 200u) << seen.body;
+    EXPECT_EQ(sending.wait_for(0s), std::future_status::timeout) << "the reply came before the hold";
+    const auto reply = sending.get();
+    EXPECT_EQ(reply.status, 200u) << reply.body;
+    EXPECT_EQ(reply.body["result"]["text"], "held");
+}
+
 TEST_F(EmulatorTest, UpdatesExpireAfter24Hours) {
     student("messages", {{"text", "old"}});
     student_->post("/_emulator/clock", {{"advance_seconds", 24 * 3600 + 1}});
