@@ -15,18 +15,14 @@ using storage_test::BackendNames;
 using storage_test::Backends;
 
 template <class Backend>
-class AccountDirectoryTest : public ::testing::Test {
+class AccountDirectoryTest : public storage_test::MigratedStorageTest<Backend> {
 protected:
+    using Base = storage_test::MigratedStorageTest<Backend>;
+    using Base::storage_;
+
     void SetUp() override {
-        if (auto reason = Backend::unavailable()) {
-            const char* required = std::getenv("PROFO_REQUIRE_PG");
-            if (required != nullptr && std::string(required) == "1") FAIL() << *reason;
-            GTEST_SKIP() << *reason;
-        }
-        database_ = std::make_unique<typename Backend::Database>();
-        auto module = storage_test::load_module(Backend::module());
-        storage_ = module->keep_alive(module->template as<sdk::StoragePlugin>().open(database_->options()));
-        storage_->migrate();
+        Base::SetUp();
+        if (Base::stopped()) return;
         directory_ = std::make_unique<AccountDirectory>(*storage_);
     }
 
@@ -63,8 +59,6 @@ protected:
         return out;
     }
 
-    std::unique_ptr<typename Backend::Database> database_;
-    std::shared_ptr<sdk::Storage> storage_;
     std::unique_ptr<AccountDirectory> directory_;
 };
 

@@ -110,18 +110,14 @@ struct Prepared {
 const std::string kAccountKey = "8899aabbccddeeff00112233445566778899aabbccddeeff0011223344556677";
 
 template <class Backend>
-class EnrollmentOverStorage : public ::testing::Test {
+class EnrollmentOverStorage : public profo::storage_test::MigratedStorageTest<Backend> {
 protected:
+    using Base = profo::storage_test::MigratedStorageTest<Backend>;
+    using Base::storage_;
+
     void SetUp() override {
-        if (auto reason = Backend::unavailable()) {
-            const char* required = std::getenv("PROFO_REQUIRE_PG");
-            if (required != nullptr && std::string(required) == "1") FAIL() << *reason;
-            GTEST_SKIP() << *reason;
-        }
-        database_ = std::make_unique<typename Backend::Database>();
-        auto module = profo::storage_test::load_module(Backend::module());
-        storage_ = module->keep_alive(module->template as<sdk::StoragePlugin>().open(database_->options()));
-        storage_->migrate();
+        Base::SetUp();
+        if (Base::stopped()) return;
         auto tx = storage_->begin();
         sdk::Bot bot;
         bot.username = "race_bot";
@@ -168,8 +164,6 @@ protected:
 
     static sdk::TimePoint clock() { return std::chrono::system_clock::now(); }
 
-    std::unique_ptr<typename Backend::Database> database_;
-    std::shared_ptr<sdk::Storage> storage_;
     sdk::CourseDeployment deployment_;
 };
 

@@ -737,18 +737,14 @@ const std::vector<IsolationCase>& isolation_cases() {
 }
 
 template <class Backend>
-class TenantIsolation : public ::testing::Test {
+class TenantIsolation : public storage_test::MigratedStorageTest<Backend> {
 protected:
+    using Base = storage_test::MigratedStorageTest<Backend>;
+    using Base::storage_;
+
     void SetUp() override {
-        if (auto reason = Backend::unavailable()) {
-            const char* required = std::getenv("PROFO_REQUIRE_PG");
-            if (required != nullptr && std::string(required) == "1") FAIL() << *reason;
-            GTEST_SKIP() << *reason;
-        }
-        database_ = std::make_unique<typename Backend::Database>();
-        auto module = load_module(Backend::module());
-        storage_ = module->keep_alive(module->template as<sdk::StoragePlugin>().open(database_->options()));
-        storage_->migrate();
+        Base::SetUp();
+        if (Base::stopped()) return;
         auto tx = storage_->begin();
         a_ = seed(*tx, "alpha", 1);
         b_ = seed(*tx, "beta", 2);
@@ -760,8 +756,6 @@ protected:
         return snapshot(*tx, t);
     }
 
-    std::unique_ptr<typename Backend::Database> database_;
-    std::shared_ptr<sdk::Storage> storage_;
     TenantData a_;
     TenantData b_;
 };
