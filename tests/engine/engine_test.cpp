@@ -1017,14 +1017,35 @@ TEST_F(EngineTest, AnEndpointATenantChoosesNeverGetsThePlatformsCredentials) {
             R"(settings {"a":1,"api_key":"sk-platform","b":2,"base_url":"https://llm.platform.example","bot_token":"9:x"})"}));
     EXPECT_NE(log.lines().find("overrides 'a' of element/script"), std::string::npos) << log.lines();
 
-    // Another endpoint: the platform's secrets are left out; the tenant's own sealed key goes along.
+    // Another endpoint: the platform's secrets are left out; the tenant's own
+    // sealed key goes along, to be opened under its deployment's row.
     d = deploy(
-        {{"A", {{"type", "script"}, {"report", {"settings"}}}}}, true,
+        {{"A", {{"type", "script"}, {"report", {"settings", "key_context"}}}}}, true,
         R"({"plugins": {"element/script": {"base_url": "https://tenant.example", "api_key_sealed": "v1:abc"}}})");
     start(d, 2);
     EXPECT_EQ(texts(2),
               (std::vector<std::string>{
-                  R"(settings {"a":1,"api_key_sealed":"v1:abc","base_url":"https://tenant.example"})"}));
+                  R"(settings {"a":1,"api_key_sealed":"v1:abc","base_url":"https://tenant.example"})",
+                  "key context course_deployments.overrides_json:1/" + std::to_string(d) +
+                      ":element/script.api_key_sealed"}));
+
+    // The platform's endpoint with the tenant's own key: the tenant's key is
+    // the one used, never the platform's beside it.
+    d = deploy({{"A", {{"type", "script"}, {"report", {"settings", "key_context"}}}}}, true,
+               R"({"plugins": {"element/script": {"api_key_sealed": "v1:own"}}})");
+    start(d, 3);
+    EXPECT_EQ(texts(3),
+              (std::vector<std::string>{
+                  R"(settings {"a":1,"api_key_sealed":"v1:own","base_url":"https://llm.platform.example"})",
+                  "key context course_deployments.overrides_json:1/" + std::to_string(d) +
+                      ":element/script.api_key_sealed"}));
+
+    // The platform's own sealed key is opened under the plugin's context.
+    config.plugins["element/script"].settings = {{"a", 1}, {"api_key_sealed", "v1:platform"}};
+    make_engine();
+    d = deploy({{"A", {{"type", "script"}, {"report", {"key_context"}}}}});
+    start(d, 4);
+    EXPECT_EQ(texts(4), (std::vector<std::string>{"key context (platform's)"}));
 }
 
 TEST_F(EngineTest, RunElementShowsAnElementAsTheRunPlaysIt) {
@@ -1079,6 +1100,125 @@ TEST_F(EngineTest, ARunPlaysTheVersionItStartedWith) {
     EXPECT_EQ(texts(), (std::vector<std::string>{"<callback_answer>", "v1 B"}));
     start(d);
     EXPECT_EQ(texts(), (std::vector<std::string>{"v2"}));
+}
+
+// A clock the test moves by hand: timers are due when the test says so.
+class ManualClock final : public sdk::Clock {
+public:
+    sdk::TimePoint now() const override {
+        std::lock_guard lock(mutex_);
+        return now_;
+    }
+    void set(sdk::TimePoint t) {
+        std::lock_guard lock(mutex_);
+        now_ = t;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    sdk::TimePoint now_ = sdk::TimePoint(std::chrono::milliseconds(1'800'000'000'000));
+};
+
+// The engine with the real `delay` element and a hand-moved clock.
+class ScaledTimeTest : public EngineTest {
+protected:
+    ScaledTimeTest() {
+        config.plugins["element/delay"].enabled = true;
+        with_delay = std::make_unique<PluginRegistry>(
+            config, std::vector<PluginCandidate>{inspect_plugin(kFixtures / "profo_element_script.so"),
+                                                 inspect_plugin(kFixtures / "profo_element_ask.so"),
+                                                 inspect_plugin(kPlugins / "profo_element_delay.so")});
+        if (!with_delay->failures().empty()) throw std::runtime_error(with_delay->failures()[0]);
+        engine = std::make_unique<Engine>(*storage, *with_delay, executor, manual, config, log);
+    }
+    // The engine holds specs the delay module made and reads this clock: it goes first.
+    ~ScaledTimeTest() override { engine.reset(); }
+
+    sdk::Id deploy_as(const std::string& environment, const std::string& overrides) {
+        const auto id =
+            deploy({{"Wait", {{"type", "delay"}, {"wait", "1d"}, {"goto", "After"}, {"text", "Tomorrow!"}}},
+                    {"After", {{"type", "script"}, {"text", "a day later"}}}},
+                   true, overrides);
+        auto tx = storage->begin();
+        auto d = *tx->get_deployment(sdk::kDefaultAccountId, id);
+        d.environment = environment;
+        tx->update_deployment(sdk::kDefaultAccountId, d);
+        tx->commit();
+        return id;
+    }
+
+    // The pending timers due by the hand-moved clock's now.
+    std::vector<sdk::WaitingElement> due_now() {
+        return storage->begin()->due_timers_all_accounts(to_millis(manual.now()), 100);
+    }
+
+    sdk::Millis timer_of(sdk::Id run_id) {
+        for (const auto& t : pending_timers())
+            if (t.run_id == run_id) return t.due_at;
+        throw std::runtime_error("run " + std::to_string(run_id) + " has no pending timer");
+    }
+
+    std::unique_ptr<PluginRegistry> with_delay;
+    ManualClock manual;
+};
+
+TEST_F(ScaledTimeTest, ADayLongDelayOfATestDeploymentAtScale1440FiresAfterAMinute) {
+    const auto scaled = deploy_as("test", R"({"time_scale": 1440})");
+    const auto real = deploy_as("test", "{}");
+    const auto t0 = to_millis(manual.now());
+    const auto scaled_run = *start(scaled, 1).run_id;
+    const auto real_run = *start(real, 2).run_id;
+    EXPECT_EQ(texts(1), (std::vector<std::string>{"Tomorrow!"}));
+    EXPECT_EQ(timer_of(scaled_run), t0 + 60'000);
+    EXPECT_EQ(timer_of(real_run), t0 + 86'400'000);
+
+    manual.set(manual.now() + std::chrono::milliseconds(59'999));
+    EXPECT_TRUE(due_now().empty());
+    manual.set(manual.now() + std::chrono::milliseconds(1));
+    const auto due = due_now();
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].run_id, scaled_run);
+    EXPECT_TRUE(engine->fire_timer(due[0]));
+    EXPECT_EQ(texts(1), (std::vector<std::string>{"a day later"}));
+    EXPECT_EQ(run_of(1).status, sdk::RunStatus::completed);
+    // The unscaled run still waits for its day.
+    EXPECT_EQ(run_of(2).cursor, "Wait");
+    EXPECT_TRUE(run_of(2).active);
+}
+
+TEST_F(ScaledTimeTest, AProdDeploymentRunsInRealTimeWhateverItsOverridesSay) {
+    // Written around the CLI, which refuses it: the engine does not trust it either.
+    const auto prod = deploy_as("prod", R"({"time_scale": 1440})");
+    const auto t0 = to_millis(manual.now());
+    const auto run = *start(prod).run_id;
+    EXPECT_EQ(timer_of(run), t0 + 86'400'000);
+    EXPECT_NE(log.lines().find("is prod but has a time_scale"), std::string::npos) << log.lines();
+
+    // Nor a scale that is not one.
+    const auto odd = deploy_as("test", R"({"time_scale": "fast"})");
+    const auto odd_run = *start(odd, 2).run_id;
+    EXPECT_EQ(timer_of(odd_run), t0 + 86'400'000);
+}
+
+TEST_F(ScaledTimeTest, ArchivedDeploymentsTakeNoNewStudentsButLetTheirOwnFinish) {
+    const auto d = deploy_as("test", R"({"time_scale": 1440})");
+    const auto run = *start(d, 1).run_id;
+    {
+        auto tx = storage->begin();
+        auto archived = *tx->get_deployment(sdk::kDefaultAccountId, d);
+        archived.active = false;
+        archived.archived_at = to_millis(manual.now());
+        tx->update_deployment(sdk::kDefaultAccountId, archived);
+        tx->commit();
+    }
+    EXPECT_EQ(start(d, 2).status, Status::refused);
+    // The student under way finishes: the timer still fires.
+    manual.set(manual.now() + std::chrono::minutes(1));
+    const auto due = due_now();
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].run_id, run);
+    EXPECT_TRUE(engine->fire_timer(due[0]));
+    EXPECT_EQ(run_of(1).status, sdk::RunStatus::completed);
 }
 
 }  // namespace

@@ -3,9 +3,9 @@
 // history, settings) without the real element plugins.
 //
 // On entry, in this order: `score` records a graded row ({score, maxscore});
-// `report` sends facts about the context (attempt, history, settings, seed,
-// state); `text` (+ `buttons`, `web_app`) / `media` (+ `caption`) / `audio` /
-// `poll` are sent; `timer_ms` schedules a timer that many ms ahead; `defer`
+// `report` sends facts about the context (attempt, history, settings,
+// key_context, seed, state); `text` (+ `buttons`, `web_app`) / `media`
+// (+ `caption`) / `audio` / `poll` are sent; `timer_ms` schedules a timer that many ms ahead; `defer`
 // defers a task returning {"echo": defer} after `defer_ms` (`defer_fail`
 // makes it throw);
 // then `then` decides. Outcomes are written "next", "wait", "end",
@@ -182,6 +182,9 @@ private:
                 say(ctx, "history " + std::to_string(ctx.history().size()));
             }
             if (fact == "settings") say(ctx, "settings " + ctx.settings().dump());
+            if (fact == "key_context")
+                say(ctx,
+                    "key context " + ctx.sealed_setting_context("api_key_sealed").value_or("(platform's)"));
             if (fact == "seed") say(ctx, "seed " + std::to_string(ctx.random_seed()));
             if (fact == "state") {
                 ctx.state() = {{"kept", ctx.element_id()}};

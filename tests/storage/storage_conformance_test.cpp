@@ -233,8 +233,11 @@ TYPED_TEST(StorageConformance, RefusesATargetBeyondTheLatestVersion) {
 
 constexpr int kBotsEnabledVersion = 5;
 constexpr int kSettledTimersVersion = 7;
-// Version 6 added the enrollment columns today's deployment and token queries name.
+// Version 6 added the enrollment columns today's token queries name.
 constexpr int kEnrollmentRulesVersion = 6;
+// Version 8 added the archive column today's deployment queries name, and
+// made course versions immutable.
+constexpr int kArchivedDeploymentsVersion = 8;
 
 TYPED_TEST(StorageConformance, MigratesFromEachEarlierVersionKeepingData) {
     const int latest = this->storage_->latest_schema_version();
@@ -264,7 +267,7 @@ TYPED_TEST(StorageConformance, MigratesFromEachEarlierVersionKeepingData) {
             owner.username = "owner";
             owner.role = "owner";
             tx.add_member(account, owner);
-            if (from >= kEnrollmentRulesVersion) {
+            if (from >= kArchivedDeploymentsVersion) {
                 tenant = seed_tenant(tx, account, "early" + std::to_string(from));
                 sdk::EnrollmentToken token;
                 token.deployment_id = tenant->deployment.id;
@@ -288,7 +291,7 @@ TYPED_TEST(StorageConformance, MigratesFromEachEarlierVersionKeepingData) {
             }
         });
 
-        if (tenant && from < kEnrollmentRulesVersion) {
+        if (tenant && from < kArchivedDeploymentsVersion) {
             const auto a = std::to_string(account);
             fresh.execute(
                 "INSERT INTO course_deployments (account_id, course_id, version_id, bot_id, environment, "
@@ -300,6 +303,8 @@ TYPED_TEST(StorageConformance, MigratesFromEachEarlierVersionKeepingData) {
                 "created_at) SELECT account_id, id, 'group', 'EARLY', 30, 1 FROM course_deployments "
                 "WHERE account_id = " +
                 a);
+            // Before version 8 nothing stopped a version from changing.
+            fresh.execute("UPDATE course_versions SET source_name = 'renamed.yaml' WHERE account_id = " + a);
         }
 
         auto report = storage->migrate();
@@ -317,14 +322,17 @@ TYPED_TEST(StorageConformance, MigratesFromEachEarlierVersionKeepingData) {
             ASSERT_EQ(bots.size(), 1u);
             if (tenant) {
                 EXPECT_EQ(tx.version_elements(account, tenant->version.id).size(), 3u);
-                if (from < kEnrollmentRulesVersion) {
-                    // What version 6 added has its defaults on the older rows.
+                if (from < kArchivedDeploymentsVersion) {
+                    // What versions 6 and 8 added has its defaults on the older rows.
                     ASSERT_EQ(tx.list_deployments(account).size(), 1u);
                     tenant->deployment = tx.list_deployments(account)[0];
                     EXPECT_EQ(tenant->deployment.legacy_alias, "early");
                     EXPECT_FALSE(tenant->deployment.restricted);
                     EXPECT_FALSE(tenant->deployment.allow_restart);
                     EXPECT_FALSE(tenant->deployment.collect_email);
+                    EXPECT_FALSE(tenant->deployment.archived_at);
+                    EXPECT_TRUE(tenant->deployment.active);
+                    EXPECT_EQ(tx.get_version(account, tenant->version.id)->source_name, "renamed.yaml");
                     const auto token = tx.find_token(account, tenant->deployment.id, "EARLY");
                     ASSERT_TRUE(token);
                     EXPECT_TRUE(token->active);
@@ -334,6 +342,13 @@ TYPED_TEST(StorageConformance, MigratesFromEachEarlierVersionKeepingData) {
                     EXPECT_FALSE(token->user_id);
                     EXPECT_TRUE(tx.consume_token(account, token->id));
                     EXPECT_FALSE(tx.enrollment_key(account));
+                    // The migrated rows can be archived like new ones.
+                    auto archived = tenant->deployment;
+                    archived.active = false;
+                    archived.archived_at = 42;
+                    EXPECT_TRUE(tx.update_deployment(account, archived));
+                    EXPECT_EQ(tx.get_deployment(account, archived.id)->archived_at,
+                              std::optional<sdk::Millis>(42));
                 }
                 ASSERT_TRUE(tx.find_token(account, tenant->deployment.id, "EARLY"));
                 // The newer tables work with the older rows.
@@ -342,6 +357,12 @@ TYPED_TEST(StorageConformance, MigratesFromEachEarlierVersionKeepingData) {
                 tx.append_conversation(account, entry(run.id, "Intro", "bot"));
             }
         });
+        // From now on the migrated versions never change.
+        if (tenant) {
+            EXPECT_THROW(fresh.execute("UPDATE course_elements SET body_json = '{}' WHERE version_id = " +
+                                       std::to_string(tenant->version.id)),
+                         std::runtime_error);
+        }
     }
 }
 
@@ -1125,6 +1146,113 @@ TYPED_TEST(StorageConformance, DeploymentsKeepWhoMayStartThemAndHow) {
     });
 }
 
+TYPED_TEST(StorageConformance, DeploymentsAreArchivedForGood) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "retired");
+    EXPECT_FALSE(t.deployment.archived_at);
+    this->in_tx([&](sdk::StorageTx& tx) {
+        auto archived = t.deployment;
+        archived.active = false;
+        archived.archived_at = 1700000000123;
+        EXPECT_TRUE(tx.update_deployment(a, archived));
+        const auto read = tx.get_deployment(a, t.deployment.id);
+        ASSERT_TRUE(read->archived_at);
+        EXPECT_EQ(*read->archived_at, 1700000000123);
+        EXPECT_FALSE(read->active);
+        EXPECT_EQ(tx.list_deployments(a).size(), 1u) << "storage lists archived deployments too";
+
+        // Its alias is free for a deployment that takes students, which a
+        // legacy link then finds first.
+        auto successor = t.deployment;
+        successor.id = 0;
+        const auto created = tx.create_deployment(a, successor);
+        EXPECT_EQ(tx.find_deployment_by_alias(a, t.bot.id, "retired-alias")->id, created.id);
+        EXPECT_FALSE(created.archived_at);
+
+        // Archived at creation, as an import of old data would be.
+        auto born_archived = t.deployment;
+        born_archived.id = 0;
+        born_archived.legacy_alias.clear();
+        born_archived.active = false;
+        born_archived.archived_at = 5;
+        EXPECT_EQ(tx.create_deployment(a, born_archived).archived_at, std::optional<sdk::Millis>(5));
+    });
+    expect_storage_error(
+        Code::invalid,
+        [&] {
+            this->in_tx([&](sdk::StorageTx& tx) {
+                auto back = *tx.get_deployment(a, t.deployment.id);
+                back.archived_at.reset();
+                tx.update_deployment(a, back);
+            });
+        },
+        "stays archived");
+    expect_storage_error(
+        Code::invalid,
+        [&] {
+            this->in_tx([&](sdk::StorageTx& tx) {
+                auto active = *tx.get_deployment(a, t.deployment.id);
+                active.active = true;
+                tx.update_deployment(a, active);
+            });
+        },
+        "archived and cannot be active");
+    this->in_tx([&](sdk::StorageTx& tx) {
+        // Other columns of an archived row may still change (texts for the students it stopped).
+        auto texts = *tx.get_deployment(a, t.deployment.id);
+        texts.overrides_json = R"({"texts":{"course_archived":"Gone."}})";
+        EXPECT_TRUE(tx.update_deployment(a, texts));
+        EXPECT_EQ(tx.get_deployment(a, t.deployment.id)->archived_at,
+                  std::optional<sdk::Millis>(1700000000123));
+    });
+}
+
+TYPED_TEST(StorageConformance, PublishedVersionsNeverChange) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "frozen");
+    const auto first = this->in_tx([&](sdk::StorageTx& tx) { return tx.version_elements(a, t.version.id); });
+    // A new version is new rows; the old version's rows stay as they were.
+    auto changed = sample_elements();
+    changed[0].body_json = R"({"type":"message","text":"Hello again"})";
+    const auto second = this->in_tx(
+        [&](sdk::StorageTx& tx) { return tx.create_version(a, t.course.id, "v2.yaml", changed); });
+    EXPECT_NE(second.id, t.version.id);
+    EXPECT_EQ(second.number, t.version.number + 1);
+
+    // Whatever code path tried, the database itself refuses to change a version.
+    const auto a_text = std::to_string(a);
+    EXPECT_THROW(this->database_->execute("UPDATE course_elements SET body_json = '{}' WHERE version_id = " +
+                                          std::to_string(t.version.id)),
+                 std::runtime_error);
+    EXPECT_THROW(this->database_->execute("UPDATE course_versions SET source_name = 'x' WHERE id = " +
+                                          std::to_string(t.version.id)),
+                 std::runtime_error);
+    EXPECT_THROW(this->database_->execute(
+                     "UPDATE course_elements SET position = position + 10 WHERE account_id = " + a_text),
+                 std::runtime_error);
+
+    this->in_tx([&](sdk::StorageTx& tx) {
+        const auto again = tx.version_elements(a, t.version.id);
+        ASSERT_EQ(again.size(), first.size());
+        for (std::size_t i = 0; i < first.size(); ++i) {
+            EXPECT_EQ(again[i].element_id, first[i].element_id);
+            EXPECT_EQ(again[i].type, first[i].type);
+            EXPECT_EQ(again[i].body_json, first[i].body_json);
+            EXPECT_EQ(again[i].position, first[i].position);
+        }
+        EXPECT_EQ(tx.get_version(a, t.version.id)->source_name, "course.yaml");
+        EXPECT_EQ(tx.version_elements(a, second.id)[0].body_json, changed[0].body_json);
+    });
+    // Deleting a course still takes its versions with it.
+    this->in_tx([&](sdk::StorageTx& tx) {
+        auto lone = tx.create_course(a, "Deletable");
+        auto v = tx.create_version(a, lone.id, "d.yaml", sample_elements());
+        EXPECT_TRUE(tx.delete_course(a, lone.id));
+        EXPECT_FALSE(tx.get_version(a, v.id));
+        EXPECT_TRUE(tx.version_elements(a, v.id).empty());
+    });
+}
+
 TYPED_TEST(StorageConformance, TheBanThatAppliesCarriesItsMessage) {
     const Id a = sdk::kDefaultAccountId;
     Tenant t = this->seed(a, "findban");
@@ -1811,7 +1939,21 @@ TYPED_TEST(StorageConformance, MigrationGivesTimersSettledEarlierASettledTime) {
     auto storage = this->open(fresh);
     storage->migrate(kSettledTimersVersion - 1);
     const Id a = sdk::kDefaultAccountId;
-    const Tenant t = this->in_tx(*storage, [&](sdk::StorageTx& tx) { return seed_tenant(tx, a, "early"); });
+    Tenant t = this->in_tx(*storage, [&](sdk::StorageTx& tx) {
+        Tenant early;
+        early.account = a;
+        early.bot = tx.create_bot(a, make_bot("early_bot"));
+        early.course = tx.create_course(a, "early course");
+        early.version = tx.create_version(a, early.course.id, "course.yaml", sample_elements());
+        return early;
+    });
+    // Today's deployment statements name archived_at (version 8): the row as that schema held it.
+    fresh.execute(
+        "INSERT INTO course_deployments (account_id, course_id, version_id, bot_id, environment, "
+        "created_at) VALUES (1, " +
+        std::to_string(t.course.id) + ", " + std::to_string(t.version.id) + ", " + std::to_string(t.bot.id) +
+        ", 'prod', 1)");
+    t.deployment.id = 1;  // the first row of a fresh table, on both backends
     const Id run =
         this->in_tx(*storage, [&](sdk::StorageTx& tx) { return tx.start_run(a, make_run(t, 5)).id; });
     // Today's timer statements name settled_at, which this schema lacks.

@@ -199,6 +199,7 @@ CommandTree build_command_tree() {
     add_course_commands(tree);
     add_course_play_command(tree);
     add_bot_commands(tree);
+    add_deploy_commands(tree);
     add_run_commands(tree);
     add_token_commands(tree);
     add_ban_commands(tree);

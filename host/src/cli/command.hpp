@@ -96,7 +96,8 @@ void add_version_command(CommandTree& tree);
 void add_conformance_command(CommandTree& tree);
 void add_course_commands(CommandTree& tree);
 void add_course_play_command(CommandTree& tree);
-void add_bot_commands(CommandTree& tree);  // and `deploy ...`
+void add_bot_commands(CommandTree& tree);
+void add_deploy_commands(CommandTree& tree);
 void add_run_commands(CommandTree& tree);
 void add_token_commands(CommandTree& tree);
 void add_ban_commands(CommandTree& tree);

@@ -1,9 +1,12 @@
 // profo course validate | import | export | list | schema.
 #include "cli/command.hpp"
 #include "cli/platform_session.hpp"
+#include "cli/time_option.hpp"
 #include "course/course_document.hpp"
 #include "plugins/plugin_registry.hpp"
 #include "runtime/platform.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -103,6 +106,126 @@ int run_import(CommandIo& io, const std::vector<std::string>& args) {
     } catch (const CourseImportError& e) {
         print_problems(io.out, e.problems());
         return 1;
+    } catch (const std::exception& e) {
+        return report_command_failure(io, e);
+    }
+    return 0;
+}
+
+int run_publish(CommandIo& io, const std::vector<std::string>& args) {
+    Arguments parsed(args, {"config", "account"}, {"json"});
+    const auto& positionals = parsed.positionals();
+    if (positionals.empty() || positionals.size() > 2)
+        throw UsageError("name the COURSE (id or name) and, unless it comes on standard input, the FILE");
+    const sdk::Id account_id = account_option(parsed);
+    const std::string course = positionals[0];
+    const bool from_stdin = positionals.size() == 1 || positionals[1] == "-";
+    auto config = load_command_config(io, args);
+    if (!config) return 2;
+    try {
+        Platform platform(std::move(*config));
+        platform.migrate();
+        const std::filesystem::path file = from_stdin ? std::string() : positionals[1];
+        auto check = from_stdin ? check_course_stream(io.in, "<stdin>", platform.plugins())
+                                : check_course_file(file, platform.plugins());
+        const auto result =
+            publish_course(platform.storage(), std::move(check),
+                           from_stdin ? "stdin" : file.filename().string(), account_id, course);
+        // Who still carries an older version, so the next step is plain.
+        auto tx = platform.storage().begin();
+        auto deployments = nlohmann::json::array();
+        std::vector<std::pair<sdk::Id, std::string>> behind;  // id, "test, version 2"
+        for (const auto& d : tx->list_deployments(account_id)) {
+            if (d.course_id != result.course.id || d.archived_at) continue;
+            const auto version = tx->get_version(account_id, d.version_id);
+            const int number = version ? version->number : 0;
+            deployments.push_back({{"id", d.id}, {"environment", d.environment}, {"version", number}});
+            if (number != result.version.number)
+                behind.emplace_back(d.id, d.environment + ", version " + std::to_string(number));
+        }
+        if (parsed.flag("json")) {
+            auto warnings = nlohmann::json::array();
+            for (const auto& w : result.warnings) warnings.push_back(w.to_string());
+            io.out << nlohmann::json{{"course", result.course.name},
+                                     {"course_id", result.course.id},
+                                     {"version", result.version.number},
+                                     {"version_id", result.version.id},
+                                     {"published", result.published},
+                                     {"elements", result.elements},
+                                     {"warnings", warnings},
+                                     {"deployments", deployments}}
+                          .dump(2)
+                   << "\n";
+            return 0;
+        }
+        print_problems(io.out, result.warnings);
+        if (result.published)
+            io.out << "published course " << result.course.name << " (id " << result.course.id << ") version "
+                   << result.version.number << ": " << result.elements << " elements\n";
+        else
+            io.out << "course " << result.course.name << " version " << result.version.number
+                   << " has exactly these elements already: nothing published\n";
+        for (const auto& [id, what] : behind)
+            io.out << "deployment " << id << " (" << what << "): move it with profo deploy upgrade " << id
+                   << "\n";
+    } catch (const CourseImportError& e) {
+        print_problems(io.out, e.problems());
+        return 1;
+    } catch (const PluginFailures& e) {
+        return report_command_failure(io, e);
+    } catch (const std::exception& e) {
+        io.err << "profo course publish: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
+
+int run_versions(CommandIo& io, const std::vector<std::string>& args) {
+    Arguments parsed(args, {"config", "account"}, {"json"});
+    if (parsed.positionals().size() != 1) throw UsageError("name exactly one COURSE (id or name)");
+    const sdk::Id account_id = account_option(parsed);
+    auto config = load_command_config(io, args);
+    if (!config) return 2;
+    try {
+        Platform platform(std::move(*config));
+        auto tx = account_transaction(platform, account_id);
+        const auto& ref = parsed.positionals()[0];
+        const auto course = find_course(*tx, account_id, ref);
+        if (!course)
+            throw std::runtime_error("no course '" + ref + "' in account " + std::to_string(account_id));
+        const auto deployments = tx->list_deployments(account_id);
+        auto list = nlohmann::json::array();
+        for (const auto& v : tx->list_versions(account_id, course->id)) {
+            auto carried_by = nlohmann::json::array();
+            for (const auto& d : deployments)
+                if (d.version_id == v.id && !d.archived_at)
+                    carried_by.push_back({{"id", d.id}, {"environment", d.environment}});
+            list.push_back({{"number", v.number},
+                            {"id", v.id},
+                            {"source", v.source_name},
+                            {"published_at", format_time(v.created_at)},
+                            {"elements", tx->version_elements(account_id, v.id).size()},
+                            {"deployments", carried_by}});
+        }
+        if (parsed.flag("json")) {
+            io.out << nlohmann::json{{"course", course->name}, {"course_id", course->id}, {"versions", list}}
+                          .dump(2)
+                   << "\n";
+            return 0;
+        }
+        io.out << std::left << std::setw(9) << "VERSION" << std::setw(23) << "PUBLISHED" << std::setw(10)
+               << "ELEMENTS" << std::setw(24) << "SOURCE"
+               << "DEPLOYMENTS\n";
+        for (const auto& v : list) {
+            std::string carried;
+            for (const auto& d : v["deployments"])
+                carried += (carried.empty() ? "" : ", ") + std::to_string(d["id"].get<sdk::Id>()) + " (" +
+                           d["environment"].get<std::string>() + ")";
+            io.out << std::setw(9) << v["number"].get<int>() << std::setw(23)
+                   << v["published_at"].get<std::string>() << std::setw(10)
+                   << v["elements"].get<std::size_t>() << std::setw(24) << v["source"].get<std::string>()
+                   << (carried.empty() ? "-" : carried) << "\n";
+        }
     } catch (const std::exception& e) {
         return report_command_failure(io, e);
     }
@@ -230,6 +353,33 @@ void add_course_commands(CommandTree& tree) {
                            "  --name NAME    the course name; default the file name without extension\n\n"
                            "Prints: imported course NAME (id N) version V: K elements",
                            run_import,
+                           {}});
+    add_course_subcommand(
+        tree, {"publish",
+               "publish a course file as the next version of a course",
+               "Usage: profo course publish [--config FILE] [--account ID] [--json] COURSE [FILE|-]\n\n"
+               "Validates FILE (standard input when it is left out or '-') like 'profo course\n"
+               "validate' and, when it has no errors, stores it in one transaction as the next\n"
+               "version of the account's existing COURSE (id or name). A published version never\n"
+               "changes: deployments carry one (profo deploy create --version N, profo deploy\n"
+               "upgrade) and each run plays the version it started on to its end. With any error\n"
+               "nothing is stored: every problem is printed as FILE:LINE: ... and the exit status\n"
+               "is 1. When the latest version has exactly these elements, nothing is published.\n"
+               "A new course is made by 'profo course import FILE --name NAME'.\n\n"
+               "  --account ID   the account (tenant); default 1\n"
+               "  --json         the result as JSON, with the course's deployments\n\n"
+               "Prints: published course NAME (id N) version V: K elements, then the deployments\n"
+               "of the course that carry an older version.",
+               run_publish,
+               {}});
+    add_course_subcommand(tree,
+                          {"versions",
+                           "list a course's published versions",
+                           "Usage: profo course versions [--config FILE] [--account ID] [--json] COURSE\n\n"
+                           "Prints each version of COURSE (id or name), oldest first: its number, when\n"
+                           "it was published, its elements, the file it came from and the deployments\n"
+                           "that carry it (archived ones left out).",
+                           run_versions,
                            {}});
     add_course_subcommand(tree,
                           {"export",

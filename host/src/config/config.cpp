@@ -40,6 +40,7 @@ std::map<std::string, std::string> default_system_texts() {
         {"link_not_yours", "This personal link was issued to someone else."},
         {"link_needed", "Please open the course with the link you were given."},
         {"course_paused", "This course is paused at the moment. Please try again later."},
+        {"course_archived", "This course is no longer available."},
         {"not_allowed", "This course is open to invited participants only."},
         {"banned", "You can no longer take courses here."},
         {"switch_confirm",

@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fstream>
+#include <istream>
 #include <limits>
 #include <map>
 #include <set>
@@ -17,10 +19,6 @@
 namespace profo::host {
 
 namespace {
-
-// Courses are a few hundred KiB at most; anything far larger is a mistake or
-// an attack, and yaml-cpp holds the whole node graph in memory.
-constexpr std::size_t kMaxCourseBytes = 4 * 1024 * 1024;
 
 // Fields every element may carry whatever its type; the engine applies them.
 const std::set<std::string> kCommonFields{"type", "parse_mode", "link_preview", "media"};
@@ -381,6 +379,62 @@ CourseCheck check_course_file(const std::filesystem::path& file, const PluginReg
 
 CourseImportError::CourseImportError(std::vector<CourseProblem> problems)
     : std::runtime_error(problem_lines(problems)), problems_(std::move(problems)) {}
+
+CourseCheck check_course_stream(std::istream& in, const std::string& name, const PluginRegistry& plugins) {
+    // Reads one byte past the limit, never the whole of an endless stream.
+    std::string text(kMaxCourseBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    return check_course(text, name, plugins);
+}
+
+PublishResult publish_course(sdk::Storage& storage, CourseCheck check, const std::string& source_name,
+                             sdk::Id account_id, const std::string& course_ref) {
+    if (!check.ok()) throw CourseImportError(std::move(check.problems));
+    PublishResult result;
+    for (auto& p : check.problems)
+        if (p.warning) result.warnings.push_back(std::move(p));
+    auto elements = std::move(*check.elements);
+    for (auto& e : elements) e.account_id = account_id;
+    result.elements = elements.size();
+
+    auto tx = storage.begin();
+    if (!tx->get_account(account_id))
+        throw std::runtime_error("account " + std::to_string(account_id) + " does not exist");
+    std::optional<sdk::Course> course;
+    sdk::Id id = 0;
+    const auto [end, error] = std::from_chars(course_ref.data(), course_ref.data() + course_ref.size(), id);
+    if (error == std::errc() && end == course_ref.data() + course_ref.size() && id > 0)
+        course = tx->get_course(account_id, id);
+    if (!course) course = tx->find_course(account_id, course_ref);
+    if (!course)
+        throw std::runtime_error("account " + std::to_string(account_id) + " has no course '" + course_ref +
+                                 "': make it with profo course import FILE --name '" + course_ref + "'");
+    result.course = *course;
+
+    const auto versions = tx->list_versions(account_id, course->id);
+    if (!versions.empty()) {
+        const auto& latest =
+            *std::max_element(versions.begin(), versions.end(),
+                              [](const auto& a, const auto& b) { return a.number < b.number; });
+        const auto stored = tx->version_elements(account_id, latest.id);
+        const bool same = std::equal(stored.begin(), stored.end(), elements.begin(), elements.end(),
+                                     [](const sdk::CourseElement& a, const sdk::CourseElement& b) {
+                                         return a.element_id == b.element_id && a.type == b.type &&
+                                                a.body_json == b.body_json;
+                                     });
+        // Publishing what is already published again would only make a
+        // version nobody can tell apart from the last.
+        if (same) {
+            result.version = latest;
+            result.published = false;
+            return result;
+        }
+    }
+    result.version = tx->create_version(account_id, course->id, source_name, elements);
+    tx->commit();
+    return result;
+}
 
 ImportResult import_course_file(sdk::Storage& storage, const PluginRegistry& plugins,
                                 const std::filesystem::path& file, sdk::Id account_id,

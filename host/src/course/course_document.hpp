@@ -10,13 +10,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <filesystem>
+#include <iosfwd>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace profo::host {
+
+// Courses are a few hundred KiB at most; anything far larger is a mistake or
+// an attack, and yaml-cpp holds the whole node graph in memory.
+inline constexpr std::size_t kMaxCourseBytes = 4 * 1024 * 1024;
 
 // One finding, printed as `FILE:LINE: element ID: message` (errors) or
 // `FILE:LINE: warning: element ID: message`.
@@ -43,6 +49,10 @@ CourseCheck check_course(const std::string& yaml_text, const std::string& file, 
                          const YamlLimits& limits = {});
 CourseCheck check_course_file(const std::filesystem::path& file, const PluginRegistry& plugins);
 
+// check_course() of what `in` holds (a course piped to `profo course
+// publish`), named `name` in problems; reads no more than the limit allows.
+CourseCheck check_course_stream(std::istream& in, const std::string& name, const PluginRegistry& plugins);
+
 class CourseImportError : public std::runtime_error {
 public:
     explicit CourseImportError(std::vector<CourseProblem> problems);
@@ -66,6 +76,24 @@ struct ImportResult {
 ImportResult import_course_file(sdk::Storage& storage, const PluginRegistry& plugins,
                                 const std::filesystem::path& file, sdk::Id account_id,
                                 std::optional<std::string> name = std::nullopt);
+
+struct PublishResult {
+    sdk::Course course;
+    sdk::CourseVersion version;  // the new one, or the latest when nothing changed
+    std::vector<CourseProblem> warnings;
+    std::size_t elements = 0;
+    bool published = true;  // false: the latest version holds exactly these elements already
+};
+
+// Publishing: a checked course becomes, in one transaction, the next
+// immutable version of the account's existing course `course` (its id or
+// name), recorded as coming from `source_name`. Throws CourseImportError
+// with every problem when `check` has errors, std::runtime_error when the
+// course does not exist; either way nothing is stored. When the latest
+// version has exactly these elements nothing is stored either, and the
+// result says so.
+PublishResult publish_course(sdk::Storage& storage, CourseCheck check, const std::string& source_name,
+                             sdk::Id account_id, const std::string& course);
 
 // YAML text of a stored version: elements in course order, fields in their
 // original order, unknown fields included; importing it yields the same

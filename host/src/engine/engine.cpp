@@ -214,6 +214,8 @@ sdk::DispatchResult Engine::start_run(sdk::StorageTx& tx, sdk::Id account_id, co
     const auto deployment = tx.get_deployment(account_id, *event.deployment_id);
     if (!deployment || deployment->bot_id != event.bot_id)
         return refused("deployment " + std::to_string(*event.deployment_id) + " is not on this bot");
+    if (deployment->archived_at)
+        return refused("deployment " + std::to_string(deployment->id) + " is archived");
     if (!deployment->active)
         return refused("deployment " + std::to_string(deployment->id) + " is not active");
     if (tx.is_banned(account_id, event.bot_id, event.user_id)) return refused("this user is banned");

@@ -165,7 +165,7 @@ Enrollments::Target Enrollments::resolve(sdk::StorageTx& tx, sdk::Id account_id,
             // A bare /start: the bot's course, when it has exactly one.
             std::vector<sdk::CourseDeployment> open;
             for (auto& d : tx.list_deployments(account_id))
-                if (d.bot_id == event.bot_id && d.active) open.push_back(std::move(d));
+                if (d.bot_id == event.bot_id && d.active && !d.archived_at) open.push_back(std::move(d));
             if (open.size() == 1) {
                 t.deployment = std::move(open.front());
             } else {
@@ -257,6 +257,11 @@ StartPlan Enrollments::plan_start(sdk::StorageTx& tx, sdk::Id account_id, const 
 
     const auto& deployment = *target.deployment;
     const std::string named = "deployment " + std::to_string(deployment.id);
+    if (deployment.archived_at) {
+        // Students already under way may finish what they started.
+        if (plan.current && plan.current->deployment_id == deployment.id) return resume(*plan.current);
+        return refuse(texts.text("course_archived"), named + " is archived");
+    }
     if (!deployment.active) return refuse(texts.text("course_paused"), named + " is paused");
 
     const std::string key = target.argument.empty() ? std::string() : account_key(tx, account_id);

@@ -1,5 +1,6 @@
 #include "engine/run_context.hpp"
 
+#include "deployments/deployment_overrides.hpp"
 #include "engine/outbox_writer.hpp"
 #include "secrets/secret_names.hpp"
 
@@ -244,28 +245,33 @@ int RunContext::attempt() const {
     return it == state_.visits.end() ? 1 : it->second;
 }
 
+const sdk::CourseDeployment& RunContext::deployment() const {
+    if (!deployment_) {
+        deployment_ = tx_.get_deployment(run_.account_id, run_.deployment_id);
+        if (!deployment_)
+            throw std::runtime_error("deployment " + std::to_string(run_.deployment_id) + " not found");
+    }
+    return *deployment_;
+}
+
 const nlohmann::json& RunContext::settings() const {
     const std::string& plugin_id = current_->plugin_id;
     if (auto it = settings_.find(plugin_id); it != settings_.end()) return it->second;
     nlohmann::json merged = nlohmann::json::object();
     if (auto it = services_.plugins.find(plugin_id); it != services_.plugins.end())
         merged = it->second.settings;
-    if (!deployment_) {
-        deployment_ = tx_.get_deployment(run_.account_id, run_.deployment_id);
-        if (!deployment_)
-            throw std::runtime_error("deployment " + std::to_string(run_.deployment_id) + " not found");
-    }
-    const auto overrides = nlohmann::json::parse(deployment_->overrides_json, nullptr, false);
+    const auto overrides = nlohmann::json::parse(deployment().overrides_json, nullptr, false);
     const nlohmann::json* mine = nullptr;
     if (overrides.is_object()) {
         const auto plugins = overrides.find("plugins");
         if (plugins != overrides.end() && plugins->is_object() && plugins->contains(plugin_id))
             mine = &plugins->at(plugin_id);
     }
+    auto& sealed = sealed_overrides_[plugin_id];
     if (mine != nullptr && mine->is_object()) {
         const auto allowed = current_->plugin->overridable_settings();
         nlohmann::json patch = nlohmann::json::object();
-        bool new_endpoint = false;
+        bool own_credentials = false;
         for (const auto& [key, value] : mine->items()) {
             if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
                 services_.log.warn("deployment " + std::to_string(deployment_->id) + " overrides '" + key +
@@ -273,16 +279,29 @@ const nlohmann::json& RunContext::settings() const {
                 continue;
             }
             const bool is_url = key.size() >= 3 && key.compare(key.size() - 3, 3, "url") == 0;
-            if (is_url && (!merged.contains(key) || merged[key] != value)) new_endpoint = true;
+            if (is_url && (!merged.contains(key) || merged[key] != value)) own_credentials = true;
+            if (is_sealed_setting(key)) {
+                sealed.insert(key);
+                own_credentials = true;
+            }
             patch[key] = value;
         }
-        // The platform's credentials never travel to an endpoint a tenant chose.
-        if (new_endpoint)
+        // The platform's credentials never travel to an endpoint a tenant
+        // chose, and never stand in for the tenant's own.
+        if (own_credentials)
             for (auto it = merged.begin(); it != merged.end();)
                 it = names_a_secret(it.key()) ? merged.erase(it) : std::next(it);
         merged.merge_patch(patch);
     }
     return settings_.emplace(plugin_id, std::move(merged)).first->second;
+}
+
+std::optional<std::string> RunContext::sealed_setting_context(const std::string& setting) const {
+    settings();
+    const std::string& plugin_id = current_->plugin_id;
+    const auto found = sealed_overrides_.find(plugin_id);
+    if (found == sealed_overrides_.end() || !found->second.count(setting)) return std::nullopt;
+    return sdk::deployment_override_context(run_.account_id, run_.deployment_id, plugin_id, setting);
 }
 
 void RunContext::send(const sdk::OutAction& action) {
@@ -348,6 +367,14 @@ void RunContext::schedule(sdk::TimePoint due, const nlohmann::json& payload) {
     timer.run_id = run_.id;
     timer.element_id = current_->id;
     timer.due_at = to_millis(due);
+    if (timer.due_at > now_ms_) {
+        // A test deployment may run its waits faster (overrides "time_scale"):
+        // a `1d` delay at 1440 is due in a minute.
+        const double scale = deployment_time_scale(deployment(), services_.log);
+        if (scale > 1)
+            timer.due_at =
+                now_ms_ + static_cast<sdk::Millis>(static_cast<double>(timer.due_at - now_ms_) / scale);
+    }
     timer.payload_json = nlohmann::json{{"activation", state_.activation}, {"payload", payload}}.dump();
     timer.created_at = now_ms_;
     timers_.push_back(std::move(timer));

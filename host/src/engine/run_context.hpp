@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -110,6 +111,7 @@ public:
     void schedule(sdk::TimePoint due, const nlohmann::json& payload) override;
     void defer(std::function<nlohmann::json()> task) override;
     std::uint64_t random_seed() const override;
+    std::optional<std::string> sealed_setting_context(const std::string& setting) const override;
 
 private:
     struct LoopStopped {};
@@ -125,6 +127,8 @@ private:
     void cancel_timers();
     void wait_here();
     const CompiledCourse::Element& target_of(const sdk::Outcome& outcome) const;
+    // The run's deployment, read once per event.
+    const sdk::CourseDeployment& deployment() const;
     template <class Call>
     sdk::Outcome invoke(const char* what, Call call);
 
@@ -151,6 +155,8 @@ private:
 
     mutable std::optional<std::vector<sdk::ConversationEntry>> stored_history_;
     mutable std::map<std::string, nlohmann::json> settings_;
+    // Per plugin: the `*_sealed` settings its merged settings took from the deployment.
+    mutable std::map<std::string, std::set<std::string>> sealed_overrides_;
     mutable std::optional<sdk::CourseDeployment> deployment_;
 };
 

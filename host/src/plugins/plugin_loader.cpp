@@ -21,8 +21,10 @@ namespace {
 constexpr std::string_view kMetadataMarker = "PROFO-PLUGIN-METADATA\n";
 constexpr const char* kEntrySymbol = "profo_plugin";
 // The first minor version whose storage interfaces this host calls in full
-// (2.1 added the retention deletes and Storage::durability(), 2.2 the
-// AccountChanges role).
+// and whose records it exchanges with storage (2.1 added the retention
+// deletes and Storage::durability(); 2.2 the AccountChanges role and
+// CourseDeployment::archived_at, so an older module would hand back
+// deployments of the wrong size).
 constexpr std::uint32_t kStorageAbiMinor = 2;
 
 // The toolchain this host was built with, in the same spelling plugins embed.

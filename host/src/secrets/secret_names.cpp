@@ -15,4 +15,9 @@ bool names_a_secret(std::string_view key) {
     return false;
 }
 
+bool is_sealed_setting(std::string_view key) {
+    constexpr std::string_view kSuffix = "_sealed";
+    return key.size() > kSuffix.size() && key.substr(key.size() - kSuffix.size()) == kSuffix;
+}
+
 }  // namespace profo::host

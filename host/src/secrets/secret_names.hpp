@@ -9,4 +9,8 @@ namespace profo::host {
 
 bool names_a_secret(std::string_view key);
 
+// A secret kept sealed through the SecretBox (`api_key_sealed`): a setting
+// whose name ends in `_sealed`.
+bool is_sealed_setting(std::string_view key);
+
 }  // namespace profo::host

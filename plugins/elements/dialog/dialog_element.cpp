@@ -401,12 +401,16 @@ void DialogElement::ask(sdk::ElementContext& ctx, const DialogSettings& settings
     sdk::Logger* log = log_;
     const sdk::SecretBox* secrets = secrets_;
     const std::string sealed = settings.api_key_sealed;
-    ctx.defer([client, log, secrets, sealed, call = std::move(call)]() mutable -> nlohmann::json {
+    // A deployment's key opens only under its own row's context; the
+    // platform's under the setting's.
+    const std::string context =
+        ctx.sealed_setting_context("api_key_sealed").value_or(std::string(kApiKeySealedContext));
+    ctx.defer([client, log, secrets, sealed, context, call = std::move(call)]() mutable -> nlohmann::json {
         if (client == nullptr) return {{"error", "the dialog plugin was not started"}};
         if (call.api_key.empty() && !sealed.empty()) {
             if (secrets == nullptr) return {{"error", "api_key_sealed needs the platform's secrets"}};
             try {
-                call.api_key = secrets->open(sealed, kApiKeySealedContext);
+                call.api_key = secrets->open(sealed, context);
             } catch (const std::exception&) {
                 return {{"error", "api_key_sealed cannot be opened with this platform's secrets key"}};
             }

@@ -24,10 +24,9 @@
 
 namespace profo::elements::dialog {
 
-// The SecretBox context of `api_key_sealed`. It names the setting, not a row:
-// the value may come from the config or from any deployment's overrides, and
-// the element is not told which. So a sealed dialog key cannot pass for a bot
-// token (or any other secret), but can be moved between deployments.
+// The SecretBox context of the platform's own `api_key_sealed` (from the
+// config). A deployment's key is sealed for that deployment's row instead
+// (ElementContext::sealed_setting_context), so it opens nowhere else.
 inline constexpr std::string_view kApiKeySealedContext = "settings.element/dialog.api_key_sealed";
 
 // `plugins.element.dialog.settings`, merged by the engine with a deployment's

@@ -506,6 +506,33 @@ TEST_F(DialogTest, ModelComesFromSettingsWhenTheElementHasNoneAndTheKeyMayBeSeal
     EXPECT_TRUE(bearer);
 }
 
+TEST_F(DialogTest, ADeploymentsKeyOpensOnlyUnderItsOwnRowsContext) {
+    const std::string row = sdk::deployment_override_context(1, 5, "element/dialog", "api_key_sealed");
+    auto ctx = context(kSpec);
+    ctx.settings_ = {{"base_url", "https://tenant.example/v1"},
+                     {"api_key_sealed", ReversingBox().seal("sk-tenant", row)}};
+    ctx.sealed_contexts_["api_key_sealed"] = row;
+    dialog.enter(ctx);
+    dialog.on_event(ctx, text_event("hi"));
+    host.client.replies.push_back(ScriptedClient::ok("hey"));
+    ctx.finish_deferred(dialog);
+    ASSERT_EQ(host.client.requests.size(), 1u);
+    bool bearer = false;
+    for (const auto& [k, v] : host.client.requests[0].headers) bearer |= v == "Bearer sk-tenant";
+    EXPECT_TRUE(bearer);
+
+    // The same key copied into another deployment's overrides does not open there.
+    auto moved = context(kSpec);
+    moved.settings_ = ctx.settings_;
+    moved.sealed_contexts_["api_key_sealed"] =
+        sdk::deployment_override_context(1, 6, "element/dialog", "api_key_sealed");
+    dialog.enter(moved);
+    dialog.on_event(moved, text_event("hi"));
+    moved.finish_deferred(dialog);
+    EXPECT_EQ(host.client.requests.size(), 1u) << "no request goes out without a key that opens";
+    EXPECT_EQ(moved.texts().back(), DialogSettings{}.error_text);
+}
+
 TEST_F(DialogTest, MaxMessagesKeepsOnlyTheLatestTurns) {
     json spec = kSpec;
     spec["max_messages"] = 2;

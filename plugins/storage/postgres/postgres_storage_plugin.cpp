@@ -79,6 +79,16 @@ public:
     // Heap tables have no clustered form; the primary key index serves the reads.
     std::string_view clustered_table_suffix() const override { return ""; }
 
+    std::vector<std::string> refuse_updates_ddl(std::string_view table,
+                                                const std::string& message) const override {
+        const std::string name(table);
+        return {"CREATE FUNCTION " + name +
+                    "_refuse_update() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN RAISE EXCEPTION '" +
+                    message + "'; END $body$",
+                "CREATE TRIGGER " + name + "_refuse_update BEFORE UPDATE ON " + name +
+                    " FOR EACH ROW EXECUTE FUNCTION " + name + "_refuse_update()"};
+    }
+
     bool reports_last_insert_id() const override { return false; }
 
     DbFailure classify(const soci::soci_error& error) const override {

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace soci {
 class backend_factory;
@@ -72,6 +73,12 @@ public:
     // (`{clustered}`): a row written there touches one b-tree instead of a
     // table and an index, which on the per-event hot path is one page less.
     virtual std::string_view clustered_table_suffix() const = 0;
+
+    // The statements after which the database refuses every UPDATE of
+    // `table` with `message` (no ':' in it: SOCI would take it for a
+    // parameter): `{refuse_updates TABLE}` in the migration DDL.
+    virtual std::vector<std::string> refuse_updates_ddl(std::string_view table,
+                                                        const std::string& message) const = 0;
 
     // Whether the id of a row just inserted is cheaper to ask the session for
     // (soci::session::get_last_insert_id) than to return with RETURNING id:

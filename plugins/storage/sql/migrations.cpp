@@ -294,6 +294,16 @@ const std::vector<Migration> kMigrations = {
          "CREATE INDEX polls_by_time ON polls (created_at)",
          "CREATE INDEX outbox_failed ON outbox (next_attempt_at) WHERE status = 'failed'",
      }},
+    {8,
+     "deployments can be archived; published course versions never change",
+     {
+         "ALTER TABLE course_deployments ADD COLUMN archived_at BIGINT",
+         // A run plays the version it started on to its end, and a version
+         // is what was tested before it was promoted: the database itself
+         // refuses to change one. (Deleting a course still deletes its versions.)
+         "{refuse_updates course_versions}",
+         "{refuse_updates course_elements}",
+     }},
 };
 
 std::string expand(std::string_view statement, const SqlDialect& dialect, std::int64_t now) {
@@ -317,6 +327,21 @@ std::string expand(std::string_view statement, const SqlDialect& dialect, std::i
         }
     }
     return sql;
+}
+
+// `{refuse_updates TABLE}` stands for the dialect's statements that make the
+// database refuse every UPDATE of TABLE.
+constexpr std::string_view kRefuseUpdates = "{refuse_updates ";
+
+std::vector<std::string> expand_all(std::string_view statement, const SqlDialect& dialect, std::int64_t now) {
+    if (statement.substr(0, kRefuseUpdates.size()) == kRefuseUpdates && statement.back() == '}') {
+        const auto table =
+            statement.substr(kRefuseUpdates.size(), statement.size() - kRefuseUpdates.size() - 1);
+        return dialect.refuse_updates_ddl(table, std::string(table) +
+                                                     " rows never change once written; publish a new "
+                                                     "course version instead");
+    }
+    return {expand(statement, dialect, now)};
 }
 
 [[noreturn]] void throw_too_new(int version) {
@@ -385,7 +410,8 @@ sdk::MigrationReport migrate(Database& database, std::optional<int> target) {
             const long long now = now_ms();
             const int version = migration.version;
             for (std::string_view statement : migration.statements)
-                *connection.session << expand(statement, database.dialect(), now);
+                for (const auto& sql : expand_all(statement, database.dialect(), now))
+                    *connection.session << sql;
             *connection.session << "INSERT INTO schema_migrations (version, applied_at) VALUES (:v, :t)",
                 soci::use(version), soci::use(now);
         } catch (...) {

@@ -3,7 +3,8 @@
 // The schema only grows: a released migration is never edited, a change is a
 // new migration appended to the list. In the DDL `{id}` is the dialect's
 // surrogate key, `{log_id}` the key of an append-only log (see SqlDialect) and
-// `{now}` the time of applying.
+// `{now}` the time of applying; a statement `{refuse_updates TABLE}` is the
+// dialect's trigger that makes every UPDATE of TABLE fail.
 #pragma once
 
 #include "sql/database.hpp"

@@ -185,9 +185,9 @@ CourseElement read_element(const PreparedStatement& s) {
 }
 
 const Columns kDeployment{
-    {"id", I},          {"account_id", I},     {"course_id", I},    {"version_id", I}, {"bot_id", I},
-    {"environment", T}, {"overrides_json", T}, {"legacy_alias", T}, {"is_active", I},  {"created_at", I},
-    {"restricted", I},  {"allow_restart", I},  {"collect_email", I}};
+    {"id", I},          {"account_id", I},     {"course_id", I},     {"version_id", I}, {"bot_id", I},
+    {"environment", T}, {"overrides_json", T}, {"legacy_alias", T},  {"is_active", I},  {"created_at", I},
+    {"restricted", I},  {"allow_restart", I},  {"collect_email", I}, {"archived_at", I}};
 
 CourseDeployment read_deployment(const PreparedStatement& s) {
     RowReader r(s);
@@ -205,6 +205,7 @@ CourseDeployment read_deployment(const PreparedStatement& s) {
     d.restricted = r.boolean();
     d.allow_restart = r.boolean();
     d.collect_email = r.boolean();
+    d.archived_at = r.optional_integer();
     return d;
 }
 
@@ -466,21 +467,21 @@ const Query kVersionCourse = count("SELECT course_id FROM course_versions WHERE 
 const Query kInsertDeployment = returning(
     kDeployment,
     "INSERT INTO course_deployments (account_id, course_id, version_id, bot_id, environment, overrides_json, "
-    "legacy_alias, is_active, created_at, restricted, allow_restart, collect_email) VALUES (:a, :course_id, "
-    ":version_id, :bot_id, :environment, :overrides_json, :legacy_alias, :is_active, :created_at, "
-    ":restricted, "
-    ":allow_restart, :collect_email)");
+    "legacy_alias, is_active, created_at, restricted, allow_restart, collect_email, archived_at) VALUES (:a, "
+    ":course_id, :version_id, :bot_id, :environment, :overrides_json, :legacy_alias, :is_active, "
+    ":created_at, :restricted, :allow_restart, :collect_email, :archived_at)");
 const Query kGetDeployment =
     select(kDeployment, "FROM course_deployments WHERE account_id = :a AND id = :id");
 const Query kListDeployments =
     select(kDeployment, "FROM course_deployments WHERE account_id = :a ORDER BY id");
-const Query kDeploymentCourse =
-    count("SELECT course_id FROM course_deployments WHERE account_id = :a AND id = :id");
+const Columns kDeploymentLifecycle{{"course_id", I}, {"archived_at", I}};
+const Query kDeploymentCourseAndArchive =
+    select(kDeploymentLifecycle, "FROM course_deployments WHERE account_id = :a AND id = :id");
 const Query kUpdateDeployment = command(
     "UPDATE course_deployments SET version_id = :version_id, environment = :environment, "
     "overrides_json = :overrides_json, legacy_alias = :legacy_alias, is_active = :is_active, "
-    "restricted = :restricted, allow_restart = :allow_restart, collect_email = :collect_email "
-    "WHERE account_id = :a AND id = :id");
+    "restricted = :restricted, allow_restart = :allow_restart, collect_email = :collect_email, "
+    "archived_at = :archived_at WHERE account_id = :a AND id = :id");
 // An active deployment wins over retired ones that carried the same alias.
 const Query kFindDeploymentByAlias =
     select(kDeployment,
@@ -1083,6 +1084,8 @@ namespace {
 void check_environment(std::string_view operation, const CourseDeployment& d) {
     if (d.environment != "test" && d.environment != "prod")
         refuse(operation, "environment must be test or prod, not '" + d.environment + "'");
+    if (d.archived_at && d.active)
+        refuse(operation, "deployment " + id_text(d.id) + " is archived and cannot be active");
 }
 
 // A deployment runs a version of its own course.
@@ -1121,7 +1124,8 @@ CourseDeployment SqlTransaction::create_deployment(Id account_id, const CourseDe
                 statement(kInsertDeployment)
                     .bind(account_id, d.course_id, d.version_id, d.bot_id, d.environment,
                           json_or_empty_object(d.overrides_json), d.legacy_alias, d.active,
-                          or_now(d.created_at, now_ms()), d.restricted, d.allow_restart, d.collect_email),
+                          or_now(d.created_at, now_ms()), d.restricted, d.allow_restart, d.collect_email,
+                          d.archived_at),
                 read_deployment);
         },
         [&](DbFailure failure) {
@@ -1151,15 +1155,28 @@ bool SqlTransaction::update_deployment(Id account_id, const CourseDeployment& d)
         "update_deployment",
         [&] {
             check_environment("update_deployment", d);
-            auto course_id = one_row<long long>(statement(kDeploymentCourse).bind(account_id, d.id),
-                                                [](const PreparedStatement& s) { return s.integer(0); });
-            if (!course_id) return false;
+            struct Stored {
+                long long course_id;
+                std::optional<long long> archived_at;
+            };
+            const auto stored = one_row<Stored>(statement(kDeploymentCourseAndArchive).bind(account_id, d.id),
+                                                [](const PreparedStatement& s) {
+                                                    RowReader r(s);
+                                                    Stored out{r.integer(), std::nullopt};
+                                                    out.archived_at = r.optional_integer();
+                                                    return out;
+                                                });
+            if (!stored) return false;
+            // Archiving is for good: links out there must keep leading nowhere.
+            if (stored->archived_at && d.archived_at != stored->archived_at)
+                refuse("update_deployment",
+                       "deployment " + id_text(d.id) + " is archived; an archived deployment stays archived");
             check_version_of_course("update_deployment", statement(kVersionCourse), account_id, d.version_id,
-                                    *course_id);
+                                    stored->course_id);
             return changed_rows(statement(kUpdateDeployment)
                                     .bind(d.version_id, d.environment, json_or_empty_object(d.overrides_json),
                                           d.legacy_alias, d.active, d.restricted, d.allow_restart,
-                                          d.collect_email, account_id, d.id)) > 0;
+                                          d.collect_email, d.archived_at, account_id, d.id)) > 0;
         },
         [&](DbFailure failure) { return explain_alias(failure, d); });
 }

@@ -153,6 +153,13 @@ public:
     std::string_view log_id_column_ddl() const override { return "INTEGER PRIMARY KEY"; }
     std::string_view clustered_table_suffix() const override { return " WITHOUT ROWID"; }
 
+    std::vector<std::string> refuse_updates_ddl(std::string_view table,
+                                                const std::string& message) const override {
+        const std::string name(table);
+        return {"CREATE TRIGGER " + name + "_refuse_update BEFORE UPDATE ON " + name +
+                " BEGIN SELECT RAISE(ABORT, '" + message + "'); END"};
+    }
+
     bool reports_last_insert_id() const override { return true; }
 
     DbFailure classify(const soci::soci_error& error) const override {

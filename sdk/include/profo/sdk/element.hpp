@@ -215,6 +215,16 @@ public:
     // A string the engine can feed a pseudo-random generator with: stable for
     // one run and one attempt, so replays are reproducible.
     virtual std::uint64_t random_seed() const = 0;
+
+    // 2.2: the SecretBox context a `*_sealed` value of settings() is sealed
+    // for when the run's deployment brought it in its overrides
+    // (sdk::deployment_override_context of that deployment); empty when the
+    // value is the platform's own, which the plugin opens under the context
+    // it documents for that setting. Opening a tenant's key under its own
+    // row's context is what keeps it from being used by another deployment.
+    virtual std::optional<std::string> sealed_setting_context(const std::string& /*setting*/) const {
+        return std::nullopt;
+    }
 };
 
 // ---------------------------------------------------------------- the host
@@ -266,9 +276,11 @@ public:
     virtual bool graded() const { return false; }
     // The settings a deployment may override for this plugin (overrides of
     // any other key are ignored). When an override changes a setting whose
-    // name ends in `url`, the platform's own secrets (settings naming a key,
-    // token, secret or password) are left out: a tenant that chooses an
-    // endpoint brings its own credential (a `*_sealed` setting).
+    // name ends in `url`, or brings a credential of its own (a `*_sealed`
+    // setting, see ElementContext::sealed_setting_context), the platform's own
+    // secrets (settings naming a key, token, secret or password) are left
+    // out: a tenant that chooses an endpoint brings its own credential, and a
+    // tenant's credential is the one used for its students.
     virtual std::vector<std::string> overridable_settings() const { return {}; }
 };
 

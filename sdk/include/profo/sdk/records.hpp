@@ -111,7 +111,20 @@ struct CourseDeployment {
     // A new run asks for the student's email address, and checks it, before
     // its first element.
     bool collect_email = false;
+    // 2.2: when it was archived, for good: it takes no new students (active is
+    // false too) and listings leave it out; runs already under way may finish.
+    std::optional<Millis> archived_at;
 };
+
+// 2.2: what a secret in a deployment's overrides is sealed for (SecretBox
+// contexts): that deployment's row, the plugin and the setting, so a key
+// copied into another deployment, or into the platform's own settings, does
+// not open there.
+inline std::string deployment_override_context(Id account_id, Id deployment_id, std::string_view plugin_id,
+                                               std::string_view setting) {
+    return "course_deployments.overrides_json:" + std::to_string(account_id) + "/" +
+           std::to_string(deployment_id) + ":" + std::string(plugin_id) + "." + std::string(setting);
+}
 
 // How students get into a deployment: the token's type (an enrollment
 // plugin) decides, when a start link names it, whether a run may begin.

@@ -126,6 +126,11 @@ public:
     }
     void defer(std::function<nlohmann::json()> task) override { deferred.push_back(std::move(task)); }
     std::uint64_t random_seed() const override { return 7; }
+    std::optional<std::string> sealed_setting_context(const std::string& setting) const override {
+        auto it = sealed_contexts_.find(setting);
+        if (it == sealed_contexts_.end()) return std::nullopt;
+        return it->second;
+    }
 
     // A history row of any element, as if the engine had stored it earlier.
     void add_row(const std::string& element, const std::string& role, const nlohmann::json& payload,
@@ -187,6 +192,8 @@ public:
     };
 
     nlohmann::json settings_ = nlohmann::json::object();
+    // Settings a deployment brought, sealed for these contexts.
+    std::map<std::string, std::string> sealed_contexts_;
     sdk::Run run_;
     int attempt_ = 1;
     sdk::TimePoint now_{};
