@@ -333,8 +333,9 @@ TEST_P(AccountsOnTelegram, StudentsReachTheirAccountsCoursesAndNeverAnothers) {
     op.import_course("Chemistry", "2");
     const auto physics_bot = op.add_bot("physics_bot", "2");
     const auto chemistry_bot = op.add_bot("chemistry_bot", "2");
-    const auto physics_deployment = op.json_of({"deploy", "create", "--account", "2", "--course", "Physics",
-                                                "--bot", std::to_string(physics_bot)})["id"];
+    const auto physics_deployment =
+        op.json_of({"deploy", "create", "--account", "2", "--course", "Physics", "--bot",
+                    std::to_string(physics_bot), "--environment", "test"})["id"];
     const auto chemistry_deployment = op.json_of({"deploy", "create", "--account", "2", "--course",
                                                   "Chemistry", "--bot", std::to_string(chemistry_bot)})["id"];
     const auto physics =
@@ -343,6 +344,17 @@ TEST_P(AccountsOnTelegram, StudentsReachTheirAccountsCoursesAndNeverAnothers) {
     const auto chemistry = op.json_of({"token", "create", "--account", "2", "--deployment",
                                        std::to_string(chemistry_deployment.get<int>()), "--type", "public"});
     EXPECT_EQ(physics["link"], "https://t.me/physics_bot?start=" + physics["payload"].get<std::string>());
+    // The same course, tried in test on one bot, goes to prod on the other.
+    const auto physics_prod =
+        op.json_of({"deploy", "promote", "--account", "2", std::to_string(physics_deployment.get<int>()),
+                    "--bot", std::to_string(chemistry_bot)});
+    EXPECT_EQ(physics_prod["environment"], "prod");
+    EXPECT_EQ(physics_prod["bot_id"], chemistry_bot);
+    const auto physics_prod_id = physics_prod["id"].get<std::int64_t>();
+    const auto physics_personal = op.json_of({"token", "create", "--account", "2", "--deployment",
+                                              std::to_string(physics_prod_id), "--type", "personal"});
+    EXPECT_EQ(physics_personal["link"],
+              "https://t.me/chemistry_bot?start=" + physics_personal["payload"].get<std::string>());
 
     auto serving = op.serve();
     const auto on = [&](std::int64_t bot) { return op.emulator_ids.at(bot); };
@@ -356,6 +368,12 @@ TEST_P(AccountsOnTelegram, StudentsReachTheirAccountsCoursesAndNeverAnothers) {
     EXPECT_EQ(nth_message(e, on(physics_bot), 702, 1), "Welcome to Physics");
     start(chemistry_bot, 703, chemistry["payload"]);
     EXPECT_EQ(nth_message(e, on(chemistry_bot), 703, 1), "Welcome to Chemistry");
+    // Physics in prod, on the chemistry bot, beside Chemistry.
+    start(chemistry_bot, 709, physics_personal["payload"]);
+    EXPECT_EQ(nth_message(e, on(chemistry_bot), 709, 1), "Welcome to Physics");
+    // A personal link opens once.
+    start(chemistry_bot, 710, physics_personal["payload"]);
+    EXPECT_EQ(nth_message(e, on(chemistry_bot), 710, 1), "This personal link has already been used.");
     // One student, one course in each account.
     start(first, 704, greek["payload"]);
     start(physics_bot, 704, physics["payload"]);
@@ -388,8 +406,8 @@ TEST_P(AccountsOnTelegram, StudentsReachTheirAccountsCoursesAndNeverAnothers) {
     const auto p = physics_deployment.get<std::int64_t>();
     const auto c = chemistry_deployment.get<std::int64_t>();
     EXPECT_EQ(students("1"), (std::vector<std::pair<std::int64_t, std::int64_t>>{{701, 1}, {704, 1}}));
-    EXPECT_EQ(students("2"),
-              (std::vector<std::pair<std::int64_t, std::int64_t>>{{702, p}, {703, c}, {704, p}}));
+    EXPECT_EQ(students("2"), (std::vector<std::pair<std::int64_t, std::int64_t>>{
+                                 {702, p}, {703, c}, {704, p}, {709, physics_prod_id}}));
     const auto uses = [&](const std::string& account, const json& token) {
         const auto tokens = op.json_of({"token", "list", "--account", account});
         for (const auto& t : tokens["tokens"])
@@ -467,6 +485,14 @@ TEST(BotTokens, NeverShowInOutputErrorsOrLogs) {
                       "runs and history on it"),
         std::string::npos)
         << kept.err;
+    op.ok({"deploy", "archive", "2"});
+    const auto archived = op.run({"bot", "remove", std::to_string(bot)});
+    EXPECT_EQ(archived.exit_code, 1);
+    EXPECT_NE(archived.err.find(
+                  "its paused deployments 1 (course 'Greek') keep their tokens, runs and history on "
+                  "it; its archived deployments 2 (course 'Latin') keep their runs and history on it"),
+              std::string::npos)
+        << archived.err;
     op.ok({"deploy", "update", "1", "--active", "on"});
     EXPECT_NE(op.ok({"bot", "remove", std::to_string(spare)}).find("removed bot " + std::to_string(spare)),
               std::string::npos);

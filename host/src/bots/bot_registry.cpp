@@ -135,10 +135,11 @@ void BotRegistry::remove(sdk::Id account_id, sdk::Id bot_id) {
     if (!bot) throw BotRegistryError(bot_ref(account_id, bot_id) + " does not exist");
     std::string active;
     std::string paused;
+    std::string archived;
     for (const auto& d : tx->list_deployments(account_id)) {
         if (d.bot_id != bot_id) continue;
         const auto course = tx->get_course(account_id, d.course_id);
-        auto& list = d.active ? active : paused;
+        auto& list = d.active ? active : (d.archived_at ? archived : paused);
         list += (list.empty() ? "" : ", ") + std::to_string(d.id) + " (course " +
                 (course ? "'" + course->name + "'" : std::to_string(d.course_id)) + ")";
     }
@@ -150,10 +151,15 @@ void BotRegistry::remove(sdk::Id account_id, sdk::Id bot_id) {
     if (!active.empty())
         throw BotRegistryError(named + " is not removed: students can still start its active deployments " +
                                active + stop_instead);
-    // Paused deployments keep their tokens, runs and history, all tied to the bot.
+    // Paused deployments keep their tokens, runs and history, all tied to the
+    // bot; archived ones take no students, but their runs are the account's history.
+    std::string kept;
     if (!paused.empty())
-        throw BotRegistryError(named + " is not removed: its paused deployments " + paused +
-                               " keep their tokens, runs and history on it" + stop_instead);
+        kept = "its paused deployments " + paused + " keep their tokens, runs and history on it";
+    if (!archived.empty())
+        kept += std::string(kept.empty() ? "" : "; ") + "its archived deployments " + archived +
+                " keep their runs and history on it";
+    if (!kept.empty()) throw BotRegistryError(named + " is not removed: " + kept + stop_instead);
     try {
         if (!tx->delete_bot(account_id, bot_id))
             throw BotRegistryError(bot_ref(account_id, bot_id) + " does not exist");
