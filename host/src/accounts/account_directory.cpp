@@ -65,7 +65,9 @@ std::string user_ref(const sdk::AccountMember& member) {
 }
 
 void check_account_exists(sdk::StorageTx& tx, sdk::Id account_id) {
-    if (!tx.get_account(account_id)) throw AccountDirectoryError(account_ref(account_id) + " does not exist");
+    if (!tx.get_account(account_id))
+        throw AccountDirectoryError(account_ref(account_id) + " does not exist",
+                                    sdk::AdminError::Code::not_found);
 }
 
 // A name no other account has; `except` is the account being renamed.
@@ -73,14 +75,16 @@ void check_name_free(sdk::StorageTx& tx, const std::string& name, sdk::Id except
     const auto key = name_key(name);
     for (const auto& other : tx.list_accounts())
         if (other.id != except && name_key(other.name) == key)
-            throw AccountDirectoryError("another account is already called '" + other.name + "'");
+            throw AccountDirectoryError("another account is already called '" + other.name + "'",
+                                        sdk::AdminError::Code::conflict);
 }
 
 sdk::AccountMember member_of(sdk::StorageTx& tx, sdk::Id account_id, std::int64_t telegram_user_id) {
     for (auto& member : tx.list_members(account_id))
         if (member.telegram_user_id == telegram_user_id) return member;
     throw AccountDirectoryError("telegram user " + std::to_string(telegram_user_id) + " is not a member of " +
-                                account_ref(account_id));
+                                    account_ref(account_id),
+                                sdk::AdminError::Code::not_found);
 }
 
 void check_keeps_an_owner(sdk::StorageTx& tx, const sdk::AccountMember& member, const std::string& change) {
@@ -90,8 +94,9 @@ void check_keeps_an_owner(sdk::StorageTx& tx, const sdk::AccountMember& member, 
                                       [](const sdk::AccountMember& m) { return m.role == "owner"; });
     if (owners <= 1)
         throw AccountDirectoryError(user_ref(member) + " is the last owner of " +
-                                    account_ref(member.account_id) + ": make another member owner before " +
-                                    change);
+                                        account_ref(member.account_id) +
+                                        ": make another member owner before " + change,
+                                    sdk::AdminError::Code::conflict);
 }
 
 sdk::AccountMember checked_member(sdk::Id account_id, const MemberDraft& draft) {
@@ -167,10 +172,13 @@ sdk::Account AccountDirectory::rename_account(sdk::Id account_id, const std::str
     check_account_name(name);
     auto tx = storage_.begin();
     auto account = tx->get_account(account_id);
-    if (!account) throw AccountDirectoryError(account_ref(account_id) + " does not exist");
+    if (!account)
+        throw AccountDirectoryError(account_ref(account_id) + " does not exist",
+                                    sdk::AdminError::Code::not_found);
     check_name_free(*tx, name, account_id);
     if (!tx->rename_account(account_id, name))
-        throw AccountDirectoryError(account_ref(account_id) + " does not exist");
+        throw AccountDirectoryError(account_ref(account_id) + " does not exist",
+                                    sdk::AdminError::Code::not_found);
     tx->commit();
     account->name = name;
     return *account;
@@ -183,8 +191,9 @@ sdk::AccountMember AccountDirectory::add_member(sdk::Id account_id, const Member
     for (const auto& existing : tx->list_members(account_id))
         if (existing.telegram_user_id == member.telegram_user_id)
             throw AccountDirectoryError(user_ref(existing) + " is already a member of " +
-                                        account_ref(account_id) + ", as " + existing.role +
-                                        " (a role is changed with: profo member role)");
+                                            account_ref(account_id) + ", as " + existing.role +
+                                            " (a role is changed with: profo member role)",
+                                        sdk::AdminError::Code::conflict);
     auto added = tx->add_member(account_id, member);
     tx->commit();
     return added;
@@ -206,8 +215,8 @@ sdk::AccountMember AccountDirectory::change_role(sdk::Id account_id, std::int64_
     if (wanted != "owner") check_keeps_an_owner(*tx, member, "making them " + wanted);
     member.role = wanted;
     if (!tx->update_member(account_id, member))
-        throw AccountDirectoryError(user_ref(member) + " is no longer a member of " +
-                                    account_ref(account_id));
+        throw AccountDirectoryError(user_ref(member) + " is no longer a member of " + account_ref(account_id),
+                                    sdk::AdminError::Code::not_found);
     tx->commit();
     return member;
 }
@@ -218,8 +227,8 @@ sdk::AccountMember AccountDirectory::remove_member(sdk::Id account_id, std::int6
     const auto member = member_of(*tx, account_id, telegram_user_id);
     check_keeps_an_owner(*tx, member, "removing them");
     if (!tx->remove_member(account_id, member.id))
-        throw AccountDirectoryError(user_ref(member) + " is no longer a member of " +
-                                    account_ref(account_id));
+        throw AccountDirectoryError(user_ref(member) + " is no longer a member of " + account_ref(account_id),
+                                    sdk::AdminError::Code::not_found);
     tx->commit();
     return member;
 }

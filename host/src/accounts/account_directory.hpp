@@ -8,6 +8,7 @@
 // operators removing the two owners at once cannot both succeed).
 #pragma once
 
+#include <profo/sdk/admin.hpp>
 #include <profo/sdk/records.hpp>
 #include <profo/sdk/storage.hpp>
 
@@ -20,9 +21,12 @@
 namespace profo::host {
 
 // Why a call was refused, for the person who made it.
-class AccountDirectoryError : public std::runtime_error {
+// An AdminError, so the panel's API answers it with its code; invalid_argument
+// unless the throw says otherwise.
+class AccountDirectoryError : public sdk::AdminError {
 public:
-    using std::runtime_error::runtime_error;
+    explicit AccountDirectoryError(const std::string& message, Code code = Code::invalid_argument)
+        : sdk::AdminError(code, message) {}
 };
 
 inline constexpr std::size_t kMaxAccountNameCharacters = 100;

@@ -75,7 +75,8 @@ std::string BotRegistry::username_of(const std::string& token) {
         response = http_.send(request);
     } catch (const std::exception& e) {
         throw BotRegistryError("cannot reach the Bot API at " + base_url_ + " to check token " +
-                               masked_token(token) + ": " + e.what());
+                                   masked_token(token) + ": " + e.what(),
+                               sdk::AdminError::Code::unavailable);
     }
     const auto reply = nlohmann::json::parse(response.body, nullptr, false);
     if (response.status == 401)
@@ -102,12 +103,14 @@ sdk::Bot BotRegistry::add(sdk::Id account_id, const std::string& token, const st
     bot.mode = mode;
     auto tx = storage_.begin();
     if (!tx->get_account(account_id))
-        throw BotRegistryError("account " + std::to_string(account_id) + " does not exist");
+        throw BotRegistryError("account " + std::to_string(account_id) + " does not exist",
+                               sdk::AdminError::Code::not_found);
     try {
         bot = create_bot_with_token(*tx, secrets_, account_id, bot, token);
     } catch (const sdk::StorageError& e) {
         if (e.code() == sdk::StorageError::Code::conflict)
-            throw BotRegistryError("bot @" + bot.username + " is already registered");
+            throw BotRegistryError("bot @" + bot.username + " is already registered",
+                                   sdk::AdminError::Code::conflict);
         throw;
     }
     tx->commit();
@@ -122,7 +125,9 @@ std::vector<sdk::Bot> BotRegistry::list(sdk::Id account_id) {
 sdk::Bot BotRegistry::set_enabled(sdk::Id account_id, sdk::Id bot_id, bool enabled) {
     auto tx = storage_.begin();
     auto bot = tx->get_bot(account_id, bot_id);
-    if (!bot) throw BotRegistryError(bot_ref(account_id, bot_id) + " does not exist");
+    if (!bot)
+        throw BotRegistryError(bot_ref(account_id, bot_id) + " does not exist",
+                               sdk::AdminError::Code::not_found);
     bot->enabled = enabled;
     tx->update_bot(account_id, *bot);
     tx->commit();
@@ -132,7 +137,9 @@ sdk::Bot BotRegistry::set_enabled(sdk::Id account_id, sdk::Id bot_id, bool enabl
 void BotRegistry::remove(sdk::Id account_id, sdk::Id bot_id) {
     auto tx = storage_.begin();
     const auto bot = tx->get_bot(account_id, bot_id);
-    if (!bot) throw BotRegistryError(bot_ref(account_id, bot_id) + " does not exist");
+    if (!bot)
+        throw BotRegistryError(bot_ref(account_id, bot_id) + " does not exist",
+                               sdk::AdminError::Code::not_found);
     std::string active;
     std::string paused;
     std::string archived;
@@ -150,7 +157,8 @@ void BotRegistry::remove(sdk::Id account_id, sdk::Id bot_id) {
     // would take the course away from under them.
     if (!active.empty())
         throw BotRegistryError(named + " is not removed: students can still start its active deployments " +
-                               active + stop_instead);
+                                   active + stop_instead,
+                               sdk::AdminError::Code::conflict);
     // Paused deployments keep their tokens, runs and history, all tied to the
     // bot; archived ones take no students, but their runs are the account's history.
     std::string kept;
@@ -159,14 +167,18 @@ void BotRegistry::remove(sdk::Id account_id, sdk::Id bot_id) {
     if (!archived.empty())
         kept += std::string(kept.empty() ? "" : "; ") + "its archived deployments " + archived +
                 " keep their runs and history on it";
-    if (!kept.empty()) throw BotRegistryError(named + " is not removed: " + kept + stop_instead);
+    if (!kept.empty())
+        throw BotRegistryError(named + " is not removed: " + kept + stop_instead,
+                               sdk::AdminError::Code::conflict);
     try {
         if (!tx->delete_bot(account_id, bot_id))
-            throw BotRegistryError(bot_ref(account_id, bot_id) + " does not exist");
+            throw BotRegistryError(bot_ref(account_id, bot_id) + " does not exist",
+                                   sdk::AdminError::Code::not_found);
     } catch (const sdk::StorageError& e) {
         if (e.code() == sdk::StorageError::Code::conflict)
             throw BotRegistryError(std::string(e.what()) + " (disable it instead: profo bot disable " +
-                                   std::to_string(bot_id) + ")");
+                                       std::to_string(bot_id) + ")",
+                                   sdk::AdminError::Code::conflict);
         throw;
     }
     tx->commit();

@@ -4,6 +4,7 @@
 // it unchanged; the CLI passes the default account.
 #pragma once
 
+#include <profo/sdk/admin.hpp>
 #include <profo/sdk/host.hpp>
 #include <profo/sdk/http_client.hpp>
 #include <profo/sdk/records.hpp>
@@ -18,9 +19,12 @@ namespace profo::host {
 
 // Why a bot could not be registered or changed; the message is for the user
 // and never contains a token.
-class BotRegistryError : public std::runtime_error {
+// An AdminError, so the panel's API answers it with its code; invalid_argument
+// unless the throw says otherwise.
+class BotRegistryError : public sdk::AdminError {
 public:
-    using std::runtime_error::runtime_error;
+    explicit BotRegistryError(const std::string& message, Code code = Code::invalid_argument)
+        : sdk::AdminError(code, message) {}
 };
 
 // "123456:***": enough to tell bots apart, nothing to steal.

@@ -1,6 +1,7 @@
 // profo ban add | list | remove and profo deploy participants add | list |
 // remove: who may take courses, over AccessRules, for the default account
 // unless --account says otherwise.
+#include "admin/record_json.hpp"
 #include "cli/command.hpp"
 #include "cli/platform_session.hpp"
 #include "cli/time_option.hpp"
@@ -37,24 +38,6 @@ int with_rules(CommandIo& io, const std::vector<std::string>& args, const std::s
     } catch (const std::exception& e) {
         return report_command_failure(io, e);
     }
-}
-
-json ban_json(const sdk::Ban& b) {
-    return {{"id", b.id},
-            {"account_id", b.account_id},
-            {"bot_id", b.bot_id ? json(*b.bot_id) : json(nullptr)},
-            {"user_id", b.user_id},
-            {"reason", b.reason},
-            {"message", b.message},
-            {"created_at", format_time(b.created_at)}};
-}
-
-json participant_json(const sdk::Participant& p) {
-    return {{"id", p.id},
-            {"deployment_id", p.deployment_id},
-            {"user_id", p.user_id ? json(*p.user_id) : json(nullptr)},
-            {"username", p.username},
-            {"created_at", format_time(p.created_at)}};
 }
 
 int run_ban_add(CommandIo& io, const std::vector<std::string>& args) {

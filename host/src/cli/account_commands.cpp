@@ -3,6 +3,7 @@
 // The member commands work on the default account unless --account says
 // otherwise, like every other command.
 #include "accounts/account_directory.hpp"
+#include "admin/record_json.hpp"
 #include "cli/command.hpp"
 #include "cli/platform_session.hpp"
 #include "cli/time_option.hpp"
@@ -69,15 +70,6 @@ std::string checked_role(const std::string& role) {
     } catch (const AccountDirectoryError& e) {
         throw UsageError(e.what());
     }
-}
-
-json member_json(const sdk::AccountMember& m) {
-    return {{"id", m.id},
-            {"account_id", m.account_id},
-            {"telegram_user_id", m.telegram_user_id},
-            {"username", m.username},
-            {"role", m.role},
-            {"created_at", format_time(m.created_at)}};
 }
 
 std::string member_text(const sdk::AccountMember& m) {

@@ -1,5 +1,6 @@
 // profo bot add | list | enable | disable | remove: thin layers over
 // BotRegistry, for the default account unless --account says otherwise.
+#include "admin/record_json.hpp"
 #include "bots/bot_registry.hpp"
 #include "cli/command.hpp"
 #include "cli/platform_session.hpp"
@@ -16,20 +17,8 @@ namespace profo::host {
 
 namespace {
 
-constexpr const char* kDefaultBotApi = "https://api.telegram.org";
-
 sdk::Id account_of(const Arguments& parsed) {
     return account_option(parsed);
-}
-
-// The telegram transport's own base_url, so a token is checked against the
-// Bot API the bot will be served by (the emulator in tests).
-std::string bot_api_base_url(const Config& config) {
-    const auto* plugin = config.plugin("transport/telegram");
-    if (plugin && plugin->settings.is_object() && plugin->settings.contains("base_url") &&
-        plugin->settings["base_url"].is_string())
-        return plugin->settings["base_url"].get<std::string>();
-    return kDefaultBotApi;
 }
 
 // Runs `body` with a migrated platform and a registry; errors become exit 1.
@@ -75,12 +64,7 @@ int run_list(CommandIo& io, const std::vector<std::string>& args) {
         const auto bots = registry.list(account);
         if (parsed.flag("json")) {
             auto list = nlohmann::json::array();
-            for (const auto& b : bots)
-                list.push_back({{"id", b.id},
-                                {"username", b.username},
-                                {"mode", b.mode},
-                                {"enabled", b.enabled},
-                                {"update_offset", b.update_offset}});
+            for (const auto& b : bots) list.push_back(bot_json(b));
             io.out << nlohmann::json{{"bots", list}}.dump(2) << "\n";
             return 0;
         }

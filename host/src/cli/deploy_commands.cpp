@@ -1,6 +1,7 @@
 // profo deploy create | update | list | promote | pause | resume | archive |
 // upgrade: thin layers over DeploymentRegistry, for the default account unless
 // --account says otherwise. (profo deploy participants is in access_commands.cpp.)
+#include "admin/record_json.hpp"
 #include "cli/command.hpp"
 #include "cli/platform_session.hpp"
 #include "cli/time_option.hpp"
@@ -177,40 +178,6 @@ std::optional<int> version_option(const Arguments& parsed) {
         throw UsageError("--version takes a version number (1, 2, ...; profo course versions COURSE), not '" +
                          *text + "'");
     return number;
-}
-
-// The overrides as they may be shown: every sealed secret only as "(sealed)".
-json shown_overrides(const sdk::CourseDeployment& d) {
-    auto overrides = overrides_of(d);
-    if (overrides.contains("plugins") && overrides["plugins"].is_object())
-        for (auto& [plugin, settings] : overrides["plugins"].items())
-            if (settings.is_object())
-                for (auto& [key, value] : settings.items())
-                    if (is_sealed_setting(key)) value = "(sealed)";
-    return overrides;
-}
-
-json deployment_json(const DeploymentView& v) {
-    const auto& d = v.deployment;
-    return {{"id", d.id},
-            {"account_id", d.account_id},
-            {"course_id", d.course_id},
-            {"course", v.course},
-            {"version_id", d.version_id},
-            {"version", v.version},
-            {"bot_id", d.bot_id},
-            {"bot", v.bot},
-            {"environment", d.environment},
-            {"state", d.archived_at ? "archived"
-                      : d.active    ? "active"
-                                    : "paused"},
-            {"archived_at", d.archived_at ? json(format_time(*d.archived_at)) : json(nullptr)},
-            {"alias", d.legacy_alias},
-            {"active", d.active},
-            {"restricted", d.restricted},
-            {"allow_restart", d.allow_restart},
-            {"collect_email", d.collect_email},
-            {"overrides", shown_overrides(d)}};
 }
 
 // "model gpt-4o, own endpoint https://..., own key, 1440x time" for the one-line summaries.

@@ -1,5 +1,6 @@
 // profo run list: the account's runs (who is where in which course), for
 // support and for checking a deployment from scripts (--json).
+#include "admin/record_json.hpp"
 #include "cli/command.hpp"
 #include "cli/platform_session.hpp"
 #include "runtime/platform.hpp"
@@ -56,21 +57,7 @@ int run_list(CommandIo& io, const std::vector<std::string>& args) {
         tx->commit();
         if (parsed.flag("json")) {
             auto list = nlohmann::json::array();
-            for (const auto& r : runs) {
-                nlohmann::json run{{"id", r.id},
-                                   {"bot_id", r.bot_id},
-                                   {"deployment_id", r.deployment_id},
-                                   {"chat_id", r.chat_id},
-                                   {"user_id", r.user_id},
-                                   {"status", sdk::to_string(r.status)},
-                                   {"active", r.active},
-                                   {"cursor", r.cursor},
-                                   {"started_at", r.started_at},
-                                   {"updated_at", r.updated_at},
-                                   {"ended_at", nullptr}};
-                if (r.ended_at) run["ended_at"] = *r.ended_at;
-                list.push_back(std::move(run));
-            }
+            for (const auto& r : runs) list.push_back(run_json(r));
             io.out << nlohmann::json{{"runs", list}}.dump(2) << "\n";
             return 0;
         }

@@ -1,6 +1,7 @@
 // profo token create | list | revoke | pause | resume | sign-external | key:
 // enrollment tokens and their start links, over TokenRegistry, for the
 // default account unless --account says otherwise.
+#include "admin/record_json.hpp"
 #include "cli/command.hpp"
 #include "cli/platform_session.hpp"
 #include "cli/time_option.hpp"
@@ -19,46 +20,6 @@ namespace profo::host {
 namespace {
 
 using nlohmann::json;
-
-json optional_time(const std::optional<sdk::Millis>& at) {
-    return at ? json(format_time(*at)) : json(nullptr);
-}
-
-// What a token is at `now`, in one word, the first that applies.
-std::string token_state(const sdk::EnrollmentToken& t, sdk::Millis now) {
-    if (t.revoked) return "revoked";
-    if (!t.active) return "paused";
-    if (t.expires_at && now >= *t.expires_at) return "expired";
-    if (t.max_uses && t.uses >= *t.max_uses) return "used-up";
-    if (t.starts_at && now < *t.starts_at) return "not-open";
-    if (t.ends_at && now >= *t.ends_at) return "closed";
-    return "active";
-}
-
-json token_json(const IssuedToken& issued, sdk::Millis now) {
-    const auto& t = issued.token;
-    auto utm = json::parse(t.utm_json, nullptr, false);
-    return {{"id", t.id},
-            {"account_id", t.account_id},
-            {"deployment_id", t.deployment_id},
-            {"type", t.type},
-            {"code", t.code},
-            {"label", t.label},
-            {"state", token_state(t, now)},
-            {"active", t.active},
-            {"revoked", t.revoked},
-            {"uses", t.uses},
-            {"max_uses", t.max_uses ? json(*t.max_uses) : json(nullptr)},
-            {"expires_at", optional_time(t.expires_at)},
-            {"starts_at", optional_time(t.starts_at)},
-            {"ends_at", optional_time(t.ends_at)},
-            {"user_id", t.user_id ? json(*t.user_id) : json(nullptr)},
-            {"username", t.username},
-            {"utm", utm.is_object() ? utm : json::object()},
-            {"bot", issued.bot_username},
-            {"payload", issued.payload},
-            {"link", issued.link}};
-}
 
 // Runs `body` with a migrated platform and a token registry; errors become exit 1.
 template <class Body>

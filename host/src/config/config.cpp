@@ -647,4 +647,12 @@ Config load_config(const fs::path& file, const Environment& env, std::vector<std
     return config;
 }
 
+std::string bot_api_base_url(const Config& config) {
+    const auto* plugin = config.plugin("transport/telegram");
+    if (plugin && plugin->settings.is_object() && plugin->settings.contains("base_url") &&
+        plugin->settings["base_url"].is_string())
+        return plugin->settings["base_url"].get<std::string>();
+    return "https://api.telegram.org";
+}
+
 }  // namespace profo::host

@@ -138,6 +138,11 @@ std::vector<std::filesystem::path> default_config_locations(const std::filesyste
 // when none does.
 std::filesystem::path find_default_config(const std::vector<std::filesystem::path>& locations);
 
+// The telegram transport's own base_url (https://api.telegram.org unless
+// set), so a bot's token is checked against the Bot API the bot will be
+// served by (the emulator in tests).
+std::string bot_api_base_url(const Config& config);
+
 // Reads `file` and applies the PROFO_* variables of `env`. Throws ConfigError
 // listing every problem found. `warnings` receives PROFO_* variables that
 // match no setting.

@@ -4,6 +4,8 @@
 #include "yaml/yaml_document.hpp"
 #include "yaml/yaml_json.hpp"
 
+#include <profo/sdk/admin.hpp>
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -400,7 +402,8 @@ PublishResult publish_course(sdk::Storage& storage, CourseCheck check, const std
 
     auto tx = storage.begin();
     if (!tx->get_account(account_id))
-        throw std::runtime_error("account " + std::to_string(account_id) + " does not exist");
+        throw sdk::AdminError(sdk::AdminError::Code::not_found,
+                              "account " + std::to_string(account_id) + " does not exist");
     std::optional<sdk::Course> course;
     sdk::Id id = 0;
     const auto [end, error] = std::from_chars(course_ref.data(), course_ref.data() + course_ref.size(), id);
@@ -408,8 +411,9 @@ PublishResult publish_course(sdk::Storage& storage, CourseCheck check, const std
         course = tx->get_course(account_id, id);
     if (!course) course = tx->find_course(account_id, course_ref);
     if (!course)
-        throw std::runtime_error("account " + std::to_string(account_id) + " has no course '" + course_ref +
-                                 "': make it with profo course import FILE --name '" + course_ref + "'");
+        throw sdk::AdminError(sdk::AdminError::Code::not_found,
+                              "account " + std::to_string(account_id) + " has no course '" + course_ref +
+                                  "': make it with profo course import FILE --name '" + course_ref + "'");
     result.course = *course;
 
     const auto versions = tx->list_versions(account_id, course->id);
@@ -439,12 +443,16 @@ PublishResult publish_course(sdk::Storage& storage, CourseCheck check, const std
 ImportResult import_course_file(sdk::Storage& storage, const PluginRegistry& plugins,
                                 const std::filesystem::path& file, sdk::Id account_id,
                                 std::optional<std::string> name) {
-    auto check = check_course_file(file, plugins);
-    if (!check.ok()) throw CourseImportError(std::move(check.problems));
+    return import_course(storage, check_course_file(file, plugins), file.filename().string(), account_id,
+                         name.value_or(file.stem().string()), file.string());
+}
 
-    const std::string course_name = name.value_or(file.stem().string());
+ImportResult import_course(sdk::Storage& storage, CourseCheck check, const std::string& source_name,
+                           sdk::Id account_id, const std::string& course_name, const std::string& shown_as) {
+    const auto& where = shown_as.empty() ? source_name : shown_as;
+    if (!check.ok()) throw CourseImportError(std::move(check.problems));
     if (course_name.empty())
-        throw CourseImportError({{false, file.string(), 0, "", "the course name must not be empty"}});
+        throw CourseImportError({{false, where, 0, "", "the course name must not be empty"}});
 
     ImportResult result;
     for (auto& p : check.problems)
@@ -453,7 +461,7 @@ ImportResult import_course_file(sdk::Storage& storage, const PluginRegistry& plu
     auto tx = storage.begin();
     if (!tx->get_account(account_id))
         throw CourseImportError(
-            {{false, file.string(), 0, "", "account " + std::to_string(account_id) + " does not exist"}});
+            {{false, where, 0, "", "account " + std::to_string(account_id) + " does not exist"}});
     auto elements = std::move(*check.elements);
     for (auto& e : elements) e.account_id = account_id;
     if (auto existing = tx->find_course(account_id, course_name)) {
@@ -462,7 +470,7 @@ ImportResult import_course_file(sdk::Storage& storage, const PluginRegistry& plu
         result.course = tx->create_course(account_id, course_name);
         result.created = true;
     }
-    result.version = tx->create_version(account_id, result.course.id, file.filename().string(), elements);
+    result.version = tx->create_version(account_id, result.course.id, source_name, elements);
     tx->commit();
     return result;
 }

@@ -77,6 +77,13 @@ ImportResult import_course_file(sdk::Storage& storage, const PluginRegistry& plu
                                 const std::filesystem::path& file, sdk::Id account_id,
                                 std::optional<std::string> name = std::nullopt);
 
+// import_course_file() of a course already checked (`check`), kept as
+// coming from `source_name` and named `shown_as` (source_name when empty)
+// in its problems; the same all-or-nothing rules.
+ImportResult import_course(sdk::Storage& storage, CourseCheck check, const std::string& source_name,
+                           sdk::Id account_id, const std::string& course_name,
+                           const std::string& shown_as = {});
+
 struct PublishResult {
     sdk::Course course;
     sdk::CourseVersion version;  // the new one, or the latest when nothing changed

@@ -25,8 +25,9 @@ std::string named(const sdk::CourseDeployment& d) {
 sdk::CourseDeployment load(sdk::StorageTx& tx, sdk::Id account_id, sdk::Id deployment_id) {
     auto d = tx.get_deployment(account_id, deployment_id);
     if (!d)
-        throw DeploymentError("account " + std::to_string(account_id) + " has no deployment " +
-                              std::to_string(deployment_id));
+        throw DeploymentError(
+            "account " + std::to_string(account_id) + " has no deployment " + std::to_string(deployment_id),
+            sdk::AdminError::Code::not_found);
     return *d;
 }
 
@@ -35,7 +36,8 @@ sdk::CourseDeployment load_unarchived(sdk::StorageTx& tx, sdk::Id account_id, sd
     auto d = load(tx, account_id, deployment_id);
     if (d.archived_at)
         throw DeploymentError(named(d) + " is archived: an archived deployment is not " + doing +
-                              " (deploy the course again with profo deploy create)");
+                                  " (deploy the course again with profo deploy create)",
+                              sdk::AdminError::Code::conflict);
     return d;
 }
 
@@ -46,7 +48,8 @@ sdk::Course find_course(sdk::StorageTx& tx, sdk::Id account_id, const std::strin
     if (error == std::errc() && end == ref.data() + ref.size() && id > 0)
         if (auto course = tx.get_course(account_id, id)) return *course;
     if (auto course = tx.find_course(account_id, ref)) return *course;
-    throw DeploymentError("account " + std::to_string(account_id) + " has no course '" + ref + "'");
+    throw DeploymentError("account " + std::to_string(account_id) + " has no course '" + ref + "'",
+                          sdk::AdminError::Code::not_found);
 }
 
 // The course's version numbered `number`, or its latest.
@@ -54,15 +57,17 @@ sdk::CourseVersion version_of(sdk::StorageTx& tx, sdk::Id account_id, const sdk:
                               std::optional<int> number) {
     const auto versions = tx.list_versions(account_id, course.id);
     if (versions.empty())
-        throw DeploymentError("course '" + course.name +
-                              "' has no version: publish one first (profo course publish)");
+        throw DeploymentError(
+            "course '" + course.name + "' has no version: publish one first (profo course publish)",
+            sdk::AdminError::Code::conflict);
     if (!number)
         return *std::max_element(versions.begin(), versions.end(),
                                  [](const auto& a, const auto& b) { return a.number < b.number; });
     for (const auto& v : versions)
         if (v.number == *number) return v;
     throw DeploymentError("course '" + course.name + "' has no version " + std::to_string(*number) +
-                          " (it has 1 to " + std::to_string(versions.back().number) + ")");
+                              " (it has 1 to " + std::to_string(versions.back().number) + ")",
+                          sdk::AdminError::Code::not_found);
 }
 
 DeploymentView view(sdk::StorageTx& tx, sdk::Id account_id, const sdk::CourseDeployment& d) {
@@ -212,8 +217,9 @@ std::vector<DeploymentView> DeploymentRegistry::create(sdk::Id account_id, const
     std::vector<DeploymentView> created;
     for (const auto bot_id : bots) {
         if (!tx->get_bot(account_id, bot_id))
-            throw DeploymentError("account " + std::to_string(account_id) + " has no bot " +
-                                  std::to_string(bot_id));
+            throw DeploymentError(
+                "account " + std::to_string(account_id) + " has no bot " + std::to_string(bot_id),
+                sdk::AdminError::Code::not_found);
         sdk::CourseDeployment d;
         d.course_id = course.id;
         d.version_id = version.id;
@@ -226,7 +232,8 @@ std::vector<DeploymentView> DeploymentRegistry::create(sdk::Id account_id, const
         apply_overrides(d, changes, secrets_);
         check_overrides(d);
         if (d.overrides_json != "{}" && !tx->update_deployment(account_id, d))
-            throw DeploymentError(named(d) + " vanished while it was being created");
+            throw DeploymentError(named(d) + " vanished while it was being created",
+                                  sdk::AdminError::Code::conflict);
         created.push_back(view(*tx, account_id, d));
     }
     tx->commit();
@@ -265,7 +272,8 @@ Promotion DeploymentRegistry::promote(sdk::Id account_id, sdk::Id deployment_id,
     const auto test = load_unarchived(*tx, account_id, deployment_id, "promoted");
     if (test.environment != "test")
         throw DeploymentError(named(test) + " is " + test.environment +
-                              " already: promote takes a test deployment and puts its version on prod");
+                                  " already: promote takes a test deployment and puts its version on prod",
+                              sdk::AdminError::Code::conflict);
     std::optional<sdk::CourseDeployment> prod;
     if (into) {
         prod = load_unarchived(*tx, account_id, *into, "promoted into");
@@ -280,8 +288,9 @@ Promotion DeploymentRegistry::promote(sdk::Id account_id, sdk::Id deployment_id,
     } else {
         const sdk::Id on = bot.value_or(test.bot_id);
         if (!tx->get_bot(account_id, on))
-            throw DeploymentError("account " + std::to_string(account_id) + " has no bot " +
-                                  std::to_string(on));
+            throw DeploymentError(
+                "account " + std::to_string(account_id) + " has no bot " + std::to_string(on),
+                sdk::AdminError::Code::not_found);
         std::vector<sdk::CourseDeployment> candidates;
         for (const auto& d : tx->list_deployments(account_id))
             if (d.course_id == test.course_id && d.bot_id == on && d.environment == "prod" && !d.archived_at)
@@ -290,8 +299,9 @@ Promotion DeploymentRegistry::promote(sdk::Id account_id, sdk::Id deployment_id,
             std::string ids;
             for (const auto& c : candidates) ids += (ids.empty() ? "" : ", ") + std::to_string(c.id);
             throw DeploymentError("bot " + std::to_string(on) +
-                                  " carries the course in several prod deployments (" + ids +
-                                  "): name the one to promote into with --into ID");
+                                      " carries the course in several prod deployments (" + ids +
+                                      "): name the one to promote into with --into ID",
+                                  sdk::AdminError::Code::conflict);
         }
         if (candidates.size() == 1) prod = candidates.front();
         if (!prod) {
@@ -337,7 +347,9 @@ Upgrade DeploymentRegistry::upgrade(sdk::Id account_id, sdk::Id deployment_id,
     auto tx = storage_.begin();
     auto d = load_unarchived(*tx, account_id, deployment_id, "upgraded");
     const auto course = tx->get_course(account_id, d.course_id);
-    if (!course) throw DeploymentError(named(d) + ": its course " + std::to_string(d.course_id) + " is gone");
+    if (!course)
+        throw DeploymentError(named(d) + ": its course " + std::to_string(d.course_id) + " is gone",
+                              sdk::AdminError::Code::conflict);
     const auto version = version_of(*tx, account_id, *course, version_number);
     Upgrade out;
     if (const auto previous = tx->get_version(account_id, d.version_id))

@@ -5,6 +5,7 @@
 // transaction: a refused call changes nothing.
 #pragma once
 
+#include <profo/sdk/admin.hpp>
 #include <profo/sdk/host.hpp>
 #include <profo/sdk/records.hpp>
 #include <profo/sdk/storage.hpp>
@@ -20,9 +21,12 @@ namespace profo::host {
 
 // Why a deployment could not be made or changed; the message is for the
 // operator, names the deployment and never contains a key.
-class DeploymentError : public std::runtime_error {
+// An AdminError, so the panel's API answers it with its code; invalid_argument
+// unless the throw says otherwise.
+class DeploymentError : public sdk::AdminError {
 public:
-    using std::runtime_error::runtime_error;
+    explicit DeploymentError(const std::string& message, Code code = Code::invalid_argument)
+        : sdk::AdminError(code, message) {}
 };
 
 // What `deploy create` or `deploy update` asks for; what is not set stays.

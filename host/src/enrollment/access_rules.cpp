@@ -31,8 +31,9 @@ BanResult AccessRules::ban(sdk::Id account_id, const sdk::Ban& ban, sdk::Millis 
         throw AccessRulesError("a ban names a Telegram user id, not " + std::to_string(ban.user_id));
     auto tx = storage_.begin();
     if (ban.bot_id && !tx->get_bot(account_id, *ban.bot_id))
-        throw AccessRulesError("bot " + std::to_string(*ban.bot_id) + " does not exist in account " +
-                               std::to_string(account_id));
+        throw AccessRulesError(
+            "bot " + std::to_string(*ban.bot_id) + " does not exist in account " + std::to_string(account_id),
+            sdk::AdminError::Code::not_found);
     BanResult result;
     result.ban = tx->ban(account_id, ban);
     sdk::RunFilter filter;
@@ -62,8 +63,9 @@ BanResult AccessRules::ban(sdk::Id account_id, const sdk::Ban& ban, sdk::Millis 
 void AccessRules::unban(sdk::Id account_id, sdk::Id ban_id) {
     auto tx = storage_.begin();
     if (!tx->unban(account_id, ban_id))
-        throw AccessRulesError("ban " + std::to_string(ban_id) + " does not exist in account " +
-                               std::to_string(account_id));
+        throw AccessRulesError(
+            "ban " + std::to_string(ban_id) + " does not exist in account " + std::to_string(account_id),
+            sdk::AdminError::Code::not_found);
     tx->commit();
 }
 
@@ -76,7 +78,8 @@ sdk::Participant AccessRules::add_participant(sdk::Id account_id, sdk::Id deploy
     auto tx = storage_.begin();
     if (!tx->get_deployment(account_id, deployment_id))
         throw AccessRulesError("deployment " + std::to_string(deployment_id) + " does not exist in account " +
-                               std::to_string(account_id));
+                                   std::to_string(account_id),
+                               sdk::AdminError::Code::not_found);
     sdk::Participant p;
     p.deployment_id = deployment_id;
     p.user_id = user.id;
@@ -90,7 +93,8 @@ void AccessRules::remove_participant(sdk::Id account_id, sdk::Id participant_id)
     auto tx = storage_.begin();
     if (!tx->remove_participant(account_id, participant_id))
         throw AccessRulesError("participant " + std::to_string(participant_id) +
-                               " does not exist in account " + std::to_string(account_id));
+                                   " does not exist in account " + std::to_string(account_id),
+                               sdk::AdminError::Code::not_found);
     tx->commit();
 }
 
@@ -98,7 +102,8 @@ std::vector<sdk::Participant> AccessRules::participants(sdk::Id account_id, sdk:
     auto tx = storage_.begin();
     if (!tx->get_deployment(account_id, deployment_id))
         throw AccessRulesError("deployment " + std::to_string(deployment_id) + " does not exist in account " +
-                               std::to_string(account_id));
+                                   std::to_string(account_id),
+                               sdk::AdminError::Code::not_found);
     return tx->list_participants(account_id, deployment_id);
 }
 

@@ -3,6 +3,7 @@
 // Every call names the account, like BotRegistry and TokenRegistry.
 #pragma once
 
+#include <profo/sdk/admin.hpp>
 #include <profo/sdk/records.hpp>
 #include <profo/sdk/storage.hpp>
 
@@ -13,9 +14,12 @@
 
 namespace profo::host {
 
-class AccessRulesError : public std::runtime_error {
+// An AdminError, so the panel's API answers it with its code; invalid_argument
+// unless the throw says otherwise.
+class AccessRulesError : public sdk::AdminError {
 public:
-    using std::runtime_error::runtime_error;
+    explicit AccessRulesError(const std::string& message, Code code = Code::invalid_argument)
+        : sdk::AdminError(code, message) {}
 };
 
 struct BanResult {

@@ -18,7 +18,8 @@ constexpr std::string_view kCodeAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ
 std::string random_bytes(std::size_t count) {
     std::string out(count, '\0');
     if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(count)) != 1)
-        throw TokenRegistryError("the system's random number generator failed");
+        throw TokenRegistryError("the system's random number generator failed",
+                                 sdk::AdminError::Code::unavailable);
     return out;
 }
 
@@ -66,7 +67,9 @@ sdk::EnrollmentPlugin& TokenRegistry::plugin_for(const std::string& type) const 
 
 sdk::EnrollmentToken TokenRegistry::token_of(sdk::StorageTx& tx, sdk::Id account_id, sdk::Id token_id) {
     auto token = tx.get_token(account_id, token_id);
-    if (!token) throw TokenRegistryError(token_ref(account_id, token_id) + " does not exist");
+    if (!token)
+        throw TokenRegistryError(token_ref(account_id, token_id) + " does not exist",
+                                 sdk::AdminError::Code::not_found);
     return *token;
 }
 
@@ -117,12 +120,15 @@ IssuedToken TokenRegistry::create(sdk::Id account_id, const TokenDraft& draft, s
     const auto deployment = tx->get_deployment(account_id, draft.deployment_id);
     if (!deployment)
         throw TokenRegistryError("deployment " + std::to_string(draft.deployment_id) +
-                                 " does not exist in account " + std::to_string(account_id));
+                                     " does not exist in account " + std::to_string(account_id),
+                                 sdk::AdminError::Code::not_found);
     // A clash of random codes is all but impossible; a few tries settle it.
     for (int attempt = 0;; ++attempt) {
         token.code = random_token_code(length);
         if (!tx->find_token(account_id, draft.deployment_id, token.code)) break;
-        if (attempt == 5) throw TokenRegistryError("no free token code after 6 tries; try again");
+        if (attempt == 5)
+            throw TokenRegistryError("no free token code after 6 tries; try again",
+                                     sdk::AdminError::Code::unavailable);
     }
     auto stored = tx->create_token(account_id, token);
     auto out = issued(*tx, account_id, std::move(stored));
@@ -136,7 +142,8 @@ std::vector<IssuedToken> TokenRegistry::list(sdk::Id account_id, std::optional<s
     if (deployment_id) {
         if (!tx->get_deployment(account_id, *deployment_id))
             throw TokenRegistryError("deployment " + std::to_string(*deployment_id) +
-                                     " does not exist in account " + std::to_string(account_id));
+                                         " does not exist in account " + std::to_string(account_id),
+                                     sdk::AdminError::Code::not_found);
         deployments.push_back(*deployment_id);
     } else {
         for (const auto& d : tx->list_deployments(account_id)) deployments.push_back(d.id);
@@ -151,7 +158,8 @@ std::vector<IssuedToken> TokenRegistry::list(sdk::Id account_id, std::optional<s
 IssuedToken TokenRegistry::revoke(sdk::Id account_id, sdk::Id token_id) {
     auto tx = storage_.begin();
     if (!tx->revoke_token(account_id, token_id))
-        throw TokenRegistryError(token_ref(account_id, token_id) + " does not exist");
+        throw TokenRegistryError(token_ref(account_id, token_id) + " does not exist",
+                                 sdk::AdminError::Code::not_found);
     auto out = issued(*tx, account_id, token_of(*tx, account_id, token_id));
     tx->commit();
     return out;
@@ -161,8 +169,9 @@ IssuedToken TokenRegistry::set_active(sdk::Id account_id, sdk::Id token_id, bool
     auto tx = storage_.begin();
     const auto token = token_of(*tx, account_id, token_id);
     if (token.revoked)
-        throw TokenRegistryError(token_ref(account_id, token_id) +
-                                 " is revoked; a revoked token stays revoked");
+        throw TokenRegistryError(
+            token_ref(account_id, token_id) + " is revoked; a revoked token stays revoked",
+            sdk::AdminError::Code::conflict);
     tx->set_token_active(account_id, token_id, active);
     auto out = issued(*tx, account_id, token_of(*tx, account_id, token_id));
     tx->commit();
@@ -174,7 +183,8 @@ std::string TokenRegistry::key_of(sdk::StorageTx& tx, sdk::Id account_id, bool r
         if (const auto sealed = tx.enrollment_key(account_id))
             return secrets_.open(*sealed, sdk::enrollment_key_context(account_id));
     if (!tx.get_account(account_id))
-        throw TokenRegistryError("account " + std::to_string(account_id) + " does not exist");
+        throw TokenRegistryError("account " + std::to_string(account_id) + " does not exist",
+                                 sdk::AdminError::Code::not_found);
     const auto key = hex(random_bytes(32));
     tx.set_enrollment_key(account_id, secrets_.seal(key, sdk::enrollment_key_context(account_id)));
     return key;

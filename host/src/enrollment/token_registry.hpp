@@ -5,6 +5,8 @@
 // unchanged; the CLI passes the default account.
 #pragma once
 
+#include <profo/sdk/admin.hpp>
+
 #include "plugins/plugin_registry.hpp"
 
 #include <profo/sdk/host.hpp>
@@ -20,9 +22,12 @@ namespace profo::host {
 
 // Why a token could not be issued or changed; the message names what was
 // wrong and where, for the person at the command line.
-class TokenRegistryError : public std::runtime_error {
+// An AdminError, so the panel's API answers it with its code; invalid_argument
+// unless the throw says otherwise.
+class TokenRegistryError : public sdk::AdminError {
 public:
-    using std::runtime_error::runtime_error;
+    explicit TokenRegistryError(const std::string& message, Code code = Code::invalid_argument)
+        : sdk::AdminError(code, message) {}
 };
 
 // What `profo token create` asks for.

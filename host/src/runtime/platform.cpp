@@ -1,5 +1,6 @@
 #include "runtime/platform.hpp"
 
+#include "admin/admin_catalogue.hpp"
 #include "bots/bot_registry.hpp"
 #include "engine/engine.hpp"
 #include "http/http_client.hpp"
@@ -64,6 +65,7 @@ public:
     sdk::Storage& storage() override { return platform_.storage(); }
     sdk::CourseEngine& engine() override { return platform_.engine(); }
     const sdk::TelegramSignatures& telegram() const override { return platform_.telegram(); }
+    sdk::AdminServices& admin() override { return platform_.admin(); }
 };
 
 }  // namespace
@@ -86,6 +88,7 @@ Platform::~Platform() {
     if (http_) http_->stop();
     if (executor_) executor_->stop();
     host_apis_.clear();
+    admin_.reset();
     engine_.reset();
     storage_.reset();  // before the registry unloads the storage module
     http_.reset();     // its routes hold handlers made by plugins
@@ -199,6 +202,15 @@ const sdk::TelegramSignatures& Platform::telegram() {
         telegram_ = std::make_unique<BotSignatures>([this]() -> sdk::Storage& { return storage(); },
                                                     secrets(), clock());
     return *telegram_;
+}
+
+sdk::AdminServices& Platform::admin() {
+    std::lock_guard lock(lazy_mutex_);
+    if (!admin_)
+        admin_ = std::make_unique<AdminCatalogue>(AdminServicesDeps{storage(), secrets(), http_client(), *registry_,
+                                                                    clock(), bot_api_base_url(config_),
+                                                                    config_.engine.texts});
+    return *admin_;
 }
 
 sdk::MigrationReport Platform::migrate() {

@@ -20,6 +20,7 @@
 
 namespace profo::host {
 
+class AdminCatalogue;
 class Engine;
 class HttpServer;
 class RetentionSchedule;
@@ -59,6 +60,9 @@ public:
     // Checks of what Telegram signed with the platform's bots' tokens.
     const sdk::TelegramSignatures& telegram();
 
+    // The platform's services for creators (sdk/admin.hpp), made on first use.
+    sdk::AdminServices& admin();
+
     // Opens the configured storage on first use (not migrated).
     sdk::Storage& storage();
     // Brings the schema up to date; logs what it applied.
@@ -96,6 +100,7 @@ private:
     // Services are made on first use, which may come from any thread.
     std::recursive_mutex lazy_mutex_;
     std::unique_ptr<Engine> engine_;
+    std::unique_ptr<AdminCatalogue> admin_;
     std::unique_ptr<RetentionSchedule> retention_;
     std::vector<std::unique_ptr<sdk::HostApi>> host_apis_;
     std::vector<sdk::Plugin*> started_;

@@ -3,6 +3,7 @@
 // stops, finishing what is in flight, in stop().
 #pragma once
 
+#include <profo/sdk/admin.hpp>
 #include <profo/sdk/engine.hpp>
 #include <profo/sdk/host.hpp>
 #include <profo/sdk/storage.hpp>
@@ -11,13 +12,16 @@
 namespace profo::sdk {
 
 // What a transport may use: the common host services, the storage (bots,
-// offsets, the outbox, polls), the engine it feeds events into, and Telegram
-// signature checks.
+// offsets, the outbox, polls), the engine it feeds events into, Telegram
+// signature checks and (2.3) the platform's services for creators.
 class PROFO_SDK_API TransportHost : public HostApi {
 public:
     virtual Storage& storage() = 0;
     virtual CourseEngine& engine() = 0;
     virtual const TelegramSignatures& telegram() const = 0;
+    // 2.3: accounts, bots, courses, deployments, tokens, runs, bans,
+    // analytics, as the panel offers them (admin.hpp).
+    virtual AdminServices& admin() = 0;
 };
 
 class PROFO_SDK_API TransportPlugin : public Plugin {

@@ -1,0 +1,136 @@
+// The platform's services as sdk::AdminServices (sdk/admin.hpp): every
+// operation a creator or the operator may call, each described by the
+// arguments it takes, checked here before it runs, so each operation's code
+// reads typed values and an unknown or malformed argument is refused by name.
+#pragma once
+
+#include "accounts/account_directory.hpp"
+#include "bots/bot_registry.hpp"
+#include "deployments/deployment_registry.hpp"
+#include "enrollment/access_rules.hpp"
+#include "enrollment/token_registry.hpp"
+
+#include <profo/sdk/admin.hpp>
+#include <profo/sdk/host.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace profo::host {
+
+class PluginRegistry;
+
+// One argument of an operation. `in_path` ones are segments of its route.
+struct ArgumentSpec {
+    enum class Type { id, integer, number, string, boolean, time, object, string_list };
+    ArgumentSpec(std::string name_, Type type_, std::string description_, bool required_ = false,
+                 bool in_path_ = false, std::vector<std::string> choices_ = {})
+        : name(std::move(name_)),
+          type(type_),
+          description(std::move(description_)),
+          required(required_),
+          in_path(in_path_),
+          choices(std::move(choices_)) {}
+    std::string name;
+    Type type = Type::string;
+    std::string description;
+    bool required = false;
+    bool in_path = false;
+    std::vector<std::string> choices;  // a string's allowed values
+};
+
+// The checked arguments of one call: what was given, converted to the
+// type its spec names ("12" for an id, "true" for a boolean, a time as
+// `2025-09-01T08:30:00Z` or Unix milliseconds).
+class CallArguments {
+public:
+    CallArguments(const std::vector<ArgumentSpec>& specs, const nlohmann::json& given, sdk::Millis now);
+    bool has(const std::string& name) const;
+    sdk::Id id(const std::string& name) const;  // required ones only
+    std::optional<sdk::Id> optional_id(const std::string& name) const;
+    std::optional<std::int64_t> integer(const std::string& name) const;
+    std::optional<double> number(const std::string& name) const;
+    std::optional<std::string> string(const std::string& name) const;
+    std::optional<bool> boolean(const std::string& name) const;
+    std::optional<sdk::Millis> time(const std::string& name) const;
+    std::optional<nlohmann::json> object(const std::string& name) const;
+    std::vector<std::string> string_list(const std::string& name) const;
+
+private:
+    nlohmann::json values_;  // converted, by name
+};
+
+struct AdminCall {
+    const sdk::AdminCaller& caller;
+    const CallArguments& arguments;
+    sdk::Millis now;
+};
+
+// What the operations work with: the host's services, made once.
+struct AdminServicesDeps {
+    sdk::Storage& storage;
+    const sdk::SecretBox& secrets;
+    sdk::HttpClient& http;
+    const PluginRegistry& plugins;
+    const sdk::Clock& clock;
+    std::string bot_api_base_url;
+    std::map<std::string, std::string> platform_texts;
+};
+
+class AdminCatalogue final : public sdk::AdminServices {
+public:
+    using Handler = std::function<nlohmann::json(const AdminCall&)>;
+
+    explicit AdminCatalogue(AdminServicesDeps deps);
+    ~AdminCatalogue() override;
+
+    const std::vector<sdk::AdminOperation>& operations() const override { return operations_; }
+    nlohmann::json call(const std::string& operation, const sdk::AdminCaller& caller,
+                        const nlohmann::json& arguments) override;
+    std::vector<std::pair<sdk::Account, sdk::AdminRole>> accounts_of(std::int64_t telegram_user_id) override;
+
+    // Registers an operation; its arguments schema is made from `specs`.
+    void add(sdk::AdminOperation operation, std::vector<ArgumentSpec> specs, const nlohmann::json& result,
+             Handler handler);
+
+    AdminServicesDeps& deps() { return deps_; }
+    AccountDirectory& accounts() { return accounts_; }
+    BotRegistry& bots() { return bots_; }
+    DeploymentRegistry& deployments() { return deployments_; }
+    TokenRegistry& tokens() { return tokens_; }
+    AccessRules& access() { return access_; }
+
+private:
+    struct Entry {
+        std::vector<ArgumentSpec> specs;
+        Handler handler;
+        sdk::AdminRole role;
+    };
+    AdminServicesDeps deps_;
+    AccountDirectory accounts_;
+    BotRegistry bots_;
+    DeploymentRegistry deployments_;
+    TokenRegistry tokens_;
+    AccessRules access_;
+    std::vector<sdk::AdminOperation> operations_;
+    std::map<std::string, Entry> entries_;
+};
+
+// The operation groups, each in its own file.
+void add_account_operations(AdminCatalogue& catalogue);
+void add_bot_operations(AdminCatalogue& catalogue);
+void add_course_operations(AdminCatalogue& catalogue);
+void add_deployment_operations(AdminCatalogue& catalogue);
+void add_token_operations(AdminCatalogue& catalogue);
+void add_run_operations(AdminCatalogue& catalogue);
+
+// A schema `{"<key>": [<record>...]}` for list results, and the record itself.
+nlohmann::json list_of(const std::string& key, const std::string& record);
+nlohmann::json record_schema(const std::string& record);
+
+}  // namespace profo::host

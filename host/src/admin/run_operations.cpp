@@ -1,0 +1,106 @@
+// Students' runs, a run's conversation, and bans.
+#include "admin/admin_catalogue.hpp"
+#include "admin/record_json.hpp"
+
+namespace profo::host {
+
+using nlohmann::json;
+using Type = ArgumentSpec::Type;
+using sdk::AdminRole;
+
+namespace {
+
+sdk::RunStatus status_of(const std::string& text) {
+    for (const auto s : {sdk::RunStatus::active, sdk::RunStatus::completed, sdk::RunStatus::stopped,
+                         sdk::RunStatus::blocked, sdk::RunStatus::abandoned})
+        if (sdk::to_string(s) == text) return s;
+    return sdk::RunStatus::active;  // the argument's choices let nothing else through
+}
+
+}  // namespace
+
+void add_run_operations(AdminCatalogue& c) {
+    c.add({"runs.list", "students' runs, newest first", "GET", "/runs", AdminRole::admin},
+          {{"deployment_id", Type::id, "only this deployment's"},
+           {"bot_id", Type::id, "only this bot's"},
+           {"status",
+            Type::string,
+            "only runs in this status",
+            false,
+            false,
+            {"active", "completed", "stopped", "blocked", "abandoned"}},
+           {"limit", Type::integer, "at most this many (1 to 1000; 100 when not given)"},
+           {"offset", Type::integer, "skip this many"}},
+          list_of("runs", "Run"), [&c](const AdminCall& call) {
+              const auto& a = call.arguments;
+              sdk::RunFilter filter;
+              filter.deployment_id = a.optional_id("deployment_id");
+              filter.bot_id = a.optional_id("bot_id");
+              if (const auto s = a.string("status")) filter.status = status_of(*s);
+              const auto limit = a.integer("limit").value_or(100);
+              if (limit < 1 || limit > 1000)
+                  throw sdk::AdminError(sdk::AdminError::Code::invalid_argument, "limit: must be 1 to 1000",
+                                        "/limit");
+              const auto offset = a.integer("offset").value_or(0);
+              if (offset < 0)
+                  throw sdk::AdminError(sdk::AdminError::Code::invalid_argument,
+                                        "offset: must not be negative", "/offset");
+              filter.limit = static_cast<int>(limit);
+              filter.offset = static_cast<int>(offset);
+              auto tx = c.deps().storage.begin();
+              json list = json::array();
+              for (const auto& r : tx->list_runs(call.caller.account_id, filter)) list.push_back(run_json(r));
+              tx->commit();
+              return json{{"runs", list}};
+          });
+    c.add({"runs.conversation", "a run with everything said in it, oldest first", "GET",
+           "/runs/{run_id}/conversation", AdminRole::admin},
+          {{"run_id", Type::id, "the run", true, true}},
+          {{"type", "object"},
+           {"properties",
+            {{"run", record_schema("Run")},
+             {"entries", {{"type", "array"}, {"items", record_schema("ConversationEntry")}}}}}},
+          [&c](const AdminCall& call) {
+              auto tx = c.deps().storage.begin();
+              const auto run = tx->get_run(call.caller.account_id, call.arguments.id("run_id"));
+              if (!run)
+                  throw sdk::AdminError(sdk::AdminError::Code::not_found,
+                                        "account " + std::to_string(call.caller.account_id) + " has no run " +
+                                            std::to_string(call.arguments.id("run_id")),
+                                        "/run_id");
+              json entries = json::array();
+              for (const auto& e : tx->conversation(call.caller.account_id, run->id))
+                  entries.push_back(conversation_entry_json(e));
+              tx->commit();
+              return json{{"run", run_json(*run)}, {"entries", entries}};
+          });
+    c.add({"bans.list", "the account's bans", "GET", "/bans", AdminRole::admin}, {}, list_of("bans", "Ban"),
+          [&c](const AdminCall& call) {
+              json list = json::array();
+              for (const auto& b : c.access().bans(call.caller.account_id)) list.push_back(ban_json(b));
+              return json{{"bans", list}};
+          });
+    c.add({"bans.add", "ban a student on one bot or on all the account's", "POST", "/bans", AdminRole::admin},
+          {{"user_id", Type::integer, "the student's Telegram user id", true},
+           {"bot_id", Type::id, "only on this bot"},
+           {"reason", Type::string, "for the account's people"},
+           {"message", Type::string, "what the student is told"}},
+          {{"type", "object"},
+           {"properties", {{"ban", record_schema("Ban")}, {"runs_stopped", {{"type", "integer"}}}}}},
+          [&c](const AdminCall& call) {
+              sdk::Ban ban;
+              ban.user_id = *call.arguments.integer("user_id");
+              ban.bot_id = call.arguments.optional_id("bot_id");
+              ban.reason = call.arguments.string("reason").value_or("");
+              ban.message = call.arguments.string("message").value_or("");
+              const auto result = c.access().ban(call.caller.account_id, ban, call.now);
+              return json{{"ban", ban_json(result.ban)}, {"runs_stopped", result.runs_stopped}};
+          });
+    c.add({"bans.remove", "lift a ban", "DELETE", "/bans/{ban_id}", AdminRole::admin},
+          {{"ban_id", Type::id, "the ban", true, true}}, {{"type", "object"}}, [&c](const AdminCall& call) {
+              c.access().unban(call.caller.account_id, call.arguments.id("ban_id"));
+              return json{{"removed", call.arguments.id("ban_id")}};
+          });
+}
+
+}  // namespace profo::host
