@@ -2125,6 +2125,7 @@ TYPED_TEST(StorageConformance, RetentionSweepRemovesOnlyExpiredRowsInBatches) {
     policy.timers = std::chrono::hours(24 * 7);
     policy.polls = std::chrono::hours(24 * 7);
     policy.failed_outbox = std::chrono::hours(24 * 30);
+    policy.panel_access = std::chrono::hours(24);
 
     Id pending_timer = 0;
     Id pending_message = 0;
@@ -2158,6 +2159,18 @@ TYPED_TEST(StorageConformance, RetentionSweepRemovesOnlyExpiredRowsInBatches) {
         auto waiting = make_message(t, 10, std::nullopt);
         waiting.next_attempt_at = now - 60 * kDay;
         pending_message = tx.enqueue_outbox(a, waiting);
+        // The panel: a session, a login link and a remembered login that
+        // ended two days ago; a session that expired an hour ago.
+        auto old_session = make_session(1, now - 2 * kDay);
+        old_session.created_at = now - 3 * kDay;
+        tx.create_panel_session_all_accounts(old_session);
+        auto recent_session = make_session(2, now - 3'600'000);
+        recent_session.created_at = now - 3 * kDay;
+        tx.create_panel_session_all_accounts(recent_session);
+        auto old_link = make_link(3, now - 2 * kDay);
+        old_link.created_at = now - 3 * kDay;
+        tx.create_login_link(a, old_link);
+        tx.remember_telegram_login_all_accounts(digest(4), now - 2 * kDay);
     });
     // Three of the five updates and three of the four settled timers are old.
     this->database_->execute("UPDATE processed_updates SET processed_at = " +
@@ -2170,8 +2183,10 @@ TYPED_TEST(StorageConformance, RetentionSweepRemovesOnlyExpiredRowsInBatches) {
     EXPECT_EQ(report.timers, 3);
     EXPECT_EQ(report.polls, 3);
     EXPECT_EQ(report.failed_outbox, 2);
+    EXPECT_EQ(report.panel_access, 3);
     EXPECT_EQ(report.describe(),
-              "3 processed update ids, 3 settled timers, 3 polls of ended runs, 2 failed outbox messages");
+              "3 processed update ids, 3 settled timers, 3 polls of ended runs, 2 failed outbox messages, 3 "
+              "ended panel sessions, login links and Telegram logins");
     EXPECT_EQ(host::sweep_expired(*this->storage_, policy, now).total(), 0);
 
     this->in_tx([&](sdk::StorageTx& tx) {
@@ -2188,6 +2203,8 @@ TYPED_TEST(StorageConformance, RetentionSweepRemovesOnlyExpiredRowsInBatches) {
         auto pending = tx.pending_outbox_all_accounts(now, 10);
         ASSERT_EQ(pending.size(), 1u);
         EXPECT_EQ(pending[0].id, pending_message);
+        EXPECT_FALSE(tx.find_panel_session_all_accounts(digest(1)));
+        EXPECT_TRUE(tx.find_panel_session_all_accounts(digest(2)));  // within its day
     });
     // One batch deletes at most batch_size rows.
     this->database_->execute("UPDATE processed_updates SET processed_at = 0");
