@@ -2302,8 +2302,10 @@ TYPED_TEST(StorageConformance, ApiKeysBelongToTheirAccountAndAreFoundByPrefix) {
     };
     refused("empty prefix", make_api_key("", 5), a, "create_api_key: the key prefix is empty");
     auto key = make_api_key("pk_bad", 5);
-    key.secret_hash = "not a digest";
-    refused("not a digest", key, a, "secret_hash must be a SHA-256 digest in lowercase hex");
+    key.secret_hash = "pk_bad_the_key_itself";
+    refused(
+        "not a digest", key, a,
+        "secret_hash must be a SHA-256 digest in lowercase hex, 64 digits (got 21 characters, not shown)");
     key.secret_hash = digest(5);
     key.secret_hash[0] = 'A';
     refused("upper case", key, a, "secret_hash must be a SHA-256 digest in lowercase hex");

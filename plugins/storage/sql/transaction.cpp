@@ -55,15 +55,16 @@ bool is_member_role(const std::string& role) {
 
 // What a key, a session token, a link token or a Telegram login is kept as:
 // SHA-256 in lowercase hex, so one digest has one spelling and the unique
-// indexes see every duplicate.
+// indexes see every duplicate. A value that is not one is left out of the
+// message: it may be the very secret a caller forgot to hash, and messages
+// end up in logs.
 void check_digest(std::string_view operation, std::string_view what, const std::string& digest) {
     const bool ok = digest.size() == 64 && std::all_of(digest.begin(), digest.end(), [](char c) {
                         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
                     });
     if (!ok)
-        refuse(operation, std::string(what) +
-                              " must be a SHA-256 digest in lowercase hex (64 digits), not '" +
-                              digest.substr(0, 80) + "'");
+        refuse(operation, std::string(what) + " must be a SHA-256 digest in lowercase hex, 64 digits (got " +
+                              std::to_string(digest.size()) + " characters, not shown)");
 }
 
 // Telegram usernames compare without '@' and case.
