@@ -85,9 +85,9 @@ TEST_F(LoaderTest, RefusesANewerMinorAbi) {
 TEST_F(LoaderTest, RefusesAStoragePluginOlderThanTheStorageInterfaces) {
     auto candidate = inspect_plugin(fixture("older_storage"));
     const std::string major = std::to_string(profo::sdk::kAbiMajor);
-    EXPECT_EQ(candidate.refusal, "storage plugin built for SDK ABI " + major + ".0; storage plugins need " +
+    EXPECT_EQ(candidate.refusal, "storage plugin built for SDK ABI " + major + ".2; storage plugins need " +
                                      major +
-                                     ".2 or newer (the storage interfaces grew): rebuild it against "
+                                     ".3 or newer (the storage interfaces grew): rebuild it against "
                                      "this SDK");
     EXPECT_THROW(load_plugin(candidate), PluginLoadError);
     EXPECT_FALSE(ran("older_storage"));

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <barrier>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <optional>
@@ -131,6 +132,43 @@ sdk::OutboxMessage make_message(const Tenant& t, std::int64_t chat_id, std::opti
     m.run_id = run_id;
     m.payload_json = R"({"kind":"text","text":"hello"})";
     return m;
+}
+
+// A SHA-256 digest as the panel hands them over: 64 lowercase hex digits.
+std::string digest(unsigned n) {
+    char text[65];
+    std::snprintf(text, sizeof text, "%064x", n);
+    return text;
+}
+
+sdk::ApiKey make_api_key(const std::string& prefix, unsigned secret) {
+    sdk::ApiKey key;
+    key.label = "key " + prefix;
+    key.prefix = prefix;
+    key.secret_hash = digest(secret);
+    key.role = "admin";
+    key.created_by_user_id = 42;
+    return key;
+}
+
+// Made a second before it expires, unless the test says otherwise.
+sdk::LoginLink make_link(unsigned token, sdk::Millis expires_at) {
+    sdk::LoginLink link;
+    link.token_hash = digest(token);
+    link.created_at = expires_at - 1000;
+    link.expires_at = expires_at;
+    return link;
+}
+
+sdk::PanelSession make_session(unsigned token, sdk::Millis expires_at) {
+    sdk::PanelSession session;
+    session.token_hash = digest(token);
+    session.telegram_user_id = 42;
+    session.username = "creator";
+    session.first_name = "Ada";
+    session.created_at = expires_at - 1000;
+    session.expires_at = expires_at;
+    return session;
 }
 
 template <class Backend>
@@ -320,6 +358,17 @@ TYPED_TEST(StorageConformance, MigratesFromEachEarlierVersionKeepingData) {
             EXPECT_EQ(tx.list_members(account)[0].telegram_user_id, 42);
             auto bots = tx.list_bots(account);
             ASSERT_EQ(bots.size(), 1u);
+            // The panel's tables (version 9) work with the migrated account.
+            const std::string prefix = "pk_early" + std::to_string(from);
+            const Id key = tx.create_api_key(account, make_api_key(prefix, 1));
+            EXPECT_EQ(tx.find_api_key_all_accounts(prefix)->account_id, account);
+            EXPECT_TRUE(tx.touch_api_key(account, key, 5));
+            tx.create_login_link(account, make_link(1, 2'000'000));
+            EXPECT_EQ(tx.consume_login_link_all_accounts(digest(1), 1'999'000)->account_id, account);
+            auto session = make_session(1, 2'000'000);
+            session.pinned_account_id = account;
+            tx.create_panel_session_all_accounts(session);
+            EXPECT_TRUE(tx.find_panel_session_all_accounts(digest(1)));
             if (tenant) {
                 EXPECT_EQ(tx.version_elements(account, tenant->version.id).size(), 3u);
                 if (from < kArchivedDeploymentsVersion) {
@@ -2076,6 +2125,7 @@ TYPED_TEST(StorageConformance, RetentionSweepRemovesOnlyExpiredRowsInBatches) {
     policy.timers = std::chrono::hours(24 * 7);
     policy.polls = std::chrono::hours(24 * 7);
     policy.failed_outbox = std::chrono::hours(24 * 30);
+    policy.panel_access = std::chrono::hours(24);
 
     Id pending_timer = 0;
     Id pending_message = 0;
@@ -2109,6 +2159,18 @@ TYPED_TEST(StorageConformance, RetentionSweepRemovesOnlyExpiredRowsInBatches) {
         auto waiting = make_message(t, 10, std::nullopt);
         waiting.next_attempt_at = now - 60 * kDay;
         pending_message = tx.enqueue_outbox(a, waiting);
+        // The panel: a session, a login link and a remembered login that
+        // ended two days ago; a session that expired an hour ago.
+        auto old_session = make_session(1, now - 2 * kDay);
+        old_session.created_at = now - 3 * kDay;
+        tx.create_panel_session_all_accounts(old_session);
+        auto recent_session = make_session(2, now - 3'600'000);
+        recent_session.created_at = now - 3 * kDay;
+        tx.create_panel_session_all_accounts(recent_session);
+        auto old_link = make_link(3, now - 2 * kDay);
+        old_link.created_at = now - 3 * kDay;
+        tx.create_login_link(a, old_link);
+        tx.remember_telegram_login_all_accounts(digest(4), now - 2 * kDay);
     });
     // Three of the five updates and three of the four settled timers are old.
     this->database_->execute("UPDATE processed_updates SET processed_at = " +
@@ -2121,8 +2183,10 @@ TYPED_TEST(StorageConformance, RetentionSweepRemovesOnlyExpiredRowsInBatches) {
     EXPECT_EQ(report.timers, 3);
     EXPECT_EQ(report.polls, 3);
     EXPECT_EQ(report.failed_outbox, 2);
+    EXPECT_EQ(report.panel_access, 3);
     EXPECT_EQ(report.describe(),
-              "3 processed update ids, 3 settled timers, 3 polls of ended runs, 2 failed outbox messages");
+              "3 processed update ids, 3 settled timers, 3 polls of ended runs, 2 failed outbox messages, 3 "
+              "ended panel sessions, login links and Telegram logins");
     EXPECT_EQ(host::sweep_expired(*this->storage_, policy, now).total(), 0);
 
     this->in_tx([&](sdk::StorageTx& tx) {
@@ -2139,6 +2203,8 @@ TYPED_TEST(StorageConformance, RetentionSweepRemovesOnlyExpiredRowsInBatches) {
         auto pending = tx.pending_outbox_all_accounts(now, 10);
         ASSERT_EQ(pending.size(), 1u);
         EXPECT_EQ(pending[0].id, pending_message);
+        EXPECT_FALSE(tx.find_panel_session_all_accounts(digest(1)));
+        EXPECT_TRUE(tx.find_panel_session_all_accounts(digest(2)));  // within its day
     });
     // One batch deletes at most batch_size rows.
     this->database_->execute("UPDATE processed_updates SET processed_at = 0");
@@ -2148,6 +2214,419 @@ TYPED_TEST(StorageConformance, RetentionSweepRemovesOnlyExpiredRowsInBatches) {
         host::delete_expired_batch(*this->storage_, policy, host::RetentionKind::processed_updates, now), 1);
     EXPECT_EQ(
         host::delete_expired_batch(*this->storage_, policy, host::RetentionKind::processed_updates, now), 0);
+}
+
+// --- Panel access ---------------------------------------------------------------------------
+
+TYPED_TEST(StorageConformance, ApiKeysBelongToTheirAccountAndAreFoundByPrefix) {
+    const Id a = sdk::kDefaultAccountId;
+    const Id other = this->in_tx([](sdk::StorageTx& tx) { return tx.create_account("Other").id; });
+    Id first = 0;
+    Id second = 0;
+    Id others = 0;
+    this->in_tx([&](sdk::StorageTx& tx) {
+        auto key = make_api_key("pk_first", 1);
+        key.role = "owner";
+        key.created_at = 1000;
+        first = tx.create_api_key(a, key);
+        second = tx.create_api_key(a, make_api_key("pk_second", 2));
+        // The record's own account_id is not what decides: the account named first is.
+        auto foreign = make_api_key("pk_other", 3);
+        foreign.account_id = a;
+        others = tx.create_api_key(other, foreign);
+    });
+    EXPECT_NE(first, second);
+
+    this->in_tx([&](sdk::StorageTx& tx) {
+        const auto keys = tx.list_api_keys(a);
+        ASSERT_EQ(keys.size(), 2u);
+        EXPECT_EQ(keys[0].id, first);
+        EXPECT_EQ(keys[0].account_id, a);
+        EXPECT_EQ(keys[0].label, "key pk_first");
+        EXPECT_EQ(keys[0].prefix, "pk_first");
+        EXPECT_EQ(keys[0].secret_hash, digest(1));
+        EXPECT_EQ(keys[0].role, "owner");
+        EXPECT_EQ(keys[0].created_by_user_id, 42);
+        EXPECT_EQ(keys[0].created_at, 1000);
+        EXPECT_FALSE(keys[0].last_used_at);
+        EXPECT_FALSE(keys[0].revoked_at);
+        EXPECT_EQ(keys[1].id, second);
+        EXPECT_GT(keys[1].created_at, 1000);  // stamped when left empty
+        ASSERT_EQ(tx.list_api_keys(other).size(), 1u);
+        EXPECT_EQ(tx.list_api_keys(other)[0].id, others);
+
+        const auto found = tx.find_api_key_all_accounts("pk_other");
+        ASSERT_TRUE(found);
+        EXPECT_EQ(found->id, others);
+        EXPECT_EQ(found->account_id, other);
+        EXPECT_FALSE(tx.find_api_key_all_accounts("pk_nobody"));
+        EXPECT_FALSE(tx.find_api_key_all_accounts("pk_FIRST"));  // prefixes compare exactly
+    });
+
+    // Uses: the latest stays, whatever order they commit in.
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_TRUE(tx.touch_api_key(a, first, 5000));
+        EXPECT_TRUE(tx.touch_api_key(a, first, 4000));
+        EXPECT_EQ(tx.find_api_key_all_accounts("pk_first")->last_used_at, std::optional<sdk::Millis>(5000));
+        EXPECT_TRUE(tx.touch_api_key(a, first, 6000));
+        EXPECT_EQ(tx.find_api_key_all_accounts("pk_first")->last_used_at, std::optional<sdk::Millis>(6000));
+        EXPECT_FALSE(tx.touch_api_key(a, 999999, 6000));
+        EXPECT_FALSE(tx.touch_api_key(a, others, 6000));  // another account's
+    });
+
+    // Revoked for good, and kept for the record.
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_TRUE(tx.revoke_api_key(a, second, 7000));
+        EXPECT_FALSE(tx.revoke_api_key(a, second, 8000));
+        EXPECT_FALSE(tx.revoke_api_key(a, 999999, 8000));
+        EXPECT_FALSE(tx.revoke_api_key(a, others, 8000));
+        EXPECT_FALSE(tx.touch_api_key(a, second, 9000));
+        const auto revoked = tx.find_api_key_all_accounts("pk_second");
+        ASSERT_TRUE(revoked);
+        EXPECT_EQ(revoked->revoked_at, std::optional<sdk::Millis>(7000));
+        EXPECT_FALSE(revoked->last_used_at);
+        EXPECT_EQ(tx.list_api_keys(a).size(), 2u);
+        EXPECT_FALSE(tx.find_api_key_all_accounts("pk_other")->revoked_at);
+    });
+
+    // A prefix is the platform's: taken in one account, taken in every other.
+    expect_storage_error(
+        Code::conflict,
+        [&] { this->in_tx([&](sdk::StorageTx& tx) { tx.create_api_key(a, make_api_key("pk_other", 4)); }); },
+        "prefix 'pk_other'");
+    auto refused = [&](const char* what, sdk::ApiKey key, Id account, const std::string& mentions) {
+        SCOPED_TRACE(what);
+        expect_storage_error(
+            Code::invalid, [&] { this->in_tx([&](sdk::StorageTx& tx) { tx.create_api_key(account, key); }); },
+            mentions);
+    };
+    refused("empty prefix", make_api_key("", 5), a, "create_api_key: the key prefix is empty");
+    auto key = make_api_key("pk_bad", 5);
+    key.secret_hash = "pk_bad_the_key_itself";
+    refused(
+        "not a digest", key, a,
+        "secret_hash must be a SHA-256 digest in lowercase hex, 64 digits (got 21 characters, not shown)");
+    key.secret_hash = digest(5);
+    key.secret_hash[0] = 'A';
+    refused("upper case", key, a, "secret_hash must be a SHA-256 digest in lowercase hex");
+    key.secret_hash = digest(5);
+    key.role = "viewer";
+    refused("role", key, a, "role must be owner or admin, not 'viewer'");
+    refused("no such account", make_api_key("pk_lost", 6), 999999, "account 999999 does not exist");
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_EQ(tx.list_api_keys(a).size(), 2u);
+        EXPECT_FALSE(tx.find_api_key_all_accounts("pk_bad"));
+    });
+}
+
+TYPED_TEST(StorageConformance, ALoginLinkSignsInOnceBeforeItExpires) {
+    const Id a = sdk::kDefaultAccountId;
+    const Id other = this->in_tx([](sdk::StorageTx& tx) { return tx.create_account("Other").id; });
+    constexpr sdk::Millis kMade = 1'000'000;
+    constexpr sdk::Millis kExpires = kMade + 600'000;
+    const Id link_id = this->in_tx([&](sdk::StorageTx& tx) {
+        auto link = make_link(1, kExpires);
+        link.created_at = kMade;
+        link.account_id = other;  // the account named first decides
+        const Id id = tx.create_login_link(a, link);
+        EXPECT_NE(tx.create_login_link(other, make_link(2, kExpires)), id);
+        return id;
+    });
+
+    // A rolled-back sign-in leaves the link as it was.
+    {
+        auto tx = this->storage_->begin();
+        EXPECT_TRUE(tx->consume_login_link_all_accounts(digest(1), kMade + 1));
+    }
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_FALSE(tx.consume_login_link_all_accounts(digest(99), kMade + 1));  // unknown
+        // At the moment it expires it is expired already, and stays unused.
+        EXPECT_FALSE(tx.consume_login_link_all_accounts(digest(1), kExpires));
+        const auto used = tx.consume_login_link_all_accounts(digest(1), kExpires - 1);
+        ASSERT_TRUE(used);
+        EXPECT_EQ(used->id, link_id);
+        EXPECT_EQ(used->account_id, a);
+        EXPECT_EQ(used->token_hash, digest(1));
+        EXPECT_EQ(used->created_at, kMade);
+        EXPECT_EQ(used->expires_at, kExpires);
+        EXPECT_EQ(used->used_at, std::optional<sdk::Millis>(kExpires - 1));
+        EXPECT_FALSE(tx.consume_login_link_all_accounts(digest(1), kExpires - 1));
+    });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_FALSE(tx.consume_login_link_all_accounts(digest(1), kMade + 2));  // used, for good
+        EXPECT_EQ(tx.consume_login_link_all_accounts(digest(2), kMade + 2)->account_id, other);
+    });
+
+    expect_storage_error(
+        Code::conflict,
+        [&] {
+            this->in_tx([&](sdk::StorageTx& tx) { tx.create_login_link(other, make_link(1, kExpires)); });
+        },
+        "a login link with that token already exists");
+    auto refused = [&](const char* what, sdk::LoginLink link, Id account, const std::string& mentions) {
+        SCOPED_TRACE(what);
+        expect_storage_error(
+            Code::invalid,
+            [&] { this->in_tx([&](sdk::StorageTx& tx) { tx.create_login_link(account, link); }); }, mentions);
+    };
+    auto link = make_link(3, kExpires);
+    link.token_hash = "short";
+    refused("not a digest", link, a, "create_login_link: token_hash must be a SHA-256 digest");
+    link = make_link(3, kMade);
+    link.created_at = kMade;
+    refused("expired when made", link, a, "the link would expire (1000000) before it was made (1000000)");
+    link = make_link(3, 0);
+    link.created_at = 0;
+    refused("no link without an expiry", link, a, "the link would expire (0) before it was made (");
+    refused("no such account", make_link(3, kExpires), 999999, "account 999999 does not exist");
+}
+
+// Several processes serve the panel: a link opened twice at once (a double
+// click, a replayed request) signs in exactly one of them.
+TYPED_TEST(StorageConformance, ALoginLinkGoesToExactlyOneOfConcurrentSignIns) {
+    const Id a = sdk::kDefaultAccountId;
+    constexpr int kRounds = 3;
+    constexpr int kConsumers = 6;
+    const sdk::Millis now = 1'000'000;
+    this->in_tx([&](sdk::StorageTx& tx) {
+        for (int round = 0; round < kRounds; ++round) tx.create_login_link(a, make_link(round, now + 60'000));
+    });
+    auto second_storage = this->open(*this->database_);
+    for (int round = 0; round < kRounds; ++round) {
+        SCOPED_TRACE("round " + std::to_string(round));
+        std::barrier start(kConsumers);
+        std::atomic<int> granted{0};
+        std::atomic<int> errors{0};
+        auto consume = [&](sdk::Storage& storage) {
+            start.arrive_and_wait();
+            try {
+                auto tx = storage.begin();
+                if (tx->consume_login_link_all_accounts(digest(round), now)) ++granted;
+                // Keeps the transaction open so the others really overlap it.
+                std::this_thread::sleep_for(std::chrono::milliseconds(30));
+                tx->commit();
+            } catch (const std::exception&) {
+                ++errors;
+            }
+        };
+        std::vector<std::thread> consumers;
+        for (int i = 0; i < kConsumers; ++i)
+            consumers.emplace_back(consume, std::ref(i % 2 == 0 ? *this->storage_ : *second_storage));
+        for (auto& consumer : consumers) consumer.join();
+        EXPECT_EQ(errors.load(), 0);
+        EXPECT_EQ(granted.load(), 1);
+    }
+}
+
+TYPED_TEST(StorageConformance, PanelSessionsAreFoundByTokenSlidOnAndEnded) {
+    const Id other = this->in_tx([](sdk::StorageTx& tx) { return tx.create_account("Other").id; });
+    const Id session_id = this->in_tx([&](sdk::StorageTx& tx) {
+        auto session = make_session(1, 5000);
+        session.created_at = 1000;
+        return tx.create_panel_session_all_accounts(session);
+    });
+    const Id pinned_id = this->in_tx([&](sdk::StorageTx& tx) {
+        auto session = make_session(2, 5000);
+        session.created_at = 1000;
+        session.last_seen_at = 1500;
+        session.pinned_account_id = other;
+        return tx.create_panel_session_all_accounts(session);
+    });
+    EXPECT_NE(session_id, pinned_id);
+
+    this->in_tx([&](sdk::StorageTx& tx) {
+        const auto session = tx.find_panel_session_all_accounts(digest(1));
+        ASSERT_TRUE(session);
+        EXPECT_EQ(session->id, session_id);
+        EXPECT_EQ(session->token_hash, digest(1));
+        EXPECT_EQ(session->telegram_user_id, 42);
+        EXPECT_EQ(session->username, "creator");
+        EXPECT_EQ(session->first_name, "Ada");
+        EXPECT_EQ(session->created_at, 1000);
+        EXPECT_EQ(session->last_seen_at, 1000);  // seen when made, unless told otherwise
+        EXPECT_EQ(session->expires_at, 5000);
+        EXPECT_FALSE(session->pinned_account_id);
+        const auto pinned = tx.find_panel_session_all_accounts(digest(2));
+        ASSERT_TRUE(pinned);
+        EXPECT_EQ(pinned->id, pinned_id);
+        EXPECT_EQ(pinned->last_seen_at, 1500);
+        EXPECT_EQ(pinned->pinned_account_id, std::optional<Id>(other));
+        EXPECT_FALSE(tx.find_panel_session_all_accounts(digest(3)));
+    });
+
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_TRUE(tx.touch_panel_session_all_accounts(session_id, 4000, 9000));
+        EXPECT_FALSE(tx.touch_panel_session_all_accounts(999999, 4000, 9000));
+        const auto slid = tx.find_panel_session_all_accounts(digest(1));
+        EXPECT_EQ(slid->last_seen_at, 4000);
+        EXPECT_EQ(slid->expires_at, 9000);
+        EXPECT_EQ(tx.find_panel_session_all_accounts(digest(2))->expires_at, 5000);
+    });
+
+    // Signing out ends one session, not the user's others.
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_TRUE(tx.delete_panel_session_all_accounts(digest(1)));
+        EXPECT_FALSE(tx.delete_panel_session_all_accounts(digest(1)));
+        EXPECT_FALSE(tx.find_panel_session_all_accounts(digest(1)));
+        EXPECT_TRUE(tx.find_panel_session_all_accounts(digest(2)));
+        EXPECT_FALSE(tx.touch_panel_session_all_accounts(session_id, 5000, 9000));
+    });
+
+    expect_storage_error(
+        Code::conflict,
+        [&] {
+            this->in_tx(
+                [&](sdk::StorageTx& tx) { tx.create_panel_session_all_accounts(make_session(2, 9000)); });
+        },
+        "a panel session with that token already exists");
+    auto refused = [&](const char* what, const sdk::PanelSession& session, const std::string& mentions) {
+        SCOPED_TRACE(what);
+        expect_storage_error(
+            Code::invalid,
+            [&] { this->in_tx([&](sdk::StorageTx& tx) { tx.create_panel_session_all_accounts(session); }); },
+            mentions);
+    };
+    auto session = make_session(4, 9000);
+    session.token_hash = digest(4).substr(1) + "g";
+    refused("not a digest", session, "token_hash must be a SHA-256 digest");
+    session = make_session(4, 9000);
+    session.telegram_user_id = 0;
+    refused("no user", session, "telegram_user_id must be a Telegram user id, not 0");
+    session = make_session(4, 2000);
+    session.created_at = 1000;
+    session.last_seen_at = 2000;
+    refused("expired when seen", session, "the session would expire (2000) before it was last seen (2000)");
+    session = make_session(4, 9000);
+    session.pinned_account_id = 999999;
+    refused("pinned to no account", session, "account 999999 does not exist");
+    expect_storage_error(
+        Code::invalid,
+        [&] {
+            this->in_tx(
+                [&](sdk::StorageTx& tx) { tx.touch_panel_session_all_accounts(pinned_id, 6000, 6000); });
+        },
+        "touch_panel_session_all_accounts: the session would expire (6000) before it was last seen (6000)");
+}
+
+TYPED_TEST(StorageConformance, TelegramLoginDataIsAcceptedOnceUntilItExpires) {
+    const sdk::Millis now = wall_clock_ms();
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_TRUE(tx.remember_telegram_login_all_accounts(digest(1), now + 86'400'000));
+        EXPECT_FALSE(tx.remember_telegram_login_all_accounts(digest(1), now + 86'400'000));
+        EXPECT_TRUE(tx.remember_telegram_login_all_accounts(digest(2), now + 86'400'000));
+    });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_FALSE(tx.remember_telegram_login_all_accounts(digest(1), now + 2 * 86'400'000));
+    });
+    // A login that was refused (rolled back) was never remembered.
+    {
+        auto tx = this->storage_->begin();
+        EXPECT_TRUE(tx->remember_telegram_login_all_accounts(digest(3), now + 86'400'000));
+    }
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_TRUE(tx.remember_telegram_login_all_accounts(digest(3), now + 86'400'000));
+    });
+    // Once it expired the entry is taken over, as if new (the widget's data
+    // is too old by then to be accepted anyway), until it expires again.
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_TRUE(tx.remember_telegram_login_all_accounts(digest(4), now - 1000));
+        EXPECT_TRUE(tx.remember_telegram_login_all_accounts(digest(4), now + 86'400'000));
+        EXPECT_FALSE(tx.remember_telegram_login_all_accounts(digest(4), now + 86'400'000));
+    });
+    expect_storage_error(
+        Code::invalid,
+        [&] {
+            this->in_tx([&](sdk::StorageTx& tx) { tx.remember_telegram_login_all_accounts("", now + 1000); });
+        },
+        "remember_telegram_login_all_accounts: login_hash must be a SHA-256 digest");
+
+    // The same login data presented to several processes at once gets in once.
+    auto second_storage = this->open(*this->database_);
+    constexpr int kPresenters = 6;
+    std::barrier start(kPresenters);
+    std::atomic<int> accepted{0};
+    std::atomic<int> errors{0};
+    auto present = [&](sdk::Storage& storage) {
+        start.arrive_and_wait();
+        try {
+            auto tx = storage.begin();
+            if (tx->remember_telegram_login_all_accounts(digest(5), now + 86'400'000)) ++accepted;
+            std::this_thread::sleep_for(std::chrono::milliseconds(30));
+            tx->commit();
+        } catch (const std::exception&) {
+            ++errors;
+        }
+    };
+    std::vector<std::thread> presenters;
+    for (int i = 0; i < kPresenters; ++i)
+        presenters.emplace_back(present, std::ref(i % 2 == 0 ? *this->storage_ : *second_storage));
+    for (auto& presenter : presenters) presenter.join();
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(accepted.load(), 1);
+}
+
+TYPED_TEST(StorageConformance, PanelAccessIsPrunedOnceItEndedOldestFirst) {
+    const Id a = sdk::kDefaultAccountId;
+    const sdk::Millis now = wall_clock_ms();
+    constexpr sdk::Millis kHour = 3'600'000;
+    this->in_tx([&](sdk::StorageTx& tx) {
+        // Everything made three hours ago. Sessions: two expired, one live.
+        for (const auto& [token, expires_at] :
+             {std::pair(1u, now - 2 * kHour), std::pair(2u, now - kHour), std::pair(3u, now + kHour)}) {
+            auto session = make_session(token, expires_at);
+            session.created_at = now - 3 * kHour;
+            tx.create_panel_session_all_accounts(session);
+        }
+        // Links: one expired unused, one used early (still before its
+        // expiry), one used just now, one still open.
+        for (const auto& [token, expires_at] : {std::pair(11u, now - kHour), std::pair(12u, now + kHour),
+                                                std::pair(13u, now + kHour), std::pair(14u, now + kHour)}) {
+            auto link = make_link(token, expires_at);
+            link.created_at = now - 3 * kHour;
+            tx.create_login_link(a, link);
+        }
+        EXPECT_TRUE(tx.consume_login_link_all_accounts(digest(12), now - kHour));
+        EXPECT_TRUE(tx.consume_login_link_all_accounts(digest(13), now));
+        // Remembered logins: one expired, one live.
+        EXPECT_TRUE(tx.remember_telegram_login_all_accounts(digest(21), now - kHour));
+        EXPECT_TRUE(tx.remember_telegram_login_all_accounts(digest(22), now + kHour));
+    });
+
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_EQ(tx.prune_panel_access_all_accounts(now, 0), 0);
+        EXPECT_EQ(tx.prune_panel_access_all_accounts(now - 10 * kHour, 100), 0);  // nothing ended that early
+    });
+    // Oldest first: the session that expired first goes first.
+    EXPECT_EQ(this->in_tx([&](sdk::StorageTx& tx) { return tx.prune_panel_access_all_accounts(now, 1); }), 1);
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_FALSE(tx.find_panel_session_all_accounts(digest(1)));
+        EXPECT_TRUE(tx.find_panel_session_all_accounts(digest(2)));
+    });
+    // The rest of what ended before `now`, two rows a call: a session, two
+    // links, a login.
+    std::vector<int> batches;
+    for (int i = 0; i < 4; ++i)
+        batches.push_back(
+            this->in_tx([&](sdk::StorageTx& tx) { return tx.prune_panel_access_all_accounts(now, 2); }));
+    EXPECT_EQ(batches, (std::vector<int>{2, 2, 0, 0}));
+
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_FALSE(tx.find_panel_session_all_accounts(digest(1)));
+        EXPECT_FALSE(tx.find_panel_session_all_accounts(digest(2)));
+        EXPECT_TRUE(tx.find_panel_session_all_accounts(digest(3)));
+        // The link used at `now` itself stays until a later pass; the open one works.
+        EXPECT_FALSE(tx.consume_login_link_all_accounts(digest(13), now));
+        EXPECT_TRUE(tx.consume_login_link_all_accounts(digest(14), now));
+        EXPECT_FALSE(tx.remember_telegram_login_all_accounts(digest(22), now + kHour));
+    });
+    // Links 11 and 12 are gone: their tokens may be issued again.
+    this->in_tx([&](sdk::StorageTx& tx) {
+        tx.create_login_link(a, make_link(11, now + kHour));
+        tx.create_login_link(a, make_link(12, now + kHour));
+    });
+    EXPECT_EQ(
+        this->in_tx([&](sdk::StorageTx& tx) { return tx.prune_panel_access_all_accounts(now + 1, 100); }),
+        2);  // links 13 and 14, used at `now`
 }
 
 // `profo serve` depends on this: connections get the synchronous mode the
@@ -2180,6 +2659,7 @@ struct Holdings {
     sdk::Ban ban;
     sdk::Participant participant;
     Id message = 0;
+    Id api_key = 0;
 };
 
 TYPED_TEST(StorageConformance, TenantsSeeOnlyTheirOwnRecords) {
@@ -2219,6 +2699,7 @@ TYPED_TEST(StorageConformance, TenantsSeeOnlyTheirOwnRecords) {
         poll.run_id = h.run.id;
         poll.element_id = "Quiz_1";
         tx.record_poll(a, poll);
+        h.api_key = tx.create_api_key(a, make_api_key("pk_a", 1));
         return h;
     });
     const Tenant& t = h.t;
@@ -2253,6 +2734,7 @@ TYPED_TEST(StorageConformance, TenantsSeeOnlyTheirOwnRecords) {
         EXPECT_TRUE(tx.list_participants(b, t.deployment.id).empty());
         EXPECT_FALSE(tx.is_participant(b, t.deployment.id, 55, "fifty_five"));
         EXPECT_TRUE(tx.list_outbox(b, t.bot.id, 77).empty());
+        EXPECT_TRUE(tx.list_api_keys(b).empty());
     });
 
     // Changes through B change nothing of A's.
@@ -2285,6 +2767,8 @@ TYPED_TEST(StorageConformance, TenantsSeeOnlyTheirOwnRecords) {
         // Neither "seen before" nor "new" for a bot that is not B's.
         EXPECT_FALSE(tx.mark_update_processed(b, t.bot.id, 1));
         EXPECT_FALSE(tx.mark_update_processed(b, t.bot.id, 2));
+        EXPECT_FALSE(tx.touch_api_key(b, h.api_key, 5000));
+        EXPECT_FALSE(tx.revoke_api_key(b, h.api_key, 5000));
     });
 
     // Records of B cannot point at A's.
@@ -2369,6 +2853,10 @@ TYPED_TEST(StorageConformance, TenantsSeeOnlyTheirOwnRecords) {
         EXPECT_TRUE(tx.mark_update_processed(a, t.bot.id, 2));
         EXPECT_FALSE(tx.find_poll_all_accounts(t.bot.id, "b-poll"));
         EXPECT_EQ(tx.find_poll_all_accounts(t.bot.id, "a-poll")->account_id, a);
+        const auto keys = tx.list_api_keys(a);
+        ASSERT_EQ(keys.size(), 1u);
+        EXPECT_FALSE(keys[0].last_used_at);
+        EXPECT_FALSE(keys[0].revoked_at);
         // The views across accounts are not scoped.
         EXPECT_EQ(tx.list_bots_all_accounts().size(), 1u);
         EXPECT_EQ(tx.memberships_of(31).size(), 1u);

@@ -1,7 +1,8 @@
 // Tenant isolation, method by method, on every storage backend: two accounts,
 // A and B, each with a full set of records (member, enrollment key, bot,
 // course, version, deployment, token, participant, bans, run, conversation,
-// timer, outbox message, poll, update ledger entry); then every sdk::StorageTx
+// timer, outbox message, poll, update ledger entry, API key, login link);
+// then every sdk::StorageTx
 // method that takes an account id is called as B with A's ids. Reads find
 // nothing of A's, writes answer false or are refused as "not found in account
 // B", and after each call A's records are exactly what they were.
@@ -51,7 +52,18 @@ struct TenantData {
     std::string poll_id;
     std::int64_t chat = 0;
     std::int64_t update_id = 0;
+    sdk::ApiKey api_key;
+    sdk::LoginLink login_link;
 };
+
+// Login links outlive every test; a link is consumed "at" this time.
+constexpr sdk::Millis kLinkExpiry = 4'000'000'000'000;
+constexpr sdk::Millis kLinkUse = kLinkExpiry - 1;
+
+// A SHA-256 digest in lowercase hex, one per `n`.
+std::string digest(std::int64_t n) {
+    return std::string(64, "0123456789abcdef"[n % 16]);
+}
 
 std::vector<sdk::CourseElement> elements(const std::string& prefix) {
     std::vector<sdk::CourseElement> out(2);
@@ -141,6 +153,21 @@ TenantData seed(sdk::StorageTx& tx, const std::string& name, std::int64_t n) {
     tx.record_poll(t.account, poll);
     t.poll_id = poll.poll_id;
     tx.mark_update_processed(t.account, t.bot.id, t.update_id);
+    sdk::ApiKey key;
+    key.label = name + " automation";
+    key.prefix = "pk_" + name;
+    key.secret_hash = digest(n);
+    key.role = "owner";
+    key.created_by_user_id = member.telegram_user_id;
+    key.id = tx.create_api_key(t.account, key);
+    key.account_id = t.account;
+    t.api_key = key;
+    sdk::LoginLink link;
+    link.token_hash = digest(n + 4);
+    link.expires_at = kLinkExpiry;
+    link.id = tx.create_login_link(t.account, link);
+    link.account_id = t.account;
+    t.login_link = link;
     return t;
 }
 
@@ -205,6 +232,16 @@ std::string snapshot(sdk::StorageTx& tx, const TenantData& t) {
             out << "timer " << w.id << " " << w.run_id << " " << w.status << " " << w.due_at << "\n";
     const auto poll = tx.find_poll_all_accounts(t.bot.id, t.poll_id);
     out << "poll " << (poll ? std::to_string(poll->account_id) + " " + std::to_string(poll->run_id) : "-")
+        << "\n";
+    for (const auto& k : tx.list_api_keys(a))
+        out << "api key " << k.id << " " << k.label << " " << k.prefix << " " << k.secret_hash << " "
+            << k.role << " " << k.created_by_user_id << " " << shown(k.last_used_at) << " "
+            << shown(k.revoked_at) << "\n";
+    // Nothing lists an account's links: the snapshot takes A's link, which
+    // only works while it is unused and A's. Its transaction is never
+    // committed, so the link stays as it was.
+    const auto link = tx.consume_login_link_all_accounts(t.login_link.token_hash, kLinkUse);
+    out << "login link " << (link ? std::to_string(link->id) + " " + std::to_string(link->account_id) : "-")
         << "\n";
     return out.str();
 }
@@ -732,6 +769,59 @@ const std::vector<IsolationCase>& isolation_cases() {
              EXPECT_FALSE(tx->mark_update_processed(p.a.account, p.a.bot.id, p.a.update_id));
              EXPECT_TRUE(tx->mark_update_processed(p.a.account, p.a.bot.id, p.a.update_id + 1));
          }},
+        // --- PanelAccessStore
+        {STORAGE_METHOD(create_api_key),
+         [](Probe& p) {
+             // A's key, record and all, made again under another prefix: B's key.
+             auto key = p.a.api_key;
+             key.prefix = "pk_made_by_b";
+             p.in_tx([&](sdk::StorageTx& tx) {
+                 tx.create_api_key(p.b.account, key);
+                 EXPECT_EQ(tx.find_api_key_all_accounts(key.prefix)->account_id, p.b.account);
+             });
+             // Prefixes are the platform's: A's is taken, and stays A's.
+             try {
+                 p.in_tx([&](sdk::StorageTx& tx) { tx.create_api_key(p.b.account, p.a.api_key); });
+                 ADD_FAILURE() << "B took A's key prefix";
+             } catch (const StorageError& e) {
+                 EXPECT_EQ(e.code(), StorageError::Code::conflict) << e.what();
+             }
+         }},
+        {STORAGE_METHOD(list_api_keys),
+         [](Probe& p) {
+             p.in_tx([&](sdk::StorageTx& tx) {
+                 EXPECT_TRUE(none_of_ids(tx.list_api_keys(p.b.account), p.a.api_key.id));
+             });
+         }},
+        {STORAGE_METHOD(revoke_api_key),
+         [](Probe& p) {
+             p.in_tx([&](sdk::StorageTx& tx) {
+                 EXPECT_FALSE(tx.revoke_api_key(p.b.account, p.a.api_key.id, 5000));
+             });
+         }},
+        {STORAGE_METHOD(touch_api_key),
+         [](Probe& p) {
+             p.in_tx([&](sdk::StorageTx& tx) {
+                 EXPECT_FALSE(tx.touch_api_key(p.b.account, p.a.api_key.id, 5000));
+             });
+         }},
+        {STORAGE_METHOD(create_login_link),
+         [](Probe& p) {
+             // A's link, record and all, under another token: it signs in to B.
+             auto link = p.a.login_link;
+             link.token_hash = digest(15);
+             p.in_tx([&](sdk::StorageTx& tx) {
+                 tx.create_login_link(p.b.account, link);
+                 EXPECT_EQ(tx.consume_login_link_all_accounts(link.token_hash, kLinkUse)->account_id,
+                           p.b.account);
+             });
+             try {
+                 p.in_tx([&](sdk::StorageTx& tx) { tx.create_login_link(p.b.account, p.a.login_link); });
+                 ADD_FAILURE() << "B made a link with A's token";
+             } catch (const StorageError& e) {
+                 EXPECT_EQ(e.code(), StorageError::Code::conflict) << e.what();
+             }
+         }},
     };
     return cases;
 }
@@ -767,9 +857,14 @@ TYPED_TEST(TenantIsolation, EveryMethodCalledAsAnotherAccountChangesNothingOfIts
     // The snapshot sees every kind of record A holds.
     for (const char* kind :
          {"member ", "key sealed", "bot ", "course ", "version ", "element ", "deployment ", "token ",
-          "participant ", "ban ", "run ", "entry ", "outbox ", "timer "})
+          "participant ", "ban ", "run ", "entry ", "outbox ", "timer ", "api key "})
         EXPECT_NE(before.find(kind), std::string::npos) << kind << " missing from\n" << before;
     EXPECT_EQ(before.find("poll -"), std::string::npos) << "A's poll missing from\n" << before;
+    EXPECT_NE(before.find("login link " + std::to_string(this->a_.login_link.id) + " " +
+                          std::to_string(this->a_.account)),
+              std::string::npos)
+        << "A's login link missing from\n"
+        << before;
     Probe probe{*this->storage_, this->a_, this->b_};
     for (const auto& c : isolation_cases()) {
         SCOPED_TRACE(std::string(c.method));

@@ -210,25 +210,27 @@ constexpr std::chrono::seconds kWindowMinimum{1};
 constexpr const char* kWindowWhy = "a window of nothing would delete rows as they settle";
 
 void read_retention(Reader& r, const YAML::Node& node, const std::string& path, Config::Retention& out) {
-    for_each_key(
-        r, node, path,
-        {"enabled", "interval", "batch_size", "processed_updates", "timers", "polls", "failed_outbox"},
-        [&](const std::string& k, const YAML::Node& v, const std::string& p) {
-            if (k == "enabled")
-                r.read_bool(v, p, out.enabled);
-            else if (k == "interval")
-                r.read_duration(v, p, out.interval, kWindowMinimum, "passes need time between them");
-            else if (k == "batch_size")
-                r.read_int(v, p, out.batch_size, 1, 100000);
-            else if (k == "processed_updates")
-                r.read_duration(v, p, out.processed_updates, kLedgerMinimum, kLedgerWhy);
-            else if (k == "timers")
-                r.read_duration(v, p, out.timers, kWindowMinimum, kWindowWhy);
-            else if (k == "polls")
-                r.read_duration(v, p, out.polls, kWindowMinimum, kWindowWhy);
-            else
-                r.read_duration(v, p, out.failed_outbox, kWindowMinimum, kWindowWhy);
-        });
+    for_each_key(r, node, path,
+                 {"enabled", "interval", "batch_size", "processed_updates", "timers", "polls",
+                  "failed_outbox", "panel_access"},
+                 [&](const std::string& k, const YAML::Node& v, const std::string& p) {
+                     if (k == "enabled")
+                         r.read_bool(v, p, out.enabled);
+                     else if (k == "interval")
+                         r.read_duration(v, p, out.interval, kWindowMinimum, "passes need time between them");
+                     else if (k == "batch_size")
+                         r.read_int(v, p, out.batch_size, 1, 100000);
+                     else if (k == "processed_updates")
+                         r.read_duration(v, p, out.processed_updates, kLedgerMinimum, kLedgerWhy);
+                     else if (k == "timers")
+                         r.read_duration(v, p, out.timers, kWindowMinimum, kWindowWhy);
+                     else if (k == "polls")
+                         r.read_duration(v, p, out.polls, kWindowMinimum, kWindowWhy);
+                     else if (k == "failed_outbox")
+                         r.read_duration(v, p, out.failed_outbox, kWindowMinimum, kWindowWhy);
+                     else
+                         r.read_duration(v, p, out.panel_access, kWindowMinimum, kWindowWhy);
+                 });
 }
 
 // engine.texts: every key one of the system texts, every value a string.
@@ -477,6 +479,8 @@ void apply_environment(Reader& r, const Environment& env, Config& config,
             Reader::parse_duration(value, config.retention.polls, kWindowMinimum, kWindowWhy, report);
         else if (name == "PROFO_RETENTION_FAILED_OUTBOX")
             Reader::parse_duration(value, config.retention.failed_outbox, kWindowMinimum, kWindowWhy, report);
+        else if (name == "PROFO_RETENTION_PANEL_ACCESS")
+            Reader::parse_duration(value, config.retention.panel_access, kWindowMinimum, kWindowWhy, report);
         else if (name == "PROFO_SECRETS_KEY_FILE")
             config.secrets.key_file = value;
         else if (name == "PROFO_SECRETS_KEY")

@@ -68,6 +68,9 @@ struct Config {
         std::chrono::seconds timers{7 * 86400};          // fired or cancelled durable timers
         std::chrono::seconds polls{7 * 86400};           // polls of runs that are no longer active
         std::chrono::seconds failed_outbox{30 * 86400};  // given-up messages, kept for diagnosis
+        // The panel's sessions and remembered Telegram logins after they
+        // expired, its login links after they were used or expired.
+        std::chrono::seconds panel_access{86400};
     } retention;
 
     struct Secrets {

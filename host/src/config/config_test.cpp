@@ -141,6 +141,7 @@ TEST(Config, RetentionAndSqliteDurabilityDefaults) {
     EXPECT_EQ(c.retention.timers, std::chrono::hours(7 * 24));
     EXPECT_EQ(c.retention.polls, std::chrono::hours(7 * 24));
     EXPECT_EQ(c.retention.failed_outbox, std::chrono::hours(30 * 24));
+    EXPECT_EQ(c.retention.panel_access, std::chrono::hours(24));
 }
 
 TEST(Config, ReadsRetentionAndSqliteDurability) {
@@ -155,6 +156,7 @@ retention:
   timers: 1d:12h
   polls: 90m
   failed_outbox: 60d
+  panel_access: 2h
 )",
                           "profo.yaml", {});
     EXPECT_EQ(c.storage.sqlite.synchronous, "normal");
@@ -165,6 +167,7 @@ retention:
     EXPECT_EQ(c.retention.timers, std::chrono::hours(36));
     EXPECT_EQ(c.retention.polls, std::chrono::minutes(90));
     EXPECT_EQ(c.retention.failed_outbox, std::chrono::hours(60 * 24));
+    EXPECT_EQ(c.retention.panel_access, std::chrono::hours(2));
 }
 
 TEST(Config, RetentionAndSqliteDurabilityFromTheEnvironment) {
@@ -176,7 +179,8 @@ TEST(Config, RetentionAndSqliteDurabilityFromTheEnvironment) {
                            {"PROFO_RETENTION_PROCESSED_UPDATES", "36h"},
                            {"PROFO_RETENTION_TIMERS", "3d"},
                            {"PROFO_RETENTION_POLLS", "14d"},
-                           {"PROFO_RETENTION_FAILED_OUTBOX", "90d"}});
+                           {"PROFO_RETENTION_FAILED_OUTBOX", "90d"},
+                           {"PROFO_RETENTION_PANEL_ACCESS", "12h"}});
     EXPECT_EQ(c.storage.sqlite.synchronous, "normal");
     EXPECT_FALSE(c.retention.enabled);
     EXPECT_EQ(c.retention.interval, std::chrono::hours(1));
@@ -185,6 +189,7 @@ TEST(Config, RetentionAndSqliteDurabilityFromTheEnvironment) {
     EXPECT_EQ(c.retention.timers, std::chrono::hours(3 * 24));  // the environment wins over the file
     EXPECT_EQ(c.retention.polls, std::chrono::hours(14 * 24));
     EXPECT_EQ(c.retention.failed_outbox, std::chrono::hours(90 * 24));
+    EXPECT_EQ(c.retention.panel_access, std::chrono::hours(12));
 }
 
 TEST(Config, ReportsBadRetentionAndSqliteDurabilityNamingTheKey) {
@@ -219,7 +224,7 @@ retention:
         "'30 days'");
     EXPECT_EQ(p[8],
               "profo.yaml:10: retention.windows: unknown key (known: enabled, interval, batch_size, "
-              "processed_updates, timers, polls, failed_outbox)");
+              "processed_updates, timers, polls, failed_outbox, panel_access)");
 
     auto e = problems_of("", {{"PROFO_STORAGE_SQLITE_SYNCHRONOUS", "extra"},
                               {"PROFO_RETENTION_PROCESSED_UPDATES", "23h"},

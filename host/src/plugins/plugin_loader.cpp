@@ -24,8 +24,8 @@ constexpr const char* kEntrySymbol = "profo_plugin";
 // and whose records it exchanges with storage (2.1 added the retention
 // deletes and Storage::durability(); 2.2 the AccountChanges role and
 // CourseDeployment::archived_at, so an older module would hand back
-// deployments of the wrong size).
-constexpr std::uint32_t kStorageAbiMinor = 2;
+// deployments of the wrong size; 2.3 the PanelAccessStore role).
+constexpr std::uint32_t kStorageAbiMinor = 3;
 
 // The toolchain this host was built with, in the same spelling plugins embed.
 const std::string& host_toolchain() {

@@ -256,7 +256,8 @@ void Platform::start_retention() {
                std::to_string(policy.processed_updates.count()) + "s, settled timers after " +
                std::to_string(policy.timers.count()) + "s, polls of ended runs after " +
                std::to_string(policy.polls.count()) + "s, failed outbox messages after " +
-               std::to_string(policy.failed_outbox.count()) + "s");
+               std::to_string(policy.failed_outbox.count()) + "s, ended panel sign-ins after " +
+               std::to_string(policy.panel_access.count()) + "s");
 }
 
 void Platform::stop_retention() {

@@ -11,8 +11,9 @@ namespace profo::host {
 
 namespace {
 
-constexpr std::array<RetentionKind, 4> kKinds = {RetentionKind::processed_updates, RetentionKind::timers,
-                                                 RetentionKind::polls, RetentionKind::failed_outbox};
+constexpr std::array<RetentionKind, 5> kKinds = {RetentionKind::processed_updates, RetentionKind::timers,
+                                                 RetentionKind::polls, RetentionKind::failed_outbox,
+                                                 RetentionKind::panel_access};
 
 sdk::Millis window_ms(std::chrono::seconds window) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(window).count();
@@ -32,6 +33,7 @@ std::string RetentionReport::describe() const {
     add_part(out, timers, "settled timers");
     add_part(out, polls, "polls of ended runs");
     add_part(out, failed_outbox, "failed outbox messages");
+    add_part(out, panel_access, "ended panel sessions, login links and Telegram logins");
     return out.empty() ? "nothing" : out;
 }
 
@@ -54,6 +56,9 @@ int delete_expired_batch(sdk::Storage& storage, const Config::Retention& policy,
         case RetentionKind::failed_outbox:
             deleted = tx->prune_failed_outbox_all_accounts(now - window_ms(policy.failed_outbox), limit);
             break;
+        case RetentionKind::panel_access:
+            deleted = tx->prune_panel_access_all_accounts(now - window_ms(policy.panel_access), limit);
+            break;
     }
     tx->commit();
     return deleted;
@@ -66,9 +71,10 @@ long long& count_of(RetentionReport& report, RetentionKind kind) {
         case RetentionKind::processed_updates: return report.processed_updates;
         case RetentionKind::timers: return report.timers;
         case RetentionKind::polls: return report.polls;
-        case RetentionKind::failed_outbox: break;
+        case RetentionKind::failed_outbox: return report.failed_outbox;
+        case RetentionKind::panel_access: break;
     }
-    return report.failed_outbox;
+    return report.panel_access;
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 //   timers             fired or cancelled durable timers
 //   polls              polls of runs that are no longer active
 //   failed_outbox      messages given up on (a sent message leaves the outbox at once)
+//   panel_access       the panel's expired sessions and remembered Telegram
+//                      logins, its login links once used or expired
 //
 // Never touched: pending timers, unsent messages, polls of active runs, and
 // the conversation history, which is product data, not bookkeeping.
@@ -30,14 +32,15 @@ struct RetentionReport {
     long long timers = 0;
     long long polls = 0;
     long long failed_outbox = 0;
+    long long panel_access = 0;
 
-    long long total() const { return processed_updates + timers + polls + failed_outbox; }
+    long long total() const { return processed_updates + timers + polls + failed_outbox + panel_access; }
     // "12 processed update ids, 3 settled timers" (kinds with nothing removed left out).
     std::string describe() const;
 };
 
 // The kinds retention knows, in the order a pass visits them.
-enum class RetentionKind { processed_updates, timers, polls, failed_outbox };
+enum class RetentionKind { processed_updates, timers, polls, failed_outbox, panel_access };
 
 // Deletes one batch (at most policy.batch_size rows) of `kind` that left its
 // window before `now`, in a transaction of its own; returns how many went.

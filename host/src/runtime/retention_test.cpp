@@ -40,7 +40,8 @@ protected:
         set_log_output(&log_);
         platform_ = std::make_unique<Platform>(config_);
         platform_->migrate();
-        // Five handled updates and two given-up messages, all written now.
+        // Five handled updates and two given-up messages, all written now,
+        // and a panel session and login link that expire in an hour.
         auto tx = platform_->storage().begin();
         sdk::Bot bot;
         bot.username = "retention_bot";
@@ -55,6 +56,19 @@ protected:
             tx->mark_outbox_failed(sdk::kDefaultAccountId, tx->enqueue_outbox(sdk::kDefaultAccountId, m),
                                    "400");
         }
+        const sdk::Millis in_an_hour =
+            std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch() + std::chrono::hours(1))
+                .count();
+        sdk::PanelSession session;
+        session.token_hash = std::string(64, 'a');
+        session.telegram_user_id = 42;
+        session.expires_at = in_an_hour;
+        tx->create_panel_session_all_accounts(session);
+        sdk::LoginLink link;
+        link.token_hash = std::string(64, 'b');
+        link.expires_at = in_an_hour;
+        tx->create_login_link(sdk::kDefaultAccountId, link);
         tx->commit();
     }
     void TearDown() override {
@@ -66,6 +80,11 @@ protected:
     static bool wait_for(const std::function<bool()>& done) {
         for (int i = 0; i < 500 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
         return done();
+    }
+
+    bool panel_session_kept() {
+        auto tx = platform_->storage().begin();
+        return tx->find_panel_session_all_accounts(std::string(64, 'a')).has_value();
     }
 
     bool update_remembered(std::int64_t update_id) {
@@ -95,22 +114,27 @@ TEST_F(RetentionScheduleTest, APassRunsAtStartInBatchesAndLogsWhatWent) {
         EXPECT_TRUE(tx->list_outbox(sdk::kDefaultAccountId, bot_id_, 7).empty());
     }
     const std::string log = log_.str();
-    // 5 updates in batches of 2 (3 batches), then one each for timers and polls, 2 for the outbox.
-    EXPECT_NE(
-        log.find("retention: removed 5 processed update ids, 2 failed outbox messages in 7 batches of at "
-                 "most 2 rows"),
-        std::string::npos)
+    EXPECT_FALSE(panel_session_kept());
+    // 5 updates in batches of 2 (3 batches), then one each for timers and
+    // polls, 2 for the outbox and 2 for the panel (a full batch, then an
+    // empty one).
+    EXPECT_NE(log.find("retention: removed 5 processed update ids, 2 failed outbox messages, 2 ended panel "
+                       "sessions, login links and Telegram logins in 9 batches of at most 2 rows"),
+              std::string::npos)
         << log;
 }
 
 TEST_F(RetentionScheduleTest, RowsStillInTheirWindowStay) {
     Config::Retention policy;
-    const AheadClock clock(std::chrono::hours(24));  // within the ledger's 25 h and the outbox's 30 days
+    // Within the ledger's 25 h and the outbox's 30 days; the panel's rows end
+    // in an hour, and are kept a day after that.
+    const AheadClock clock(std::chrono::hours(24));
     RetentionSchedule schedule(platform_->storage(), platform_->executor(), clock, platform_->log(), policy);
     schedule.start();
     ASSERT_TRUE(wait_for([&] { return schedule.passes() >= 1; }));
     schedule.stop();
     EXPECT_TRUE(update_remembered(1));
+    EXPECT_TRUE(panel_session_kept());
     auto tx = platform_->storage().begin();
     EXPECT_EQ(tx->list_outbox(sdk::kDefaultAccountId, bot_id_, 7).size(), 2u);
     EXPECT_EQ(log_.str().find("retention: removed"), std::string::npos) << log_.str();
@@ -135,7 +159,7 @@ TEST_F(RetentionScheduleTest, ThePlatformStartsItWithTheConfiguredWindows) {
     EXPECT_NE(
         log_.str().find("retention every 600s, batches of 1000: processed updates after 90000s, settled "
                         "timers after 604800s, polls of ended runs after 604800s, failed outbox messages "
-                        "after 2592000s"),
+                        "after 2592000s, ended panel sign-ins after 86400s"),
         std::string::npos)
         << log_.str();
 }

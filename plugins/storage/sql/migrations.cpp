@@ -304,6 +304,56 @@ const std::vector<Migration> kMigrations = {
          "{refuse_updates course_versions}",
          "{refuse_updates course_elements}",
      }},
+    {9,
+     "the creators' panel: API keys, browser sessions, one-time login links, Telegram logins seen",
+     {
+         // Keys, tokens and logins are kept as their SHA-256 digests only.
+         "CREATE TABLE api_keys ("
+         " id {id},"
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " label TEXT NOT NULL DEFAULT '',"
+         " prefix TEXT NOT NULL UNIQUE,"
+         " secret_hash TEXT NOT NULL,"
+         " role TEXT NOT NULL CHECK (role IN ('owner', 'admin')),"
+         " created_by_user_id BIGINT NOT NULL,"
+         " created_at BIGINT NOT NULL,"
+         " last_used_at BIGINT,"
+         " revoked_at BIGINT)",
+         "CREATE INDEX api_keys_by_account ON api_keys (account_id, id)",
+
+         // A user's, not an account's; a session opened by a login link is
+         // pinned to the link's account.
+         "CREATE TABLE panel_sessions ("
+         " id {id},"
+         " token_hash TEXT NOT NULL UNIQUE,"
+         " telegram_user_id BIGINT NOT NULL,"
+         " username TEXT NOT NULL DEFAULT '',"
+         " first_name TEXT NOT NULL DEFAULT '',"
+         " created_at BIGINT NOT NULL,"
+         " expires_at BIGINT NOT NULL,"
+         " last_seen_at BIGINT NOT NULL,"
+         " pinned_account_id BIGINT REFERENCES accounts (id))",
+         "CREATE INDEX panel_sessions_by_expiry ON panel_sessions (expires_at)",
+
+         "CREATE TABLE login_links ("
+         " id {id},"
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " token_hash TEXT NOT NULL UNIQUE,"
+         " created_at BIGINT NOT NULL,"
+         " expires_at BIGINT NOT NULL,"
+         " used_at BIGINT)",
+         // A link is done when it is used or expires, whichever comes first:
+         // retention reads this expression, written the same way there
+         // (transaction.cpp), so both planners match it to the index.
+         "CREATE INDEX login_links_done ON login_links"
+         " ((CASE WHEN used_at < expires_at THEN used_at ELSE expires_at END))",
+
+         // Telegram Login Widget data accepted once, until it would be too old anyway.
+         "CREATE TABLE telegram_logins ("
+         " login_hash TEXT PRIMARY KEY,"
+         " expires_at BIGINT NOT NULL){clustered}",
+         "CREATE INDEX telegram_logins_by_expiry ON telegram_logins (expires_at)",
+     }},
 };
 
 std::string expand(std::string_view statement, const SqlDialect& dialect, std::int64_t now) {

@@ -53,6 +53,20 @@ bool is_member_role(const std::string& role) {
     return role == "owner" || role == "admin";
 }
 
+// What a key, a session token, a link token or a Telegram login is kept as:
+// SHA-256 in lowercase hex, so one digest has one spelling and the unique
+// indexes see every duplicate. A value that is not one is left out of the
+// message: it may be the very secret a caller forgot to hash, and messages
+// end up in logs.
+void check_digest(std::string_view operation, std::string_view what, const std::string& digest) {
+    const bool ok = digest.size() == 64 && std::all_of(digest.begin(), digest.end(), [](char c) {
+                        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                    });
+    if (!ok)
+        refuse(operation, std::string(what) + " must be a SHA-256 digest in lowercase hex, 64 digits (got " +
+                              std::to_string(digest.size()) + " characters, not shown)");
+}
+
 // Telegram usernames compare without '@' and case.
 std::string username_key(std::string_view username) {
     if (!username.empty() && username.front() == '@') username.remove_prefix(1);
@@ -374,6 +388,60 @@ PollRecord read_poll(const PreparedStatement& s) {
     return p;
 }
 
+const Columns kApiKey{
+    {"id", I},   {"account_id", I},         {"label", T},      {"prefix", T},       {"secret_hash", T},
+    {"role", T}, {"created_by_user_id", I}, {"created_at", I}, {"last_used_at", I}, {"revoked_at", I}};
+
+ApiKey read_api_key(const PreparedStatement& s) {
+    RowReader r(s);
+    ApiKey k;
+    k.id = r.integer();
+    k.account_id = r.integer();
+    k.label = r.text();
+    k.prefix = r.text();
+    k.secret_hash = r.text();
+    k.role = r.text();
+    k.created_by_user_id = r.integer();
+    k.created_at = r.integer();
+    k.last_used_at = r.optional_integer();
+    k.revoked_at = r.optional_integer();
+    return k;
+}
+
+const Columns kPanelSession{{"id", I},         {"token_hash", T},   {"telegram_user_id", I},
+                            {"username", T},   {"first_name", T},   {"created_at", I},
+                            {"expires_at", I}, {"last_seen_at", I}, {"pinned_account_id", I}};
+
+PanelSession read_panel_session(const PreparedStatement& s) {
+    RowReader r(s);
+    PanelSession p;
+    p.id = r.integer();
+    p.token_hash = r.text();
+    p.telegram_user_id = r.integer();
+    p.username = r.text();
+    p.first_name = r.text();
+    p.created_at = r.integer();
+    p.expires_at = r.integer();
+    p.last_seen_at = r.integer();
+    p.pinned_account_id = r.optional_integer();
+    return p;
+}
+
+const Columns kLoginLink{{"id", I},         {"account_id", I}, {"token_hash", T},
+                         {"created_at", I}, {"expires_at", I}, {"used_at", I}};
+
+LoginLink read_login_link(const PreparedStatement& s) {
+    RowReader r(s);
+    LoginLink l;
+    l.id = r.integer();
+    l.account_id = r.integer();
+    l.token_hash = r.text();
+    l.created_at = r.integer();
+    l.expires_at = r.integer();
+    l.used_at = r.optional_integer();
+    return l;
+}
+
 Query select(const Columns& columns, std::string_view rest) {
     return {"SELECT " + columns.list() + " " + std::string(rest), columns.types()};
 }
@@ -635,6 +703,58 @@ const Query kPrunePollsOfEndedRuns = command(
     "DELETE FROM polls WHERE (bot_id, poll_id) IN (SELECT p.bot_id, p.poll_id FROM polls p JOIN runs r ON "
     "r.account_id = p.account_id AND r.id = p.run_id WHERE p.created_at < :before AND r.is_active = 0 "
     "ORDER BY p.created_at LIMIT :limit)");
+
+const IdInsert kInsertApiKey = returning_id(
+    "INSERT INTO api_keys (account_id, label, prefix, secret_hash, role, created_by_user_id, created_at, "
+    "last_used_at, revoked_at) VALUES (:a, :label, :prefix, :secret_hash, :role, :created_by_user_id, "
+    ":created_at, :last_used_at, :revoked_at)");
+const Query kListApiKeys = select(kApiKey, "FROM api_keys WHERE account_id = :a ORDER BY id");
+const Query kFindApiKey = select(kApiKey, "FROM api_keys WHERE prefix = :prefix");
+const Query kRevokeApiKey =
+    command("UPDATE api_keys SET revoked_at = :at WHERE account_id = :a AND id = :id AND revoked_at IS NULL");
+// Processes touching one key at once may commit out of order: the latest
+// use stays.
+const Query kTouchApiKey = command(
+    "UPDATE api_keys SET last_used_at = CASE WHEN last_used_at > :at THEN last_used_at ELSE :used_at END "
+    "WHERE account_id = :a AND id = :id AND revoked_at IS NULL");
+
+const IdInsert kInsertLoginLink = returning_id(
+    "INSERT INTO login_links (account_id, token_hash, created_at, expires_at, used_at) VALUES (:a, "
+    ":token_hash, :created_at, :expires_at, :used_at)");
+// One statement, so of two sign-ins with the same link only one finds it unused.
+const Query kConsumeLoginLink =
+    returning(kLoginLink,
+              "UPDATE login_links SET used_at = :now WHERE token_hash = :token_hash AND used_at IS NULL AND "
+              "expires_at > :at");
+
+const IdInsert kInsertPanelSession = returning_id(
+    "INSERT INTO panel_sessions (token_hash, telegram_user_id, username, first_name, created_at, "
+    "expires_at, last_seen_at, pinned_account_id) VALUES (:token_hash, :telegram_user_id, :username, "
+    ":first_name, :created_at, :expires_at, :last_seen_at, :pinned_account_id)");
+const Query kFindPanelSession = select(kPanelSession, "FROM panel_sessions WHERE token_hash = :token_hash");
+const Query kTouchPanelSession = command(
+    "UPDATE panel_sessions SET last_seen_at = :last_seen_at, expires_at = :expires_at WHERE id = :id");
+const Query kDeletePanelSession = command("DELETE FROM panel_sessions WHERE token_hash = :token_hash");
+
+// An expired entry is taken over as if it were new: the login it stood for
+// is too old to be accepted anyway.
+const Query kRememberTelegramLogin = command(
+    "INSERT INTO telegram_logins (login_hash, expires_at) VALUES (:login_hash, :expires_at) "
+    "ON CONFLICT (login_hash) DO UPDATE SET expires_at = excluded.expires_at "
+    "WHERE telegram_logins.expires_at <= :now");
+
+const Query kPruneExpiredPanelSessions = command(
+    "DELETE FROM panel_sessions WHERE id IN (SELECT id FROM panel_sessions WHERE expires_at < :before "
+    "ORDER BY expires_at LIMIT :limit)");
+// The expression of the login_links_done index (migration 9), word for word:
+// when the link was used or expired, whichever came first.
+const Query kPruneDoneLoginLinks = command(
+    "DELETE FROM login_links WHERE id IN (SELECT id FROM login_links WHERE (CASE WHEN used_at < expires_at "
+    "THEN used_at ELSE expires_at END) < :before ORDER BY (CASE WHEN used_at < expires_at THEN used_at ELSE "
+    "expires_at END) LIMIT :limit)");
+const Query kPruneExpiredTelegramLogins = command(
+    "DELETE FROM telegram_logins WHERE login_hash IN (SELECT login_hash FROM telegram_logins WHERE "
+    "expires_at < :before ORDER BY expires_at LIMIT :limit)");
 
 // Whether a record of another table belongs to the account. Checked before
 // inserts whose unique keys would otherwise compare against other accounts'
@@ -1626,6 +1746,149 @@ int SqlTransaction::prune_polls_of_ended_runs_all_accounts(Millis before, int li
     return guarded("prune_polls_of_ended_runs_all_accounts", [&] {
         if (limit <= 0) return 0;
         return static_cast<int>(changed_rows(statement(kPrunePollsOfEndedRuns).bind(before, limit)));
+    });
+}
+
+// --- Panel access --------------------------------------------------------------------------------------
+
+namespace {
+
+std::optional<Explanation> explain_account_reference(DbFailure failure, Id account_id) {
+    if (failure == DbFailure::foreign_key_violation)
+        return explained(Code::invalid, "account " + id_text(account_id) + " does not exist");
+    return std::nullopt;
+}
+
+}  // namespace
+
+Id SqlTransaction::create_api_key(Id account_id, const ApiKey& key) {
+    return guarded(
+        "create_api_key",
+        [&] {
+            if (key.prefix.empty()) refuse("create_api_key", "the key prefix is empty");
+            check_digest("create_api_key", "secret_hash", key.secret_hash);
+            if (!is_member_role(key.role))
+                refuse("create_api_key", "role must be owner or admin, not '" + key.role + "'");
+            return insert(kInsertApiKey, account_id, key.label, key.prefix, key.secret_hash, key.role,
+                          key.created_by_user_id, or_now(key.created_at, now_ms()), key.last_used_at,
+                          key.revoked_at);
+        },
+        [&](DbFailure failure) {
+            if (failure == DbFailure::unique_violation)
+                return explained(Code::conflict,
+                                 "an API key with prefix '" + key.prefix + "' already exists; make another");
+            return explain_account_reference(failure, account_id);
+        });
+}
+
+std::vector<ApiKey> SqlTransaction::list_api_keys(Id account_id) {
+    return guarded("list_api_keys",
+                   [&] { return all_rows<ApiKey>(statement(kListApiKeys).bind(account_id), read_api_key); });
+}
+
+bool SqlTransaction::revoke_api_key(Id account_id, Id key_id, Millis at) {
+    return guarded("revoke_api_key",
+                   [&] { return changed_rows(statement(kRevokeApiKey).bind(at, account_id, key_id)) > 0; });
+}
+
+bool SqlTransaction::touch_api_key(Id account_id, Id key_id, Millis at) {
+    return guarded("touch_api_key", [&] {
+        return changed_rows(statement(kTouchApiKey).bind(at, at, account_id, key_id)) > 0;
+    });
+}
+
+Id SqlTransaction::create_login_link(Id account_id, const LoginLink& link) {
+    return guarded(
+        "create_login_link",
+        [&] {
+            check_digest("create_login_link", "token_hash", link.token_hash);
+            const Millis created = or_now(link.created_at, now_ms());
+            if (link.expires_at <= created)
+                refuse("create_login_link", "the link would expire (" + std::to_string(link.expires_at) +
+                                                ") before it was made (" + std::to_string(created) + ")");
+            return insert(kInsertLoginLink, account_id, link.token_hash, created, link.expires_at,
+                          link.used_at);
+        },
+        [&](DbFailure failure) {
+            if (failure == DbFailure::unique_violation)
+                return explained(Code::conflict, "a login link with that token already exists");
+            return explain_account_reference(failure, account_id);
+        });
+}
+
+std::optional<ApiKey> SqlTransaction::find_api_key_all_accounts(const std::string& prefix) {
+    return guarded("find_api_key_all_accounts",
+                   [&] { return one_row<ApiKey>(statement(kFindApiKey).bind(prefix), read_api_key); });
+}
+
+std::optional<LoginLink> SqlTransaction::consume_login_link_all_accounts(const std::string& token_hash,
+                                                                         Millis now) {
+    return guarded("consume_login_link_all_accounts", [&] {
+        return one_row<LoginLink>(statement(kConsumeLoginLink).bind(now, token_hash, now), read_login_link);
+    });
+}
+
+Id SqlTransaction::create_panel_session_all_accounts(const PanelSession& session) {
+    constexpr std::string_view operation = "create_panel_session_all_accounts";
+    return guarded(
+        operation,
+        [&] {
+            check_digest(operation, "token_hash", session.token_hash);
+            if (session.telegram_user_id <= 0)
+                refuse(operation, "telegram_user_id must be a Telegram user id, not " +
+                                      std::to_string(session.telegram_user_id));
+            const Millis created = or_now(session.created_at, now_ms());
+            const Millis seen = or_now(session.last_seen_at, created);
+            if (session.expires_at <= seen)
+                refuse(operation, "the session would expire (" + std::to_string(session.expires_at) +
+                                      ") before it was last seen (" + std::to_string(seen) + ")");
+            return insert(kInsertPanelSession, session.token_hash, session.telegram_user_id, session.username,
+                          session.first_name, created, session.expires_at, seen, session.pinned_account_id);
+        },
+        [&](DbFailure failure) {
+            if (failure == DbFailure::unique_violation)
+                return explained(Code::conflict, "a panel session with that token already exists");
+            return explain_account_reference(failure, session.pinned_account_id.value_or(0));
+        });
+}
+
+std::optional<PanelSession> SqlTransaction::find_panel_session_all_accounts(const std::string& token_hash) {
+    return guarded("find_panel_session_all_accounts", [&] {
+        return one_row<PanelSession>(statement(kFindPanelSession).bind(token_hash), read_panel_session);
+    });
+}
+
+bool SqlTransaction::touch_panel_session_all_accounts(Id session_id, Millis last_seen_at, Millis expires_at) {
+    constexpr std::string_view operation = "touch_panel_session_all_accounts";
+    return guarded(operation, [&] {
+        if (expires_at <= last_seen_at)
+            refuse(operation, "the session would expire (" + std::to_string(expires_at) +
+                                  ") before it was last seen (" + std::to_string(last_seen_at) + ")");
+        return changed_rows(statement(kTouchPanelSession).bind(last_seen_at, expires_at, session_id)) > 0;
+    });
+}
+
+bool SqlTransaction::delete_panel_session_all_accounts(const std::string& token_hash) {
+    return guarded("delete_panel_session_all_accounts",
+                   [&] { return changed_rows(statement(kDeletePanelSession).bind(token_hash)) > 0; });
+}
+
+bool SqlTransaction::remember_telegram_login_all_accounts(const std::string& login_hash, Millis expires_at) {
+    return guarded("remember_telegram_login_all_accounts", [&] {
+        check_digest("remember_telegram_login_all_accounts", "login_hash", login_hash);
+        return changed_rows(statement(kRememberTelegramLogin).bind(login_hash, expires_at, now_ms())) > 0;
+    });
+}
+
+int SqlTransaction::prune_panel_access_all_accounts(Millis before, int limit) {
+    return guarded("prune_panel_access_all_accounts", [&] {
+        int deleted = 0;
+        for (const Query* query :
+             {&kPruneExpiredPanelSessions, &kPruneDoneLoginLinks, &kPruneExpiredTelegramLogins}) {
+            if (deleted >= limit) break;
+            deleted += static_cast<int>(changed_rows(statement(*query).bind(before, limit - deleted)));
+        }
+        return deleted;
     });
 }
 

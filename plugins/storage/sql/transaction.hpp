@@ -19,6 +19,7 @@ struct IdInsert {
 
 using sdk::Account;
 using sdk::AccountMember;
+using sdk::ApiKey;
 using sdk::Ban;
 using sdk::Bot;
 using sdk::ConversationEntry;
@@ -28,8 +29,10 @@ using sdk::CourseElement;
 using sdk::CourseVersion;
 using sdk::EnrollmentToken;
 using sdk::Id;
+using sdk::LoginLink;
 using sdk::Millis;
 using sdk::OutboxMessage;
+using sdk::PanelSession;
 using sdk::Participant;
 using sdk::PollRecord;
 using sdk::Run;
@@ -123,6 +126,20 @@ public:
     void record_poll(Id account_id, const PollRecord& poll) override;
     std::optional<PollRecord> find_poll_all_accounts(Id bot_id, const std::string& poll_id) override;
     int prune_polls_of_ended_runs_all_accounts(Millis before, int limit) override;
+    Id create_api_key(Id account_id, const ApiKey& key) override;
+    std::vector<ApiKey> list_api_keys(Id account_id) override;
+    bool revoke_api_key(Id account_id, Id key_id, Millis at) override;
+    bool touch_api_key(Id account_id, Id key_id, Millis at) override;
+    Id create_login_link(Id account_id, const LoginLink& link) override;
+    std::optional<ApiKey> find_api_key_all_accounts(const std::string& prefix) override;
+    std::optional<LoginLink> consume_login_link_all_accounts(const std::string& token_hash,
+                                                             Millis now) override;
+    Id create_panel_session_all_accounts(const PanelSession& session) override;
+    std::optional<PanelSession> find_panel_session_all_accounts(const std::string& token_hash) override;
+    bool touch_panel_session_all_accounts(Id session_id, Millis last_seen_at, Millis expires_at) override;
+    bool delete_panel_session_all_accounts(const std::string& token_hash) override;
+    bool remember_telegram_login_all_accounts(const std::string& login_hash, Millis expires_at) override;
+    int prune_panel_access_all_accounts(Millis before, int limit) override;
 
 private:
     enum class State { open, failed, finished };

@@ -272,6 +272,50 @@ struct PollRecord {
     Millis created_at = 0;
 };
 
+// 2.3: a key the panel issues for automation. The key is `prefix` followed
+// by a secret part; only its digest is kept, so a stolen database holds no
+// key that works.
+struct ApiKey {
+    Id id = 0;
+    Id account_id = 0;
+    std::string label;                    // what it is for: "CI upload", "nightly export"
+    std::string prefix;                   // the public part the key is looked up by; unique on the platform
+    std::string secret_hash;              // lowercase hex SHA-256 of the whole key
+    std::string role = "admin";           // owner | admin: what the key may do in its account
+    std::int64_t created_by_user_id = 0;  // the Telegram user who issued it
+    Millis created_at = 0;
+    std::optional<Millis> last_used_at;
+    std::optional<Millis> revoked_at;  // refused from then on, kept for the record
+};
+
+// 2.3: a signed-in browser of the panel. It belongs to a Telegram user, not
+// to an account: the user may be a member of several. The cookie holds a
+// token; only its digest is kept.
+struct PanelSession {
+    Id id = 0;
+    std::string token_hash;  // lowercase hex SHA-256 of the cookie's token; unique
+    std::int64_t telegram_user_id = 0;
+    std::string username;
+    std::string first_name;
+    Millis created_at = 0;
+    Millis expires_at = 0;
+    Millis last_seen_at = 0;
+    // Opened through a one-time login link: this account only, whatever
+    // else the user is a member of.
+    std::optional<Id> pinned_account_id;
+};
+
+// 2.3: a one-time sign-in link of an account (`profo admin login-link`).
+// The link carries a token; only its digest is kept.
+struct LoginLink {
+    Id id = 0;
+    Id account_id = 0;
+    std::string token_hash;  // lowercase hex SHA-256 of the link's token; unique
+    Millis created_at = 0;
+    Millis expires_at = 0;
+    std::optional<Millis> used_at;  // set by the one sign-in it allowed
+};
+
 struct RunFilter {
     std::optional<Id> deployment_id;
     std::optional<Id> bot_id;

@@ -211,6 +211,61 @@ public:
     virtual int prune_processed_updates_all_accounts(Millis before, int limit) = 0;
 };
 
+// What the creators' panel signs people in with (2.3): API keys, browser
+// sessions, one-time login links and the Telegram logins already accepted.
+// Another base at the end of StorageTx, like AccountChanges, so the vtables
+// of the earlier roles stay as 2.2 transports know them.
+//
+// Keys, session tokens and link tokens are never stored, only their digests
+// (lowercase hex SHA-256, 64 digits; anything else is refused as invalid), so
+// one digest has one spelling and the unique indexes catch every duplicate.
+// The panel runs in several processes over one database: everything it must
+// remember between requests is here.
+class PROFO_SDK_API PanelAccessStore {
+public:
+    virtual ~PanelAccessStore() = default;
+
+    // A prefix another key (of any account) has is a conflict; an account
+    // that does not exist, a role other than owner or admin, an empty prefix
+    // or a digest that is not one is invalid. Returns the new key's id.
+    virtual Id create_api_key(Id account_id, const ApiKey& key) = 0;
+    virtual std::vector<ApiKey> list_api_keys(Id account_id) = 0;  // revoked ones too, oldest first
+    // False when the account has no such key or it is revoked already.
+    virtual bool revoke_api_key(Id account_id, Id key_id, Millis at) = 0;
+    // Records a use (last_used_at never goes back); false when the account
+    // has no such key or it is revoked.
+    virtual bool touch_api_key(Id account_id, Id key_id, Millis at) = 0;
+    // A token digest another link has is a conflict. Returns the new link's id.
+    virtual Id create_login_link(Id account_id, const LoginLink& link) = 0;
+
+    // The key with that prefix, revoked or not: the caller compares the
+    // digest of what it was given and checks revoked_at.
+    virtual std::optional<ApiKey> find_api_key_all_accounts(const std::string& prefix) = 0;
+    // Marks the link used and returns it (with used_at = now); nothing when
+    // no link has that digest, or it was used, or it expired at or before
+    // `now`. One statement: of any number of concurrent consumers, in this
+    // process or others, exactly one gets the link.
+    virtual std::optional<LoginLink> consume_login_link_all_accounts(const std::string& token_hash,
+                                                                     Millis now) = 0;
+    // A session is the user's, not an account's: hence all accounts. A
+    // pinned account that does not exist is invalid. Returns the new id.
+    virtual Id create_panel_session_all_accounts(const PanelSession& session) = 0;
+    // Expired ones too, until pruned: the caller checks expires_at.
+    virtual std::optional<PanelSession> find_panel_session_all_accounts(const std::string& token_hash) = 0;
+    // Slides a session on; false when there is no such session.
+    virtual bool touch_panel_session_all_accounts(Id session_id, Millis last_seen_at, Millis expires_at) = 0;
+    // Signing out; false when there is no such session.
+    virtual bool delete_panel_session_all_accounts(const std::string& token_hash) = 0;
+    // Replay protection for Telegram Login Widget data: remembers the digest
+    // until `expires_at`; false when it is remembered already and has not
+    // expired by the storage's clock, i.e. the same login data came before.
+    virtual bool remember_telegram_login_all_accounts(const std::string& login_hash, Millis expires_at) = 0;
+    // Retention: forgets at most `limit` rows, of every account, that ended
+    // before `before`: sessions and remembered logins that expired, login
+    // links that expired or were used. Returns how many went.
+    virtual int prune_panel_access_all_accounts(Millis before, int limit) = 0;
+};
+
 // One database transaction with every role. Destroying it without commit()
 // rolls back. Not thread-safe: one transaction belongs to one thread at a time.
 class PROFO_SDK_API StorageTx : public AccountStore,
@@ -221,7 +276,8 @@ class PROFO_SDK_API StorageTx : public AccountStore,
                                 public TimerStore,
                                 public OutboxStore,
                                 public UpdateLedger,
-                                public AccountChanges {
+                                public AccountChanges,
+                                public PanelAccessStore {
 public:
     ~StorageTx() override = default;
     virtual void commit() = 0;
