@@ -207,9 +207,9 @@ const sdk::TelegramSignatures& Platform::telegram() {
 sdk::AdminServices& Platform::admin() {
     std::lock_guard lock(lazy_mutex_);
     if (!admin_)
-        admin_ = std::make_unique<AdminCatalogue>(AdminServicesDeps{storage(), secrets(), http_client(), *registry_,
-                                                                    clock(), bot_api_base_url(config_),
-                                                                    config_.engine.texts});
+        admin_ = std::make_unique<AdminCatalogue>(
+            AdminServicesDeps{storage(), secrets(), http_client(), *registry_, clock(),
+                              bot_api_base_url(config_), config_.engine.texts});
     return *admin_;
 }
 
