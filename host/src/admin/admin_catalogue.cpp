@@ -45,7 +45,7 @@ const char* type_name(ArgumentSpec::Type type) {
         case ArgumentSpec::Type::time:
             return "a time (2025-09-01T08:30:00Z, or a span from now: 90m, 12h, 7d, 2w)";
         case ArgumentSpec::Type::object: return "a JSON object";
-        case ArgumentSpec::Type::string_list: return "a list of strings (or one, comma-separated)";
+        case ArgumentSpec::Type::id_list: return "a list of ids (or one string of them, comma-separated)";
     }
     return "a value";
 }
@@ -100,22 +100,26 @@ std::optional<json> converted(const ArgumentSpec& spec, const json& value, sdk::
         case Type::object:
             if (!value.is_object()) return std::nullopt;
             return value;
-        case Type::string_list: {
-            json list = json::array();
+        case Type::id_list: {
+            json items = value;
             if (value.is_string()) {
+                items = json::array();
                 const auto& text = value.get_ref<const std::string&>();
                 std::size_t from = 0;
                 while (from <= text.size()) {
                     const auto comma = std::min(text.find(',', from), text.size());
-                    if (comma > from) list.push_back(text.substr(from, comma - from));
+                    items.push_back(text.substr(from, comma - from));
                     from = comma + 1;
                 }
-                return list;
             }
-            if (!value.is_array()) return std::nullopt;
-            for (const auto& item : value)
-                if (!item.is_string()) return std::nullopt;
-            return value;
+            if (!items.is_array() || items.empty()) return std::nullopt;
+            json ids = json::array();
+            for (const auto& item : items) {
+                const auto n = integer_of(item);
+                if (!n || *n <= 0) return std::nullopt;
+                ids.push_back(*n);
+            }
+            return ids;
         }
     }
     return std::nullopt;
@@ -132,7 +136,9 @@ json spec_schema(const ArgumentSpec& spec) {
         case Type::boolean: schema = {{"type", "boolean"}}; break;
         case Type::time: schema = {{"type", {"string", "integer"}}}; break;
         case Type::object: schema = {{"type", "object"}}; break;
-        case Type::string_list: schema = {{"type", "array"}, {"items", {{"type", "string"}}}}; break;
+        case Type::id_list:
+            schema = {{"type", "array"}, {"items", {{"type", "integer"}, {"minimum", 1}}}};
+            break;
     }
     if (!spec.choices.empty()) schema["enum"] = spec.choices;
     schema["description"] = spec.description;
@@ -223,9 +229,9 @@ std::optional<json> CallArguments::object(const std::string& name) const {
     return values_[name];
 }
 
-std::vector<std::string> CallArguments::string_list(const std::string& name) const {
+std::vector<sdk::Id> CallArguments::id_list(const std::string& name) const {
     if (!has(name)) return {};
-    return values_[name].get<std::vector<std::string>>();
+    return values_[name].get<std::vector<sdk::Id>>();
 }
 
 AdminCatalogue::AdminCatalogue(AdminServicesDeps deps)

@@ -27,7 +27,7 @@ class PluginRegistry;
 
 // One argument of an operation. `in_path` ones are segments of its route.
 struct ArgumentSpec {
-    enum class Type { id, integer, number, string, boolean, time, object, string_list };
+    enum class Type { id, integer, number, string, boolean, time, object, id_list };
     ArgumentSpec(std::string name_, Type type_, std::string description_, bool required_ = false,
                  bool in_path_ = false, std::vector<std::string> choices_ = {})
         : name(std::move(name_)),
@@ -59,7 +59,7 @@ public:
     std::optional<bool> boolean(const std::string& name) const;
     std::optional<sdk::Millis> time(const std::string& name) const;
     std::optional<nlohmann::json> object(const std::string& name) const;
-    std::vector<std::string> string_list(const std::string& name) const;
+    std::vector<sdk::Id> id_list(const std::string& name) const;
 
 private:
     nlohmann::json values_;  // converted, by name

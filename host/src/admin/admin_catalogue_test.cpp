@@ -177,6 +177,8 @@ TEST_F(AdminCatalogueTest, ArgumentsAreCheckedByName) {
     const auto not_an_id = refusal(first_, "deployments.get", {{"deployment_id", "abc"}});
     EXPECT_EQ(not_an_id.field(), "/deployment_id");
     EXPECT_EQ(refusal(first_, "deployments.get", {{"deployment_id", "-3"}}).code(), Code::invalid_argument);
+    EXPECT_EQ(refusal(first_, "deployments.create", {{"course_id", 1}, {"bot_ids", "1,2x"}}).field(),
+              "/bot_ids");
     const auto choice = refusal(first_, "runs.list", {{"status", "finished"}});
     EXPECT_NE(std::string(choice.what()).find("one of active completed"), std::string::npos) << choice.what();
     EXPECT_EQ(refusal(first_, "runs.list", {{"limit", "5000"}}).field(), "/limit");
@@ -204,7 +206,7 @@ TEST_F(AdminCatalogueTest, MembersAndTheAccountAreTheOwnersAndContentTheAdmins) 
 }
 
 // Everything of the first account, as its own listings show it.
-json everything_of(AdminCatalogueTest& t, sdk::AdminServices& admin, sdk::Id account, sdk::Id course) {
+json everything_of(sdk::AdminServices& admin, sdk::Id account, sdk::Id course) {
     const auto caller = sdk::AdminCaller{account, sdk::AdminRole::owner, 0, "snapshot"};
     json all;
     for (const char* op : {"account.get", "members.list", "bots.list", "courses.list", "tokens.list",
@@ -212,7 +214,6 @@ json everything_of(AdminCatalogueTest& t, sdk::AdminServices& admin, sdk::Id acc
         all[op] = admin.call(op, caller, json::object());
     all["deployments.list"] = admin.call("deployments.list", caller, {{"archived", true}});
     all["versions.list"] = admin.call("versions.list", caller, {{"course_id", course}});
-    (void)t;
     return all;
 }
 
@@ -259,7 +260,7 @@ TEST_F(AdminCatalogueTest, EveryOperationNamingAnotherAccountsRecordFindsNothing
         {"number", 1},        {"user_id", 556},
         {"version", 1},       {"stop_runs", true},
         {"restricted", true}, {"token", "123:abcdefghijklmnopqrstuvwxyz012345678"}};
-    const auto before = everything_of(*this, admin(), first_, course.get<sdk::Id>());
+    const auto before = everything_of(admin(), first_, course.get<sdk::Id>());
     int walked = 0;
     for (const auto& op : admin().operations()) {
         const auto schema = json::parse(op.arguments_schema);
@@ -294,7 +295,7 @@ TEST_F(AdminCatalogueTest, EveryOperationNamingAnotherAccountsRecordFindsNothing
         }
     }
     EXPECT_GE(walked, 20);
-    EXPECT_EQ(everything_of(*this, admin(), first_, course.get<sdk::Id>()), before);
+    EXPECT_EQ(everything_of(admin(), first_, course.get<sdk::Id>()), before);
 }
 
 }  // namespace

@@ -72,7 +72,7 @@ void add_deployment_operations(AdminCatalogue& c) {
     auto create_specs = change_specs();
     create_specs.insert(create_specs.begin(),
                         {{"course_id", Type::id, "the course", true},
-                         {"bot_ids", Type::string_list, "the bots to put it on, one deployment each", true},
+                         {"bot_ids", Type::id_list, "the bots to put it on, one deployment each", true},
                          {"version", Type::integer, "the version's number (the latest when not given)"},
                          {"environment",
                           Type::string,
@@ -82,24 +82,12 @@ void add_deployment_operations(AdminCatalogue& c) {
                           {"test", "prod"}}});
     c.add({"deployments.create", "put a course version on bots", "POST", "/deployments", AdminRole::admin},
           create_specs, list_of("deployments", "Deployment"), [&c](const AdminCall& call) {
-              std::vector<sdk::Id> bots;
-              for (const auto& text : call.arguments.string_list("bot_ids")) {
-                  sdk::Id id = 0;
-                  try {
-                      id = std::stoll(text);
-                  } catch (const std::exception&) {
-                  }
-                  if (id <= 0)
-                      throw sdk::AdminError(sdk::AdminError::Code::invalid_argument,
-                                            "bot_ids: '" + text + "' is not a bot id", "/bot_ids");
-                  bots.push_back(id);
-              }
               std::optional<int> version;
               if (const auto n = call.arguments.integer("version")) version = static_cast<int>(*n);
               json list = json::array();
-              for (const auto& d : c.deployments().create(call.caller.account_id,
-                                                          std::to_string(call.arguments.id("course_id")),
-                                                          bots, version, changes_of(call.arguments)))
+              for (const auto& d : c.deployments().create(
+                       call.caller.account_id, std::to_string(call.arguments.id("course_id")),
+                       call.arguments.id_list("bot_ids"), version, changes_of(call.arguments)))
                   list.push_back(deployment_json(d));
               return json{{"deployments", list}};
           });
