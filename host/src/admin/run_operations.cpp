@@ -20,7 +20,7 @@ sdk::RunStatus status_of(const std::string& text) {
 }  // namespace
 
 void add_run_operations(AdminCatalogue& c) {
-    c.add({"runs.list", "students' runs, newest first", "GET", "/runs", AdminRole::admin},
+    c.add({"runs.list", "students' runs, oldest first (by id)", "GET", "/runs", AdminRole::admin},
           {{"deployment_id", Type::id, "only this deployment's"},
            {"bot_id", Type::id, "only this bot's"},
            {"status",
