@@ -11,7 +11,8 @@ packages=(
 )
 if [[ "${1:-}" == "--tests" ]]; then
   # clang-14 and its runtime build the fuzz targets (scripts/fuzz.sh).
-  packages+=(libgtest-dev libgmock-dev postgresql clang-14 libclang-rt-14-dev)
+  # chromium and its driver run the panel's browser tests (tests/browser).
+  packages+=(libgtest-dev libgmock-dev postgresql clang-14 libclang-rt-14-dev chromium chromium-driver)
 fi
 
 missing=()

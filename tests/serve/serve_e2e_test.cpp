@@ -174,5 +174,5 @@ TEST(Cli, HelpEverywhereAndClearUsageErrors) {
     EXPECT_NE(bad_option.err.find("profo migrate: unknown option --colour"), std::string::npos)
         << bad_option.err;
     auto version = run_process({PROFO_BINARY, "version"});
-    EXPECT_NE(version.out.find("SDK ABI 2.3"), std::string::npos);
+    EXPECT_NE(version.out.find("SDK ABI 2.4"), std::string::npos);
 }

@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <thread>
@@ -1983,6 +1984,69 @@ TYPED_TEST(StorageConformance, SettledTimersArePrunedOldestFirstPendingOnesStay)
     });
 }
 
+// Version 10 reads the version a run plays out of its state, and counts
+// what the conversation written so far says each run reached and scored.
+TYPED_TEST(StorageConformance, MigrationCountsProgressAlreadyWritten) {
+    typename TypeParam::Database fresh;
+    auto storage = this->open(fresh);
+    storage->migrate(9);
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->in_tx(*storage, [&](sdk::StorageTx& tx) {
+        Tenant early;
+        early.account = a;
+        early.bot = tx.create_bot(a, make_bot("early_bot"));
+        early.course = tx.create_course(a, "early course");
+        early.version = tx.create_version(a, early.course.id, "course.yaml", sample_elements());
+        sdk::CourseDeployment d;
+        d.course_id = early.course.id;
+        d.version_id = early.version.id;
+        d.bot_id = early.bot.id;
+        early.deployment = tx.create_deployment(a, d);
+        return early;
+    });
+    const auto v = std::to_string(t.version.id);
+    for (int chat : {1, 2})
+        fresh.execute(
+            "INSERT INTO runs (account_id, bot_id, deployment_id, chat_id, user_id, status, is_active, "
+            "state_json, started_at, updated_at) VALUES (1, " +
+            std::to_string(t.bot.id) + ", " + std::to_string(t.deployment.id) + ", " + std::to_string(chat) +
+            ", " + std::to_string(chat) + ", 'active', 1, '{\"version\":" + v + ",\"activation\":1}', 1, 1)");
+    // Run 1 reached Intro twice and Quiz_1, scoring 1 of 2, then 2 of 2; run 2 only Intro.
+    for (const auto& [run, element, score] :
+         {std::tuple(1, "Intro", "NULL"), std::tuple(1, "Intro", "NULL"), std::tuple(1, "Quiz_1", "1"),
+          std::tuple(1, "Quiz_1", "2"), std::tuple(2, "Intro", "NULL")})
+        fresh.execute(
+            "INSERT INTO conversation (account_id, run_id, element_id, role, score, maxscore, created_at) "
+            "VALUES (1, " +
+            std::to_string(run) + ", '" + element + "', 'user', " + score + ", " +
+            (std::string(score) == "NULL" ? "NULL" : "2") + ", 5)");
+    storage->migrate();
+    this->in_tx(*storage, [&](sdk::StorageTx& tx) {
+        EXPECT_EQ(tx.get_run(a, 1)->version_id, t.version.id);
+        std::map<std::string, sdk::ElementProgress> progress;
+        for (const auto& p : tx.element_progress(a, t.version.id)) progress[p.element_id] = p;
+        ASSERT_EQ(progress.size(), 2u);
+        EXPECT_EQ(progress["Intro"].reached, 2);
+        EXPECT_EQ(progress["Intro"].scored, 0);
+        EXPECT_EQ(progress["Quiz_1"].reached, 1);
+        EXPECT_EQ(progress["Quiz_1"].scored, 1);
+        EXPECT_DOUBLE_EQ(progress["Quiz_1"].score_sum, 1);  // the first scored answer counts
+        EXPECT_DOUBLE_EQ(progress["Quiz_1"].maxscore_sum, 2);
+        // From here on the counters grow as the conversation is written.
+        auto e = entry(2, "Quiz_1", "user");
+        e.score = 2;
+        e.maxscore = 2;
+        tx.append_conversation(a, e);
+        tx.append_conversation(a, e);  // a second answer there is not a second first one
+        for (const auto& p : tx.element_progress(a, t.version.id))
+            if (p.element_id == "Quiz_1") {
+                EXPECT_EQ(p.reached, 2);
+                EXPECT_EQ(p.scored, 2);
+                EXPECT_DOUBLE_EQ(p.score_sum, 3);
+            }
+    });
+}
+
 TYPED_TEST(StorageConformance, MigrationGivesTimersSettledEarlierASettledTime) {
     typename TypeParam::Database fresh;
     auto storage = this->open(fresh);
@@ -2003,8 +2067,13 @@ TYPED_TEST(StorageConformance, MigrationGivesTimersSettledEarlierASettledTime) {
         std::to_string(t.course.id) + ", " + std::to_string(t.version.id) + ", " + std::to_string(t.bot.id) +
         ", 'prod', 1)");
     t.deployment.id = 1;  // the first row of a fresh table, on both backends
-    const Id run =
-        this->in_tx(*storage, [&](sdk::StorageTx& tx) { return tx.start_run(a, make_run(t, 5)).id; });
+    // Today's run statements name version_id (version 10): the row as that schema held it.
+    fresh.execute(
+        "INSERT INTO runs (account_id, bot_id, deployment_id, chat_id, user_id, status, is_active, "
+        "started_at, "
+        "updated_at) VALUES (1, " +
+        std::to_string(t.bot.id) + ", 1, 5, 5, 'active', 1, 1, 1)");
+    const Id run = 1;
     // Today's timer statements name settled_at, which this schema lacks.
     for (const auto& [element, status, due, created] :
          {std::tuple("Fired", "fired", 1000, 900), std::tuple("Cancelled", "cancelled", 9'000'000, 2000),
@@ -2492,6 +2561,16 @@ TYPED_TEST(StorageConformance, PanelSessionsAreFoundByTokenSlidOnAndEnded) {
     session = make_session(4, 9000);
     session.telegram_user_id = 0;
     refused("no user", session, "telegram_user_id must be a Telegram user id, not 0");
+    session.telegram_user_id = -5;
+    session.pinned_account_id = other;
+    refused("a negative user", session, "telegram_user_id must be a Telegram user id, not -5");
+    // A login link's session (the operator's) names no user: it is pinned.
+    session.telegram_user_id = 0;
+    session.token_hash = digest(6);
+    this->in_tx([&](sdk::StorageTx& tx) {
+        const auto id = tx.create_panel_session_all_accounts(session);
+        EXPECT_EQ(tx.find_panel_session_all_accounts(session.token_hash)->id, id);
+    });
     session = make_session(4, 2000);
     session.created_at = 1000;
     session.last_seen_at = 2000;

@@ -128,6 +128,7 @@ TenantData seed(sdk::StorageTx& tx, const std::string& name, std::int64_t n) {
     run.token_id = t.token.id;
     run.chat_id = run.user_id = t.chat;
     run.cursor = name + "_intro";
+    run.version_id = t.version.id;
     t.run = tx.start_run(t.account, run);
     sdk::ConversationEntry entry;
     entry.run_id = t.run.id;
@@ -803,6 +804,53 @@ const std::vector<IsolationCase>& isolation_cases() {
          [](Probe& p) {
              p.in_tx([&](sdk::StorageTx& tx) {
                  EXPECT_FALSE(tx.touch_api_key(p.b.account, p.a.api_key.id, 5000));
+             });
+         }},
+        // --- AnalyticsStore
+        {STORAGE_METHOD(run_status_counts),
+         [](Probe& p) {
+             p.in_tx([&](sdk::StorageTx& tx) {
+                 sdk::AnalyticsFilter of_a;
+                 of_a.version_ids = {p.a.version.id};
+                 EXPECT_TRUE(tx.run_status_counts(p.b.account, of_a).empty());
+                 of_a.version_ids.clear();
+                 of_a.deployment_id = p.a.deployment.id;
+                 EXPECT_TRUE(tx.run_status_counts(p.b.account, of_a).empty());
+                 std::int64_t runs = 0;
+                 for (const auto& c : tx.run_status_counts(p.b.account, {})) runs += c.runs;
+                 EXPECT_EQ(runs, 1) << "B counts only its own run";
+             });
+         }},
+        {STORAGE_METHOD(element_progress),
+         [](Probe& p) {
+             p.in_tx([&](sdk::StorageTx& tx) {
+                 EXPECT_TRUE(tx.element_progress(p.b.account, p.a.version.id).empty());
+                 EXPECT_EQ(tx.element_progress(p.a.account, p.a.version.id).size(), 1u) << "A's own is there";
+             });
+         }},
+        {STORAGE_METHOD(run_cohorts),
+         [](Probe& p) {
+             p.in_tx([&](sdk::StorageTx& tx) {
+                 sdk::AnalyticsFilter of_a;
+                 of_a.version_ids = {p.a.version.id};
+                 EXPECT_TRUE(tx.run_cohorts(p.b.account, of_a).empty());
+             });
+         }},
+        {STORAGE_METHOD(run_sources),
+         [](Probe& p) {
+             p.in_tx([&](sdk::StorageTx& tx) {
+                 for (const auto& s : tx.run_sources(p.b.account, {}))
+                     EXPECT_NE(s.token_id, std::optional<Id>(p.a.token.id));
+             });
+         }},
+        {STORAGE_METHOD(conversation_page),
+         [](Probe& p) {
+             p.in_tx([&](sdk::StorageTx& tx) {
+                 for (const auto& e : tx.conversation_page(p.b.account, {}, 0, 1000))
+                     EXPECT_NE(e.id, p.a.entry);
+                 sdk::AnalyticsFilter of_a;
+                 of_a.deployment_id = p.a.deployment.id;
+                 EXPECT_TRUE(tx.conversation_page(p.b.account, of_a, 0, 1000).empty());
              });
          }},
         {STORAGE_METHOD(create_login_link),

@@ -6,6 +6,7 @@
 
 #include <profo/sdk/storage.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 
@@ -234,6 +235,34 @@ std::vector<sdk::Id> CallArguments::id_list(const std::string& name) const {
     return values_[name].get<std::vector<sdk::Id>>();
 }
 
+namespace {
+
+// Sorts and slices a list an operation returned whole; `total` is its size before.
+void page(json& list, const CallArguments& arguments, json& result) {
+    const auto limit = arguments.integer("limit");
+    if (limit && (*limit < 1 || *limit > 1000))
+        throw sdk::AdminError(Code::invalid_argument, "limit: must be 1 to 1000", "/limit");
+    const auto offset = arguments.integer("offset").value_or(0);
+    if (offset < 0) throw sdk::AdminError(Code::invalid_argument, "offset: must not be negative", "/offset");
+    result["total"] = list.size();
+    if (const auto sort = arguments.string("sort")) {
+        const bool descending = sort->starts_with('-');
+        const std::string field = descending ? sort->substr(1) : *sort;
+        // Stable, so equal values keep the operation's own order (by id).
+        std::stable_sort(list.begin(), list.end(), [&](const json& a, const json& b) {
+            const auto& x = a.contains(field) ? a[field] : json();
+            const auto& y = b.contains(field) ? b[field] : json();
+            return descending ? y < x : x < y;
+        });
+    }
+    const auto from = std::min<std::size_t>(static_cast<std::size_t>(offset), list.size());
+    const auto to = limit ? std::min(list.size(), from + static_cast<std::size_t>(*limit)) : list.size();
+    list = json(std::vector<json>(list.begin() + static_cast<std::ptrdiff_t>(from),
+                                  list.begin() + static_cast<std::ptrdiff_t>(to)));
+}
+
+}  // namespace
+
 AdminCatalogue::AdminCatalogue(AdminServicesDeps deps)
     : deps_(std::move(deps)),
       accounts_(deps_.storage),
@@ -247,6 +276,8 @@ AdminCatalogue::AdminCatalogue(AdminServicesDeps deps)
     add_deployment_operations(*this);
     add_token_operations(*this);
     add_run_operations(*this);
+    add_access_operations(*this);
+    add_analytics_operations(*this);
 }
 
 AdminCatalogue::~AdminCatalogue() = default;
@@ -255,11 +286,36 @@ void AdminCatalogue::add(sdk::AdminOperation operation, std::vector<ArgumentSpec
                          Handler handler) {
     if (entries_.count(operation.name))
         throw std::logic_error("operation " + operation.name + " added twice");
+    std::string paged_list;
+    const bool takes_limit =
+        std::any_of(specs.begin(), specs.end(), [](const auto& s) { return s.name == "limit"; });
+    if (operation.method == "GET" && !takes_limit && result.contains("properties") &&
+        result["properties"].size() == 1 && result["properties"].begin()->value("type", "") == "array") {
+        paged_list = result["properties"].begin().key();
+        std::vector<std::string> choices;
+        for (const auto& [field, schema] :
+             result["properties"].begin()->at("items").at("properties").items()) {
+            choices.push_back(field);
+            choices.push_back("-" + field);
+        }
+        specs.emplace_back("limit", ArgumentSpec::Type::integer,
+                           "at most this many (1 to 1000; all when not given)");
+        specs.emplace_back("offset", ArgumentSpec::Type::integer, "skip this many");
+        specs.emplace_back("sort", ArgumentSpec::Type::string,
+                           "order by this field, \"-field\" for descending (by id when not given)", false,
+                           false, std::move(choices));
+    }
     json properties = json::object();
     json required = json::array();
     for (const auto& spec : specs) {
         properties[spec.name] = spec_schema(spec);
         if (spec.required) required.push_back(spec.name);
+    }
+    json paged_result = result;
+    if (!paged_list.empty()) {
+        paged_result["properties"]["total"] = {{"type", "integer"},
+                                               {"description", "how many there are before limit and offset"}};
+        paged_result["required"].push_back("total");
     }
     operation.arguments_schema = json{
         {"type", "object"},
@@ -267,8 +323,9 @@ void AdminCatalogue::add(sdk::AdminOperation operation, std::vector<ArgumentSpec
         {"required", required},
         {"additionalProperties",
          false}}.dump();
-    operation.result_schema = result.dump();
-    entries_[operation.name] = Entry{std::move(specs), std::move(handler), operation.role};
+    operation.result_schema = paged_result.dump();
+    entries_[operation.name] =
+        Entry{std::move(specs), std::move(handler), operation.role, std::move(paged_list)};
     operations_.push_back(std::move(operation));
 }
 
@@ -284,7 +341,9 @@ json AdminCatalogue::call(const std::string& operation, const sdk::AdminCaller& 
     const auto now = now_of(deps_.clock);
     const CallArguments checked(entry->second.specs, arguments, now);
     try {
-        return entry->second.handler(AdminCall{caller, checked, now});
+        auto result = entry->second.handler(AdminCall{caller, checked, now});
+        if (!entry->second.paged_list.empty()) page(result[entry->second.paged_list], checked, result);
+        return result;
     } catch (const sdk::StorageError& e) {
         throw sdk::AdminError(code_of(e), e.what());
     }

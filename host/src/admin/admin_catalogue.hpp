@@ -94,7 +94,11 @@ public:
                         const nlohmann::json& arguments) override;
     std::vector<std::pair<sdk::Account, sdk::AdminRole>> accounts_of(std::int64_t telegram_user_id) override;
 
-    // Registers an operation; its arguments schema is made from `specs`.
+    // Registers an operation; its arguments schema is made from `specs`. A
+    // GET whose result is list_of(...) and that takes no `limit` of its own
+    // is paged and sorted here: `limit`, `offset` and `sort` (a field,
+    // "-field" for descending) are added to its arguments and `total` to
+    // its result.
     void add(sdk::AdminOperation operation, std::vector<ArgumentSpec> specs, const nlohmann::json& result,
              Handler handler);
 
@@ -110,6 +114,9 @@ private:
         std::vector<ArgumentSpec> specs;
         Handler handler;
         sdk::AdminRole role;
+        // A list the catalogue pages and sorts itself (the operation returns
+        // it whole): its key in the result.
+        std::string paged_list;
     };
     AdminServicesDeps deps_;
     AccountDirectory accounts_;
@@ -128,6 +135,8 @@ void add_course_operations(AdminCatalogue& catalogue);
 void add_deployment_operations(AdminCatalogue& catalogue);
 void add_token_operations(AdminCatalogue& catalogue);
 void add_run_operations(AdminCatalogue& catalogue);
+void add_access_operations(AdminCatalogue& catalogue);
+void add_analytics_operations(AdminCatalogue& catalogue);
 
 // A schema `{"<key>": [<record>...]}` for list results, and the record itself.
 nlohmann::json list_of(const std::string& key, const std::string& record);

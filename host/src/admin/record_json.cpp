@@ -147,7 +147,8 @@ json run_json(const sdk::Run& r) {
             {"utm", object_or_empty(r.utm_json)},
             {"started_at", format_time(r.started_at)},
             {"updated_at", format_time(r.updated_at)},
-            {"ended_at", time_json(r.ended_at)}};
+            {"ended_at", time_json(r.ended_at)},
+            {"version_id", r.version_id ? json(r.version_id) : json(nullptr)}};
 }
 
 json conversation_entry_json(const sdk::ConversationEntry& e) {
@@ -171,6 +172,18 @@ json ban_json(const sdk::Ban& b) {
             {"reason", b.reason},
             {"message", b.message},
             {"created_at", format_time(b.created_at)}};
+}
+
+json api_key_json(const sdk::ApiKey& k) {
+    return {{"id", k.id},
+            {"account_id", k.account_id},
+            {"label", k.label},
+            {"prefix", k.prefix},
+            {"role", k.role},
+            {"created_by_user_id", k.created_by_user_id},
+            {"created_at", format_time(k.created_at)},
+            {"last_used_at", time_json(k.last_used_at)},
+            {"revoked_at", time_json(k.revoked_at)}};
 }
 
 json participant_json(const sdk::Participant& p) {
@@ -284,7 +297,8 @@ const json& record_schemas() {
                         {"utm", kObject},
                         {"started_at", kTime},
                         {"updated_at", kTime},
-                        {"ended_at", kOptionalTime}})},
+                        {"ended_at", kOptionalTime},
+                        {"version_id", kOptionalId}})},
         {"ConversationEntry", record({{"id", kId},
                                       {"run_id", kId},
                                       {"element_id", kString},
@@ -301,6 +315,15 @@ const json& record_schemas() {
                         {"reason", kString},
                         {"message", kString},
                         {"created_at", kTime}})},
+        {"ApiKey", record({{"id", kId},
+                           {"account_id", kId},
+                           {"label", kString},
+                           {"prefix", kString},
+                           {"role", {{"type", "string"}, {"enum", {"owner", "admin"}}}},
+                           {"created_by_user_id", kInteger},
+                           {"created_at", kTime},
+                           {"last_used_at", kOptionalTime},
+                           {"revoked_at", kOptionalTime}})},
         {"Participant", record({{"id", kId},
                                 {"deployment_id", kId},
                                 {"user_id", {{"type", {"integer", "null"}}}},

@@ -33,6 +33,8 @@ nlohmann::json run_json(const sdk::Run& run);
 nlohmann::json conversation_entry_json(const sdk::ConversationEntry& entry);
 nlohmann::json ban_json(const sdk::Ban& ban);
 nlohmann::json participant_json(const sdk::Participant& participant);
+// Never the key or its digest.
+nlohmann::json api_key_json(const sdk::ApiKey& key);
 
 // JSON Schemas of the forms above, by record name ("Bot", "Deployment", ...).
 const nlohmann::json& record_schemas();

@@ -29,6 +29,9 @@ void add_run_operations(AdminCatalogue& c) {
             false,
             false,
             {"active", "completed", "stopped", "blocked", "abandoned"}},
+           {"token_id", Type::id, "only runs started with this token"},
+           {"from", Type::time, "only runs started at or after this"},
+           {"to", Type::time, "only runs started before this"},
            {"limit", Type::integer, "at most this many (1 to 1000; 100 when not given)"},
            {"offset", Type::integer, "skip this many"}},
           list_of("runs", "Run"), [&c](const AdminCall& call) {
@@ -37,6 +40,9 @@ void add_run_operations(AdminCatalogue& c) {
               filter.deployment_id = a.optional_id("deployment_id");
               filter.bot_id = a.optional_id("bot_id");
               if (const auto s = a.string("status")) filter.status = status_of(*s);
+              filter.token_id = a.optional_id("token_id");
+              filter.started_from = a.time("from");
+              filter.started_before = a.time("to");
               const auto limit = a.integer("limit").value_or(100);
               if (limit < 1 || limit > 1000)
                   throw sdk::AdminError(sdk::AdminError::Code::invalid_argument, "limit: must be 1 to 1000",

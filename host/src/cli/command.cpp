@@ -204,6 +204,7 @@ CommandTree build_command_tree() {
     add_token_commands(tree);
     add_ban_commands(tree);
     add_account_commands(tree);
+    add_admin_commands(tree);
     return tree;
 }
 

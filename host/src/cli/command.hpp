@@ -101,6 +101,7 @@ void add_deploy_commands(CommandTree& tree);
 void add_run_commands(CommandTree& tree);
 void add_token_commands(CommandTree& tree);
 void add_ban_commands(CommandTree& tree);
+void add_admin_commands(CommandTree& tree);
 void add_account_commands(CommandTree& tree);  // and `member ...`
 
 }  // namespace profo::host

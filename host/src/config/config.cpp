@@ -326,7 +326,8 @@ void read_deferred(Reader& r, const YAML::Node& node, const std::string& path,
 void read_document(Reader& r, const YAML::Node& root, Config& config) {
     if (root.IsNull()) return;
     for_each_key(
-        r, root, "", {"http", "log", "storage", "retention", "secrets", "engine", "plugins"},
+        r, root, "",
+        {"http", "log", "storage", "retention", "secrets", "telegram_login", "engine", "plugins"},
         [&](const std::string& key, const YAML::Node& node, const std::string& path) {
             if (key == "http") {
                 for_each_key(r, node, path,
@@ -389,6 +390,13 @@ void read_document(Reader& r, const YAML::Node& root, Config& config) {
                                      r.read_string(v, p, config.secrets.key_file);
                                  else
                                      r.read_string(v, p, config.secrets.key);
+                             });
+            } else if (key == "telegram_login") {
+                for_each_key(r, node, path, {"bot_username", "bot_token"},
+                             [&](const std::string& k, const YAML::Node& v, const std::string& p) {
+                                 r.read_string(v, p,
+                                               k == "bot_username" ? config.telegram_login.bot_username
+                                                                   : config.telegram_login.bot_token);
                              });
             } else if (key == "engine") {
                 for_each_key(r, node, path, {"hints", "max_steps_per_event", "deferred", "texts"},
@@ -485,6 +493,10 @@ void apply_environment(Reader& r, const Environment& env, Config& config,
             config.secrets.key_file = value;
         else if (name == "PROFO_SECRETS_KEY")
             config.secrets.key = value;
+        else if (name == "PROFO_TELEGRAM_LOGIN_BOT_USERNAME")
+            config.telegram_login.bot_username = value;
+        else if (name == "PROFO_TELEGRAM_LOGIN_BOT_TOKEN")
+            config.telegram_login.bot_token = value;
         else if (name == "PROFO_ENGINE_HINTS_USE_BUTTONS")
             config.engine.hints.use_buttons = value;
         else if (name == "PROFO_ENGINE_HINTS_RUN_FINISHED")
@@ -562,6 +574,11 @@ void check_consistency(Reader& r, Config& config) {
         (config.secrets.key.size() != 64 || !std::all_of(config.secrets.key.begin(), config.secrets.key.end(),
                                                          [](unsigned char c) { return std::isxdigit(c); })))
         r.setting_problem("secrets.key", "must be 64 hex digits (a 256-bit key)");
+    if (config.telegram_login.bot_token.empty() != config.telegram_login.bot_username.empty())
+        r.setting_problem(
+            "telegram_login",
+            "bot_username and bot_token go together (the widget names the bot whose token signs)");
+    if (config.telegram_login.bot_username.starts_with('@')) config.telegram_login.bot_username.erase(0, 1);
 }
 
 }  // namespace
@@ -657,6 +674,18 @@ std::string bot_api_base_url(const Config& config) {
         plugin->settings["base_url"].is_string())
         return plugin->settings["base_url"].get<std::string>();
     return "https://api.telegram.org";
+}
+
+std::string panel_public_url(const Config& config) {
+    const auto* plugin = config.plugin("transport/panel");
+    if (plugin && plugin->settings.is_object() && plugin->settings.contains("public_url") &&
+        plugin->settings["public_url"].is_string() &&
+        !plugin->settings["public_url"].get<std::string>().empty()) {
+        auto url = plugin->settings["public_url"].get<std::string>();
+        while (url.ends_with('/')) url.pop_back();
+        return url;
+    }
+    return "http://" + config.http.listen;
 }
 
 }  // namespace profo::host

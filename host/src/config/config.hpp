@@ -78,6 +78,13 @@ struct Config {
         std::string key;  // 64 hex digits; overrides key_file (set it from the environment)
     } secrets;
 
+    // The bot whose Telegram Login Widget signs people in to the panel: the
+    // platform's own, not an account's. No token: no widget (`profo admin
+    // login-link` still signs people in).
+    struct TelegramLogin {
+        std::string bot_username;  // without '@'
+        std::string bot_token;     // a secret: set it from the environment
+    } telegram_login;
     struct Engine {
         struct Hints {
             // Sent when an event does not fit the element the run waits at.
@@ -145,6 +152,9 @@ std::filesystem::path find_default_config(const std::vector<std::filesystem::pat
 // set), so a bot's token is checked against the Bot API the bot will be
 // served by (the emulator in tests).
 std::string bot_api_base_url(const Config& config);
+// Where people reach the panel: its `public_url` setting, else this
+// process's own listener (http://host:port), for the links the CLI prints.
+std::string panel_public_url(const Config& config);
 
 // Reads `file` and applies the PROFO_* variables of `env`. Throws ConfigError
 // listing every problem found. `warnings` receives PROFO_* variables that

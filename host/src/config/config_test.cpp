@@ -72,9 +72,9 @@ TEST(Config, ReportsUnknownKeysWithLineAndPath) {
     EXPECT_EQ(p[0],
               "profo.yaml:2: http.listn: unknown key (known: listen, threads, max_connections, "
               "max_connections_per_address, max_pending_requests, header_timeout_ms)");
-    EXPECT_EQ(
-        p[1],
-        "profo.yaml:3: logg: unknown key (known: http, log, storage, retention, secrets, engine, plugins)");
+    EXPECT_EQ(p[1],
+              "profo.yaml:3: logg: unknown key (known: http, log, storage, retention, secrets, "
+              "telegram_login, engine, plugins)");
 }
 
 TEST(Config, ReportsWrongTypesWithLineAndPath) {

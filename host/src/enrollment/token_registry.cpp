@@ -1,5 +1,6 @@
 #include "enrollment/token_registry.hpp"
 
+#include <profo/sdk/credentials.hpp>
 #include <profo/sdk/deep_link.hpp>
 #include <profo/sdk/enrollment.hpp>
 
@@ -12,8 +13,6 @@
 namespace profo::host {
 
 namespace {
-
-constexpr std::string_view kCodeAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 std::string random_bytes(std::size_t count) {
     std::string out(count, '\0');
@@ -38,19 +37,6 @@ std::string token_ref(sdk::Id account_id, sdk::Id token_id) {
 }
 
 }  // namespace
-
-std::string random_token_code(std::size_t count) {
-    std::string out;
-    while (out.size() < count) {
-        // 248 = 4 * 62: bytes above it are dropped, so every character is equally likely.
-        for (unsigned char c : random_bytes(count * 2)) {
-            if (c >= 248) continue;
-            out += kCodeAlphabet[c % 62];
-            if (out.size() == count) break;
-        }
-    }
-    return out;
-}
 
 TokenRegistry::TokenRegistry(sdk::Storage& storage, const PluginRegistry& plugins,
                              const sdk::SecretBox& secrets)
@@ -124,7 +110,7 @@ IssuedToken TokenRegistry::create(sdk::Id account_id, const TokenDraft& draft, s
                                  sdk::AdminError::Code::not_found);
     // A clash of random codes is all but impossible; a few tries settle it.
     for (int attempt = 0;; ++attempt) {
-        token.code = random_token_code(length);
+        token.code = sdk::random_code(length);
         if (!tx->find_token(account_id, draft.deployment_id, token.code)) break;
         if (attempt == 5)
             throw TokenRegistryError("no free token code after 6 tries; try again",

@@ -53,9 +53,6 @@ struct IssuedToken {
     std::string link;     // https://t.me/<bot>?start=<payload>
 };
 
-// `count` characters of 0-9A-Za-z from the system's CSPRNG.
-std::string random_token_code(std::size_t count);
-
 class TokenRegistry {
 public:
     TokenRegistry(sdk::Storage& storage, const PluginRegistry& plugins, const sdk::SecretBox& secrets);

@@ -212,6 +212,8 @@ public:
     const HttpServerLimits& limits() const { return limits_; }
     sdk::Executor& executor() { return executor_; }
     sdk::Logger& log() { return log_; }
+    sdk::Metrics* metrics() const { return metrics_.load(); }
+    void set_metrics(sdk::Metrics& metrics) { metrics_.store(&metrics); }
     const std::shared_ptr<Gate>& gate() const { return gate_; }
 
 private:
@@ -238,6 +240,7 @@ private:
     std::thread thread_;
     std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
     std::atomic<unsigned short> port_{0};
+    std::atomic<sdk::Metrics*> metrics_{nullptr};
 
     // Touched only on the network thread.
     bool stopping_ = false;
@@ -419,7 +422,8 @@ void Session::handle_request() {
     std::shared_ptr<Gate> slot(gate.get(), [gate](Gate* g) { g->pending.fetch_sub(1); });
     server_.executor().post([handler = std::move(found.handler), request = std::move(request),
                              label = method_ + " " + found.pattern, session = weak_from_this(), gate,
-                             slot = std::move(slot), keep_alive] {
+                             slot = std::move(slot), keep_alive, metrics = server_.metrics(),
+                             queued = std::chrono::steady_clock::now()] {
         // The connection was closed for good (stop()'s grace ran out).
         if (session.expired()) return;
         sdk::HttpResponse response;
@@ -432,6 +436,14 @@ void Session::handle_request() {
             gate->error("handler for " + label + " threw a non-standard exception");
             response = error_response(500, "internal error");
         }
+        // From the request's arrival at a worker's queue to its answer: what
+        // a client waits, bar the network. Routes are patterns, so the
+        // labels stay few.
+        if (metrics != nullptr)
+            metrics->observe(
+                "profo_http_request_duration_seconds",
+                {{"route", label}, {"status", std::to_string(response.status)}},
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - queued).count());
         gate->deliver([session, keep_alive, response = std::move(response)]() mutable {
             if (auto self = session.lock()) self->send(std::move(response), keep_alive);
         });
@@ -739,6 +751,12 @@ HttpServer::HttpServer(std::string listen, sdk::Executor& handlers, sdk::Logger&
     : impl_(std::make_unique<Impl>(std::move(listen), handlers, log, limits)) {}
 
 HttpServer::~HttpServer() = default;
+
+void HttpServer::set_metrics(sdk::Metrics& metrics) {
+    metrics.describe("profo_http_request_duration_seconds",
+                     "HTTP requests to plugin routes, from arrival to answer, by route and status");
+    impl_->server.set_metrics(metrics);
+}
 
 void HttpServer::add(std::string method, std::string pattern, sdk::HttpHandler handler) {
     impl_->server.add(std::move(method), std::move(pattern), std::move(handler));

@@ -32,6 +32,9 @@ public:
     ~HttpServer() override;  // stop()s
 
     void add(std::string method, std::string pattern, sdk::HttpHandler handler) override;
+    // Times every request to a plugin route into `metrics`, which must
+    // outlive the server's handlers.
+    void set_metrics(sdk::Metrics& metrics);
     // /readyz answers 200 while this returns true, 503 otherwise.
     void set_readiness(std::function<bool()> ready);
 

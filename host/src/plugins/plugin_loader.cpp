@@ -24,8 +24,9 @@ constexpr const char* kEntrySymbol = "profo_plugin";
 // and whose records it exchanges with storage (2.1 added the retention
 // deletes and Storage::durability(); 2.2 the AccountChanges role and
 // CourseDeployment::archived_at, so an older module would hand back
-// deployments of the wrong size; 2.3 the PanelAccessStore role).
-constexpr std::uint32_t kStorageAbiMinor = 3;
+// deployments of the wrong size; 2.3 the PanelAccessStore role; 2.4 the
+// AnalyticsStore role and Run::version_id).
+constexpr std::uint32_t kStorageAbiMinor = 4;
 
 // The toolchain this host was built with, in the same spelling plugins embed.
 const std::string& host_toolchain() {

@@ -42,6 +42,7 @@ public:
     sdk::HttpRoutes& http() override { return platform_.http(); }
     const sdk::SecretBox& secrets() const override { return platform_.secrets(); }
     sdk::HttpClient& http_client() override { return platform_.http_client(); }
+    sdk::Metrics& metrics() override { return platform_.metrics(); }
 
 protected:
     Platform& platform_;
@@ -59,19 +60,80 @@ public:
     const sdk::TelegramSignatures& telegram() const override { return platform_.telegram(); }
 };
 
+// What transports dispatch, counted by kind and result on its way through.
+class CountingEngine final : public sdk::CourseEngine {
+public:
+    CountingEngine(std::function<sdk::CourseEngine&()> engine, sdk::Metrics& metrics)
+        : engine_(std::move(engine)), metrics_(metrics) {
+        metrics_.describe("profo_updates_total", "events transports dispatched, by kind and result");
+        metrics_.describe("profo_update_duration_seconds", "handling one event: its transaction and effects");
+    }
+    sdk::DispatchResult dispatch(const sdk::InboundEvent& event) override {
+        const auto started = std::chrono::steady_clock::now();
+        auto result = engine_().dispatch(event);
+        const sdk::Metrics::Labels labels{{"kind", kind_name(event.kind)},
+                                          {"result", result_name(result.status)}};
+        metrics_.add("profo_updates_total", labels);
+        metrics_.observe("profo_update_duration_seconds", {{"kind", kind_name(event.kind)}},
+                         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        return result;
+    }
+    std::optional<sdk::RunElement> run_element(sdk::Id account_id, sdk::Id run_id,
+                                               const std::string& element_id) override {
+        return engine_().run_element(account_id, run_id, element_id);
+    }
+
+private:
+    static const char* kind_name(sdk::InboundEvent::Kind kind) {
+        using Kind = sdk::InboundEvent::Kind;
+        switch (kind) {
+            case Kind::start: return "start";
+            case Kind::text: return "text";
+            case Kind::voice: return "voice";
+            case Kind::callback: return "callback";
+            case Kind::poll_answer: return "poll_answer";
+            case Kind::web_app_data: return "web_app_data";
+            case Kind::blocked: return "blocked";
+            case Kind::unblocked: return "unblocked";
+        }
+        return "other";
+    }
+    static const char* result_name(sdk::DispatchResult::Status status) {
+        using Status = sdk::DispatchResult::Status;
+        switch (status) {
+            case Status::handled: return "handled";
+            case Status::duplicate: return "duplicate";
+            case Status::no_run: return "no_run";
+            case Status::ignored: return "ignored";
+            case Status::refused: return "refused";
+            case Status::failed: return "failed";
+        }
+        return "other";
+    }
+
+    std::function<sdk::CourseEngine&()> engine_;
+    sdk::Metrics& metrics_;
+};
+
 class TransportHostApi final : public KindHost<sdk::TransportHost> {
 public:
-    using KindHost::KindHost;
+    TransportHostApi(Platform& platform, const std::string& qualified_id, nlohmann::json settings)
+        : KindHost(platform, qualified_id, std::move(settings)),
+          counting_([&platform]() -> sdk::CourseEngine& { return platform.engine(); }, platform.metrics()) {}
     sdk::Storage& storage() override { return platform_.storage(); }
-    sdk::CourseEngine& engine() override { return platform_.engine(); }
+    sdk::CourseEngine& engine() override { return counting_; }
     const sdk::TelegramSignatures& telegram() const override { return platform_.telegram(); }
     sdk::AdminServices& admin() override { return platform_.admin(); }
+
+private:
+    CountingEngine counting_;
 };
 
 }  // namespace
 
 Platform::Platform(Config config)
     : config_(std::move(config)), log_(make_logger("host")), clock_(std::make_unique<SystemClock>()) {
+    if (!config_.telegram_login.bot_token.empty()) register_secret(config_.telegram_login.bot_token);
     registry_ = std::make_unique<PluginRegistry>(config_, discover_plugins(config_.resolved_search_paths()));
     if (!registry_->failures().empty()) throw PluginFailures(registry_->failures());
     for (const auto& p : registry_->loaded())
@@ -148,6 +210,27 @@ HttpServer& Platform::http() {
         limits.max_pending_requests = static_cast<std::size_t>(config_.http.max_pending_requests);
         limits.header_timeout = std::chrono::milliseconds(config_.http.header_timeout_ms);
         http_ = std::make_unique<HttpServer>(config_.http.listen, executor(), *log_, limits);
+        http_->set_metrics(metrics_);
+        metrics_.describe("profo_timer_lag_seconds",
+                          "how late the most overdue durable timer is (0: none is due), at the scrape");
+        http_->add("GET", "/metrics", [this](const sdk::HttpRequest&) {
+            try {
+                auto tx = storage().begin();
+                const auto next = tx->next_timer_due_all_accounts();
+                tx->commit();
+                const auto now =
+                    std::chrono::duration_cast<std::chrono::milliseconds>(clock().now().time_since_epoch())
+                        .count();
+                metrics_.set("profo_timer_lag_seconds", {},
+                             next && *next < now ? static_cast<double>(now - *next) / 1000.0 : 0.0);
+            } catch (const std::exception& e) {
+                log_->warn(std::string("metrics: cannot read the timers: ") + e.what());
+            }
+            sdk::HttpResponse r;
+            r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+            r.body = metrics_.render();
+            return r;
+        });
     }
     return *http_;
 }
@@ -200,7 +283,7 @@ const sdk::TelegramSignatures& Platform::telegram() {
     std::lock_guard lock(lazy_mutex_);
     if (!telegram_)
         telegram_ = std::make_unique<BotSignatures>([this]() -> sdk::Storage& { return storage(); },
-                                                    secrets(), clock());
+                                                    secrets(), clock(), config_.telegram_login);
     return *telegram_;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "metrics/metrics_registry.hpp"
 #include "plugins/plugin_registry.hpp"
 
 #include <profo/sdk/engine.hpp>
@@ -60,6 +61,9 @@ public:
     // Checks of what Telegram signed with the platform's bots' tokens.
     const sdk::TelegramSignatures& telegram();
 
+    // Counters, gauges and histograms, served at /metrics.
+    MetricsRegistry& metrics() { return metrics_; }
+
     // The platform's services for creators (sdk/admin.hpp), made on first use.
     sdk::AdminServices& admin();
 
@@ -87,6 +91,7 @@ public:
 
 private:
     Config config_;
+    MetricsRegistry metrics_;
     std::unique_ptr<sdk::Logger> log_;
     std::unique_ptr<PluginRegistry> registry_;
     std::unique_ptr<sdk::Clock> clock_;

@@ -16,4 +16,9 @@ sdk::SignedTelegramData BotSignatures::check_web_app_init_data(sdk::Id account_i
                               clock_.now(), max_age);
 }
 
+sdk::SignedTelegramData BotSignatures::check_login_widget(const std::map<std::string, std::string>& fields,
+                                                          std::chrono::seconds max_age) const {
+    return validate_login_widget(fields, login_.bot_token, clock_.now(), max_age);
+}
+
 }  // namespace profo::host

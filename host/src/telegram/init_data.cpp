@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/sha.h>
 
 #include <array>
 #include <cctype>
@@ -37,9 +38,9 @@ std::string hex(const std::array<unsigned char, 32>& bytes) {
     return out;
 }
 
-std::int64_t whole_number(const std::string& text, const char* what) {
+std::int64_t whole_number(const std::string& text, const char* data, const char* field) {
     if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos)
-        throw sdk::SignatureError(std::string("initData ") + what + " is not a number");
+        throw sdk::SignatureError(std::string(data) + " " + field + " is not a number");
     return std::stoll(text);
 }
 
@@ -57,9 +58,39 @@ std::string data_check_string(const std::map<std::string, std::string>& fields) 
 
 std::string init_data_hash(const std::map<std::string, std::string>& fields, std::string_view bot_token) {
     const auto secret = hmac_sha256("WebAppData", bot_token);
-    const std::string_view secret_key(reinterpret_cast<const char*>(secret.data()), secret.size());
-    return hex(hmac_sha256(secret_key, data_check_string(fields)));
+    return hex(hmac_sha256({reinterpret_cast<const char*>(secret.data()), secret.size()},
+                           data_check_string(fields)));
 }
+
+namespace {
+
+// The check both kinds of signed data share: the given hash against the
+// `expected` one, in constant time; then `auth_date` fresh. `what` names the
+// data in messages.
+std::int64_t check_signed_fields(const std::map<std::string, std::string>& fields,
+                                 const std::string& expected, const char* what,
+                                 std::chrono::system_clock::time_point now, std::chrono::seconds max_age) {
+    const auto hash = fields.find("hash");
+    if (hash == fields.end() || hash->second.empty())
+        throw sdk::SignatureError(std::string(what) + " has no hash");
+    std::string given = hash->second;
+    for (auto& c : given) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (given.size() != expected.size() || CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0)
+        throw sdk::SignatureError(std::string(what) + " signature does not match this bot");
+
+    const auto auth = fields.find("auth_date");
+    if (auth == fields.end()) throw sdk::SignatureError(std::string(what) + " has no auth_date");
+    const auto auth_date = whole_number(auth->second, what, "auth_date");
+    const std::int64_t now_s =
+        std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    if (now_s - auth_date > max_age.count())
+        throw sdk::SignatureError(std::string(what) + " has expired (auth_date too old)");
+    if (auth_date - now_s > kAllowedSkewSeconds)
+        throw sdk::SignatureError(std::string(what) + " auth_date is in the future");
+    return auth_date;
+}
+
+}  // namespace
 
 sdk::SignedTelegramData validate_init_data(std::string_view init_data, std::string_view bot_token,
                                            std::chrono::system_clock::time_point now,
@@ -71,23 +102,8 @@ sdk::SignedTelegramData validate_init_data(std::string_view init_data, std::stri
     } catch (const std::invalid_argument& e) {
         throw sdk::SignatureError(std::string("initData is not a query string: ") + e.what());
     }
-    const auto hash = out.fields.find("hash");
-    if (hash == out.fields.end() || hash->second.empty()) throw sdk::SignatureError("initData has no hash");
-    std::string given = hash->second;
-    for (auto& c : given) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    const std::string expected = init_data_hash(out.fields, bot_token);
-    if (given.size() != expected.size() || CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0)
-        throw sdk::SignatureError("initData signature does not match this bot");
-
-    const auto auth = out.fields.find("auth_date");
-    if (auth == out.fields.end()) throw sdk::SignatureError("initData has no auth_date");
-    out.auth_date = whole_number(auth->second, "auth_date");
-    const std::int64_t now_s =
-        std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-    if (now_s - out.auth_date > max_age.count())
-        throw sdk::SignatureError("initData has expired (auth_date too old)");
-    if (out.auth_date - now_s > kAllowedSkewSeconds)
-        throw sdk::SignatureError("initData auth_date is in the future");
+    out.auth_date =
+        check_signed_fields(out.fields, init_data_hash(out.fields, bot_token), "initData", now, max_age);
 
     const auto user = out.fields.find("user");
     if (user == out.fields.end()) throw sdk::SignatureError("initData has no user");
@@ -97,6 +113,30 @@ sdk::SignedTelegramData validate_init_data(std::string_view init_data, std::stri
     out.user_id = json["id"].get<std::int64_t>();
     if (json.contains("username") && json["username"].is_string())
         out.username = json["username"].get<std::string>();
+    return out;
+}
+
+std::string login_widget_hash(const std::map<std::string, std::string>& fields, std::string_view bot_token) {
+    std::array<unsigned char, 32> secret{};
+    SHA256(reinterpret_cast<const unsigned char*>(bot_token.data()), bot_token.size(), secret.data());
+    return hex(hmac_sha256({reinterpret_cast<const char*>(secret.data()), secret.size()},
+                           data_check_string(fields)));
+}
+
+sdk::SignedTelegramData validate_login_widget(const std::map<std::string, std::string>& fields,
+                                              std::string_view bot_token,
+                                              std::chrono::system_clock::time_point now,
+                                              std::chrono::seconds max_age) {
+    if (bot_token.empty()) throw sdk::SignatureError("Telegram login is not configured on this platform");
+    sdk::SignedTelegramData out;
+    out.fields = fields;
+    out.auth_date = check_signed_fields(fields, login_widget_hash(fields, bot_token), "Telegram login data",
+                                        now, max_age);
+    const auto id = fields.find("id");
+    if (id == fields.end()) throw sdk::SignatureError("Telegram login data has no id");
+    out.user_id = whole_number(id->second, "Telegram login data", "id");
+    if (out.user_id <= 0) throw sdk::SignatureError("Telegram login data id is not a user id");
+    if (const auto name = fields.find("username"); name != fields.end()) out.username = name->second;
     return out;
 }
 

@@ -26,4 +26,12 @@ sdk::SignedTelegramData validate_init_data(std::string_view init_data, std::stri
                                            std::chrono::system_clock::time_point now,
                                            std::chrono::seconds max_age);
 
+// Telegram Login Widget data: the same data-check string, keyed by
+// SHA256(bot_token) (telegram.md, "Login Widget"); `id` is the user.
+std::string login_widget_hash(const std::map<std::string, std::string>& fields, std::string_view bot_token);
+sdk::SignedTelegramData validate_login_widget(const std::map<std::string, std::string>& fields,
+                                              std::string_view bot_token,
+                                              std::chrono::system_clock::time_point now,
+                                              std::chrono::seconds max_age);
+
 }  // namespace profo::host

@@ -78,6 +78,9 @@ public:
     std::string_view log_id_column_ddl() const override { return id_column_ddl(); }
     // Heap tables have no clustered form; the primary key index serves the reads.
     std::string_view clustered_table_suffix() const override { return ""; }
+    std::string json_integer_sql(std::string_view column, std::string_view key) const override {
+        return "CAST(CAST(" + std::string(column) + " AS jsonb) ->> '" + std::string(key) + "' AS BIGINT)";
+    }
 
     std::vector<std::string> refuse_updates_ddl(std::string_view table,
                                                 const std::string& message) const override {

@@ -73,6 +73,8 @@ public:
     // (`{clustered}`): a row written there touches one b-tree instead of a
     // table and an index, which on the per-event hot path is one page less.
     virtual std::string_view clustered_table_suffix() const = 0;
+    // The whole number at `key` of the JSON text in `column` (NULL when absent).
+    virtual std::string json_integer_sql(std::string_view column, std::string_view key) const = 0;
 
     // The statements after which the database refuses every UPDATE of
     // `table` with `message` (no ':' in it: SOCI would take it for a

@@ -354,6 +354,54 @@ const std::vector<Migration> kMigrations = {
          " expires_at BIGINT NOT NULL){clustered}",
          "CREATE INDEX telegram_logins_by_expiry ON telegram_logins (expires_at)",
      }},
+    {10,
+     "analytics: the version each run plays, element progress counted as it happens",
+     {
+         "ALTER TABLE runs ADD COLUMN version_id BIGINT",
+         // The engine has kept it in the run's state since versions exist.
+         "UPDATE runs SET version_id = {json_integer state_json version}",
+         "UPDATE runs SET version_id = NULL WHERE version_id = 0",
+         "CREATE INDEX runs_for_analytics ON runs (account_id, version_id, started_at, status)",
+         "CREATE INDEX runs_by_account_start ON runs (account_id, started_at)",
+
+         // Which elements each run reached (one row each), and whether its
+         // first scored answer there was counted.
+         "CREATE TABLE run_elements ("
+         " run_id BIGINT NOT NULL,"
+         " element_id TEXT NOT NULL,"
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " version_id BIGINT NOT NULL,"
+         " scored INTEGER NOT NULL DEFAULT 0,"
+         " PRIMARY KEY (run_id, element_id)){clustered}",
+         // Per element of a version, split into shards by run id so that
+         // students reaching one element at once do not queue on one row.
+         "CREATE TABLE element_progress ("
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " version_id BIGINT NOT NULL,"
+         " element_id TEXT NOT NULL,"
+         " shard INTEGER NOT NULL,"
+         " reached BIGINT NOT NULL DEFAULT 0,"
+         " scored BIGINT NOT NULL DEFAULT 0,"
+         " score_sum DOUBLE PRECISION NOT NULL DEFAULT 0,"
+         " maxscore_sum DOUBLE PRECISION NOT NULL DEFAULT 0,"
+         " PRIMARY KEY (version_id, element_id, shard)){clustered}",
+
+         // What the conversation written so far says.
+         "INSERT INTO run_elements (run_id, element_id, account_id, version_id, scored)"
+         " SELECT c.run_id, c.element_id, MIN(c.account_id), MIN(r.version_id),"
+         " MAX(CASE WHEN c.score IS NULL THEN 0 ELSE 1 END)"
+         " FROM conversation c JOIN runs r ON r.id = c.run_id"
+         " WHERE c.element_id <> '' AND r.version_id IS NOT NULL GROUP BY c.run_id, c.element_id",
+         "INSERT INTO element_progress (account_id, version_id, element_id, shard, reached, scored, "
+         "score_sum,"
+         " maxscore_sum)"
+         " SELECT re.account_id, re.version_id, re.element_id, CAST(re.run_id % 8 AS INTEGER), COUNT(*),"
+         " SUM(re.scored), COALESCE(SUM(first.score), 0), COALESCE(SUM(first.maxscore), 0)"
+         " FROM run_elements re LEFT JOIN conversation first ON first.id = ("
+         "   SELECT MIN(c.id) FROM conversation c"
+         "   WHERE c.run_id = re.run_id AND c.element_id = re.element_id AND c.score IS NOT NULL)"
+         " GROUP BY re.account_id, re.version_id, re.element_id, CAST(re.run_id % 8 AS INTEGER)",
+     }},
 };
 
 std::string expand(std::string_view statement, const SqlDialect& dialect, std::int64_t now) {
@@ -366,6 +414,13 @@ std::string expand(std::string_view statement, const SqlDialect& dialect, std::i
         } else if (statement.substr(i, 8) == "{log_id}") {
             sql += dialect.log_id_column_ddl();
             i += 8;
+        } else if (statement.substr(i, 14) == "{json_integer ") {
+            // {json_integer COLUMN KEY}
+            const auto end = statement.find('}', i);
+            const auto words = statement.substr(i + 14, end - i - 14);
+            const auto space = words.find(' ');
+            sql += dialect.json_integer_sql(words.substr(0, space), words.substr(space + 1));
+            i = end + 1;
         } else if (statement.substr(i, 11) == "{clustered}") {
             sql += dialect.clustered_table_suffix();
             i += 11;

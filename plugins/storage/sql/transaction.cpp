@@ -252,10 +252,11 @@ EnrollmentToken read_token(const PreparedStatement& s) {
     return t;
 }
 
-const Columns kRun{{"id", I},       {"account_id", I}, {"bot_id", I},     {"deployment_id", I},
-                   {"chat_id", I},  {"user_id", I},    {"username", T},   {"token_id", I},
-                   {"status", T},   {"is_active", I},  {"cursor", T},     {"state_json", T},
-                   {"utm_json", T}, {"started_at", I}, {"updated_at", I}, {"ended_at", I}};
+const Columns kRun{{"id", I},        {"account_id", I}, {"bot_id", I},     {"deployment_id", I},
+                   {"chat_id", I},   {"user_id", I},    {"username", T},   {"token_id", I},
+                   {"status", T},    {"is_active", I},  {"cursor", T},     {"state_json", T},
+                   {"utm_json", T},  {"started_at", I}, {"updated_at", I}, {"ended_at", I},
+                   {"version_id", I}};
 
 Run read_run(const PreparedStatement& s) {
     RowReader r(s);
@@ -279,6 +280,7 @@ Run read_run(const PreparedStatement& s) {
     run.started_at = r.integer();
     run.updated_at = r.integer();
     run.ended_at = r.optional_integer();
+    run.version_id = r.optional_integer().value_or(0);
     return run;
 }
 
@@ -580,9 +582,9 @@ const Query kInsertRun = returning(
     kRun,
     "INSERT INTO runs (account_id, bot_id, deployment_id, chat_id, user_id, username, token_id, status, "
     "is_active, "
-    "cursor, state_json, utm_json, started_at, updated_at, ended_at) VALUES (:a, :bot_id, :deployment_id, "
-    ":chat_id, :user_id, :username, :token_id, :status, :is_active, :cursor, :state_json, :utm_json, "
-    ":started_at, :updated_at, :ended_at)");
+    "cursor, state_json, utm_json, started_at, updated_at, ended_at, version_id) VALUES (:a, :bot_id, "
+    ":deployment_id, :chat_id, :user_id, :username, :token_id, :status, :is_active, :cursor, :state_json, "
+    ":utm_json, :started_at, :updated_at, :ended_at, :version_id)");
 const Query kGetRun = select(kRun, "FROM runs WHERE account_id = :a AND id = :id");
 // `is_active = 1` literally, so both planners pick the partial unique index.
 const Query kActiveRun =
@@ -1399,7 +1401,8 @@ Run SqlTransaction::start_run(Id account_id, const Run& run) {
                     .bind(account_id, run.bot_id, run.deployment_id, run.chat_id, run.user_id, run.username,
                           run.token_id, std::string(sdk::to_string(run.status)), run.active, run.cursor,
                           json_or_empty_object(run.state_json), json_or_empty_object(run.utm_json), started,
-                          or_now(run.updated_at, started), run.ended_at),
+                          or_now(run.updated_at, started), run.ended_at,
+                          run.version_id ? std::optional<Id>(run.version_id) : std::nullopt),
                 read_run);
         },
         [&](DbFailure failure) {
@@ -1456,15 +1459,22 @@ std::vector<Run> SqlTransaction::list_runs(Id account_id, const RunFilter& filte
         if (filter.deployment_id) where += " AND deployment_id = :d";
         if (filter.bot_id) where += " AND bot_id = :b";
         if (filter.status) where += " AND status = :s";
+        if (filter.token_id) where += " AND token_id = :t";
+        if (filter.started_from) where += " AND started_at >= :from";
+        if (filter.started_before) where += " AND started_at < :before";
         where += " ORDER BY id LIMIT :limit OFFSET :offset";
         PreparedStatement& query = statement(select(kRun, where));
         query.start_binding(3 + (filter.deployment_id ? 1 : 0) + (filter.bot_id ? 1 : 0) +
-                            (filter.status ? 1 : 0));
+                            (filter.status ? 1 : 0) + (filter.token_id ? 1 : 0) +
+                            (filter.started_from ? 1 : 0) + (filter.started_before ? 1 : 0));
         std::size_t position = 0;
         query.bind_at(position++, account_id);
         if (filter.deployment_id) query.bind_at(position++, *filter.deployment_id);
         if (filter.bot_id) query.bind_at(position++, *filter.bot_id);
         if (filter.status) query.bind_at(position++, std::string(sdk::to_string(*filter.status)));
+        if (filter.token_id) query.bind_at(position++, *filter.token_id);
+        if (filter.started_from) query.bind_at(position++, *filter.started_from);
+        if (filter.started_before) query.bind_at(position++, *filter.started_before);
         query.bind_at(position++, filter.limit);
         query.bind_at(position++, filter.offset);
         return all_rows<Run>(query, read_run);
@@ -1488,9 +1498,11 @@ Id SqlTransaction::append_conversation(Id account_id, const ConversationEntry& e
     return guarded(
         "append_conversation",
         [&] {
-            return insert(kInsertConversation, account_id, entry.run_id, entry.element_id, entry.role,
-                          json_or_empty_object(entry.payload_json), entry.score, entry.maxscore,
-                          entry.attempt, or_now(entry.created_at, now_ms()));
+            const auto id = insert(kInsertConversation, account_id, entry.run_id, entry.element_id,
+                                   entry.role, json_or_empty_object(entry.payload_json), entry.score,
+                                   entry.maxscore, entry.attempt, or_now(entry.created_at, now_ms()));
+            count_progress(account_id, entry);
+            return id;
         },
         [&](DbFailure failure) { return explain_run_reference(failure, account_id, entry.run_id); });
 }
@@ -1499,6 +1511,204 @@ std::vector<ConversationEntry> SqlTransaction::conversation(Id account_id, Id ru
     return guarded("conversation", [&] {
         return all_rows<ConversationEntry>(statement(kConversation).bind(account_id, run_id),
                                            read_conversation);
+    });
+}
+
+// --- Analytics ---------------------------------------------------------------------------------
+
+namespace {
+
+// Counters of one (version, element) are split over this many rows, by run
+// id, so students of one course reaching one element at once do not all
+// wait for the same row lock (PostgreSQL); readers add the shards up.
+constexpr int kProgressShards = 8;
+
+const Query kRunVersion{"SELECT version_id FROM runs WHERE account_id = :a AND id = :r", {I}};
+const Query kReachElement{
+    "INSERT INTO run_elements (run_id, element_id, account_id, version_id, scored)"
+    " VALUES (:r, :e, :a, :v, 0) ON CONFLICT DO NOTHING",
+    {}};
+const Query kCountReached{
+    "INSERT INTO element_progress (account_id, version_id, element_id, shard, reached, scored, score_sum,"
+    " maxscore_sum) VALUES (:a, :v, :e, :s, 1, 0, 0, 0)"
+    " ON CONFLICT (version_id, element_id, shard) DO UPDATE SET reached = element_progress.reached + 1",
+    {}};
+const Query kFirstScore{
+    "UPDATE run_elements SET scored = 1 WHERE run_id = :r AND element_id = :e AND scored = 0", {}};
+const Query kCountScore{
+    "UPDATE element_progress SET scored = scored + 1, score_sum = score_sum + :score,"
+    " maxscore_sum = maxscore_sum + :max WHERE version_id = :v AND element_id = :e AND shard = :s",
+    {}};
+const Query kElementProgress{
+    "SELECT element_id, SUM(reached), SUM(scored), SUM(score_sum), SUM(maxscore_sum) FROM element_progress"
+    " WHERE account_id = :a AND version_id = :v GROUP BY element_id",
+    {T, I, I, R, R}};
+
+// Monday 1970-01-05 00:00 UTC: weeks are counted from it.
+constexpr Millis kFirstMonday = 4LL * 24 * 3600 * 1000;
+constexpr Millis kWeek = 7LL * 24 * 3600 * 1000;
+
+// " AND ..." for the runs an AnalyticsFilter selects (table alias `r`), and
+// its parameters in order after the account.
+struct RunSelection {
+    std::string sql;
+    std::vector<std::int64_t> parameters;
+};
+
+RunSelection select_runs(const sdk::AnalyticsFilter& filter) {
+    RunSelection out;
+    if (!filter.version_ids.empty()) {
+        out.sql += " AND r.version_id IN (";
+        for (std::size_t i = 0; i < filter.version_ids.size(); ++i) {
+            out.sql += (i ? ", :v" : ":v") + std::to_string(i);
+            out.parameters.push_back(filter.version_ids[i]);
+        }
+        out.sql += ")";
+    }
+    if (filter.deployment_id) {
+        out.sql += " AND r.deployment_id = :d";
+        out.parameters.push_back(*filter.deployment_id);
+    }
+    if (filter.started_from) {
+        out.sql += " AND r.started_at >= :from";
+        out.parameters.push_back(*filter.started_from);
+    }
+    if (filter.started_before) {
+        out.sql += " AND r.started_at < :before";
+        out.parameters.push_back(*filter.started_before);
+    }
+    return out;
+}
+
+void bind_selection(PreparedStatement& query, Id account_id, const RunSelection& selection) {
+    query.start_binding(1 + selection.parameters.size());
+    std::size_t position = 0;
+    query.bind_at(position++, account_id);
+    for (const auto p : selection.parameters) query.bind_at(position++, p);
+}
+
+}  // namespace
+
+void SqlTransaction::count_progress(Id account_id, const ConversationEntry& entry) {
+    if (entry.element_id.empty()) return;
+    const auto version = one_row<std::optional<std::int64_t>>(
+        statement(kRunVersion).bind(account_id, entry.run_id),
+        [](const PreparedStatement& s) { return RowReader(s).optional_integer(); });
+    if (!version || !*version) return;  // a run from before versions were recorded
+    const int shard = static_cast<int>(entry.run_id % kProgressShards);
+    if (changed_rows(statement(kReachElement).bind(entry.run_id, entry.element_id, account_id, **version)) ==
+        1)
+        changed_rows(statement(kCountReached).bind(account_id, **version, entry.element_id, shard));
+    // A run's first scored answer at an element is the one that counts.
+    if (entry.score && changed_rows(statement(kFirstScore).bind(entry.run_id, entry.element_id)) == 1)
+        changed_rows(
+            statement(kCountScore)
+                .bind(*entry.score, entry.maxscore.value_or(0.0), **version, entry.element_id, shard));
+}
+
+std::vector<sdk::RunStatusCount> SqlTransaction::run_status_counts(Id account_id,
+                                                                   const sdk::AnalyticsFilter& filter) {
+    return guarded("run_status_counts", [&] {
+        const auto selection = select_runs(filter);
+        PreparedStatement& query =
+            statement({"SELECT r.status, COUNT(*) FROM runs r WHERE r.account_id = :a" + selection.sql +
+                           " GROUP BY r.status",
+                       {T, I}});
+        bind_selection(query, account_id, selection);
+        return all_rows<sdk::RunStatusCount>(query, [](const PreparedStatement& s) {
+            RowReader r(s);
+            sdk::RunStatusCount c;
+            c.status = sdk::parse_run_status(r.text()).value_or(sdk::RunStatus::stopped);
+            c.runs = r.integer();
+            return c;
+        });
+    });
+}
+
+std::vector<sdk::ElementProgress> SqlTransaction::element_progress(Id account_id, Id version_id) {
+    return guarded("element_progress", [&] {
+        return all_rows<sdk::ElementProgress>(statement(kElementProgress).bind(account_id, version_id),
+                                              [](const PreparedStatement& s) {
+                                                  RowReader r(s);
+                                                  sdk::ElementProgress p;
+                                                  p.element_id = r.text();
+                                                  p.reached = r.integer();
+                                                  p.scored = r.integer();
+                                                  p.score_sum = r.optional_real().value_or(0);
+                                                  p.maxscore_sum = r.optional_real().value_or(0);
+                                                  return p;
+                                              });
+    });
+}
+
+std::vector<sdk::RunCohort> SqlTransaction::run_cohorts(Id account_id, const sdk::AnalyticsFilter& filter) {
+    return guarded("run_cohorts", [&] {
+        const auto selection = select_runs(filter);
+        const std::string week = "(r.started_at - (r.started_at - " + std::to_string(kFirstMonday) + ") % " +
+                                 std::to_string(kWeek) + ")";
+        PreparedStatement& query =
+            statement({"SELECT " + week +
+                           ", COUNT(*), SUM(CASE WHEN r.status = 'completed' THEN 1 ELSE 0 END)"
+                           " FROM runs r WHERE r.account_id = :a" +
+                           selection.sql + " GROUP BY " + week + " ORDER BY " + week,
+                       {I, I, I}});
+        bind_selection(query, account_id, selection);
+        return all_rows<sdk::RunCohort>(query, [](const PreparedStatement& s) {
+            RowReader r(s);
+            sdk::RunCohort c;
+            c.week_start = r.integer();
+            c.started = r.integer();
+            c.completed = r.integer();
+            return c;
+        });
+    });
+}
+
+std::vector<sdk::RunSource> SqlTransaction::run_sources(Id account_id, const sdk::AnalyticsFilter& filter) {
+    return guarded("run_sources", [&] {
+        const auto selection = select_runs(filter);
+        PreparedStatement& query =
+            statement({"SELECT r.token_id, r.utm_json, COUNT(*), SUM(CASE WHEN r.status = 'completed' THEN 1 "
+                       "ELSE 0 END)"
+                       " FROM runs r WHERE r.account_id = :a" +
+                           selection.sql + " GROUP BY r.token_id, r.utm_json ORDER BY COUNT(*) DESC",
+                       {I, T, I, I}});
+        bind_selection(query, account_id, selection);
+        return all_rows<sdk::RunSource>(query, [](const PreparedStatement& s) {
+            RowReader r(s);
+            sdk::RunSource source;
+            source.token_id = r.optional_integer();
+            source.utm_json = r.text();
+            source.started = r.integer();
+            source.completed = r.integer();
+            return source;
+        });
+    });
+}
+
+std::vector<ConversationEntry> SqlTransaction::conversation_page(Id account_id,
+                                                                 const sdk::AnalyticsFilter& filter,
+                                                                 Id after_id, int limit) {
+    return guarded("conversation_page", [&] {
+        if (limit < 0) refuse("conversation_page", "limit is negative");
+        const auto selection = select_runs(filter);
+        // The entry's columns, of the conversation table.
+        std::string columns = "c." + kConversationEntry.list();
+        for (std::size_t at = columns.find(", "); at != std::string::npos; at = columns.find(", ", at + 2))
+            columns.insert(at + 2, "c.");
+        PreparedStatement& query =
+            statement({"SELECT " + columns +
+                           " FROM conversation c JOIN runs r ON r.id = c.run_id"
+                           " WHERE c.account_id = :a AND r.account_id = c.account_id" +
+                           selection.sql + " AND c.id > :after ORDER BY c.id LIMIT :limit",
+                       kConversationEntry.types()});
+        query.start_binding(1 + selection.parameters.size() + 2);
+        std::size_t position = 0;
+        query.bind_at(position++, account_id);
+        for (const auto p : selection.parameters) query.bind_at(position++, p);
+        query.bind_at(position++, after_id);
+        query.bind_at(position++, static_cast<std::int64_t>(limit));
+        return all_rows<ConversationEntry>(query, read_conversation);
     });
 }
 
@@ -1834,9 +2044,13 @@ Id SqlTransaction::create_panel_session_all_accounts(const PanelSession& session
         operation,
         [&] {
             check_digest(operation, "token_hash", session.token_hash);
-            if (session.telegram_user_id <= 0)
+            // A one-time login link signs in the platform's operator, who
+            // need not be a Telegram user: such a session is pinned to the
+            // link's account and names no user (0).
+            if (session.telegram_user_id < 0 || (session.telegram_user_id == 0 && !session.pinned_account_id))
                 refuse(operation, "telegram_user_id must be a Telegram user id, not " +
-                                      std::to_string(session.telegram_user_id));
+                                      std::to_string(session.telegram_user_id) +
+                                      " (only a session pinned to an account may name none)");
             const Millis created = or_now(session.created_at, now_ms());
             const Millis seen = or_now(session.last_seen_at, created);
             if (session.expires_at <= seen)

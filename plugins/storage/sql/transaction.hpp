@@ -141,6 +141,14 @@ public:
     bool remember_telegram_login_all_accounts(const std::string& login_hash, Millis expires_at) override;
     int prune_panel_access_all_accounts(Millis before, int limit) override;
 
+    std::vector<sdk::RunStatusCount> run_status_counts(Id account_id,
+                                                       const sdk::AnalyticsFilter& filter) override;
+    std::vector<sdk::ElementProgress> element_progress(Id account_id, Id version_id) override;
+    std::vector<sdk::RunCohort> run_cohorts(Id account_id, const sdk::AnalyticsFilter& filter) override;
+    std::vector<sdk::RunSource> run_sources(Id account_id, const sdk::AnalyticsFilter& filter) override;
+    std::vector<ConversationEntry> conversation_page(Id account_id, const sdk::AnalyticsFilter& filter,
+                                                     Id after_id, int limit) override;
+
 private:
     enum class State { open, failed, finished };
 
@@ -164,6 +172,9 @@ private:
     // Refuses (conflict) to take the last owner of `member`'s account away;
     // under the accounts lock, so two removals cannot both count two owners.
     void check_not_last_owner(std::string_view operation, const AccountMember& member);
+    // Counts a run reaching an element, and its first scored answer there,
+    // in the counters element_progress() reads.
+    void count_progress(Id account_id, const ConversationEntry& entry);
     // Rolls back unless committed and gives the connection back.
     void release() noexcept;
 

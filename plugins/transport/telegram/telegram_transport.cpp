@@ -131,6 +131,17 @@ struct Settings {
     }
 };
 
+const char* outcome_name(BotApiOutcome::Kind kind) {
+    switch (kind) {
+        case BotApiOutcome::Kind::ok: return "ok";
+        case BotApiOutcome::Kind::retry_after: return "retry_after";
+        case BotApiOutcome::Kind::transient: return "transient";
+        case BotApiOutcome::Kind::permanent: return "permanent";
+        case BotApiOutcome::Kind::blocked: return "blocked";
+    }
+    return "other";
+}
+
 // Tokens never reach a log line: a bot is named by its id and username.
 std::string bot_name(const sdk::Bot& bot) {
     return "bot " + std::to_string(bot.id) + " (@" + bot.username + ")";
@@ -182,6 +193,14 @@ public:
     void start(sdk::TransportHost& host) override {
         host_ = &host;
         settings_ = Settings::from(host.settings());
+        auto& metrics = host.metrics();
+        metrics.describe(
+            "profo_telegram_sends_total",
+            "Bot API sends of outbox messages, by result (ok, retry_after, transient, permanent, "
+            "blocked)");
+        metrics.describe("profo_telegram_send_duration_seconds", "one Bot API send, request to answer");
+        metrics.describe("profo_outbox_due_messages",
+                         "outbox messages due at the last read (at most outbox_batch)");
         client_ = std::make_unique<BotApiClient>(io_, settings_.base_url);
         storage_pool_ = std::make_unique<asio::thread_pool>(settings_.storage_threads);
         host.http().add("POST", "/telegram/webhook/{bot_id}",
@@ -585,6 +604,7 @@ private:
                     return due;
                 };
                 auto rows = co_await blocking(std::move(work3));
+                host_->metrics().set("profo_outbox_due_messages", {}, static_cast<double>(rows.size()));
                 start_sends(rows);
             } catch (const std::exception& e) {
                 host_->log().error(std::string("telegram: cannot read the outbox: ") + e.what());
@@ -717,9 +737,14 @@ private:
             co_await settle_failed(row, unreadable);
             co_return;
         }
+        const auto sent_at = std::chrono::steady_clock::now();
         const auto reply =
             co_await client_->call(bot->token, call.method, call.params, settings_.send_timeout);
         const auto outcome = classify_reply(reply.status, reply.body);
+        host_->metrics().observe(
+            "profo_telegram_send_duration_seconds", {},
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - sent_at).count());
+        host_->metrics().add("profo_telegram_sends_total", {{"result", outcome_name(outcome.kind)}});
         switch (outcome.kind) {
             case BotApiOutcome::Kind::ok: {
                 std::optional<sdk::PollRecord> poll;

@@ -110,6 +110,31 @@ public:
     virtual std::string open(std::string_view sealed, std::string_view context) const = 0;
 };
 
+// 2.4: numbers the host exports at /metrics, in Prometheus' text format.
+// Names are snake_case, end in their unit and, for counters, "_total"
+// (profo_telegram_sends_total); labels are few and bounded (a bot id, a
+// result), never a user's id or a text.
+class PROFO_SDK_API Metrics {
+public:
+    using Labels = std::vector<std::pair<std::string, std::string>>;
+    virtual ~Metrics() = default;
+    // What a metric means: its HELP line, given once per name.
+    virtual void describe(std::string_view name, std::string_view help) = 0;
+    virtual void add(std::string_view counter, const Labels& labels, double value = 1) = 0;
+    virtual void set(std::string_view gauge, const Labels& labels, double value) = 0;
+    // One observation of a duration, in seconds, into fixed buckets.
+    virtual void observe(std::string_view histogram, const Labels& labels, double seconds) = 0;
+};
+
+// Where nothing is exported (a host that keeps no metrics, tests).
+class PROFO_SDK_API NoMetrics final : public Metrics {
+public:
+    void describe(std::string_view, std::string_view) override {}
+    void add(std::string_view, const Labels&, double) override {}
+    void set(std::string_view, const Labels&, double) override {}
+    void observe(std::string_view, const Labels&, double) override {}
+};
+
 class PROFO_SDK_API HostApi {
 public:
     virtual ~HostApi() = default;
@@ -123,6 +148,11 @@ public:
     virtual HttpRoutes& http() = 0;
     virtual const SecretBox& secrets() const = 0;
     virtual HttpClient& http_client() = 0;
+    // 2.4
+    virtual Metrics& metrics() {
+        static NoMetrics none;
+        return none;
+    }
 };
 
 }  // namespace profo::sdk

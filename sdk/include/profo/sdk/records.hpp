@@ -196,6 +196,9 @@ struct Run {
     Millis started_at = 0;
     Millis updated_at = 0;
     std::optional<Millis> ended_at;
+    // 2.4: the course version it plays, fixed at its start (0: a run stored
+    // before 2.4 whose version was not known).
+    Id version_id = 0;
 };
 
 struct ConversationEntry {
@@ -294,6 +297,8 @@ struct ApiKey {
 struct PanelSession {
     Id id = 0;
     std::string token_hash;  // lowercase hex SHA-256 of the cookie's token; unique
+    // 0 only in a session pinned to an account (a login link's: the
+    // platform's operator, who need not be a Telegram user).
     std::int64_t telegram_user_id = 0;
     std::string username;
     std::string first_name;
@@ -322,6 +327,48 @@ struct RunFilter {
     std::optional<RunStatus> status;
     int limit = 100;
     int offset = 0;
+    // 2.4
+    std::optional<Id> token_id;
+    std::optional<Millis> started_from;    // started at or after
+    std::optional<Millis> started_before;  // started before
+};
+
+// 2.4: the runs the panel's analytics count, of one account.
+struct AnalyticsFilter {
+    std::vector<Id> version_ids;  // the versions they play; empty: any
+    std::optional<Id> deployment_id;
+    std::optional<Millis> started_from;    // started at or after
+    std::optional<Millis> started_before;  // started before
+};
+
+struct RunStatusCount {
+    RunStatus status = RunStatus::active;
+    std::int64_t runs = 0;
+};
+
+// Of one element of a course version: the runs that reached it, and their
+// first scored answers there.
+struct ElementProgress {
+    std::string element_id;
+    std::int64_t reached = 0;
+    std::int64_t scored = 0;
+    double score_sum = 0;
+    double maxscore_sum = 0;
+};
+
+// Runs that started in one week (from Monday 00:00 UTC).
+struct RunCohort {
+    Millis week_start = 0;
+    std::int64_t started = 0;
+    std::int64_t completed = 0;
+};
+
+// Runs by the token and the UTM tags they started with.
+struct RunSource {
+    std::optional<Id> token_id;
+    std::string utm_json = "{}";
+    std::int64_t started = 0;
+    std::int64_t completed = 0;
 };
 
 // Thrown by storage methods. A failed method leaves the transaction usable only

@@ -266,6 +266,25 @@ public:
     virtual int prune_panel_access_all_accounts(Millis before, int limit) = 0;
 };
 
+// 2.4: what the panel's analytics read. Counts come from the runs table,
+// except element progress, which is counted as the conversation is written
+// (append_conversation), so a funnel costs one row per element whatever
+// the number of runs.
+class PROFO_SDK_API AnalyticsStore {
+public:
+    virtual ~AnalyticsStore() = default;
+    virtual std::vector<RunStatusCount> run_status_counts(Id account_id, const AnalyticsFilter& filter) = 0;
+    // The version's elements that some run reached; the others reached none.
+    virtual std::vector<ElementProgress> element_progress(Id account_id, Id version_id) = 0;
+    virtual std::vector<RunCohort> run_cohorts(Id account_id, const AnalyticsFilter& filter) = 0;  // by week
+    virtual std::vector<RunSource> run_sources(Id account_id,
+                                               const AnalyticsFilter& filter) = 0;  // most first
+    // An export's pages: the entries of the filter's runs with ids above
+    // `after_id`, by id, at most `limit`.
+    virtual std::vector<ConversationEntry> conversation_page(Id account_id, const AnalyticsFilter& filter,
+                                                             Id after_id, int limit) = 0;
+};
+
 // One database transaction with every role. Destroying it without commit()
 // rolls back. Not thread-safe: one transaction belongs to one thread at a time.
 class PROFO_SDK_API StorageTx : public AccountStore,
@@ -277,7 +296,8 @@ class PROFO_SDK_API StorageTx : public AccountStore,
                                 public OutboxStore,
                                 public UpdateLedger,
                                 public AccountChanges,
-                                public PanelAccessStore {
+                                public PanelAccessStore,
+                                public AnalyticsStore {
 public:
     ~StorageTx() override = default;
     virtual void commit() = 0;
