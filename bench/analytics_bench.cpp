@@ -206,9 +206,8 @@ int main(int argc, char** argv) {
     fs::create_directories(dir);
     const std::string dsn = backend == "postgres" ? argv[2] : (dir / "bench.db").string();
     const auto config = dir / "profo.yaml";
-    std::ofstream(config) << "http:\n  listen: 127.0.0.1:0\nlog:\n  level: warn\nstorage:\n  plugin: "
-                          << backend << "\n  dsn: \"" << dsn
-                          << "\"\nsecrets:\n  key_file: " << (dir / "secret.key").string()
+    std::ofstream(config) << "http:\n  listen: 127.0.0.1:0\nstorage:\n  plugin: " << backend << "\n  dsn: \""
+                          << dsn << "\"\nsecrets:\n  key_file: " << (dir / "secret.key").string()
                           << "\nretention:\n  enabled: false\nplugins:\n  search_paths: [\""
                           << PROFO_PLUGIN_DIR << "\"]\n  storage:\n    " << backend
                           << ": {}\n  transport:\n    panel: {}\n";

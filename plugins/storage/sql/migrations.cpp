@@ -361,8 +361,12 @@ const std::vector<Migration> kMigrations = {
          // The engine has kept it in the run's state since versions exist.
          "UPDATE runs SET version_id = {json_integer state_json version}",
          "UPDATE runs SET version_id = NULL WHERE version_id = 0",
+         // Each analytics query reads one of these and not the table: by
+         // version and dates; by status; by start; by token and UTM tags.
          "CREATE INDEX runs_for_analytics ON runs (account_id, version_id, started_at, status)",
-         "CREATE INDEX runs_by_account_start ON runs (account_id, started_at)",
+         "CREATE INDEX runs_by_account_status ON runs (account_id, status, started_at)",
+         "CREATE INDEX runs_by_account_start ON runs (account_id, started_at, status)",
+         "CREATE INDEX runs_by_account_source ON runs (account_id, token_id, utm_json, status)",
 
          // Which elements each run reached (one row each), and whether its
          // first scored answer there was counted.

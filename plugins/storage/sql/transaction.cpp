@@ -1644,23 +1644,49 @@ std::vector<sdk::ElementProgress> SqlTransaction::element_progress(Id account_id
 std::vector<sdk::RunCohort> SqlTransaction::run_cohorts(Id account_id, const sdk::AnalyticsFilter& filter) {
     return guarded("run_cohorts", [&] {
         const auto selection = select_runs(filter);
-        const std::string week = "(r.started_at - (r.started_at - " + std::to_string(kFirstMonday) + ") % " +
-                                 std::to_string(kWeek) + ")";
-        PreparedStatement& query =
-            statement({"SELECT " + week +
-                           ", COUNT(*), SUM(CASE WHEN r.status = 'completed' THEN 1 ELSE 0 END)"
-                           " FROM runs r WHERE r.account_id = :a" +
-                           selection.sql + " GROUP BY " + week + " ORDER BY " + week,
-                       {I, I, I}});
-        bind_selection(query, account_id, selection);
-        return all_rows<sdk::RunCohort>(query, [](const PreparedStatement& s) {
-            RowReader r(s);
+        PreparedStatement& span =
+            statement({"SELECT MIN(r.started_at), MAX(r.started_at) FROM runs r WHERE r.account_id = :a" +
+                           selection.sql,
+                       {I, I}});
+        bind_selection(span, account_id, selection);
+        span.execute();
+        std::optional<std::int64_t> first, last;
+        if (span.next_row()) {
+            RowReader r(span);
+            first = r.optional_integer();
+            last = r.optional_integer();
+            span.finish();
+        }
+        std::vector<sdk::RunCohort> out;
+        if (!first || !last) return out;
+        // One count per week over the index by start time: no grouping by
+        // a computed week, which makes the database sort every run.
+        PreparedStatement& week =
+            statement({"SELECT COUNT(*), SUM(CASE WHEN r.status = 'completed' THEN 1 ELSE 0 END) FROM runs r"
+                       " WHERE r.account_id = :a" +
+                           selection.sql +
+                           " AND r.started_at >= :week_start"
+                           " AND r.started_at < :week_end",
+                       {I, I}});
+        const Millis start = *first - (*first - kFirstMonday) % kWeek;
+        for (Millis at = start; at <= *last; at += kWeek) {
+            week.start_binding(3 + selection.parameters.size());
+            std::size_t position = 0;
+            week.bind_at(position++, account_id);
+            for (const auto p : selection.parameters) week.bind_at(position++, p);
+            week.bind_at(position++, at);
+            week.bind_at(position++, at + kWeek);
+            week.execute();
+            if (!week.next_row()) continue;
+            RowReader r(week);
             sdk::RunCohort c;
-            c.week_start = r.integer();
+            c.week_start = at;
             c.started = r.integer();
-            c.completed = r.integer();
-            return c;
-        });
+            c.completed = r.optional_integer().value_or(0);
+            week.finish();
+            if (c.started > 0) out.push_back(c);
+        }
+        return out;
     });
 }
 
