@@ -2,8 +2,6 @@
 
 #include "loopback_http.hpp"
 
-#include <array>
-#include <cctype>
 #include <fstream>
 #include <stdexcept>
 #include <thread>
@@ -36,48 +34,9 @@ unsigned short free_loopback_port() {
     return ntohs(addr.sin_port);
 }
 
-// One WebDriver request. chromedriver keeps connections open whatever the
-// client asks, so the answer ends where its Content-Length says.
 HttpReply webdriver_request(unsigned short port, const std::string& method, const std::string& path,
                             const std::string& body) {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        close(fd);
-        throw std::runtime_error("cannot connect to chromedriver");
-    }
-    const std::string request =
-        method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
-        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
-        body;
-    for (std::size_t sent = 0; sent < request.size();) {
-        const ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-        if (n <= 0) break;
-        sent += static_cast<std::size_t>(n);
-    }
-    std::string raw;
-    std::array<char, 65536> buffer{};
-    std::size_t head_end = std::string::npos, length = 0;
-    for (ssize_t n; (n = recv(fd, buffer.data(), buffer.size(), 0)) > 0;) {
-        raw.append(buffer.data(), static_cast<std::size_t>(n));
-        if (head_end == std::string::npos && (head_end = raw.find("\r\n\r\n")) != std::string::npos) {
-            std::string head = raw.substr(0, head_end);
-            for (auto& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            const auto at = head.find("content-length:");
-            length = at == std::string::npos ? 0 : std::stoul(head.substr(at + 15));
-        }
-        if (head_end != std::string::npos && raw.size() >= head_end + 4 + length) break;
-    }
-    close(fd);
-    HttpReply reply;
-    if (raw.size() < 12 || head_end == std::string::npos)
-        throw std::runtime_error("chromedriver gave no answer");
-    reply.status = std::stoi(raw.substr(9, 3));
-    reply.body = raw.substr(head_end + 4, length);
-    return reply;
+    return http_request(port, method, path, body, {{"Content-Type", "application/json"}});
 }
 
 std::string base64_decode(const std::string& in) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -37,8 +38,24 @@ HttpReply http_request(unsigned short port, const std::string& method, const std
     }
     std::string raw;
     std::array<char, 8192> buf{};
-    for (ssize_t n; (n = recv(fd, buf.data(), buf.size(), 0)) > 0;)
+    // The reply ends where its Content-Length says, or else when the server
+    // closes: some servers (chromedriver) keep the connection whatever the
+    // request asked.
+    std::optional<std::size_t> length;
+    for (ssize_t n; (n = recv(fd, buf.data(), buf.size(), 0)) > 0;) {
         raw.append(buf.data(), static_cast<std::size_t>(n));
+        const auto end = raw.find("\r\n\r\n");
+        if (end == std::string::npos) continue;
+        if (!length) {
+            std::string head = raw.substr(0, end);
+            std::transform(head.begin(), head.end(), head.begin(),
+                           [](unsigned char c) { return std::tolower(c); });
+            const auto at = head.find("\r\ncontent-length:");
+            if (at == std::string::npos) continue;
+            length = std::stoul(head.substr(at + 17));
+        }
+        if (raw.size() >= end + 4 + *length) break;
+    }
     close(fd);
 
     HttpReply reply;
@@ -58,7 +75,7 @@ HttpReply http_request(unsigned short port, const std::string& method, const std
                        [](unsigned char c) { return std::tolower(c); });
         reply.headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
     }
-    reply.body = raw.substr(head_end + 4);
+    reply.body = length ? raw.substr(head_end + 4, *length) : raw.substr(head_end + 4);
     return reply;
 }
 
