@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev libsoci-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev
-  libssl-dev libsqlite3-dev libpq-dev
+  libssl-dev libsqlite3-dev libpq-dev libqrencode-dev
 )
 if [[ "${1:-}" == "--tests" ]]; then
   # clang-14 and its runtime build the fuzz targets (scripts/fuzz.sh).

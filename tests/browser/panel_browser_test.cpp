@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <thread>
 
 using namespace profo::testing;
 using namespace std::chrono_literals;
@@ -88,12 +89,28 @@ TEST(PanelInBrowser, ACreatorBringsACourseToStudentsAndSeesTheirRuns) {
     b.click("#course-save");
     b.wait_for_text("Published version 2");
 
+    // Tried in the preview chat: the real engine, no bot, the creator as the student.
+    b.go(base + "/#/preview/2");
+    b.wait_for_text("Hello again, version 2");
+    b.wait_for_text("Ready for physics?");
+    b.click(".buttons.live button");  // "Yes"
+    b.wait_for_text("Run completed.");
+    b.screenshot(shots / "04b-preview.png");
+
     // A bot, by its token.
     const auto bot = e.post("/_emulator/bots", {{"username", "physics_class_bot"}});
     b.go(base + "/#/bots");
     b.type("input[name=token]", bot["token"].get<std::string>());
     b.click("form.inline button[type=submit]");
     b.wait_for_text("@physics_class_bot");
+    // The transport reports how it serves the bot; the screen shows it.
+    for (int i = 0; i < 50 && b.text("span.health").find("polling") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(200ms);
+        b.go(base + "/#/courses");
+        b.go(base + "/#/bots");
+        b.wait_for_text("@physics_class_bot");
+    }
+    EXPECT_EQ(b.text("span.health"), "polling");
     b.screenshot(shots / "05-bots.png");
 
     // Deployed in test, then promoted to prod.
@@ -113,6 +130,9 @@ TEST(PanelInBrowser, ACreatorBringsACourseToStudentsAndSeesTheirRuns) {
     b.wait_for_text("t.me/physics_class_bot");
     b.screenshot(shots / "07-tokens.png");
     const auto shown = b.text("code.link");
+    b.click(".qr-button");
+    b.find("#qr-box img");
+    b.screenshot(shots / "07b-token-qr.png");
     const auto payload = shown.substr(shown.find("start=") + 6);
 
     // A student takes it in Telegram.

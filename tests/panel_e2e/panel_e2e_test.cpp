@@ -63,6 +63,39 @@ json widget_data(std::int64_t user, std::int64_t auth_date, const std::string& t
     return out;
 }
 
+// A course that needs every kind of move the preview chat offers: a button,
+// a poll, a skipped delay and typed text.
+const std::string kPreviewCourse = R"(welcome:
+  type: message
+  text: Welcome to the preview
+  button: Go
+pick:
+  type: quiz
+  text: Two plus two?
+  answers:
+    - text: "3"
+    - text: "4"
+      correct: yes
+      feedback: Right
+pause:
+  type: delay
+  text: Have a break
+  wait: 1h
+  goto: name
+name:
+  type: input
+  text: Your name?
+bye:
+  type: end
+  text: Done
+)";
+
+// Bots as listed, without their health (which the transport updates as it goes).
+json without_health(json bots) {
+    for (auto& b : bots["bots"]) b.erase("health");
+    return bots;
+}
+
 std::int64_t now_s() {
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -378,7 +411,7 @@ TEST_P(Panel, EveryDocumentedRouteIsServedAndKeepsAccountsApart) {
     }
     EXPECT_GE(operations, 30);
     EXPECT_EQ(owner.ok("GET", "/api/v1/accounts/1/courses"), before);
-    EXPECT_EQ(owner.ok("GET", "/api/v1/accounts/1/bots"), before_bots);
+    EXPECT_EQ(without_health(owner.ok("GET", "/api/v1/accounts/1/bots")), without_health(before_bots));
     EXPECT_EQ(owner.ok("GET", "/api/v1/accounts/1/deployments"), before_deployments);
     EXPECT_EQ(owner.ok("GET", "/api/v1/accounts/1/tokens"), before_tokens);
     EXPECT_EQ(owner.ok("GET", "/api/v1/accounts/1/api-keys"), before_keys);
@@ -439,4 +472,111 @@ TEST_P(Panel, AnalyticsCountWhatStudentsDidAndExportIt) {
     EXPECT_TRUE(other.ok("GET", "/api/v1/accounts/2/analytics/sources")["sources"].empty());
     const auto other_csv = other.send("GET", "/api/v1/accounts/2/exports/answers.csv");
     EXPECT_EQ(std::count(other_csv.body.begin(), other_csv.body.end(), '\n'), 1) << other_csv.body;
+}
+
+// The preview chat plays a version through the real engine with no Telegram
+// bot: buttons, polls, a delay skipped, text. Nothing of it reaches Telegram,
+// the analytics, the runs or the account's bots and deployments.
+TEST_P(Panel, PreviewPlaysACourseWithoutTelegramAndStaysOutOfAnalytics) {
+    start();
+    const auto owner = link_session(1);
+    const auto made =
+        owner.ok("POST", "/api/v1/accounts/1/courses", {{"name", "Preview me"}, {"content", kPreviewCourse}});
+    const auto course_id = made["course"]["id"].get<int>();
+    const auto version_id = made["version"]["id"].get<int>();
+    const std::string preview = "/api/v1/accounts/1/preview";
+
+    auto chat = owner.ok("POST", preview, {{"version_id", version_id}});
+    ASSERT_EQ(chat["messages"].size(), 1u) << chat;
+    EXPECT_EQ(chat["messages"][0]["text"], "Welcome to the preview");
+    EXPECT_EQ(chat["run"]["cursor"], "welcome");
+    const std::string go = chat["messages"][0]["buttons"][0]["callback_data"];
+    EXPECT_TRUE(owner.ok("GET", preview)["messages"].empty()) << "each message is read once";
+
+    chat = owner.ok("POST", preview + "/moves", {{"callback_data", go}});
+    ASSERT_EQ(chat["messages"].size(), 1u) << chat;
+    EXPECT_EQ(chat["messages"][0]["kind"], "poll");
+    EXPECT_EQ(chat["messages"][0]["question"], "Two plus two?");
+    const std::string poll = chat["messages"][0]["poll_id"];
+
+    chat = owner.ok("POST", preview + "/moves", {{"poll_id", poll}, {"options", {2}}});
+    std::string said;
+    for (const auto& m : chat["messages"]) said += m.value("text", "") + "|";
+    EXPECT_EQ(said, "Right|Have a break|") << chat;
+    EXPECT_EQ(chat["run"]["cursor"], "pause");
+    EXPECT_TRUE(chat["run"]["timer_due_at"].is_number()) << chat;
+
+    chat = owner.ok("POST", preview + "/skip");
+    ASSERT_EQ(chat["messages"].size(), 1u) << chat;
+    EXPECT_EQ(chat["messages"][0]["text"], "Your name?");
+    EXPECT_EQ(owner.refused("POST", preview + "/skip"), "409 conflict") << "nothing left to skip";
+    EXPECT_EQ(owner.refused("POST", preview + "/moves", json::object()), "400 invalid_argument");
+
+    chat = owner.ok("POST", preview + "/moves", {{"text", "Ada"}});
+    ASSERT_FALSE(chat["messages"].empty()) << chat;
+    EXPECT_EQ(chat["messages"].back()["text"], "Done");
+    EXPECT_EQ(chat["run"]["status"], "completed");
+    EXPECT_FALSE(chat["run"]["active"]);
+    const auto run_id = chat["run"]["id"].get<int>();
+    EXPECT_EQ(owner.ok("GET", preview + "?run_id=" + std::to_string(run_id))["run"]["status"], "completed");
+    EXPECT_TRUE(owner.ok("GET", preview)["run"].is_null()) << "nothing plays now";
+
+    // None of it counts, and the preview's bot and deployment are not the account's to manage.
+    EXPECT_EQ(
+        owner.ok("GET", "/api/v1/accounts/1/analytics/runs?course_id=" + std::to_string(course_id))["total"],
+        0);
+    for (const auto& step : owner.ok(
+             "GET", "/api/v1/accounts/1/analytics/funnel?course_id=" + std::to_string(course_id))["steps"])
+        EXPECT_EQ(step["reached"], 0) << step;
+    EXPECT_TRUE(owner.ok("GET", "/api/v1/accounts/1/runs")["runs"].empty());
+    EXPECT_EQ(owner.ok("GET", "/api/v1/accounts/1/bots")["bots"].size(), 1u);
+    for (const auto& d : owner.ok("GET", "/api/v1/accounts/1/deployments?archived=true")["deployments"])
+        EXPECT_NE(d["environment"], "preview") << d;
+    const auto csv = owner.send("GET", "/api/v1/accounts/1/exports/answers.csv");
+    EXPECT_EQ(std::count(csv.body.begin(), csv.body.end(), '\n'), 1) << csv.body;
+    // Telegram heard nothing of it.
+    EXPECT_EQ(emulator_->get("/_emulator/stats").value("messages_sent", 0), 0)
+        << emulator_->get("/_emulator/stats");
+
+    // Another account cannot preview this account's versions; changes need the CSRF token.
+    const auto other = link_session(2);
+    EXPECT_EQ(other.refused("POST", "/api/v1/accounts/2/preview", {{"version_id", version_id}}),
+              "404 not_found");
+    EXPECT_EQ(owner.refused("POST", preview, {{"version_id", version_id}}, /*with_csrf=*/false),
+              "403 csrf_token_invalid");
+}
+
+// A token's link as a QR code, and each bot's health as its transport found it.
+TEST_P(Panel, TokensComeAsQrCodesAndBotsShowTheirHealth) {
+    start();
+    const auto owner = link_session(1);
+    const auto token =
+        owner.ok("POST", "/api/v1/accounts/1/tokens", {{"deployment_id", 1}, {"type", "public"}});
+    const auto qr =
+        owner.ok("GET", "/api/v1/accounts/1/tokens/" + std::to_string(token["id"].get<int>()) + "/qr");
+    EXPECT_EQ(qr["link"], token["link"]);
+    const std::string svg = qr["svg"];
+    EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u) << svg;
+    EXPECT_NE(svg.find("<path"), std::string::npos);
+    EXPECT_EQ(key_client(link_session(2), 2).refused("GET", "/api/v1/accounts/2/tokens/1/qr"),
+              "404 not_found");
+
+    const auto health = [&] { return owner.ok("GET", "/api/v1/accounts/1/bots")["bots"][0]["health"]; };
+    const auto until = [&](auto done, const char* what) {
+        for (int i = 0; i < 300 && !done(health()); ++i) std::this_thread::sleep_for(100ms);
+        EXPECT_TRUE(done(health())) << what << ": " << health();
+    };
+    until([](const json& h) { return h["state"] == "polling"; }, "served by long polling");
+    // Telegram fails the next polls: the bot shows it, then recovers and keeps the error on record.
+    emulator_->post("/_emulator/config",
+                    {{"faults", {{"error_next", 2}, {"error_status", 502}, {"methods", {"getUpdates"}}}}});
+    until(
+        [](const json& h) {
+            return h["last_error"].get<std::string>().find("getUpdates") != std::string::npos;
+        },
+        "the failed poll is reported");
+    until([](const json& h) { return h["state"] == "polling"; }, "polling again");
+    EXPECT_TRUE(health()["last_error_at"].is_string()) << health();
+    const auto listed = cli({"bot", "list"}).out;
+    EXPECT_NE(listed.find("polling (last error: getUpdates"), std::string::npos) << listed;
 }

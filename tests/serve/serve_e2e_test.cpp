@@ -3,6 +3,7 @@
 #include "test_config.hpp"
 
 #include <nlohmann/json.hpp>
+#include <profo/sdk/abi.hpp>
 
 #include <gtest/gtest.h>
 
@@ -174,5 +175,8 @@ TEST(Cli, HelpEverywhereAndClearUsageErrors) {
     EXPECT_NE(bad_option.err.find("profo migrate: unknown option --colour"), std::string::npos)
         << bad_option.err;
     auto version = run_process({PROFO_BINARY, "version"});
-    EXPECT_NE(version.out.find("SDK ABI 2.4"), std::string::npos);
+    EXPECT_NE(version.out.find("SDK ABI " + std::to_string(profo::sdk::kAbiMajor) + "." +
+                               std::to_string(profo::sdk::kAbiMinor)),
+              std::string::npos)
+        << version.out;
 }

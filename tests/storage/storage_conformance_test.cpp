@@ -1986,6 +1986,153 @@ TYPED_TEST(StorageConformance, SettledTimersArePrunedOldestFirstPendingOnesStay)
 
 // Version 10 reads the version a run plays out of its state, and counts
 // what the conversation written so far says each run reached and scored.
+// The panel's preview chat plays courses through the real engine on the
+// account's preview bot; what the creator does there is no student's doing.
+TYPED_TEST(StorageConformance, PreviewRunsStayOutOfAnalyticsExportsAndRunLists) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "preview");
+    const auto [real, trial] = this->in_tx([&](sdk::StorageTx& tx) {
+        auto preview_bot = make_bot("preview-1");
+        preview_bot.mode = "preview";
+        preview_bot = tx.create_bot(a, preview_bot);
+        EXPECT_EQ(preview_bot.mode, "preview");
+        sdk::CourseDeployment d;
+        d.course_id = t.course.id;
+        d.version_id = t.version.id;
+        d.bot_id = preview_bot.id;
+        d.environment = "preview";
+        d = tx.create_deployment(a, d);
+        EXPECT_EQ(d.environment, "preview");
+
+        auto student = make_run(t, 10);
+        student.version_id = t.version.id;
+        auto creator = make_run(t, 11);
+        creator.bot_id = preview_bot.id;
+        creator.deployment_id = d.id;
+        creator.version_id = t.version.id;
+        creator.preview = true;
+        const auto real = tx.start_run(a, student);
+        const auto trial = tx.start_run(a, creator);
+        EXPECT_FALSE(real.preview);
+        EXPECT_TRUE(trial.preview);
+        EXPECT_TRUE(tx.get_run(a, trial.id)->preview);
+        for (const auto* run : {&real, &trial}) {
+            auto e = entry(run->id, "Quiz_1", "user");
+            e.score = 1;
+            e.maxscore = 1;
+            tx.append_conversation(a, e);
+        }
+        return std::pair(real, trial);
+    });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        std::int64_t counted = 0;
+        for (const auto& c : tx.run_status_counts(a, {})) counted += c.runs;
+        EXPECT_EQ(counted, 1) << "the preview run is not counted";
+        std::int64_t started = 0;
+        for (const auto& c : tx.run_cohorts(a, {})) started += c.started;
+        EXPECT_EQ(started, 1);
+        std::int64_t sourced = 0;
+        for (const auto& s : tx.run_sources(a, {})) sourced += s.started;
+        EXPECT_EQ(sourced, 1);
+        const auto progress = tx.element_progress(a, t.version.id);
+        ASSERT_EQ(progress.size(), 1u);
+        EXPECT_EQ(progress[0].reached, 1) << "the preview run reached Quiz_1 too, uncounted";
+        EXPECT_EQ(progress[0].scored, 1);
+        const auto page = tx.conversation_page(a, {}, 0, 100);
+        ASSERT_EQ(page.size(), 1u);
+        EXPECT_EQ(page[0].run_id, real.id);
+
+        sdk::RunFilter filter;
+        auto listed = tx.list_runs(a, filter);
+        ASSERT_EQ(listed.size(), 1u);
+        EXPECT_EQ(listed[0].id, real.id);
+        filter.preview = true;
+        listed = tx.list_runs(a, filter);
+        ASSERT_EQ(listed.size(), 1u);
+        EXPECT_EQ(listed[0].id, trial.id);
+    });
+    // Neither mode nor environment takes anything else.
+    EXPECT_THROW(this->in_tx([&](sdk::StorageTx& tx) {
+        auto bot = make_bot("odd_bot");
+        bot.mode = "carrier-pigeon";
+        tx.create_bot(a, bot);
+    }),
+                 StorageError);
+}
+
+TYPED_TEST(StorageConformance, PendingRunTimersAreTheRunsOwnSoonestFirst) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "timers");
+    const auto [run, other] = this->in_tx([&](sdk::StorageTx& tx) {
+        return std::pair(tx.start_run(a, make_run(t, 1)).id, tx.start_run(a, make_run(t, 2)).id);
+    });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        for (const auto& [run_id, due] :
+             {std::pair(run, 3000), std::pair(run, 1000), std::pair(other, 500), std::pair(run, 2000)}) {
+            sdk::WaitingElement timer;
+            timer.run_id = run_id;
+            timer.element_id = "Intro";
+            timer.due_at = due;
+            tx.add_timer(a, timer);
+        }
+    });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        auto pending = tx.pending_run_timers(a, run);
+        ASSERT_EQ(pending.size(), 3u);
+        EXPECT_EQ(pending[0].due_at, 1000);
+        EXPECT_EQ(pending[1].due_at, 2000);
+        EXPECT_EQ(pending[2].due_at, 3000);
+        EXPECT_TRUE(tx.claim_timer(a, pending[0].id));
+        pending = tx.pending_run_timers(a, run);
+        ASSERT_EQ(pending.size(), 2u) << "a fired timer is no longer pending";
+        EXPECT_EQ(pending[0].due_at, 2000);
+        tx.cancel_run_timers(a, run);
+        EXPECT_TRUE(tx.pending_run_timers(a, run).empty());
+        EXPECT_EQ(tx.pending_run_timers(a, other).size(), 1u);
+    });
+}
+
+TYPED_TEST(StorageConformance, BotHealthIsKeptPerBotOfTheAccount) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "health");
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_TRUE(tx.list_bot_health(a).empty()) << "nothing reported yet";
+        sdk::BotHealth h;
+        h.bot_id = t.bot.id;
+        h.state = "failing";
+        h.last_error = "getUpdates: Unauthorized";
+        h.last_error_at = 1000;
+        h.updated_at = 1000;
+        EXPECT_TRUE(tx.record_bot_health(a, h));
+        h.state = "polling";
+        h.last_error.clear();
+        h.last_error_at = 0;
+        h.updated_at = 2000;
+        EXPECT_TRUE(tx.record_bot_health(a, h));  // recovered: the last error stays on record
+        h.bot_id = t.bot.id + 1000;
+        EXPECT_FALSE(tx.record_bot_health(a, h)) << "no such bot";
+    });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        const auto health = tx.list_bot_health(a);
+        ASSERT_EQ(health.size(), 1u);
+        EXPECT_EQ(health[0].bot_id, t.bot.id);
+        EXPECT_EQ(health[0].state, "polling");
+        EXPECT_EQ(health[0].last_error, "getUpdates: Unauthorized");
+        EXPECT_EQ(health[0].last_error_at, 1000);
+        EXPECT_EQ(health[0].updated_at, 2000);
+    });
+    // A bot's health goes with it.
+    this->in_tx([&](sdk::StorageTx& tx) {
+        auto spare = tx.create_bot(a, make_bot("spare_bot"));
+        sdk::BotHealth h;
+        h.bot_id = spare.id;
+        h.state = "stopped";
+        EXPECT_TRUE(tx.record_bot_health(a, h));
+        EXPECT_TRUE(tx.delete_bot(a, spare.id));
+        EXPECT_EQ(tx.list_bot_health(a).size(), 1u);
+    });
+}
+
 TYPED_TEST(StorageConformance, MigrationCountsProgressAlreadyWritten) {
     typename TypeParam::Database fresh;
     auto storage = this->open(fresh);

@@ -853,6 +853,37 @@ const std::vector<IsolationCase>& isolation_cases() {
                  EXPECT_TRUE(tx.conversation_page(p.b.account, of_a, 0, 1000).empty());
              });
          }},
+        // --- RunTimerStore
+        {STORAGE_METHOD(pending_run_timers),
+         [](Probe& p) {
+             p.in_tx([&](sdk::StorageTx& tx) {
+                 EXPECT_TRUE(tx.pending_run_timers(p.b.account, p.a.run.id).empty());
+                 EXPECT_EQ(tx.pending_run_timers(p.a.account, p.a.run.id).size(), 1u) << "A's own is there";
+             });
+         }},
+        // --- BotHealthStore
+        {STORAGE_METHOD(record_bot_health),
+         [](Probe& p) {
+             p.in_tx([&](sdk::StorageTx& tx) {
+                 sdk::BotHealth h;
+                 h.bot_id = p.a.bot.id;
+                 h.state = "failing";
+                 h.last_error = "B wrote this";
+                 EXPECT_FALSE(tx.record_bot_health(p.b.account, h));
+                 for (const auto& seen : tx.list_bot_health(p.a.account))
+                     EXPECT_NE(seen.last_error, h.last_error);
+             });
+         }},
+        {STORAGE_METHOD(list_bot_health),
+         [](Probe& p) {
+             p.in_tx([&](sdk::StorageTx& tx) {
+                 sdk::BotHealth h;
+                 h.bot_id = p.a.bot.id;
+                 h.state = "polling";
+                 EXPECT_TRUE(tx.record_bot_health(p.a.account, h));
+                 for (const auto& seen : tx.list_bot_health(p.b.account)) EXPECT_NE(seen.bot_id, p.a.bot.id);
+             });
+         }},
         {STORAGE_METHOD(create_login_link),
          [](Probe& p) {
              // A's link, record and all, under another token: it signs in to B.

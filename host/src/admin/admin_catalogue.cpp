@@ -269,7 +269,8 @@ AdminCatalogue::AdminCatalogue(AdminServicesDeps deps)
       bots_(deps_.storage, deps_.secrets, deps_.http, deps_.bot_api_base_url),
       deployments_(deps_.storage, deps_.secrets, deps_.platform_texts),
       tokens_(deps_.storage, deps_.plugins, deps_.secrets),
-      access_(deps_.storage) {
+      access_(deps_.storage),
+      preview_(deps_.storage, deps_.engine, deps_.secrets, deps_.clock) {
     add_account_operations(*this);
     add_bot_operations(*this);
     add_course_operations(*this);
@@ -278,6 +279,7 @@ AdminCatalogue::AdminCatalogue(AdminServicesDeps deps)
     add_run_operations(*this);
     add_access_operations(*this);
     add_analytics_operations(*this);
+    add_preview_operations(*this);
 }
 
 AdminCatalogue::~AdminCatalogue() = default;

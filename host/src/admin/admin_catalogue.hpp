@@ -9,6 +9,7 @@
 #include "deployments/deployment_registry.hpp"
 #include "enrollment/access_rules.hpp"
 #include "enrollment/token_registry.hpp"
+#include "preview/preview_chat.hpp"
 
 #include <profo/sdk/admin.hpp>
 #include <profo/sdk/host.hpp>
@@ -23,6 +24,7 @@
 
 namespace profo::host {
 
+class Engine;
 class PluginRegistry;
 
 // One argument of an operation. `in_path` ones are segments of its route.
@@ -80,6 +82,7 @@ struct AdminServicesDeps {
     const sdk::Clock& clock;
     std::string bot_api_base_url;
     std::map<std::string, std::string> platform_texts;
+    Engine& engine;  // the preview chat plays through it
 };
 
 class AdminCatalogue final : public sdk::AdminServices {
@@ -108,6 +111,7 @@ public:
     DeploymentRegistry& deployments() { return deployments_; }
     TokenRegistry& tokens() { return tokens_; }
     AccessRules& access() { return access_; }
+    PreviewChat& preview() { return preview_; }
 
 private:
     struct Entry {
@@ -124,6 +128,7 @@ private:
     DeploymentRegistry deployments_;
     TokenRegistry tokens_;
     AccessRules access_;
+    PreviewChat preview_;
     std::vector<sdk::AdminOperation> operations_;
     std::map<std::string, Entry> entries_;
 };
@@ -137,6 +142,7 @@ void add_token_operations(AdminCatalogue& catalogue);
 void add_run_operations(AdminCatalogue& catalogue);
 void add_access_operations(AdminCatalogue& catalogue);
 void add_analytics_operations(AdminCatalogue& catalogue);
+void add_preview_operations(AdminCatalogue& catalogue);
 
 // A schema `{"<key>": [<record>...]}` for list results, and the record itself.
 nlohmann::json list_of(const std::string& key, const std::string& record);

@@ -13,7 +13,11 @@ void add_bot_operations(AdminCatalogue& c) {
     c.add({"bots.list", "the account's bots", "GET", "/bots", AdminRole::admin}, {}, list_of("bots", "Bot"),
           [&c](const AdminCall& call) {
               json list = json::array();
-              for (const auto& b : c.bots().list(call.caller.account_id)) list.push_back(bot_json(b));
+              const auto health = c.bots().health(call.caller.account_id);
+              for (const auto& b : c.bots().list(call.caller.account_id)) {
+                  const auto h = health.find(b.id);
+                  list.push_back(bot_json(b, h == health.end() ? nullptr : &h->second));
+              }
               return json{{"bots", list}};
           });
     c.add({"bots.add", "add a bot by its token (checked with getMe)", "POST", "/bots", AdminRole::admin},

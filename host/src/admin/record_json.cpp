@@ -49,14 +49,20 @@ json member_json(const sdk::AccountMember& m) {
             {"created_at", format_time(m.created_at)}};
 }
 
-json bot_json(const sdk::Bot& b) {
+json bot_json(const sdk::Bot& b, const sdk::BotHealth* health) {
+    const auto at = [](sdk::Millis t) { return t > 0 ? json(format_time(t)) : json(nullptr); };
+    json h = {{"state", health && !health->state.empty() ? health->state : "unknown"},
+              {"last_error", health ? health->last_error : ""},
+              {"last_error_at", health ? at(health->last_error_at) : json(nullptr)},
+              {"updated_at", health ? at(health->updated_at) : json(nullptr)}};
     return {{"id", b.id},
             {"account_id", b.account_id},
             {"username", b.username},
             {"mode", b.mode},
             {"enabled", b.enabled},
             {"update_offset", b.update_offset},
-            {"created_at", format_time(b.created_at)}};
+            {"created_at", format_time(b.created_at)},
+            {"health", std::move(h)}};
 }
 
 json course_json(const sdk::Course& c) {
@@ -148,7 +154,8 @@ json run_json(const sdk::Run& r) {
             {"started_at", format_time(r.started_at)},
             {"updated_at", format_time(r.updated_at)},
             {"ended_at", time_json(r.ended_at)},
-            {"version_id", r.version_id ? json(r.version_id) : json(nullptr)}};
+            {"version_id", r.version_id ? json(r.version_id) : json(nullptr)},
+            {"preview", r.preview}};
 }
 
 json conversation_entry_json(const sdk::ConversationEntry& e) {
@@ -227,13 +234,20 @@ const json& record_schemas() {
                            {"username", kString},
                            {"role", {{"enum", {"owner", "admin"}}}},
                            {"created_at", kTime}})},
-        {"Bot", record({{"id", kId},
-                        {"account_id", kId},
-                        {"username", kString},
-                        {"mode", {{"enum", {"poll", "webhook"}}}},
-                        {"enabled", kBoolean},
-                        {"update_offset", kInteger},
-                        {"created_at", kTime}})},
+        {"Bot",
+         record({{"id", kId},
+                 {"account_id", kId},
+                 {"username", kString},
+                 {"mode", {{"enum", {"poll", "webhook"}}}},
+                 {"enabled", kBoolean},
+                 {"update_offset", kInteger},
+                 {"created_at", kTime},
+                 // As its transport last reported: "unknown" until it did.
+                 {"health",
+                  record({{"state", {{"enum", {"unknown", "polling", "webhook", "failing", "stopped"}}}},
+                          {"last_error", kString},
+                          {"last_error_at", kOptionalTime},
+                          {"updated_at", kOptionalTime}})}})},
         {"Course", record({{"id", kId},
                            {"account_id", kId},
                            {"name", kString},
@@ -298,7 +312,8 @@ const json& record_schemas() {
                         {"started_at", kTime},
                         {"updated_at", kTime},
                         {"ended_at", kOptionalTime},
-                        {"version_id", kOptionalId}})},
+                        {"version_id", kOptionalId},
+                        {"preview", kBoolean}})},
         {"ConversationEntry", record({{"id", kId},
                                       {"run_id", kId},
                                       {"element_id", kString},

@@ -20,8 +20,9 @@ nlohmann::json time_json(const std::optional<sdk::Millis>& at);
 
 nlohmann::json account_json(const sdk::Account& account);
 nlohmann::json member_json(const sdk::AccountMember& member);
-// Never the token, sealed or not.
-nlohmann::json bot_json(const sdk::Bot& bot);
+// Never the token, sealed or not. `health` as its transport last reported
+// (none: "unknown").
+nlohmann::json bot_json(const sdk::Bot& bot, const sdk::BotHealth* health = nullptr);
 nlohmann::json course_json(const sdk::Course& course);
 nlohmann::json version_json(const sdk::CourseVersion& version);
 nlohmann::json deployment_json(const DeploymentView& view);

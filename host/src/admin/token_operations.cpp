@@ -1,6 +1,7 @@
 // Enrollment tokens and the links that carry them.
 #include "admin/admin_catalogue.hpp"
 #include "admin/record_json.hpp"
+#include "enrollment/qr_code.hpp"
 
 namespace profo::host {
 
@@ -64,6 +65,16 @@ void add_token_operations(AdminCatalogue& c) {
             return token_json(c.tokens().revoke(call.caller.account_id, call.arguments.id("token_id")),
                               call.now);
         });
+    c.add({"tokens.qr", "the token's link as a QR code (SVG)", "GET", "/tokens/{token_id}/qr",
+           AdminRole::admin},
+          {token},
+          {{"type", "object"},
+           {"properties", {{"link", {{"type", "string"}}}, {"svg", {{"type", "string"}}}}},
+           {"required", {"link", "svg"}}},
+          [&c](const AdminCall& call) {
+              const auto issued = c.tokens().get(call.caller.account_id, call.arguments.id("token_id"));
+              return json{{"link", issued.link}, {"svg", QrCode(issued.link).svg()}};
+          });
     c.add({"tokens.sign", "an external token's link for one student", "POST", "/tokens/{token_id}/sign",
            AdminRole::admin},
           {token,

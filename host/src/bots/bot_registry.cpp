@@ -1,5 +1,7 @@
 #include "bots/bot_registry.hpp"
 
+#include <map>
+
 #include "secrets/secret_box.hpp"
 
 #include <nlohmann/json.hpp>
@@ -119,13 +121,22 @@ sdk::Bot BotRegistry::add(sdk::Id account_id, const std::string& token, const st
 
 std::vector<sdk::Bot> BotRegistry::list(sdk::Id account_id) {
     auto tx = storage_.begin();
-    return tx->list_bots(account_id);
+    auto bots = tx->list_bots(account_id);
+    std::erase_if(bots, [](const sdk::Bot& b) { return b.mode == "preview"; });
+    return bots;
+}
+
+std::map<sdk::Id, sdk::BotHealth> BotRegistry::health(sdk::Id account_id) {
+    auto tx = storage_.begin();
+    std::map<sdk::Id, sdk::BotHealth> out;
+    for (auto& h : tx->list_bot_health(account_id)) out.emplace(h.bot_id, std::move(h));
+    return out;
 }
 
 sdk::Bot BotRegistry::set_enabled(sdk::Id account_id, sdk::Id bot_id, bool enabled) {
     auto tx = storage_.begin();
     auto bot = tx->get_bot(account_id, bot_id);
-    if (!bot)
+    if (!bot || bot->mode == "preview")  // the panel's own, not the account's to change
         throw BotRegistryError(bot_ref(account_id, bot_id) + " does not exist",
                                sdk::AdminError::Code::not_found);
     bot->enabled = enabled;
@@ -137,7 +148,7 @@ sdk::Bot BotRegistry::set_enabled(sdk::Id account_id, sdk::Id bot_id, bool enabl
 void BotRegistry::remove(sdk::Id account_id, sdk::Id bot_id) {
     auto tx = storage_.begin();
     const auto bot = tx->get_bot(account_id, bot_id);
-    if (!bot)
+    if (!bot || bot->mode == "preview")
         throw BotRegistryError(bot_ref(account_id, bot_id) + " does not exist",
                                sdk::AdminError::Code::not_found);
     std::string active;

@@ -10,6 +10,7 @@
 #include <profo/sdk/records.hpp>
 #include <profo/sdk/storage.hpp>
 
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -50,7 +51,10 @@ public:
                 std::string bot_api_base_url);
 
     sdk::Bot add(sdk::Id account_id, const std::string& token, const std::string& mode);
+    // The account's bots, without its preview bot (the panel's own).
     std::vector<sdk::Bot> list(sdk::Id account_id);
+    // How the transports last found them, by bot id (none yet: absent).
+    std::map<sdk::Id, sdk::BotHealth> health(sdk::Id account_id);
     sdk::Bot set_enabled(sdk::Id account_id, sdk::Id bot_id, bool enabled);
     void remove(sdk::Id account_id, sdk::Id bot_id);
 

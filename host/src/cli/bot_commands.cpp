@@ -62,17 +62,27 @@ int run_list(CommandIo& io, const std::vector<std::string>& args) {
     const auto account = account_of(parsed);
     return with_registry(io, args, [&](Platform&, BotRegistry& registry) {
         const auto bots = registry.list(account);
+        const auto health = registry.health(account);
+        const auto health_of = [&](const sdk::Bot& b) {
+            const auto h = health.find(b.id);
+            return h == health.end() ? nullptr : &h->second;
+        };
         if (parsed.flag("json")) {
             auto list = nlohmann::json::array();
-            for (const auto& b : bots) list.push_back(bot_json(b));
+            for (const auto& b : bots) list.push_back(bot_json(b, health_of(b)));
             io.out << nlohmann::json{{"bots", list}}.dump(2) << "\n";
             return 0;
         }
         io.out << std::left << std::setw(8) << "ID" << std::setw(34) << "USERNAME" << std::setw(9) << "MODE"
-               << "STATE\n";
-        for (const auto& b : bots)
+               << std::setw(10) << "STATE"
+               << "HEALTH\n";
+        for (const auto& b : bots) {
+            const auto* h = health_of(b);
             io.out << std::setw(8) << b.id << std::setw(34) << ("@" + b.username) << std::setw(9) << b.mode
-                   << (b.enabled ? "enabled" : "disabled") << "\n";
+                   << std::setw(10) << (b.enabled ? "enabled" : "disabled")
+                   << (h && !h->state.empty() ? h->state : "unknown")
+                   << (h && !h->last_error.empty() ? " (last error: " + h->last_error + ")" : "") << "\n";
+        }
         if (bots.empty()) io.err << "no bots in account " << account << "\n";
         return 0;
     });

@@ -24,7 +24,8 @@ std::string named(const sdk::CourseDeployment& d) {
 
 sdk::CourseDeployment load(sdk::StorageTx& tx, sdk::Id account_id, sdk::Id deployment_id) {
     auto d = tx.get_deployment(account_id, deployment_id);
-    if (!d)
+    // Preview deployments are the panel's preview chat's, not the account's to manage.
+    if (!d || d->environment == "preview")
         throw DeploymentError(
             "account " + std::to_string(account_id) + " has no deployment " + std::to_string(deployment_id),
             sdk::AdminError::Code::not_found);
@@ -262,7 +263,8 @@ std::vector<DeploymentView> DeploymentRegistry::list(sdk::Id account_id, bool in
     auto tx = storage_.begin();
     std::vector<DeploymentView> out;
     for (const auto& d : tx->list_deployments(account_id))
-        if (include_archived || !d.archived_at) out.push_back(view(*tx, account_id, d));
+        if ((include_archived || !d.archived_at) && d.environment != "preview")
+            out.push_back(view(*tx, account_id, d));
     return out;
 }
 

@@ -279,6 +279,7 @@ sdk::DispatchResult Engine::begin_run(sdk::StorageTx& tx, sdk::Id account_id, co
     run.bot_id = event.bot_id;
     run.deployment_id = deployment.id;
     run.version_id = deployment.version_id;
+    run.preview = deployment.environment == "preview";
     run.chat_id = event.chat_id;
     run.user_id = event.user_id;
     run.username = event.username;

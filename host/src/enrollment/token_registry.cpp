@@ -104,7 +104,8 @@ IssuedToken TokenRegistry::create(sdk::Id account_id, const TokenDraft& draft, s
 
     auto tx = storage_.begin();
     const auto deployment = tx->get_deployment(account_id, draft.deployment_id);
-    if (!deployment)
+    // No link reaches a preview deployment: its bot is not on Telegram.
+    if (!deployment || deployment->environment == "preview")
         throw TokenRegistryError("deployment " + std::to_string(draft.deployment_id) +
                                      " does not exist in account " + std::to_string(account_id),
                                  sdk::AdminError::Code::not_found);
@@ -139,6 +140,11 @@ std::vector<IssuedToken> TokenRegistry::list(sdk::Id account_id, std::optional<s
         for (auto& token : tx->list_tokens(account_id, id))
             out.push_back(issued(*tx, account_id, std::move(token)));
     return out;
+}
+
+IssuedToken TokenRegistry::get(sdk::Id account_id, sdk::Id token_id) {
+    auto tx = storage_.begin();
+    return issued(*tx, account_id, token_of(*tx, account_id, token_id));
 }
 
 IssuedToken TokenRegistry::revoke(sdk::Id account_id, sdk::Id token_id) {

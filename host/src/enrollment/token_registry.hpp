@@ -60,6 +60,7 @@ public:
     IssuedToken create(sdk::Id account_id, const TokenDraft& draft, sdk::Millis now);
     // The deployment's tokens, or every token of the account.
     std::vector<IssuedToken> list(sdk::Id account_id, std::optional<sdk::Id> deployment_id);
+    IssuedToken get(sdk::Id account_id, sdk::Id token_id);
     IssuedToken revoke(sdk::Id account_id, sdk::Id token_id);
     IssuedToken set_active(sdk::Id account_id, sdk::Id token_id, bool active);
     // A link of an external token for one student: the type's plugin signs

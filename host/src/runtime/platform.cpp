@@ -288,11 +288,12 @@ const sdk::TelegramSignatures& Platform::telegram() {
 }
 
 sdk::AdminServices& Platform::admin() {
+    auto& course_engine = engine();  // takes the lock itself
     std::lock_guard lock(lazy_mutex_);
     if (!admin_)
         admin_ = std::make_unique<AdminCatalogue>(
             AdminServicesDeps{storage(), secrets(), http_client(), *registry_, clock(),
-                              bot_api_base_url(config_), config_.engine.texts});
+                              bot_api_base_url(config_), config_.engine.texts, course_engine});
     return *admin_;
 }
 

@@ -406,6 +406,30 @@ const std::vector<Migration> kMigrations = {
          "   WHERE c.run_id = re.run_id AND c.element_id = re.element_id AND c.score IS NOT NULL)"
          " GROUP BY re.account_id, re.version_id, re.element_id, CAST(re.run_id % 8 AS INTEGER)",
      }},
+    {11,
+     "the panel's preview runs kept apart; bot health as transports report it",
+     {
+         "ALTER TABLE runs ADD COLUMN preview INTEGER NOT NULL DEFAULT 0",
+         // Analytics read real runs only: `preview = 0` right after the
+         // account keeps each of these a range scan that covers the query.
+         "DROP INDEX runs_for_analytics",
+         "DROP INDEX runs_by_account_status",
+         "DROP INDEX runs_by_account_start",
+         "DROP INDEX runs_by_account_source",
+         "CREATE INDEX runs_for_analytics ON runs (account_id, preview, version_id, started_at, status)",
+         "CREATE INDEX runs_by_account_status ON runs (account_id, preview, status, started_at)",
+         "CREATE INDEX runs_by_account_start ON runs (account_id, preview, started_at, status)",
+         "CREATE INDEX runs_by_account_source ON runs (account_id, preview, token_id, utm_json, status)",
+
+         "CREATE TABLE bot_health ("
+         " bot_id BIGINT PRIMARY KEY REFERENCES bots (id) ON DELETE CASCADE,"
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " state TEXT NOT NULL,"
+         " last_error TEXT NOT NULL,"
+         " last_error_at BIGINT NOT NULL,"
+         " updated_at BIGINT NOT NULL)",
+         "CREATE INDEX bot_health_by_account ON bot_health (account_id, bot_id)",
+     }},
 };
 
 std::string expand(std::string_view statement, const SqlDialect& dialect, std::int64_t now) {

@@ -252,11 +252,11 @@ EnrollmentToken read_token(const PreparedStatement& s) {
     return t;
 }
 
-const Columns kRun{{"id", I},        {"account_id", I}, {"bot_id", I},     {"deployment_id", I},
-                   {"chat_id", I},   {"user_id", I},    {"username", T},   {"token_id", I},
-                   {"status", T},    {"is_active", I},  {"cursor", T},     {"state_json", T},
-                   {"utm_json", T},  {"started_at", I}, {"updated_at", I}, {"ended_at", I},
-                   {"version_id", I}};
+const Columns kRun{{"id", I},         {"account_id", I}, {"bot_id", I},     {"deployment_id", I},
+                   {"chat_id", I},    {"user_id", I},    {"username", T},   {"token_id", I},
+                   {"status", T},     {"is_active", I},  {"cursor", T},     {"state_json", T},
+                   {"utm_json", T},   {"started_at", I}, {"updated_at", I}, {"ended_at", I},
+                   {"version_id", I}, {"preview", I}};
 
 Run read_run(const PreparedStatement& s) {
     RowReader r(s);
@@ -281,6 +281,7 @@ Run read_run(const PreparedStatement& s) {
     run.updated_at = r.integer();
     run.ended_at = r.optional_integer();
     run.version_id = r.optional_integer().value_or(0);
+    run.preview = r.boolean();
     return run;
 }
 
@@ -582,9 +583,9 @@ const Query kInsertRun = returning(
     kRun,
     "INSERT INTO runs (account_id, bot_id, deployment_id, chat_id, user_id, username, token_id, status, "
     "is_active, "
-    "cursor, state_json, utm_json, started_at, updated_at, ended_at, version_id) VALUES (:a, :bot_id, "
-    ":deployment_id, :chat_id, :user_id, :username, :token_id, :status, :is_active, :cursor, :state_json, "
-    ":utm_json, :started_at, :updated_at, :ended_at, :version_id)");
+    "cursor, state_json, utm_json, started_at, updated_at, ended_at, version_id, preview) VALUES (:a, "
+    ":bot_id, :deployment_id, :chat_id, :user_id, :username, :token_id, :status, :is_active, :cursor, "
+    ":state_json, :utm_json, :started_at, :updated_at, :ended_at, :version_id, :preview)");
 const Query kGetRun = select(kRun, "FROM runs WHERE account_id = :a AND id = :id");
 // `is_active = 1` literally, so both planners pick the partial unique index.
 const Query kActiveRun =
@@ -608,6 +609,11 @@ const IdInsert kInsertTimer = returning_id(
     "INSERT INTO waiting_elements (account_id, run_id, element_id, due_at, payload_json, status, created_at, "
     "settled_at) VALUES (:a, :run_id, :element_id, :due_at, :payload_json, :status, :created_at, "
     ":settled_at)");
+// `status = 'pending'` literally, so both planners pick the partial index by run.
+const Query kPendingRunTimers =
+    select(kTimer,
+           "FROM waiting_elements WHERE account_id = :a AND run_id = :r AND status = 'pending'"
+           " ORDER BY due_at, id");
 const Query kCancelRunTimers = command(
     "UPDATE waiting_elements SET status = 'cancelled', settled_at = :t WHERE account_id = :a AND run_id = :r "
     "AND status = 'pending'");
@@ -965,8 +971,8 @@ namespace {
 
 void check_bot(std::string_view operation, const Bot& bot) {
     if (bot.username.empty()) refuse(operation, "the bot username is empty");
-    if (bot.mode != "poll" && bot.mode != "webhook")
-        refuse(operation, "mode must be poll or webhook, not '" + bot.mode + "'");
+    if (bot.mode != "poll" && bot.mode != "webhook" && bot.mode != "preview")
+        refuse(operation, "mode must be poll, webhook or preview, not '" + bot.mode + "'");
 }
 
 }  // namespace
@@ -1204,8 +1210,8 @@ std::vector<CourseElement> SqlTransaction::version_elements(Id account_id, Id ve
 namespace {
 
 void check_environment(std::string_view operation, const CourseDeployment& d) {
-    if (d.environment != "test" && d.environment != "prod")
-        refuse(operation, "environment must be test or prod, not '" + d.environment + "'");
+    if (d.environment != "test" && d.environment != "prod" && d.environment != "preview")
+        refuse(operation, "environment must be test, prod or preview, not '" + d.environment + "'");
     if (d.archived_at && d.active)
         refuse(operation, "deployment " + id_text(d.id) + " is archived and cannot be active");
 }
@@ -1402,7 +1408,7 @@ Run SqlTransaction::start_run(Id account_id, const Run& run) {
                           run.token_id, std::string(sdk::to_string(run.status)), run.active, run.cursor,
                           json_or_empty_object(run.state_json), json_or_empty_object(run.utm_json), started,
                           or_now(run.updated_at, started), run.ended_at,
-                          run.version_id ? std::optional<Id>(run.version_id) : std::nullopt),
+                          run.version_id ? std::optional<Id>(run.version_id) : std::nullopt, run.preview),
                 read_run);
         },
         [&](DbFailure failure) {
@@ -1455,7 +1461,7 @@ std::vector<Run> SqlTransaction::list_runs(Id account_id, const RunFilter& filte
     return guarded("list_runs", [&] {
         if (filter.limit < 0 || filter.offset < 0)
             refuse("list_runs", "limit and offset must not be negative");
-        std::string where = "FROM runs WHERE account_id = :a";
+        std::string where = "FROM runs WHERE account_id = :a AND preview = :preview";
         if (filter.deployment_id) where += " AND deployment_id = :d";
         if (filter.bot_id) where += " AND bot_id = :b";
         if (filter.status) where += " AND status = :s";
@@ -1464,11 +1470,12 @@ std::vector<Run> SqlTransaction::list_runs(Id account_id, const RunFilter& filte
         if (filter.started_before) where += " AND started_at < :before";
         where += " ORDER BY id LIMIT :limit OFFSET :offset";
         PreparedStatement& query = statement(select(kRun, where));
-        query.start_binding(3 + (filter.deployment_id ? 1 : 0) + (filter.bot_id ? 1 : 0) +
+        query.start_binding(4 + (filter.deployment_id ? 1 : 0) + (filter.bot_id ? 1 : 0) +
                             (filter.status ? 1 : 0) + (filter.token_id ? 1 : 0) +
                             (filter.started_from ? 1 : 0) + (filter.started_before ? 1 : 0));
         std::size_t position = 0;
         query.bind_at(position++, account_id);
+        query.bind_at(position++, filter.preview);
         if (filter.deployment_id) query.bind_at(position++, *filter.deployment_id);
         if (filter.bot_id) query.bind_at(position++, *filter.bot_id);
         if (filter.status) query.bind_at(position++, std::string(sdk::to_string(*filter.status)));
@@ -1523,7 +1530,8 @@ namespace {
 // wait for the same row lock (PostgreSQL); readers add the shards up.
 constexpr int kProgressShards = 8;
 
-const Query kRunVersion{"SELECT version_id FROM runs WHERE account_id = :a AND id = :r", {I}};
+// A preview run counts nowhere: it has no row here.
+const Query kRunVersion{"SELECT version_id FROM runs WHERE account_id = :a AND id = :r AND preview = 0", {I}};
 const Query kReachElement{
     "INSERT INTO run_elements (run_id, element_id, account_id, version_id, scored)"
     " VALUES (:r, :e, :a, :v, 0) ON CONFLICT DO NOTHING",
@@ -1556,7 +1564,9 @@ struct RunSelection {
 };
 
 RunSelection select_runs(const sdk::AnalyticsFilter& filter) {
-    RunSelection out;
+    // Preview runs are the creators' own trials, never students'. The
+    // analytics indexes carry the column second, right after the account.
+    RunSelection out{" AND r.preview = 0", {}};
     if (!filter.version_ids.empty()) {
         out.sql += " AND r.version_id IN (";
         for (std::size_t i = 0; i < filter.version_ids.size(); ++i) {
@@ -1738,6 +1748,51 @@ std::vector<ConversationEntry> SqlTransaction::conversation_page(Id account_id,
     });
 }
 
+// --- Bot health --------------------------------------------------------------------------------
+
+namespace {
+
+const Columns kBotHealth{
+    {"bot_id", I}, {"state", T}, {"last_error", T}, {"last_error_at", I}, {"updated_at", I}};
+
+// Only a bot of the account gets a row: the SELECT finds none otherwise.
+const Query kRecordBotHealth = command(
+    "INSERT INTO bot_health (bot_id, account_id, state, last_error, last_error_at, updated_at)"
+    " SELECT id, account_id, :state, :last_error, :last_error_at, :updated_at FROM bots"
+    " WHERE account_id = :a AND id = :b"
+    " ON CONFLICT (bot_id) DO UPDATE SET state = excluded.state,"
+    " last_error = CASE WHEN excluded.last_error = '' THEN bot_health.last_error ELSE excluded.last_error "
+    "END,"
+    " last_error_at = CASE WHEN excluded.last_error = '' THEN bot_health.last_error_at"
+    " ELSE excluded.last_error_at END, updated_at = excluded.updated_at");
+const Query kListBotHealth = select(kBotHealth, "FROM bot_health WHERE account_id = :a ORDER BY bot_id");
+
+}  // namespace
+
+bool SqlTransaction::record_bot_health(Id account_id, const sdk::BotHealth& health) {
+    return guarded("record_bot_health", [&] {
+        return changed_rows(statement(kRecordBotHealth)
+                                .bind(health.state, health.last_error, health.last_error_at,
+                                      or_now(health.updated_at, now_ms()), account_id, health.bot_id)) > 0;
+    });
+}
+
+std::vector<sdk::BotHealth> SqlTransaction::list_bot_health(Id account_id) {
+    return guarded("list_bot_health", [&] {
+        return all_rows<sdk::BotHealth>(statement(kListBotHealth).bind(account_id),
+                                        [](const PreparedStatement& s) {
+                                            RowReader r(s);
+                                            sdk::BotHealth h;
+                                            h.bot_id = r.integer();
+                                            h.state = r.text();
+                                            h.last_error = r.text();
+                                            h.last_error_at = r.integer();
+                                            h.updated_at = r.integer();
+                                            return h;
+                                        });
+    });
+}
+
 // --- Durable timers ----------------------------------------------------------------------------
 
 Id SqlTransaction::add_timer(Id account_id, const WaitingElement& timer) {
@@ -1752,6 +1807,12 @@ Id SqlTransaction::add_timer(Id account_id, const WaitingElement& timer) {
                           json_or_empty_object(timer.payload_json), timer.status, created, settled);
         },
         [&](DbFailure failure) { return explain_run_reference(failure, account_id, timer.run_id); });
+}
+
+std::vector<WaitingElement> SqlTransaction::pending_run_timers(Id account_id, Id run_id) {
+    return guarded("pending_run_timers", [&] {
+        return all_rows<WaitingElement>(statement(kPendingRunTimers).bind(account_id, run_id), read_timer);
+    });
 }
 
 int SqlTransaction::cancel_run_timers(Id account_id, Id run_id) {

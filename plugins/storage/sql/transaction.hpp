@@ -149,6 +149,10 @@ public:
     std::vector<ConversationEntry> conversation_page(Id account_id, const sdk::AnalyticsFilter& filter,
                                                      Id after_id, int limit) override;
 
+    bool record_bot_health(Id account_id, const sdk::BotHealth& health) override;
+    std::vector<sdk::BotHealth> list_bot_health(Id account_id) override;
+    std::vector<WaitingElement> pending_run_timers(Id account_id, Id run_id) override;
+
 private:
     enum class State { open, failed, finished };
 

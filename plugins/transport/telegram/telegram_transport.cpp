@@ -176,6 +176,9 @@ struct BotState {
     std::atomic<bool> serving{false};
     // Guarded by the transport's mutex.
     SteadyTime paused_until{};
+    // What was last reported to the bots screen (BotHealthStore).
+    std::mutex health_mutex;
+    sdk::BotHealth health;
     TokenBucket bucket;
     BotState(sdk::Bot b, std::string t, const Settings& s)
         : bot(std::move(b)),
@@ -355,8 +358,9 @@ private:
     // of those removed, disabled or switched to another mode.
     void reconcile(const std::vector<sdk::Bot>& bots) {
         std::map<sdk::Id, const sdk::Bot*> wanted;
+        // Preview bots are the panel's: Telegram does not know them.
         for (const auto& b : bots)
-            if (b.enabled) wanted[b.id] = &b;
+            if (b.enabled && (b.mode == "poll" || b.mode == "webhook")) wanted[b.id] = &b;
         std::vector<std::shared_ptr<BotState>> started;
         std::vector<std::shared_ptr<BotState>> dropped;
         {
@@ -390,6 +394,7 @@ private:
         }
         for (const auto& state : dropped) {
             host_->log().info("telegram: no longer serving " + bot_name(state->bot));
+            report_health(state, "stopped");
             if (state->bot.mode == "webhook") spawn(delete_webhook(state), "deleteWebhook");
         }
         for (const auto& state : started) {
@@ -400,6 +405,43 @@ private:
             else
                 spawn(poll(state), "polling " + bot_name(state->bot));
         }
+    }
+
+    // For the panel's bots screen, in the database so that any process
+    // shows it. Written when the state changes or a new error comes (the
+    // same error again at most once a minute), never per update. An empty
+    // `state` keeps the one reported.
+    void report_health(const std::shared_ptr<BotState>& bot, std::string state,
+                       const std::string& error = {}) {
+        sdk::BotHealth health;
+        {
+            const std::int64_t now = epoch_ms();
+            std::lock_guard lock(bot->health_mutex);
+            auto& last = bot->health;
+            if (state.empty()) state = last.state;
+            const bool same_error =
+                error.empty() || (error == last.last_error && now - last.last_error_at < 60'000);
+            if (state == last.state && same_error) return;
+            last.bot_id = bot->bot.id;
+            last.state = state;
+            last.updated_at = now;
+            if (!error.empty()) {
+                last.last_error = error;
+                last.last_error_at = now;
+            }
+            health = last;
+            if (error.empty()) health.last_error.clear();  // storage keeps the one it has
+        }
+        const auto account = bot->bot.account_id;
+        asio::post(*storage_pool_, [this, account, health, name = bot_name(bot->bot)] {
+            try {
+                auto tx = host_->storage().begin();
+                tx->record_bot_health(account, health);
+                tx->commit();
+            } catch (const std::exception& e) {
+                host_->log().warn("telegram: " + name + ": cannot record its health: " + e.what());
+            }
+        });
     }
 
     std::shared_ptr<BotState> find_bot(sdk::Id id) const {
@@ -466,6 +508,7 @@ private:
                     continue;
                 }
                 if (outcome.error_code == 401) bot->serving = true;  // nothing to wait for: the token is dead
+                report_health(bot, "failing", "getUpdates: " + outcome.description);
                 const Millis delay = outcome.kind == BotApiOutcome::Kind::retry_after
                                          ? Millis(outcome.retry_after_s * 1000LL)
                                          : backoff_delay(failures++, settings_.backoff_initial, 30s);
@@ -477,6 +520,7 @@ private:
             }
             failures = 0;
             bot->serving = true;
+            report_health(bot, "polling");
             if (!outcome.result.is_array()) continue;
             std::int64_t next = offset;
             bool failed = false;
@@ -526,6 +570,7 @@ private:
         if (settings_.public_url.empty()) {
             host_->log().error("telegram: " + bot_name(bot->bot) +
                                " is in webhook mode but settings.public_url is not set");
+            report_health(bot, "failing", "webhook mode needs the transport's public_url setting");
             co_return;
         }
         int failures = 0;
@@ -539,10 +584,12 @@ private:
             if (outcome.kind == BotApiOutcome::Kind::ok) {
                 bot->serving = true;
                 host_->log().info("telegram: " + bot_name(bot->bot) + ": webhook set");
+                report_health(bot, "webhook");
                 co_return;
             }
             if (outcome.kind == BotApiOutcome::Kind::permanent)
                 bot->serving = true;  // waiting would not help
+            report_health(bot, "failing", "setWebhook: " + outcome.description);
             const Millis delay = backoff_delay(failures++, settings_.backoff_initial, 60s);
             host_->log().warn("telegram: " + bot_name(bot->bot) + ": setWebhook failed (" +
                               outcome.description + "); again in " + std::to_string(delay.count()) + " ms");
@@ -799,9 +846,11 @@ private:
                 host_->log().warn("telegram: " + bot_name(bot->bot) + ": outbox message " +
                                   std::to_string(row.id) + " failed (" + error + "); again in " +
                                   std::to_string(delay.count()) + " ms");
+                report_health(bot, {}, error);
                 break;
             }
             case BotApiOutcome::Kind::permanent:
+                report_health(bot, {}, call.method + ": " + outcome.description);
                 co_await settle_failed(row, call.method + ": " + outcome.description);
                 break;
             case BotApiOutcome::Kind::blocked: co_await chat_gone(row, bot, outcome.description); break;

@@ -124,7 +124,11 @@ const screens = {
     const { bots } = await call("GET", "/bots");
     main.append(el("h1", { text: "Bots" }),
       table([["Id", b => b.id], ["Bot", b => "@" + b.username], ["Mode", b => b.mode],
-             ["Served", b => b.enabled ? "yes" : "no"], ["Added", b => when(b.created_at)],
+             ["Served", b => b.enabled ? "yes" : "no"],
+             ["Status", b => el("span", { class: "health " + b.health.state, text: b.health.state })],
+             ["Last error", b => b.health.last_error
+               ? el("span", { class: "error", text: b.health.last_error + " (" + when(b.health.last_error_at) + ")" }) : ""],
+             ["Added", b => when(b.created_at)],
              ["", b => el("button", { text: b.enabled ? "Disable" : "Enable",
                onclick: () => act(call("PATCH", "/bots/" + b.id, { enabled: !b.enabled })) })]],
             bots, "No bots yet: add one with its token from @BotFather."),
@@ -151,8 +155,10 @@ const screens = {
       : "";
     main.append(el("h1", { text: "Course " + id }),
       table([["Version", v => v.number], ["Published", v => when(v.published_at)], ["Source", v => v.source],
-             ["", v => el("a", { href: "/api/v1" + accountPath("/courses/" + id + "/versions/" + v.number + "/source"),
-                                 download: "course-" + id + "-v" + v.number + ".yml", text: "Download YAML" })]],
+             ["", v => el("span", {},
+               el("a", { href: "/api/v1" + accountPath("/courses/" + id + "/versions/" + v.number + "/source"),
+                         download: "course-" + id + "-v" + v.number + ".yml", text: "Download YAML" }), " · ",
+               el("a", { href: "#/preview/" + v.id, class: "preview-link", text: "Preview" }))]],
             versions),
       el("h2", { text: "Edit and publish the next version" }), courseEditor(id, source));
   },
@@ -183,14 +189,30 @@ const screens = {
 
   async tokens(main) {
     const [{ tokens }, { deployments }] = await Promise.all([call("GET", "/tokens"), call("GET", "/deployments")]);
+    const qrBox = el("div", { id: "qr-box", class: "qr", hidden: true });
+    // The server draws the code; it is shown as an image, never inserted as markup.
+    async function showQr(t) {
+      try {
+        const { svg } = await call("GET", "/tokens/" + t.id + "/qr");
+        const src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svg);
+        qrBox.replaceChildren(el("img", { src, width: 240, height: 240, alt: "QR code of " + t.link }),
+          el("p", {}, el("code", { class: "link", text: t.link })),
+          el("a", { href: src, download: "token-" + t.id + ".svg", text: "Download SVG" }), " ",
+          el("button", { text: "Close", onclick: () => { qrBox.hidden = true; } }));
+        qrBox.hidden = false;
+      } catch (e) { toast(describe(e), true); }
+    }
     main.append(el("h1", { text: "Tokens" }),
       table([["Id", t => t.id], ["Deployment", t => t.deployment_id], ["Type", t => t.type], ["Label", t => t.label],
              ["State", t => t.state], ["Uses", t => t.uses + (t.max_uses ? " of " + t.max_uses : "")],
              ["Link", t => t.link ? el("span", {}, el("code", { class: "link", text: t.link }), " ",
                el("button", { text: "Copy", onclick: () => navigator.clipboard.writeText(t.link).then(() => toast("Copied")) })) : ""],
-             ["", t => t.revoked ? "" : el("button", { text: "Revoke",
-               onclick: () => act(call("DELETE", "/tokens/" + t.id), "Revoked") })]],
+             ["", t => el("span", {},
+               t.link ? el("button", { text: "QR code", class: "qr-button", onclick: () => showQr(t) }) : null, " ",
+               t.revoked ? null : el("button", { text: "Revoke",
+                 onclick: () => act(call("POST", "/tokens/" + t.id + "/revoke", {}), "Revoked") }))]],
             tokens, "No tokens yet: make one to get a start link."),
+      qrBox,
       el("h2", { text: "New token" }),
       form([{ name: "deployment_id", label: "Deployment", choices: deployments.map(d => String(d.id)) },
             { name: "type", label: "Type", choices: ["public", "group", "personal", "external"] },
@@ -260,6 +282,50 @@ const screens = {
                   el("a", { href: "/api/v1" + accountPath("/exports/answers.csv" + filter), text: "Answers as CSV" })));
   },
 
+  // The course played through the real engine with the creator as the
+  // student; replies that come later (a dialog, a delay) are fetched as
+  // they come. Nothing here reaches Telegram or the analytics.
+  async preview(main, versionId) {
+    const chat = el("div", { id: "preview-chat", class: "chat preview" });
+    const status = el("p", { id: "preview-status", class: "muted" });
+    const skip = el("button", { id: "preview-skip", text: "Skip the wait", hidden: true,
+      onclick: () => move("/preview/skip", {}) });
+    const input = el("input", { id: "preview-input", placeholder: "Write a message", autocomplete: "off" });
+    const send = el("form", { class: "inline", id: "preview-form" }, input, el("button", { type: "submit", text: "Send" }));
+    send.addEventListener("submit", event => {
+      event.preventDefault();
+      const text = input.value.trim();
+      if (!text) return;
+      input.value = "";
+      chat.append(el("div", { class: "bubble user", text }));
+      move("/preview/moves", { text });
+    });
+    let runId = null;
+    function show(reply) {
+      for (const m of reply.messages) chat.append(previewBubble(m, move));
+      const run = reply.run;
+      if (run) runId = run.id;
+      status.textContent = !run ? "Not started." : run.active
+        ? "Playing: at " + run.cursor + (run.timer_due_at ? ", waiting until " + new Date(run.timer_due_at).toLocaleTimeString() : "")
+        : "Run " + run.status + ".";
+      skip.hidden = !(run && run.active && run.timer_due_at);
+      if (reply.messages.length) chat.lastChild.scrollIntoView({ block: "nearest" });
+    }
+    async function move(path, body) {
+      try { show(await call("POST", path, body)); } catch (e) { toast(describe(e), true); }
+    }
+    main.append(el("h1", { text: "Preview" }),
+      el("p", { class: "muted", text: "You are the student. Runs played here stay out of analytics and never reach Telegram." }),
+      status, chat, send, skip, " ",
+      el("button", { id: "preview-restart", text: "Start again", onclick: () => { chat.replaceChildren(); move("/preview", { version_id: Number(versionId) }); } }));
+    show(await call("POST", "/preview", { version_id: Number(versionId) }));
+    // The page is shown once this returns; leaving it (another screen) stops the polling.
+    const poll = setInterval(async () => {
+      if (!chat.isConnected) { clearInterval(poll); return; }
+      try { show(await call("GET", "/preview" + (runId ? "?run_id=" + runId : ""))); } catch (e) { clearInterval(poll); }
+    }, 1500);
+  },
+
   async members(main) {
     const { members } = await call("GET", "/members");
     main.append(el("h1", { text: "Members" }),
@@ -319,6 +385,36 @@ function barChart(id, rows, series) {
   if (series) names.forEach((name, j) => chart.append(
     svg("text", { x: labelWidth + j * 110, y: rows.length * rowHeight + 18, "font-size": 11, fill: colours[j % 3] }, "■ " + name)));
   return chart;
+}
+
+// One message of the preview chat, its buttons and poll options live.
+function previewBubble(m, move) {
+  const text = m.text || m.caption || m.question || "";
+  const media = (m.items || (m.url ? [{ type: "audio", url: m.url }] : [])).map(item =>
+    el("div", { class: "media" }, "[" + item.type + "] ", el("a", { href: item.url, target: "_blank", rel: "noopener", text: item.url })));
+  const controls = [];
+  for (const b of m.buttons || []) {
+    if (b.web_app_url)
+      controls.push(el("button", { text: b.text + " (Mini App)", onclick: () => {
+        const data = prompt("What the Mini App at " + b.web_app_url + " sends back:");
+        if (data !== null) move("/preview/moves", { web_app_data: data });
+      } }));
+    else controls.push(el("button", { text: b.text, onclick: () => move("/preview/moves", { callback_data: b.callback_data }) }));
+  }
+  if (m.kind === "poll") {
+    if (m.multiple_answers) {
+      const boxes = m.options.map((o, i) => el("label", {}, el("input", { type: "checkbox", value: i + 1 }), o));
+      controls.push(...boxes, el("button", { text: "Vote", onclick: () => {
+        const options = boxes.map(b => b.firstChild).filter(c => c.checked).map(c => Number(c.value));
+        if (options.length) move("/preview/moves", { poll_id: m.poll_id, options });
+      } }));
+    } else {
+      m.options.forEach((o, i) => controls.push(el("button", { text: o,
+        onclick: () => move("/preview/moves", { poll_id: m.poll_id, options: [i + 1] }) })));
+    }
+  }
+  return el("div", { class: "bubble bot" }, text, media,
+            controls.length ? el("div", { class: "buttons live" }, controls) : null);
 }
 
 function bubble(entry) {

@@ -44,7 +44,9 @@ struct Bot {
     std::string username;      // unique across the platform (Telegram's own rule)
     std::string token_sealed;  // SecretBox::seal(token, bot_token_context(...)); never the plain token
     std::string settings_json = "{}";
-    std::string mode = "poll";       // poll | webhook
+    // poll | webhook; 2.5: preview, the account's own bot of the panel's
+    // preview chat, which no transport serves and Telegram never sees.
+    std::string mode = "poll";
     std::int64_t update_offset = 0;  // next getUpdates offset, advanced after commit
     Millis created_at = 0;
     bool enabled = true;  // a disabled bot keeps its data but is not served
@@ -97,7 +99,7 @@ struct CourseDeployment {
     Id course_id = 0;
     Id version_id = 0;
     Id bot_id = 0;
-    std::string environment = "test";  // test | prod
+    std::string environment = "test";  // test | prod; 2.5: preview (on the preview bot)
     std::string overrides_json = "{}";
     std::string legacy_alias;  // accepts legacy `/start <alias>` when set
     bool active = true;
@@ -199,6 +201,9 @@ struct Run {
     // 2.4: the course version it plays, fixed at its start (0: a run stored
     // before 2.4 whose version was not known).
     Id version_id = 0;
+    // 2.5: a run of the panel's preview chat: kept out of analytics, exports
+    // and run lists (RunFilter::preview asks for these instead).
+    bool preview = false;
 };
 
 struct ConversationEntry {
@@ -331,6 +336,7 @@ struct RunFilter {
     std::optional<Id> token_id;
     std::optional<Millis> started_from;    // started at or after
     std::optional<Millis> started_before;  // started before
+    bool preview = false;                  // 2.5: preview runs instead of real ones
 };
 
 // 2.4: the runs the panel's analytics count, of one account.
@@ -339,6 +345,16 @@ struct AnalyticsFilter {
     std::optional<Id> deployment_id;
     std::optional<Millis> started_from;    // started at or after
     std::optional<Millis> started_before;  // started before
+};
+
+// 2.5: how its transport last found a bot, for the panel's bots screen.
+// Written when the state changes or an error comes, not per update.
+struct BotHealth {
+    Id bot_id = 0;
+    std::string state;       // polling | webhook | failing | stopped ("" until first served)
+    std::string last_error;  // Telegram's description or the network error, newest first
+    Millis last_error_at = 0;
+    Millis updated_at = 0;
 };
 
 struct RunStatusCount {

@@ -285,6 +285,28 @@ public:
                                                              Id after_id, int limit) = 0;
 };
 
+// 2.5: the bots' health as transports last reported it (BotHealth). Any
+// process may report or read it, so the panel of one process shows the
+// bots another polls.
+class PROFO_SDK_API BotHealthStore {
+public:
+    virtual ~BotHealthStore() = default;
+    // Replaces the bot's health, except that an empty last_error keeps the
+    // error recorded before (a bot that recovered still shows what it last
+    // met); false when the account has no such bot.
+    virtual bool record_bot_health(Id account_id, const BotHealth& health) = 0;
+    // The account's bots that were reported on, by bot id.
+    virtual std::vector<BotHealth> list_bot_health(Id account_id) = 0;
+};
+
+// 2.5: one run's timers still to fire, soonest first (the panel's preview
+// chat fires them on the creator's "skip").
+class PROFO_SDK_API RunTimerStore {
+public:
+    virtual ~RunTimerStore() = default;
+    virtual std::vector<WaitingElement> pending_run_timers(Id account_id, Id run_id) = 0;
+};
+
 // One database transaction with every role. Destroying it without commit()
 // rolls back. Not thread-safe: one transaction belongs to one thread at a time.
 class PROFO_SDK_API StorageTx : public AccountStore,
@@ -297,7 +319,9 @@ class PROFO_SDK_API StorageTx : public AccountStore,
                                 public UpdateLedger,
                                 public AccountChanges,
                                 public PanelAccessStore,
-                                public AnalyticsStore {
+                                public AnalyticsStore,
+                                public BotHealthStore,
+                                public RunTimerStore {
 public:
     ~StorageTx() override = default;
     virtual void commit() = 0;
