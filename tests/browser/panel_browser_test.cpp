@@ -78,8 +78,17 @@ TEST(PanelInBrowser, ACreatorBringsACourseToStudentsAndSeesTheirRuns) {
     b.screenshot(shots / "03-course-problems.png");
     set_yaml(b, kCourse);
     b.wait_for_text("No problems.");
+    // The fields of the element under the cursor, from the course JSON Schema.
+    b.run_script(
+        "const a = document.getElementById('course-yaml'); a.focus();"
+        "a.selectionStart = a.selectionEnd = a.value.indexOf('Ready for physics');"
+        "a.dispatchEvent(new Event('click'));");
+    b.wait_for_text("ready (quiz)");
+    b.wait_for_text("answers (required)");
+    b.screenshot(shots / "03b-course-fields.png");
     b.click("#course-save");
     b.wait_for_text("Course 1");
+    b.wait_for_text("Outline of version 1");
     b.screenshot(shots / "04-course.png");
     // Publish a second version from the editor.
     std::string second = kCourse;

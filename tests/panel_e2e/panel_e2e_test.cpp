@@ -231,6 +231,12 @@ TEST_P(Panel, ALoginLinkSessionManagesTheAccountWithCsrfOnEveryChange) {
     const auto source = browser.send("GET", "/api/v1/accounts/1/courses/1/versions/1/source");
     EXPECT_EQ(source.status, 200);
     EXPECT_NE(source.body.find("Hello from the panel"), std::string::npos) << source.body;
+    const auto outline = browser.ok("GET", "/api/v1/accounts/1/courses/1/versions/1/outline");
+    EXPECT_EQ(outline["elements"], json::parse(R"([{"element_id":"hello","type":"message","section":""}])"))
+        << outline;
+    EXPECT_EQ(browser.refused("GET", "/api/v1/accounts/1/courses/1/versions/9/outline"), "404 not_found");
+    const auto schema = browser.ok("GET", "/api/v1/accounts/1/courses/schema");
+    EXPECT_TRUE(schema["$defs"].contains("element-message")) << schema.dump().substr(0, 300);
 
     // A course uploaded as YAML; a broken one is refused with its line, and nothing is stored.
     const auto made =

@@ -144,6 +144,13 @@ void add_access_operations(AdminCatalogue& catalogue);
 void add_analytics_operations(AdminCatalogue& catalogue);
 void add_preview_operations(AdminCatalogue& catalogue);
 
+// The account's course, its versions, and one of them by number; not_found
+// (naming /course_id, or `field` for the number) when there is none.
+sdk::Course course_of(sdk::StorageTx& tx, sdk::Id account_id, sdk::Id course_id);
+std::vector<sdk::CourseVersion> versions_of(sdk::StorageTx& tx, sdk::Id account_id, sdk::Id course_id);
+sdk::CourseVersion version_numbered(sdk::StorageTx& tx, sdk::Id account_id, sdk::Id course_id,
+                                    std::int64_t number, const std::string& field);
+
 // A schema `{"<key>": [<record>...]}` for list results, and the record itself.
 nlohmann::json list_of(const std::string& key, const std::string& record);
 nlohmann::json record_schema(const std::string& record);

@@ -29,31 +29,13 @@ std::vector<ArgumentSpec> filter_specs() {
 }
 
 // The versions a course's runs play, or one of them.
-std::vector<sdk::CourseVersion> versions_of(sdk::StorageTx& tx, sdk::Id account_id, sdk::Id course_id) {
-    if (!tx.get_course(account_id, course_id))
-        throw sdk::AdminError(
-            Code::not_found,
-            "account " + std::to_string(account_id) + " has no course " + std::to_string(course_id),
-            "/course_id");
-    return tx.list_versions(account_id, course_id);
-}
-
-sdk::CourseVersion version_numbered(sdk::StorageTx& tx, sdk::Id account_id, sdk::Id course_id,
-                                    std::int64_t number) {
-    for (auto& v : versions_of(tx, account_id, course_id))
-        if (v.number == number) return v;
-    throw sdk::AdminError(Code::not_found,
-                          "course " + std::to_string(course_id) + " has no version " + std::to_string(number),
-                          "/version");
-}
-
 sdk::AnalyticsFilter filter_of(sdk::StorageTx& tx, const AdminCall& call) {
     const auto& a = call.arguments;
     sdk::AnalyticsFilter f;
     const auto account = call.caller.account_id;
     if (const auto course = a.optional_id("course_id")) {
         if (const auto number = a.integer("version"))
-            f.version_ids.push_back(version_numbered(tx, account, *course, *number).id);
+            f.version_ids.push_back(version_numbered(tx, account, *course, *number, "/version").id);
         else
             for (const auto& v : versions_of(tx, account, *course)) f.version_ids.push_back(v.id);
         // A course with no versions has no runs: select none rather than all.
@@ -172,7 +154,7 @@ void add_analytics_operations(AdminCatalogue& c) {
               auto tx = c.deps().storage.begin();
               sdk::CourseVersion version;
               if (const auto number = call.arguments.integer("version")) {
-                  version = version_numbered(*tx, account, course, *number);
+                  version = version_numbered(*tx, account, course, *number, "/version");
               } else {
                   const auto all = versions_of(*tx, account, course);
                   if (all.empty())

@@ -38,16 +38,6 @@ json problems_json(const std::vector<CourseProblem>& problems) {
                           json{{"problems", problems_json(problems)}}.dump());
 }
 
-sdk::Course course_of(sdk::StorageTx& tx, sdk::Id account_id, sdk::Id course_id) {
-    auto course = tx.get_course(account_id, course_id);
-    if (!course)
-        throw sdk::AdminError(
-            sdk::AdminError::Code::not_found,
-            "account " + std::to_string(account_id) + " has no course " + std::to_string(course_id),
-            "/course_id");
-    return *course;
-}
-
 const json kProblems = {{"type", "array"},
                         {"items",
                          {{"type", "object"},
@@ -59,6 +49,30 @@ const json kProblems = {{"type", "array"},
                             {"message", {{"type", "string"}}}}}}}};
 
 }  // namespace
+
+sdk::Course course_of(sdk::StorageTx& tx, sdk::Id account_id, sdk::Id course_id) {
+    auto course = tx.get_course(account_id, course_id);
+    if (!course)
+        throw sdk::AdminError(
+            sdk::AdminError::Code::not_found,
+            "account " + std::to_string(account_id) + " has no course " + std::to_string(course_id),
+            "/course_id");
+    return *course;
+}
+
+std::vector<sdk::CourseVersion> versions_of(sdk::StorageTx& tx, sdk::Id account_id, sdk::Id course_id) {
+    course_of(tx, account_id, course_id);
+    return tx.list_versions(account_id, course_id);
+}
+
+sdk::CourseVersion version_numbered(sdk::StorageTx& tx, sdk::Id account_id, sdk::Id course_id,
+                                    std::int64_t number, const std::string& field) {
+    for (auto& v : versions_of(tx, account_id, course_id))
+        if (v.number == number) return v;
+    throw sdk::AdminError(sdk::AdminError::Code::not_found,
+                          "course " + std::to_string(course_id) + " has no version " + std::to_string(number),
+                          field);
+}
 
 void add_course_operations(AdminCatalogue& c) {
     const ArgumentSpec course{"course_id", Type::id, "the course", true, true};
@@ -156,23 +170,47 @@ void add_course_operations(AdminCatalogue& c) {
     sdk::AdminOperation source{"versions.source", "a version's course file (YAML)", "GET",
                                "/courses/{course_id}/versions/{number}/source", AdminRole::admin};
     source.response_content_type = "text/yaml";
-    c.add(source, {course, {"number", Type::integer, "the version's number (1, 2, ...)", true, true}},
-          {{"type", "object"}, {"properties", {{"content", {{"type", "string"}}}}}},
+    c.add(
+        source, {course, {"number", Type::integer, "the version's number (1, 2, ...)", true, true}},
+        {{"type", "object"}, {"properties", {{"content", {{"type", "string"}}}}}},
+        [&c](const AdminCall& call) {
+            auto tx = c.deps().storage.begin();
+            const auto v = version_numbered(*tx, call.caller.account_id, call.arguments.id("course_id"),
+                                            *call.arguments.integer("number"), "/number");
+            return json{{"content", export_course_yaml(tx->version_elements(call.caller.account_id, v.id))}};
+        });
+    c.add({"versions.outline", "a version's elements in course order, each with the section it is in", "GET",
+           "/courses/{course_id}/versions/{number}/outline", AdminRole::admin},
+          {course, {"number", Type::integer, "the version's number (1, 2, ...)", true, true}},
+          {{"type", "object"},
+           {"properties",
+            {{"elements",
+              {{"type", "array"},
+               {"items",
+                {{"type", "object"},
+                 {"properties",
+                  {{"element_id", {{"type", "string"}}},
+                   {"type", {{"type", "string"}}},
+                   {"section",
+                    {{"type", "string"}, {"description", "the title of the section above it"}}}}}}}}}}}},
           [&c](const AdminCall& call) {
               auto tx = c.deps().storage.begin();
-              const auto found = course_of(*tx, call.caller.account_id, call.arguments.id("course_id"));
-              const auto number = *call.arguments.integer("number");
-              for (const auto& v : tx->list_versions(call.caller.account_id, found.id))
-                  if (v.number == number) {
-                      auto yaml = export_course_yaml(tx->version_elements(call.caller.account_id, v.id));
-                      tx->commit();
-                      return json{{"content", yaml}};
+              const auto v = version_numbered(*tx, call.caller.account_id, call.arguments.id("course_id"),
+                                              *call.arguments.integer("number"), "/number");
+              json elements = json::array();
+              std::string section;
+              for (const auto& e : tx->version_elements(call.caller.account_id, v.id)) {
+                  if (e.type == "section") {
+                      const auto body = json::parse(e.body_json, nullptr, false);
+                      section = body.is_object() ? body.value("title", e.element_id) : e.element_id;
                   }
-              throw sdk::AdminError(
-                  sdk::AdminError::Code::not_found,
-                  "course " + std::to_string(found.id) + " has no version " + std::to_string(number),
-                  "/number");
+                  elements.push_back({{"element_id", e.element_id}, {"type", e.type}, {"section", section}});
+              }
+              return json{{"elements", elements}};
           });
+    c.add({"courses.schema", "the course file's JSON Schema, with the fields of every enabled element type",
+           "GET", "/courses/schema", AdminRole::admin},
+          {}, {{"type", "object"}}, [&c](const AdminCall&) { return course_json_schema(c.deps().plugins); });
 }
 
 }  // namespace profo::host

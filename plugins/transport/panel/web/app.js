@@ -153,6 +153,8 @@ const screens = {
     const source = latest
       ? await (await fetch("/api/v1" + accountPath("/courses/" + id + "/versions/" + latest.number + "/source"))).text()
       : "";
+    const outline = latest
+      ? (await call("GET", "/courses/" + id + "/versions/" + latest.number + "/outline")).elements : [];
     main.append(el("h1", { text: "Course " + id }),
       table([["Version", v => v.number], ["Published", v => when(v.published_at)], ["Source", v => v.source],
              ["", v => el("span", {},
@@ -160,6 +162,9 @@ const screens = {
                          download: "course-" + id + "-v" + v.number + ".yml", text: "Download YAML" }), " · ",
                el("a", { href: "#/preview/" + v.id, class: "preview-link", text: "Preview" }))]],
             versions),
+      el("h2", { text: "Outline of version " + (latest ? latest.number : "") }),
+      table([["Section", e => e.section], ["Element", e => e.element_id], ["Type", e => e.type]],
+            outline.filter(e => e.type !== "section"), "No elements."),
       el("h2", { text: "Edit and publish the next version" }), courseEditor(id, source));
   },
 
@@ -435,6 +440,36 @@ function courseEditor(courseId, initial) {
   const area = el("textarea", { id: "course-yaml", class: "yaml", spellcheck: "false" });
   area.value = initial || "hello:\n  type: message\n  text: Hello!\n";
   const problems = el("div", { id: "course-problems", class: "problems" });
+  const fields = el("div", { id: "course-fields", class: "fields muted" });
+  // What the element under the cursor may hold, from the course JSON Schema.
+  async function hint() {
+    const schema = state.courseSchema || (state.courseSchema = await call("GET", "/courses/schema"));
+    const lines = area.value.slice(0, area.selectionStart).split("\n");
+    let start = lines.length - 1;
+    while (start >= 0 && !/^[^\s#][^:]*:\s*$/.test(lines[start])) start--;
+    if (start < 0) { fields.textContent = ""; return; }
+    const id = lines[start].replace(/:\s*$/, "");
+    const rest = area.value.split("\n").slice(start + 1);
+    const end = rest.findIndex(l => /^[^\s#]/.test(l));
+    const typeLine = (end < 0 ? rest : rest.slice(0, end)).find(l => /^\s+type:\s*\S/.test(l));
+    const type = typeLine ? typeLine.replace(/^\s+type:\s*/, "").replace(/["']/g, "").trim() : "";
+    const defs = schema.$defs || {};
+    // Each type's own definition is "element-<type>"; "element" holds what all share.
+    const def = Object.entries(defs).filter(([name]) => name.startsWith("element-")).map(([, d]) => d)
+      .find(d => d.properties && d.properties.type && (d.properties.type.enum || []).includes(type));
+    if (!def) {
+      fields.textContent = id + ": " + (type ? "unknown type '" + type + "'" : "no type yet") + ". Types: " +
+        ((defs.element && defs.element.properties.type.enum) || []).join(", ");
+      return;
+    }
+    const required = def.required || [];
+    const props = Object.assign({}, (defs.element || {}).properties || {}, def.properties);
+    fields.replaceChildren(el("strong", { text: id + " (" + type + ")" }), ": " + (def.description || ""),
+      el("ul", {}, Object.entries(props).filter(([name]) => name !== "type").map(([name, p]) =>
+        el("li", {}, el("code", { text: name }), required.includes(name) ? " (required)" : "",
+           p.description ? " — " + p.description : ""))));
+  }
+  for (const event of ["click", "keyup"]) area.addEventListener(event, () => hint().catch(() => {}));
   const file = el("input", { type: "file", accept: ".yml,.yaml,text/yaml" });
   file.addEventListener("change", async () => { if (file.files[0]) { area.value = await file.files[0].text(); check(); } });
   let timer = null;
@@ -461,7 +496,8 @@ function courseEditor(courseId, initial) {
     }
   } });
   check();
-  return el("div", {}, name, " ", el("label", {}, "Upload YAML ", file), area, save, problems);
+  return el("div", {}, name, " ", el("label", {}, "Upload YAML ", file),
+            el("div", { class: "editor" }, area, fields), save, problems);
 }
 
 // --- shell -----------------------------------------------------------------------------------
@@ -482,11 +518,14 @@ async function route() {
     a.className = a.getAttribute("href") === "#/" + screen ? "current" : "";
   const show = screens[screen] || screens.courses;
   const page = el("div", {});
+  // Screens load concurrently when the address changes quickly: only the
+  // latest may take the page.
+  const turn = route.turn = (route.turn || 0) + 1;
   try {
     await show(page, id, query);
-    main.replaceChildren(page);
+    if (turn === route.turn) main.replaceChildren(page);
   } catch (e) {
-    if (e.status !== 401) main.replaceChildren(el("p", { class: "error", text: describe(e) }));
+    if (e.status !== 401 && turn === route.turn) main.replaceChildren(el("p", { class: "error", text: describe(e) }));
   }
 }
 
