@@ -385,6 +385,7 @@ TEST_P(Panel, EveryDocumentedRouteIsServedAndKeepsAccountsApart) {
     const auto before_tokens = owner.ok("GET", "/api/v1/accounts/1/tokens");
     const auto before_keys = owner.ok("GET", "/api/v1/accounts/1/api-keys");
     const auto before_members = owner.ok("GET", "/api/v1/accounts/1/members");
+    const Client stranger{owner.port};
     int operations = 0;
     for (const auto& [path, methods] : openapi["paths"].items()) {
         if (path.rfind("/api/v1/accounts/{account_id}", 0) != 0) continue;
@@ -408,6 +409,14 @@ TEST_P(Panel, EveryDocumentedRouteIsServedAndKeepsAccountsApart) {
                     << upper << " " << target << " is not served by the API: " << reply.status << " "
                     << reply.body;
             }
+            // Account 1's own routes: nothing without a session, and no change without the CSRF token.
+            std::string own = std::regex_replace(path, std::regex(R"(\{account_id\})"), "1");
+            own = std::regex_replace(own, std::regex(R"(\{[a-z_]+\})"), "1");
+            EXPECT_EQ(stranger.refused(upper, own, upper == "GET" ? nullptr : json::object()),
+                      "401 unauthenticated");
+            if (upper != "GET")
+                EXPECT_EQ(owner.refused(upper, own, json::object(), /*with_csrf=*/false),
+                          "403 csrf_token_invalid");
             if (path.find('{', std::string("/api/v1/accounts/{account_id}").size()) != std::string::npos) {
                 EXPECT_TRUE(reply.status == 404 || reply.status == 400)
                     << upper << " " << target << " reached account 1's thing: " << reply.status << " "
