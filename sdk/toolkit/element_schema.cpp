@@ -19,8 +19,9 @@ nlohmann::json duration_schema(std::string description) {
 }
 
 nlohmann::json element_id_schema(std::string description) {
-    return {
-        {"type", "string"}, {"pattern", "^[A-Za-z0-9_.-]{1,128}$"}, {"description", std::move(description)}};
+    return {{"type", "string"},
+            {"pattern", "^[\\p{L}\\p{N}_.-]{1,128}$"},
+            {"description", std::move(description)}};
 }
 
 nlohmann::json element_schema(std::string_view type, std::string description, nlohmann::json properties,

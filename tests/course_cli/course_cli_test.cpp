@@ -117,7 +117,8 @@ TEST_F(CourseCliTest, ValidatePrintsEveryProblemAndFails) {
         (std::vector<std::string>{
             f + ":4: warning: element Intro: unknown field 'colour' for type message (kept, but the element "
                 "does not use it)",
-            f + ":5: invalid element id 'bad id!': use 1 to 128 of A-Z a-z 0-9 _ . -",
+            f + ":5: invalid element id 'bad id!': character 4 (' ', U+0020) is not allowed; use 1 to 128 "
+                "letters or digits (any script) and _ . -",
             f + ":8: element Next: missing 'type'"}));
     EXPECT_NE(r.err.find(f + ": 2 errors, 1 warning"), std::string::npos) << r.err;
 }

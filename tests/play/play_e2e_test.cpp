@@ -50,20 +50,21 @@ protected:
 TEST_F(PlayTest, AStudentAnswersRightAndGetsTheScore) {
     const auto r = play(kCourses / "acceptance.yaml", "/press 1\n/vote 2\n");
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
-    EXPECT_EQ(r.out,
-              "Привет! Рад тебя видеть! Я — 🤖 Greek Bot! Этот курс поможет "
-              "тебе "
-              "подготовиться "
-              "делать "
-              "домашку по "
-              "греческому языку в школе Leeke\n"
-              "Давай проверим несколько, которые ты должен знать, если хочешь успешно сдать экзамен!\n"
-              "[1] Давай\n"
-              "Important (1/50)\n"
-              "(1) Viral\n"
-              "(2) Essential\n"
-              "Awesome job!\n"
-              "run completed: score 1 of 1\n");
+    EXPECT_EQ(
+        r.out,
+        "Привет! Рад тебя видеть! Я — 🤖 Greek Bot! Этот курс поможет "
+        "тебе "
+        "подготовиться "
+        "делать "
+        "домашку по "
+        "греческому языку в школе Leeke\n"
+        "Давай проверим несколько, которые ты должен знать, если хочешь успешно сдать экзамен!\n"
+        "[1] Давай\n"
+        "Important (1/50)\n"
+        "(1) Viral\n"
+        "(2) Essential\n"
+        "Awesome job!\n"
+        "run completed: score 1 of 1\n");
 }
 
 TEST_F(PlayTest, AWrongAnswerScoresNothing) {
@@ -177,6 +178,30 @@ TEST_F(PlayTest, SkipFiresTheDelayNow) {
     const auto r = play(course, "/skip\n");
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
     EXPECT_EQ(r.out, "Hello\nSee you tomorrow\nWelcome back\nrun completed: score 0 of 0\n");
+}
+
+// Two forms real legacy courses have, which the legacy bot accepted: ids in
+// any script (one ending in a Cyrillic letter after a Latin word), and a
+// delay with neither wait nor goto, where the run stays for good.
+TEST_F(PlayTest, LegacyCyrillicIdsAndADelayThatStaysPlayAsTheLegacyBotDid) {
+    const auto course = write("legacy.yaml",
+                              "Привет:\n  type: message\n  text: Здравствуйте\n  button: Далее\n"
+                              "Lesson_1а:\n  type: message\n  text: Урок\n  button: Дальше\n"
+                              "Стоп:\n  type: delay\n  text: Бесплатная часть окончена\n"
+                              "Never:\n  type: message\n  text: never shown\n");
+    const auto r = play(course, "/press 1\n/press 1\nhello?\n/skip\n");
+    EXPECT_EQ(r.exit_code, 3) << r.err << r.out;
+    EXPECT_EQ(r.out.find("never shown"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("Здравствуйте\n[1] Далее\nУрок\n[1] Дальше\nБесплатная часть окончена\n"),
+              std::string::npos)
+        << r.out;
+    EXPECT_EQ(last_line(r.out), "run not completed (waiting at Стоп)");
+    EXPECT_NE(r.err.find("legacy.yaml:5: warning: element Lesson_1а: the element id mixes Latin and Cyrillic "
+                         "letters: 'а' (U+0430, Cyrillic) at position 9"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("legacy.yaml:9: warning: element Стоп: "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("the run has no pending timer"), std::string::npos) << r.err;
 }
 
 TEST_F(PlayTest, AKeptDatabaseHoldsTheRunAfterwards) {

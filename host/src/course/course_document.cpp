@@ -1,6 +1,7 @@
 #include "course/course_document.hpp"
 
 #include "course/course_outline.hpp"
+#include "course/element_id.hpp"
 #include "yaml/yaml_document.hpp"
 #include "yaml/yaml_json.hpp"
 
@@ -24,14 +25,6 @@ namespace {
 
 // Fields every element may carry whatever its type; the engine applies them.
 const std::set<std::string> kCommonFields{"type", "parse_mode", "link_preview", "media"};
-
-bool valid_element_id(const std::string& id) {
-    if (id.empty() || id.size() > 128) return false;
-    return std::all_of(id.begin(), id.end(), [](unsigned char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-               c == '.' || c == '-';
-    });
-}
 
 int line_of(const YAML::Mark& mark) {
     return mark.line >= 0 ? mark.line + 1 : 0;
@@ -161,8 +154,10 @@ private:
                 continue;
             }
             const std::string id = kv.first.Scalar();
-            if (!valid_element_id(id))
-                error(line, "", "invalid element id '" + id + "': use 1 to 128 of A-Z a-z 0-9 _ . -");
+            if (const auto problem = element_id_problem(id); !problem.empty())
+                error(line, "", "invalid element id '" + id + "': " + problem + "; " + kElementIdRule);
+            else if (const auto mixed = mixed_script_warning(id))
+                warning(line, id, *mixed);
             Entry entry{id, line, node_kind(kv.second), {}, {}};
             entry.fields = to_json_.convert(kv.second, &entry.lines);
             note_repeated_fields(id, kv.second);

@@ -76,9 +76,46 @@ TEST_F(CourseDocumentTest, ElementIdsMustMatchThePattern) {
     const std::string long_id(129, 'x');
     EXPECT_EQ(
         check_lines("ok.id-1_A:\n  type: probe\nbad id!:\n  type: probe\n" + long_id + ":\n  type: probe\n"),
-        (Lines{"course.yaml:3: invalid element id 'bad id!': use 1 to 128 of A-Z a-z 0-9 _ . -",
-               "course.yaml:5: invalid element id '" + long_id + "': use 1 to 128 of A-Z a-z 0-9 _ . -"}));
+        (Lines{"course.yaml:3: invalid element id 'bad id!': character 4 (' ', U+0020) is not allowed; use 1 "
+               "to 128 letters or digits (any script) and _ . -",
+               "course.yaml:5: invalid element id '" + long_id +
+                   "': it has 129 characters; use 1 to 128 letters or digits (any script) and _ . -"}));
     EXPECT_TRUE(check_course(std::string(128, 'x') + ":\n  type: probe\n", "c.yaml", *plugins_).ok());
+}
+
+// The legacy bot took any key, and real courses have Cyrillic ids: letters
+// and digits of every script are ids; 128 characters, not bytes.
+TEST_F(CourseDocumentTest, ElementIdsAreLettersAndDigitsOfAnyScript) {
+    std::string cyrillic_128;
+    for (int i = 0; i < 128; ++i) cyrillic_128 += "ж";
+    const auto check =
+        check_course("Урок_1:\n  type: probe\nΆσκηση.2:\n  type: probe\n課題-3:\n  type: probe\n" +
+                         cyrillic_128 + ":\n  type: probe\n",
+                     "c.yaml", *plugins_);
+    EXPECT_TRUE(check.ok());
+    EXPECT_TRUE(check.problems.empty()) << check.problems.front().to_string();
+    EXPECT_EQ(
+        check_lines("Урок 1:\n  type: probe\nsmile😀:\n  type: probe\n"),
+        (Lines{"course.yaml:1: invalid element id 'Урок 1': character 5 (' ', U+0020) is not allowed; use "
+               "1 to 128 letters or digits (any script) and _ . -",
+               "course.yaml:3: invalid element id 'smile😀': character 6 ('😀', U+1F600) is not allowed; "
+               "use 1 to 128 letters or digits (any script) and _ . -"}));
+}
+
+// A Cyrillic "С" among Latin letters looks the same and is almost always a
+// typo: accepted, with a warning naming the letter and where it is.
+TEST_F(CourseDocumentTest, AnIdMixingLookAlikeScriptsIsWarnedAbout) {
+    const auto check =
+        check_course("Test_Сase:\n  type: probe\nУрок_Intro:\n  type: probe\n", "c.yaml", *plugins_);
+    EXPECT_TRUE(check.ok());
+    ASSERT_EQ(check.problems.size(), 2u);
+    EXPECT_EQ(check.problems[0].to_string(),
+              "c.yaml:1: warning: element Test_Сase: the element id mixes Latin and Cyrillic letters: 'С' "
+              "(U+0421, Cyrillic) at position 6 is probably a typo for a look-alike Latin letter");
+    EXPECT_NE(check.problems[1].to_string().find("mixes Cyrillic and Latin letters: 'I' (U+0049, Latin) at "
+                                                 "position 6"),
+              std::string::npos)
+        << check.problems[1].to_string();
 }
 
 TEST_F(CourseDocumentTest, ElementNeedsMappingAndType) {
@@ -333,7 +370,7 @@ TEST_F(CourseDocumentTest, SchemaDescribesTheDocumentAndEmbedsElementSchemas) {
     const auto schema = course_json_schema(*plugins_);
     EXPECT_EQ(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
     EXPECT_EQ(schema["type"], "object");
-    EXPECT_EQ(schema["propertyNames"]["pattern"], "^[A-Za-z0-9_.-]{1,128}$");
+    EXPECT_EQ(schema["propertyNames"]["pattern"], "^[\\p{L}\\p{N}_.-]{1,128}$");
     EXPECT_EQ(schema["additionalProperties"]["$ref"], "#/$defs/element");
     EXPECT_TRUE(schema.contains("title") && schema.contains("description"));
 

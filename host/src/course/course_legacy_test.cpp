@@ -178,8 +178,10 @@ TEST_F(CourseLegacyTest, StructuralMistakesWithRealPlugins) {
     EXPECT_EQ(unknown[0].rfind("bad.yaml:2: element Intro: unknown type 'mesage' (known types: ", 0), 0u);
     for (const auto& type : course_test::kLegacyTypes)
         EXPECT_NE(unknown[0].find(type), std::string::npos) << "'" << type << "' missing from " << unknown[0];
-    EXPECT_EQ(check_lines("Intro page:\n  type: message\n  text: Hi\n"),
-              Lines{"bad.yaml:1: invalid element id 'Intro page': use 1 to 128 of A-Z a-z 0-9 _ . -"});
+    EXPECT_EQ(
+        check_lines("Intro page:\n  type: message\n  text: Hi\n"),
+        Lines{"bad.yaml:1: invalid element id 'Intro page': character 6 (' ', U+0020) is not allowed; use 1 "
+              "to 128 letters or digits (any script) and _ . -"});
     EXPECT_EQ(check_lines("Intro:\n  type: message\n  text: Hi: there\n"),
               Lines{"bad.yaml:3: YAML syntax error: illegal map value"});
 }

@@ -130,10 +130,10 @@ nlohmann::json course_json_schema(const PluginRegistry& plugins) {
         {"title", "ProfoChatBot course"},
         {"description",
          "A course: a mapping of element id to element. The order of the ids is the course order. Ids are 1 "
-         "to 128 characters of A-Z a-z 0-9 _ . -"},
+         "to 128 letters or digits (any script) and _ . -"},
         {"type", "object"},
         {"minProperties", 1},
-        {"propertyNames", {{"pattern", "^[A-Za-z0-9_.-]{1,128}$"}}},
+        {"propertyNames", {{"pattern", "^[\\p{L}\\p{N}_.-]{1,128}$"}}},
         {"additionalProperties", {{"$ref", "#/$defs/element"}}},
         {"$defs", defs},
     };

@@ -15,6 +15,9 @@ struct DelaySpec final : sdk::ElementSpec {
     std::optional<std::string> text;
     std::chrono::seconds wait{0};
     std::string target;  // `goto`
+    // The legacy form with neither `wait` nor `goto`: the text is sent and
+    // the run stays at the element for good, as the legacy bot did.
+    bool stays = false;
 };
 
 class DelayElement final : public sdk::ElementPlugin {

@@ -31,9 +31,22 @@ TEST(DelayValidate, LegacyShapeIsValid) {
     EXPECT_TRUE(report_of(json{{"type", "delay"}, {"wait", "1d:12h"}, {"goto", "After"}}).issues.empty());
 }
 
-TEST(DelayValidate, WaitAndGotoRequired) {
-    EXPECT_THAT(report_of(json{{"type", "delay"}, {"text", "Wait"}}).errors(),
-                ElementsAre("wait: 'wait' is required", "goto: 'goto' is required"));
+TEST(DelayValidate, WaitAndGotoGoTogether) {
+    EXPECT_THAT(report_of(json{{"type", "delay"}, {"text", "Wait"}, {"wait", "30s"}}).errors(),
+                ElementsAre("goto: 'goto' is required"));
+    EXPECT_THAT(report_of(json{{"type", "delay"}, {"text", "Wait"}, {"goto", "After"}}).errors(),
+                ElementsAre("wait: 'wait' is required"));
+}
+
+// Real legacy courses have delays with neither: the legacy bot sent the text
+// and the run stayed there. Accepted with a warning saying so.
+TEST(DelayValidate, NeitherWaitNorGotoIsTheLegacyStopWithAWarning) {
+    const auto report = report_of(json{{"type", "delay"}, {"text", "See you"}});
+    EXPECT_TRUE(report.errors().empty());
+    ASSERT_EQ(report.warnings().size(), 1u);
+    EXPECT_THAT(report.warnings()[0], ::testing::HasSubstr("neither wait nor goto"));
+    EXPECT_THAT(report.warnings()[0], ::testing::HasSubstr("stays here for good"));
+    EXPECT_THAT(report_of(json{{"type", "delay"}, {"text", {{"a", 1}}}}).errors(), ::testing::SizeIs(1));
 }
 
 TEST(DelayValidate, BadDurationAndMissingTarget) {
@@ -47,8 +60,10 @@ TEST(DelayValidate, BadDurationAndMissingTarget) {
         ElementsAre("wait: 'wait' must be a duration such as 30s, 2m, 1h:30m or 1d:2h:3m:4s, not '30'"));
 }
 
-TEST(DelaySchema, RequiresWaitAndGoto) {
-    EXPECT_EQ(DelayElement().json_schema()["required"], json({"type", "wait", "goto"}));
+TEST(DelaySchema, WaitAndGotoComeTogetherOrNotAtAll) {
+    const auto schema = DelayElement().json_schema();
+    EXPECT_EQ(schema["required"], json({"type"}));
+    EXPECT_EQ(schema["dependentRequired"], json({{"wait", {"goto"}}, {"goto", {"wait"}}}));
 }
 
 namespace {
@@ -109,4 +124,19 @@ TEST(DelayRun, DueTimeInsideQuietHoursMovesToTheirEnd) {
     Delayed broken(spec, {{"quiet_hours", "late"}}, TimePoint(24h + 2h));
     EXPECT_EQ(broken.ctx.timers.at(0).first, TimePoint(24h + 4h));
     EXPECT_THAT(broken.ctx.log_.lines, ElementsAre(::testing::StartsWith("quiet hours ignored: ")));
+}
+
+TEST(DelayRun, TheLegacyStopSendsItsTextAndStaysForGood) {
+    Delayed run(json{{"type", "delay"}, {"text", "The end of the free part"}}, json::object(),
+                TimePoint(10h));
+    EXPECT_EQ(run.outcome.kind, Outcome::Kind::wait);
+    EXPECT_THAT(run.ctx.texts(), ElementsAre("The end of the free part"));
+    EXPECT_TRUE(run.ctx.timers.empty());
+    Event typed;
+    typed.kind = Event::Kind::text;
+    typed.text = "hello?";
+    EXPECT_EQ(run.delay.on_event(run.ctx, typed).kind, Outcome::Kind::ignored);
+    Event fired;  // a timer of an earlier version of the course, say
+    fired.kind = Event::Kind::timer;
+    EXPECT_EQ(run.delay.on_event(run.ctx, fired).kind, Outcome::Kind::ignored);
 }

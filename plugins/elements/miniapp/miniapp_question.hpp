@@ -31,8 +31,9 @@ struct QuestionRef {
 // A new nonce from the system's secure random source.
 std::string new_nonce();
 
-// "<account>.<run>.<attempt>.<nonce>.<element_id>": URL-safe as it is, since
-// element ids are [A-Za-z0-9_.-]; the id goes last because it may contain dots.
+// "<account>.<run>.<attempt>.<nonce>.<element_id>" (links carry it URL-encoded,
+// since ids may have letters of any script); the id goes last because it may
+// contain dots.
 std::string to_string(const QuestionRef& ref);
 std::optional<QuestionRef> parse_question_ref(std::string_view text);
 
