@@ -13,6 +13,8 @@ if [[ "${1:-}" == "--tests" ]]; then
   # clang-14 and its runtime build the fuzz targets (scripts/fuzz.sh).
   # chromium and its driver run the panel's browser tests (tests/browser).
   packages+=(libgtest-dev libgmock-dev postgresql clang-14 libclang-rt-14-dev chromium chromium-driver)
+  # kubectl renders deploy/k8s for its test (tests/deploy); any kubectl will do.
+  if ! command -v kubectl >/dev/null 2>&1; then packages+=(kubernetes-client); fi
 fi
 
 missing=()
