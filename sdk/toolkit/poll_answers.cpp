@@ -16,7 +16,16 @@ std::string answer_path(std::size_t i) {
     return "answers[" + std::to_string(i) + "]";
 }
 
+// `correct:` with nothing after it. The legacy bot counted the key itself
+// as correct, and courses were written that way; that is also what such an
+// author means (unlike `correct: no`, which the legacy bot got wrong too).
+bool empty_correct(const nlohmann::json& answer) {
+    const auto it = answer.find("correct");
+    return it != answer.end() && it->is_null();
+}
+
 bool is_correct(const nlohmann::json& answer) {
+    if (empty_correct(answer)) return true;
     const nlohmann::json* correct = field_value(answer, "correct");
     return correct != nullptr && sdk::truthy(*correct).value_or(false);
 }
@@ -48,7 +57,16 @@ void check_answers(const nlohmann::json& spec, CorrectAnswers rule, sdk::Validat
         const std::string prefix = path + ".";
         check_text(answer, "text", Presence::required, report, prefix, kMaxAnswerCharacters);
         check_text(answer, "feedback", Presence::optional, report, prefix);
-        if (check_flag(answer, "correct", report, prefix) && is_correct(answer)) correct.push_back(path);
+        if (empty_correct(answer)) {
+            if (rule != CorrectAnswers::none)
+                report.warning(prefix + "correct",
+                               field_name(prefix + "correct") +
+                                   " has no value: counted as correct, as the legacy bot did (write "
+                                   "'correct: yes')");
+            correct.push_back(path);
+        } else if (check_flag(answer, "correct", report, prefix) && is_correct(answer)) {
+            correct.push_back(path);
+        }
         warn_unknown_fields(answer, {"text", "correct", "feedback"}, prefix, report);
     }
 

@@ -1,5 +1,6 @@
 #include "quiz_element.hpp"
 
+#include <profo/sdk/toolkit/poll_answers.hpp>
 #include <profo/sdk/toolkit/testing.hpp>
 
 #include <gmock/gmock.h>
@@ -160,4 +161,21 @@ TEST(QuizPlay, EveryAnswerMarkedCorrectScoresOneButTelegramShowsTheFirst) {
     EXPECT_EQ(ctx.sent[0].correct_option, 1);
     EXPECT_EQ(quiz.on_event(ctx, poll_answer({2})).kind, sdk::Outcome::Kind::next);
     EXPECT_EQ(ctx.records.at(0)["score"], 1.0);
+}
+
+// `correct:` left empty: the legacy bot counted the key itself as correct;
+// so does the import, with a warning (`correct: no` stays not correct).
+TEST(QuizValidate, AnEmptyCorrectIsTheLegacyCorrectAnswerWithAWarning) {
+    const auto spec = json::parse(R"({"type": "quiz", "text": "Q", "answers": [{"text": "A", "correct": null},
+        {"text": "B", "correct": "no"}]})");
+    const auto report = report_of(spec);
+    EXPECT_TRUE(report.errors().empty());
+    EXPECT_THAT(
+        report.warnings(),
+        ElementsAre("answers[0].correct: 'answers[0].correct' has no value: counted as correct, as the "
+                    "legacy bot did (write 'correct: yes')"));
+    const auto poll = profo::elements::read_answers(spec);
+    ASSERT_EQ(poll.size(), 2u);
+    EXPECT_TRUE(poll[0].correct);
+    EXPECT_FALSE(poll[1].correct);
 }
