@@ -1,5 +1,6 @@
 // The platform end to end, as it runs in production: the real `profo serve`
-// (SQLite, the telegram transport long polling) against the Bot API emulator,
+// (SQLite, or N processes on one PostgreSQL database, the telegram transport
+// long polling) against the Bot API emulator,
 // students driven concurrently through the emulator's student API. Reports
 // student updates per second, the time from a student's action to the bot's
 // reply (p50, p99), RSS per bot; and the same figures for profo-echo-bot (long
@@ -8,7 +9,12 @@
 //
 //   profo_telegram_bench [--bots N] [--students M] [--steps K] [--half-load-seconds S]
 //                        [--paced-rate R] [--synchronous full|normal]
+//                        [--postgres DSN [--processes P]]
 //   profo_telegram_bench --idle-bots B
+//
+// With --postgres, DSN names an empty database (or one with a fresh
+// search_path schema) that the bench fills: P `profo serve` processes share
+// it and its bots by leases.
 //
 // The course is K input elements and an end: each student update (the /start,
 // then K answers) gets exactly one reply, as the echo bot's do. Each on a
@@ -360,6 +366,8 @@ struct Options {
     // SQLite's storage.sqlite.synchronous: full (profo serve's default, a
     // commit waits for its fsync) or normal (fsync at checkpoints only).
     std::string synchronous = "full";
+    std::string postgres;  // a DSN: profo on PostgreSQL instead of SQLite
+    int processes = 1;     // `profo serve` processes sharing the database
     fs::path work;
 };
 
@@ -425,11 +433,13 @@ public:
         std::ofstream(dir_ / "profo.yaml")
             << "http: {listen: \"127.0.0.1:0\", threads: 2}\n"
             << "log: {level: info, format: text}\n"
-            << "storage: {plugin: sqlite, dsn: \"" << (dir_ / "profo.db").string()
-            << "\", sqlite: {synchronous: " << o.synchronous << "}}\n"
+            << (o.postgres.empty()
+                    ? "storage: {plugin: sqlite, dsn: \"" + (dir_ / "profo.db").string() +
+                          "\", sqlite: {synchronous: " + o.synchronous + "}}\n"
+                    : "storage: {plugin: postgres, dsn: \"" + o.postgres + "\", pool_size: 8}\n")
             << "secrets: {key_file: \"" << (dir_ / "secret.key").string() << "\"}\n"
             << "plugins:\n  search_paths: [\"" << PROFO_PLUGIN_DIR << "\"]\n"
-            << "  storage: {sqlite: {}}\n"
+            << (o.postgres.empty() ? "  storage: {sqlite: {}}\n" : "  storage: {postgres: {}}\n")
             << "  element: {input: {}, end: {}}\n"
             // The emulator runs without flood limits, so pacing would only
             // measure itself: per chat and per bot far above the load.
@@ -460,16 +470,29 @@ public:
         run_to_end(command({"deploy", "create", "--course", "bench", "--bot", ids}), dir_ / "deploy.log");
     }
 
-    void serve() {
-        serve_ = std::make_unique<Child>(command({"serve"}), dir_ / "serve.log");
-        serve_->wait_for("serving on");
+    void serve(int processes = 1) {
+        for (int i = 0; i < processes; ++i) {
+            serves_.push_back(
+                std::make_unique<Child>(command({"serve"}), dir_ / ("serve-" + std::to_string(i) + ".log")));
+            serves_.back()->wait_for("serving on");
+        }
     }
 
-    Child& process() { return *serve_; }
+    Child& process() { return *serves_.front(); }
+    double cpu_seconds() const {
+        double sum = 0;
+        for (const auto& s : serves_) sum += s->cpu_seconds();
+        return sum;
+    }
+    long rss_kib() const {
+        long sum = 0;
+        for (const auto& s : serves_) sum += s->rss_kib();
+        return sum;
+    }
 
 private:
     fs::path dir_;
-    std::unique_ptr<Child> serve_;
+    std::vector<std::unique_ptr<Child>> serves_;
 };
 
 std::vector<std::int64_t> ids_of(const std::vector<std::pair<std::int64_t, std::string>>& bots) {
@@ -546,20 +569,25 @@ int throughput(const Options& o) {
         const auto bots = e.create_bots(o.bots, "course_");
         Profo profo(o, e, "profo");
         profo.add_bots(bots, true);
-        profo.serve();
+        profo.serve(o.processes);
         e.wait_polling(bots.size());
-        const long rss_ready = profo.process().rss_kib();
-        double profo_before = profo.process().cpu_seconds(), emulator_before = e.child().cpu_seconds();
-        platform = measure(o, e.port(), ids_of(bots), "profo serve (SQLite)", o.paced_rate, [&](double wall) {
-            const auto text = cpu("profo", profo.process().cpu_seconds() - profo_before, wall) + "; " +
+        const long rss_ready = profo.rss_kib();
+        double profo_before = profo.cpu_seconds(), emulator_before = e.child().cpu_seconds();
+        const std::string name = o.postgres.empty()
+                                     ? std::string("profo serve (SQLite)")
+                                     : "profo serve x" + std::to_string(o.processes) + " (PostgreSQL)";
+        platform = measure(o, e.port(), ids_of(bots), name, o.paced_rate, [&](double wall) {
+            const auto text = cpu("profo", profo.cpu_seconds() - profo_before, wall) + "; " +
                               cpu("emulator", e.child().cpu_seconds() - emulator_before, wall);
-            profo_before = profo.process().cpu_seconds();
+            profo_before = profo.cpu_seconds();
             emulator_before = e.child().cpu_seconds();
             return text;
         });
-        const long rss = profo.process().rss_kib();
+        const long rss = profo.rss_kib();
         std::printf(
-            "    profo RSS %ld KiB when polling, %ld KiB after the runs (peak %ld): %.0f KiB per bot\n",
+            "    profo RSS %ld KiB when polling, %ld KiB after the runs (peak of the first %ld): %.0f KiB "
+            "per "
+            "bot\n",
             rss_ready, rss, profo.process().peak_rss_kib(), static_cast<double>(rss) / o.bots);
     }
 
@@ -641,6 +669,10 @@ int main(int argc, char** argv) {
             o.paced_rate = value();
         else if (a == "--idle-bots")
             o.idle_bots = value();
+        else if (a == "--postgres" && i + 1 < argc)
+            o.postgres = argv[++i];
+        else if (a == "--processes")
+            o.processes = std::max(1, value());
         else if (a == "--synchronous" && i + 1 < argc &&
                  (std::string(argv[i + 1]) == "full" || std::string(argv[i + 1]) == "normal"))
             o.synchronous = argv[++i];
@@ -649,6 +681,7 @@ int main(int argc, char** argv) {
                 stderr,
                 "usage: profo_telegram_bench [--bots N] [--students M] [--steps K] [--half-load-seconds S]\n"
                 "                            [--paced-rate R] [--synchronous full|normal]\n"
+                "                            [--postgres DSN [--processes P]]\n"
                 "       profo_telegram_bench --idle-bots B\n");
             return 2;
         }

@@ -154,4 +154,22 @@ bool same_answer(std::string_view given, std::string_view expected) {
     return fold_case(trim(given)) == fold_case(trim(expected));
 }
 
+std::optional<std::u32string> code_points(std::string_view utf8) {
+    std::u32string out;
+    for (std::size_t pos = 0; pos < utf8.size();) {
+        char32_t c = 0;
+        const std::size_t length = decode(utf8, pos, c);
+        if (length == 0) return std::nullopt;
+        out += c;
+        pos += length;
+    }
+    return out;
+}
+
+std::string utf8_of(char32_t c) {
+    std::string out;
+    encode(c, out);
+    return out;
+}
+
 }  // namespace profo::sdk

@@ -62,3 +62,19 @@ TEST(ValidUtf8, AcceptsWellFormedTextOnly) {
 
 }  // namespace
 }  // namespace profo::sdk
+
+namespace profo::sdk {
+namespace {
+
+TEST(CodePoints, DecodeEveryLengthAndRefuseWhatIsNotUtf8) {
+    EXPECT_EQ(code_points("aé€😀"), std::u32string(U"aé€😀"));
+    EXPECT_EQ(code_points(""), std::u32string());
+    EXPECT_FALSE(code_points("\xC0\x80"));      // overlong
+    EXPECT_FALSE(code_points("\xED\xA0\x80"));  // surrogate
+    EXPECT_FALSE(code_points("ab\xE2\x82"));    // truncated
+    for (const char32_t c : {U'a', U'é', U'€', U'😀', U'с'})
+        EXPECT_EQ(code_points(utf8_of(c)), std::u32string(1, c));
+}
+
+}  // namespace
+}  // namespace profo::sdk

@@ -67,10 +67,11 @@ TEST(KubernetesManifests, RenderADeploymentWithProbesSecretsFromASecretAndReques
     EXPECT_TRUE(container["resources"]["requests"]["memory"]);
     EXPECT_GE(pod["terminationGracePeriodSeconds"].as<int>(), 30) << "in-flight events need time to finish";
     EXPECT_TRUE(pod["securityContext"]["runAsNonRoot"].as<bool>());
-    // Until several processes share one database safely, one runs, and a
-    // rollout never overlaps two (they would both poll every bot).
-    EXPECT_EQ(deployment["spec"]["replicas"].as<int>(), 1);
-    EXPECT_EQ(deployment["spec"]["strategy"]["type"].as<std::string>(), "Recreate");
+    // Several processes share the database (bot leases, chat locks), so
+    // replicas run side by side and a rollout overlaps them without a gap.
+    EXPECT_GE(deployment["spec"]["replicas"].as<int>(), 2);
+    EXPECT_EQ(deployment["spec"]["strategy"]["type"].as<std::string>(), "RollingUpdate");
+    EXPECT_EQ(deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"].as<int>(), 0);
 
     // The environment comes from the generated ConfigMap, by its hashed name...
     const auto config_map = one_of_kind(objects, "ConfigMap");

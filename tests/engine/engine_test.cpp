@@ -15,6 +15,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <ctime>
 #include <future>
 #include <limits>
@@ -1219,6 +1221,146 @@ TEST_F(ScaledTimeTest, ArchivedDeploymentsTakeNoNewStudentsButLetTheirOwnFinish)
     EXPECT_EQ(due[0].run_id, run);
     EXPECT_TRUE(engine->fire_timer(due[0]));
     EXPECT_EQ(run_of(1).status, sdk::RunStatus::completed);
+}
+
+// --- Group commit -----------------------------------------------------------------------
+
+// Chats 1..3 wait at a button whose press throws; a text moves them on.
+class GroupCommitTest : public EngineTest {
+protected:
+    sdk::Id deploy_fragile() {
+        return deploy(
+            {{"A",
+              {{"type", "script"},
+               {"text", "press or write"},
+               {"buttons", {"Go"}},
+               {"then", "wait"},
+               {"on_button", fatal},
+               {"on_text", "next"}}},
+             {"B", {{"type", "script"}, {"text", "moved on"}, {"buttons", {"Again"}}, {"then", "wait"}}}});
+    }
+    sdk::InboundEvent text_event(std::int64_t chat, std::int64_t update) const {
+        auto e = event(Kind::text, chat);
+        e.text = "hello";
+        e.update_id = update;
+        return e;
+    }
+    sdk::InboundEvent press_event(std::int64_t chat, std::int64_t update) const {
+        auto e = event(Kind::callback, chat);
+        e.callback_data = "a1:0";
+        e.callback_id = "cb";
+        e.update_id = update;
+        return e;
+    }
+    bool seen(std::int64_t update) {
+        auto tx = storage->begin();
+        const bool fresh = tx->mark_update_processed(sdk::kDefaultAccountId, bot, update);
+        return !fresh;  // rolled back with tx
+    }
+    std::string fatal = "throw";
+};
+
+TEST_F(GroupCommitTest, AFailingElementRollsBackOnlyItsOwnEventAndItsChatsLaterOnes) {
+    const auto d = deploy_fragile();
+    for (int chat = 1; chat <= 3; ++chat) ASSERT_EQ(start(d, chat).status, Status::handled);
+    for (int chat = 1; chat <= 3; ++chat) sent(chat);
+    const auto results =
+        engine->dispatch_all({text_event(1, 11), press_event(2, 12), text_event(3, 13), text_event(2, 14)});
+    ASSERT_EQ(results.size(), 4u);
+    EXPECT_EQ(results[0].status, Status::handled) << results[0].message;
+    EXPECT_EQ(results[1].status, Status::failed);
+    EXPECT_NE(results[1].message.find("script element told to throw"), std::string::npos)
+        << results[1].message;
+    EXPECT_EQ(results[2].status, Status::handled) << results[2].message;
+    EXPECT_EQ(results[3].status, Status::failed);
+    EXPECT_EQ(results[3].message, "not tried: an earlier event of this chat failed");
+    // The others' effects committed; the failed chat's did not, nor its ledger rows.
+    EXPECT_EQ(texts(1), (std::vector<std::string>{"moved on"}));
+    EXPECT_EQ(texts(3), (std::vector<std::string>{"moved on"}));
+    EXPECT_TRUE(texts(2).empty());
+    EXPECT_EQ(run_of(2).cursor, "A");
+    EXPECT_TRUE(seen(11));
+    EXPECT_FALSE(seen(12));
+    EXPECT_TRUE(seen(13));
+    EXPECT_FALSE(seen(14));
+    // Redelivered from its first failure, the chat's text goes through; the rest are duplicates.
+    const auto again = engine->dispatch_all({text_event(1, 11), text_event(2, 14), text_event(3, 13)});
+    EXPECT_EQ(again[0].status, Status::duplicate);
+    EXPECT_EQ(again[1].status, Status::handled) << again[1].message;
+    EXPECT_EQ(again[2].status, Status::duplicate);
+    EXPECT_EQ(texts(2), (std::vector<std::string>{"moved on"}));
+}
+
+TEST_F(GroupCommitTest, ManyCallersShareGroupsAndEachChatKeepsItsOrder) {
+    const auto d =
+        deploy({{"A", {{"type", "script"}, {"text", "say"}, {"then", "wait"}, {"on_text", "wait"}}}});
+    constexpr int kChats = 40;
+    constexpr int kEach = 25;
+    for (int chat = 1; chat <= kChats; ++chat) ASSERT_EQ(start(d, chat).status, Status::handled);
+    std::atomic<int> not_handled{0};
+    std::vector<std::thread> callers;
+    for (int chat = 1; chat <= kChats; ++chat)
+        callers.emplace_back([&, chat] {
+            for (int i = 0; i < kEach; ++i) {
+                auto e = text_event(chat, chat * 1000 + i);
+                e.text = std::to_string(i);
+                if (engine->dispatch(e).status != Status::handled) ++not_handled;
+            }
+        });
+    for (auto& c : callers) c.join();
+    EXPECT_EQ(not_handled.load(), 0);
+    for (int chat = 1; chat <= kChats; ++chat) {
+        std::vector<std::string> said;
+        for (const auto& row : history(run_of(chat).id))
+            if (row.role == "user") said.push_back(json::parse(row.payload_json).value("text", ""));
+        ASSERT_EQ(said.size(), static_cast<std::size_t>(kEach)) << "chat " << chat;
+        for (int i = 0; i < kEach; ++i) EXPECT_EQ(said[static_cast<std::size_t>(i)], std::to_string(i));
+    }
+}
+
+// The process dies after the group's first events went through and before
+// its commit: none of them is confirmed, and all of them run again afterwards.
+TEST_F(GroupCommitTest, ACrashBeforeTheGroupCommitsConfirmsNothing) {
+    GTEST_FLAG_SET(death_test_style, "fast");
+    fatal = "exit";
+    const auto d = deploy_fragile();
+    for (int chat = 1; chat <= 3; ++chat) ASSERT_EQ(start(d, chat).status, Status::handled);
+    for (int chat = 1; chat <= 3; ++chat) sent(chat);
+    const auto db = dir / "engine.db";
+    EXPECT_EXIT(
+        {
+            // A fresh process's view: its own connection and engine threads.
+            auto crashing = open_database(db);
+            Engine doomed(*crashing, registry, executor, clock, config, log);
+            doomed.dispatch_all({text_event(1, 21), text_event(3, 23), press_event(2, 22)});
+            std::_Exit(0);  // not reached
+        },
+        ::testing::ExitedWithCode(86), "");
+    EXPECT_FALSE(seen(21));
+    EXPECT_FALSE(seen(22));
+    EXPECT_FALSE(seen(23));
+    EXPECT_EQ(run_of(1).cursor, "A");
+    EXPECT_EQ(run_of(3).cursor, "A");
+    EXPECT_TRUE(texts(1).empty());
+    const auto results = engine->dispatch_all({text_event(1, 21), text_event(3, 23)});
+    EXPECT_EQ(results[0].status, Status::handled);
+    EXPECT_EQ(results[1].status, Status::handled);
+}
+
+TEST_F(GroupCommitTest, AnEventDispatchedFromInsideAnEventIsRefusedNotDeadlocked) {
+    // Nothing in the platform does it; an element plugin that tried would
+    // wait for its own worker forever.
+    std::promise<sdk::DispatchResult> inner;
+    ChatWorkQueues queues(1, 8, std::chrono::microseconds(0), [&](std::vector<ChatWorkQueues::Item*>& group) {
+        if (!group.empty()) inner.set_value(engine->dispatch(text_event(1, 31)));
+    });
+    ChatWorkQueues::Item item;
+    queues.push({&item});
+    auto result = inner.get_future();
+    ASSERT_EQ(result.wait_for(5s), std::future_status::ready);
+    const auto got = result.get();
+    EXPECT_EQ(got.status, Status::failed);
+    EXPECT_NE(got.message.find("from inside another event"), std::string::npos);
 }
 
 }  // namespace

@@ -9,13 +9,15 @@
 // defers a task returning {"echo": defer} after `defer_ms` (`defer_fail`
 // makes it throw);
 // then `then` decides. Outcomes are written "next", "wait", "end",
-// "ignored", "goto:ID", "call:ID" or "throw".
+// "ignored", "goto:ID", "call:ID", "throw" or "exit" (the process dies on
+// the spot, as in a crash: no destructor runs, nothing is flushed).
 // Events: `on_button`, `on_text`, `on_poll`, `on_timer`, `on_deferred`,
 // `on_web_app` give the outcome for that event kind (absent: ignored); the
 // event is recorded as a user row first and, for timers and deferred
 // results, echoed as a text. `on_return` is the outcome after a call.
 #include <profo/sdk/element.hpp>
 
+#include <cstdlib>
 #include <stdexcept>
 #include <thread>
 
@@ -38,6 +40,7 @@ Outcome outcome_of(const std::string& word) {
     if (word.rfind("goto:", 0) == 0) return Outcome::go_to(word.substr(5));
     if (word.rfind("call:", 0) == 0) return Outcome::call(word.substr(5));
     if (word == "throw") throw std::runtime_error("script element told to throw");
+    if (word == "exit") std::_Exit(86);
     throw std::invalid_argument("unknown outcome '" + word + "'");
 }
 

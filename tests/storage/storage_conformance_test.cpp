@@ -3166,6 +3166,219 @@ TEST(SqliteStorage, RefusesAnEmptyPath) {
                          [&] { plugin->as<sdk::StoragePlugin>().open(sdk::StorageOptions{}); });
 }
 
+// --- Group commit: savepoints and chat locks (2.6) ---------------------------------
+
+TYPED_TEST(StorageConformance, ASavepointUndoesOnlyWhatCameAfterIt) {
+    Tenant t = this->seed(sdk::kDefaultAccountId, "savepoint");
+    auto tx = this->storage_->begin();
+    EXPECT_TRUE(tx->mark_update_processed(t.account, t.bot.id, 1));
+    tx->savepoint();
+    EXPECT_TRUE(tx->mark_update_processed(t.account, t.bot.id, 2));
+    tx->rollback_to_savepoint();
+    tx->savepoint();
+    EXPECT_TRUE(tx->mark_update_processed(t.account, t.bot.id, 3));
+    tx->release_savepoint();
+    tx->commit();
+    this->in_tx([&](sdk::StorageTx& check) {
+        EXPECT_FALSE(check.mark_update_processed(t.account, t.bot.id, 1));
+        EXPECT_TRUE(check.mark_update_processed(t.account, t.bot.id, 2));  // rolled back
+        EXPECT_FALSE(check.mark_update_processed(t.account, t.bot.id, 3));
+    });
+}
+
+TYPED_TEST(StorageConformance, AFailureInsideASavepointIsUndoneWithItAndTheTransactionGoesOn) {
+    Tenant t = this->seed(sdk::kDefaultAccountId, "sp_fail");
+    auto tx = this->storage_->begin();
+    tx->create_course(t.account, "kept before");
+    tx->savepoint();
+    tx->create_course(t.account, "undone");
+    expect_storage_error(Code::conflict, [&] { tx->create_course(t.account, t.course.name); });
+    expect_storage_error(
+        Code::invalid, [&] { tx->list_courses(t.account); }, "roll it back");
+    tx->rollback_to_savepoint();
+    tx->create_course(t.account, "kept after");
+    tx->commit();
+    std::set<std::string> names;
+    for (const auto& c : this->in_tx([&](sdk::StorageTx& check) { return check.list_courses(t.account); }))
+        names.insert(c.name);
+    EXPECT_EQ(names, (std::set<std::string>{t.course.name, "kept before", "kept after"}));
+}
+
+// Misuse is refused like any failed call: the transaction is left for rollback.
+TYPED_TEST(StorageConformance, SavepointsDoNotNestAndNeedOneOpen) {
+    {
+        auto tx = this->storage_->begin();
+        expect_storage_error(
+            Code::invalid, [&] { tx->release_savepoint(); }, "no savepoint");
+    }
+    auto tx = this->storage_->begin();
+    tx->savepoint();
+    expect_storage_error(
+        Code::invalid, [&] { tx->savepoint(); }, "do not nest");
+}
+
+TYPED_TEST(StorageConformance, AChatLockWaitsForTheTransactionHoldingIt) {
+    Tenant t = this->seed(sdk::kDefaultAccountId, "chat_lock");
+    auto second_storage = this->open(*this->database_);
+    auto first = this->storage_->begin();
+    first->lock_chat(t.bot.id, 42);
+    first->mark_update_processed(t.account, t.bot.id, 1);
+    std::atomic<bool> first_committed{false};
+    std::atomic<bool> second_saw_first{false};
+    std::thread other([&] {
+        auto tx = second_storage->begin();  // SQLite: waits here, for the one writer
+        tx->lock_chat(t.bot.id, 42);        // PostgreSQL: waits here, for the chat
+        second_saw_first = first_committed.load();
+        tx->lock_chat(t.bot.id, 43);  // another chat is free
+        tx->commit();
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    first_committed = true;
+    first->commit();
+    other.join();
+    EXPECT_TRUE(second_saw_first.load());
+}
+
+// --- Bot leases (2.6): a fake clock, several holders ---------------------------------
+
+TYPED_TEST(StorageConformance, BotLeasesShareTheBotsAmongLiveHolders) {
+    const Id a = sdk::kDefaultAccountId;
+    std::vector<Id> bots;
+    this->in_tx([&](sdk::StorageTx& tx) {
+        for (int i = 0; i < 5; ++i) {
+            auto b = make_bot("lease" + std::to_string(i) + "_bot");
+            b.mode = i == 4 ? "webhook" : "poll";
+            bots.push_back(tx.create_bot(a, b).id);
+        }
+        auto preview = make_bot("lease_preview_bot");
+        preview.mode = "preview";
+        tx.create_bot(a, preview);
+        auto off = make_bot("lease_off_bot");
+        off.enabled = false;
+        tx.create_bot(a, off);
+    });
+    const sdk::Millis ttl = 1000;
+    auto leases = [&](const std::string& holder, sdk::Millis now) {
+        return this->in_tx(
+            [&](sdk::StorageTx& tx) { return tx.hold_bot_leases_all_accounts(holder, now, ttl); });
+    };
+    auto hold = [&](const std::string& holder, sdk::Millis now) { return leases(holder, now).held; };
+    auto release = [&](const std::string& holder, Id bot) {
+        return this->in_tx(
+            [&](sdk::StorageTx& tx) { return tx.release_bot_lease_all_accounts(holder, bot); });
+    };
+    // Alone, one holder takes every bot a transport serves (not preview or disabled ones).
+    EXPECT_EQ(hold("p1", 10'000), bots);
+    // A second one comes: nothing is free yet. The first keeps all it has and
+    // is told which are above its share; it gives them back when it is ready.
+    EXPECT_TRUE(hold("p2", 10'100).empty());
+    const auto p1 = leases("p1", 10'200);
+    EXPECT_EQ(p1.held, bots);
+    EXPECT_EQ(p1.surplus, std::vector<Id>(bots.begin() + 3, bots.end()));
+    EXPECT_TRUE(hold("p2", 10'250).empty()) << "a surplus lease is still held until given back";
+    EXPECT_FALSE(release("p2", bots[3])) << "only its holder gives a lease back";
+    for (const Id bot : p1.surplus) EXPECT_TRUE(release("p1", bot));
+    EXPECT_EQ(hold("p2", 10'300), std::vector<Id>(bots.begin() + 3, bots.end()));
+    // Renewing keeps the same bots, none surplus.
+    const auto again = leases("p1", 10'600);
+    EXPECT_EQ(again.held, std::vector<Id>(bots.begin(), bots.begin() + 3));
+    EXPECT_TRUE(again.surplus.empty());
+    EXPECT_EQ(hold("p2", 10'700), std::vector<Id>(bots.begin() + 3, bots.end()));
+    // p1 stops renewing: until its leases expire nobody takes its bots, then p2 takes them all.
+    EXPECT_EQ(hold("p2", 11'500), std::vector<Id>(bots.begin() + 3, bots.end()));
+    EXPECT_EQ(hold("p2", 11'700), bots);
+    // A holder that says goodbye leaves at once.
+    this->in_tx([&](sdk::StorageTx& tx) { tx.release_bot_leases_all_accounts("p2"); });
+    EXPECT_EQ(hold("p3", 11'800), bots);
+    // A bot disabled is dropped at the next renewal.
+    this->in_tx([&](sdk::StorageTx& tx) {
+        auto b = *tx.get_bot(a, bots[0]);
+        b.enabled = false;
+        tx.update_bot(a, b);
+    });
+    EXPECT_EQ(hold("p3", 11'900), std::vector<Id>(bots.begin() + 1, bots.end()));
+    expect_storage_error(
+        Code::invalid, [&] { hold("", 12'000); }, "holder");
+    expect_storage_error(Code::invalid, [&] {
+        this->in_tx([&](sdk::StorageTx& tx) { tx.hold_bot_leases_all_accounts("p3", 12'000, 0); });
+    });
+}
+
+TYPED_TEST(StorageConformance, OfHoldersRacingForFreeBotsEachBotGoesToOne) {
+    const Id a = sdk::kDefaultAccountId;
+    this->in_tx([&](sdk::StorageTx& tx) {
+        for (int i = 0; i < 12; ++i) tx.create_bot(a, make_bot("race" + std::to_string(i) + "_bot"));
+    });
+    std::vector<std::shared_ptr<sdk::Storage>> storages{this->storage_, this->open(*this->database_),
+                                                        this->open(*this->database_)};
+    std::barrier start(3);
+    std::vector<std::vector<Id>> held(3);
+    std::atomic<int> errors{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 3; ++i)
+        threads.emplace_back([&, i] {
+            start.arrive_and_wait();
+            try {
+                held[static_cast<std::size_t>(i)] =
+                    this->in_tx(*storages[static_cast<std::size_t>(i)], [&](sdk::StorageTx& tx) {
+                        return tx.hold_bot_leases_all_accounts("racer" + std::to_string(i), 5'000, 60'000)
+                            .held;
+                    });
+            } catch (const std::exception&) {
+                ++errors;
+            }
+        });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(errors.load(), 0);
+    std::multiset<Id> taken;
+    for (const auto& h : held) taken.insert(h.begin(), h.end());
+    EXPECT_EQ(std::set<Id>(taken.begin(), taken.end()).size(), taken.size()) << "a bot went to two holders";
+}
+
+TYPED_TEST(StorageConformance, TheOutboxOfAHolderIsThatOfItsBots) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "outbox_lease");
+    Tenant u = this->seed(a, "outbox_lease2");
+    this->in_tx([&](sdk::StorageTx& tx) {
+        tx.enqueue_outbox(a, make_message(t, 1, std::nullopt));
+        tx.enqueue_outbox(a, make_message(u, 2, std::nullopt));
+        // One holder, both bots; then another comes and takes half.
+        tx.hold_bot_leases_all_accounts("h1", 1'000, 10'000);
+    });
+    auto pending = [&](const std::string& holder) {
+        std::set<Id> bots;
+        for (const auto& m : this->in_tx([&](sdk::StorageTx& tx) {
+                 return tx.pending_outbox_of_holder_all_accounts(holder, 2'000'000'000'000, 100);
+             }))
+            bots.insert(m.bot_id);
+        return bots;
+    };
+    EXPECT_EQ(pending("h1"), (std::set<Id>{t.bot.id, u.bot.id}));
+    EXPECT_TRUE(pending("h2").empty());
+}
+
+// --- Legacy ids (2.6) --------------------------------------------------------------
+
+TYPED_TEST(StorageConformance, LegacyIdsAreRecordedOnceAndFound) {
+    const Id a = sdk::kDefaultAccountId;
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_FALSE(tx.find_legacy_id(a, "run", "12"));
+        EXPECT_TRUE(tx.record_legacy_id(a, "run", "12", 501));
+        EXPECT_FALSE(tx.record_legacy_id(a, "run", "12", 502)) << "recorded already: unchanged";
+        EXPECT_TRUE(tx.record_legacy_id(a, "course", "12", 7)) << "another kind";
+    });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_EQ(tx.find_legacy_id(a, "run", "12"), std::optional<Id>(501));
+        EXPECT_EQ(tx.find_legacy_id(a, "course", "12"), std::optional<Id>(7));
+    });
+    expect_storage_error(Code::invalid, [&] {
+        this->in_tx([&](sdk::StorageTx& tx) { tx.record_legacy_id(a, "", "12", 1); });
+    });
+    expect_storage_error(Code::invalid, [&] {
+        this->in_tx([&](sdk::StorageTx& tx) { tx.find_legacy_id(a, "run", std::string(201, 'x')); });
+    });
+}
+
 // The database holds answers and sealed tokens: neither it nor its write-ahead
 // log and shared-memory files may be readable by other users, whatever the umask.
 TEST(SqliteFiles, AreCreatedPrivate) {

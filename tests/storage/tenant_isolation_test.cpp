@@ -884,6 +884,23 @@ const std::vector<IsolationCase>& isolation_cases() {
                  for (const auto& seen : tx.list_bot_health(p.b.account)) EXPECT_NE(seen.bot_id, p.a.bot.id);
              });
          }},
+        // --- LegacyIdStore
+        {STORAGE_METHOD(record_legacy_id),
+         [](Probe& p) {
+             p.in_tx([&](sdk::StorageTx& tx) {
+                 EXPECT_TRUE(tx.record_legacy_id(p.a.account, "run", "7", p.a.run.id));
+                 // The same key is B's own to record: one account's imports do not block another's.
+                 EXPECT_TRUE(tx.record_legacy_id(p.b.account, "run", "7", p.b.run.id));
+                 EXPECT_EQ(tx.find_legacy_id(p.a.account, "run", "7"), std::optional<Id>(p.a.run.id));
+             });
+         }},
+        {STORAGE_METHOD(find_legacy_id),
+         [](Probe& p) {
+             p.in_tx([&](sdk::StorageTx& tx) {
+                 EXPECT_TRUE(tx.record_legacy_id(p.a.account, "course", "bot/c1", p.a.course.id));
+                 EXPECT_FALSE(tx.find_legacy_id(p.b.account, "course", "bot/c1"));
+             });
+         }},
         {STORAGE_METHOD(create_login_link),
          [](Probe& p) {
              // A's link, record and all, under another token: it signs in to B.

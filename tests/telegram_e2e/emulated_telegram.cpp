@@ -44,7 +44,8 @@ std::string server_dsn() {
     return dsn != nullptr ? dsn : "";
 }
 
-void execute_on_server(const std::string& sql) {
+// The rows of the last statement of `sql` (several may be given), each column as text.
+std::vector<std::vector<std::string>> rows_on_server(const std::string& sql) {
     PGconn* connection = PQconnectdb(server_dsn().c_str());
     if (PQstatus(connection) != CONNECTION_OK) {
         std::string message = PQerrorMessage(connection);
@@ -54,10 +55,21 @@ void execute_on_server(const std::string& sql) {
     PGresult* result = PQexec(connection, ("SET client_min_messages = warning; " + sql).c_str());
     const auto status = PQresultStatus(result);
     std::string message = PQresultErrorMessage(result);
+    std::vector<std::vector<std::string>> rows;
+    if (status == PGRES_TUPLES_OK)
+        for (int r = 0; r < PQntuples(result); ++r) {
+            auto& row = rows.emplace_back();
+            for (int c = 0; c < PQnfields(result); ++c) row.emplace_back(PQgetvalue(result, r, c));
+        }
     PQclear(result);
     PQfinish(connection);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
         throw std::runtime_error("postgres: " + message + " in: " + sql);
+    return rows;
+}
+
+void execute_on_server(const std::string& sql) {
+    rows_on_server(sql);
 }
 
 }  // namespace
@@ -143,6 +155,10 @@ PostgresSchema::~PostgresSchema() {
         execute_on_server("DROP SCHEMA IF EXISTS " + name_ + " CASCADE");
     } catch (...) {
     }
+}
+
+std::vector<std::vector<std::string>> PostgresSchema::rows(const std::string& sql) const {
+    return rows_on_server("SET search_path = " + name_ + "; " + sql);
 }
 
 std::string PostgresSchema::dsn() const {

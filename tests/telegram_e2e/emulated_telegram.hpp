@@ -59,6 +59,8 @@ public:
     PostgresSchema(const PostgresSchema&) = delete;
     PostgresSchema& operator=(const PostgresSchema&) = delete;
     std::string dsn() const;
+    // The rows `sql` returns in the schema, each column as text.
+    std::vector<std::vector<std::string>> rows(const std::string& sql) const;
 
 private:
     std::string name_;

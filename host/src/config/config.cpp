@@ -323,6 +323,19 @@ void read_deferred(Reader& r, const YAML::Node& node, const std::string& path,
                  });
 }
 
+void read_group_commit(Reader& r, const YAML::Node& node, const std::string& path,
+                       Config::Engine::GroupCommit& group) {
+    for_each_key(r, node, path, {"workers", "max_events", "linger_us"},
+                 [&](const std::string& k, const YAML::Node& v, const std::string& p) {
+                     if (k == "workers")
+                         r.read_int(v, p, group.workers, 0, 64);
+                     else if (k == "max_events")
+                         r.read_int(v, p, group.max_events, 1, 10000);
+                     else
+                         r.read_int(v, p, group.linger_us, 0, 100000);
+                 });
+}
+
 void read_document(Reader& r, const YAML::Node& root, Config& config) {
     if (root.IsNull()) return;
     for_each_key(
@@ -399,22 +412,26 @@ void read_document(Reader& r, const YAML::Node& root, Config& config) {
                                                                    : config.telegram_login.bot_token);
                              });
             } else if (key == "engine") {
-                for_each_key(r, node, path, {"hints", "max_steps_per_event", "deferred", "texts"},
-                             [&](const std::string& k, const YAML::Node& v, const std::string& p) {
-                                 if (k == "max_steps_per_event") {
-                                     r.read_int(v, p, config.engine.max_steps_per_event, 1, 1000000);
-                                     return;
-                                 }
-                                 if (k == "deferred") {
-                                     read_deferred(r, v, p, config.engine.deferred);
-                                     return;
-                                 }
-                                 if (k == "texts") {
-                                     read_system_texts(r, v, p, config);
-                                     return;
-                                 }
-                                 for_each_key(
-                                     r, v, p, {"use_buttons", "run_finished"},
+                for_each_key(
+                    r, node, path, {"hints", "max_steps_per_event", "deferred", "group_commit", "texts"},
+                    [&](const std::string& k, const YAML::Node& v, const std::string& p) {
+                        if (k == "max_steps_per_event") {
+                            r.read_int(v, p, config.engine.max_steps_per_event, 1, 1000000);
+                            return;
+                        }
+                        if (k == "group_commit") {
+                            read_group_commit(r, v, p, config.engine.group_commit);
+                            return;
+                        }
+                        if (k == "deferred") {
+                            read_deferred(r, v, p, config.engine.deferred);
+                            return;
+                        }
+                        if (k == "texts") {
+                            read_system_texts(r, v, p, config);
+                            return;
+                        }
+                        for_each_key(r, v, p, {"use_buttons", "run_finished"},
                                      [&](const std::string& hk, const YAML::Node& hv, const std::string& hp) {
                                          // An empty value (`run_finished:`) means "send nothing".
                                          std::string& out = hk == "use_buttons"
@@ -425,7 +442,7 @@ void read_document(Reader& r, const YAML::Node& root, Config& config) {
                                          else
                                              r.read_string(hv, hp, out);
                                      });
-                             });
+                    });
             } else {
                 read_plugins(r, node, config);
             }
@@ -513,6 +530,12 @@ void apply_environment(Reader& r, const Environment& env, Config& config,
             Reader::parse_int(value, config.engine.deferred.delivery_retries, 0, 100, report);
         else if (name == "PROFO_ENGINE_DEFERRED_DELIVERY_BACKOFF_MS")
             Reader::parse_int(value, config.engine.deferred.delivery_backoff_ms, 1, 600000, report);
+        else if (name == "PROFO_ENGINE_GROUP_COMMIT_WORKERS")
+            Reader::parse_int(value, config.engine.group_commit.workers, 0, 64, report);
+        else if (name == "PROFO_ENGINE_GROUP_COMMIT_MAX_EVENTS")
+            Reader::parse_int(value, config.engine.group_commit.max_events, 1, 10000, report);
+        else if (name == "PROFO_ENGINE_GROUP_COMMIT_LINGER_US")
+            Reader::parse_int(value, config.engine.group_commit.linger_us, 0, 100000, report);
         else if (name.rfind("PROFO_ENGINE_TEXTS_", 0) == 0) {
             auto text =
                 config.engine.texts.find(lower(name.substr(std::string("PROFO_ENGINE_TEXTS_").size())));

@@ -107,6 +107,17 @@ struct Config {
             int delivery_retries = 5;
             int delivery_backoff_ms = 200;
         } deferred;
+        // Events of different chats committed together (docs/course-runtime.md).
+        struct GroupCommit {
+            // Threads that handle and commit events; a chat always goes to the
+            // same one. 0: 1 on SQLite (one writer at a time anyway), otherwise
+            // half of storage.pool_size (the rest is for transports and the panel).
+            int workers = 0;
+            int max_events = 256;  // in one transaction
+            // How long a worker waits for more events once one came; 0 takes what
+            // gathered while the last group committed, and adds no latency.
+            int linger_us = 0;
+        } group_commit;
         std::map<std::string, std::string> texts = default_system_texts();
     } engine;
 

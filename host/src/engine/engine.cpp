@@ -5,6 +5,7 @@
 #include "runtime/blocking_call_pool.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include <cctype>
 
@@ -70,7 +71,14 @@ Engine::Engine(sdk::Storage& storage, const PluginRegistry& plugins, sdk::Execut
       deferred_pool_(std::make_unique<BlockingCallPool>(
           settings_.deferred.threads, static_cast<std::size_t>(settings_.deferred.max_queued))),
       scheduler_(std::make_unique<TimerScheduler>(
-          storage, clock, log, [this](const sdk::WaitingElement& t) { return fire_timer(t); })) {}
+          storage, clock, log, [this](const sdk::WaitingElement& t) { return fire_timer(t); })),
+      chats_(std::make_unique<ChatWorkQueues>(
+          settings_.group_commit.workers > 0 ? settings_.group_commit.workers
+          // The rest of the pool stays for transports and the panel.
+          : storage.backend() == "sqlite" ? 1
+                                          : std::max(1, config.storage.pool_size / 2),
+          settings_.group_commit.max_events, std::chrono::microseconds(settings_.group_commit.linger_us),
+          [this](std::vector<ChatWorkQueues::Item*>& group) { run_group(group); })) {}
 
 Engine::~Engine() {
     stop();
@@ -103,11 +111,6 @@ void Engine::wait_for_deferred() {
     deferred_done_.wait(lock, [this] { return deferred_in_flight_ == 0; });
 }
 
-std::mutex& Engine::chat_mutex(sdk::Id bot_id, std::int64_t chat_id) {
-    const auto h = std::hash<std::int64_t>{}(chat_id)*31 + std::hash<sdk::Id>{}(bot_id);
-    return chat_mutexes_[h % chat_mutexes_.size()];
-}
-
 std::optional<sdk::Id> Engine::account_of(sdk::Id bot_id) {
     {
         std::shared_lock lock(bots_mutex_);
@@ -120,52 +123,218 @@ std::optional<sdk::Id> Engine::account_of(sdk::Id bot_id) {
     return std::nullopt;
 }
 
-template <class Describe, class Handle>
-sdk::DispatchResult Engine::in_chat_transaction(sdk::Id bot_id, std::int64_t chat_id, Describe what,
-                                                Handle handle) {
-    AfterCommit after;
+// One event on its chat's worker; `completion` is its caller's.
+struct Engine::ChatEvent final : ChatWorkQueues::Item {
+    std::function<std::string()> what;
+    Handler handle;
+    Completion* completion = nullptr;
     sdk::DispatchResult result;
-    {
-        std::lock_guard lock(chat_mutex(bot_id, chat_id));
-        try {
-            auto tx = storage_.begin();
-            result = handle(*tx, after);
-            if (result.status == Status::duplicate) return result;
-            tx->commit();
-        } catch (const ElementFailure& e) {
-            log_.error(what() + " rolled back: " + e.what());
-            return failed(std::string("the course failed: ") + e.what());
-        } catch (const std::exception& e) {
-            log_.error(what() + " rolled back: " + e.what());
-            return failed(std::string("the event could not be handled: ") + e.what());
+    AfterCommit after;
+    // Failed on its own (its element, its chat's earlier event): trying it
+    // again alone after its group failed would not help.
+    bool failed_alone = false;
+};
+
+// What one caller waits for: its events settled, and the chats in which one
+// failed (their later events are failed untried, to keep each chat in order).
+struct Engine::Completion {
+    std::mutex mutex;
+    std::condition_variable done;
+    std::size_t unsettled = 0;
+    std::set<std::pair<sdk::Id, std::int64_t>> failed_chats;
+
+    bool chat_failed(const ChatEvent& e) {
+        std::lock_guard lock(mutex);
+        return failed_chats.count({e.bot_id, e.chat_id}) != 0;
+    }
+    // Notifies under the lock: once it is released, the waiter may return
+    // and take this object with it.
+    void settle(const ChatEvent& e) {
+        std::lock_guard lock(mutex);
+        if (e.result.status == Status::failed) failed_chats.insert({e.bot_id, e.chat_id});
+        --unsettled;
+        done.notify_all();
+    }
+};
+
+sdk::DispatchResult Engine::in_chat_transaction(sdk::Id bot_id, std::int64_t chat_id,
+                                                std::function<std::string()> what, Handler handle) {
+    std::vector<ChatEvent> events(1);
+    events[0].bot_id = bot_id;
+    events[0].chat_id = chat_id;
+    events[0].what = std::move(what);
+    events[0].handle = std::move(handle);
+    run_in_chats(events);
+    return std::move(events[0].result);
+}
+
+void Engine::run_in_chats(std::vector<ChatEvent>& events) {
+    if (events.empty()) return;
+    if (ChatWorkQueues::on_worker_thread()) {
+        // A worker waiting for its own queue would wait forever.
+        for (auto& e : events)
+            e.result = failed("an event cannot be dispatched from inside another event's handling");
+        return;
+    }
+    Completion completion;
+    completion.unsettled = events.size();
+    std::vector<ChatWorkQueues::Item*> items;
+    items.reserve(events.size());
+    for (auto& e : events) {
+        e.completion = &completion;
+        items.push_back(&e);
+    }
+    chats_->push(items);
+    std::unique_lock lock(completion.mutex);
+    completion.done.wait(lock, [&] { return completion.unsettled == 0; });
+}
+
+void Engine::run_group(std::vector<ChatWorkQueues::Item*>& items) {
+    std::vector<ChatEvent*> group;
+    group.reserve(items.size());
+    for (auto* item : items) group.push_back(static_cast<ChatEvent*>(item));
+    // Chat locks are taken in ascending (bot, chat) order by every
+    // transaction of every process, so none waits for another in a circle.
+    // A stable sort keeps each chat's events in their order.
+    std::stable_sort(group.begin(), group.end(), [](const ChatEvent* a, const ChatEvent* b) {
+        return std::pair(a->bot_id, a->chat_id) < std::pair(b->bot_id, b->chat_id);
+    });
+    if (commit_group(group) == GroupOutcome::lost && group.size() > 1) {
+        // The transaction as a whole failed (its commit, a lost connection, two
+        // processes' groups deadlocked): each event that had gone through is
+        // tried again alone, so one bad group costs no event its turn. A chat
+        // whose event fails again keeps its later ones back.
+        std::set<std::pair<sdk::Id, std::int64_t>> failed_again;
+        bool storage_down = false;
+        for (auto* e : group) {
+            if (e->failed_alone || storage_down) continue;
+            if (failed_again.count({e->bot_id, e->chat_id}) != 0) {
+                e->result = failed("not tried: an earlier event of this chat failed");
+                continue;
+            }
+            storage_down = commit_group({e}) == GroupOutcome::not_started;
+            if (e->result.status == Status::failed) failed_again.insert({e->bot_id, e->chat_id});
         }
     }
-    // Posted after the lock is released: a worker may pick the task up at once
-    // and needs the same chat.
-    for (auto& work : after.deferred) post_deferred(std::move(work));
-    if (after.timers_added) scheduler_->wake();
-    return result;
+    for (auto* e : group) {
+        if (e->result.status != Status::failed) {
+            // Posted once committed: a worker may take the task up at once.
+            for (auto& work : e->after.deferred) post_deferred(std::move(work));
+            if (e->after.timers_added) scheduler_->wake();
+        }
+        e->completion->settle(*e);
+    }
+}
+
+Engine::GroupOutcome Engine::commit_group(const std::vector<ChatEvent*>& group) {
+    const auto fail_all = [&](const std::string& why) {
+        for (auto* e : group) {
+            if (e->failed_alone) continue;  // keeps its own reason
+            e->result = failed(why);
+            e->after = {};
+        }
+    };
+    std::unique_ptr<sdk::StorageTx> tx;
+    try {
+        tx = storage_.begin();
+    } catch (const std::exception& e) {
+        log_.error(std::string("a group of events could not start its transaction: ") + e.what());
+        for (auto* event : group) event->result = failed(std::string("storage unavailable: ") + e.what());
+        return GroupOutcome::not_started;
+    }
+    std::optional<std::pair<sdk::Id, std::int64_t>> locked;  // the chat whose lock was taken last
+    std::set<std::pair<sdk::Id, std::int64_t>> failed_here;
+    for (auto* e : group) {
+        e->failed_alone = false;
+        e->result = {};
+        e->after = {};
+        const std::pair chat{e->bot_id, e->chat_id};
+        if (failed_here.count(chat) != 0 || e->completion->chat_failed(*e)) {
+            e->result = failed("not tried: an earlier event of this chat failed");
+            e->failed_alone = true;
+            continue;
+        }
+        std::string error;
+        try {
+            tx->savepoint();
+            if (locked != chat) {
+                tx->lock_chat(e->bot_id, e->chat_id);
+                locked = chat;
+            }
+            e->result = e->handle(*tx, e->after);
+            tx->release_savepoint();
+            continue;
+        } catch (const ElementFailure& failure) {
+            error = std::string("the course failed: ") + failure.what();
+        } catch (const std::exception& failure) {
+            error = std::string("the event could not be handled: ") + failure.what();
+        }
+        log_.error(e->what() + " rolled back: " + error);
+        e->result = failed(error);
+        e->after = {};
+        e->failed_alone = true;
+        failed_here.insert(chat);
+        // Undoing the savepoint lets the chat's lock go as well.
+        locked.reset();
+        try {
+            tx->rollback_to_savepoint();
+        } catch (const std::exception& gone) {
+            log_.error(std::string("a group of events was lost with its transaction: ") + gone.what());
+            fail_all(std::string("the event could not be handled: ") + gone.what());
+            return GroupOutcome::lost;
+        }
+    }
+    try {
+        tx->commit();
+    } catch (const std::exception& e) {
+        log_.error(std::string("a group of ") + std::to_string(group.size()) +
+                   " events could not commit: " + e.what());
+        fail_all(std::string("the event could not be committed: ") + e.what());
+        return GroupOutcome::lost;
+    }
+    return GroupOutcome::committed;
 }
 
 sdk::DispatchResult Engine::dispatch(const sdk::InboundEvent& event) {
-    std::optional<sdk::Id> account;
-    try {
-        account = account_of(event.bot_id);
-    } catch (const std::exception& e) {
-        log_.error("looking up bot " + std::to_string(event.bot_id) + " failed: " + e.what());
-        return failed(std::string("storage unavailable: ") + e.what());
-    }
-    if (!account) return refused("unknown bot " + std::to_string(event.bot_id));
-    const auto what = [&] {
-        return "event for bot " + std::to_string(event.bot_id) + " chat " + std::to_string(event.chat_id);
-    };
-    return in_chat_transaction(
-        event.bot_id, event.chat_id, what, [&](sdk::StorageTx& tx, AfterCommit& after) {
-            if (event.update_id && !tx.mark_update_processed(*account, event.bot_id, *event.update_id))
+    return std::move(dispatch_all({event}).front());
+}
+
+std::vector<sdk::DispatchResult> Engine::dispatch_all(const std::vector<sdk::InboundEvent>& inbound) {
+    std::vector<sdk::DispatchResult> results(inbound.size());
+    std::vector<ChatEvent> events;
+    std::vector<std::size_t> positions;
+    events.reserve(inbound.size());
+    for (std::size_t i = 0; i < inbound.size(); ++i) {
+        const auto& event = inbound[i];
+        std::optional<sdk::Id> account;
+        try {
+            account = account_of(event.bot_id);
+        } catch (const std::exception& e) {
+            log_.error("looking up bot " + std::to_string(event.bot_id) + " failed: " + e.what());
+            results[i] = failed(std::string("storage unavailable: ") + e.what());
+            continue;
+        }
+        if (!account) {
+            results[i] = refused("unknown bot " + std::to_string(event.bot_id));
+            continue;
+        }
+        auto& e = events.emplace_back();
+        positions.push_back(i);
+        e.bot_id = event.bot_id;
+        e.chat_id = event.chat_id;
+        e.what = [&event] {
+            return "event for bot " + std::to_string(event.bot_id) + " chat " + std::to_string(event.chat_id);
+        };
+        e.handle = [this, &event, account = *account](sdk::StorageTx& tx, AfterCommit& after) {
+            if (event.update_id && !tx.mark_update_processed(account, event.bot_id, *event.update_id))
                 return sdk::DispatchResult{Status::duplicate, std::nullopt, {}};
-            if (event.kind == sdk::InboundEvent::Kind::start) return start_run(tx, *account, event, after);
-            return route(tx, *account, event, after);
-        });
+            if (event.kind == sdk::InboundEvent::Kind::start) return start_run(tx, account, event, after);
+            return route(tx, account, event, after);
+        };
+    }
+    run_in_chats(events);
+    for (std::size_t k = 0; k < events.size(); ++k) results[positions[k]] = std::move(events[k].result);
+    return results;
 }
 
 RunState Engine::played_state(sdk::DeploymentStore& deployments, const sdk::Run& run) {

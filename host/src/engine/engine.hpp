@@ -5,6 +5,7 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "engine/chat_work_queues.hpp"
 #include "engine/compiled_course.hpp"
 #include "engine/enrollment.hpp"
 #include "engine/run_context.hpp"
@@ -16,8 +17,8 @@
 #include <profo/sdk/outbound.hpp>
 #include <profo/sdk/storage.hpp>
 
-#include <array>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,6 +48,9 @@ public:
     // as `failed` with the reason; the update is not marked processed, so a
     // redelivery tries again.
     sdk::DispatchResult dispatch(const sdk::InboundEvent& event) override;
+    // Group commit (engine.group_commit): the events of different chats may
+    // share a transaction, each under its own savepoint.
+    std::vector<sdk::DispatchResult> dispatch_all(const std::vector<sdk::InboundEvent>& events) override;
     std::optional<sdk::RunElement> run_element(sdk::Id account_id, sdk::Id run_id,
                                                const std::string& element_id) override;
 
@@ -75,12 +79,24 @@ private:
         bool timers_added = false;
     };
 
-    // Runs `handle(tx, after)` under the chat's lock in one transaction;
-    // commits unless the result is `duplicate`, then posts deferred work.
-    // `what()` names the event in the log if it fails.
-    template <class Describe, class Handle>
-    sdk::DispatchResult in_chat_transaction(sdk::Id bot_id, std::int64_t chat_id, Describe what,
-                                            Handle handle);
+    using Handler = std::function<sdk::DispatchResult(sdk::StorageTx&, AfterCommit&)>;
+    struct ChatEvent;
+    struct Completion;
+    // Runs `handle(tx, after)` on the chat's worker, in the transaction of
+    // its group and under the chat's lock; returns once that committed (or
+    // failed), after posting its deferred work. `what()` names the event in
+    // the log if it fails.
+    sdk::DispatchResult in_chat_transaction(sdk::Id bot_id, std::int64_t chat_id,
+                                            std::function<std::string()> what, Handler handle);
+    // Queues `events` and waits until every one is settled.
+    void run_in_chats(std::vector<ChatEvent>& events);
+    // A worker's group (ChatWorkQueues::RunGroup).
+    void run_group(std::vector<ChatWorkQueues::Item*>& items);
+    // One transaction for `group`, each event under its own savepoint. When
+    // the transaction as a whole fails (`lost`, or `not_started` when storage
+    // is out of reach), none of it stands and every result says so.
+    enum class GroupOutcome { committed, lost, not_started };
+    GroupOutcome commit_group(const std::vector<ChatEvent*>& group);
     sdk::DispatchResult start_run(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
                                   AfterCommit& after);
     // A start through a link (event.text): what Enrollments planned, carried out.
@@ -98,7 +114,6 @@ private:
     sdk::DispatchResult route(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
                               AfterCommit& after);
     std::optional<sdk::Id> account_of(sdk::Id bot_id);
-    std::mutex& chat_mutex(sdk::Id bot_id, std::int64_t chat_id);
     // The run's state with the course version it plays filled in.
     static RunState played_state(sdk::DeploymentStore& deployments, const sdk::Run& run);
     RunContext context_for(sdk::StorageTx& tx, const sdk::Run& run);
@@ -130,9 +145,6 @@ private:
     std::shared_mutex bots_mutex_;
     std::unordered_map<sdk::Id, sdk::Id> bot_accounts_;
 
-    // Striped: two chats may share a mutex, one chat always has the same one.
-    std::array<std::mutex, 512> chat_mutexes_;
-
     std::mutex deferred_mutex_;
     std::condition_variable deferred_done_;
     int deferred_in_flight_ = 0;
@@ -147,6 +159,8 @@ private:
     // Made with the engine, so transports dispatching while `profo serve`
     // starts it never see it change.
     std::unique_ptr<TimerScheduler> scheduler_;
+    // Last: its workers run events until it is destroyed, first.
+    std::unique_ptr<ChatWorkQueues> chats_;
 };
 
 }  // namespace profo::host

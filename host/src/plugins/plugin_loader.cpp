@@ -26,8 +26,9 @@ constexpr const char* kEntrySymbol = "profo_plugin";
 // CourseDeployment::archived_at, so an older module would hand back
 // deployments of the wrong size; 2.3 the PanelAccessStore role; 2.4 the
 // AnalyticsStore role and Run::version_id; 2.5 the BotHealthStore and
-// RunTimerStore roles and Run::preview).
-constexpr std::uint32_t kStorageAbiMinor = 5;
+// RunTimerStore roles and Run::preview; 2.6 the EventIsolation and
+// BotLeaseStore roles, which group commit and several processes need).
+constexpr std::uint32_t kStorageAbiMinor = 6;
 
 // The toolchain this host was built with, in the same spelling plugins embed.
 const std::string& host_toolchain() {

@@ -71,12 +71,17 @@ public:
     sdk::DispatchResult dispatch(const sdk::InboundEvent& event) override {
         const auto started = std::chrono::steady_clock::now();
         auto result = engine_().dispatch(event);
-        const sdk::Metrics::Labels labels{{"kind", kind_name(event.kind)},
-                                          {"result", result_name(result.status)}};
-        metrics_.add("profo_updates_total", labels);
-        metrics_.observe("profo_update_duration_seconds", {{"kind", kind_name(event.kind)}},
-                         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        count(event, result, std::chrono::steady_clock::now() - started);
         return result;
+    }
+    // Each event's duration is its batch's: what its caller waited.
+    std::vector<sdk::DispatchResult> dispatch_all(const std::vector<sdk::InboundEvent>& events) override {
+        const auto started = std::chrono::steady_clock::now();
+        auto results = engine_().dispatch_all(events);
+        const auto took = std::chrono::steady_clock::now() - started;
+        for (std::size_t i = 0; i < events.size() && i < results.size(); ++i)
+            count(events[i], results[i], took);
+        return results;
     }
     std::optional<sdk::RunElement> run_element(sdk::Id account_id, sdk::Id run_id,
                                                const std::string& element_id) override {
@@ -84,6 +89,13 @@ public:
     }
 
 private:
+    void count(const sdk::InboundEvent& event, const sdk::DispatchResult& result,
+               std::chrono::steady_clock::duration took) {
+        metrics_.add("profo_updates_total",
+                     {{"kind", kind_name(event.kind)}, {"result", result_name(result.status)}});
+        metrics_.observe("profo_update_duration_seconds", {{"kind", kind_name(event.kind)}},
+                         std::chrono::duration<double>(took).count());
+    }
     static const char* kind_name(sdk::InboundEvent::Kind kind) {
         using Kind = sdk::InboundEvent::Kind;
         switch (kind) {

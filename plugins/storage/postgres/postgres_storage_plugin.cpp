@@ -78,6 +78,12 @@ public:
     std::string_view log_id_column_ddl() const override { return id_column_ddl(); }
     // Heap tables have no clustered form; the primary key index serves the reads.
     std::string_view clustered_table_suffix() const override { return ""; }
+    // The two-key form: its key space is apart from the one-key migration lock.
+    std::string_view chat_lock_sql() const override {
+        return "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(CAST(:k1 AS INTEGER), CAST(:k2 AS "
+               "INTEGER))) AS locked";
+    }
+
     std::string json_integer_sql(std::string_view column, std::string_view key) const override {
         return "CAST(CAST(" + std::string(column) + " AS jsonb) ->> '" + std::string(key) + "' AS BIGINT)";
     }

@@ -58,6 +58,10 @@ public:
     // until the transaction ends. Reads that only follow references to
     // accounts (every tenant insert) do not wait for it.
     virtual void lock_accounts(soci::session& session) const = 0;
+    // Holds a lock on (key1, key2) until the transaction ends
+    // (EventIsolation::lock_chat); empty where one writer at a time already
+    // serializes everything. One row, one integer column when not empty.
+    virtual std::string_view chat_lock_sql() const = 0;
     // One row, one integer column: 1 when schema_migrations exists, else 0.
     virtual std::string_view schema_table_exists_sql() const = 0;
     // Surrogate key that never hands out an id twice: `{id}` in the migration DDL.

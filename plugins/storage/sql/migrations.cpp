@@ -430,6 +430,26 @@ const std::vector<Migration> kMigrations = {
          " updated_at BIGINT NOT NULL)",
          "CREATE INDEX bot_health_by_account ON bot_health (account_id, bot_id)",
      }},
+    {12,
+     "bot leases (several processes share the bots of one database); legacy import ids",
+     {
+         "CREATE TABLE lease_holders ("
+         " holder TEXT PRIMARY KEY,"
+         " seen_at BIGINT NOT NULL)",
+         "CREATE TABLE bot_leases ("
+         " bot_id BIGINT PRIMARY KEY REFERENCES bots (id) ON DELETE CASCADE,"
+         " holder TEXT NOT NULL,"
+         " expires_at BIGINT NOT NULL)",
+         "CREATE INDEX bot_leases_by_holder ON bot_leases (holder, bot_id)",
+         // What `profo legacy import` brought over, so that it never brings it twice.
+         "CREATE TABLE legacy_ids ("
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " kind TEXT NOT NULL,"
+         " legacy_key TEXT NOT NULL,"
+         " id BIGINT NOT NULL,"
+         " recorded_at BIGINT NOT NULL,"
+         " PRIMARY KEY (account_id, kind, legacy_key))",
+     }},
 };
 
 std::string expand(std::string_view statement, const SqlDialect& dialect, std::int64_t now) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <stdexcept>
 
 namespace profo::storage_sql {
@@ -686,6 +687,11 @@ const IdInsert kInsertOutbox = returning_id(
 const Query kPendingOutbox = select(kOutbox,
                                     "FROM outbox WHERE status = 'pending' AND next_attempt_at <= :now "
                                     "ORDER BY next_attempt_at, id LIMIT :limit");
+const Query kPendingOutboxOfHolder =
+    select(kOutbox,
+           "FROM outbox WHERE status = 'pending' AND next_attempt_at <= :now "
+           "AND bot_id IN (SELECT bot_id FROM bot_leases WHERE holder = :h) "
+           "ORDER BY next_attempt_at, id LIMIT :limit");
 const Query kListOutbox =
     select(kOutbox, "FROM outbox WHERE account_id = :a AND bot_id = :b AND chat_id = :c ORDER BY id");
 // Only a pending message moves on, so two dispatchers cannot both settle one.
@@ -816,11 +822,12 @@ auto SqlTransaction::guarded(std::string_view operation, Body&& body, Explain&& 
     } catch (...) {
         state_ = State::failed;
         // Rolls back at once on every backend (PostgreSQL could do nothing else
-        // with the transaction anyway), so a failed transaction holds no locks.
+        // with the transaction anyway), so a failed transaction holds no locks;
+        // inside a savepoint, only once the caller gives up on it.
         try {
             database_->raise_current(lease_->connection(), operation, explain);
         } catch (...) {
-            release();
+            if (!savepoint_open_ || lease_->connection().needs_reopen) release();
             throw;
         }
     }
@@ -843,6 +850,7 @@ Id SqlTransaction::insert(const IdInsert& query, const Args&... args) {
 }
 
 void SqlTransaction::commit() {
+    if (!progress_.empty()) guarded("commit", [&] { flush_progress(); });
     check_open("commit");
     try {
         database_->commit(lease_->connection());
@@ -854,6 +862,194 @@ void SqlTransaction::commit() {
     state_ = State::finished;
     // Another transaction may have the connection (and SQLite's write slot) now.
     lease_.reset();
+}
+
+// --- Event isolation (group commit) -----------------------------------------------
+
+namespace {
+const Query kSavepoint = command("SAVEPOINT profo_event");
+const Query kReleaseSavepoint = command("RELEASE SAVEPOINT profo_event");
+const Query kRollbackToSavepoint = command("ROLLBACK TO SAVEPOINT profo_event");
+
+// Two 32-bit keys: the bot's id and the chat's, each folded to 32 bits (two
+// chats may share a lock; one chat always has the same one).
+std::int32_t fold_to_32_bits(std::int64_t value) {
+    const auto bits = static_cast<std::uint64_t>(value);
+    return static_cast<std::int32_t>(static_cast<std::uint32_t>(bits ^ (bits >> 32)));
+}
+}  // namespace
+
+void SqlTransaction::savepoint() {
+    guarded("savepoint", [&] {
+        if (savepoint_open_) refuse("savepoint", "a savepoint is open already (they do not nest)");
+        statement(kSavepoint).execute();
+        savepoint_open_ = true;
+        progress_at_savepoint_ = progress_.size();
+    });
+}
+
+void SqlTransaction::release_savepoint() {
+    guarded("release_savepoint", [&] {
+        if (!savepoint_open_) refuse("release_savepoint", "no savepoint is open");
+        statement(kReleaseSavepoint).execute();
+        savepoint_open_ = false;
+    });
+}
+
+void SqlTransaction::rollback_to_savepoint() {
+    if (state_ == State::finished)
+        throw StorageError(Code::invalid, "rollback_to_savepoint: the transaction is already committed");
+    if (!savepoint_open_) throw StorageError(Code::invalid, "rollback_to_savepoint: no savepoint is open");
+    if (!lease_)
+        throw StorageError(Code::unavailable,
+                           "rollback_to_savepoint: the transaction is gone (its connection failed)");
+    try {
+        auto& connection = lease_->connection();
+        connection.statements.finish_all();
+        connection.statement(kRollbackToSavepoint).execute();
+        connection.statement(kReleaseSavepoint).execute();
+    } catch (...) {
+        savepoint_open_ = false;
+        state_ = State::failed;
+        try {
+            database_->raise_current(lease_->connection(), "rollback_to_savepoint", default_explanation);
+        } catch (...) {
+            release();
+            throw;
+        }
+    }
+    savepoint_open_ = false;
+    state_ = State::open;
+    progress_.resize(progress_at_savepoint_);
+}
+
+void SqlTransaction::lock_chat(Id bot_id, std::int64_t chat_id) {
+    const std::string_view sql = database_->dialect().chat_lock_sql();
+    guarded("lock_chat", [&] {
+        if (sql.empty()) return;
+        static_cast<void>(
+            single_integer(statement(count(sql)).bind(fold_to_32_bits(bot_id), fold_to_32_bits(chat_id))));
+    });
+}
+
+// --- Bot leases ---------------------------------------------------------------------
+
+namespace {
+const Query kUpsertLeaseHolder = command(
+    "INSERT INTO lease_holders (holder, seen_at) VALUES (:h, :t) "
+    "ON CONFLICT (holder) DO UPDATE SET seen_at = excluded.seen_at");
+const Query kForgetLeaseHolders = command("DELETE FROM lease_holders WHERE seen_at < :before");
+const Query kLiveLeaseHolders = count("SELECT COUNT(*) FROM lease_holders WHERE seen_at > :since");
+const Query kServedBots =
+    count("SELECT id FROM bots WHERE enabled = 1 AND mode IN ('poll', 'webhook') ORDER BY id");
+const Query kHeldBots = count("SELECT bot_id FROM bot_leases WHERE holder = :h ORDER BY bot_id");
+const Query kFreeBots = count(
+    "SELECT b.id FROM bots b LEFT JOIN bot_leases l ON l.bot_id = b.id "
+    "WHERE b.enabled = 1 AND b.mode IN ('poll', 'webhook') AND (l.bot_id IS NULL OR l.expires_at <= :now) "
+    "ORDER BY b.id");
+const Query kDropLease = command("DELETE FROM bot_leases WHERE bot_id = :b AND holder = :h");
+const Query kRenewLeases = command("UPDATE bot_leases SET expires_at = :e WHERE holder = :h");
+// Of several holders racing for one bot, the row lock (PostgreSQL) or the
+// one writer (SQLite) lets the first in; the others find it unexpired.
+const Query kTakeLease = command(
+    "INSERT INTO bot_leases (bot_id, holder, expires_at) VALUES (:b, :h, :e) "
+    "ON CONFLICT (bot_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at "
+    "WHERE bot_leases.expires_at <= :now");
+const Query kReleaseLeases = command("DELETE FROM bot_leases WHERE holder = :h");
+const Query kForgetLeaseHolder = command("DELETE FROM lease_holders WHERE holder = :h");
+
+std::vector<Id> id_column(PreparedStatement& statement) {
+    return all_rows<Id>(statement, [](const PreparedStatement& s) { return Id{s.integer(0)}; });
+}
+
+void check_holder(std::string_view operation, const std::string& holder) {
+    if (holder.empty() || holder.size() > 200)
+        refuse(operation, "the holder's name must be 1 to 200 characters");
+}
+}  // namespace
+
+sdk::BotLeases SqlTransaction::hold_bot_leases_all_accounts(const std::string& holder, Millis now,
+                                                            Millis ttl) {
+    return guarded("hold_bot_leases_all_accounts", [&] {
+        check_holder("hold_bot_leases_all_accounts", holder);
+        if (ttl <= 0) refuse("hold_bot_leases_all_accounts", "ttl must be positive");
+        statement(kUpsertLeaseHolder).bind(holder, now).execute();
+        statement(kForgetLeaseHolders).bind(now - 10 * ttl).execute();
+        const auto live =
+            std::max<long long>(1, single_integer(statement(kLiveLeaseHolders).bind(now - ttl)));
+        const auto served = id_column(statement(kServedBots));
+        const auto share =
+            static_cast<std::size_t>((static_cast<long long>(served.size()) + live - 1) / live);
+
+        sdk::BotLeases leases;
+        for (const Id bot : id_column(statement(kHeldBots).bind(holder))) {
+            if (std::binary_search(served.begin(), served.end(), bot))
+                leases.held.push_back(bot);
+            else
+                statement(kDropLease).bind(bot, holder).execute();
+        }
+        statement(kRenewLeases).bind(now + ttl, holder).execute();
+        if (leases.held.size() > share) {
+            leases.surplus.assign(leases.held.begin() + static_cast<std::ptrdiff_t>(share),
+                                  leases.held.end());
+        } else {
+            for (const Id bot : id_column(statement(kFreeBots).bind(now))) {
+                if (leases.held.size() >= share) break;
+                if (changed_rows(statement(kTakeLease).bind(bot, holder, now + ttl, now)) > 0)
+                    leases.held.push_back(bot);
+            }
+            std::sort(leases.held.begin(), leases.held.end());
+        }
+        return leases;
+    });
+}
+
+bool SqlTransaction::release_bot_lease_all_accounts(const std::string& holder, Id bot_id) {
+    return guarded("release_bot_lease_all_accounts", [&] {
+        check_holder("release_bot_lease_all_accounts", holder);
+        return changed_rows(statement(kDropLease).bind(bot_id, holder)) > 0;
+    });
+}
+
+void SqlTransaction::release_bot_leases_all_accounts(const std::string& holder) {
+    guarded("release_bot_leases_all_accounts", [&] {
+        check_holder("release_bot_leases_all_accounts", holder);
+        statement(kReleaseLeases).bind(holder).execute();
+        statement(kForgetLeaseHolder).bind(holder).execute();
+    });
+}
+
+// --- Legacy ids -------------------------------------------------------------------
+
+namespace {
+const Query kRecordLegacyId = command(
+    "INSERT INTO legacy_ids (account_id, kind, legacy_key, id, recorded_at) VALUES (:a, :k, :l, :id, :t) "
+    "ON CONFLICT (account_id, kind, legacy_key) DO NOTHING");
+const Query kFindLegacyId =
+    count("SELECT id FROM legacy_ids WHERE account_id = :a AND kind = :k AND legacy_key = :l");
+
+void check_legacy_key(std::string_view operation, const std::string& kind, const std::string& legacy_key) {
+    if (kind.empty() || kind.size() > 200) refuse(operation, "the kind must be 1 to 200 characters");
+    if (legacy_key.empty() || legacy_key.size() > 200)
+        refuse(operation, "the legacy key must be 1 to 200 characters");
+}
+}  // namespace
+
+bool SqlTransaction::record_legacy_id(Id account_id, const std::string& kind, const std::string& legacy_key,
+                                      Id id) {
+    return guarded("record_legacy_id", [&] {
+        check_legacy_key("record_legacy_id", kind, legacy_key);
+        return changed_rows(statement(kRecordLegacyId).bind(account_id, kind, legacy_key, id, now_ms())) > 0;
+    });
+}
+
+std::optional<Id> SqlTransaction::find_legacy_id(Id account_id, const std::string& kind,
+                                                 const std::string& legacy_key) {
+    return guarded("find_legacy_id", [&] {
+        check_legacy_key("find_legacy_id", kind, legacy_key);
+        return one_row<Id>(statement(kFindLegacyId).bind(account_id, kind, legacy_key),
+                           [](const PreparedStatement& s) { return Id{s.integer(0)}; });
+    });
 }
 
 // --- Accounts and members ---------------------------------------------------------
@@ -1536,17 +1732,17 @@ const Query kReachElement{
     "INSERT INTO run_elements (run_id, element_id, account_id, version_id, scored)"
     " VALUES (:r, :e, :a, :v, 0) ON CONFLICT DO NOTHING",
     {}};
-const Query kCountReached{
+const Query kAddProgress{
     "INSERT INTO element_progress (account_id, version_id, element_id, shard, reached, scored, score_sum,"
-    " maxscore_sum) VALUES (:a, :v, :e, :s, 1, 0, 0, 0)"
-    " ON CONFLICT (version_id, element_id, shard) DO UPDATE SET reached = element_progress.reached + 1",
+    " maxscore_sum) VALUES (:a, :v, :e, :s, :reached, :scored, :score, :max)"
+    " ON CONFLICT (version_id, element_id, shard) DO UPDATE SET"
+    " reached = element_progress.reached + excluded.reached, scored = element_progress.scored + "
+    "excluded.scored,"
+    " score_sum = element_progress.score_sum + excluded.score_sum,"
+    " maxscore_sum = element_progress.maxscore_sum + excluded.maxscore_sum",
     {}};
 const Query kFirstScore{
     "UPDATE run_elements SET scored = 1 WHERE run_id = :r AND element_id = :e AND scored = 0", {}};
-const Query kCountScore{
-    "UPDATE element_progress SET scored = scored + 1, score_sum = score_sum + :score,"
-    " maxscore_sum = maxscore_sum + :max WHERE version_id = :v AND element_id = :e AND shard = :s",
-    {}};
 const Query kElementProgress{
     "SELECT element_id, SUM(reached), SUM(scored), SUM(score_sum), SUM(maxscore_sum) FROM element_progress"
     " WHERE account_id = :a AND version_id = :v GROUP BY element_id",
@@ -1605,15 +1801,39 @@ void SqlTransaction::count_progress(Id account_id, const ConversationEntry& entr
         statement(kRunVersion).bind(account_id, entry.run_id),
         [](const PreparedStatement& s) { return RowReader(s).optional_integer(); });
     if (!version || !*version) return;  // a run from before versions were recorded
-    const int shard = static_cast<int>(entry.run_id % kProgressShards);
-    if (changed_rows(statement(kReachElement).bind(entry.run_id, entry.element_id, account_id, **version)) ==
-        1)
-        changed_rows(statement(kCountReached).bind(account_id, **version, entry.element_id, shard));
+    ProgressCount count;
+    count.key = {account_id, **version, entry.element_id, static_cast<int>(entry.run_id % kProgressShards)};
+    count.reached =
+        changed_rows(statement(kReachElement).bind(entry.run_id, entry.element_id, account_id, **version)) ==
+        1;
     // A run's first scored answer at an element is the one that counts.
-    if (entry.score && changed_rows(statement(kFirstScore).bind(entry.run_id, entry.element_id)) == 1)
-        changed_rows(
-            statement(kCountScore)
-                .bind(*entry.score, entry.maxscore.value_or(0.0), **version, entry.element_id, shard));
+    if (entry.score && changed_rows(statement(kFirstScore).bind(entry.run_id, entry.element_id)) == 1) {
+        count.scored = 1;
+        count.score_sum = *entry.score;
+        count.maxscore_sum = entry.maxscore.value_or(0.0);
+    }
+    if (count.reached != 0 || count.scored != 0) progress_.push_back(std::move(count));
+}
+
+// The counter rows are shared by every run of a course: taken during the
+// transaction, their locks would make the events of different chats (other
+// workers, other processes) queue on them, and wait in a circle. Taken at
+// the end, briefly, in one order for every transaction, they cannot.
+void SqlTransaction::flush_progress() {
+    std::map<ProgressKey, ProgressCount> sums;
+    for (const auto& c : progress_) {
+        auto& sum = sums[c.key];
+        sum.reached += c.reached;
+        sum.scored += c.scored;
+        sum.score_sum += c.score_sum;
+        sum.maxscore_sum += c.maxscore_sum;
+    }
+    progress_.clear();
+    for (const auto& [key, sum] : sums)
+        statement(kAddProgress)
+            .bind(key.account_id, key.version_id, key.element_id, key.shard, sum.reached, sum.scored,
+                  sum.score_sum, sum.maxscore_sum)
+            .execute();
 }
 
 std::vector<sdk::RunStatusCount> SqlTransaction::run_status_counts(Id account_id,
@@ -1637,6 +1857,7 @@ std::vector<sdk::RunStatusCount> SqlTransaction::run_status_counts(Id account_id
 
 std::vector<sdk::ElementProgress> SqlTransaction::element_progress(Id account_id, Id version_id) {
     return guarded("element_progress", [&] {
+        flush_progress();  // this transaction's own counts too
         return all_rows<sdk::ElementProgress>(statement(kElementProgress).bind(account_id, version_id),
                                               [](const PreparedStatement& s) {
                                                   RowReader r(s);
@@ -1969,6 +2190,16 @@ Id SqlTransaction::enqueue_outbox(Id account_id, const OutboxMessage& message) {
                                                     " or run not found in account " + id_text(account_id));
             return std::optional<Explanation>();
         });
+}
+
+std::vector<OutboxMessage> SqlTransaction::pending_outbox_of_holder_all_accounts(const std::string& holder,
+                                                                                 Millis now, int limit) {
+    return guarded("pending_outbox_of_holder_all_accounts", [&] {
+        check_holder("pending_outbox_of_holder_all_accounts", holder);
+        if (limit < 0) refuse("pending_outbox_of_holder_all_accounts", "limit is negative");
+        return all_rows<OutboxMessage>(statement(kPendingOutboxOfHolder).bind(now, holder, limit),
+                                       read_outbox);
+    });
 }
 
 std::vector<OutboxMessage> SqlTransaction::pending_outbox_all_accounts(Millis now, int limit) {

@@ -8,6 +8,8 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <tuple>
+#include <vector>
 
 namespace profo::storage_sql {
 
@@ -152,6 +154,19 @@ public:
     bool record_bot_health(Id account_id, const sdk::BotHealth& health) override;
     std::vector<sdk::BotHealth> list_bot_health(Id account_id) override;
     std::vector<WaitingElement> pending_run_timers(Id account_id, Id run_id) override;
+    void savepoint() override;
+    void release_savepoint() override;
+    void rollback_to_savepoint() override;
+    void lock_chat(Id bot_id, std::int64_t chat_id) override;
+    sdk::BotLeases hold_bot_leases_all_accounts(const std::string& holder, Millis now, Millis ttl) override;
+    bool release_bot_lease_all_accounts(const std::string& holder, Id bot_id) override;
+    void release_bot_leases_all_accounts(const std::string& holder) override;
+    std::vector<OutboxMessage> pending_outbox_of_holder_all_accounts(const std::string& holder, Millis now,
+                                                                     int limit) override;
+    bool record_legacy_id(Id account_id, const std::string& kind, const std::string& legacy_key,
+                          Id id) override;
+    std::optional<Id> find_legacy_id(Id account_id, const std::string& kind,
+                                     const std::string& legacy_key) override;
 
 private:
     enum class State { open, failed, finished };
@@ -181,10 +196,37 @@ private:
     void count_progress(Id account_id, const ConversationEntry& entry);
     // Rolls back unless committed and gives the connection back.
     void release() noexcept;
+    // Applies the element progress counted so far (count_progress).
+    void flush_progress();
+
+    struct ProgressKey {
+        Id account_id = 0;
+        Id version_id = 0;
+        std::string element_id;
+        int shard = 0;
+        bool operator<(const ProgressKey& o) const {
+            return std::tie(account_id, version_id, element_id, shard) <
+                   std::tie(o.account_id, o.version_id, o.element_id, o.shard);
+        }
+    };
+    struct ProgressCount {
+        ProgressKey key;
+        long long reached = 0;
+        long long scored = 0;
+        double score_sum = 0;
+        double maxscore_sum = 0;
+    };
 
     std::shared_ptr<Database> database_;
     std::optional<Database::Lease> lease_;  // empty once committed or failed
     State state_ = State::open;
+    // A failure inside an open savepoint keeps the connection, so that
+    // rollback_to_savepoint() can make the transaction usable again.
+    bool savepoint_open_ = false;
+    // Element progress counted in this transaction, written at commit (see
+    // flush_progress); what a savepoint rolled back is dropped with it.
+    std::vector<ProgressCount> progress_;
+    std::size_t progress_at_savepoint_ = 0;
 };
 
 }  // namespace profo::storage_sql

@@ -152,6 +152,9 @@ public:
     // every insert, one more page per engine event.
     std::string_view log_id_column_ddl() const override { return "INTEGER PRIMARY KEY"; }
     std::string_view clustered_table_suffix() const override { return " WITHOUT ROWID"; }
+    // The file's one writer at a time serializes every chat already.
+    std::string_view chat_lock_sql() const override { return {}; }
+
     std::string json_integer_sql(std::string_view column, std::string_view key) const override {
         return "CAST(json_extract(" + std::string(column) + ", '$." + std::string(key) + "') AS INTEGER)";
     }

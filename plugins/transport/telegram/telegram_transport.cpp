@@ -23,10 +23,14 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
+
+#include <unistd.h>
 
 #include <atomic>
 #include <charconv>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -58,6 +62,7 @@ struct Settings {
     int storage_threads = 4;
     int poll_timeout_s = 25;
     Millis bots_refresh{2000};
+    Millis lease_ttl{8000};  // a dead process's bots move on this long after its last renewal
     Millis outbox_interval{100};
     Millis outbox_coalesce{5};
     int outbox_batch = 500;
@@ -109,6 +114,11 @@ struct Settings {
         number("storage_threads", out.storage_threads, 1);
         number("poll_timeout_s", out.poll_timeout_s, 0);
         number("bots_refresh_ms", out.bots_refresh, 50);
+        number("lease_ttl_ms", out.lease_ttl, 150);
+        if (out.lease_ttl < 3 * out.bots_refresh)
+            throw std::invalid_argument(
+                "settings.lease_ttl_ms must be at least three times bots_refresh_ms (leases are renewed "
+                "at each bot list refresh)");
         number("outbox_interval_ms", out.outbox_interval, 5);
         number("outbox_coalesce_ms", out.outbox_coalesce, 0);
         number("outbox_batch", out.outbox_batch, 1);
@@ -145,6 +155,23 @@ const char* outcome_name(BotApiOutcome::Kind kind) {
 // Tokens never reach a log line: a bot is named by its id and username.
 std::string bot_name(const sdk::Bot& bot) {
     return "bot " + std::to_string(bot.id) + " (@" + bot.username + ")";
+}
+
+// This process among those sharing the database: host, pid and a random
+// part, so a restarted process never takes over its predecessor's leases
+// as if they were its own.
+std::string lease_holder_name() {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+    unsigned char random[6] = {};
+    RAND_bytes(random, sizeof random);
+    static const char* hex = "0123456789abcdef";
+    std::string out = std::string(host[0] != '\0' ? host : "profo") + "-" + std::to_string(getpid()) + "-";
+    for (unsigned char c : random) {
+        out += hex[c >> 4];
+        out += hex[c & 15];
+    }
+    return out;
 }
 
 // Telegram echoes the secret on every webhook delivery; deriving it from the
@@ -227,6 +254,17 @@ public:
         // skips those).
         if (storage_pool_) storage_pool_->join();
         if (client_) client_->close_idle();
+        // The other processes take the bots over at their next renewal.
+        if (host_ != nullptr) {
+            try {
+                auto tx = host_->storage().begin();
+                tx->release_bot_leases_all_accounts(holder_);
+                tx->commit();
+            } catch (const std::exception& e) {
+                host_->log().warn(std::string("telegram: cannot give the bot leases back (they expire): ") +
+                                  e.what());
+            }
+        }
     }
 
     bool ready() const override {
@@ -322,18 +360,46 @@ private:
 
     // --- bots ---------------------------------------------------------------------------
 
-    std::vector<sdk::Bot> read_bots() {
+    // The bot list, and this process's leases renewed (and its share taken):
+    // of several processes on one database, only a bot's lease holder polls
+    // it, sets its webhook and sends its outbox. Webhook deliveries are
+    // accepted by every process.
+    struct BotList {
+        std::vector<sdk::Bot> bots;
+        std::set<sdk::Id> leased;   // to serve
+        std::set<sdk::Id> surplus;  // held, to give back once nothing of theirs is in flight
+    };
+    BotList read_bots() {
+        const auto renewed_at = std::chrono::steady_clock::now();
+        std::vector<sdk::Id> give_back;
+        {
+            std::lock_guard lock(mutex_);
+            give_back.swap(give_back_);
+        }
         auto tx = host_->storage().begin();
-        auto all = tx->list_bots_all_accounts();
+        for (const auto id : give_back) tx->release_bot_lease_all_accounts(holder_, id);
+        BotList list;
+        list.bots = tx->list_bots_all_accounts();
+        const auto leases =
+            tx->hold_bot_leases_all_accounts(holder_, epoch_ms(), settings_.lease_ttl.count());
+        list.surplus.insert(leases.surplus.begin(), leases.surplus.end());
+        for (const auto id : leases.held)
+            if (list.surplus.count(id) == 0) list.leased.insert(id);
         tx->commit();
-        return all;
+        {
+            // A margin for the clocks of the processes, which need not agree to the millisecond.
+            std::lock_guard lock(mutex_);
+            leases_valid_until_ = renewed_at + settings_.lease_ttl * 3 / 4;
+        }
+        return list;
     }
 
     // The first read happens in start(), so /readyz does not answer 503 for
     // a process that has no bots once it says it serves.
     void load_bots() {
         try {
-            reconcile(read_bots());
+            auto list = read_bots();
+            reconcile(list.bots, list.leased, list.surplus);
             loaded_ = true;
         } catch (const std::exception& e) {
             host_->log().error(std::string("telegram: cannot read the bot list: ") + e.what());
@@ -345,8 +411,8 @@ private:
             co_await sleep(settings_.bots_refresh);
             try {
                 auto work0 = [this] { return read_bots(); };
-                auto bots = co_await blocking(std::move(work0));
-                reconcile(bots);
+                auto list = co_await blocking(std::move(work0));
+                reconcile(list.bots, list.leased, list.surplus);
                 loaded_ = true;
             } catch (const std::exception& e) {
                 host_->log().error(std::string("telegram: cannot read the bot list: ") + e.what());
@@ -354,44 +420,73 @@ private:
         }
     }
 
-    // Starts serving bots added or enabled since the last look, and lets go
-    // of those removed, disabled or switched to another mode.
-    void reconcile(const std::vector<sdk::Bot>& bots) {
+    // Starts serving the leased bots added or enabled since the last look,
+    // and lets go of those removed, disabled, switched to another mode or
+    // leased to another process now. Every enabled webhook bot's deliveries
+    // are accepted, leased or not.
+    void reconcile(const std::vector<sdk::Bot>& bots, const std::set<sdk::Id>& leased,
+                   const std::set<sdk::Id>& surplus) {
         std::map<sdk::Id, const sdk::Bot*> wanted;
         // Preview bots are the panel's: Telegram does not know them.
         for (const auto& b : bots)
             if (b.enabled && (b.mode == "poll" || b.mode == "webhook")) wanted[b.id] = &b;
+        const auto same = [](const sdk::Bot& a, const sdk::Bot& b) {
+            return a.mode == b.mode && a.token_sealed == b.token_sealed;
+        };
         std::vector<std::shared_ptr<BotState>> started;
-        std::vector<std::shared_ptr<BotState>> dropped;
+        std::vector<std::shared_ptr<BotState>> dropped;  // no longer to be served by anyone
+        std::vector<std::shared_ptr<BotState>> handed;   // served by another process now
         {
             std::lock_guard lock(mutex_);
             for (auto it = bots_.begin(); it != bots_.end();) {
                 auto w = wanted.find(it->first);
-                if (w == wanted.end() || w->second->mode != it->second->bot.mode ||
-                    w->second->token_sealed != it->second->bot.token_sealed) {
-                    it->second->wanted = false;
-                    dropped.push_back(it->second);
-                    it = bots_.erase(it);
-                } else {
+                const bool still = w != wanted.end() && same(*w->second, it->second->bot);
+                if (still && leased.count(it->first) != 0) {
                     ++it;
-                }
-            }
-            for (const auto& [id, bot] : wanted) {
-                if (bots_.count(id)) continue;
-                std::string token;
-                try {
-                    token = host_->secrets().open(bot->token_sealed,
-                                                  sdk::bot_token_context(bot->account_id, bot->id));
-                } catch (const std::exception& e) {
-                    host_->log().error("telegram: " + bot_name(*bot) +
-                                       ": cannot open its token: " + e.what());
                     continue;
                 }
-                auto state = std::make_shared<BotState>(*bot, std::move(token), settings_);
-                bots_[id] = state;
-                started.push_back(state);
+                it->second->wanted = false;
+                (still ? handed : dropped).push_back(it->second);
+                it = bots_.erase(it);
             }
+            // A surplus lease goes back once no send of its bot is in flight
+            // here: the next holder would repeat it. (A long poll still open
+            // here is ended by the next holder's, as Telegram does.)
+            for (const auto id : surplus) {
+                const auto sending = in_flight_.lower_bound({id, std::numeric_limits<std::int64_t>::min()});
+                if (sending != in_flight_.end() && sending->first == id) continue;
+                give_back_.push_back(id);
+            }
+            std::map<sdk::Id, std::shared_ptr<BotState>> accepting;
+            for (const auto& [id, bot] : wanted) {
+                std::shared_ptr<BotState> state;
+                if (auto it = bots_.find(id); it != bots_.end()) state = it->second;
+                if (auto it = webhooks_.find(id);
+                    !state && it != webhooks_.end() && same(*bot, it->second->bot))
+                    state = it->second;
+                if (!state) {
+                    std::string token;
+                    try {
+                        token = host_->secrets().open(bot->token_sealed,
+                                                      sdk::bot_token_context(bot->account_id, bot->id));
+                    } catch (const std::exception& e) {
+                        host_->log().error("telegram: " + bot_name(*bot) +
+                                           ": cannot open its token: " + e.what());
+                        continue;
+                    }
+                    state = std::make_shared<BotState>(*bot, std::move(token), settings_);
+                }
+                if (bot->mode == "webhook") accepting[id] = state;
+                if (leased.count(id) != 0 && bots_.count(id) == 0) {
+                    state->wanted = true;
+                    bots_[id] = state;
+                    started.push_back(state);
+                }
+            }
+            webhooks_.swap(accepting);
         }
+        for (const auto& state : handed)
+            host_->log().info("telegram: " + bot_name(state->bot) + " is served by another process now");
         for (const auto& state : dropped) {
             host_->log().info("telegram: no longer serving " + bot_name(state->bot));
             report_health(state, "stopped");
@@ -444,10 +539,10 @@ private:
         });
     }
 
-    std::shared_ptr<BotState> find_bot(sdk::Id id) const {
+    std::shared_ptr<BotState> find_webhook_bot(sdk::Id id) const {
         std::lock_guard lock(mutex_);
-        auto it = bots_.find(id);
-        return it == bots_.end() ? nullptr : it->second;
+        auto it = webhooks_.find(id);
+        return it == webhooks_.end() ? nullptr : it->second;
     }
 
     // --- updates in -----------------------------------------------------------------------
@@ -479,13 +574,24 @@ private:
                 !poll_known(bot, mapped.event.poll_id))
                 return {sdk::DispatchResult::Status::failed, std::nullopt,
                         "poll " + mapped.event.poll_id + " is not recorded yet"};
-            auto result = host_->engine().dispatch(mapped.event);
-            if (result.status == sdk::DispatchResult::Status::refused)
-                host_->log().info("telegram: " + bot_name(bot.bot) + ": start in chat " +
-                                  std::to_string(mapped.event.chat_id) + " refused: " + result.message);
-            return result;
         } catch (const std::exception& e) {
             return {sdk::DispatchResult::Status::failed, std::nullopt, e.what()};
+        }
+        auto result = std::move(dispatch_events({mapped.event}).front());
+        if (result.status == sdk::DispatchResult::Status::refused)
+            host_->log().info("telegram: " + bot_name(bot.bot) + ": start in chat " +
+                              std::to_string(mapped.event.chat_id) + " refused: " + result.message);
+        return result;
+    }
+
+    // Blocks; never throws: an engine that throws failed every event.
+    std::vector<sdk::DispatchResult> dispatch_events(const std::vector<sdk::InboundEvent>& events) {
+        try {
+            return host_->engine().dispatch_all(events);
+        } catch (const std::exception& e) {
+            return std::vector<sdk::DispatchResult>(
+                events.size(),
+                sdk::DispatchResult{sdk::DispatchResult::Status::failed, std::nullopt, e.what()});
         }
     }
 
@@ -522,27 +628,58 @@ private:
             bot->serving = true;
             report_health(bot, "polling");
             if (!outcome.result.is_array()) continue;
+            // The whole reply goes to the engine at once, so the events of its
+            // chats share transactions (group commit); a chat's events keep
+            // their order, and a failed one fails its chat's later ones untried.
+            std::vector<MappedUpdate> mapped;
+            std::vector<sdk::InboundEvent> events;
+            for (const auto& update : outcome.result) {
+                auto& m = mapped.emplace_back(map_update(update, bot->bot.id));
+                if (m.outcome != MappedUpdate::Outcome::event) continue;
+                // An answer to a poll not recorded yet ends the batch here (see kPollGrace).
+                if (m.event.kind == sdk::InboundEvent::Kind::poll_answer) {
+                    const auto poll_id = m.event.poll_id;
+                    auto known = [this, bot, poll_id] { return poll_known(*bot, poll_id); };
+                    bool is_known = false;
+                    try {
+                        is_known = co_await blocking(std::move(known));
+                    } catch (const std::exception&) {
+                        is_known = false;
+                    }
+                    if (!is_known) break;
+                }
+                events.push_back(m.event);
+            }
+            std::vector<sdk::DispatchResult> results;
+            if (!events.empty()) {
+                auto work1 = [this, &events] { return dispatch_events(events); };
+                results = co_await blocking(std::move(work1));
+            }
             std::int64_t next = offset;
             bool failed = false;
-            for (const auto& update : outcome.result) {
-                auto mapped = map_update(update, bot->bot.id);
-                if (mapped.outcome == MappedUpdate::Outcome::event) {
-                    auto work1 = [this, bot, &mapped] { return dispatch_update(*bot, mapped); };
-                    auto result = co_await blocking(std::move(work1));
-                    if (result.status == sdk::DispatchResult::Status::failed) {
+            std::size_t dispatched = 0;
+            for (const auto& m : mapped) {
+                if (m.outcome == MappedUpdate::Outcome::event) {
+                    const bool reached = dispatched < results.size();
+                    const auto& result = reached ? results[dispatched] : sdk::DispatchResult{};
+                    if (!reached || result.status == sdk::DispatchResult::Status::failed) {
                         host_->log().error("telegram: " + bot_name(bot->bot) + ": update " +
-                                           std::to_string(*mapped.update_id) +
-                                           " not handled, will retry: " + result.message);
+                                           std::to_string(*m.update_id) + " not handled, will retry: " +
+                                           (reached ? result.message : "its poll is not recorded yet"));
                         failed = true;
                         break;
                     }
-                } else if (mapped.outcome == MappedUpdate::Outcome::malformed) {
+                    if (result.status == sdk::DispatchResult::Status::refused)
+                        host_->log().info("telegram: " + bot_name(bot->bot) + ": start in chat " +
+                                          std::to_string(m.event.chat_id) + " refused: " + result.message);
+                    ++dispatched;
+                } else if (m.outcome == MappedUpdate::Outcome::malformed) {
                     host_->log().warn("telegram: " + bot_name(bot->bot) +
-                                      ": skipping a malformed update: " + mapped.reason);
+                                      ": skipping a malformed update: " + m.reason);
                 } else {
-                    host_->log().debug("telegram: " + bot_name(bot->bot) + ": skipping " + mapped.reason);
+                    host_->log().debug("telegram: " + bot_name(bot->bot) + ": skipping " + m.reason);
                 }
-                if (mapped.update_id) next = std::max(next, *mapped.update_id + 1);
+                if (m.update_id) next = std::max(next, *m.update_id + 1);
             }
             wake_outbox();
             if (next != offset) {
@@ -614,7 +751,7 @@ private:
         sdk::Id id = 0;
         const auto& text = request.path_params.at("bot_id");
         auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-        auto bot = ec == std::errc() && ptr == text.data() + text.size() ? find_bot(id) : nullptr;
+        auto bot = ec == std::errc() && ptr == text.data() + text.size() ? find_webhook_bot(id) : nullptr;
         if (!bot || bot->bot.mode != "webhook") return status(404, "no such webhook");
         if (!same_secret(request.header("x-telegram-bot-api-secret-token"), bot->webhook_secret))
             return status(401, "wrong secret token");
@@ -646,7 +783,7 @@ private:
                 const int batch = settings_.outbox_batch;
                 auto work3 = [this, batch] {
                     auto tx = host_->storage().begin();
-                    auto due = tx->pending_outbox_all_accounts(epoch_ms(), batch);
+                    auto due = tx->pending_outbox_of_holder_all_accounts(holder_, epoch_ms(), batch);
                     tx->commit();
                     return due;
                 };
@@ -675,6 +812,12 @@ private:
     // message per chat in flight keeps every chat in order.
     void start_sends(const std::vector<sdk::OutboxMessage>& rows) {
         const auto now = std::chrono::steady_clock::now();
+        {
+            // Leases that may have expired (the database was out of reach) may
+            // be another process's now: sending too could send twice.
+            std::lock_guard lock(mutex_);
+            if (now >= leases_valid_until_) return;
+        }
         // Each chat's oldest due row: the scan is in due order, and a row
         // enqueued in the same millisecond as (or, after a clock step, before)
         // a later one must still go first.
@@ -920,7 +1063,12 @@ private:
     mutable std::mutex mutex_;
     // Poll ids answered before their poll was recorded, with when first seen.
     std::unordered_map<std::string, std::chrono::steady_clock::time_point> unknown_polls_;
-    std::map<sdk::Id, std::shared_ptr<BotState>> bots_;
+    std::map<sdk::Id, std::shared_ptr<BotState>> bots_;      // served: leased to this process
+    std::map<sdk::Id, std::shared_ptr<BotState>> webhooks_;  // every webhook bot, for deliveries
+    SteadyTime leases_valid_until_{};
+    const std::string holder_ = lease_holder_name();
+    // Surplus leases to give back at the next renewal.
+    std::vector<sdk::Id> give_back_;
     std::set<ChatKey> in_flight_;
     std::map<ChatKey, TokenBucket> chat_buckets_;
     std::map<ChatKey, SteadyTime> chat_hold_;

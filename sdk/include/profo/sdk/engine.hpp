@@ -86,6 +86,15 @@ public:
     // no such run, or its course has no such element. Thread-safe.
     virtual std::optional<RunElement> run_element(Id account_id, Id run_id,
                                                   const std::string& element_id) = 0;
+    // 2.6: handles `events` as dispatch() would, one at a time per (bot,
+    // chat) in the order given, and returns their results in that order once
+    // all are settled. Events of different chats may share one transaction
+    // (group commit), each under its own savepoint: a result is final only
+    // when returned, and `handled` means committed. Once an event of a chat
+    // fails, the chat's later events in `events` fail too without being
+    // tried, so a caller that redelivers from its first failure keeps each
+    // chat in order. The default dispatches one by one. Thread-safe.
+    virtual std::vector<DispatchResult> dispatch_all(const std::vector<InboundEvent>& events);
 };
 
 }  // namespace profo::sdk

@@ -307,6 +307,82 @@ public:
     virtual std::vector<WaitingElement> pending_run_timers(Id account_id, Id run_id) = 0;
 };
 
+// 2.6: what lets the engine commit the events of many chats in one
+// transaction (group commit). Each event runs under its own savepoint, so a
+// failing one undoes only itself; each chat is locked before its first
+// event, so processes sharing one database handle a chat's events one at a
+// time, in order. One savepoint at a time: savepoints do not nest.
+class PROFO_SDK_API EventIsolation {
+public:
+    virtual ~EventIsolation() = default;
+    // Opens the savepoint; invalid while one is open.
+    virtual void savepoint() = 0;
+    // Keeps what was done since savepoint() (as part of the transaction).
+    virtual void release_savepoint() = 0;
+    // Undoes what was done since savepoint() and closes it. The transaction
+    // is usable again afterwards, even when a call inside the savepoint
+    // failed (a failure with no savepoint open leaves it good only for
+    // rollback, as before). Throws when the database cannot go back (the
+    // connection was lost): then the whole transaction is gone.
+    virtual void rollback_to_savepoint() = 0;
+    // Holds the (bot, chat) lock until the transaction ends, waiting for
+    // another transaction (of any process) that holds it. Callers take the
+    // locks of one transaction in ascending (bot, chat) order, so two
+    // transactions never wait for each other. A backend with one writer at
+    // a time (SQLite) has nothing to do.
+    virtual void lock_chat(Id bot_id, std::int64_t chat_id) = 0;
+};
+
+// 2.6: which process serves which bot, so that several processes on one
+// database share the bots: the holder of a bot's lease alone polls it and
+// sends its outbox. A lease lasts `ttl` from its last renewal: a process
+// that dies loses its bots to the others once its leases expire. Times are
+// the caller's clock (epoch milliseconds), the same for every process.
+struct BotLeases {
+    std::vector<Id> held;  // by id, renewed until now + ttl; surplus ones included
+    // Of `held`, those above the holder's share (by id): it stops serving
+    // them and gives each back (release_bot_lease_all_accounts) once nothing
+    // of it is in flight, so the next holder repeats nothing.
+    std::vector<Id> surplus;
+};
+
+class PROFO_SDK_API BotLeaseStore {
+public:
+    virtual ~BotLeaseStore() = default;
+    // `holder` (a process's unique name) says it is alive at `now` and holds
+    // its fair share of the bots a transport serves (enabled, in mode poll
+    // or webhook): the number of them over the number of holders seen alive
+    // within `ttl`, rounded up. It renews the leases it has until now + ttl,
+    // drops those of bots no longer served, reports those above its share as
+    // surplus, and takes free or expired ones up to its share. Of several
+    // holders racing for a bot, exactly one gets it.
+    virtual BotLeases hold_bot_leases_all_accounts(const std::string& holder, Millis now, Millis ttl) = 0;
+    // Gives one bot's lease back (a surplus one); false when `holder` did not hold it.
+    virtual bool release_bot_lease_all_accounts(const std::string& holder, Id bot_id) = 0;
+    // Gives back all of `holder`'s leases and forgets it (a process that
+    // stops), so the others take its bots at their next renewal.
+    virtual void release_bot_leases_all_accounts(const std::string& holder) = 0;
+    // Like pending_outbox_all_accounts, only for the bots `holder` has a
+    // lease on (expired or not: the holder checks its own clock).
+    virtual std::vector<OutboxMessage> pending_outbox_of_holder_all_accounts(const std::string& holder,
+                                                                             Millis now, int limit) = 0;
+};
+
+// 2.6: what `profo legacy import` remembers of what it brought over from a
+// legacy database: each legacy key (a course's "bot/course_id", a run's id,
+// ...) of a kind and what it became here, so that an import run again brings
+// nothing twice. Kinds and keys are the importer's; 1 to 200 characters each.
+class PROFO_SDK_API LegacyIdStore {
+public:
+    virtual ~LegacyIdStore() = default;
+    // Records that `legacy_key` of `kind` became `id`; false, changing
+    // nothing, when the account has that key of that kind already.
+    virtual bool record_legacy_id(Id account_id, const std::string& kind, const std::string& legacy_key,
+                                  Id id) = 0;
+    virtual std::optional<Id> find_legacy_id(Id account_id, const std::string& kind,
+                                             const std::string& legacy_key) = 0;
+};
+
 // One database transaction with every role. Destroying it without commit()
 // rolls back. Not thread-safe: one transaction belongs to one thread at a time.
 class PROFO_SDK_API StorageTx : public AccountStore,
@@ -321,7 +397,10 @@ class PROFO_SDK_API StorageTx : public AccountStore,
                                 public PanelAccessStore,
                                 public AnalyticsStore,
                                 public BotHealthStore,
-                                public RunTimerStore {
+                                public RunTimerStore,
+                                public EventIsolation,
+                                public BotLeaseStore,
+                                public LegacyIdStore {
 public:
     ~StorageTx() override = default;
     virtual void commit() = 0;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,11 @@ namespace profo::sdk {
 // Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or
 // truncated sequences): what JSON, Telegram and PostgreSQL accept.
 bool valid_utf8(std::string_view text);
+
+// 2.6: the code points of `utf8`; nothing when it is not valid UTF-8.
+std::optional<std::u32string> code_points(std::string_view utf8);
+// 2.6: the code point `c` (at most U+10FFFF, not a surrogate) in UTF-8.
+std::string utf8_of(char32_t c);
 
 // Length in UTF-16 code units, the unit of every Telegram limit (4096 for a
 // message, 1024 for a caption, 300 for a poll question, 100 for a poll
