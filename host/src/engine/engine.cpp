@@ -647,6 +647,8 @@ bool Engine::fire_timer(const sdk::WaitingElement& timer) {
                         "the deferred work was interrupted: no result came back before its deadline (the "
                         "process stopped, or the result could not be stored)");
                     ctx.deliver(sdk::Event{sdk::Event::Kind::deferred, {}, -1, {}, interrupted.dump()});
+                } else if (stored.value("engine", std::string()) == kEnterElement) {
+                    ctx.enter_at(stored.value("element", std::string()));
                 } else {
                     const auto payload = stored.contains("payload") ? stored["payload"] : nlohmann::json();
                     ctx.deliver(sdk::Event{sdk::Event::Kind::timer, {}, -1, {}, payload.dump()});

@@ -12,6 +12,11 @@ sdk::Millis to_millis(sdk::TimePoint t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
+std::string enter_element_payload(std::int64_t activation, const std::string& element_id) {
+    return nlohmann::json{{"activation", activation}, {"engine", kEnterElement}, {"element", element_id}}
+        .dump();
+}
+
 RunContext::RunContext(const EngineServices& services, sdk::StorageTx& tx,
                        std::shared_ptr<const CompiledCourse> course, sdk::Run run, RunState state, bool fresh)
     : services_(services),
@@ -45,6 +50,10 @@ void RunContext::begin() {
         return;
     }
     proceed(sdk::Outcome::go_to(first->id));
+}
+
+void RunContext::enter_at(const std::string& element_id) {
+    proceed(sdk::Outcome::go_to(element_id));
 }
 
 bool RunContext::deliver(const sdk::Event& event) {

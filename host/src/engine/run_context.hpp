@@ -52,6 +52,12 @@ struct DeferredWork {
 // timers carry their payload under "payload" and never this key.
 inline constexpr const char* kDeferredDeadline = "deferred_deadline";
 
+// The `engine` value of a timer that, when it fires, makes the run enter the
+// element named by "element" (as a go_to would): `profo legacy import` brings
+// runs back with it, at once or when their legacy delay was due.
+inline constexpr const char* kEnterElement = "enter_element";
+std::string enter_element_payload(std::int64_t activation, const std::string& element_id);
+
 // An element plugin (or the course it is part of) failed; the event is rolled back.
 class ElementFailure : public std::runtime_error {
 public:
@@ -74,6 +80,8 @@ public:
 
     // Enters the course's first element (a new run).
     void begin();
+    // Enters `element_id`, leaving where the run is (a kEnterElement timer).
+    void enter_at(const std::string& element_id);
     // Delivers `event` to the element the run waits at; false when the element
     // ignored it (nothing else happened then).
     bool deliver(const sdk::Event& event);
