@@ -205,6 +205,7 @@ CommandTree build_command_tree() {
     add_ban_commands(tree);
     add_account_commands(tree);
     add_admin_commands(tree);
+    add_legacy_commands(tree);
     return tree;
 }
 

@@ -103,5 +103,6 @@ void add_token_commands(CommandTree& tree);
 void add_ban_commands(CommandTree& tree);
 void add_admin_commands(CommandTree& tree);
 void add_account_commands(CommandTree& tree);  // and `member ...`
+void add_legacy_commands(CommandTree& tree);
 
 }  // namespace profo::host
