@@ -1363,5 +1363,35 @@ TEST_F(GroupCommitTest, AnEventDispatchedFromInsideAnEventIsRefusedNotDeadlocked
     EXPECT_NE(got.message.find("from inside another event"), std::string::npos);
 }
 
+TEST_F(EngineTest, AnEnterElementTimerEntersItsElementUnlessTheRunMovedOn) {
+    const auto d = deploy({{"A", {{"type", "script"}, {"text", "A"}, {"then", "wait"}, {"on_text", "next"}}},
+                           {"B", {{"type", "script"}, {"text", "B"}, {"then", "wait"}, {"on_text", "next"}}}});
+    start(d);
+    EXPECT_EQ(texts(), (std::vector<std::string>{"A"}));
+    const auto run = run_of();
+    const auto store = [&](const std::string& element) {
+        sdk::WaitingElement t;
+        t.run_id = run.id;
+        t.element_id = "A";  // where the run waits
+        t.due_at = 1;
+        t.payload_json = enter_element_payload(state_of().activation, element);
+        auto tx = storage->begin();
+        t.id = tx->add_timer(sdk::kDefaultAccountId, t);
+        t.account_id = sdk::kDefaultAccountId;
+        tx->commit();
+        return t;
+    };
+    const auto again = store("A");
+    const auto stale = store("B");
+    EXPECT_TRUE(engine->fire_timer(again));
+    EXPECT_EQ(texts(), (std::vector<std::string>{"A"})) << "entered anew, so sent anew";
+    EXPECT_EQ(state_of().visits.at("A"), 2);
+    EXPECT_TRUE(engine->fire_timer(stale)) << "claimed";
+    EXPECT_TRUE(sent().empty()) << "of an activation the run left: not delivered";
+    EXPECT_TRUE(engine->fire_timer(store("B")));
+    EXPECT_EQ(texts(), (std::vector<std::string>{"B"}));
+    EXPECT_EQ(run_of().cursor, "B");
+}
+
 }  // namespace
 }  // namespace profo::host

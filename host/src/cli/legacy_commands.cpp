@@ -75,9 +75,12 @@ int run_import(CommandIo& io, const std::vector<std::string>& all_args) {
     } catch (const legacy::LegacyDatabaseError& e) {
         io.err << "profo legacy import: " << e.what() << "\n";
         return 1;
-    } catch (const std::exception& e) {
-        io.err << "profo legacy import: nothing was imported: ";
+    } catch (const PluginFailures& e) {
         return report_command_failure(io, e);
+    } catch (const std::exception& e) {
+        // The one transaction was rolled back with it.
+        io.err << "profo legacy import: nothing was imported: " << e.what() << "\n";
+        return 1;
     }
 }
 

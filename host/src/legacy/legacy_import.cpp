@@ -474,6 +474,16 @@ private:
         progress.finish();
     }
 
+    // An active run that turned out to have ended, counted where it belongs.
+    void end_active(sdk::Run& run, sdk::RunStatus status) {
+        run.status = status;
+        run.active = false;
+        run.ended_at = now_;
+        tx_.update_run(account_, run);
+        report_.add("runs active", -1);
+        report_.add(std::string("runs ") + std::string(sdk::to_string(status)));
+    }
+
     void resume_runs() {
         std::map<std::tuple<std::string, std::string, std::int64_t>, const LegacyWaiting*> waiting;
         for (const auto& w : snapshot_.waiting)
@@ -490,13 +500,7 @@ private:
                 problem(where + ", course " + course_key(imported.course->bot, imported.legacy->course_id) +
                             (imported.position.empty() ? "" : ", element " + imported.position),
                         plan.problem + (run.active ? "; the run is imported as stopped" : ""));
-                if (!run.active) continue;
-                run.status = sdk::RunStatus::stopped;
-                run.active = false;
-                run.ended_at = now_;
-                tx_.update_run(account_, run);
-                report_.add("runs active", -1);
-                report_.add("runs stopped");
+                if (run.active) end_active(run, sdk::RunStatus::stopped);
                 continue;
             }
             run.cursor = plan.cursor;
@@ -506,12 +510,7 @@ private:
                 continue;
             }
             if (plan.kind == ResumePlan::Kind::completed) {
-                run.status = sdk::RunStatus::completed;
-                run.active = false;
-                run.ended_at = now_;
-                tx_.update_run(account_, run);
-                report_.add("runs active", -1);
-                report_.add("runs completed");
+                end_active(run, sdk::RunStatus::completed);
                 continue;
             }
             state.activation = 1;
