@@ -1364,8 +1364,9 @@ TEST_F(GroupCommitTest, AnEventDispatchedFromInsideAnEventIsRefusedNotDeadlocked
 }
 
 TEST_F(EngineTest, AnEnterElementTimerEntersItsElementUnlessTheRunMovedOn) {
-    const auto d = deploy({{"A", {{"type", "script"}, {"text", "A"}, {"then", "wait"}, {"on_text", "next"}}},
-                           {"B", {{"type", "script"}, {"text", "B"}, {"then", "wait"}, {"on_text", "next"}}}});
+    const auto d =
+        deploy({{"A", {{"type", "script"}, {"text", "A"}, {"then", "wait"}, {"on_text", "next"}}},
+                {"B", {{"type", "script"}, {"text", "B"}, {"then", "wait"}, {"on_text", "next"}}}});
     start(d);
     EXPECT_EQ(texts(), (std::vector<std::string>{"A"}));
     const auto run = run_of();
