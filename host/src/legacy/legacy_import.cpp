@@ -9,6 +9,7 @@
 #include "legacy/setting_mapping.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <ostream>
 #include <set>
