@@ -1726,8 +1726,12 @@ namespace {
 // wait for the same row lock (PostgreSQL); readers add the shards up.
 constexpr int kProgressShards = 8;
 
-// A preview run counts nowhere: it has no row here.
-const Query kRunVersion{"SELECT version_id FROM runs WHERE account_id = :a AND id = :r AND preview = 0", {I}};
+// A preview run counts nowhere: it has no row here. Looked up by id alone
+// (account and preview checked by the caller): with more conditions, a
+// PostgreSQL table without statistics yet (a fresh database, or rows a long
+// transaction such as `profo legacy import` inserted) was read through an
+// (account_id, preview, ...) index, every run of the account once per row.
+const Query kRunVersion{"SELECT version_id, account_id, preview FROM runs WHERE id = :r", {I, I, I}};
 const Query kReachElement{
     "INSERT INTO run_elements (run_id, element_id, account_id, version_id, scored)"
     " VALUES (:r, :e, :a, :v, 0) ON CONFLICT DO NOTHING",
@@ -1798,8 +1802,12 @@ void bind_selection(PreparedStatement& query, Id account_id, const RunSelection&
 void SqlTransaction::count_progress(Id account_id, const ConversationEntry& entry) {
     if (entry.element_id.empty()) return;
     const auto version = one_row<std::optional<std::int64_t>>(
-        statement(kRunVersion).bind(account_id, entry.run_id),
-        [](const PreparedStatement& s) { return RowReader(s).optional_integer(); });
+        statement(kRunVersion).bind(entry.run_id), [account_id](const PreparedStatement& s) {
+            RowReader row(s);
+            const auto version = row.optional_integer();
+            const bool counted = row.integer() == account_id && row.integer() == 0;
+            return counted ? version : std::nullopt;
+        });
     if (!version || !*version) return;  // a run from before versions were recorded
     ProgressCount count;
     count.key = {account_id, **version, entry.element_id, static_cast<int>(entry.run_id % kProgressShards)};
