@@ -1,7 +1,7 @@
 // How fast `profo legacy import` brings a large legacy database over:
 //
-//   PROFO_TEST_PG_DSN="$(scripts/pg-test-server.sh start)" \
-//     build/bin/legacy_import_bench [CONVERSATION_ROWS] [sqlite|postgres]
+//   export PROFO_TEST_PG_DSN="$(scripts/pg-test-server.sh start)"
+//   build/bin/legacy_import_bench [CONVERSATION_ROWS] [sqlite|postgres]
 //
 // builds a legacy database of CONVERSATION_ROWS rows (default 1,000,000; 20
 // per run, half of the runs still active) in a schema of its own, imports it
