@@ -117,11 +117,7 @@ INSERT INTO gen_settings VALUES ('legacy_bot', 'model', 'gpt-4o-mini'), ('legacy
 class LegacyImport : public ::testing::Test {
 protected:
     void SetUp() override {
-        if (auto reason = PostgresSchema::unavailable()) {
-            const char* required = std::getenv("PROFO_REQUIRE_PG");
-            if (required != nullptr && std::string(required) == "1") FAIL() << *reason;
-            GTEST_SKIP() << *reason;
-        }
+        if (auto reason = postgres_missing()) GTEST_SKIP() << *reason;
         emulator_ = std::make_unique<Emulator>();
         legacy_ = std::make_unique<LegacyDatabaseFixture>();
         fill(*legacy_);

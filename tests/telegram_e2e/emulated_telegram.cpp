@@ -165,14 +165,17 @@ std::string PostgresSchema::dsn() const {
     return server_dsn() + " options='-csearch_path=" + name_ + "'";
 }
 
+std::optional<std::string> postgres_missing() {
+    auto reason = PostgresSchema::unavailable();
+    const char* required = std::getenv("PROFO_REQUIRE_PG");
+    if (reason && required != nullptr && std::string(required) == "1")
+        ADD_FAILURE() << *reason << " -- and PROFO_REQUIRE_PG=1 demands that PostgreSQL is tested";
+    return reason;
+}
+
 void TelegramTransportOn::SetUp() {
     if (GetParam() != "postgres") return;
-    if (auto reason = PostgresSchema::unavailable()) {
-        const char* required = std::getenv("PROFO_REQUIRE_PG");
-        if (required != nullptr && std::string(required) == "1")
-            FAIL() << *reason << " -- and PROFO_REQUIRE_PG=1 demands that PostgreSQL is tested";
-        GTEST_SKIP() << *reason;
-    }
+    if (auto reason = postgres_missing()) GTEST_SKIP() << *reason;
     schema_ = std::make_unique<PostgresSchema>();
 }
 
@@ -181,6 +184,40 @@ PlatformOptions TelegramTransportOn::on_storage(PlatformOptions options) const {
     if (schema_) options.postgres_dsn = schema_->dsn();
     return options;
 }
+
+// --- the course ------------------------------------------------------------------------------
+
+const char* const kQuizCourse = R"(Hello:
+  type: message
+  text: Welcome to the course
+  button: Go
+Pick:
+  type: quiz
+  text: Which one is right?
+  answers:
+    - text: The first
+      correct: no
+      feedback: Not this one
+    - text: The second
+      correct: yes
+      feedback: Exactly
+Capital:
+  type: input
+  text: Capital of France?
+  correct_answer: Paris
+  feedback_correct: Right
+  feedback_incorrect: Wrong
+Bye:
+  type: end
+  text: The end
+)";
+
+const std::vector<std::string> kQuizCourseShown = {"Welcome to the course",
+                                                   "poll: Which one is right?",
+                                                   "Exactly",
+                                                   "Capital of France?",
+                                                   "Right",
+                                                   "The end"};
 
 // --- Platform ---------------------------------------------------------------------------------
 

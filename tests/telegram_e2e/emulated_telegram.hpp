@@ -118,6 +118,16 @@ private:
     std::unique_ptr<PostgresSchema> schema_;
 };
 
+// The course most of these tests play: message (button) -> quiz (poll) ->
+// input (typed) -> end; and what a student who answers right sees of it.
+extern const char* const kQuizCourse;
+extern const std::vector<std::string> kQuizCourseShown;
+
+// Why a PostgreSQL test cannot run (PostgresSchema::unavailable()), for the
+// caller to skip with; under PROFO_REQUIRE_PG=1 (CI) it is also reported as
+// the test's failure, so a missing server cannot pass silently.
+std::optional<std::string> postgres_missing();
+
 // Stops `profo serve` as an operator would (SIGINT) and expects a clean exit.
 void stop(RunningProcess& serve);
 

@@ -20,38 +20,8 @@ using nlohmann::json;
 
 namespace {
 
-// message (button) -> quiz (poll) -> input (typed) -> end.
-const char* kCourse = R"(Hello:
-  type: message
-  text: Welcome to the course
-  button: Go
-Pick:
-  type: quiz
-  text: Which one is right?
-  answers:
-    - text: The first
-      correct: no
-      feedback: Not this one
-    - text: The second
-      correct: yes
-      feedback: Exactly
-Capital:
-  type: input
-  text: Capital of France?
-  correct_answer: Paris
-  feedback_correct: Right
-  feedback_incorrect: Wrong
-Bye:
-  type: end
-  text: The end
-)";
-
-const std::vector<std::string> kExpected = {"Welcome to the course",
-                                            "poll: Which one is right?",
-                                            "Exactly",
-                                            "Capital of France?",
-                                            "Right",
-                                            "The end"};
+const char* const kCourse = kQuizCourse;
+const std::vector<std::string>& kExpected = kQuizCourseShown;
 
 // What a student saw, a message repeated in a row counted once: the one
 // in flight at a kill may come twice (sent, not yet marked sent).
@@ -64,12 +34,7 @@ std::vector<std::string> deduplicated(const json& transcript) {
 class ScaleOut : public ::testing::Test {
 protected:
     void SetUp() override {
-        if (auto reason = PostgresSchema::unavailable()) {
-            const char* required = std::getenv("PROFO_REQUIRE_PG");
-            if (required != nullptr && std::string(required) == "1")
-                FAIL() << *reason << " -- and PROFO_REQUIRE_PG=1 demands that PostgreSQL is tested";
-            GTEST_SKIP() << *reason;
-        }
+        if (auto reason = postgres_missing()) GTEST_SKIP() << *reason;
         schema_ = std::make_unique<PostgresSchema>();
     }
     std::unique_ptr<PostgresSchema> schema_;

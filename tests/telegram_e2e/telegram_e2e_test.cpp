@@ -19,38 +19,8 @@ using nlohmann::json;
 
 namespace {
 
-// message (button) -> quiz (poll) -> input (typed) -> end.
-const char* kCourse = R"(Hello:
-  type: message
-  text: Welcome to the course
-  button: Go
-Pick:
-  type: quiz
-  text: Which one is right?
-  answers:
-    - text: The first
-      correct: no
-      feedback: Not this one
-    - text: The second
-      correct: yes
-      feedback: Exactly
-Capital:
-  type: input
-  text: Capital of France?
-  correct_answer: Paris
-  feedback_correct: Right
-  feedback_incorrect: Wrong
-Bye:
-  type: end
-  text: The end
-)";
-
-const std::vector<std::string> kExpected = {"Welcome to the course",
-                                            "poll: Which one is right?",
-                                            "Exactly",
-                                            "Capital of France?",
-                                            "Right",
-                                            "The end"};
+const char* const kCourse = kQuizCourse;
+const std::vector<std::string>& kExpected = kQuizCourseShown;
 
 // One student through kCourse; returns the final transcript.
 json take_course(Emulator& e, std::int64_t bot, std::int64_t user, const std::string& start_payload = "") {
