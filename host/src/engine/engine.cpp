@@ -199,21 +199,15 @@ void Engine::run_group(std::vector<ChatWorkQueues::Item*>& items) {
     std::stable_sort(group.begin(), group.end(), [](const ChatEvent* a, const ChatEvent* b) {
         return std::pair(a->bot_id, a->chat_id) < std::pair(b->bot_id, b->chat_id);
     });
-    if (commit_group(group) == GroupOutcome::lost && group.size() > 1) {
+    std::set<std::pair<sdk::Id, std::int64_t>> failed_chats;
+    if (commit_group(group, failed_chats) == GroupOutcome::lost && group.size() > 1) {
         // The transaction as a whole failed (its commit, a lost connection, two
         // processes' groups deadlocked): each event that had gone through is
         // tried again alone, so one bad group costs no event its turn. A chat
         // whose event fails again keeps its later ones back.
-        std::set<std::pair<sdk::Id, std::int64_t>> failed_again;
-        bool storage_down = false;
         for (auto* e : group) {
-            if (e->failed_alone || storage_down) continue;
-            if (failed_again.count({e->bot_id, e->chat_id}) != 0) {
-                e->result = failed("not tried: an earlier event of this chat failed");
-                continue;
-            }
-            storage_down = commit_group({e}) == GroupOutcome::not_started;
-            if (e->result.status == Status::failed) failed_again.insert({e->bot_id, e->chat_id});
+            if (e->failed_alone) continue;
+            if (commit_group({e}, failed_chats) == GroupOutcome::not_started) break;
         }
     }
     for (auto* e : group) {
@@ -226,7 +220,8 @@ void Engine::run_group(std::vector<ChatWorkQueues::Item*>& items) {
     }
 }
 
-Engine::GroupOutcome Engine::commit_group(const std::vector<ChatEvent*>& group) {
+Engine::GroupOutcome Engine::commit_group(const std::vector<ChatEvent*>& group,
+                                          std::set<std::pair<sdk::Id, std::int64_t>>& failed_chats) {
     const auto fail_all = [&](const std::string& why) {
         for (auto* e : group) {
             if (e->failed_alone) continue;  // keeps its own reason
@@ -243,13 +238,12 @@ Engine::GroupOutcome Engine::commit_group(const std::vector<ChatEvent*>& group) 
         return GroupOutcome::not_started;
     }
     std::optional<std::pair<sdk::Id, std::int64_t>> locked;  // the chat whose lock was taken last
-    std::set<std::pair<sdk::Id, std::int64_t>> failed_here;
     for (auto* e : group) {
         e->failed_alone = false;
         e->result = {};
         e->after = {};
         const std::pair chat{e->bot_id, e->chat_id};
-        if (failed_here.count(chat) != 0 || e->completion->chat_failed(*e)) {
+        if (failed_chats.count(chat) != 0 || e->completion->chat_failed(*e)) {
             e->result = failed("not tried: an earlier event of this chat failed");
             e->failed_alone = true;
             continue;
@@ -273,7 +267,7 @@ Engine::GroupOutcome Engine::commit_group(const std::vector<ChatEvent*>& group) 
         e->result = failed(error);
         e->after = {};
         e->failed_alone = true;
-        failed_here.insert(chat);
+        failed_chats.insert(chat);
         // Undoing the savepoint lets the chat's lock go as well.
         locked.reset();
         try {

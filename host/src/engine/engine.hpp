@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <unordered_map>
 
@@ -95,8 +96,11 @@ private:
     // One transaction for `group`, each event under its own savepoint. When
     // the transaction as a whole fails (`lost`, or `not_started` when storage
     // is out of reach), none of it stands and every result says so.
+    // `failed_chats` gains the chats whose event failed on its own; their
+    // later events, in this call or the next, fail untried.
     enum class GroupOutcome { committed, lost, not_started };
-    GroupOutcome commit_group(const std::vector<ChatEvent*>& group);
+    GroupOutcome commit_group(const std::vector<ChatEvent*>& group,
+                              std::set<std::pair<sdk::Id, std::int64_t>>& failed_chats);
     sdk::DispatchResult start_run(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
                                   AfterCommit& after);
     // A start through a link (event.text): what Enrollments planned, carried out.

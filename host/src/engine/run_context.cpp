@@ -49,7 +49,7 @@ void RunContext::begin() {
         finish(sdk::RunStatus::completed);
         return;
     }
-    proceed(sdk::Outcome::go_to(first->id));
+    enter_at(first->id);
 }
 
 void RunContext::enter_at(const std::string& element_id) {
