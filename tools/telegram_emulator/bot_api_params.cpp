@@ -4,6 +4,8 @@
 #include <cctype>
 #include <charconv>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 namespace profo::telegram_emulator {
 namespace {
@@ -24,69 +26,135 @@ int hex_value(char c) {
     return -1;
 }
 
-// A header parameter such as boundary=... or name="..." from a Content-Type
-// or Content-Disposition value.
-std::string header_parameter(std::string_view header, std::string_view name) {
-    const auto lower = lowered(header);
-    std::size_t pos = 0;
-    while ((pos = lower.find(name, pos)) != std::string::npos) {
-        const bool starts = pos == 0 || lower[pos - 1] == ';' || lower[pos - 1] == ' ';
-        const auto eq = pos + name.size();
-        if (starts && eq < lower.size() && lower[eq] == '=') {
-            auto value = header.substr(eq + 1);
-            if (!value.empty() && value.front() == '"') {
-                value.remove_prefix(1);
-                return std::string(value.substr(0, value.find('"')));
-            }
-            return std::string(value.substr(0, value.find(';')));
-        }
-        pos = eq;
-    }
-    return {};
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-void parse_multipart(std::string_view body, const std::string& boundary, json& values,
-                     std::map<std::string, UploadedFile>& files) {
-    const std::string delimiter = "--" + boundary;
-    std::size_t pos = body.find(delimiter);
-    while (pos != std::string_view::npos) {
-        pos += delimiter.size();
-        if (body.substr(pos, 2) == "--") return;
-        if (body.substr(pos, 2) == "\r\n") pos += 2;
-        const auto headers_end = body.find("\r\n\r\n", pos);
-        if (headers_end == std::string_view::npos) break;
-        const auto headers = body.substr(pos, headers_end - pos);
-        const auto content_begin = headers_end + 4;
-        const auto next = body.find("\r\n" + delimiter, content_begin);
-        if (next == std::string_view::npos) break;
-        const auto content = body.substr(content_begin, next - content_begin);
+std::string_view trimmed(std::string_view s) {
+    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+    return s;
+}
 
-        std::string name, filename, part_type;
-        std::size_t line_begin = 0;
-        while (line_begin <= headers.size()) {
-            auto line_end = headers.find("\r\n", line_begin);
-            if (line_end == std::string_view::npos) line_end = headers.size();
-            const auto line = headers.substr(line_begin, line_end - line_begin);
-            const auto lower = lowered(line);
-            if (lower.rfind("content-disposition:", 0) == 0) {
-                name = header_parameter(line, "name");
-                filename = header_parameter(line, "filename");
-            } else if (lower.rfind("content-type:", 0) == 0) {
-                auto v = line.substr(13);
-                while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-                part_type = std::string(v);
-            }
-            line_begin = line_end + 2;
+// %XX decoding without '+' as space: what the Bot API server applies to
+// Content-Disposition parameters (a form's '+' rule is for form bodies only).
+std::string percent_decoded(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+            out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+            i += 2;
+        } else {
+            out += s[i];
         }
-        if (!name.empty()) {
-            if (!filename.empty() || (!part_type.empty() && lowered(part_type).rfind("text/", 0) != 0)) {
-                files[name] = UploadedFile{filename, part_type, content.size()};
-            } else {
-                values[name] = std::string(content);
-            }
-        }
-        pos = next + 2;
     }
+    return out;
+}
+
+[[noreturn]] void refuse(const char* description) {
+    throw std::invalid_argument(description);
+}
+
+// The Bot API server answers nothing at all to a multipart body that ends
+// before its closing delimiter (it waits for more bytes until the connection
+// times out); the emulator says so at once with this wording.
+constexpr const char* kUnreadableBody = "Bad Request: can't parse request body";
+constexpr std::size_t kMaxBoundaryLength = 70;  // RFC 2046; the server refuses longer ones
+
+// The boundary from a multipart Content-Type, refused in the server's words.
+std::string multipart_boundary(std::string_view content_type) {
+    const auto at = lowered(content_type).find("boundary");
+    if (at == std::string::npos) refuse("Bad Request: boundary not found");
+    const auto eq = content_type.find('=', at + 8);
+    if (eq == std::string_view::npos) refuse("Bad Request: boundary value not found");
+    auto value = content_type.substr(eq + 1);
+    value = trimmed(value.substr(0, value.find(';')));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+        value = value.substr(1, value.size() - 2);
+    if (value.empty() || value.size() > kMaxBoundaryLength) refuse("Bad Request: boundary too big or empty");
+    return std::string(value);
+}
+
+struct PartHeaders {
+    std::string name;
+    std::optional<std::string> filename;  // present, even empty, makes the part a file
+    std::string content_type = "application/octet-stream";
+};
+
+// `form-data; name="x"; filename="a b.txt"`: quoted strings take backslash
+// escapes, values are %-decoded, unknown parameters are ignored.
+void read_content_disposition(std::string_view value, PartHeaders& part) {
+    constexpr std::string_view kFormData = "form-data;";
+    if (value.substr(0, kFormData.size()) != kFormData)
+        refuse("Bad Request: expected form-data content disposition");
+    value.remove_prefix(kFormData.size());
+    for (;;) {
+        value = trimmed(value);
+        const auto eq = value.find('=');
+        if (eq == std::string_view::npos) return;
+        const auto key = trimmed(value.substr(0, eq));
+        value.remove_prefix(eq + 1);
+        while (!value.empty() && is_space(value.front())) value.remove_prefix(1);
+        std::string raw;
+        if (!value.empty() && value.front() == '"') {
+            std::size_t i = 1;
+            for (;;) {
+                if (i == value.size())
+                    refuse("Bad Request: unclosed quoted string in Content-Disposition header");
+                char c = value[i++];
+                if (c == '"') break;
+                if (c == '\\') {
+                    if (i == value.size())
+                        refuse("Bad Request: wrong escape sequence in Content-Disposition header");
+                    c = value[i++];
+                }
+                raw += c;
+            }
+            value.remove_prefix(i);
+            while (!value.empty() && is_space(value.front())) value.remove_prefix(1);
+            if (!value.empty()) {
+                if (value.front() != ';') refuse("Bad Request: expected ';' in Content-Disposition header");
+                value.remove_prefix(1);
+            }
+        } else {
+            const auto semicolon = value.find(';');
+            raw = std::string(trimmed(value.substr(0, semicolon)));
+            value = semicolon == std::string_view::npos ? std::string_view() : value.substr(semicolon + 1);
+        }
+        if (key == "name")
+            part.name = percent_decoded(raw);
+        else if (key == "filename")
+            part.filename = percent_decoded(raw);
+    }
+}
+
+// A part's header block: lines that end in CRLF, folded lines continuing the
+// previous one.
+PartHeaders read_part_headers(std::string_view block) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    while (!block.empty()) {
+        const auto end = block.find("\r\n");
+        const auto line = block.substr(0, end);
+        block = end == std::string_view::npos ? std::string_view() : block.substr(end + 2);
+        if (!line.empty() && (line.front() == ' ' || line.front() == '\t') && !headers.empty()) {
+            headers.back().second += ' ';
+            headers.back().second += trimmed(line);
+            continue;
+        }
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos) refuse("Bad Request: can't parse form data headers");
+        headers.emplace_back(lowered(trimmed(line.substr(0, colon))),
+                             std::string(trimmed(line.substr(colon + 1))));
+    }
+    PartHeaders part;
+    for (const auto& [name, value] : headers) {
+        if (name == "content-disposition")
+            read_content_disposition(value, part);
+        else if (name == "content-type")
+            part.content_type = value;
+    }
+    return part;
 }
 
 }  // namespace
@@ -122,6 +190,40 @@ void parse_urlencoded(std::string_view s, json& into) {
     }
 }
 
+void parse_multipart(std::string_view content_type, std::string_view body, json& values,
+                     std::map<std::string, UploadedFile>& files) {
+    const auto boundary = multipart_boundary(content_type);
+    // Every delimiter but the first follows a CRLF that belongs to it, not to
+    // the content before it; the first may open the body (after a preamble).
+    const std::string delimiter = "\r\n--" + boundary;
+    const auto first = body.find(std::string_view(delimiter).substr(2));
+    if (first == std::string_view::npos) refuse(kUnreadableBody);
+    std::size_t pos = first + delimiter.size() - 2;
+    for (;;) {
+        if (body.substr(pos, 2) == "--") return;  // the closing delimiter; the epilogue is ignored
+        while (pos < body.size() && (body[pos] == ' ' || body[pos] == '\t')) ++pos;  // transport padding
+        if (body.substr(pos, 2) != "\r\n") refuse(kUnreadableBody);
+        pos += 2;
+        if (body.substr(pos, 2) == "\r\n") refuse("Bad Request: headers in multipart/form-data are empty");
+        const auto headers_end = body.find("\r\n\r\n", pos);
+        if (headers_end == std::string_view::npos) refuse(kUnreadableBody);
+        const auto part = read_part_headers(body.substr(pos, headers_end + 2 - pos));
+        if (part.name.empty()) refuse("Bad Request: field name in multipart/form-data not found");
+        const auto content_begin = headers_end + 4;
+        const auto next = body.find(delimiter, content_begin);
+        if (next == std::string_view::npos) refuse(kUnreadableBody);
+        const auto content = body.substr(content_begin, next - content_begin);
+        if (part.filename) {
+            files[part.name] = UploadedFile{*part.filename, part.content_type, std::string(content)};
+        } else if (lowered(part.content_type).rfind("application/x-www-form-urlencoded", 0) == 0) {
+            parse_urlencoded(content, values);  // the server reads such a part as more form fields
+        } else {
+            values[part.name] = std::string(content);
+        }
+        pos = next + delimiter.size();
+    }
+}
+
 BotApiParams BotApiParams::parse(std::string_view content_type, std::string_view body,
                                  std::string_view query) {
     BotApiParams p;
@@ -136,10 +238,7 @@ BotApiParams BotApiParams::parse(std::string_view content_type, std::string_view
         if (!parsed.is_object()) throw std::invalid_argument("Bad Request: JSON object expected");
         for (auto& [k, v] : parsed.items()) p.values_[k] = std::move(v);
     } else if (trimmed_type == "multipart/form-data") {
-        const auto boundary = header_parameter(content_type, "boundary");
-        if (boundary.empty())
-            throw std::invalid_argument("Bad Request: can't parse multipart/form-data body");
-        parse_multipart(body, boundary, p.values_, p.files_);
+        parse_multipart(content_type, body, p.values_, p.files_);
     } else {
         // The Bot API reads any other body as a form, which is what curl -d sends.
         parse_urlencoded(body, p.values_);

@@ -15,16 +15,17 @@
 
 namespace profo::telegram_emulator {
 
+// A multipart part that came with a filename: an uploaded file.
 struct UploadedFile {
-    std::string filename;
-    std::string content_type;
-    std::size_t size = 0;
+    std::string filename;      // as the client named it (may be empty)
+    std::string content_type;  // the part's Content-Type; application/octet-stream when absent
+    std::string content;       // the bytes
 };
 
 class BotApiParams {
 public:
     // Throws std::invalid_argument with a Bot API description when the body
-    // cannot be read (e.g. malformed JSON).
+    // cannot be read (malformed JSON or multipart/form-data).
     static BotApiParams parse(std::string_view content_type, std::string_view body, std::string_view query);
 
     bool has(const std::string& key) const;
@@ -39,6 +40,7 @@ public:
     // Throws std::invalid_argument when the string is not JSON.
     std::optional<nlohmann::json> json_value(const std::string& key) const;
     const UploadedFile* file(const std::string& key) const;
+    const std::map<std::string, UploadedFile>& files() const { return files_; }
 
     const nlohmann::json& all() const { return values_; }
 
@@ -50,5 +52,10 @@ private:
 std::string url_decode(std::string_view s);
 // Splits a=b&c=d into the object (later keys win, as in the Bot API).
 void parse_urlencoded(std::string_view s, nlohmann::json& into);
+// Reads a multipart/form-data body the way the Bot API server (TDLib's
+// HttpReader) does: parts with a filename are files, other parts are values.
+// Throws std::invalid_argument with the server's description when malformed.
+void parse_multipart(std::string_view content_type, std::string_view body, nlohmann::json& values,
+                     std::map<std::string, UploadedFile>& files);
 
 }  // namespace profo::telegram_emulator
