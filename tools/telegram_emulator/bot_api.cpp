@@ -20,6 +20,8 @@ namespace {
 
 constexpr std::size_t kMaxTextLength = 4096;
 constexpr std::size_t kMaxCaptionLength = 1024;
+constexpr std::int64_t kMaxDownloadSize = 20 << 20;  // getFile serves files up to 20 MB
+constexpr std::size_t kMaxUploadSize = 50 << 20;     // what Telegram takes from a bot per file
 
 const std::string kConflictOtherPoll =
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running";
@@ -215,6 +217,8 @@ void BotApi::process(const HttpRequest& request, const std::string& token, const
         for (const auto& [k, v] : params.all().items())
             if (v.is_string() && !is_valid_utf8(v.get_ref<const std::string&>()))
                 throw bad_request("Strings must be encoded in UTF-8");
+        for (const auto& [name, upload] : params.files())
+            if (upload.content.size() > kMaxUploadSize) throw BotApiError(413, "Request Entity Too Large");
         if (method == "getupdates") return get_updates(*bot, params, responder);
         std::string description;
         const auto result = call(*bot, method, params, description);
@@ -246,6 +250,7 @@ json BotApi::call(Bot& bot, const std::string& method, const BotApiParams& p, st
     if (method == "setwebhook") return set_webhook(bot, p, description);
     if (method == "deletewebhook") return delete_webhook(bot, p, description);
     if (method == "getwebhookinfo") return get_webhook_info(bot);
+    if (method == "getfile") return get_file(bot, p);
     throw BotApiError(404, "Not Found: method not found");
 }
 
@@ -299,22 +304,121 @@ json BotApi::send_message(Bot& bot, const BotApiParams& p) {
     return world_.add_message(chat, true, std::move(content), markup.other);
 }
 
-json BotApi::media_object(const std::string& kind, const std::string& reference) {
-    // Re-sending a known file id keeps it; URLs and uploads get a new one.
-    const auto file_id = world_.known_file_id(reference) ? reference : world_.issue_file_id(kind);
-    const auto unique = "AQAD" + file_id.substr(4, 12);
+namespace {
+
+// A media reference to a file part of the request: "upload:<part name>".
+constexpr std::string_view kUploadPrefix = "upload:";
+
+// What a media parameter refers to: an upload, attach://name, a URL, a file id.
+std::optional<std::string> media_reference(const BotApiParams& p, const std::string& value) {
+    constexpr std::string_view attach = "attach://";
+    if (value.rfind(attach, 0) == 0) {
+        const auto name = value.substr(attach.size());
+        if (!p.file(name)) return std::nullopt;
+        return std::string(kUploadPrefix) + name;
+    }
+    return value;
+}
+
+bool is_url(const std::string& s) {
+    return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0;
+}
+
+const UploadedFile* upload_of(const BotApiParams& p, const std::string& reference) {
+    if (reference.rfind(kUploadPrefix, 0) != 0) return nullptr;
+    return p.file(reference.substr(kUploadPrefix.size()));
+}
+
+// The name an uploaded document gets, as the Bot API server stores the upload
+// under a cleaned name (TDLib's clean_filename): characters that are unsafe
+// in file names become spaces, control characters go, leading and trailing
+// spaces and dots go; an empty result is "file".
+std::string upload_file_name(const std::string& given) {
+    if (!is_valid_utf8(given)) return "file";
+    auto clean = [](std::string_view part) {
+        std::string out;
+        for (const char ch : part) {
+            const auto c = static_cast<unsigned char>(ch);
+            if (c < 32 || c == 127) continue;
+            const bool unsafe = std::string_view("<>:\"/\\|?*&`'").find(ch) != std::string_view::npos;
+            if (out.empty() && (unsafe || ch == ' ' || ch == '.')) continue;
+            out += unsafe ? ' ' : ch;
+        }
+        while (!out.empty() && (out.back() == ' ' || out.back() == '.')) out.pop_back();
+        return out;
+    };
+    // A client may send a path; the server keeps its last component.
+    const auto slash = given.find_last_of("/\\");
+    const auto base = slash == std::string::npos ? given : given.substr(slash + 1);
+    const auto dot = base.rfind('.');
+    auto name = clean(dot == std::string::npos ? base : base.substr(0, dot));
+    const auto extension = dot == std::string::npos ? std::string() : clean(base.substr(dot + 1));
+    if (!extension.empty()) name = name.empty() ? extension : name + "." + extension;
+    return name.empty() ? "file" : name;
+}
+
+// The last path component of a URL, the name Telegram gives a document sent by URL.
+std::string url_file_name(const std::string& url) {
+    auto path = url.substr(0, url.find_first_of("?#"));
+    const auto scheme_end = path.find("://");
+    path = scheme_end == std::string::npos ? path : path.substr(scheme_end + 3);
+    const auto slash = path.rfind('/');
+    const auto name = slash == std::string::npos ? std::string() : url_decode(path.substr(slash + 1));
+    return name.empty() ? "file" : upload_file_name(name);
+}
+
+}  // namespace
+
+void BotApi::check_media_reference(Bot& bot, const BotApiParams& p, const std::string& reference) {
+    if (const auto* upload = upload_of(p, reference)) {
+        if (upload->content.empty()) throw bad_request("File must be non-empty");
+        return;
+    }
+    if (is_url(reference) || world_.file_for_bot(reference, bot.id) || world_.settings().accept_any_file_id)
+        return;
+    throw bad_request("Wrong file identifier/HTTP URL specified");
+}
+
+json BotApi::media_object(Bot& bot, const BotApiParams& p, const std::string& kind,
+                          const std::string& reference) {
+    // Re-sending one of the bot's file ids keeps it; URLs and uploads make a new file.
+    StoredFile* file = world_.file_for_bot(reference, bot.id);
+    if (!file) {
+        StoredFile made;
+        made.kind = kind;
+        made.bot_id = bot.id;
+        if (const auto* upload = upload_of(p, reference)) {
+            made.file_name = upload_file_name(upload->filename);
+            const auto declared = upload->content_type.substr(0, upload->content_type.find(';'));
+            made.mime_type =
+                mime_type_for(made.file_name, declared.empty() ? "application/octet-stream" : declared);
+            made.file_size = static_cast<std::int64_t>(upload->content.size());
+            made.content = upload->content;
+        } else {
+            // A URL (or, with accept_any_file_id, a foreign id): known by size only.
+            made.file_name = is_url(reference) ? url_file_name(reference) : "file.bin";
+            made.mime_type = mime_type_for(made.file_name);
+            made.file_size = kind == "photo" ? 800 * 533 / 4 : 20480;
+        }
+        file = &world_.add_file(std::move(made));
+    }
     if (kind == "photo") {
         json sizes = json::array();
         const int dims[][2] = {{90, 60}, {320, 213}, {800, 533}};
-        for (const auto& d : dims)
-            sizes.push_back({{"file_id", file_id},
-                             {"file_unique_id", unique},
-                             {"width", d[0]},
-                             {"height", d[1]},
-                             {"file_size", d[0] * d[1] / 4}});
+        for (std::size_t i = 0; i < 3; ++i) {
+            // The largest size is the file itself; the thumbnails are smaller.
+            const auto thumbnail_size = std::min<std::int64_t>(dims[i][0] * dims[i][1] / 4, file->file_size);
+            sizes.push_back({{"file_id", file->file_id},
+                             {"file_unique_id", file->file_unique_id},
+                             {"width", dims[i][0]},
+                             {"height", dims[i][1]},
+                             {"file_size", i == 2 ? file->file_size : thumbnail_size}});
+        }
         return sizes;
     }
-    json m{{"file_id", file_id}, {"file_unique_id", unique}, {"file_size", 20480}};
+    if (kind == "document") return file->as_document();
+    json m{
+        {"file_id", file->file_id}, {"file_unique_id", file->file_unique_id}, {"file_size", file->file_size}};
     if (kind == "video") {
         m["width"] = 640;
         m["height"] = 360;
@@ -326,37 +430,15 @@ json BotApi::media_object(const std::string& kind, const std::string& reference)
     } else if (kind == "voice") {
         m["duration"] = 5;
         m["mime_type"] = "audio/ogg";
-    } else {
-        m["file_name"] = "file.bin";
-        m["mime_type"] = "application/octet-stream";
     }
     return m;
 }
-
-namespace {
-
-// What a media parameter refers to: an upload, attach://name, a URL, a file id.
-std::optional<std::string> media_reference(const BotApiParams& p, const std::string& value) {
-    constexpr std::string_view attach = "attach://";
-    if (value.rfind(attach, 0) == 0) {
-        const auto name = value.substr(attach.size());
-        if (!p.file(name)) return std::nullopt;
-        return "upload:" + name;
-    }
-    return value;
-}
-
-bool is_url(const std::string& s) {
-    return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0;
-}
-
-}  // namespace
 
 json BotApi::send_media(Bot& bot, const BotApiParams& p, const std::string& kind) {
     const auto markup = markup_param(p);
     std::string reference;
     if (p.file(kind)) {
-        reference = "upload:" + kind;
+        reference = std::string(kUploadPrefix) + kind;
     } else {
         const auto given = p.string(kind).value_or("");
         const auto ref = given.empty() ? std::nullopt : media_reference(p, given);
@@ -364,16 +446,14 @@ json BotApi::send_media(Bot& bot, const BotApiParams& p, const std::string& kind
         reference = *ref;
     }
     auto& chat = target_chat(bot, p);
-    if (reference.rfind("upload:", 0) != 0 && !is_url(reference) && !world_.known_file_id(reference) &&
-        !world_.settings().accept_any_file_id)
-        throw bad_request("Wrong file identifier/HTTP URL specified");
+    check_media_reference(bot, p, reference);
     const auto caption = formatted(p, "caption", "parse_mode", "caption_entities");
     if (utf16_length(caption.text) > kMaxCaptionLength) throw bad_request("Message caption is too long");
     check_inline_keyboard(markup.inline_keyboard);
     check_can_send(chat);
     check_flood(bot, chat);
     json content = json::object();
-    content[kind] = media_object(kind, reference);
+    content[kind] = media_object(bot, p, kind, reference);
     if (!caption.text.empty()) put_text(content, "caption", "caption_entities", caption);
     if (!markup.inline_keyboard.is_null()) content["reply_markup"] = markup.inline_keyboard;
     ++world_.counters().messages_sent;
@@ -415,9 +495,7 @@ json BotApi::send_media_group(Bot& bot, const BotApiParams& p) {
     if (items.size() < 2) throw bad_request("Media group must contain 2-10 items");
     auto& chat = target_chat(bot, p);
     for (const auto& item : items) {
-        if (item.reference.rfind("upload:", 0) != 0 && !is_url(item.reference) &&
-            !world_.known_file_id(item.reference) && !world_.settings().accept_any_file_id)
-            throw bad_request("Wrong file identifier/HTTP URL specified");
+        check_media_reference(bot, p, item.reference);
         if (utf16_length(item.caption.text) > kMaxCaptionLength)
             throw bad_request("Message caption is too long");
     }
@@ -429,7 +507,7 @@ json BotApi::send_media_group(Bot& bot, const BotApiParams& p) {
     for (const auto& item : items) {
         json content = json::object();
         content["media_group_id"] = group_id;
-        content[item.kind] = media_object(item.kind, item.reference);
+        content[item.kind] = media_object(bot, p, item.kind, item.reference);
         if (!item.caption.text.empty()) put_text(content, "caption", "caption_entities", item.caption);
         ++world_.counters().messages_sent;
         sent.push_back(world_.add_message(chat, true, std::move(content)));
@@ -643,6 +721,35 @@ json BotApi::get_webhook_info(Bot& bot) {
             info["allowed_updates"] = allowed;
     }
     return info;
+}
+
+json BotApi::get_file(Bot& bot, const BotApiParams& p) {
+    const auto file_id = p.string("file_id").value_or("");
+    if (file_id.empty()) throw bad_request("file_id not specified");
+    auto* file = world_.file_for_bot(file_id, bot.id);
+    if (!file) throw bad_request("invalid file_id");
+    if (file->file_size > kMaxDownloadSize) throw bad_request("file is too big");
+    return {{"file_id", file->file_id},
+            {"file_unique_id", file->file_unique_id},
+            {"file_size", file->file_size},
+            {"file_path", world_.file_path(*file)}};
+}
+
+void BotApi::download(const HttpRequest& request, const std::string& token, const std::string& file_path,
+                      const ResponderPtr& responder) {
+    const auto* bot = world_.bot_by_token(token);
+    const auto* file = bot ? world_.file_by_path(bot->id, file_path) : nullptr;
+    // An unknown token, an unknown path and another bot's path look alike, as on api.telegram.org.
+    if (!file)
+        return responder->send(
+            error_response(BotApiError(404, "Not Found"), request.version(), request.keep_alive()));
+    HttpResponse response{http::status::ok, request.version()};
+    response.set(http::field::server, "profo-telegram-emulator");
+    response.set(http::field::content_type, "application/octet-stream");
+    response.keep_alive(request.keep_alive());
+    response.body() =
+        file->content ? *file->content : std::string(static_cast<std::size_t>(file->file_size), '\0');
+    responder->send(std::move(response));
 }
 
 void BotApi::get_updates(Bot& bot, const BotApiParams& p, const ResponderPtr& responder) {

@@ -23,6 +23,10 @@ public:
     // `token` and `method` come from the path /bot<token>/<method>.
     void handle(HttpRequest&& request, std::string token, std::string method, ResponderPtr responder);
 
+    // GET /file/bot<token>/<file_path>: the bytes of a file getFile gave a path.
+    void download(const HttpRequest& request, const std::string& token, const std::string& file_path,
+                  const ResponderPtr& responder);
+
     // Ends every parked long poll with an empty answer (shutdown).
     void release_parked_polls();
 
@@ -47,11 +51,15 @@ private:
     nlohmann::json set_webhook(Bot& bot, const BotApiParams& p, std::string& description);
     nlohmann::json delete_webhook(Bot& bot, const BotApiParams& p, std::string& description);
     nlohmann::json get_webhook_info(Bot& bot);
+    nlohmann::json get_file(Bot& bot, const BotApiParams& p);
 
     PrivateChat& target_chat(Bot& bot, const BotApiParams& p);
     void check_can_send(const PrivateChat& chat);
     void check_flood(Bot& bot, const PrivateChat& chat);
-    nlohmann::json media_object(const std::string& kind, const std::string& reference);
+    // Checks that a media reference (upload:<field>, URL, file id) can be sent by this bot.
+    void check_media_reference(Bot& bot, const BotApiParams& p, const std::string& reference);
+    nlohmann::json media_object(Bot& bot, const BotApiParams& p, const std::string& kind,
+                                const std::string& reference);
 
     World& world_;
     FaultInjector& faults_;

@@ -45,6 +45,14 @@ void Emulator::route(HttpRequest&& request, ResponderPtr responder) {
     if (path.rfind(kStudentPrefix, 0) == 0)
         return student_api_.handle(std::move(request), path.substr(kStudentPrefix.size()),
                                    std::move(responder));
+    // /file/bot<token>/<file_path>: downloads, as api.telegram.org serves them.
+    constexpr std::string_view kFilePrefix = "/file/bot";
+    if (path.rfind(kFilePrefix, 0) == 0) {
+        const auto slash = path.find('/', kFilePrefix.size());
+        if (slash != std::string::npos && slash + 1 < path.size())
+            return bot_api_.download(request, path.substr(kFilePrefix.size(), slash - kFilePrefix.size()),
+                                     path.substr(slash + 1), responder);
+    }
     // /bot<token>/<method>; the token itself contains no '/'.
     if (path.rfind("/bot", 0) == 0) {
         const auto slash = path.find('/', 4);

@@ -54,6 +54,25 @@ json command_entities(const std::string& text) {
     return entities;
 }
 
+std::size_t code_points(std::string_view s) {
+    return static_cast<std::size_t>(std::count_if(
+        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+std::string base64(std::string_view bytes) {
+    static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    for (std::size_t i = 0; i < bytes.size(); i += 3) {
+        const auto n = std::min<std::size_t>(3, bytes.size() - i);
+        std::uint32_t v = 0;
+        for (std::size_t k = 0; k < 3; ++k)
+            v = (v << 8) | (k < n ? static_cast<unsigned char>(bytes[i + k]) : 0u);
+        for (std::size_t k = 0; k < 4; ++k) out += k <= n ? kAlphabet[(v >> (18 - 6 * k)) & 0x3F] : '=';
+    }
+    return out;
+}
+
 }  // namespace
 
 StudentApi::StudentApi(World& world, FaultInjector& faults) : world_(world), faults_(faults) {
@@ -149,6 +168,7 @@ json StudentApi::dispatch(const std::string& path, bool is_get, const BotApiPara
         if (!p.all().empty()) apply_config(p.all());
         return config();
     }
+    if (path == "file") return file_content(p);
     if (path == "clock") {
         const auto by = required_integer(p, "advance_seconds");
         world_.advance_clock(std::chrono::seconds(by));
@@ -173,20 +193,8 @@ json StudentApi::dispatch(const std::string& path, bool is_get, const BotApiPara
     }
     if (path == "press_button") return press_button(bot, user, p);
     if (path == "answer_poll") return answer_poll(bot, user, p);
-    if (path == "voice") {
-        auto& chat = chat_for(bot, user);
-        const auto duration = p.integer("duration").value_or(3);
-        auto file_id = p.string("file_id").value_or("");
-        if (file_id.empty()) file_id = world_.issue_file_id("voice");
-        json voice{{"file_id", file_id},
-                   {"file_unique_id", "AgAD" + file_id.substr(std::min<std::size_t>(4, file_id.size()), 12)},
-                   {"duration", duration},
-                   {"mime_type", "audio/ogg"},
-                   {"file_size", 4000 * std::max<std::int64_t>(duration, 1)}};
-        auto& m = world_.add_message(chat, false, {{"voice", voice}});
-        world_.enqueue_update(bot, "message", m, user.id);
-        return m;
-    }
+    if (path == "voice") return send_voice(bot, user, p);
+    if (path == "document") return send_document(bot, user, p);
     if (path == "web_app_data") {
         auto& chat = chat_for(bot, user);
         const auto data = p.string("data").value_or("");
@@ -221,6 +229,90 @@ json StudentApi::send_text(Bot& bot, User& user, const std::string& text) {
     auto& m = world_.add_message(chat, false, std::move(content));
     world_.enqueue_update(bot, "message", m, user.id);
     return m;
+}
+
+json StudentApi::send_voice(Bot& bot, User& user, const BotApiParams& p) {
+    auto& chat = chat_for(bot, user);
+    const auto duration = p.integer("duration").value_or(3);
+    const auto given = p.string("file_id").value_or("");
+    auto* file = given.empty() ? nullptr : world_.find_file(given);
+    if (file && file->bot_id != bot.id) throw StudentError(400, "file_id is a file of another bot");
+    if (!file) {
+        StoredFile voice;
+        voice.file_id = given;  // empty: a new one is issued
+        voice.kind = "voice";
+        voice.bot_id = bot.id;
+        voice.mime_type = "audio/ogg";
+        voice.file_size = 4000 * std::max<std::int64_t>(duration, 1);
+        file = &world_.add_file(std::move(voice));
+    }
+    json voice{{"file_id", file->file_id},
+               {"file_unique_id", file->file_unique_id},
+               {"duration", duration},
+               {"mime_type", "audio/ogg"},
+               {"file_size", file->file_size}};
+    auto& m = world_.add_message(chat, false, {{"voice", voice}});
+    world_.enqueue_update(bot, "message", m, user.id);
+    return m;
+}
+
+// The user sends a file, as the Telegram app does: the bot gets a message with
+// a Document, the caption and, for a leading /command, its entity.
+json StudentApi::send_document(Bot& bot, User& user, const BotApiParams& p) {
+    // The bytes come as a string parameter or as a multipart file part "content".
+    const auto* upload = p.file("content");
+    const auto file_name = p.string("file_name").value_or(upload ? upload->filename : "");
+    if (file_name.empty() || code_points(file_name) > 255)
+        throw StudentError(400, "file_name must be 1..255 characters");
+    if (!is_valid_utf8(file_name)) throw StudentError(400, "file_name must be UTF-8");
+    auto content = upload ? upload->content : p.string("content").value_or("");
+    // Telegram does not send empty files.
+    if (content.empty()) throw StudentError(400, "content is required and must not be empty");
+    const auto caption = p.string("caption").value_or("");
+    if (!is_valid_utf8(caption)) throw StudentError(400, "caption must be UTF-8");
+    if (utf16_length(caption) > 1024) throw StudentError(400, "caption must be 0..1024 characters");
+    auto mime_type = p.string("mime_type").value_or("");
+    if (mime_type.empty()) mime_type = mime_type_for(file_name);
+
+    auto& chat = chat_for(bot, user);
+    StoredFile document;
+    document.kind = "document";
+    document.bot_id = bot.id;
+    document.file_name = file_name;
+    document.mime_type = mime_type;
+    document.file_size = static_cast<std::int64_t>(content.size());
+    document.content = std::move(content);
+    const auto& stored = world_.add_file(std::move(document));
+    json message{{"document", stored.as_document()}};
+    if (!caption.empty()) {
+        message["caption"] = caption;
+        if (auto e = command_entities(caption); !e.empty()) message["caption_entities"] = std::move(e);
+    }
+    auto& m = world_.add_message(chat, false, std::move(message));
+    world_.enqueue_update(bot, "message", m, user.id);
+    return m;
+}
+
+// What a file holds, for a test to read what a bot sent. JSON strings carry
+// text only, so `content` is the bytes when they are UTF-8 (null otherwise)
+// and `content_base64` always has them; both are null for files the emulator
+// knows by size only (voice, media sent by URL).
+json StudentApi::file_content(const BotApiParams& p) {
+    const auto file_id = p.string("file_id").value_or("");
+    if (file_id.empty()) throw StudentError(400, "file_id is required");
+    const auto* file = world_.find_file(file_id);
+    if (!file) throw StudentError(404, "no such file");
+    if ((p.has("bot_id") || p.has("token") || p.has("bot_username")) && file->bot_id != bot_param(p).id)
+        throw StudentError(404, "no such file for this bot");
+    json out{{"file_id", file->file_id},     {"file_unique_id", file->file_unique_id},
+             {"kind", file->kind},           {"file_name", file->file_name},
+             {"mime_type", file->mime_type}, {"file_size", file->file_size},
+             {"content", nullptr},           {"content_base64", nullptr}};
+    if (file->content) {
+        if (is_valid_utf8(*file->content)) out["content"] = *file->content;
+        out["content_base64"] = base64(*file->content);
+    }
+    return out;
 }
 
 json StudentApi::press_button(Bot& bot, User& user, const BotApiParams& p) {

@@ -1,8 +1,9 @@
 // The student side and the emulator's controls, under /_emulator/: create
 // bots and users, act as a user in a private chat (text, /start, button
-// presses, poll answers, voice, web_app_data, opening a Mini App,
-// block/unblock), read a chat's transcript, wait for it to reach N bot
-// messages, read counters and change limits and faults at runtime. JSON in, {"ok":true,"result":...} out.
+// presses, poll answers, voice, documents, web_app_data, opening a Mini App,
+// block/unblock), read a chat's transcript and the files in it, wait for it
+// to reach N bot messages, read counters and change limits and faults at
+// runtime. JSON in, {"ok":true,"result":...} out.
 #pragma once
 
 #include "bot_api_params.h"
@@ -45,6 +46,9 @@ private:
     PrivateChat& chat_for(Bot& bot, User& user);  // unblocks a blocked chat (the user restarts the bot)
 
     nlohmann::json send_text(Bot& bot, User& user, const std::string& text);
+    nlohmann::json send_voice(Bot& bot, User& user, const BotApiParams& p);
+    nlohmann::json send_document(Bot& bot, User& user, const BotApiParams& p);
+    nlohmann::json file_content(const BotApiParams& p);
     nlohmann::json press_button(Bot& bot, User& user, const BotApiParams& p);
     nlohmann::json answer_poll(Bot& bot, User& user, const BotApiParams& p);
     nlohmann::json open_web_app(Bot& bot, User& user, const BotApiParams& p);

@@ -1,5 +1,7 @@
 #include "world.h"
 
+#include <algorithm>
+#include <cctype>
 #include <random>
 #include <regex>
 #include <stdexcept>
@@ -179,15 +181,90 @@ void World::enqueue_update(Bot& bot, const std::string& kind, const json& payloa
     }
 }
 
-std::string World::issue_file_id(const std::string& kind) {
-    // Real file ids are long base64url strings that start with a type marker.
-    const std::string prefix = kind == "photo"   ? "AgAC"
-                               : kind == "voice" ? "AwAC"
-                               : kind == "audio" ? "CQAC"
-                                                 : "BAAC";
-    auto id = prefix + random_chars(40, next_sequence_++ * 7919);
-    file_ids_[id] = kind;
-    return id;
+namespace {
+
+// Real file ids are long base64url strings that start with a type marker.
+std::string file_id_prefix(const std::string& kind) {
+    if (kind == "photo") return "AgAC";
+    if (kind == "voice") return "AwAC";
+    if (kind == "audio") return "CQAC";
+    if (kind == "document") return "BQAC";
+    return "BAAC";  // video
+}
+
+// The directory and default extension Telegram's file paths use per kind.
+std::pair<std::string, std::string> file_path_shape(const std::string& kind) {
+    if (kind == "photo") return {"photos", "jpg"};
+    if (kind == "voice") return {"voice", "oga"};
+    if (kind == "audio") return {"music", "mp3"};
+    if (kind == "video") return {"videos", "mp4"};
+    return {"documents", ""};
+}
+
+// The extension of a file name when it is a plain one (letters and digits),
+// so a path never gains a '/' or spaces from a user's file name.
+std::string plain_extension(const std::string& file_name) {
+    const auto dot = file_name.rfind('.');
+    if (dot == std::string::npos || dot + 1 == file_name.size() || file_name.size() - dot > 17) return {};
+    const auto ext = file_name.substr(dot + 1);
+    const bool plain = std::all_of(ext.begin(), ext.end(), [](unsigned char c) { return std::isalnum(c); });
+    return plain ? ext : std::string();
+}
+
+}  // namespace
+
+json StoredFile::as_document() const {
+    return {{"file_id", file_id},
+            {"file_unique_id", file_unique_id},
+            {"file_size", file_size},
+            {"file_name", file_name},
+            {"mime_type", mime_type}};
+}
+
+std::string mime_type_for(const std::string& file_name, const std::string& fallback) {
+    auto ext = plain_extension(file_name);
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (ext == "yml" || ext == "yaml") return "application/x-yaml";
+    if (ext == "txt") return "text/plain";
+    if (ext == "json") return "application/json";
+    return fallback;
+}
+
+StoredFile& World::add_file(StoredFile file) {
+    if (file.file_id.empty())
+        file.file_id = file_id_prefix(file.kind) + random_chars(40, next_sequence_++ * 7919);
+    if (file.file_unique_id.empty()) file.file_unique_id = "AgAD" + random_chars(12, next_sequence_++ * 6151);
+    const auto id = file.file_id;
+    auto& stored = files_[id];
+    stored = std::move(file);
+    return stored;
+}
+
+StoredFile* World::find_file(const std::string& file_id) {
+    const auto it = files_.find(file_id);
+    return it == files_.end() ? nullptr : &it->second;
+}
+
+StoredFile* World::file_for_bot(const std::string& file_id, std::int64_t bot_id) {
+    auto* file = find_file(file_id);
+    return file && file->bot_id == bot_id ? file : nullptr;
+}
+
+const std::string& World::file_path(StoredFile& file) {
+    if (!file.file_path.empty()) return file.file_path;
+    auto* bot = bot_by_id(file.bot_id);
+    const auto [directory, default_extension] = file_path_shape(file.kind);
+    auto extension = file.kind == "document" ? plain_extension(file.file_name) : default_extension;
+    file.file_path = directory + "/file_" + std::to_string(bot->next_file_number++);
+    if (!extension.empty()) file.file_path += "." + extension;
+    file_paths_[{file.bot_id, file.file_path}] = file.file_id;
+    return file.file_path;
+}
+
+StoredFile* World::file_by_path(std::int64_t bot_id, const std::string& file_path) {
+    const auto it = file_paths_.find({bot_id, file_path});
+    return it == file_paths_.end() ? nullptr : find_file(it->second);
 }
 
 std::string World::new_callback_query_id(std::int64_t bot_id, std::int64_t user_id) {

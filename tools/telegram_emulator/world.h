@@ -1,8 +1,8 @@
 // The simulated Telegram: bots, users, the private chats between them with
-// every message in order, polls, callback queries, and each bot's pending
-// updates. Everything lives on the emulator's single io_context thread, so
-// nothing here locks. The HTTP fronts (bot_api, student_api) read and change
-// it and park their long waits on the hooks it calls.
+// every message in order, polls, callback queries, files, and each bot's
+// pending updates. Everything lives on the emulator's single io_context
+// thread, so nothing here locks. The HTTP fronts (bot_api, student_api) read
+// and change it and park their long waits on the hooks it calls.
 #pragma once
 
 #include "counters.h"
@@ -53,6 +53,7 @@ struct Bot {
     std::int64_t last_delivered_update_id = 0;  // to count each update's first delivery once
     std::optional<ParkedPoll> parked;
     std::shared_ptr<WebhookDeliverer> webhook;
+    std::int64_t next_file_number = 0;  // file_path numbers count per bot: documents/file_0.pdf, ...
 
     nlohmann::json to_json() const;
 };
@@ -75,6 +76,34 @@ struct PrivateChat {
     nlohmann::json callback_answers = nlohmann::json::array();
     nlohmann::json web_app_answers = nlohmann::json::array();
 };
+
+// A file a bot can reach by file_id: one a user sent it or one it sent.
+// Telegram's file ids are per bot, so each record belongs to one bot.
+struct StoredFile {
+    std::string file_id;
+    std::string file_unique_id;
+    std::string kind;  // document, photo, video, audio, voice
+    std::int64_t bot_id = 0;
+    std::string file_name;  // documents (and uploads) only
+    std::string mime_type;
+    std::int64_t file_size = 0;
+    // The bytes, for files that came with them (a student's document, an
+    // upload). Voice and media sent by URL are known by size only and
+    // download as that many zero bytes.
+    std::optional<std::string> content;
+    // Empty until the bot's first getFile, as a Telegram path exists only
+    // once the Bot API server has fetched the file.
+    std::string file_path;
+
+    // The Document object of a message: file_name, mime_type, ids, size.
+    nlohmann::json as_document() const;
+};
+
+// The MIME type a file gets from its name's extension, as Telegram apps and the
+// Bot API server assign it: .yml/.yaml application/x-yaml, .txt text/plain,
+// .json application/json; `fallback` for any other extension or none.
+std::string mime_type_for(const std::string& file_name,
+                          const std::string& fallback = "application/octet-stream");
 
 struct PollRecord {
     std::string id;
@@ -143,9 +172,14 @@ public:
     void enqueue_update(Bot& bot, const std::string& kind, const nlohmann::json& payload,
                         std::int64_t chat_key);
 
-    // File ids the emulator issued (uploads, student voice), by kind.
-    std::string issue_file_id(const std::string& kind);
-    bool known_file_id(const std::string& file_id) const { return file_ids_.count(file_id) > 0; }
+    // Files. add_file issues the file_id (unless given) and file_unique_id.
+    StoredFile& add_file(StoredFile file);
+    StoredFile* find_file(const std::string& file_id);
+    // The file as this bot may use it: nullptr for unknown ids and other bots' files.
+    StoredFile* file_for_bot(const std::string& file_id, std::int64_t bot_id);
+    // The file's path for downloads, given on first use (getFile).
+    const std::string& file_path(StoredFile& file);
+    StoredFile* file_by_path(std::int64_t bot_id, const std::string& file_path);
 
     std::string new_callback_query_id(std::int64_t bot_id, std::int64_t user_id);
     CallbackQueryRecord* find_callback_query(const std::string& id);
@@ -183,7 +217,8 @@ private:
     std::unordered_map<std::string, PollRecord> polls_;
     std::unordered_map<std::string, CallbackQueryRecord> callback_queries_;
     std::unordered_map<std::string, WebAppQueryRecord> web_app_queries_;
-    std::unordered_map<std::string, std::string> file_ids_;  // id -> kind
+    std::unordered_map<std::string, StoredFile> files_;                       // by file_id
+    std::map<std::pair<std::int64_t, std::string>, std::string> file_paths_;  // (bot, path) -> file_id
     std::int64_t next_bot_id_ = 7000000001;
     std::int64_t next_user_id_ = 100000001;
     std::uint64_t next_sequence_ = 1;

@@ -38,6 +38,9 @@ using namespace std::chrono_literals;
 struct Reply {
     unsigned status = 0;
     json body;
+    std::string raw;  // the body as sent (downloads are bytes, not JSON)
+    std::string content_type;
+    std::string content_length;
     std::string retry_after;
     bool closed = false;  // the server closed the connection without an answer
 };
@@ -72,6 +75,9 @@ public:
         }
         r.status = res.result_int();
         r.body = json::parse(res.body(), nullptr, false);
+        r.raw = res.body();
+        r.content_type = std::string(res[http::field::content_type]);
+        r.content_length = std::string(res[http::field::content_length]);
         r.retry_after = std::string(res[http::field::retry_after]);
         return r;
     }
@@ -86,6 +92,24 @@ private:
     beast::tcp_stream stream_;
     bool connected_ = false;
 };
+
+// multipart/form-data built by hand, as an HTTP client library writes it.
+constexpr const char* kBoundary = "----profo-emulator-test-7MA4YWxkTrZu0gW";
+std::string multipart_type() {
+    return std::string("multipart/form-data; boundary=") + kBoundary;
+}
+std::string field_part(const std::string& name, const std::string& value) {
+    return std::string("--") + kBoundary + "\r\nContent-Disposition: form-data; name=\"" + name +
+           "\"\r\n\r\n" + value + "\r\n";
+}
+std::string file_part(const std::string& name, const std::string& filename, const std::string& type,
+                      const std::string& content) {
+    return std::string("--") + kBoundary + "\r\nContent-Disposition: form-data; name=\"" + name +
+           "\"; filename=\"" + filename + "\"\r\nContent-Type: " + type + "\r\n\r\n" + content + "\r\n";
+}
+std::string closing() {
+    return std::string("--") + kBoundary + "--\r\n";
+}
 
 // Records webhook POSTs; answers the first `failures` of them with 500.
 class WebhookReceiver {
@@ -199,6 +223,16 @@ protected:
     std::string method(const std::string& name) const { return "/bot" + token_ + "/" + name; }
     Reply bot_call(const std::string& name, const json& params = json::object()) {
         return bot_->post(method(name), params);
+    }
+    Reply bot_multipart(const std::string& name, const std::string& body) {
+        return bot_->call(http::verb::post, method(name), body, multipart_type());
+    }
+    Reply download(const std::string& token, const std::string& file_path) {
+        return bot_->get("/file/bot" + token + "/" + file_path);
+    }
+    static void expect_not_found(const Reply& r) {
+        EXPECT_EQ(r.status, 404u);
+        EXPECT_EQ(r.raw, R"({"description":"Not Found","error_code":404,"ok":false})");
     }
     Reply student(const std::string& action, json params) {
         params["bot_id"] = bot_id_;
@@ -562,6 +596,294 @@ TEST_F(EmulatorTest, VoiceWebAppAndMedia) {
     EXPECT_EQ(bot_call("answerWebAppQuery", {{"web_app_query_id", qid}, {"result", result}}).status, 200u);
     expect_error(bot_call("answerWebAppQuery", {{"web_app_query_id", qid}, {"result", result}}), 400,
                  "Bad Request: query is too old and response timeout expired or query ID is invalid");
+}
+
+TEST_F(EmulatorTest, StudentSendsADocumentTheBotFetchesAndDownloads) {
+    const std::string yaml = "title: Квиз\r\nsteps:\n  - \"a\"\n";
+    const auto sent =
+        student("document", {{"file_name", "course.yml"}, {"content", yaml}, {"caption", "/import now"}});
+    ASSERT_EQ(sent.status, 200u) << sent.body;
+    const auto u = updates();
+    ASSERT_EQ(u.size(), 1u);
+    const auto& message = u[0]["message"];
+    EXPECT_EQ(message, sent.body["result"]);
+    const auto& document = message["document"];
+    EXPECT_EQ(document["file_name"], "course.yml");
+    EXPECT_EQ(document["mime_type"], "application/x-yaml");
+    EXPECT_EQ(document["file_size"], yaml.size());
+    EXPECT_FALSE(document["file_unique_id"].get<std::string>().empty());
+    EXPECT_EQ(message["caption"], "/import now");
+    EXPECT_EQ(message["caption_entities"], json::parse(R"([{"offset":0,"length":7,"type":"bot_command"}])"));
+    EXPECT_FALSE(message.contains("text"));
+    const auto file_id = document["file_id"].get<std::string>();
+
+    const auto file = bot_call("getFile", {{"file_id", file_id}});
+    ASSERT_EQ(file.status, 200u) << file.body;
+    EXPECT_EQ(file.body["result"]["file_id"], file_id);
+    EXPECT_EQ(file.body["result"]["file_unique_id"], document["file_unique_id"]);
+    EXPECT_EQ(file.body["result"]["file_size"], yaml.size());
+    const auto path = file.body["result"]["file_path"].get<std::string>();
+    EXPECT_EQ(path, "documents/file_0.yml");
+    EXPECT_EQ(bot_call("getFile", {{"file_id", file_id}}).body["result"]["file_path"], path);
+
+    const auto bytes = download(token_, path);
+    EXPECT_EQ(bytes.status, 200u);
+    EXPECT_EQ(bytes.raw, yaml);
+    EXPECT_EQ(bytes.content_type, "application/octet-stream");
+    EXPECT_EQ(bytes.content_length, std::to_string(yaml.size()));
+
+    // The student sees the document in the chat and can read it back.
+    const auto t = student("transcript", json::object());
+    EXPECT_EQ(t.body["result"]["messages"][0]["document"], document);
+    EXPECT_EQ(t.body["result"]["messages"][0]["sender"], "user");
+    const auto read = student_->post("/_emulator/file", {{"file_id", file_id}});
+    ASSERT_EQ(read.status, 200u) << read.body;
+    EXPECT_EQ(read.body["result"]["file_name"], "course.yml");
+    EXPECT_EQ(read.body["result"]["mime_type"], "application/x-yaml");
+    EXPECT_EQ(read.body["result"]["content"], yaml);
+
+    // The bot may send the file back by its id.
+    const auto echoed = bot_call("sendDocument", {{"chat_id", kUser}, {"document", file_id}});
+    ASSERT_EQ(echoed.status, 200u) << echoed.body;
+    EXPECT_EQ(echoed.body["result"]["document"], document);
+}
+
+TEST_F(EmulatorTest, StudentDocumentParameters) {
+    const auto plain = student("document", {{"file_name", "notes.TXT"}, {"content", "x"}});
+    EXPECT_EQ(plain.body["result"]["document"]["mime_type"], "text/plain");
+    EXPECT_FALSE(plain.body["result"].contains("caption"));
+    EXPECT_EQ(student("document", {{"file_name", "a.json"}, {"content", "{}"}})
+                  .body["result"]["document"]["mime_type"],
+              "application/json");
+    EXPECT_EQ(student("document", {{"file_name", "a.yaml"}, {"content", "a"}})
+                  .body["result"]["document"]["mime_type"],
+              "application/x-yaml");
+    EXPECT_EQ(student("document", {{"file_name", "a.pdf"}, {"content", "%PDF"}})
+                  .body["result"]["document"]["mime_type"],
+              "application/octet-stream");
+    EXPECT_EQ(student("document", {{"file_name", "README"}, {"content", "a"}})
+                  .body["result"]["document"]["mime_type"],
+              "application/octet-stream");
+    const auto typed =
+        student("document", {{"file_name", "a.pdf"}, {"content", "%PDF"}, {"mime_type", "application/pdf"}});
+    EXPECT_EQ(typed.body["result"]["document"]["mime_type"], "application/pdf");
+    // A caption without a command has no entities; a command is counted in UTF-16 units.
+    EXPECT_FALSE(student("document", {{"file_name", "a.txt"}, {"content", "a"}, {"caption", "see /start"}})
+                     .body["result"]
+                     .contains("caption_entities"));
+    EXPECT_EQ(student("document", {{"file_name", "a.txt"}, {"content", "a"}, {"caption", "/курс\n1"}})
+                  .body["result"]["caption_entities"][0]["length"],
+              5);
+    EXPECT_EQ(
+        student("document", {{"file_name", "a.txt"}, {"content", "a"}, {"caption", std::string(1024, 'c')}})
+            .status,
+        200u);
+
+    // Bytes that are not text come as a multipart file part named "content"
+    // (its filename stands in for file_name).
+    const std::string binary("\x89PNG\r\n\x1a\n\x00", 9);
+    const auto uploaded = student_->call(http::verb::post, "/_emulator/document",
+                                         field_part("bot_id", std::to_string(bot_id_)) +
+                                             field_part("user_id", std::to_string(kUser)) +
+                                             file_part("content", "pic.png", "image/png", binary) + closing(),
+                                         multipart_type());
+    ASSERT_EQ(uploaded.status, 200u) << uploaded.body;
+    EXPECT_EQ(uploaded.body["result"]["document"]["file_name"], "pic.png");
+    EXPECT_EQ(uploaded.body["result"]["document"]["file_size"], 9);
+    const auto path = bot_call("getFile", {{"file_id", uploaded.body["result"]["document"]["file_id"]}})
+                          .body["result"]["file_path"]
+                          .get<std::string>();
+    EXPECT_EQ(path, "documents/file_0.png");
+    EXPECT_EQ(download(token_, path).raw, binary);
+
+    EXPECT_EQ(student("document", {{"file_name", "a.txt"}, {"content", ""}}).status, 400u);
+    EXPECT_EQ(student("document", {{"file_name", "a.txt"}}).status, 400u);
+    EXPECT_EQ(student("document", {{"content", "a"}}).status, 400u);
+    EXPECT_EQ(student("document", {{"file_name", ""}, {"content", "a"}}).status, 400u);
+    EXPECT_EQ(
+        student("document", {{"file_name", std::string(252, 'n') + ".txt"}, {"content", "a"}}).body["error"],
+        "file_name must be 1..255 characters");
+    EXPECT_EQ(student("document", {{"file_name", std::string(251, 'n') + ".txt"}, {"content", "a"}}).status,
+              200u);
+    EXPECT_EQ(student("document", {{"file_name", std::string(255, 'n')}, {"content", "a"}}).status, 200u);
+    EXPECT_EQ(student("document", {{"file_name", "ё" + std::string(254, 'n')}, {"content", "a"}}).status,
+              200u);
+    EXPECT_EQ(
+        student("document", {{"file_name", "a.txt"}, {"content", "a"}, {"caption", std::string(1025, 'c')}})
+            .status,
+        400u);
+}
+
+TEST_F(EmulatorTest, GetFileErrors) {
+    expect_error(bot_call("getFile"), 400, "Bad Request: file_id not specified");
+    expect_error(bot_call("getFile", {{"file_id", ""}}), 400, "Bad Request: file_id not specified");
+    expect_error(bot_call("getFile", {{"file_id", "made-up"}}), 400, "Bad Request: invalid file_id");
+
+    // Another bot's file id is no file for this bot.
+    student("start", json::object());
+    const auto other = student_->post("/_emulator/bots", {{"username", "other_bot"}});
+    const auto other_id = other.body["result"]["id"].get<std::int64_t>();
+    const auto theirs =
+        student_->post("/_emulator/document",
+                       {{"bot_id", other_id}, {"user_id", kUser}, {"file_name", "a.txt"}, {"content", "a"}});
+    ASSERT_EQ(theirs.status, 200u) << theirs.body;
+    const auto their_file = theirs.body["result"]["document"]["file_id"];
+    expect_error(bot_call("getFile", {{"file_id", their_file}}), 400, "Bad Request: invalid file_id");
+    expect_error(bot_call("sendDocument", {{"chat_id", kUser}, {"document", their_file}}), 400,
+                 "Bad Request: wrong file identifier/HTTP URL specified");
+    EXPECT_EQ(student_->post("/_emulator/file", {{"file_id", their_file}, {"bot_id", bot_id_}}).status, 404u);
+
+    // Bots download up to 20 MB.
+    const std::int64_t limit = 20 * 1024 * 1024;
+    const auto at_limit =
+        student("document",
+                {{"file_name", "big.bin"}, {"content", std::string(static_cast<std::size_t>(limit), 'a')}});
+    ASSERT_EQ(at_limit.status, 200u);
+    EXPECT_EQ(bot_call("getFile", {{"file_id", at_limit.body["result"]["document"]["file_id"]}}).status,
+              200u);
+    const auto over = student(
+        "document",
+        {{"file_name", "bigger.bin"}, {"content", std::string(static_cast<std::size_t>(limit + 1), 'a')}});
+    ASSERT_EQ(over.status, 200u);
+    EXPECT_EQ(over.body["result"]["document"]["file_size"], limit + 1);
+    expect_error(bot_call("getFile", {{"file_id", over.body["result"]["document"]["file_id"]}}), 400,
+                 "Bad Request: file is too big");
+}
+
+TEST_F(EmulatorTest, DownloadsAreOnlyForTheBotThatOwnsThePath) {
+    const auto sent = student("document", {{"file_name", "a.txt"}, {"content", "secret"}});
+    const auto file_id = sent.body["result"]["document"]["file_id"];
+    // No path before getFile.
+    expect_not_found(download(token_, "documents/file_0.txt"));
+    const auto path =
+        bot_call("getFile", {{"file_id", file_id}}).body["result"]["file_path"].get<std::string>();
+    EXPECT_EQ(download(token_, path).raw, "secret");
+
+    expect_not_found(download("123:wrongtokenwrongtokenwrongtokenwrong", path));
+    const auto other = student_->post("/_emulator/bots", {{"username", "other_bot"}});
+    expect_not_found(download(other.body["result"]["token"], path));
+    expect_not_found(download(token_, "documents/file_1.txt"));
+    expect_not_found(download(token_, "documents/file_0.txt/x"));
+    expect_not_found(bot_->get("/file/bot" + token_ + "/"));
+    expect_not_found(bot_->get("/file/bot" + token_));
+    // The connection stays usable after a download.
+    EXPECT_EQ(bot_call("getMe").status, 200u);
+
+    // A voice message is known by its size only; it downloads as that many bytes.
+    const auto voice = student("voice", {{"duration", 2}});
+    const auto voice_file = bot_call("getFile", {{"file_id", voice.body["result"]["voice"]["file_id"]}});
+    ASSERT_EQ(voice_file.status, 200u) << voice_file.body;
+    const auto voice_path = voice_file.body["result"]["file_path"].get<std::string>();
+    EXPECT_EQ(voice_path, "voice/file_1.oga");
+    EXPECT_EQ(download(token_, voice_path).raw.size(), 8000u);
+}
+
+TEST_F(EmulatorTest, SendDocumentWithAMultipartUpload) {
+    student("start", json::object());
+    const std::string yaml = "title: \"Отчёт\"\r\n\r\n--not-the-boundary\r\nitems: [1, 2]\n";
+    const json keyboard{{"inline_keyboard", {{{{"text", "OK"}, {"callback_data", "ok"}}}}}};
+    // Fields after the file, the file between them: the order does not matter.
+    const auto body = field_part("caption", "<b>Report</b> for /start") +
+                      file_part("document", "report.yml", "application/octet-stream", yaml) +
+                      field_part("parse_mode", "HTML") + field_part("reply_markup", keyboard.dump()) +
+                      field_part("chat_id", std::to_string(kUser)) + closing();
+    const auto sent = bot_multipart("sendDocument", body);
+    ASSERT_EQ(sent.status, 200u) << sent.body;
+    const auto& message = sent.body["result"];
+    const auto& document = message["document"];
+    EXPECT_EQ(document["file_name"], "report.yml");
+    EXPECT_EQ(document["mime_type"], "application/x-yaml");
+    EXPECT_EQ(document["file_size"], yaml.size());
+    EXPECT_EQ(message["caption"], "Report for /start");
+    EXPECT_EQ(message["caption_entities"], json::parse(R"([{"offset":0,"length":6,"type":"bold"}])"));
+    EXPECT_EQ(message["reply_markup"], keyboard);
+    const auto file_id = document["file_id"].get<std::string>();
+
+    // The student sees it and reads the bytes back.
+    const auto t = student("transcript", json::object());
+    const auto& last = t.body["result"]["messages"].back();
+    EXPECT_EQ(last["sender"], "bot");
+    EXPECT_EQ(last["document"], document);
+    const auto read = student("file", {{"file_id", file_id}});
+    ASSERT_EQ(read.status, 200u) << read.body;
+    EXPECT_EQ(read.body["result"]["file_name"], "report.yml");
+    EXPECT_EQ(read.body["result"]["mime_type"], "application/x-yaml");
+    EXPECT_EQ(read.body["result"]["content"], yaml);
+    EXPECT_EQ(student("file", {{"file_id", "made-up"}}).status, 404u);
+
+    // The bot's own upload: getFile and download give the same bytes.
+    const auto path =
+        bot_call("getFile", {{"file_id", file_id}}).body["result"]["file_path"].get<std::string>();
+    EXPECT_EQ(download(token_, path).raw, yaml);
+
+    // attach://<name>, binary bytes, a declared type for an unknown extension,
+    // and a file name the server cleans.
+    const std::string binary("\x00\xFF\r\n\x80zip", 8);
+    const auto attached = bot_multipart(
+        "sendDocument", field_part("chat_id", std::to_string(kUser)) +
+                            field_part("document", "attach://payload") +
+                            file_part("payload", "dir/a?b.zip", "application/zip", binary) + closing());
+    ASSERT_EQ(attached.status, 200u) << attached.body;
+    EXPECT_EQ(attached.body["result"]["document"]["file_name"], "a b.zip");
+    EXPECT_EQ(attached.body["result"]["document"]["mime_type"], "application/zip");
+    EXPECT_EQ(attached.body["result"]["document"]["file_size"], 8);
+    const auto raw = student("file", {{"file_id", attached.body["result"]["document"]["file_id"]}});
+    EXPECT_TRUE(raw.body["result"]["content"].is_null());
+    EXPECT_EQ(raw.body["result"]["content_base64"], "AP8NCoB6aXA=");
+
+    // A photo upload.
+    const auto photo = bot_multipart(
+        "sendPhoto", field_part("chat_id", std::to_string(kUser)) +
+                         file_part("photo", "p.jpg", "image/jpeg", "\xFF\xD8\xFF\xE0") + closing());
+    ASSERT_EQ(photo.status, 200u) << photo.body;
+    const auto& sizes = photo.body["result"]["photo"];
+    ASSERT_EQ(sizes.size(), 3u);
+    EXPECT_EQ(sizes[2]["file_size"], 4);
+    EXPECT_EQ(bot_call("getFile", {{"file_id", sizes[2]["file_id"]}}).body["result"]["file_path"],
+              "photos/file_1.jpg");
+
+    expect_error(
+        bot_multipart("sendDocument", field_part("chat_id", std::to_string(kUser)) +
+                                          file_part("document", "empty.txt", "text/plain", "") + closing()),
+        400, "Bad Request: file must be non-empty");
+    // Bots upload up to 50 MB per file.
+    expect_error(
+        bot_multipart("sendDocument", field_part("chat_id", std::to_string(kUser)) +
+                                          file_part("document", "huge.bin", "application/octet-stream",
+                                                    std::string(50 * 1024 * 1024 + 1, 'h')) +
+                                          closing()),
+        413, "Request Entity Too Large");
+    expect_error(bot_multipart("sendDocument", field_part("chat_id", std::to_string(kUser)) +
+                                                   field_part("document", "attach://missing") + closing()),
+                 400, "Bad Request: there is no document in the request");
+}
+
+TEST_F(EmulatorTest, MultipartBodiesForAnyMethod) {
+    student("start", json::object());
+    const json keyboard{{"inline_keyboard", {{{{"text", "Go"}, {"url", "https://example.org"}}}}}};
+    const auto sent = bot_multipart(
+        "sendMessage", field_part("chat_id", std::to_string(kUser)) + field_part("text", "multi\r\nline") +
+                           field_part("reply_markup", keyboard.dump()) + closing());
+    ASSERT_EQ(sent.status, 200u) << sent.body;
+    EXPECT_EQ(sent.body["result"]["text"], "multi\r\nline");
+    EXPECT_EQ(sent.body["result"]["reply_markup"], keyboard);
+
+    // Malformed bodies are refused, and the connection keeps serving.
+    const auto unclosed = field_part("chat_id", std::to_string(kUser)) + field_part("text", "x");
+    expect_error(bot_multipart("sendMessage", unclosed), 400, "Bad Request: can't parse request body");
+    expect_error(
+        bot_multipart("sendMessage", std::string("--") + kBoundary +
+                                         "\r\nContent-Disposition: form-data\r\n\r\nx\r\n" + closing()),
+        400, "Bad Request: expected form-data content disposition");
+    expect_error(
+        bot_multipart("sendMessage", std::string("--") + kBoundary +
+                                         "\r\nContent-Disposition: form-data; filename=\"a\"\r\n\r\nx\r\n" +
+                                         closing()),
+        400, "Bad Request: field name in multipart/form-data not found");
+    expect_error(
+        bot_->call(http::verb::post, method("sendMessage"), unclosed + closing(), "multipart/form-data"), 400,
+        "Bad Request: boundary not found");
+    EXPECT_EQ(bot_call("getMe").status, 200u);
 }
 
 // The signature checked here independently of the emulator's own code, as a
