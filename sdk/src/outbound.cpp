@@ -9,8 +9,8 @@ namespace {
 using Kind = OutboundMessage::Kind;
 using json = nlohmann::json;
 
-constexpr Kind kKinds[] = {Kind::text, Kind::media,  Kind::audio,
-                           Kind::poll, Kind::typing, Kind::callback_answer};
+constexpr Kind kKinds[] = {Kind::text,   Kind::media,           Kind::audio,   Kind::poll,
+                           Kind::typing, Kind::callback_answer, Kind::document};
 
 std::string_view media_type_name(OutboundMedia::Type type) {
     switch (type) {
@@ -76,6 +76,7 @@ std::string_view to_string(OutboundMessage::Kind kind) noexcept {
         case Kind::poll: return "poll";
         case Kind::typing: return "typing";
         case Kind::callback_answer: return "callback_answer";
+        case Kind::document: return "document";
     }
     return "text";
 }
@@ -128,6 +129,12 @@ std::string to_json(const OutboundMessage& m) {
         case Kind::callback_answer: {
             out["callback_id"] = m.callback_id;
             out["text"] = m.text;
+            break;
+        }
+        case Kind::document: {
+            out["file_name"] = m.file_name;
+            out["content"] = m.file_content;
+            if (!m.text.empty()) out["caption"] = m.text;
             break;
         }
     }
@@ -216,6 +223,13 @@ OutboundMessage outbound_from_json(std::string_view text) {
         case Kind::callback_answer: {
             m.callback_id = text_of(in, "callback_id", true);
             m.text = text_of(in, "text");
+            break;
+        }
+        case Kind::document: {
+            m.file_name = text_of(in, "file_name", true);
+            if (m.file_name.empty()) fail("file_name", "must not be empty");
+            m.file_content = text_of(in, "content");
+            m.text = text_of(in, "caption");
             break;
         }
     }

@@ -51,6 +51,16 @@ TEST(OutboundMessage, EveryKindSurvivesItsJson) {
     answer.kind = Kind::callback_answer;
     answer.callback_id = "cb1";
     EXPECT_EQ(round_trip(answer), answer);
+
+    OutboundMessage document;
+    document.kind = Kind::document;
+    document.file_name = "Курс.yml";
+    document.file_content = "- id: a\n  type: message\n";
+    document.text = "version 2";
+    EXPECT_EQ(round_trip(document), document);
+    EXPECT_EQ(nlohmann::json::parse(to_json(document)),
+              nlohmann::json::parse(R"({"kind":"document","file_name":"Курс.yml",
+                  "content":"- id: a\n  type: message\n","caption":"version 2"})"));
 }
 
 TEST(OutboundMessage, WritesTheDocumentedFormat) {
@@ -82,6 +92,8 @@ TEST(OutboundMessage, RefusesMalformedPayloadsNamingTheField) {
         {R"({"kind":"media","items":[]})", "'items' must list at least one"},
         {R"({"kind":"media","items":[{"type":"gif","url":"u"}]})", "'items[0].type' must be photo or video"},
         {R"({"kind":"audio"})", "'url' is missing"},
+        {R"({"kind":"document","content":"x"})", "'file_name' is missing"},
+        {R"({"kind":"document","file_name":""})", "'file_name' must not be empty"},
         {R"({"kind":"poll","question":"q","options":[1]})", "'options[0]' must be a string"},
         {R"({"kind":"poll","question":"q","activation":"x"})", "'activation' must be a whole number"},
         {R"({"kind":"callback_answer"})", "'callback_id' is missing"},

@@ -7,6 +7,7 @@
 #include <profo/sdk/course_values.hpp>
 
 #include <algorithm>
+#include <optional>
 
 namespace profo::elements {
 
@@ -24,10 +25,25 @@ bool empty_correct(const nlohmann::json& answer) {
     return it != answer.end() && it->is_null();
 }
 
+// Russian yes and no, as Russian courses write them: read as meant.
+std::optional<bool> russian_flag(const nlohmann::json& value) {
+    if (!value.is_string()) return std::nullopt;
+    const auto& text = value.get_ref<const std::string&>();
+    for (const char* yes : {"да", "Да", "ДА"})
+        if (text == yes) return true;
+    for (const char* no : {"нет", "Нет", "НЕТ"})
+        if (text == no) return false;
+    return std::nullopt;
+}
+
 bool is_correct(const nlohmann::json& answer) {
     if (empty_correct(answer)) return true;
     const nlohmann::json* correct = field_value(answer, "correct");
-    return correct != nullptr && sdk::truthy(*correct).value_or(false);
+    if (correct == nullptr) return false;
+    if (const auto flag = sdk::truthy(*correct)) return *flag;
+    if (const auto flag = russian_flag(*correct)) return *flag;
+    // Anything else: the legacy bot saw the key and counted the answer correct.
+    return true;
 }
 
 }  // namespace
@@ -64,8 +80,19 @@ void check_answers(const nlohmann::json& spec, CorrectAnswers rule, sdk::Validat
                                    " has no value: counted as correct, as the legacy bot did (write "
                                    "'correct: yes')");
             correct.push_back(path);
-        } else if (check_flag(answer, "correct", report, prefix) && is_correct(answer)) {
-            correct.push_back(path);
+        } else if (const nlohmann::json* value = field_value(answer, "correct")) {
+            const std::string at = prefix + "correct";
+            if (!sdk::truthy(*value).has_value() && rule != CorrectAnswers::none) {
+                if (const auto flag = russian_flag(*value))
+                    report.warning(at, field_name(at) + " is " + shown(*value) + ": read as " +
+                                           (*flag ? "yes" : "no") +
+                                           " (write 'correct: " + (*flag ? "yes" : "no") + "')");
+                else
+                    report.warning(at, field_name(at) + " is " + shown(*value) +
+                                           ", neither yes nor no: counted as correct, as the legacy bot did "
+                                           "(write 'correct: yes' or 'correct: no')");
+            }
+            if (is_correct(answer)) correct.push_back(path);
         }
         warn_unknown_fields(answer, {"text", "correct", "feedback"}, prefix, report);
     }
@@ -92,9 +119,10 @@ void check_answers(const nlohmann::json& spec, CorrectAnswers rule, sdk::Validat
             }
             break;
         case CorrectAnswers::at_least_one:
+            // The legacy bot took such a multi_choice; it can only score 0.
             if (correct.empty())
-                report.error("answers",
-                             "a multi_choice needs at least one answer with 'correct: yes' (none has it)");
+                report.warning("answers",
+                               "no answer has 'correct: yes': every selection scores 0 (feedback_incorrect)");
             break;
     }
 }

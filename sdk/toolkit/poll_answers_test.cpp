@@ -31,10 +31,43 @@ TEST(CheckAnswers, CorrectNoIsNotCorrect) {
         answers_spec(json::parse(R"([{"text": "A", "correct": "no"}, {"text": "B", "correct": false}])"));
     EXPECT_THAT(errors_of(spec, CorrectAnswers::exactly_one),
                 ElementsAre("answers: a quiz needs exactly one answer with 'correct: yes' (none has it)"));
-    EXPECT_THAT(
-        errors_of(spec, CorrectAnswers::at_least_one),
-        ElementsAre("answers: a multi_choice needs at least one answer with 'correct: yes' (none has it)"));
     EXPECT_TRUE(errors_of(spec, CorrectAnswers::none).empty());
+}
+
+// The legacy bot took a multi_choice without a correct answer (it scores 0
+// whatever is chosen): imported, with a warning.
+TEST(CheckAnswers, AMultiChoiceWithoutACorrectAnswerOnlyWarns) {
+    KeptReport report;
+    check_answers(answers_spec(json::parse(R"([{"text": "A", "correct": "no"}, {"text": "B"}])")),
+                  CorrectAnswers::at_least_one, report);
+    EXPECT_TRUE(report.errors().empty());
+    EXPECT_THAT(
+        report.warnings(),
+        ElementsAre("answers: no answer has 'correct: yes': every selection scores 0 (feedback_incorrect)"));
+}
+
+// `correct: да` is yes and `correct: нет` no, as meant; any other value the
+// legacy bot counted correct (the key was there), and so does the import:
+// both with a warning saying how it was read.
+TEST(CheckAnswers, CorrectValuesThatAreNotYesOrNoAreReadAsTheLegacyBotDid) {
+    KeptReport report;
+    check_answers(
+        answers_spec(json::parse(R"([{"text": "A", "correct": "да"}, {"text": "B", "correct": "нет"},
+                                              {"text": "C", "correct": "perhaps"}])")),
+        CorrectAnswers::at_least_one, report);
+    EXPECT_TRUE(report.errors().empty());
+    EXPECT_THAT(
+        report.warnings(),
+        ElementsAre("answers[0].correct: 'answers[0].correct' is 'да': read as yes (write 'correct: yes')",
+                    "answers[1].correct: 'answers[1].correct' is 'нет': read as no (write 'correct: no')",
+                    "answers[2].correct: 'answers[2].correct' is 'perhaps', neither yes nor no: counted "
+                    "as correct, as the legacy bot did (write 'correct: yes' or 'correct: no')"));
+    KeptReport quiz;
+    check_answers(
+        answers_spec(json::parse(R"([{"text": "A", "correct": "Да"}, {"text": "B", "correct": "НЕТ"}])")),
+        CorrectAnswers::exactly_one, quiz);
+    EXPECT_TRUE(quiz.errors().empty()) << "exactly one is correct: A";
+    EXPECT_EQ(quiz.warnings().size(), 2u);
 }
 
 TEST(CheckAnswers, CountLimits) {
@@ -60,8 +93,7 @@ TEST(CheckAnswers, EachAnswerWithItsPath) {
                 ElementsAre("answers[1]: 'answers[1]' must be a mapping with a 'text'",
                             "answers[2].text: 'answers[2].text' must be at most 100 characters (has 101)",
                             "answers[3].text: 'answers[3].text' is required",
-                            "answers[3].feedback: 'answers[3].feedback' must be text, not '[]'",
-                            "answers[3].correct: 'answers[3].correct' must be yes or no, not 'perhaps'"));
+                            "answers[3].feedback: 'answers[3].feedback' must be text, not '[]'"));
 }
 
 TEST(CheckAnswers, SeveralCorrectInAQuizOnlyWarns) {

@@ -4,6 +4,7 @@
 #include "engine/engine.hpp"
 #include "bots/bot_registry.hpp"
 #include "config/config.hpp"
+#include "course/course_document.hpp"
 #include "engine/run_state.hpp"
 #include "plugins/plugin_loader.hpp"
 #include "plugins/plugin_registry.hpp"
@@ -1392,6 +1393,195 @@ TEST_F(EngineTest, AnEnterElementTimerEntersItsElementUnlessTheRunMovedOn) {
     EXPECT_TRUE(engine->fire_timer(store("B")));
     EXPECT_EQ(texts(), (std::vector<std::string>{"B"}));
     EXPECT_EQ(run_of().cursor, "B");
+}
+
+// --- Course authors in the chat ------------------------------------------------
+
+class ChatAuthoringTest : public EngineTest {
+protected:
+    static constexpr std::int64_t kAuthor = 501;
+    static constexpr std::int64_t kStudent = 502;
+
+    ChatAuthoringTest() {
+        auto tx = storage->begin();
+        sdk::AccountMember m;
+        m.telegram_user_id = kAuthor;
+        m.username = "author";
+        tx->add_member(sdk::kDefaultAccountId, m);
+        tx->commit();
+    }
+
+    sdk::DispatchResult document(const std::string& name, const std::string& content, std::int64_t chat,
+                                 const std::string& caption = "") {
+        auto e = event(Kind::document, chat);
+        e.file_name = name;
+        e.file_size = static_cast<std::int64_t>(content.size());
+        e.text = content;
+        e.caption = caption;
+        return engine->dispatch(e);
+    }
+
+    std::optional<sdk::Course> course_named(const std::string& name) {
+        return storage->begin()->find_course(sdk::kDefaultAccountId, name);
+    }
+
+    std::size_t course_count() { return storage->begin()->list_courses(sdk::kDefaultAccountId).size(); }
+};
+
+const std::string kGoodCourse = "hello:\n  type: script\n  text: Hello from the chat\n";
+const std::string kBrokenCourse = "hello:\n  type: script\n  text: Hi\nbye:\n  type: nope\n";
+
+TEST_F(ChatAuthoringTest, AMembersCreateThenFileBecomesACourseOfTheAccount) {
+    EXPECT_EQ(text("/create", kAuthor).status, Status::handled);
+    const auto asked = texts(kAuthor);
+    ASSERT_EQ(asked.size(), 1u);
+    EXPECT_NE(asked[0].find("Send the course now"), std::string::npos) << asked[0];
+
+    EXPECT_EQ(document("intro.yml", kGoodCourse, kAuthor).status, Status::handled);
+    const auto course = course_named("intro");
+    ASSERT_TRUE(course) << "the file's name names the course";
+    const auto versions = storage->begin()->list_versions(sdk::kDefaultAccountId, course->id);
+    ASSERT_EQ(versions.size(), 1u);
+    const auto done = texts(kAuthor);
+    ASSERT_EQ(done.size(), 1u);
+    EXPECT_EQ(
+        done[0].rfind(
+            "Imported course 'intro' (course " + std::to_string(course->id) + "), version 1: 1 elements.", 0),
+        0u)
+        << done[0];
+    // The chat waits for nothing more: the next text is an ordinary one.
+    EXPECT_EQ(text(kGoodCourse, kAuthor).status, Status::no_run);
+    EXPECT_EQ(course_count(), 1u);
+}
+
+TEST_F(ChatAuthoringTest, ABrokenCourseIsRefusedWithItsExactLinesAndNothingStored) {
+    text("/create Broken", kAuthor);
+    texts(kAuthor);
+    EXPECT_EQ(document("broken.yml", kBrokenCourse, kAuthor).status, Status::handled);
+    EXPECT_EQ(course_count(), 0u);
+    const auto refused = texts(kAuthor);
+    ASSERT_EQ(refused.size(), 1u);
+    const auto check = check_course(kBrokenCourse, "broken.yml", registry);
+    ASSERT_FALSE(check.ok());
+    std::string lines;
+    for (const auto& p : check.problems) lines += "\n" + p.to_string();
+    EXPECT_EQ(refused[0], "The course was not imported:" + lines + "\nFix it and send it again, or /cancel.");
+    EXPECT_NE(refused[0].find("\nbroken.yml:5: element bye: unknown type 'nope'"), std::string::npos)
+        << refused[0];
+    // Still waiting, under the name /create gave: the fixed file goes in.
+    EXPECT_EQ(document("broken.yml", kGoodCourse, kAuthor).status, Status::handled);
+    EXPECT_TRUE(course_named("Broken"));
+    EXPECT_FALSE(course_named("broken"));
+}
+
+TEST_F(ChatAuthoringTest, CreateWithTheCourseBelowItsLineImportsAtOnce) {
+    EXPECT_EQ(text("/create Inline\n" + kGoodCourse, kAuthor).status, Status::handled);
+    EXPECT_TRUE(course_named("Inline"));
+    // A name the account has already is refused before anything is asked for.
+    text("/create Inline", kAuthor);
+    const auto answers = texts(kAuthor);
+    ASSERT_EQ(answers.size(), 2u);
+    EXPECT_EQ(answers[1].rfind("The account has a course called 'Inline' already", 0), 0u) << answers[1];
+    EXPECT_EQ(course_count(), 1u);
+}
+
+TEST_F(ChatAuthoringTest, ANonMembersCommandsAreOrdinaryMessages) {
+    const auto d =
+        deploy({{"A", {{"type", "script"}, {"text", "Tell me"}, {"then", "wait"}, {"on_text", "wait"}}}});
+    start(d, kStudent);
+    texts(kStudent);
+    EXPECT_EQ(text("/create", kStudent).status, Status::handled);  // the course's answer to a text
+    EXPECT_EQ(document("mine.yml", kGoodCourse, kStudent).status, Status::ignored);
+    EXPECT_EQ(course_count(), 1u) << "only the deployed course";
+    EXPECT_EQ(state_of(kStudent).states["A"]["seen"], (json{"/create"}));
+    // Without a run the student hears only that the course is over.
+    EXPECT_EQ(text("/edit 1", kStudent + 1).status, Status::no_run);
+    EXPECT_EQ(texts(kStudent + 1), std::vector<std::string>{"The course is over"});
+}
+
+TEST_F(ChatAuthoringTest, EditSendsTheFileAndAChangedOneBecomesTheNextVersion) {
+    text("/create Editable\n" + kGoodCourse, kAuthor);
+    texts(kAuthor);
+    const auto course = course_named("Editable");
+    ASSERT_TRUE(course);
+
+    EXPECT_EQ(text("/edit Editable", kAuthor).status, Status::handled);
+    const auto out = sent(kAuthor);
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(out[0]["kind"], "document");
+    EXPECT_EQ(out[0]["file_name"], "Editable.yml");
+    EXPECT_EQ(out[0]["caption"], "Editable, version 1");
+    const std::string yaml = out[0]["content"];
+    EXPECT_TRUE(check_course(yaml, "Editable.yml", registry).ok()) << yaml;
+    EXPECT_NE(out[1]["text"].get<std::string>().find("it becomes version 2 of 'Editable'"),
+              std::string::npos);
+
+    // The same file back changes nothing.
+    document("Editable.yml", yaml, kAuthor);
+    EXPECT_EQ(texts(kAuthor), std::vector<std::string>{
+                                  "Nothing changed: the file holds what version 1 of 'Editable' holds."});
+    text("/edit " + std::to_string(course->id), kAuthor);
+    texts(kAuthor);
+    std::string changed = yaml;
+    changed.replace(changed.find("Hello from the chat"), 19, "Hello again");
+    document("whatever.yml", changed, kAuthor);
+    const auto published = texts(kAuthor);
+    ASSERT_EQ(published.size(), 1u);
+    EXPECT_EQ(published[0].rfind("Published version 2 of 'Editable': 1 elements.", 0), 0u) << published[0];
+    const auto versions = storage->begin()->list_versions(sdk::kDefaultAccountId, course->id);
+    ASSERT_EQ(versions.size(), 2u);
+    EXPECT_EQ(versions.back().number, 2);
+
+    // A document with /edit as its caption publishes at once; /edit alone lists the courses.
+    EXPECT_EQ(text("/edit", kAuthor).status, Status::handled);
+    EXPECT_EQ(texts(kAuthor), std::vector<std::string>{"Send /edit and the course's name or number:\n" +
+                                                       std::to_string(course->id) + "  Editable"});
+    EXPECT_EQ(text("/edit Missing", kAuthor).status, Status::handled);
+    EXPECT_EQ(texts(kAuthor),
+              std::vector<std::string>{"The account has no course 'Missing'. Send /edit to list them."});
+}
+
+TEST_F(ChatAuthoringTest, CancelStopsWaitingAndAnUnreadableFileIsExplained) {
+    text("/create", kAuthor);
+    texts(kAuthor);
+    EXPECT_EQ(text("/cancel", kAuthor).status, Status::handled);
+    EXPECT_EQ(texts(kAuthor), std::vector<std::string>{"Stopped: nothing was imported."});
+    EXPECT_EQ(text("/cancel", kAuthor).status, Status::no_run) << "nothing to stop: an ordinary message";
+    texts(kAuthor);
+
+    text("/create", kAuthor);
+    texts(kAuthor);
+    auto big = event(Kind::document, kAuthor);
+    big.file_name = "huge.yml";
+    big.file_size = 50 * 1024 * 1024;  // the transport fetched nothing
+    EXPECT_EQ(engine->dispatch(big).status, Status::handled);
+    EXPECT_EQ(texts(kAuthor),
+              std::vector<std::string>{"The file is 52428800 bytes; a course file is at most 4 "
+                                       "MiB. Nothing was imported."});
+    EXPECT_EQ(course_count(), 0u);
+}
+
+TEST_F(ChatAuthoringTest, CommandsInAGroupAreNotAnAuthors) {
+    auto e = event(Kind::text, -100123);
+    e.user_id = kAuthor;
+    e.text = "/create";
+    EXPECT_EQ(engine->dispatch(e).status, Status::no_run);
+    EXPECT_FALSE(storage->begin()->find_chat_authoring(sdk::kDefaultAccountId, bot, -100123));
+}
+
+TEST(ChatCommand, NameArgumentAndBody) {
+    auto c = parse_chat_command("/Create@profo_bot  My course \nintro:\n  type: message\n");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->name, "create");
+    EXPECT_EQ(c->argument, "My course");
+    EXPECT_EQ(c->body, "intro:\n  type: message\n");
+    EXPECT_FALSE(parse_chat_command("create"));
+    EXPECT_FALSE(parse_chat_command("/"));
+    EXPECT_FALSE(parse_chat_command("/edit-this"));
+    EXPECT_EQ(parse_chat_command("/edit")->argument, "");
+    EXPECT_EQ(course_file_name("Курс: 1/2"), "Курс__1_2.yml");
+    EXPECT_EQ(course_file_name(""), "course.yml");
+    EXPECT_EQ(course_file_name(std::string(200, 'x')).size(), 124u);
 }
 
 }  // namespace

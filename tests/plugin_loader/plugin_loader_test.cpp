@@ -87,10 +87,20 @@ TEST_F(LoaderTest, RefusesAStoragePluginOlderThanTheStorageInterfaces) {
     const std::string major = std::to_string(profo::sdk::kAbiMajor);
     EXPECT_EQ(candidate.refusal, "storage plugin built for SDK ABI " + major + ".2; storage plugins need " +
                                      major +
-                                     ".6 or newer (the storage interfaces grew): rebuild it against "
+                                     ".7 or newer (the storage interfaces grew): rebuild it against "
                                      "this SDK");
     EXPECT_THROW(load_plugin(candidate), PluginLoadError);
     EXPECT_FALSE(ran("older_storage"));
+}
+
+TEST_F(LoaderTest, RefusesATransportPluginOlderThanTheInboundEvent) {
+    auto candidate = inspect_plugin(fixture("older_transport"));
+    const std::string major = std::to_string(profo::sdk::kAbiMajor);
+    EXPECT_EQ(candidate.refusal, "transport plugin built for SDK ABI " + major +
+                                     ".6; transport plugins need " + major +
+                                     ".7 or newer (InboundEvent grew): rebuild it against this SDK");
+    EXPECT_THROW(load_plugin(candidate), PluginLoadError);
+    EXPECT_FALSE(ran("older_transport"));
 }
 
 TEST_F(LoaderTest, RefusesAnotherToolchainBeforeRunningAnyCode) {

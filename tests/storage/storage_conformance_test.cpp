@@ -3379,6 +3379,68 @@ TYPED_TEST(StorageConformance, LegacyIdsAreRecordedOnceAndFound) {
     });
 }
 
+// --- Course authors in the chat (2.7) -----------------------------------------------
+
+TYPED_TEST(StorageConformance, ChatAuthoringIsOnePerChatOfTheAccountsBot) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "authoring");
+    sdk::ChatAuthoring waiting;
+    waiting.bot_id = t.bot.id;
+    waiting.chat_id = 42;
+    waiting.user_id = 42;
+    waiting.mode = "create";
+    waiting.course_name = "Вводный курс";
+    waiting.expires_at = 5000;
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_FALSE(tx.find_chat_authoring(a, t.bot.id, 42));
+        tx.set_chat_authoring(a, waiting);
+    });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        const auto found = tx.find_chat_authoring(a, t.bot.id, 42);
+        ASSERT_TRUE(found);
+        EXPECT_EQ(found->bot_id, t.bot.id);
+        EXPECT_EQ(found->chat_id, 42);
+        EXPECT_EQ(found->user_id, 42);
+        EXPECT_EQ(found->mode, "create");
+        EXPECT_EQ(found->course_name, "Вводный курс");
+        EXPECT_FALSE(found->course_id);
+        EXPECT_EQ(found->expires_at, 5000);
+        EXPECT_FALSE(tx.find_chat_authoring(a, t.bot.id, 43)) << "another chat";
+        // A second request replaces the first.
+        auto edit = waiting;
+        edit.mode = "edit";
+        edit.course_name.clear();
+        edit.course_id = t.course.id;
+        edit.expires_at = 9000;
+        tx.set_chat_authoring(a, edit);
+        const auto replaced = tx.find_chat_authoring(a, t.bot.id, 42);
+        ASSERT_TRUE(replaced);
+        EXPECT_EQ(replaced->mode, "edit");
+        EXPECT_EQ(replaced->course_id, std::optional<Id>(t.course.id));
+        EXPECT_EQ(replaced->expires_at, 9000);
+        EXPECT_TRUE(tx.clear_chat_authoring(a, t.bot.id, 42));
+        EXPECT_FALSE(tx.clear_chat_authoring(a, t.bot.id, 42)) << "nothing left to clear";
+        EXPECT_FALSE(tx.find_chat_authoring(a, t.bot.id, 42));
+    });
+    auto bad = waiting;
+    bad.mode = "delete";
+    expect_storage_error(Code::invalid,
+                         [&] { this->in_tx([&](sdk::StorageTx& tx) { tx.set_chat_authoring(a, bad); }); });
+    bad = waiting;
+    bad.bot_id = t.bot.id + 1000;
+    expect_storage_error(Code::invalid,
+                         [&] { this->in_tx([&](sdk::StorageTx& tx) { tx.set_chat_authoring(a, bad); }); });
+    // It goes with its bot.
+    this->in_tx([&](sdk::StorageTx& tx) {
+        auto spare = tx.create_bot(a, make_bot("authoring_spare_bot"));
+        auto on_spare = waiting;
+        on_spare.bot_id = spare.id;
+        tx.set_chat_authoring(a, on_spare);
+        EXPECT_TRUE(tx.delete_bot(a, spare.id));
+        EXPECT_FALSE(tx.find_chat_authoring(a, spare.id, 42));
+    });
+}
+
 // The database holds answers and sealed tokens: neither it nor its write-ahead
 // log and shared-memory files may be readable by other users, whatever the umask.
 TEST(SqliteFiles, AreCreatedPrivate) {

@@ -901,6 +901,54 @@ const std::vector<IsolationCase>& isolation_cases() {
                  EXPECT_FALSE(tx.find_legacy_id(p.b.account, "course", "bot/c1"));
              });
          }},
+        // --- ChatAuthoringStore
+        {STORAGE_METHOD(set_chat_authoring),
+         [](Probe& p) {
+             sdk::ChatAuthoring waiting;
+             waiting.bot_id = p.a.bot.id;
+             waiting.chat_id = 555;
+             waiting.user_id = 555;
+             waiting.mode = "create";
+             waiting.expires_at = 1000;
+             p.in_tx([&](sdk::StorageTx& tx) { tx.set_chat_authoring(p.a.account, waiting); });
+             waiting.mode = "edit";
+             waiting.course_id = p.b.course.id;
+             try {
+                 p.in_tx([&](sdk::StorageTx& tx) { tx.set_chat_authoring(p.b.account, waiting); });
+                 ADD_FAILURE() << "B set what A's bot's chat waits for";
+             } catch (const StorageError& e) {
+                 EXPECT_EQ(e.code(), StorageError::Code::invalid) << e.what();
+             }
+             p.in_tx([&](sdk::StorageTx& tx) {
+                 EXPECT_EQ(tx.find_chat_authoring(p.a.account, p.a.bot.id, 555)->mode, "create");
+                 EXPECT_TRUE(tx.clear_chat_authoring(p.a.account, p.a.bot.id, 555));
+             });
+         }},
+        {STORAGE_METHOD(find_chat_authoring),
+         [](Probe& p) {
+             p.in_tx([&](sdk::StorageTx& tx) {
+                 sdk::ChatAuthoring waiting;
+                 waiting.bot_id = p.a.bot.id;
+                 waiting.chat_id = 556;
+                 waiting.user_id = 556;
+                 waiting.mode = "create";
+                 tx.set_chat_authoring(p.a.account, waiting);
+                 EXPECT_FALSE(tx.find_chat_authoring(p.b.account, p.a.bot.id, 556));
+             });
+         }},
+        {STORAGE_METHOD(clear_chat_authoring),
+         [](Probe& p) {
+             p.in_tx([&](sdk::StorageTx& tx) {
+                 sdk::ChatAuthoring waiting;
+                 waiting.bot_id = p.a.bot.id;
+                 waiting.chat_id = 557;
+                 waiting.user_id = 557;
+                 waiting.mode = "create";
+                 tx.set_chat_authoring(p.a.account, waiting);
+                 EXPECT_FALSE(tx.clear_chat_authoring(p.b.account, p.a.bot.id, 557));
+                 EXPECT_TRUE(tx.find_chat_authoring(p.a.account, p.a.bot.id, 557));
+             });
+         }},
         {STORAGE_METHOD(create_login_link),
          [](Probe& p) {
              // A's link, record and all, under another token: it signs in to B.

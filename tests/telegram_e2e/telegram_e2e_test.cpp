@@ -9,8 +9,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <thread>
 
 using namespace profo::testing;
@@ -393,5 +395,94 @@ TEST(TelegramTransport, StalledDialogCallsDoNotDelayHttpRequests) {
         const auto seen = shown_all(e.wait(p->bot_id, user, 2));
         EXPECT_TRUE(seen.back() == "slow one" || seen.back() == "slow two") << seen.back();
     }
+    stop(*serve);
+}
+
+// Course authors in the chat (docs/chat-authoring.md): a member sends a
+// course as a file and gets it back with /edit; a student's /create is an
+// ordinary message.
+TEST_P(TelegramTransportOn, AMemberMakesAndChangesACourseInTheChat) {
+    Emulator e;
+    Platform p(e, on_storage(course_options()));
+    const auto added = run_process(profo_command(p.config, {"member", "add", "77", "--username", "author"}));
+    ASSERT_EQ(added.exit_code, 0) << added.err;
+    auto serve = p.serve();
+    const std::int64_t author = 77;
+    const std::int64_t student = 78;
+    auto say = [&](std::int64_t user, const std::string& text) {
+        e.post("/_emulator/messages", {{"bot_id", p.bot_id}, {"user_id", user}, {"text", text}});
+    };
+    auto send_file = [&](std::int64_t user, const std::string& name, const std::string& content) {
+        e.post("/_emulator/document",
+               {{"bot_id", p.bot_id}, {"user_id", user}, {"file_name", name}, {"content", content}});
+    };
+    auto answer = [&](std::int64_t user, int count) {
+        return shown(bot_messages(e.wait(p.bot_id, user, count)).back());
+    };
+
+    say(author, "/create");
+    EXPECT_EQ(
+        answer(author, 1),
+        "Send the course now: a YAML file, or its text in a message. /cancel stops. The course takes the "
+        "file's name (/create NAME names it).");
+
+    // A broken course: refused with the very lines `profo course validate` prints.
+    const std::string broken =
+        "welcome:\n  type: message\n  text: Hi\nask:\n  type: quiz\n  text: Q\n  answers:\n    - text: A\n"
+        "    - text: B\nmissing:\n  type: nope\n";
+    TempDir files;
+    const auto broken_path = files.path() / "broken.yml";
+    { std::ofstream(broken_path) << broken; }
+    const auto validated = run_process(profo_command(p.config, {"course", "validate", broken_path.string()}));
+    ASSERT_NE(validated.exit_code, 0);
+    std::string lines;
+    for (std::size_t at = 0; at < validated.out.size();) {
+        const auto end = validated.out.find('\n', at);
+        std::string line = validated.out.substr(at, end - at);
+        // FILE:LINE: lines only, not the closing count.
+        const auto prefix = broken_path.string() + ":";
+        if (line.rfind(prefix, 0) == 0 && line.size() > prefix.size() && std::isdigit(line[prefix.size()]))
+            lines += "\n" + line.replace(0, broken_path.string().size(), "broken.yml");
+        at = end == std::string::npos ? validated.out.size() : end + 1;
+    }
+    ASSERT_NE(lines.find("\nbroken.yml:7: element ask: "), std::string::npos)
+        << validated.out << validated.err;
+    send_file(author, "broken.yml", broken);
+    EXPECT_EQ(answer(author, 2),
+              "The course was not imported:" + lines + "\nFix it and send it again, or /cancel.");
+    EXPECT_NE(run_process(profo_command(p.config, {"course", "versions", "broken"})).exit_code, 0)
+        << "nothing was imported";
+
+    // A good one becomes a course of the account, named by its file.
+    send_file(author, "chat_course.yml", "welcome:\n  type: message\n  text: Made in the chat\n");
+    EXPECT_EQ(answer(author, 3).rfind("Imported course 'chat_course' (course 2), version 1: 1 elements.", 0),
+              0u);
+
+    // /edit sends the file; a changed one sent back is version 2.
+    say(author, "/edit chat_course");
+    const auto t = e.wait(p.bot_id, author, 5);
+    const auto file_message = bot_messages(t).at(3);
+    ASSERT_TRUE(file_message.contains("document")) << file_message.dump();
+    EXPECT_EQ(file_message["document"]["file_name"], "chat_course.yml");
+    EXPECT_EQ(file_message["caption"], "chat_course, version 1");
+    const auto file = e.post("/_emulator/file", {{"file_id", file_message["document"]["file_id"]}});
+    std::string yaml = file.at("content").get<std::string>();
+    const auto at = yaml.find("Made in the chat");
+    ASSERT_NE(at, std::string::npos) << yaml;
+    yaml.replace(at, 16, "Changed in the chat");
+    send_file(author, "chat_course.yml", yaml);
+    EXPECT_EQ(answer(author, 6).rfind("Published version 2 of 'chat_course': 1 elements.", 0), 0u);
+    const auto versions =
+        run_process(profo_command(p.config, {"course", "versions", "chat_course", "--json"}));
+    ASSERT_EQ(versions.exit_code, 0) << versions.err;
+    EXPECT_EQ(json::parse(versions.out)["versions"].size(), 2u);
+
+    // A student's /create is an answer to the course like any other text.
+    e.post("/_emulator/start", {{"bot_id", p.bot_id}, {"user_id", student}, {"payload", ""}});
+    EXPECT_EQ(answer(student, 1), "Welcome to the course");
+    say(student, "/create");
+    send_file(student, "mine.yml", "welcome:\n  type: message\n  text: Mine\n");
+    EXPECT_EQ(answer(student, 2), "Please use the buttons above 👆");
+    EXPECT_NE(run_process(profo_command(p.config, {"course", "versions", "mine"})).exit_code, 0);
     stop(*serve);
 }

@@ -314,6 +314,10 @@ private:
                 tx.record_poll(account_id_, poll);
                 return;
             }
+            case Kind::document:
+                io_.out << "[file] " << message.file_name << "\n";
+                print_text(message.text);
+                return;
             // typing and callback answers show nothing in a transcript.
             case Kind::typing:
             case Kind::callback_answer: return;

@@ -387,6 +387,14 @@ CourseCheck check_course_stream(std::istream& in, const std::string& name, const
 
 PublishResult publish_course(sdk::Storage& storage, CourseCheck check, const std::string& source_name,
                              sdk::Id account_id, const std::string& course_ref) {
+    auto tx = storage.begin();
+    auto result = publish_course(*tx, std::move(check), source_name, account_id, course_ref);
+    if (result.published) tx->commit();
+    return result;
+}
+
+PublishResult publish_course(sdk::StorageTx& tx, CourseCheck check, const std::string& source_name,
+                             sdk::Id account_id, const std::string& course_ref) {
     if (!check.ok()) throw CourseImportError(std::move(check.problems));
     PublishResult result;
     for (auto& p : check.problems)
@@ -395,28 +403,27 @@ PublishResult publish_course(sdk::Storage& storage, CourseCheck check, const std
     for (auto& e : elements) e.account_id = account_id;
     result.elements = elements.size();
 
-    auto tx = storage.begin();
-    if (!tx->get_account(account_id))
+    if (!tx.get_account(account_id))
         throw sdk::AdminError(sdk::AdminError::Code::not_found,
                               "account " + std::to_string(account_id) + " does not exist");
     std::optional<sdk::Course> course;
     sdk::Id id = 0;
     const auto [end, error] = std::from_chars(course_ref.data(), course_ref.data() + course_ref.size(), id);
     if (error == std::errc() && end == course_ref.data() + course_ref.size() && id > 0)
-        course = tx->get_course(account_id, id);
-    if (!course) course = tx->find_course(account_id, course_ref);
+        course = tx.get_course(account_id, id);
+    if (!course) course = tx.find_course(account_id, course_ref);
     if (!course)
         throw sdk::AdminError(sdk::AdminError::Code::not_found,
                               "account " + std::to_string(account_id) + " has no course '" + course_ref +
                                   "': make it with profo course import FILE --name '" + course_ref + "'");
     result.course = *course;
 
-    const auto versions = tx->list_versions(account_id, course->id);
+    const auto versions = tx.list_versions(account_id, course->id);
     if (!versions.empty()) {
         const auto& latest =
             *std::max_element(versions.begin(), versions.end(),
                               [](const auto& a, const auto& b) { return a.number < b.number; });
-        const auto stored = tx->version_elements(account_id, latest.id);
+        const auto stored = tx.version_elements(account_id, latest.id);
         const bool same = std::equal(stored.begin(), stored.end(), elements.begin(), elements.end(),
                                      [](const sdk::CourseElement& a, const sdk::CourseElement& b) {
                                          return a.element_id == b.element_id && a.type == b.type &&
@@ -430,8 +437,7 @@ PublishResult publish_course(sdk::Storage& storage, CourseCheck check, const std
             return result;
         }
     }
-    result.version = tx->create_version(account_id, course->id, source_name, elements);
-    tx->commit();
+    result.version = tx.create_version(account_id, course->id, source_name, elements);
     return result;
 }
 
@@ -444,6 +450,14 @@ ImportResult import_course_file(sdk::Storage& storage, const PluginRegistry& plu
 
 ImportResult import_course(sdk::Storage& storage, CourseCheck check, const std::string& source_name,
                            sdk::Id account_id, const std::string& course_name, const std::string& shown_as) {
+    auto tx = storage.begin();
+    auto result = import_course(*tx, std::move(check), source_name, account_id, course_name, shown_as);
+    tx->commit();
+    return result;
+}
+
+ImportResult import_course(sdk::StorageTx& tx, CourseCheck check, const std::string& source_name,
+                           sdk::Id account_id, const std::string& course_name, const std::string& shown_as) {
     const auto& where = shown_as.empty() ? source_name : shown_as;
     if (!check.ok()) throw CourseImportError(std::move(check.problems));
     if (course_name.empty())
@@ -453,20 +467,18 @@ ImportResult import_course(sdk::Storage& storage, CourseCheck check, const std::
     for (auto& p : check.problems)
         if (p.warning) result.warnings.push_back(std::move(p));
 
-    auto tx = storage.begin();
-    if (!tx->get_account(account_id))
+    if (!tx.get_account(account_id))
         throw CourseImportError(
             {{false, where, 0, "", "account " + std::to_string(account_id) + " does not exist"}});
     auto elements = std::move(*check.elements);
     for (auto& e : elements) e.account_id = account_id;
-    if (auto existing = tx->find_course(account_id, course_name)) {
+    if (auto existing = tx.find_course(account_id, course_name)) {
         result.course = *existing;
     } else {
-        result.course = tx->create_course(account_id, course_name);
+        result.course = tx.create_course(account_id, course_name);
         result.created = true;
     }
-    result.version = tx->create_version(account_id, result.course.id, source_name, elements);
-    tx->commit();
+    result.version = tx.create_version(account_id, result.course.id, source_name, elements);
     return result;
 }
 

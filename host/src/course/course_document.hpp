@@ -83,6 +83,10 @@ ImportResult import_course_file(sdk::Storage& storage, const PluginRegistry& plu
 ImportResult import_course(sdk::Storage& storage, CourseCheck check, const std::string& source_name,
                            sdk::Id account_id, const std::string& course_name,
                            const std::string& shown_as = {});
+// The same inside the caller's transaction, which the caller commits.
+ImportResult import_course(sdk::StorageTx& tx, CourseCheck check, const std::string& source_name,
+                           sdk::Id account_id, const std::string& course_name,
+                           const std::string& shown_as = {});
 
 struct PublishResult {
     sdk::Course course;
@@ -100,6 +104,9 @@ struct PublishResult {
 // version has exactly these elements nothing is stored either, and the
 // result says so.
 PublishResult publish_course(sdk::Storage& storage, CourseCheck check, const std::string& source_name,
+                             sdk::Id account_id, const std::string& course);
+// The same inside the caller's transaction, which the caller commits.
+PublishResult publish_course(sdk::StorageTx& tx, CourseCheck check, const std::string& source_name,
                              sdk::Id account_id, const std::string& course);
 
 // YAML text of a stored version: elements in course order, fields in their

@@ -122,6 +122,41 @@ TEST_F(CourseLegacyTest, DuplicateIdsKeepTheFirstPositionWithTheLastValue) {
     EXPECT_EQ(dup, 1);
 }
 
+// What the legacy bot took although it is probably a mistake: imported, each
+// with a warning on its line that says how it is read.
+TEST_F(CourseLegacyTest, LegacyQuirksImportWithAWarningOnTheirLine) {
+    const std::string yaml =
+        "Q1:\n"
+        "  type: quiz\n"
+        "  text: Столица Франции?\n"
+        "  answers:\n"
+        "    - text: Париж\n"
+        "      correct: да\n"
+        "    - text: Лион\n"
+        "      correct: нет\n"
+        "M1:\n"
+        "  type: multi_choice\n"
+        "  text: Pick\n"
+        "  answers:\n"
+        "    - text: A\n"
+        "    - text: B\n"
+        "R1:\n"
+        "  type: revision\n"
+        "  prefix: Q\n"
+        "  button: Повторить\n";
+    const auto check = check_course(yaml, "bad.yaml", *plugins_);
+    ASSERT_TRUE(check.ok()) << check_lines(yaml)[0];
+    EXPECT_EQ(check_lines(yaml),
+              (Lines{"bad.yaml:6: warning: element Q1: 'answers[0].correct' is 'да': read as yes (write "
+                     "'correct: yes')",
+                     "bad.yaml:8: warning: element Q1: 'answers[1].correct' is 'нет': read as no (write "
+                     "'correct: no')",
+                     "bad.yaml:12: warning: element M1: no answer has 'correct: yes': every selection scores 0 "
+                     "(feedback_incorrect)",
+                     "bad.yaml:15: warning: element R1: 'button' without 'text': the button's label is sent as "
+                     "the message"}));
+}
+
 // The mistakes authors make, each with the exact line it is reported on.
 TEST_F(CourseLegacyTest, AuthorMistakesAreReportedWithTheirLines) {
     // A missing required field is reported where its element starts.

@@ -32,6 +32,7 @@ nlohmann::json inbound_payload(const sdk::InboundEvent& event) {
         case Kind::callback: return {{"callback_data", event.callback_data}};
         case Kind::poll_answer: return {{"poll_id", event.poll_id}, {"options", event.options}};
         case Kind::web_app_data: return {{"web_app_data", event.text}};
+        case Kind::document: return {{"document", event.file_name}};
         default: return nlohmann::json::object();
     }
 }
@@ -68,6 +69,7 @@ Engine::Engine(sdk::Storage& storage, const PluginRegistry& plugins, sdk::Execut
       services_{clock, log, settings_, plugin_settings_},
       courses_(plugins),
       enrollments_(plugins, settings_, secrets, log),
+      authoring_(plugins, clock),
       deferred_pool_(std::make_unique<BlockingCallPool>(
           settings_.deferred.threads, static_cast<std::size_t>(settings_.deferred.max_queued))),
       scheduler_(std::make_unique<TimerScheduler>(
@@ -323,6 +325,10 @@ std::vector<sdk::DispatchResult> Engine::dispatch_all(const std::vector<sdk::Inb
             if (event.update_id && !tx.mark_update_processed(account, event.bot_id, *event.update_id))
                 return sdk::DispatchResult{Status::duplicate, std::nullopt, {}};
             if (event.kind == sdk::InboundEvent::Kind::start) return start_run(tx, account, event, after);
+            if (auto answers = authoring_.handle(tx, account, event)) {
+                for (const auto& answer : *answers) enqueue_plain(tx, account, event, std::nullopt, answer);
+                return sdk::DispatchResult{Status::handled, std::nullopt, {}};
+            }
             return route(tx, account, event, after);
         };
     }
@@ -544,8 +550,8 @@ sdk::DispatchResult Engine::route(sdk::StorageTx& tx, sdk::Id account_id, const 
         enqueue_plain(tx, account_id, event, run_id, answer);
     }
     if (!run) {
-        const bool wrote =
-            event.kind == Kind::text || event.kind == Kind::voice || event.kind == Kind::web_app_data;
+        const bool wrote = event.kind == Kind::text || event.kind == Kind::voice ||
+                           event.kind == Kind::web_app_data || event.kind == Kind::document;
         if (wrote && !settings_.hints.run_finished.empty()) {
             sdk::OutboundMessage hint;
             hint.text = settings_.hints.run_finished;

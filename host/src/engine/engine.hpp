@@ -5,6 +5,7 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "engine/chat_authoring.hpp"
 #include "engine/chat_work_queues.hpp"
 #include "engine/compiled_course.hpp"
 #include "engine/enrollment.hpp"
@@ -145,6 +146,7 @@ private:
     EngineServices services_;
     CourseCache courses_;
     Enrollments enrollments_;
+    ChatAuthoring authoring_;
 
     std::shared_mutex bots_mutex_;
     std::unordered_map<sdk::Id, sdk::Id> bot_accounts_;

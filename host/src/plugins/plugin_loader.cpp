@@ -27,8 +27,12 @@ constexpr const char* kEntrySymbol = "profo_plugin";
 // deployments of the wrong size; 2.3 the PanelAccessStore role; 2.4 the
 // AnalyticsStore role and Run::version_id; 2.5 the BotHealthStore and
 // RunTimerStore roles and Run::preview; 2.6 the EventIsolation and
-// BotLeaseStore roles, which group commit and several processes need).
-constexpr std::uint32_t kStorageAbiMinor = 6;
+// BotLeaseStore roles, which group commit and several processes need; 2.7
+// the ChatAuthoringStore role).
+constexpr std::uint32_t kStorageAbiMinor = 7;
+// Transports hand the engine InboundEvents, which grew in 2.7 (documents):
+// an older module would pass one of the wrong size.
+constexpr std::uint32_t kTransportAbiMinor = 7;
 
 // The toolchain this host was built with, in the same spelling plugins embed.
 const std::string& host_toolchain() {
@@ -168,6 +172,11 @@ PluginCandidate inspect_plugin(const fs::path& file) {
                             std::to_string(m.abi_minor) + "; storage plugins need " +
                             std::to_string(sdk::kAbiMajor) + "." + std::to_string(kStorageAbiMinor) +
                             " or newer (the storage interfaces grew): rebuild it against this SDK";
+    } else if (m.kind == sdk::PluginKind::transport && m.abi_minor < kTransportAbiMinor) {
+        candidate.refusal = "transport plugin built for SDK ABI " + std::to_string(m.abi_major) + "." +
+                            std::to_string(m.abi_minor) + "; transport plugins need " +
+                            std::to_string(sdk::kAbiMajor) + "." + std::to_string(kTransportAbiMinor) +
+                            " or newer (InboundEvent grew): rebuild it against this SDK";
     } else if (m.toolchain != host_toolchain()) {
         candidate.refusal = "toolchain mismatch: plugin built with '" + m.toolchain + "', host with '" +
                             host_toolchain() + "'";

@@ -27,13 +27,14 @@ TEST(MultiChoiceValidate, LegacyShapeIsValid) {
                     .issues.empty());
 }
 
-TEST(MultiChoiceValidate, NeedsACorrectAnswer) {
+TEST(MultiChoiceValidate, WithoutACorrectAnswerItOnlyWarns) {
+    const auto report = report_of(json::parse(R"({"type": "multi_choice", "text": "Q", "answers": [
+        {"text": "A", "correct": "no"}, {"text": "B"}], "feedback_partial": {"x": 1}})"));
+    EXPECT_THAT(report.errors(),
+                ElementsAre("feedback_partial: 'feedback_partial' must be text, not '{\"x\":1}'"));
     EXPECT_THAT(
-        report_of(json::parse(R"({"type": "multi_choice", "text": "Q", "answers": [
-        {"text": "A", "correct": "no"}, {"text": "B"}], "feedback_partial": {"x": 1}})"))
-            .errors(),
-        ElementsAre("answers: a multi_choice needs at least one answer with 'correct: yes' (none has it)",
-                    "feedback_partial: 'feedback_partial' must be text, not '{\"x\":1}'"));
+        report.warnings(),
+        ElementsAre("answers: no answer has 'correct: yes': every selection scores 0 (feedback_incorrect)"));
 }
 
 TEST(MultiChoiceSchema, HasSummaryFeedbacks) {

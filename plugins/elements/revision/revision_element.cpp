@@ -70,8 +70,9 @@ std::unique_ptr<sdk::ElementSpec> RevisionElement::compile(const nlohmann::json&
     check_text(fields, "text", Presence::optional, checked);
     check_text(fields, "no_mistakes", Presence::optional, checked);
     if (field_value(fields, "button") != nullptr) {
+        // The legacy bot took such a revision; Telegram needs a message under a button.
         if (check_text(fields, "button", Presence::required, checked) && !text_field(fields, "text"))
-            checked.error("text", "'text' is required with 'button': the button needs a message to go with");
+            checked.warning("text", "'button' without 'text': the button's label is sent as the message");
     }
     check_common_fields(fields, CommonFields::formatting, checked);
     if (checked.has_errors()) return nullptr;
@@ -96,7 +97,7 @@ sdk::Outcome RevisionElement::enter(sdk::ElementContext& ctx) {
         return sdk::Outcome::next();
     }
     if (spec.button) {
-        ctx.send(text_action(spec.style, spec.text.value_or(""), {*spec.button}));
+        ctx.send(text_action(spec.style, spec.text.value_or(*spec.button), {*spec.button}));
         return sdk::Outcome::wait();
     }
     send_text(ctx, spec.style, spec.text);

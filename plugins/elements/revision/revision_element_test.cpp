@@ -27,10 +27,11 @@ TEST(RevisionValidate, LegacyShapeIsValid) {
     EXPECT_TRUE(report_of(json{{"type", "revision"}, {"prefix", "Vocab_"}}).issues.empty());
 }
 
-TEST(RevisionValidate, PrefixRequiredAndButtonNeedsText) {
-    EXPECT_THAT(report_of(json{{"type", "revision"}, {"button", "Go"}, {"no_mistakes", 5}}).errors(),
-                ElementsAre("prefix: 'prefix' is required",
-                            "text: 'text' is required with 'button': the button needs a message to go with"));
+TEST(RevisionValidate, PrefixRequiredAndAButtonWithoutTextWarns) {
+    const auto report = report_of(json{{"type", "revision"}, {"button", "Go"}, {"no_mistakes", 5}});
+    EXPECT_THAT(report.errors(), ElementsAre("prefix: 'prefix' is required"));
+    EXPECT_THAT(report.warnings(),
+                ElementsAre("text: 'button' without 'text': the button's label is sent as the message"));
     EXPECT_THAT(report_of(json{{"type", "revision"}, {"prefix", json::array()}}).errors(),
                 ElementsAre("prefix: 'prefix' must be text, not '[]'"));
 }
@@ -111,6 +112,20 @@ TEST(RevisionPlay, AtMostTwoRightAnswersJoinTheReplay) {
     EXPECT_EQ(calls[0], "Vocab_2");
     EXPECT_NE(calls[1], "Vocab_2");
     EXPECT_LT(calls[1], calls[2]);  // course order, which these ids sort in
+}
+
+TEST(RevisionPlay, AButtonWithoutTextIsSentUnderItsOwnLabel) {
+    json fields = kRevision;
+    fields.erase("text");
+    fields["button"] = "Повторить ошибки";
+    RevisionElement element;
+    AnsweredRun ctx = run_of(element, fields);
+    ctx.answered("Vocab_1", 0);
+    EXPECT_EQ(element.enter(ctx).kind, sdk::Outcome::Kind::wait);
+    ASSERT_EQ(ctx.sent.size(), 1u);
+    EXPECT_EQ(ctx.sent[0].text, "Повторить ошибки");
+    ASSERT_EQ(ctx.sent[0].buttons.size(), 1u);
+    EXPECT_EQ(ctx.sent[0].buttons[0].text, "Повторить ошибки");
 }
 
 TEST(RevisionPlay, AButtonStartsTheReplayOnce) {

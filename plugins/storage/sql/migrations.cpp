@@ -450,6 +450,20 @@ const std::vector<Migration> kMigrations = {
          " recorded_at BIGINT NOT NULL,"
          " PRIMARY KEY (account_id, kind, legacy_key))",
      }},
+    {13,
+     "course authors in the chat: what a chat's next course file is for",
+     {
+         "CREATE TABLE chat_authoring ("
+         " bot_id BIGINT NOT NULL REFERENCES bots (id) ON DELETE CASCADE,"
+         " chat_id BIGINT NOT NULL,"
+         " account_id BIGINT NOT NULL REFERENCES accounts (id),"
+         " user_id BIGINT NOT NULL,"
+         " mode TEXT NOT NULL,"
+         " course_name TEXT NOT NULL,"
+         " course_id BIGINT,"
+         " expires_at BIGINT NOT NULL,"
+         " PRIMARY KEY (bot_id, chat_id))",
+     }},
 };
 
 std::string expand(std::string_view statement, const SqlDialect& dialect, std::int64_t now) {

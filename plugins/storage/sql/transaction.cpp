@@ -1052,6 +1052,62 @@ std::optional<Id> SqlTransaction::find_legacy_id(Id account_id, const std::strin
     });
 }
 
+// --- Course authors in the chat ---------------------------------------------------
+
+namespace {
+// Through the bots table, so that only the account's own bot takes a row.
+const Query kSetChatAuthoring = command(
+    "INSERT INTO chat_authoring (bot_id, chat_id, account_id, user_id, mode, course_name, course_id, "
+    "expires_at)"
+    " SELECT id, :c, account_id, :u, :m, :n, :course, :e FROM bots WHERE account_id = :a AND id = :b"
+    " ON CONFLICT (bot_id, chat_id) DO UPDATE SET user_id = excluded.user_id, mode = excluded.mode,"
+    " course_name = excluded.course_name, course_id = excluded.course_id, expires_at = excluded.expires_at");
+const Columns kChatAuthoring{{"bot_id", I},      {"chat_id", I},   {"user_id", I},   {"mode", T},
+                             {"course_name", T}, {"course_id", I}, {"expires_at", I}};
+const Query kFindChatAuthoring =
+    select(kChatAuthoring, "FROM chat_authoring WHERE account_id = :a AND bot_id = :b AND chat_id = :c");
+const Query kClearChatAuthoring =
+    command("DELETE FROM chat_authoring WHERE account_id = :a AND bot_id = :b AND chat_id = :c");
+}  // namespace
+
+void SqlTransaction::set_chat_authoring(Id account_id, const sdk::ChatAuthoring& authoring) {
+    guarded("set_chat_authoring", [&] {
+        if (authoring.mode != "create" && authoring.mode != "edit")
+            refuse("set_chat_authoring", "the mode must be create or edit, not '" + authoring.mode + "'");
+        if (changed_rows(statement(kSetChatAuthoring)
+                             .bind(authoring.chat_id, authoring.user_id, authoring.mode,
+                                   authoring.course_name, authoring.course_id, authoring.expires_at,
+                                   account_id, authoring.bot_id)) == 0)
+            refuse("set_chat_authoring", "account " + std::to_string(account_id) + " has no bot " +
+                                             std::to_string(authoring.bot_id));
+    });
+}
+
+std::optional<sdk::ChatAuthoring> SqlTransaction::find_chat_authoring(Id account_id, Id bot_id,
+                                                                      std::int64_t chat_id) {
+    return guarded("find_chat_authoring", [&] {
+        return one_row<sdk::ChatAuthoring>(statement(kFindChatAuthoring).bind(account_id, bot_id, chat_id),
+                                           [](const PreparedStatement& s) {
+                                               RowReader r(s);
+                                               sdk::ChatAuthoring a;
+                                               a.bot_id = r.integer();
+                                               a.chat_id = r.integer();
+                                               a.user_id = r.integer();
+                                               a.mode = r.text();
+                                               a.course_name = r.text();
+                                               a.course_id = r.optional_integer();
+                                               a.expires_at = r.integer();
+                                               return a;
+                                           });
+    });
+}
+
+bool SqlTransaction::clear_chat_authoring(Id account_id, Id bot_id, std::int64_t chat_id) {
+    return guarded("clear_chat_authoring", [&] {
+        return changed_rows(statement(kClearChatAuthoring).bind(account_id, bot_id, chat_id)) > 0;
+    });
+}
+
 // --- Accounts and members ---------------------------------------------------------
 
 void SqlTransaction::check_account_name_free(std::string_view operation, const std::string& name, Id except) {

@@ -167,6 +167,10 @@ public:
                           Id id) override;
     std::optional<Id> find_legacy_id(Id account_id, const std::string& kind,
                                      const std::string& legacy_key) override;
+    void set_chat_authoring(Id account_id, const sdk::ChatAuthoring& authoring) override;
+    std::optional<sdk::ChatAuthoring> find_chat_authoring(Id account_id, Id bot_id,
+                                                          std::int64_t chat_id) override;
+    bool clear_chat_authoring(Id account_id, Id bot_id, std::int64_t chat_id) override;
 
 private:
     enum class State { open, failed, finished };

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <random>
 
 namespace profo::telegram {
 
@@ -115,8 +117,64 @@ BotApiCall bot_api_call(const sdk::OutboundMessage& message, std::int64_t chat_i
             if (!message.text.empty()) params["text"] = message.text;
             return {"answerCallbackQuery", params};
         }
+        case Kind::document: {
+            if (message.file_content.empty())
+                throw sdk::OutboundFormatError(
+                    "'content' of a document is empty (Telegram refuses empty files)");
+            json params{{"chat_id", chat_id}};
+            add_caption(params, message);
+            return {"sendDocument", params,
+                    BotApiUpload{"document", message.file_name, message.file_content}};
+        }
     }
     throw sdk::OutboundFormatError("unknown message kind");
+}
+
+namespace {
+
+std::string form_value(const json& value) {
+    return value.is_string() ? value.get<std::string>()
+                             : value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// A header's quoted-string: what would end it or the header is left out.
+std::string header_quoted(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        if (c == '"')
+            out += "%22";
+        else if (c != '\r' && c != '\n')
+            out += c;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string multipart_body(const json& params, const BotApiUpload& file, std::string_view boundary) {
+    std::string body;
+    const std::string dash = "--" + std::string(boundary);
+    for (const auto& [name, value] : params.items()) {
+        body += dash + "\r\nContent-Disposition: form-data; name=\"" + header_quoted(name) + "\"\r\n\r\n";
+        body += form_value(value) + "\r\n";
+    }
+    body += dash + "\r\nContent-Disposition: form-data; name=\"" + header_quoted(file.field) + "\"; filename=\"" +
+            header_quoted(file.file_name) + "\"\r\nContent-Type: application/octet-stream\r\n\r\n";
+    body += file.content + "\r\n" + dash + "--\r\n";
+    return body;
+}
+
+std::string multipart_boundary(const json& params, const BotApiUpload& file) {
+    static thread_local std::mt19937_64 random{std::random_device{}()};
+    const std::string fields = params.dump(-1, ' ', false, json::error_handler_t::replace);
+    for (;;) {
+        char hex[17];
+        std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(random()));
+        std::string boundary = std::string("profo-") + hex;
+        if (file.content.find(boundary) == std::string::npos && fields.find(boundary) == std::string::npos &&
+            file.file_name.find(boundary) == std::string::npos)
+            return boundary;
+    }
 }
 
 BotApiOutcome classify_reply(int status, std::string_view body) {

@@ -7,15 +7,32 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace profo::telegram {
 
+// A file sent with a call: the request goes as multipart/form-data, with the
+// file as the part named `field`.
+struct BotApiUpload {
+    std::string field;
+    std::string file_name;
+    std::string content;
+};
+
 struct BotApiCall {
     std::string method;
     nlohmann::json params;
+    std::optional<BotApiUpload> upload = std::nullopt;
 };
+
+// The multipart/form-data body of `params` and `file` (RFC 7578): strings as
+// they are, other values as JSON, as the Bot API reads form fields.
+// `boundary` must not occur in any of them (multipart_boundary() checks).
+std::string multipart_body(const nlohmann::json& params, const BotApiUpload& file, std::string_view boundary);
+// A boundary that occurs in neither `params` nor `file`.
+std::string multipart_boundary(const nlohmann::json& params, const BotApiUpload& file);
 
 // Throws sdk::OutboundFormatError for a message Telegram cannot take at all
 // (media without items): sending it again would never help.

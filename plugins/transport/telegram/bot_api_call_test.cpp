@@ -112,3 +112,46 @@ TEST(BotApiReply, Classification) {
             .kind,
         K::blocked);
 }
+
+TEST(BotApiCall, DocumentIsUploadedAsMultipart) {
+    OutboundMessage doc;
+    doc.kind = OutboundMessage::Kind::document;
+    doc.file_name = "Курс \"A\".yml";
+    doc.file_content = "- id: a\n  type: message\n";
+    doc.text = "Курс, version 2";
+    const auto call = bot_api_call(doc, 42);
+    EXPECT_EQ(call.method, "sendDocument");
+    EXPECT_EQ(call.params["chat_id"], 42);
+    EXPECT_EQ(call.params["caption"], "Курс, version 2");
+    ASSERT_TRUE(call.upload.has_value());
+    EXPECT_EQ(call.upload->field, "document");
+
+    const auto boundary = multipart_boundary(call.params, *call.upload);
+    EXPECT_EQ(boundary.rfind("profo-", 0), 0u);
+    const auto body = multipart_body(call.params, *call.upload, boundary);
+    const std::string expected =
+        "--" + boundary +
+        "\r\nContent-Disposition: form-data; name=\"caption\"\r\n\r\nКурс, version 2\r\n"
+        "--" +
+        boundary +
+        "\r\nContent-Disposition: form-data; name=\"chat_id\"\r\n\r\n42\r\n"
+        "--" +
+        boundary +
+        "\r\nContent-Disposition: form-data; name=\"document\"; "
+        "filename=\"Курс %22A%22.yml\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        "- id: a\n  type: message\n\r\n--" +
+        boundary + "--\r\n";
+    EXPECT_EQ(body, expected);
+
+    doc.file_content.clear();
+    EXPECT_THROW(bot_api_call(doc, 42), profo::sdk::OutboundFormatError);
+}
+
+TEST(BotApiCall, MultipartBoundaryNeverOccursInTheContent) {
+    profo::telegram::BotApiUpload file{"document", "f.yml", ""};
+    for (int i = 0; i < 50; ++i) {
+        const auto boundary = multipart_boundary(json{{"chat_id", 1}}, file);
+        file.content += boundary;  // the next one must differ from every one before
+        EXPECT_EQ(file.content.find(boundary), file.content.size() - boundary.size());
+    }
+}

@@ -8,6 +8,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <optional>
 #include <stdexcept>
 
@@ -117,17 +119,55 @@ awaitable<std::unique_ptr<BotApiClient::Connection>> BotApiClient::connect(
     co_return connection;
 }
 
-awaitable<BotApiReply> BotApiClient::call(const std::string& token, const std::string& method,
-                                          const nlohmann::json& params, std::chrono::milliseconds timeout) {
-    http::request<http::string_body> request{http::verb::post, path_prefix_ + "/bot" + token + "/" + method,
-                                             11};
+http::request<http::string_body> BotApiClient::request_to(http::verb verb, const std::string& target) const {
+    http::request<http::string_body> request{verb, target, 11};
     request.set(http::field::host, host_);
-    request.set(http::field::content_type, "application/json");
     request.set(http::field::user_agent, "profo-telegram");
     request.keep_alive(true);
+    return request;
+}
+
+awaitable<BotApiReply> BotApiClient::call(const std::string& token, const std::string& method,
+                                          const nlohmann::json& params, std::chrono::milliseconds timeout) {
+    auto request = request_to(http::verb::post, path_prefix_ + "/bot" + token + "/" + method);
+    request.set(http::field::content_type, "application/json");
     request.body() = params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     request.prepare_payload();
+    auto exchange = exchange_pooled(std::move(request), method, timeout);
+    co_return co_await std::move(exchange);
+}
 
+awaitable<BotApiReply> BotApiClient::upload(const std::string& token, const std::string& method,
+                                            const nlohmann::json& params, const BotApiUpload& file,
+                                            std::chrono::milliseconds timeout) {
+    auto request = request_to(http::verb::post, path_prefix_ + "/bot" + token + "/" + method);
+    const auto boundary = multipart_boundary(params, file);
+    request.set(http::field::content_type, "multipart/form-data; boundary=" + boundary);
+    request.body() = multipart_body(params, file, boundary);
+    request.prepare_payload();
+    auto exchange = exchange_pooled(std::move(request), method, timeout);
+    co_return co_await std::move(exchange);
+}
+
+awaitable<BotApiReply> BotApiClient::download(const std::string& token, const std::string& file_path,
+                                              std::chrono::milliseconds timeout) {
+    // Telegram's paths are `documents/file_12.yml`: anything else in a target
+    // (a space, a line break, `..`) is not one, and must not reach a request line.
+    const bool usable = !file_path.empty() && file_path.size() <= 512 &&
+                        file_path.find("..") == std::string::npos &&
+                        std::all_of(file_path.begin(), file_path.end(), [](unsigned char c) {
+                            return std::isalnum(c) != 0 || c == '/' || c == '.' || c == '_' || c == '-';
+                        });
+    if (!usable)
+        co_return BotApiReply{400, R"({"ok":false,"error_code":400,"description":"unusable file_path"})"};
+    auto request = request_to(http::verb::get, path_prefix_ + "/file/bot" + token + "/" + file_path);
+    auto exchange = exchange_pooled(std::move(request), "file download", timeout);
+    co_return co_await std::move(exchange);
+}
+
+awaitable<BotApiReply> BotApiClient::exchange_pooled(http::request<http::string_body> request,
+                                                     const std::string& what,
+                                                     std::chrono::milliseconds timeout) {
     // A pooled connection the server closed meanwhile fails at once; one more
     // try on a fresh connection tells that apart from a real failure.
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -155,13 +195,13 @@ awaitable<BotApiReply> BotApiClient::call(const std::string& token, const std::s
             const auto code = e.code();
             retry = reused && (code == http::error::end_of_stream || code == asio::error::eof ||
                                code == asio::error::connection_reset || code == asio::error::broken_pipe);
-            failure = method + ": " + code.message();
+            failure = what + ": " + code.message();
         } catch (const std::exception& e) {
-            failure = method + ": " + e.what();
+            failure = what + ": " + e.what();
         }
         if (!retry) co_return BotApiReply{0, failure};
     }
-    co_return BotApiReply{0, method + ": connection closed"};
+    co_return BotApiReply{0, what + ": connection closed"};
 }
 
 }  // namespace profo::telegram

@@ -21,6 +21,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -74,6 +75,8 @@ struct Settings {
     Millis backoff_initial{1000};
     Millis backoff_max{300000};
     Millis send_timeout{30000};
+    // Text files (a course author's YAML) up to this size are fetched for the engine.
+    std::int64_t max_document_bytes = 4 * 1024 * 1024;
 
     static Settings from(const json& s) {
         Settings out;
@@ -130,6 +133,7 @@ struct Settings {
         number("backoff_initial_ms", out.backoff_initial, 1);
         number("backoff_max_ms", out.backoff_max, 1);
         number("send_timeout_ms", out.send_timeout, 100);
+        number("max_document_bytes", out.max_document_bytes, 0);
         // The platform's retention prunes the update ledger now, with every
         // other table that only grows; a setting that would do nothing is refused.
         for (const char* moved : {"prune_interval_ms", "ledger_keep_ms"})
@@ -566,6 +570,31 @@ private:
         return now - it->second > kPollGrace;
     }
 
+    // The engine does no I/O, so the content of a text file comes with its
+    // event (wants_document_content). False when it could not be had for now
+    // (network, 5xx, 429): the update is tried again later. A file Telegram
+    // refuses (too big, gone) goes on without its content; the engine says so.
+    awaitable<bool> fetch_document(const BotState& bot, MappedUpdate& mapped) {
+        if (!wants_document_content(mapped, settings_.max_document_bytes)) co_return true;
+        // Named first: GCC 12 mishandles temporaries inside a co_await expression.
+        const std::string method = "getFile";
+        const json params{{"file_id", mapped.file_id}};
+        auto asking = client_->call(bot.token, method, params, settings_.send_timeout);
+        const auto reply = co_await std::move(asking);
+        const auto outcome = classify_reply(reply.status, reply.body);
+        if (outcome.kind == BotApiOutcome::Kind::permanent) co_return true;
+        if (outcome.kind != BotApiOutcome::Kind::ok) co_return false;
+        const auto path = outcome.result.is_object() ? outcome.result.value("file_path", json()) : json();
+        if (!path.is_string()) co_return true;
+        const auto file_path = path.get<std::string>();
+        auto downloading = client_->download(bot.token, file_path, settings_.send_timeout);
+        const auto file = co_await std::move(downloading);
+        if (file.status == 0 || file.status >= 500 || file.status == 429) co_return false;
+        if (file.status == 200 && static_cast<std::int64_t>(file.body.size()) <= settings_.max_document_bytes)
+            mapped.event.text = file.body;
+        co_return true;
+    }
+
     // One update through the engine; blocks. A start carries its link's
     // payload as its text: the engine reads it, with the token's plugin.
     sdk::DispatchResult dispatch_update(const BotState& bot, MappedUpdate& mapped) {
@@ -648,6 +677,9 @@ private:
                     }
                     if (!is_known) break;
                 }
+                // A file not fetched for now ends the batch here too.
+                auto fetching = fetch_document(*bot, m);
+                if (!co_await std::move(fetching)) break;
                 events.push_back(m.event);
             }
             std::vector<sdk::DispatchResult> results;
@@ -763,6 +795,18 @@ private:
             return status(200, "skipped");
         }
         if (mapped.outcome == MappedUpdate::Outcome::skipped) return status(200, "skipped");
+        if (wants_document_content(mapped, settings_.max_document_bytes)) {
+            // A handler thread, not the transport's: it may wait for the fetch.
+            auto fetched = asio::co_spawn(io_, fetch_document(*bot, mapped), asio::use_future);
+            bool complete = false;
+            try {
+                complete = fetched.get();
+            } catch (const std::exception& e) {
+                host_->log().warn("telegram: " + bot_name(bot->bot) +
+                                  ": cannot fetch a document: " + e.what());
+            }
+            if (!complete) return status(503, "the file could not be fetched yet");
+        }
         const auto result = dispatch_update(*bot, mapped);
         if (result.status == sdk::DispatchResult::Status::failed) {
             host_->log().error("telegram: " + bot_name(bot->bot) + ": webhook update " +
@@ -928,8 +972,11 @@ private:
             co_return;
         }
         const auto sent_at = std::chrono::steady_clock::now();
-        const auto reply =
-            co_await client_->call(bot->token, call.method, call.params, settings_.send_timeout);
+        auto sending =
+            call.upload
+                ? client_->upload(bot->token, call.method, call.params, *call.upload, settings_.send_timeout)
+                : client_->call(bot->token, call.method, call.params, settings_.send_timeout);
+        const auto reply = co_await std::move(sending);
         const auto outcome = classify_reply(reply.status, reply.body);
         host_->metrics().observe(
             "profo_telegram_send_duration_seconds", {},

@@ -1,6 +1,8 @@
 #include "update_mapping.hpp"
 
+#include <cctype>
 #include <stdexcept>
+#include <string_view>
 
 namespace profo::telegram {
 
@@ -73,9 +75,18 @@ MappedUpdate map_message(const json& message, sdk::Id bot_id) {
     } else if (auto data = message.find("web_app_data"); data != message.end()) {
         event.kind = sdk::InboundEvent::Kind::web_app_data;
         event.text = string_field(*data, "data", "message.web_app_data");
+    } else if (auto document = message.find("document"); document != message.end()) {
+        // The content is the transport's to fetch (fetch_document), before dispatch.
+        event.kind = sdk::InboundEvent::Kind::document;
+        mapped.file_id = string_field(*document, "file_id", "message.document");
+        mapped.mime_type = text_or_empty(*document, "mime_type");
+        event.file_name = text_or_empty(*document, "file_name");
+        if (auto size = document->find("file_size"); size != document->end() && size->is_number_integer())
+            event.file_size = size->get<std::int64_t>();
+        event.caption = text_or_empty(message, "caption");
     } else {
         mapped.outcome = MappedUpdate::Outcome::skipped;
-        mapped.reason = "a message without text, voice or web_app_data";
+        mapped.reason = "a message without text, voice, web_app_data or document";
     }
     return mapped;
 }
@@ -148,6 +159,22 @@ MappedUpdate map_chat_member(const json& change, sdk::Id bot_id) {
 }
 
 }  // namespace
+
+bool wants_document_content(const MappedUpdate& mapped, std::int64_t max_bytes) {
+    const auto& event = mapped.event;
+    if (event.kind != sdk::InboundEvent::Kind::document || mapped.file_id.empty()) return false;
+    if (event.file_size <= 0 || event.file_size > max_bytes) return false;
+    auto ends_with = [&](std::string_view suffix) {
+        const auto& name = event.file_name;
+        if (name.size() < suffix.size()) return false;
+        for (std::size_t i = 0; i < suffix.size(); ++i)
+            if (std::tolower(static_cast<unsigned char>(name[name.size() - suffix.size() + i])) != suffix[i])
+                return false;
+        return true;
+    };
+    return ends_with(".yml") || ends_with(".yaml") || ends_with(".txt") ||
+           mapped.mime_type.rfind("text/", 0) == 0 || mapped.mime_type.find("yaml") != std::string::npos;
+}
 
 std::optional<std::string> start_argument(const std::string& text) {
     static const std::string command = "/start";

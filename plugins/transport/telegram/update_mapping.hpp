@@ -23,7 +23,15 @@ struct MappedUpdate {
     sdk::InboundEvent event;
     std::string start_payload;  // kind start: what followed `/start ` (may be empty)
     std::string reason;         // skipped / malformed: what and where
+    // Kind document: what getFile needs, and what the file says it is.
+    std::string file_id;
+    std::string mime_type;
 };
+
+// Whether the transport fetches a document's content for the engine: text
+// files (a course author's YAML) of at most `max_bytes`. Other files reach
+// the engine with their name and size only.
+bool wants_document_content(const MappedUpdate& mapped, std::int64_t max_bytes);
 
 // `bot_id` is the platform's bot the update came to. Never throws.
 MappedUpdate map_update(const nlohmann::json& update, sdk::Id bot_id);

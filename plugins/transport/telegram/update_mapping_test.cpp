@@ -121,3 +121,39 @@ TEST(UpdateMapping, HostileJsonIsMalformedNeverAThrow) {
     // The id is kept when it is readable, so the offset moves past the update.
     EXPECT_EQ(map_update(json{{"update_id", 9}, {"message", 5}}, 7).update_id, 9);
 }
+
+TEST(UpdateMapping, DocumentWithCaption) {
+    auto m = map_update(message({{"document",
+                                  {{"file_name", "course.yml"},
+                                   {"mime_type", "application/x-yaml"},
+                                   {"file_id", "BQAC1"},
+                                   {"file_unique_id", "AgAD1"},
+                                   {"file_size", 120}}},
+                                 {"caption", "/create Intro"}}),
+                        7);
+    ASSERT_EQ(m.outcome, MappedUpdate::Outcome::event);
+    EXPECT_EQ(m.event.kind, Kind::document);
+    EXPECT_EQ(m.event.file_name, "course.yml");
+    EXPECT_EQ(m.event.file_size, 120);
+    EXPECT_EQ(m.event.caption, "/create Intro");
+    EXPECT_EQ(m.event.text, "");  // fetched by the transport, not here
+    EXPECT_EQ(m.file_id, "BQAC1");
+    EXPECT_TRUE(wants_document_content(m, 4096));
+    EXPECT_FALSE(wants_document_content(m, 100));  // larger than allowed
+
+    auto pdf = map_update(message({{"document",
+                                    {{"file_name", "scan.pdf"},
+                                     {"mime_type", "application/pdf"},
+                                     {"file_id", "BQAC2"},
+                                     {"file_size", 120}}}}),
+                          7);
+    EXPECT_EQ(pdf.event.kind, Kind::document);
+    EXPECT_FALSE(wants_document_content(pdf, 4096));  // not text: name and size only
+    auto text = map_update(
+        message({{"document", {{"file_name", "COURSE.YAML"}, {"file_id", "BQAC3"}, {"file_size", 5}}}}), 7);
+    EXPECT_TRUE(wants_document_content(text, 4096));
+
+    auto broken = map_update(message({{"document", {{"file_name", "x.yml"}}}}), 7);
+    EXPECT_EQ(broken.outcome, MappedUpdate::Outcome::malformed);
+    EXPECT_NE(broken.reason.find("message.document.file_id"), std::string::npos);
+}

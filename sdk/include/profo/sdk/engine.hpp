@@ -25,6 +25,8 @@ struct InboundEvent {
         web_app_data,  // Mini App answer (text = data)
         blocked,       // the student blocked the bot
         unblocked,     // ... and unblocked it
+        document,      // 2.7: a file; `file_name`, `file_size`, and in `text` its content when
+                       // the transport fetched it (small files only), else nothing
     };
     Kind kind = Kind::text;
     Id bot_id = 0;
@@ -45,6 +47,11 @@ struct InboundEvent {
     // Telegram's update id: recorded in the same transaction as the effects,
     // and an update seen before is ignored.
     std::optional<std::int64_t> update_id;
+    // 2.7, document only: the file's name as the sender gave it, its size in
+    // bytes as Telegram reported it, and the caption sent with it.
+    std::string file_name;
+    std::int64_t file_size = 0;
+    std::string caption;
 };
 
 struct DispatchResult {

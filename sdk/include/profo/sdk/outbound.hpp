@@ -40,6 +40,7 @@ struct OutboundMessage {
         poll,             // sendPoll: question in `text`, `poll_options`, quiz fields
         typing,           // sendChatAction typing: no message
         callback_answer,  // answerCallbackQuery `callback_id` (notification in `text`)
+        document,         // 2.7: sendDocument, uploaded: `file_name`, `file_content`; caption in `text`
     };
     Kind kind = Kind::text;
     std::string text;        // message text, caption, poll question or notification
@@ -58,6 +59,11 @@ struct OutboundMessage {
     std::int64_t activation = 0;
 
     std::string callback_id;
+
+    // Document only: the file as the student receives it (a course's YAML
+    // for its author, never anything large).
+    std::string file_name;
+    std::string file_content;
 
     bool operator==(const OutboundMessage&) const = default;
 };

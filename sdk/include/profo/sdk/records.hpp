@@ -387,6 +387,19 @@ struct RunSource {
     std::int64_t completed = 0;
 };
 
+// 2.7: what a member of the bot's account asked for in the chat (`/create`,
+// `/edit COURSE`): the next course file or text the chat sends is for it,
+// until it expires. One per chat.
+struct ChatAuthoring {
+    Id bot_id = 0;
+    std::int64_t chat_id = 0;
+    std::int64_t user_id = 0;     // the member who asked
+    std::string mode;             // "create" or "edit"
+    std::string course_name;      // create: the name `/create NAME` gave ("" takes the file's)
+    std::optional<Id> course_id;  // edit: the course a changed file becomes a version of
+    Millis expires_at = 0;
+};
+
 // Thrown by storage methods. A failed method leaves the transaction usable only
 // for rollback (destroying it without commit()).
 class StorageError : public std::runtime_error {

@@ -383,6 +383,21 @@ public:
                                              const std::string& legacy_key) = 0;
 };
 
+// 2.7: course authors in the chat (docs/chat-authoring.md).
+class PROFO_SDK_API ChatAuthoringStore {
+public:
+    virtual ~ChatAuthoringStore() = default;
+    // Sets what the chat waits for, replacing what it waited for before. A bot
+    // that is not the account's, or a mode other than create or edit, is
+    // invalid.
+    virtual void set_chat_authoring(Id account_id, const ChatAuthoring& authoring) = 0;
+    // Expired ones too, until cleared or replaced: the caller checks expires_at.
+    virtual std::optional<ChatAuthoring> find_chat_authoring(Id account_id, Id bot_id,
+                                                             std::int64_t chat_id) = 0;
+    // False when the chat waited for nothing.
+    virtual bool clear_chat_authoring(Id account_id, Id bot_id, std::int64_t chat_id) = 0;
+};
+
 // One database transaction with every role. Destroying it without commit()
 // rolls back. Not thread-safe: one transaction belongs to one thread at a time.
 class PROFO_SDK_API StorageTx : public AccountStore,
@@ -400,7 +415,8 @@ class PROFO_SDK_API StorageTx : public AccountStore,
                                 public RunTimerStore,
                                 public EventIsolation,
                                 public BotLeaseStore,
-                                public LegacyIdStore {
+                                public LegacyIdStore,
+                                public ChatAuthoringStore {
 public:
     ~StorageTx() override = default;
     virtual void commit() = 0;
