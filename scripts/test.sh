@@ -2,11 +2,11 @@
 # Quick start, command two: install what is missing, build everything, start
 # a throwaway PostgreSQL and run the whole suite with ctest (SQLite and
 # PostgreSQL backends both), then every fuzz target for a short while
-# (scripts/fuzz.sh). .ci/run calls exactly this.
+# (scripts/fuzz.sh), and the same tests again under ASan+UBSan
+# (scripts/sanitize.sh). .ci/run calls exactly this.
 #
-# PROFO_FUZZ_SECONDS=0 skips the fuzz stage. PROFO_SANITIZE=1 adds the same
-# tests under ASan+UBSan (scripts/sanitize.sh): not yet on by default, since
-# that build has not been measured within CI's time on two cores.
+# PROFO_SANITIZE=0 skips the sanitizer stage, PROFO_FUZZ_SECONDS=0 the fuzz
+# stage (both are in CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --tests
@@ -24,7 +24,7 @@ t=$(date +%s)
 (cd "${PROFO_BUILD_DIR:-build}" && ctest --output-on-failure --timeout 600 -j "${PROFO_JOBS:-$(nproc)}" "$@")
 stage tests "$t"
 
-if [ "${PROFO_SANITIZE:-0}" != 0 ]; then
+if [ "${PROFO_SANITIZE:-1}" != 0 ]; then
   t=$(date +%s)
   scripts/sanitize.sh
   stage sanitizers "$t"

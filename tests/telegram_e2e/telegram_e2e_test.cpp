@@ -486,3 +486,26 @@ TEST_P(TelegramTransportOn, AMemberMakesAndChangesACourseInTheChat) {
     EXPECT_NE(run_process(profo_command(p.config, {"course", "versions", "mine"})).exit_code, 0);
     stop(*serve);
 }
+
+// The same over a webhook: the delivery waits for the file to be fetched.
+TEST(TelegramTransport, AMembersCourseFileArrivesByWebhook) {
+    Emulator e;
+    PlatformOptions webhook;
+    webhook.mode = "webhook";
+    Platform p(e, course_options(webhook));
+    const auto added = run_process(profo_command(p.config, {"member", "add", "77"}));
+    ASSERT_EQ(added.exit_code, 0) << added.err;
+    auto serve = p.serve();
+    serve->wait_for_stderr("webhook set", 20s);
+    e.post("/_emulator/document", {{"bot_id", p.bot_id},
+                                   {"user_id", 77},
+                                   {"file_name", "hooked.yml"},
+                                   {"content", "welcome:\n  type: message\n  text: By webhook\n"},
+                                   {"caption", "/create"}});
+    const auto t = e.wait(p.bot_id, 77, 1);
+    EXPECT_EQ(
+        shown(bot_messages(t).at(0)).rfind("Imported course 'hooked' (course 2), version 1: 1 elements.", 0),
+        0u)
+        << t.dump(1);
+    stop(*serve);
+}

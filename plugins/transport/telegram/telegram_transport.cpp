@@ -31,6 +31,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <future>
 #include <limits>
 #include <map>
 #include <memory>
@@ -796,11 +797,23 @@ private:
         }
         if (mapped.outcome == MappedUpdate::Outcome::skipped) return status(200, "skipped");
         if (wants_document_content(mapped, settings_.max_document_bytes)) {
-            // A handler thread, not the transport's: it may wait for the fetch.
-            auto fetched = asio::co_spawn(io_, fetch_document(*bot, mapped), asio::use_future);
+            // A handler thread, not the transport's: it may wait for the fetch,
+            // though not forever (a stopping transport runs nothing more). The
+            // fetch owns what it fills in, so giving up on it leaves it nothing
+            // of this frame to write to.
+            auto fetching = std::make_shared<MappedUpdate>(mapped);
+            auto fetch = [this, bot, fetching]() -> awaitable<bool> {
+                auto fetched = fetch_document(*bot, *fetching);
+                co_return co_await std::move(fetched);
+            };
+            auto fetched = asio::co_spawn(io_, std::move(fetch), asio::use_future);
             bool complete = false;
             try {
-                complete = fetched.get();
+                if (fetched.wait_for(2 * settings_.send_timeout + std::chrono::seconds(1)) ==
+                    std::future_status::ready) {
+                    complete = fetched.get();
+                    mapped.event.text = fetching->event.text;
+                }
             } catch (const std::exception& e) {
                 host_->log().warn("telegram: " + bot_name(bot->bot) +
                                   ": cannot fetch a document: " + e.what());
