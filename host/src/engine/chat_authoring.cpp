@@ -65,6 +65,8 @@ std::string utc_minute(sdk::Millis at) {
     return text;
 }
 
+constexpr std::size_t kMaxCourseMiB = kMaxCourseBytes / (std::size_t{1024} * 1024);
+
 const char* const kHowToSend = "Send the course now: a YAML file, or its text in a message. /cancel stops.";
 
 }  // namespace
@@ -180,11 +182,11 @@ ChatAuthoring::Answers ChatAuthoring::import_new(sdk::StorageTx& tx, sdk::Id acc
                                                  const std::string& content) {
     const bool document = event.kind == Kind::document;
     if (document && content.empty())
-        return {text_message(
-            event.file_size > static_cast<std::int64_t>(kMaxCourseBytes)
-                ? "The file is " + std::to_string(event.file_size) + " bytes; a course file is at most " +
-                      std::to_string(kMaxCourseBytes / (1024 * 1024)) + " MiB. Nothing was imported."
-                : "The file could not be read: send it again, or send the course as text.")};
+        return {text_message(event.file_size > static_cast<std::int64_t>(kMaxCourseBytes)
+                                 ? "The file is " + std::to_string(event.file_size) +
+                                       " bytes; a course file is at most " + std::to_string(kMaxCourseMiB) +
+                                       " MiB. Nothing was imported."
+                                 : "The file could not be read: send it again, or send the course as text.")};
     const std::string given = name;  // kept for the next try when this one fails
     if (name.empty()) name = document ? stem_of(event.file_name) : "";
     if (name.empty()) name = "Course from the chat, " + utc_minute(now()) + " UTC";
@@ -222,8 +224,7 @@ ChatAuthoring::Answers ChatAuthoring::publish(sdk::StorageTx& tx, sdk::Id accoun
     const bool document = event.kind == Kind::document;
     if (document && content.empty())
         return {text_message("The file could not be read (a course file is at most " +
-                             std::to_string(kMaxCourseBytes / (1024 * 1024)) +
-                             " MiB): nothing was published. Send it again.")};
+                             std::to_string(kMaxCourseMiB) + " MiB): nothing was published. Send it again.")};
     const std::string file = document && !event.file_name.empty() ? event.file_name : "message";
     auto check = check_course(content, file, plugins_);
     Answers answers;
