@@ -540,13 +540,14 @@ TEST_P(Panel, PreviewPlaysACourseWithoutTelegramAndStaysOutOfAnalytics) {
     EXPECT_EQ(
         owner.ok("GET", "/api/v1/accounts/1/analytics/runs?course_id=" + std::to_string(course_id))["total"],
         0);
-    for (const auto& step : owner.ok(
-             "GET", "/api/v1/accounts/1/analytics/funnel?course_id=" + std::to_string(course_id))["steps"])
-        EXPECT_EQ(step["reached"], 0) << step;
+    // Named: a range over a member of a temporary would outlive the temporary.
+    const auto funnel =
+        owner.ok("GET", "/api/v1/accounts/1/analytics/funnel?course_id=" + std::to_string(course_id));
+    for (const auto& step : funnel["steps"]) EXPECT_EQ(step["reached"], 0) << step;
     EXPECT_TRUE(owner.ok("GET", "/api/v1/accounts/1/runs")["runs"].empty());
     EXPECT_EQ(owner.ok("GET", "/api/v1/accounts/1/bots")["bots"].size(), 1u);
-    for (const auto& d : owner.ok("GET", "/api/v1/accounts/1/deployments?archived=true")["deployments"])
-        EXPECT_NE(d["environment"], "preview") << d;
+    const auto deployments = owner.ok("GET", "/api/v1/accounts/1/deployments?archived=true");
+    for (const auto& d : deployments["deployments"]) EXPECT_NE(d["environment"], "preview") << d;
     const auto csv = owner.send("GET", "/api/v1/accounts/1/exports/answers.csv");
     EXPECT_EQ(std::count(csv.body.begin(), csv.body.end(), '\n'), 1) << csv.body;
     // Telegram heard nothing of it.

@@ -191,7 +191,10 @@ std::string seed_item_problem(const nlohmann::json& item) {
         return {};
     }
     if (item.size() != 1) return "must be {role: ..., content: ...} or one of {user: ...}, {assistant: ...}";
-    const auto& [key, value] = *item.items().begin();
+    // Not `*item.items().begin()`: that names a proxy gone by the next line.
+    const auto first = item.begin();
+    const std::string& key = first.key();
+    const nlohmann::json& value = first.value();
     if (key != "user" && key != "assistant" && key != "bot" && key != "system")
         return "must be {role: ..., content: ...} or one of {user: ...}, {assistant: ...}, not '" + key + "'";
     if (!is_text(value)) return "'" + key + "' must be text";
@@ -209,7 +212,7 @@ std::vector<ChatTurn> seed_turns(const nlohmann::json& conversation) {
             if (!content) content = text_field(item, "text");
             out.push_back({role_of(item["role"].get<std::string>()), *content});
         } else {
-            const auto& [key, value] = *item.items().begin();
+            const std::string key = item.begin().key();
             out.push_back({role_of(key), *text_field(item, key)});
         }
     }
