@@ -385,6 +385,15 @@ CourseCheck check_course_stream(std::istream& in, const std::string& name, const
     return check_course(text, name, plugins);
 }
 
+std::optional<sdk::Course> find_course_by_ref(sdk::StorageTx& tx, sdk::Id account_id,
+                                              const std::string& ref) {
+    sdk::Id id = 0;
+    const auto [end, error] = std::from_chars(ref.data(), ref.data() + ref.size(), id);
+    if (error == std::errc() && end == ref.data() + ref.size() && id > 0)
+        if (auto course = tx.get_course(account_id, id)) return course;
+    return tx.find_course(account_id, ref);
+}
+
 PublishResult publish_course(sdk::Storage& storage, CourseCheck check, const std::string& source_name,
                              sdk::Id account_id, const std::string& course_ref) {
     auto tx = storage.begin();
@@ -406,12 +415,7 @@ PublishResult publish_course(sdk::StorageTx& tx, CourseCheck check, const std::s
     if (!tx.get_account(account_id))
         throw sdk::AdminError(sdk::AdminError::Code::not_found,
                               "account " + std::to_string(account_id) + " does not exist");
-    std::optional<sdk::Course> course;
-    sdk::Id id = 0;
-    const auto [end, error] = std::from_chars(course_ref.data(), course_ref.data() + course_ref.size(), id);
-    if (error == std::errc() && end == course_ref.data() + course_ref.size() && id > 0)
-        course = tx.get_course(account_id, id);
-    if (!course) course = tx.find_course(account_id, course_ref);
+    const auto course = find_course_by_ref(tx, account_id, course_ref);
     if (!course)
         throw sdk::AdminError(sdk::AdminError::Code::not_found,
                               "account " + std::to_string(account_id) + " has no course '" + course_ref +

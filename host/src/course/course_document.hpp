@@ -88,6 +88,9 @@ ImportResult import_course(sdk::StorageTx& tx, CourseCheck check, const std::str
                            sdk::Id account_id, const std::string& course_name,
                            const std::string& shown_as = {});
 
+// The account's course named by `ref`: its id, else its name.
+std::optional<sdk::Course> find_course_by_ref(sdk::StorageTx& tx, sdk::Id account_id, const std::string& ref);
+
 struct PublishResult {
     sdk::Course course;
     sdk::CourseVersion version;  // the new one, or the latest when nothing changed

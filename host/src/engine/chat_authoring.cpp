@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <ctime>
 
 namespace profo::host {
@@ -40,14 +39,6 @@ bool is_member(sdk::StorageTx& tx, sdk::Id account_id, std::int64_t user_id) {
     const auto memberships = tx.memberships_of(user_id);
     return std::any_of(memberships.begin(), memberships.end(),
                        [&](const sdk::AccountMember& m) { return m.account_id == account_id; });
-}
-
-std::optional<sdk::Course> course_named(sdk::StorageTx& tx, sdk::Id account_id, const std::string& ref) {
-    sdk::Id id = 0;
-    const auto [end, error] = std::from_chars(ref.data(), ref.data() + ref.size(), id);
-    if (error == std::errc() && end == ref.data() + ref.size() && id > 0)
-        if (auto course = tx.get_course(account_id, id)) return course;
-    return tx.find_course(account_id, ref);
 }
 
 std::string stem_of(const std::string& file_name) {
@@ -141,7 +132,7 @@ ChatAuthoring::Answers ChatAuthoring::edit(sdk::StorageTx& tx, sdk::Id account_i
         add_text(answers, list);
         return answers;
     }
-    const auto course = course_named(tx, account_id, course_ref);
+    const auto course = find_course_by_ref(tx, account_id, course_ref);
     if (!course)
         return {text_message("The account has no course '" + course_ref + "'. Send /edit to list them.")};
     if (content) {
