@@ -3186,6 +3186,46 @@ TYPED_TEST(StorageConformance, ASavepointUndoesOnlyWhatCameAfterIt) {
     });
 }
 
+// A transaction remembers what it read and wrote of a run (its version, whether
+// it is active, the elements it reached) to spare statements; what a savepoint
+// undid must be written again, not taken as done.
+TYPED_TEST(StorageConformance, WhatASavepointUndidOfARunIsWrittenAgain) {
+    Tenant t = this->seed(sdk::kDefaultAccountId, "sp_run");
+    const sdk::Id a = t.account;
+    const auto run = this->in_tx([&](sdk::StorageTx& tx) {
+        auto wanted = make_run(t, 31);
+        wanted.version_id = t.version.id;
+        return tx.start_run(a, wanted);
+    });
+    auto tx = this->storage_->begin();
+    ASSERT_TRUE(tx->active_run(a, t.bot.id, 31));
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        tx->savepoint();
+        auto answer = entry(run.id, "Quiz_1", "user");
+        answer.score = 1;
+        answer.maxscore = 2;
+        tx->append_conversation(a, answer);
+        auto ended = *tx->get_run(a, run.id);
+        ended.active = false;
+        ended.status = sdk::RunStatus::completed;
+        ASSERT_TRUE(tx->update_run(a, ended));
+        if (attempt == 0)
+            tx->rollback_to_savepoint();
+        else
+            tx->release_savepoint();
+    }
+    tx->commit();
+    this->in_tx([&](sdk::StorageTx& check) {
+        EXPECT_FALSE(check.active_run(a, t.bot.id, 31)) << "the second try ended the run again";
+        EXPECT_FALSE(check.get_run(a, run.id)->active);
+        const auto progress = check.element_progress(a, t.version.id);
+        ASSERT_EQ(progress.size(), 1u);
+        EXPECT_EQ(progress[0].reached, 1) << "the second try reached Quiz_1 again";
+        EXPECT_EQ(progress[0].scored, 1);
+        EXPECT_DOUBLE_EQ(progress[0].score_sum, 1);
+    });
+}
+
 TYPED_TEST(StorageConformance, AFailureInsideASavepointIsUndoneWithItAndTheTransactionGoesOn) {
     Tenant t = this->seed(sdk::kDefaultAccountId, "sp_fail");
     auto tx = this->storage_->begin();

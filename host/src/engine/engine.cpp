@@ -240,6 +240,9 @@ Engine::GroupOutcome Engine::commit_group(const std::vector<ChatEvent*>& group,
         return GroupOutcome::not_started;
     }
     std::optional<std::pair<sdk::Id, std::int64_t>> locked;  // the chat whose lock was taken last
+    // An event alone needs no savepoint (two statements, two round trips on
+    // PostgreSQL): when it fails, the whole transaction is dropped instead.
+    const bool alone = group.size() == 1;
     for (auto* e : group) {
         e->failed_alone = false;
         e->result = {};
@@ -252,13 +255,13 @@ Engine::GroupOutcome Engine::commit_group(const std::vector<ChatEvent*>& group,
         }
         std::string error;
         try {
-            tx->savepoint();
+            if (!alone) tx->savepoint();
             if (locked != chat) {
                 tx->lock_chat(e->bot_id, e->chat_id);
                 locked = chat;
             }
             e->result = e->handle(*tx, e->after);
-            tx->release_savepoint();
+            if (!alone) tx->release_savepoint();
             continue;
         } catch (const ElementFailure& failure) {
             error = std::string("the course failed: ") + failure.what();
@@ -270,6 +273,10 @@ Engine::GroupOutcome Engine::commit_group(const std::vector<ChatEvent*>& group,
         e->after = {};
         e->failed_alone = true;
         failed_chats.insert(chat);
+        if (alone) {
+            tx.reset();  // rolls back: nothing of the event stays, and there is nothing else
+            return GroupOutcome::committed;
+        }
         // Undoing the savepoint lets the chat's lock go as well.
         locked.reset();
         try {

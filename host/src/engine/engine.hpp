@@ -99,6 +99,8 @@ private:
     // is out of reach), none of it stands and every result says so.
     // `failed_chats` gains the chats whose event failed on its own; their
     // later events, in this call or the next, fail untried.
+    // committed: each event settled, its effects committed or (failed alone)
+    // rolled back; lost: the transaction as a whole failed.
     enum class GroupOutcome { committed, lost, not_started };
     GroupOutcome commit_group(const std::vector<ChatEvent*>& group,
                               std::set<std::pair<sdk::Id, std::int64_t>>& failed_chats);

@@ -921,6 +921,8 @@ void SqlTransaction::rollback_to_savepoint() {
     savepoint_open_ = false;
     state_ = State::open;
     progress_.resize(progress_at_savepoint_);
+    known_runs_.clear();
+    reached_.clear();
 }
 
 void SqlTransaction::lock_chat(Id bot_id, std::int64_t chat_id) {
@@ -1654,14 +1656,14 @@ Run SqlTransaction::start_run(Id account_id, const Run& run) {
                 refuse("start_run", "deployment " + id_text(run.deployment_id) + " of bot " +
                                         id_text(run.bot_id) + " not found in account " + id_text(account_id));
             const Millis started = or_now(run.started_at, now_ms());
-            return *one_row<Run>(
+            return *remember(one_row<Run>(
                 statement(kInsertRun)
                     .bind(account_id, run.bot_id, run.deployment_id, run.chat_id, run.user_id, run.username,
                           run.token_id, std::string(sdk::to_string(run.status)), run.active, run.cursor,
                           json_or_empty_object(run.state_json), json_or_empty_object(run.utm_json), started,
                           or_now(run.updated_at, started), run.ended_at,
                           run.version_id ? std::optional<Id>(run.version_id) : std::nullopt, run.preview),
-                read_run);
+                read_run));
         },
         [&](DbFailure failure) {
             if (failure == DbFailure::unique_violation)
@@ -1676,14 +1678,20 @@ Run SqlTransaction::start_run(Id account_id, const Run& run) {
         });
 }
 
+std::optional<Run> SqlTransaction::remember(std::optional<Run> run) {
+    if (run) known_runs_[run->id] = {run->account_id, run->version_id, run->preview, run->active};
+    return run;
+}
+
 std::optional<Run> SqlTransaction::get_run(Id account_id, Id run_id) {
-    return guarded("get_run",
-                   [&] { return one_row<Run>(statement(kGetRun).bind(account_id, run_id), read_run); });
+    return guarded("get_run", [&] {
+        return remember(one_row<Run>(statement(kGetRun).bind(account_id, run_id), read_run));
+    });
 }
 
 std::optional<Run> SqlTransaction::active_run(Id account_id, Id bot_id, std::int64_t chat_id) {
     return guarded("active_run", [&] {
-        return one_row<Run>(statement(kActiveRun).bind(account_id, bot_id, chat_id), read_run);
+        return remember(one_row<Run>(statement(kActiveRun).bind(account_id, bot_id, chat_id), read_run));
     });
 }
 
@@ -1696,7 +1704,13 @@ bool SqlTransaction::update_run(Id account_id, const Run& run) {
                                        json_or_empty_object(run.state_json), run.ended_at,
                                        or_now(run.updated_at, now_ms()), account_id, run.id)) == 0)
                 return false;
-            statement(kUpdateRunActive).bind(run.active, account_id, run.id, run.active).execute();
+            const auto known = known_runs_.find(run.id);
+            if (known == known_runs_.end() || known->second.account_id != account_id) {
+                statement(kUpdateRunActive).bind(run.active, account_id, run.id, run.active).execute();
+            } else if (known->second.active != run.active) {
+                statement(kUpdateRunActive).bind(run.active, account_id, run.id, run.active).execute();
+                known->second.active = run.active;
+            }
             return true;
         },
         [&](DbFailure failure) {
@@ -1857,19 +1871,27 @@ void bind_selection(PreparedStatement& query, Id account_id, const RunSelection&
 
 void SqlTransaction::count_progress(Id account_id, const ConversationEntry& entry) {
     if (entry.element_id.empty()) return;
-    const auto version = one_row<std::optional<std::int64_t>>(
-        statement(kRunVersion).bind(entry.run_id), [account_id](const PreparedStatement& s) {
-            RowReader row(s);
-            const auto version = row.optional_integer();
-            const bool counted = row.integer() == account_id && row.integer() == 0;
-            return counted ? version : std::nullopt;
-        });
-    if (!version || !*version) return;  // a run from before versions were recorded
+    Id version = 0;
+    if (const auto known = known_runs_.find(entry.run_id); known != known_runs_.end()) {
+        const auto& run = known->second;
+        if (run.account_id == account_id && !run.preview) version = run.version_id;
+    } else {
+        version =
+            one_row<std::int64_t>(statement(kRunVersion).bind(entry.run_id), [account_id](
+                                                                                 const PreparedStatement& s) {
+                RowReader row(s);
+                const auto version = row.optional_integer();
+                const bool counted = row.integer() == account_id && row.integer() == 0;
+                return counted ? version.value_or(0) : 0;
+            }).value_or(0);
+    }
+    if (version == 0) return;  // a preview, or a run from before versions were recorded
     ProgressCount count;
-    count.key = {account_id, **version, entry.element_id, static_cast<int>(entry.run_id % kProgressShards)};
+    count.key = {account_id, version, entry.element_id, static_cast<int>(entry.run_id % kProgressShards)};
+    // A row this transaction inserted (or found) is there: no statement to learn it.
     count.reached =
-        changed_rows(statement(kReachElement).bind(entry.run_id, entry.element_id, account_id, **version)) ==
-        1;
+        reached_.emplace(entry.run_id, entry.element_id).second &&
+        changed_rows(statement(kReachElement).bind(entry.run_id, entry.element_id, account_id, version)) == 1;
     // A run's first scored answer at an element is the one that counts.
     if (entry.score && changed_rows(statement(kFirstScore).bind(entry.run_id, entry.element_id)) == 1) {
         count.scored = 1;

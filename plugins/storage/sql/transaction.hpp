@@ -5,8 +5,10 @@
 
 #include <profo/sdk/storage.hpp>
 
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <tuple>
 #include <vector>
@@ -231,6 +233,21 @@ private:
     // flush_progress); what a savepoint rolled back is dropped with it.
     std::vector<ProgressCount> progress_;
     std::size_t progress_at_savepoint_ = 0;
+
+    // What this transaction read or wrote of a run, so that counting its
+    // progress and updating it take no statement to look it up again (an
+    // event's handling reads its run first). A savepoint rolled back forgets
+    // it all: the rows may be as they were before.
+    struct KnownRun {
+        Id account_id = 0;
+        Id version_id = 0;  // 0: none recorded
+        bool preview = false;
+        bool active = false;
+    };
+    std::optional<Run> remember(std::optional<Run> run);
+    std::map<Id, KnownRun> known_runs_;
+    // (run, element) rows of run_elements known to exist.
+    std::set<std::pair<Id, std::string>> reached_;
 };
 
 }  // namespace profo::storage_sql

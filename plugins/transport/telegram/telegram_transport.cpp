@@ -11,6 +11,7 @@
 #include <profo/sdk/outbound.hpp>
 #include <profo/sdk/transport.hpp>
 
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -1006,20 +1007,8 @@ private:
                         *row.run_id, message.element_id, message.activation,
                         epoch_ms()};
                 }
-                auto work5 = [this, row, poll] {
-                    try {
-                        auto tx = host_->storage().begin();
-                        if (poll) tx->record_poll(row.account_id, *poll);
-                        tx->mark_outbox_sent(row.account_id, row.id);
-                        tx->commit();
-                    } catch (const sdk::StorageError& e) {
-                        if (e.code() != sdk::StorageError::Code::conflict) throw;
-                        auto tx = host_->storage().begin();  // the poll was recorded by an earlier try
-                        tx->mark_outbox_sent(row.account_id, row.id);
-                        tx->commit();
-                    }
-                };
-                co_await blocking(std::move(work5));
+                auto marked = mark_sent(SentMark{row.account_id, row.id, std::move(poll)});
+                co_await std::move(marked);
                 settle(key, row.id);
                 break;
             }
@@ -1058,6 +1047,109 @@ private:
                 break;
             case BotApiOutcome::Kind::blocked: co_await chat_gone(row, bot, outcome.description); break;
         }
+    }
+
+    // --- sent marks -------------------------------------------------------------------
+
+    // A message Telegram took, to be marked sent (and its poll recorded).
+    struct SentMark {
+        sdk::Id account_id = 0;
+        sdk::Id outbox_id = 0;
+        std::optional<sdk::PollRecord> poll;
+    };
+    using MarkDone = asio::any_completion_handler<void(std::exception_ptr)>;
+
+    // Resumes once the mark is committed. The marks of every chat that come
+    // while one transaction writes go together in the next: a commit (under
+    // synchronous=FULL, an fsync) per sent message held bench/telegram_bench
+    // to ~1,500 updates/s, ~3,800 so. The chat's next message waits for this
+    // mark all the same (the chat stays in flight), so a crash still resends
+    // at most the one message per chat that Telegram had taken.
+    awaitable<void> mark_sent(SentMark mark) {
+        return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
+            [this](auto handler, SentMark mark) {
+                bool start = false;
+                {
+                    std::lock_guard lock(marks_mutex_);
+                    marks_.push_back(std::move(mark));
+                    marks_done_.emplace_back(std::move(handler));
+                    start = !marking_;
+                    marking_ = true;
+                }
+                if (start) spawn(write_sent_marks(), "marking sent messages");
+            },
+            use_awaitable, std::move(mark));
+    }
+
+    awaitable<void> write_sent_marks() {
+        for (;;) {
+            std::vector<SentMark> marks;
+            std::vector<MarkDone> done;
+            {
+                std::lock_guard lock(marks_mutex_);
+                if (marks_.empty()) {
+                    marking_ = false;
+                    co_return;
+                }
+                marks.swap(marks_);
+                done.swap(marks_done_);
+            }
+            std::vector<std::exception_ptr> errors;
+            try {
+                auto work5 = [this, marks] { return store_sent_marks(marks); };
+                errors = co_await blocking(std::move(work5));
+            } catch (...) {
+                errors.assign(done.size(), std::current_exception());
+            }
+            // Every waiter is a coroutine of io_: resumed there, not on this stack.
+            for (std::size_t i = 0; i < done.size(); ++i)
+                asio::post(io_, [handler = std::move(done[i]), error = errors[i]]() mutable {
+                    std::move(handler)(error);
+                });
+        }
+    }
+
+    // On the storage pool: one transaction for all; when it fails (a poll an
+    // earlier try had recorded, a lost connection), each mark alone, so one
+    // bad row holds no other chat back.
+    std::vector<std::exception_ptr> store_sent_marks(const std::vector<SentMark>& marks) {
+        std::vector<std::exception_ptr> errors(marks.size());
+        if (marks.size() > 1) {
+            try {
+                auto tx = host_->storage().begin();
+                for (const auto& mark : marks) write_sent_mark(*tx, mark, true);
+                tx->commit();
+                return errors;
+            } catch (const std::exception&) {
+                // Each alone below says which failed.
+            }
+        }
+        for (std::size_t i = 0; i < marks.size(); ++i) {
+            try {
+                store_sent_mark(marks[i]);
+            } catch (...) {
+                errors[i] = std::current_exception();
+            }
+        }
+        return errors;
+    }
+
+    void store_sent_mark(const SentMark& mark) {
+        try {
+            auto tx = host_->storage().begin();
+            write_sent_mark(*tx, mark, true);
+            tx->commit();
+        } catch (const sdk::StorageError& e) {
+            if (e.code() != sdk::StorageError::Code::conflict) throw;
+            auto tx = host_->storage().begin();  // the poll was recorded by an earlier try
+            write_sent_mark(*tx, mark, false);
+            tx->commit();
+        }
+    }
+
+    static void write_sent_mark(sdk::StorageTx& tx, const SentMark& mark, bool with_poll) {
+        if (with_poll && mark.poll) tx.record_poll(mark.account_id, *mark.poll);
+        tx.mark_outbox_sent(mark.account_id, mark.outbox_id);
     }
 
     awaitable<void> settle_failed(const sdk::OutboxMessage& row, std::string error) {
@@ -1134,6 +1226,12 @@ private:
     std::map<ChatKey, SteadyTime> chat_hold_;
     // Chats whose head this process knows: the highest outbox id it settled.
     std::map<ChatKey, sdk::Id> settled_up_to_;
+
+    std::mutex marks_mutex_;
+    // Sent marks waiting for the next transaction, and their waiters.
+    std::vector<SentMark> marks_;
+    std::vector<MarkDone> marks_done_;
+    bool marking_ = false;  // write_sent_marks() is running
 };
 
 }  // namespace
