@@ -1704,13 +1704,12 @@ bool SqlTransaction::update_run(Id account_id, const Run& run) {
                                        json_or_empty_object(run.state_json), run.ended_at,
                                        or_now(run.updated_at, now_ms()), account_id, run.id)) == 0)
                 return false;
-            const auto known = known_runs_.find(run.id);
-            if (known == known_runs_.end() || known->second.account_id != account_id) {
+            auto known = known_runs_.find(run.id);
+            if (known != known_runs_.end() && known->second.account_id != account_id)
+                known = known_runs_.end();
+            if (known == known_runs_.end() || known->second.active != run.active)
                 statement(kUpdateRunActive).bind(run.active, account_id, run.id, run.active).execute();
-            } else if (known->second.active != run.active) {
-                statement(kUpdateRunActive).bind(run.active, account_id, run.id, run.active).execute();
-                known->second.active = run.active;
-            }
+            if (known != known_runs_.end()) known->second.active = run.active;
             return true;
         },
         [&](DbFailure failure) {
