@@ -305,8 +305,7 @@ awaitable<void> student(asio::io_context& io, tcp::endpoint emulator, Pacer& pac
                         std::int64_t user, const Drive& drive, Figures& out) {
     Connection c(io, emulator);
     const std::string who = "\"bot_id\":" + std::to_string(bot) + ",\"user_id\":" + std::to_string(user);
-    const std::string wait = "/_emulator/wait?bot_id=" + std::to_string(bot) +
-                             "&user_id=" + std::to_string(user) + "&timeout_ms=30000&bot_messages=";
+
     for (int step = 0; step <= drive.steps; ++step) {
         co_await pacer.take();
         if (drive.stop_at && Clock::now() >= *drive.stop_at) break;
@@ -315,16 +314,20 @@ awaitable<void> student(asio::io_context& io, tcp::endpoint emulator, Pacer& pac
         // temporaries of a co_await expression twice.
         // Past the end of the course the student starts it again.
         const bool start = step % (drive.course_steps + 1) == 0;
+        // One call sends and waits for the reply, as a student's phone costs
+        // the machine nothing: the driver's share of the CPU is the emulator's
+        // and profo's loss.
         const std::string path = start ? "/_emulator/start" : "/_emulator/messages";
+        const std::string wait =
+            ",\"wait_bot_messages\":" + std::to_string(step + 1) + ",\"wait_timeout_ms\":30000";
         const std::string body =
-            start ? "{" + who + "}" : "{" + who + ",\"text\":\"answer " + std::to_string(step) + "\"}";
-        const std::string replied_at = wait + std::to_string(step + 1);
+            start ? "{" + who + wait + "}"
+                  : "{" + who + wait + ",\"text\":\"answer " + std::to_string(step) + "\"}";
         std::string failure;
         try {
-            const auto sent = co_await c.request(http::verb::post, path, body);
-            if (sent.rfind("{\"ok\":true", 0) != 0) throw std::runtime_error(sent);
-            const auto replied = co_await c.request(http::verb::get, replied_at);
-            if (replied.rfind("{\"ok\":true", 0) != 0) throw std::runtime_error("no reply in 30 s");
+            const auto replied = co_await c.request(http::verb::post, path, body);
+            if (replied.rfind("{\"ok\":true", 0) != 0)
+                throw std::runtime_error("no reply in 30 s: " + replied.substr(0, 200));
         } catch (const std::exception& e) {
             failure = e.what();
         }
@@ -529,8 +532,37 @@ struct Runs {
     Figures full, half;
 };
 
+// CPU seconds each process used during a run, by name.
+using CpuUse = std::vector<std::pair<std::string, double>>;
+
+// The processes' CPU seconds, each as a share of one core, and per update:
+// on a machine this small they all share its cores, so their sum per update
+// bounds what any of them can reach.
+void print_cpu(CpuUse use, double driver_seconds, const Figures& f) {
+    use.emplace_back("driver", driver_seconds);
+    std::string text;
+    double sum = 0;
+    for (const auto& [name, seconds] : use) {
+        text += (text.empty() ? "" : "; ") + cpu(name, seconds, f.seconds);
+        sum += seconds;
+    }
+    std::printf("    %s\n", text.c_str());
+    if (f.updates <= 0 || sum <= 0) return;
+    text.clear();
+    for (const auto& [name, seconds] : use) {
+        char part[96];
+        std::snprintf(part, sizeof part, "%s%s %.0f", text.empty() ? "" : ", ", name.c_str(),
+                      1e6 * seconds / static_cast<double>(f.updates));
+        text += part;
+    }
+    const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+    std::printf("    CPU per update: %s us; all %.0f us, so %u cores sustain at most %.0f updates/s\n",
+                text.c_str(), 1e6 * sum / static_cast<double>(f.updates), cores,
+                cores * static_cast<double>(f.updates) / sum);
+}
+
 Runs measure(const Options& o, unsigned short emulator_port, const std::vector<std::int64_t>& bots,
-             const std::string& name, double half_rate, const std::function<std::string(double)>& cpu_of) {
+             const std::string& name, double half_rate, const std::function<CpuUse()>& cpu_of) {
     Runs out;
     Drive d;
     d.bots = bots;
@@ -540,8 +572,7 @@ Runs measure(const Options& o, unsigned short emulator_port, const std::vector<s
     double before = own_cpu_seconds();
     out.full = drive_students(emulator_port, d, name + " flat out");
     print(out.full);
-    std::printf("    %s; %s\n", cpu_of(out.full.seconds).c_str(),
-                cpu("driver", own_cpu_seconds() - before, out.full.seconds).c_str());
+    print_cpu(cpu_of(), own_cpu_seconds() - before, out.full);
     if (o.half_load_seconds <= 0 || out.full.updates_per_second() <= 0) return out;
     Drive half = d;
     half.first_user = 1000000;
@@ -553,8 +584,7 @@ Runs measure(const Options& o, unsigned short emulator_port, const std::vector<s
     std::snprintf(offered, sizeof offered, " at %.0f/s offered", half.per_second);
     out.half = drive_students(emulator_port, half, name + offered);
     print(out.half);
-    std::printf("    %s; %s\n", cpu_of(out.half.seconds).c_str(),
-                cpu("driver", own_cpu_seconds() - before, out.half.seconds).c_str());
+    print_cpu(cpu_of(), own_cpu_seconds() - before, out.half);
     return out;
 }
 
@@ -576,12 +606,12 @@ int throughput(const Options& o) {
         const std::string name = o.postgres.empty()
                                      ? std::string("profo serve (SQLite)")
                                      : "profo serve x" + std::to_string(o.processes) + " (PostgreSQL)";
-        platform = measure(o, e.port(), ids_of(bots), name, o.paced_rate, [&](double wall) {
-            const auto text = cpu("profo", profo.cpu_seconds() - profo_before, wall) + "; " +
-                              cpu("emulator", e.child().cpu_seconds() - emulator_before, wall);
+        platform = measure(o, e.port(), ids_of(bots), name, o.paced_rate, [&] {
+            const CpuUse use{{"profo", profo.cpu_seconds() - profo_before},
+                             {"emulator", e.child().cpu_seconds() - emulator_before}};
             profo_before = profo.cpu_seconds();
             emulator_before = e.child().cpu_seconds();
-            return text;
+            return use;
         });
         const long rss = profo.rss_kib();
         std::printf(
@@ -604,12 +634,12 @@ int throughput(const Options& o) {
         e.wait_polling(bots.size());
         double bot_before = bot.cpu_seconds(), emulator_before = e.child().cpu_seconds();
         const double paced = o.paced_rate > 0 ? o.paced_rate : platform.full.updates_per_second() / 2;
-        echo = measure(o, e.port(), ids_of(bots), "echo bot (ceiling)", paced, [&](double wall) {
-            const auto text = cpu("echo bot", bot.cpu_seconds() - bot_before, wall) + "; " +
-                              cpu("emulator", e.child().cpu_seconds() - emulator_before, wall);
+        echo = measure(o, e.port(), ids_of(bots), "echo bot (ceiling)", paced, [&] {
+            const CpuUse use{{"echo bot", bot.cpu_seconds() - bot_before},
+                             {"emulator", e.child().cpu_seconds() - emulator_before}};
             bot_before = bot.cpu_seconds();
             emulator_before = e.child().cpu_seconds();
-            return text;
+            return use;
         });
         std::printf("    echo bot RSS %ld KiB\n", bot.rss_kib());
     }

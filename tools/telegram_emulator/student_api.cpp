@@ -90,10 +90,23 @@ void StudentApi::handle(HttpRequest&& request, const std::string& path, Responde
         } catch (const std::invalid_argument& e) {
             throw StudentError(400, e.what());
         }
+        // A student's action may wait for the bot's answer in the same call
+        // (as /wait does), which saves a driver one request per turn. Checked
+        // before the action, so a bad wait changes nothing.
+        std::optional<WaitFor> then_wait;
+        if (params.has("wait_bot_messages")) {
+            if (!is_student_action(path))
+                throw StudentError(400,
+                                   "wait_bot_messages applies only to a student's action, not to " + path);
+            then_wait = wait_for(params, "wait_bot_messages", "wait_timeout_ms");
+        }
         bool answered_later = false;
         const bool is_get = request.method() == http::verb::get;
         auto result = dispatch(path, is_get, params, responder, answered_later);
-        if (!answered_later) responder->send(student_ok(result));
+        if (then_wait)
+            wait(bot_param(params), world_.user(required_integer(params, "user_id")), *then_wait, responder);
+        else if (!answered_later)
+            responder->send(student_ok(result));
     } catch (const StudentError& e) {
         responder->send(student_error(e.status, e.what()));
     } catch (const BotApiError& e) {
@@ -214,7 +227,7 @@ json StudentApi::dispatch(const std::string& path, bool is_get, const BotApiPara
     if (path == "unblock") return set_blocked(bot, user, false);
     if (path == "transcript") return transcript(bot, user);
     if (path == "wait") {
-        wait(bot, user, p, responder);
+        wait(bot, user, wait_for(p, "bot_messages", "timeout_ms"), responder);
         answered_later = true;
         return nullptr;
     }
@@ -481,10 +494,25 @@ json StudentApi::transcript(Bot& bot, User& user) {
     return out;
 }
 
-void StudentApi::wait(Bot& bot, User& user, const BotApiParams& p, const ResponderPtr& responder) {
-    const auto want =
-        static_cast<std::size_t>(std::max<std::int64_t>(0, required_integer(p, "bot_messages")));
-    const auto timeout_ms = std::clamp<std::int64_t>(p.integer("timeout_ms").value_or(5000), 0, 600000);
+StudentApi::WaitFor StudentApi::wait_for(const BotApiParams& p, const std::string& count_key,
+                                         const std::string& timeout_key) {
+    WaitFor w;
+    w.bot_messages = static_cast<std::size_t>(std::max<std::int64_t>(0, required_integer(p, count_key)));
+    if (p.has(timeout_key))
+        w.timeout_ms = std::clamp<std::int64_t>(required_integer(p, timeout_key), 0, 600000);
+    return w;
+}
+
+bool StudentApi::is_student_action(const std::string& path) {
+    static const std::set<std::string> actions{"messages",    "send_message", "start",    "press_button",
+                                               "answer_poll", "voice",        "document", "web_app_data",
+                                               "block",       "unblock"};
+    return actions.count(path) != 0;
+}
+
+void StudentApi::wait(Bot& bot, User& user, const WaitFor& until, const ResponderPtr& responder) {
+    const auto want = until.bot_messages;
+    const auto timeout_ms = until.timeout_ms;
     auto* chat = world_.find_chat(bot.id, user.id);
     if (chat && chat->bot_messages >= want) return responder->send(student_ok(transcript(bot, user)));
     if (timeout_ms == 0) return responder->send(student_error(408, "timeout", transcript(bot, user)));

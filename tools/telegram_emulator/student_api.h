@@ -54,7 +54,16 @@ private:
     nlohmann::json open_web_app(Bot& bot, User& user, const BotApiParams& p);
     nlohmann::json set_blocked(Bot& bot, User& user, bool blocked);
     nlohmann::json transcript(Bot& bot, User& user);
-    void wait(Bot& bot, User& user, const BotApiParams& p, const ResponderPtr& responder);
+    // Until the chat holds `bot_messages` messages from the bot (ever sent),
+    // at most `timeout_ms`.
+    struct WaitFor {
+        std::size_t bot_messages = 0;
+        std::int64_t timeout_ms = 5000;
+    };
+    static WaitFor wait_for(const BotApiParams& p, const std::string& count_key,
+                            const std::string& timeout_key);
+    static bool is_student_action(const std::string& path);
+    void wait(Bot& bot, User& user, const WaitFor& until, const ResponderPtr& responder);
     void on_chat_changed(PrivateChat& chat);
     nlohmann::json config();
     void apply_config(const nlohmann::json& patch);

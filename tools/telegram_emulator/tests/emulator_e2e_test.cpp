@@ -974,6 +974,51 @@ TEST_F(EmulatorTest, WaitForTranscript) {
     EXPECT_EQ(timeout.status, 408u);
 }
 
+// A student's action can wait for the bot's reply in the same call.
+TEST_F(EmulatorTest, ActionThatWaitsForTheReply) {
+    student("start", json::object());
+    const auto first = updates();
+    ASSERT_EQ(first.size(), 1u);
+    const std::int64_t next = first[0]["update_id"].get<std::int64_t>() + 1;
+    auto asking = std::async(std::launch::async, [this] {
+        Client c(port_);
+        return c.post("/_emulator/messages", {{"bot_id", bot_id_},
+                                              {"user_id", kUser},
+                                              {"text", "hello"},
+                                              {"wait_bot_messages", 1},
+                                              {"wait_timeout_ms", 5000}});
+    });
+    // The message is in before the call returns: the bot sees it and answers.
+    const auto got = updates(next, 5);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0]["message"]["text"], "hello");
+    EXPECT_EQ(asking.wait_for(100ms), std::future_status::timeout);
+    bot_call("sendMessage", {{"chat_id", kUser}, {"text", "hi there"}});
+    ASSERT_EQ(asking.wait_for(5s), std::future_status::ready);
+    const auto r = asking.get();
+    ASSERT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(r.body["result"]["bot_messages"], 1);
+    EXPECT_EQ(r.body["result"]["messages"].back()["text"], "hi there");
+
+    // No reply in time: 408 with what the chat shows, the message sent all the same.
+    const auto late =
+        student("messages", {{"text", "anyone?"}, {"wait_bot_messages", 2}, {"wait_timeout_ms", 50}});
+    EXPECT_EQ(late.status, 408u);
+    EXPECT_EQ(updates(next + 1).size(), 1u);
+
+    // A wait that cannot apply, or that is malformed, refuses the action: nothing is sent.
+    const auto not_action = student_->get("/_emulator/transcript?bot_id=" + std::to_string(bot_id_) +
+                                          "&user_id=" + std::to_string(kUser) + "&wait_bot_messages=1");
+    EXPECT_EQ(not_action.status, 400u);
+    EXPECT_NE(not_action.body["error"].get<std::string>().find("wait_bot_messages"), std::string::npos);
+    const auto malformed = student("messages", {{"text", "lost?"}, {"wait_bot_messages", "many"}});
+    EXPECT_EQ(malformed.status, 400u);
+    const auto bad_timeout =
+        student("messages", {{"text", "lost?"}, {"wait_bot_messages", 1}, {"wait_timeout_ms", "soon"}});
+    EXPECT_EQ(bad_timeout.status, 400u);
+    EXPECT_EQ(updates(next + 2).size(), 0u);
+}
+
 TEST_F(EmulatorTest, InjectedFaults) {
     student_->post("/_emulator/config", {{"faults", {{"error_next", 1}}}});
     expect_error(bot_call("getMe"), 500, "Internal Server Error");
