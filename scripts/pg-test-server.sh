@@ -10,7 +10,8 @@
 # The server listens on 127.0.0.1 only, trusts every local connection and runs
 # with fsync off: test data, never real data. Settings (environment):
 #   PROFO_PG_DIR   data, socket and log folder        (default /tmp/profo-pg)
-#   PROFO_PG_PORT  first port to try                  (default 55432)
+#   PROFO_PG_PORT  first port to try                  (default 25432: below Linux's
+#                  ephemeral range, where a client socket of a test may hold a port)
 #   PROFO_PG_BIN   folder of initdb and pg_ctl        (default /usr/lib/postgresql/15/bin)
 #   PROFO_PG_USER  OS user that runs it, when root    (default postgres; created if missing)
 #   PROFO_PG_KEEP  set to 1 to keep the data on stop
@@ -18,7 +19,7 @@ set -euo pipefail
 
 PG_BIN=${PROFO_PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_DIR=${PROFO_PG_DIR:-/tmp/profo-pg}
-FIRST_PORT=${PROFO_PG_PORT:-55432}
+FIRST_PORT=${PROFO_PG_PORT:-25432}
 OWNER=${PROFO_PG_USER:-postgres}
 DATA="$PG_DIR/data"
 SOCKETS="$PG_DIR/sockets"
@@ -78,18 +79,26 @@ start() {
     fi
     as_owner mkdir -p "$SOCKETS"
 
+    # A port nobody listens on may still be taken (a closing connection's
+    # TIME_WAIT): a start that cannot bind tries the next port.
     local port=$FIRST_PORT
-    while port_in_use "$port"; do
+    while [ "$port" -lt $((FIRST_PORT + 100)) ]; do
+        if ! port_in_use "$port"; then
+            echo "$port" >"$PORT_FILE"
+            rm -f "$LOG"
+            if as_owner "$PG_BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start -o \
+                "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$SOCKETS \
+                 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+                >/dev/null 2>&1; then
+                print_dsn
+                return 0
+            fi
+            grep -q "could not bind\|could not create any TCP/IP sockets" "$LOG" ||
+                die "the server did not start; see $LOG"
+        fi
         port=$((port + 1))
-        [ "$port" -lt $((FIRST_PORT + 100)) ] || die "no free port in $FIRST_PORT..$((FIRST_PORT + 99))"
     done
-    echo "$port" >"$PORT_FILE"
-
-    as_owner "$PG_BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start -o \
-        "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$SOCKETS \
-         -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-        >/dev/null || die "the server did not start; see $LOG"
-    print_dsn
+    die "no free port in $FIRST_PORT..$((FIRST_PORT + 99)); see $LOG"
 }
 
 stop() {
