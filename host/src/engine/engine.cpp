@@ -202,14 +202,16 @@ void Engine::run_group(std::vector<ChatWorkQueues::Item*>& items) {
         return std::pair(a->bot_id, a->chat_id) < std::pair(b->bot_id, b->chat_id);
     });
     std::set<std::pair<sdk::Id, std::int64_t>> failed_chats;
-    if (commit_group(group, failed_chats) == GroupOutcome::lost && group.size() > 1) {
+    auto outcome = commit_group(group, failed_chats, false);
+    if (outcome == GroupOutcome::needs_savepoints) outcome = commit_group(group, failed_chats, true);
+    if (outcome == GroupOutcome::lost && group.size() > 1) {
         // The transaction as a whole failed (its commit, a lost connection, two
         // processes' groups deadlocked): each event that had gone through is
         // tried again alone, so one bad group costs no event its turn. A chat
         // whose event fails again keeps its later ones back.
         for (auto* e : group) {
             if (e->failed_alone) continue;
-            if (commit_group({e}, failed_chats) == GroupOutcome::not_started) break;
+            if (commit_group({e}, failed_chats, false) == GroupOutcome::not_started) break;
         }
     }
     for (auto* e : group) {
@@ -223,7 +225,8 @@ void Engine::run_group(std::vector<ChatWorkQueues::Item*>& items) {
 }
 
 Engine::GroupOutcome Engine::commit_group(const std::vector<ChatEvent*>& group,
-                                          std::set<std::pair<sdk::Id, std::int64_t>>& failed_chats) {
+                                          std::set<std::pair<sdk::Id, std::int64_t>>& failed_chats,
+                                          bool savepoints) {
     const auto fail_all = [&](const std::string& why) {
         for (auto* e : group) {
             if (e->failed_alone) continue;  // keeps its own reason
@@ -239,9 +242,9 @@ Engine::GroupOutcome Engine::commit_group(const std::vector<ChatEvent*>& group,
         for (auto* event : group) event->result = failed(std::string("storage unavailable: ") + e.what());
         return GroupOutcome::not_started;
     }
-    std::optional<std::pair<sdk::Id, std::int64_t>> locked;  // the chat whose lock was taken last
-    // An event alone needs no savepoint (two statements, two round trips on
-    // PostgreSQL): when it fails, the whole transaction is dropped instead.
+    // The chat whose lock was taken last, if it still holds.
+    std::pair<sdk::Id, std::int64_t> locked{};
+    bool holds_lock = false;
     const bool alone = group.size() == 1;
     for (auto* e : group) {
         e->failed_alone = false;
@@ -255,30 +258,42 @@ Engine::GroupOutcome Engine::commit_group(const std::vector<ChatEvent*>& group,
         }
         std::string error;
         try {
-            if (!alone) tx->savepoint();
-            if (locked != chat) {
+            if (savepoints) tx->savepoint();
+            if (!holds_lock || locked != chat) {
                 tx->lock_chat(e->bot_id, e->chat_id);
                 locked = chat;
+                holds_lock = true;
             }
             e->result = e->handle(*tx, e->after);
-            if (!alone) tx->release_savepoint();
+            if (savepoints) tx->release_savepoint();
             continue;
         } catch (const ElementFailure& failure) {
             error = std::string("the course failed: ") + failure.what();
         } catch (const std::exception& failure) {
             error = std::string("the event could not be handled: ") + failure.what();
         }
+        if (!savepoints && !alone) {
+            // Undoes every event so far; the next run (with savepoints) settles
+            // and reports each, this one included.
+            tx.reset();
+            for (auto* event : group) {
+                event->result = {};
+                event->after = {};
+                event->failed_alone = false;
+            }
+            return GroupOutcome::needs_savepoints;
+        }
         log_.error(e->what() + " rolled back: " + error);
         e->result = failed(error);
         e->after = {};
         e->failed_alone = true;
         failed_chats.insert(chat);
-        if (alone) {
+        if (!savepoints) {
             tx.reset();  // rolls back: nothing of the event stays, and there is nothing else
             return GroupOutcome::committed;
         }
         // Undoing the savepoint lets the chat's lock go as well.
-        locked.reset();
+        holds_lock = false;
         try {
             tx->rollback_to_savepoint();
         } catch (const std::exception& gone) {

@@ -94,16 +94,21 @@ private:
     void run_in_chats(std::vector<ChatEvent>& events);
     // A worker's group (ChatWorkQueues::RunGroup).
     void run_group(std::vector<ChatWorkQueues::Item*>& items);
-    // One transaction for `group`, each event under its own savepoint. When
-    // the transaction as a whole fails (`lost`, or `not_started` when storage
-    // is out of reach), none of it stands and every result says so.
+    // One transaction for `group`. With `savepoints`, each event runs under
+    // its own, so one that fails is undone alone. Without, the first event
+    // that fails undoes the whole transaction: a group of one settles so
+    // (its event failed), a larger one returns `needs_savepoints` with
+    // nothing settled, to be run again with them. Events rarely fail, and a
+    // savepoint costs two statements per event (two round trips on PostgreSQL).
+    // When the transaction as a whole fails (`lost`, or `not_started` when
+    // storage is out of reach), none of it stands and every result says so.
     // `failed_chats` gains the chats whose event failed on its own; their
     // later events, in this call or the next, fail untried.
     // committed: each event settled, its effects committed or (failed alone)
     // rolled back; lost: the transaction as a whole failed.
-    enum class GroupOutcome { committed, lost, not_started };
+    enum class GroupOutcome { committed, lost, not_started, needs_savepoints };
     GroupOutcome commit_group(const std::vector<ChatEvent*>& group,
-                              std::set<std::pair<sdk::Id, std::int64_t>>& failed_chats);
+                              std::set<std::pair<sdk::Id, std::int64_t>>& failed_chats, bool savepoints);
     sdk::DispatchResult start_run(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
                                   AfterCommit& after);
     // A start through a link (event.text): what Enrollments planned, carried out.
