@@ -191,8 +191,8 @@ TEST(TelegramTransport, ABotDisabledWhileServingStopsAndAnAddedOneStarts) {
     Emulator e;
     Platform p(e, course_options());
     // A numeric setting only the environment gives arrives as text.
-    auto serve = p.serve({{"PROFO_PLUGINS_TRANSPORT_TELEGRAM_SETTINGS_IO_THREADS", "1"}});
-    EXPECT_NE(serve->err().find(", 1 network threads"), std::string::npos) << serve->err();
+    auto serve = p.serve({{"PROFO_PLUGINS_TRANSPORT_TELEGRAM_SETTINGS_IO_THREADS", "3"}});
+    EXPECT_NE(serve->err().find(", 3 network threads"), std::string::npos) << serve->err();
     const auto late = p.add_deployed_bot("late_bot");
     e.post("/_emulator/start", {{"bot_id", late}, {"user_id", 46}});
     EXPECT_EQ(shown(bot_messages(e.wait(late, 46, 1)).at(0)), "Welcome to the course");

@@ -158,8 +158,9 @@ std::string multipart_body(const json& params, const BotApiUpload& file, std::st
         body += dash + "\r\nContent-Disposition: form-data; name=\"" + header_quoted(name) + "\"\r\n\r\n";
         body += form_value(value) + "\r\n";
     }
-    body += dash + "\r\nContent-Disposition: form-data; name=\"" + header_quoted(file.field) + "\"; filename=\"" +
-            header_quoted(file.file_name) + "\"\r\nContent-Type: application/octet-stream\r\n\r\n";
+    body += dash + "\r\nContent-Disposition: form-data; name=\"" + header_quoted(file.field) +
+            "\"; filename=\"" + header_quoted(file.file_name) +
+            "\"\r\nContent-Type: application/octet-stream\r\n\r\n";
     body += file.content + "\r\n" + dash + "--\r\n";
     return body;
 }
@@ -193,7 +194,7 @@ BotApiOutcome classify_reply(int status, std::string_view body) {
     }
     if (reply["ok"].get<bool>()) {
         outcome.kind = BotApiOutcome::Kind::ok;
-        outcome.result = reply.value("result", json());
+        if (auto result = reply.find("result"); result != reply.end()) outcome.result = std::move(*result);
         return outcome;
     }
     if (reply.contains("error_code") && reply["error_code"].is_number_integer())

@@ -61,7 +61,11 @@ sdk::Millis epoch_ms() {
 struct Settings {
     std::string base_url = "https://api.telegram.org";
     std::string public_url;  // webhooks: where Telegram reaches this process
-    int io_threads = 2;
+    // One: a second thread takes work from the first through wakeups that,
+    // on a small machine, cost more than the work (bench/telegram_bench: 12%
+    // more CPU per update with two). One thread parses and sends some 10k
+    // updates/s; more help only past that.
+    int io_threads = 1;
     int storage_threads = 4;
     int poll_timeout_s = 25;
     Millis bots_refresh{2000};
