@@ -378,7 +378,7 @@ class Emulator {
 public:
     explicit Emulator(const Options& o, const std::string& name)
         : child_({PROFO_TELEGRAM_EMULATOR, "--listen", "127.0.0.1:0", "--no-rate-limits",
-                  "--transcript-limit", "4"},
+                  "--transcript-limit", "2"},
                  o.work / (name + "-emulator.log")) {
         port_ = static_cast<unsigned short>(std::stoi(child_.wait_for(R"(listening on [0-9.]+:([0-9]+))")));
     }
