@@ -1275,6 +1275,11 @@ TEST_F(GroupCommitTest, AFailingElementRollsBackOnlyItsOwnEventAndItsChatsLaterO
     EXPECT_EQ(results[2].status, Status::handled) << results[2].message;
     EXPECT_EQ(results[3].status, Status::failed);
     EXPECT_EQ(results[3].message, "not tried: an earlier event of this chat failed");
+    // The group ran twice (first without savepoints); the failure is reported once.
+    const auto lines = log.lines();
+    const auto first = lines.find("chat 2 rolled back");
+    ASSERT_NE(first, std::string::npos) << lines;
+    EXPECT_EQ(lines.find("chat 2 rolled back", first + 1), std::string::npos) << lines;
     // The others' effects committed; the failed chat's did not, nor its ledger rows.
     EXPECT_EQ(texts(1), (std::vector<std::string>{"moved on"}));
     EXPECT_EQ(texts(3), (std::vector<std::string>{"moved on"}));
