@@ -607,8 +607,8 @@ int throughput(const Options& o) {
                                      ? std::string("profo serve (SQLite)")
                                      : "profo serve x" + std::to_string(o.processes) + " (PostgreSQL)";
         platform = measure(o, e.port(), ids_of(bots), name, o.paced_rate, [&] {
-            const CpuUse use{{"profo", profo.cpu_seconds() - profo_before},
-                             {"emulator", e.child().cpu_seconds() - emulator_before}};
+            CpuUse use{{"profo", profo.cpu_seconds() - profo_before},
+                       {"emulator", e.child().cpu_seconds() - emulator_before}};
             profo_before = profo.cpu_seconds();
             emulator_before = e.child().cpu_seconds();
             return use;
@@ -635,8 +635,8 @@ int throughput(const Options& o) {
         double bot_before = bot.cpu_seconds(), emulator_before = e.child().cpu_seconds();
         const double paced = o.paced_rate > 0 ? o.paced_rate : platform.full.updates_per_second() / 2;
         echo = measure(o, e.port(), ids_of(bots), "echo bot (ceiling)", paced, [&] {
-            const CpuUse use{{"echo bot", bot.cpu_seconds() - bot_before},
-                             {"emulator", e.child().cpu_seconds() - emulator_before}};
+            CpuUse use{{"echo bot", bot.cpu_seconds() - bot_before},
+                       {"emulator", e.child().cpu_seconds() - emulator_before}};
             bot_before = bot.cpu_seconds();
             emulator_before = e.child().cpu_seconds();
             return use;
