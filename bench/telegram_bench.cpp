@@ -305,7 +305,6 @@ awaitable<void> student(asio::io_context& io, tcp::endpoint emulator, Pacer& pac
                         std::int64_t user, const Drive& drive, Figures& out) {
     Connection c(io, emulator);
     const std::string who = "\"bot_id\":" + std::to_string(bot) + ",\"user_id\":" + std::to_string(user);
-
     for (int step = 0; step <= drive.steps; ++step) {
         co_await pacer.take();
         if (drive.stop_at && Clock::now() >= *drive.stop_at) break;

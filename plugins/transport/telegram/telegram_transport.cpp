@@ -642,16 +642,22 @@ private:
     // so an older offset costs a few updates read twice, never one handled
     // twice. Hence it is saved at most every offset_save_ms, not after every
     // reply: a commit (and under synchronous=FULL an fsync) per getUpdates.
+    // Writes each bot's polled offset, all in one transaction; throws when it cannot.
+    void store_offsets(const std::vector<std::shared_ptr<BotState>>& bots) {
+        std::vector<std::int64_t> offsets;
+        offsets.reserve(bots.size());
+        for (const auto& bot : bots) offsets.push_back(bot->offset);
+        auto tx = host_->storage().begin();
+        for (std::size_t i = 0; i < bots.size(); ++i)
+            tx->set_bot_offset(bots[i]->bot.account_id, bots[i]->bot.id, offsets[i]);
+        tx->commit();
+        for (std::size_t i = 0; i < bots.size(); ++i) bots[i]->saved_offset = offsets[i];
+    }
+
     awaitable<void> save_offset(std::shared_ptr<BotState> bot) {
-        const std::int64_t offset = bot->offset;
         try {
-            auto work2 = [this, bot, offset] {
-                auto tx = host_->storage().begin();
-                tx->set_bot_offset(bot->bot.account_id, bot->bot.id, offset);
-                tx->commit();
-            };
+            auto work2 = [this, bot] { store_offsets({bot}); };
             co_await blocking(std::move(work2));
-            bot->saved_offset = offset;
         } catch (const std::exception& e) {
             host_->log().warn("telegram: " + bot_name(bot->bot) + ": cannot save the offset: " + e.what());
         }
@@ -668,23 +674,20 @@ private:
         }
         if (unsaved.empty()) return;
         try {
-            auto tx = host_->storage().begin();
-            for (const auto& bot : unsaved) tx->set_bot_offset(bot->bot.account_id, bot->bot.id, bot->offset);
-            tx->commit();
+            store_offsets(unsaved);
         } catch (const std::exception& e) {
             host_->log().warn(std::string("telegram: cannot save the offsets at stop: ") + e.what());
         }
     }
 
     awaitable<void> poll(std::shared_ptr<BotState> bot) {
-        std::int64_t offset = bot->bot.update_offset;
-        bot->offset = bot->saved_offset = offset;
+        bot->offset = bot->saved_offset = bot->bot.update_offset;
         auto saved_at = std::chrono::steady_clock::time_point{};
         int failures = 0;
         const Millis poll_timeout = std::chrono::seconds(settings_.poll_timeout_s) + 15s;
         while (!stopping_ && bot->wanted) {
             json params{{"timeout", settings_.poll_timeout_s}, {"allowed_updates", kAllowedUpdates}};
-            if (offset > 0) params["offset"] = offset;
+            if (const std::int64_t offset = bot->offset; offset > 0) params["offset"] = offset;
             const auto reply = co_await client_->call(bot->token, "getUpdates", params, poll_timeout);
             if (stopping_ || !bot->wanted) break;
             const auto outcome = classify_reply(reply.status, reply.body);
@@ -741,7 +744,7 @@ private:
                 auto work1 = [this, &events] { return dispatch_events(events); };
                 results = co_await blocking(std::move(work1));
             }
-            std::int64_t next = offset;
+            std::int64_t next = bot->offset;
             bool failed = false;
             std::size_t dispatched = 0;
             for (const auto& m : mapped) {
@@ -770,9 +773,8 @@ private:
             wake_outbox();
             // Only now: every update below `next` is committed. The next
             // getUpdates confirms them to Telegram.
-            offset = next;
-            bot->offset = offset;
-            if (offset != bot->saved_offset &&
+            bot->offset = next;
+            if (next != bot->saved_offset &&
                 std::chrono::steady_clock::now() - saved_at >= settings_.offset_save) {
                 saved_at = std::chrono::steady_clock::now();
                 auto saving = save_offset(bot);
@@ -781,7 +783,7 @@ private:
             if (failed) co_await sleep(backoff_delay(failures++, settings_.backoff_initial, 30s));
         }
         // The bot moved to another process (or was disabled): that one starts where this one stopped.
-        if (!stopping_ && offset != bot->saved_offset) {
+        if (!stopping_ && bot->offset != bot->saved_offset) {
             auto saving = save_offset(bot);
             co_await std::move(saving);
         }
