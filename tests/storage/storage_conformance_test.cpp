@@ -3226,6 +3226,67 @@ TYPED_TEST(StorageConformance, WhatASavepointUndidOfARunIsWrittenAgain) {
     });
 }
 
+// update_run leaves status and ended_at out of its UPDATE when the run it
+// read in this transaction has them already; each change after that still
+// counts, however many updates one transaction makes.
+TYPED_TEST(StorageConformance, EveryRunUpdateOfATransactionIsStoredWhetherItsStatusChangesOrNot) {
+    Tenant t = this->seed(sdk::kDefaultAccountId, "run_updates");
+    const sdk::Id a = t.account;
+    const auto started = this->in_tx([&](sdk::StorageTx& tx) { return tx.start_run(a, make_run(t, 41)); });
+    const auto stored = [&] {
+        return this->in_tx([&](sdk::StorageTx& tx) { return *tx.get_run(a, started.id); });
+    };
+    this->in_tx([&](sdk::StorageTx& tx) {
+        auto run = *tx.active_run(a, t.bot.id, 41);
+        run.cursor = "Quiz_1";
+        ASSERT_TRUE(tx.update_run(a, run));  // status as read
+        run.status = sdk::RunStatus::completed;
+        run.ended_at = run.started_at + 5;
+        run.cursor = "End";
+        ASSERT_TRUE(tx.update_run(a, run));  // status changes
+        run.state_json = R"({"activation":9})";
+        ASSERT_TRUE(tx.update_run(a, run));  // as the last update left it
+    });
+    auto run = stored();
+    EXPECT_EQ(run.status, sdk::RunStatus::completed);
+    EXPECT_EQ(run.ended_at, started.started_at + 5);
+    EXPECT_EQ(run.cursor, "End");
+    EXPECT_EQ(run.state_json, R"({"activation":9})");
+    this->in_tx([&](sdk::StorageTx& tx) {
+        auto again = *tx.get_run(a, started.id);
+        again.status = sdk::RunStatus::active;  // back, within one transaction
+        again.ended_at.reset();
+        ASSERT_TRUE(tx.update_run(a, again));
+        again.status = sdk::RunStatus::stopped;
+        again.ended_at = started.started_at + 7;
+        ASSERT_TRUE(tx.update_run(a, again));
+    });
+    run = stored();
+    EXPECT_EQ(run.status, sdk::RunStatus::stopped);
+    EXPECT_EQ(run.ended_at, started.started_at + 7);
+    // A run this transaction did not read is written whole.
+    this->in_tx([&](sdk::StorageTx& tx) {
+        auto unread = run;
+        unread.status = sdk::RunStatus::completed;
+        unread.cursor = "Elsewhere";
+        ASSERT_TRUE(tx.update_run(a, unread));
+    });
+    EXPECT_EQ(stored().status, sdk::RunStatus::completed);
+    EXPECT_EQ(stored().cursor, "Elsewhere");
+    this->in_tx([&](sdk::StorageTx& tx) {
+        auto read = *tx.get_run(a, started.id);
+        read.ended_at = started.started_at + 9;  // the same status, another end
+        ASSERT_TRUE(tx.update_run(a, read));
+    });
+    EXPECT_EQ(stored().ended_at, started.started_at + 9);
+    this->in_tx([&](sdk::StorageTx& tx) {
+        auto read = *tx.get_run(a, started.id);
+        read.status = sdk::RunStatus::stopped;  // another status, the same end
+        ASSERT_TRUE(tx.update_run(a, read));
+    });
+    EXPECT_EQ(stored().status, sdk::RunStatus::stopped);
+}
+
 TYPED_TEST(StorageConformance, AFailureInsideASavepointIsUndoneWithItAndTheTransactionGoesOn) {
     Tenant t = this->seed(sdk::kDefaultAccountId, "sp_fail");
     auto tx = this->storage_->begin();

@@ -107,6 +107,7 @@ private:
             case Kind::web_app_data: return "web_app_data";
             case Kind::blocked: return "blocked";
             case Kind::unblocked: return "unblocked";
+            case Kind::document: return "document";
         }
         return "other";
     }

@@ -243,6 +243,8 @@ private:
         Id version_id = 0;  // 0: none recorded
         bool preview = false;
         bool active = false;
+        std::string status;  // as stored
+        std::optional<Millis> ended_at;
     };
     std::optional<Run> remember(std::optional<Run> run);
     std::map<Id, KnownRun> known_runs_;
