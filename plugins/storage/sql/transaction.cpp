@@ -1687,12 +1687,8 @@ Run SqlTransaction::start_run(Id account_id, const Run& run) {
 
 std::optional<Run> SqlTransaction::remember(std::optional<Run> run) {
     if (run)
-        known_runs_[run->id] = {run->account_id,
-                                run->version_id,
-                                run->preview,
-                                run->active,
-                                std::string(sdk::to_string(run->status)),
-                                run->ended_at};
+        known_runs_[run->id] = {run->account_id, run->version_id, run->preview,
+                                run->active,     run->status,     run->ended_at};
     return run;
 }
 
@@ -1715,23 +1711,23 @@ bool SqlTransaction::update_run(Id account_id, const Run& run) {
             auto known = known_runs_.find(run.id);
             if (known != known_runs_.end() && known->second.account_id != account_id)
                 known = known_runs_.end();
-            const std::string status(sdk::to_string(run.status));
             const auto updated_at = or_now(run.updated_at, now_ms());
-            const bool same_status = known != known_runs_.end() && known->second.status == status &&
+            const bool same_status = known != known_runs_.end() && known->second.status == run.status &&
                                      known->second.ended_at == run.ended_at;
             const auto changed =
                 same_status ? changed_rows(statement(kUpdateRunProgress)
                                                .bind(run.cursor, json_or_empty_object(run.state_json),
                                                      updated_at, account_id, run.id))
                             : changed_rows(statement(kUpdateRun)
-                                               .bind(status, run.cursor, json_or_empty_object(run.state_json),
-                                                     run.ended_at, updated_at, account_id, run.id));
+                                               .bind(std::string(sdk::to_string(run.status)), run.cursor,
+                                                     json_or_empty_object(run.state_json), run.ended_at,
+                                                     updated_at, account_id, run.id));
             if (changed == 0) return false;
             if (known == known_runs_.end() || known->second.active != run.active)
                 statement(kUpdateRunActive).bind(run.active, account_id, run.id, run.active).execute();
             if (known != known_runs_.end()) {
                 known->second.active = run.active;
-                known->second.status = status;
+                known->second.status = run.status;
                 known->second.ended_at = run.ended_at;
             }
             return true;

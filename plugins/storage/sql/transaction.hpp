@@ -243,7 +243,7 @@ private:
         Id version_id = 0;  // 0: none recorded
         bool preview = false;
         bool active = false;
-        std::string status;  // as stored
+        sdk::RunStatus status = sdk::RunStatus::active;  // as stored
         std::optional<Millis> ended_at;
     };
     std::optional<Run> remember(std::optional<Run> run);

@@ -642,7 +642,9 @@ private:
     // so an older offset costs a few updates read twice, never one handled
     // twice. Hence it is saved at most every offset_save_ms, not after every
     // reply: a commit (and under synchronous=FULL an fsync) per getUpdates.
-    // Writes each bot's polled offset, all in one transaction; throws when it cannot.
+    //
+    // store_offsets writes each bot's polled offset, all in one transaction,
+    // and throws when it cannot; save_offset is one bot's, from its poll loop.
     void store_offsets(const std::vector<std::shared_ptr<BotState>>& bots) {
         std::vector<std::int64_t> offsets;
         offsets.reserve(bots.size());
