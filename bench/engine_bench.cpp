@@ -14,7 +14,9 @@
 // active_run; update_run; commit): the ratio says what the engine costs on
 // top of the least a stateful bot must do. A second reference replays the
 // storage calls the engine makes for these events (update ledger, run,
-// history rows, outbox rows) without the engine.
+// history rows, outbox rows) without the engine, one event per transaction
+// and then `batch` events per transaction: the most group commit could reach
+// with the storage as it is.
 //
 //   profo_engine_bench [--postgres DSN] [--producers N] [--batch B] [events] [students]
 //
@@ -285,23 +287,36 @@ int run(const Options& o) {
     message.account_id = account;
     message.bot_id = bot;
     message.payload_json = row.payload_json;
-    for (int i = 0; i < events; ++i) {
+    auto replay_event = [&](sdk::StorageTx& tx, int i) {
         const std::int64_t chat = 1000 + i % students;
         const bool press = i % 4 == 3;
-        const auto begin = Clock::now();
-        auto tx = storage->begin();
-        tx->mark_update_processed(account, bot, ++update_id);
-        auto r = tx->active_run(account, bot, chat);
+        tx.mark_update_processed(account, bot, ++update_id);
+        auto r = tx.active_run(account, bot, chat);
         message.chat_id = chat;
         message.run_id = row.run_id = r->id;
-        if (press) tx->enqueue_outbox(account, message);
+        if (press) tx.enqueue_outbox(account, message);
         r->updated_at = i;
-        tx->update_run(account, *r);
-        for (int n = 0; n < (press ? 2 : 3); ++n) tx->append_conversation(account, row);
-        for (int n = 0; n < (press ? 1 : 2); ++n) tx->enqueue_outbox(account, message);
+        tx.update_run(account, *r);
+        for (int n = 0; n < (press ? 2 : 3); ++n) tx.append_conversation(account, row);
+        for (int n = 0; n < (press ? 1 : 2); ++n) tx.enqueue_outbox(account, message);
+    };
+    for (int i = 0; i < events; ++i) {
+        const auto begin = Clock::now();
+        auto tx = storage->begin();
+        replay_event(*tx, i);
         tx->commit();
         replay_times.add(Clock::now() - begin);
     }
+    // The same writes in transactions of `batch` events: the most the storage
+    // lets group commit reach with this mix.
+    const auto grouped_replay_began = Clock::now();
+    for (int i = 0; i < events;) {
+        auto tx = storage->begin();
+        for (int k = 0; k < o.batch && i < events; ++k, ++i) replay_event(*tx, i);
+        tx->commit();
+    }
+    const double grouped_replay_seconds =
+        std::chrono::duration<double>(Clock::now() - grouped_replay_began).count();
 
     const double engine_seconds = engine_times.total_seconds();
     const double baseline_seconds = baseline_times.total_seconds();
@@ -332,6 +347,11 @@ int run(const Options& o) {
         "storage replay: the engine's writes without the engine: %.0f tx/s, p99 %.1f us; "
         "engine/replay ratio %.2f\n",
         events / replay_seconds, replay_times.percentile(0.99), engine_seconds / replay_seconds);
+    std::printf(
+        "storage replay in groups of %d: %.0f events/s; group commit / grouped replay: %.2f of the "
+        "storage's own rate\n",
+        o.batch, events / grouped_replay_seconds,
+        (group_events / group_seconds) / (events / grouped_replay_seconds));
 
     storage.reset();
     std::error_code ignored;

@@ -5,6 +5,7 @@
 // scripts/pg-test-server.sh); without it those tests skip, or fail when
 // PROFO_REQUIRE_PG=1 (CI), so a missing server cannot pass silently.
 #include "backend_types.hpp"
+#include "sync_counting_vfs.hpp"
 
 #include "runtime/retention.hpp"
 
@@ -2328,6 +2329,52 @@ TYPED_TEST(StorageConformance, ReportsItsDurabilityFromTheDatabase) {
         EXPECT_EQ(durability.rfind("synchronous_commit=", 0), 0u) << durability;
 }
 
+// The Telegram transport marks sent messages so. An unsynced transaction is
+// begin()'s in every way but the wait for the disk, and leaves nothing behind
+// on its connection: the next synced one there waits for the disk again.
+TYPED_TEST(StorageConformance, AnUnsyncedTransactionCommitsRollsBackAndLeavesTheNextOneSynced) {
+    auto options = this->database_->options();
+    options.pool_size = 1;  // every transaction below on the same connection
+    options.sqlite_synchronous = sdk::SqliteSynchronous::full;
+    auto plugin = load_module(TypeParam::module());
+    auto storage = plugin->keep_alive(plugin->template as<sdk::StoragePlugin>().open(options));
+    const std::string synced = storage->durability();
+    if (std::string(TypeParam::kPluginId) == "sqlite") {
+        EXPECT_EQ(synced, "synchronous=full");
+    }
+    const Id a = sdk::kDefaultAccountId;
+    {
+        auto tx = storage->begin_unsynced();
+        tx->create_course(a, "kept");
+        tx->commit();
+    }
+    EXPECT_EQ(storage->durability(), synced);
+    {
+        auto tx = storage->begin_unsynced();
+        tx->create_course(a, "dropped");
+    }  // destroyed without a commit
+    EXPECT_EQ(storage->durability(), synced);
+    {
+        auto tx = storage->begin_unsynced();
+        tx->create_course(a, "failed");
+        EXPECT_THROW(tx->create_course(a, "kept"), sdk::StorageError);  // the name is taken
+        EXPECT_THROW(tx->commit(), sdk::StorageError);
+    }
+    EXPECT_EQ(storage->durability(), synced);
+    for (const char* name : {"second", "third"}) {
+        auto tx = storage->begin_unsynced();
+        tx->create_course(a, name);
+        tx->commit();
+    }
+    this->in_tx(*storage, [&](sdk::StorageTx& tx) { tx.create_course(a, "synced"); });
+    EXPECT_EQ(storage->durability(), synced);
+    std::vector<std::string> names;
+    for (const auto& c : this->in_tx(*this->storage_, [&](sdk::StorageTx& tx) { return tx.list_courses(a); }))
+        names.push_back(c.name);
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(names, (std::vector<std::string>{"kept", "second", "synced", "third"}));
+}
+
 // What the host's retention pass does over this backend: every kind, in
 // batches, old rows out, recent and still-needed rows in.
 TYPED_TEST(StorageConformance, RetentionSweepRemovesOnlyExpiredRowsInBatches) {
@@ -2870,6 +2917,33 @@ TEST(SqliteDurability, SynchronousIsWhatTheOptionsSay) {
         storage->migrate();
         EXPECT_EQ(storage->durability(), expected);
     }
+}
+
+// What begin_unsynced() is for: its commit does not wait for the disk, where
+// a commit of begin() does (synchronous=full), before and after it.
+TEST(SqliteDurability, AnUnsyncedCommitAsksForNoSyncWhereASyncedOneDoes) {
+    install_sync_counting_vfs();  // before the storage opens its connections
+    auto plugin = load_module(SqliteBackend::module());
+    SqliteBackend::Database database;
+    auto options = database.options();
+    options.sqlite_synchronous = sdk::SqliteSynchronous::full;
+    auto storage = plugin->keep_alive(plugin->as<sdk::StoragePlugin>().open(options));
+    storage->migrate();
+    int course = 0;
+    // The syncs of one commit: counted on this thread, so the background
+    // checkpoint's own do not count.
+    auto syncs_of_a_commit = [&](bool synced) {
+        auto tx = synced ? storage->begin() : storage->begin_unsynced();
+        tx->create_course(sdk::kDefaultAccountId, "course " + std::to_string(++course));
+        const int before = syncs_on_this_thread();
+        tx->commit();
+        return syncs_on_this_thread() - before;
+    };
+    EXPECT_GT(syncs_of_a_commit(true), 0);
+    EXPECT_EQ(syncs_of_a_commit(false), 0);
+    EXPECT_EQ(syncs_of_a_commit(false), 0);
+    EXPECT_GT(syncs_of_a_commit(true), 0);
+    EXPECT_EQ(storage->durability(), "synchronous=full");
 }
 
 // --- Tenant isolation ------------------------------------------------------------------

@@ -49,6 +49,8 @@ public:
     }
 
     std::string_view begin_sql() const override { return "BEGIN"; }
+    // The server's WAL writer flushes it within three wal_writer_delay.
+    UnsyncedCommit unsynced_commit() const override { return {"", "", "SET LOCAL synchronous_commit = off"}; }
 
     void lock_for_migration(soci::session& session) const override {
         session << "SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockKey) + ")";

@@ -18,6 +18,7 @@ Database::Database(std::unique_ptr<SqlDialect> dialect)
     : dialect_(std::move(dialect)),
       pool_(dialect_->pool_size()),
       begin_{std::string(dialect_->begin_sql()), {}},
+      unsynced_(dialect_->unsynced_commit()),
       commit_{"COMMIT", {}},
       rollback_{"ROLLBACK", {}} {
     for (std::size_t i = 0; i < dialect_->pool_size(); ++i) {
@@ -84,6 +85,7 @@ Database::Lease Database::acquire() {
 void Database::reopen(Connection& connection) {
     try {
         connection.statements.clear();
+        connection.unsynced = false;
         connection.session->reconnect();
         dialect_->prepare_connection(*connection.session);
         connection.needs_reopen = false;
@@ -94,10 +96,30 @@ void Database::reopen(Connection& connection) {
     }
 }
 
-void Database::begin(Connection& connection) {
+void Database::begin(Connection& connection, bool synced) {
     auto no_explanation = [](DbFailure) { return std::optional<Explanation>(); };
-    try {
+    // Whatever the last transaction on the connection asked for, this one
+    // gets its own: a synced commit is never left unsynced by an earlier caller.
+    auto run = [&](const std::string& sql) { connection.statement(Query{sql, {}}).execute(); };
+    auto start = [&] {
+        if (!synced && !connection.unsynced && !unsynced_.before_begin.empty()) {
+            run(unsynced_.before_begin);
+            connection.unsynced = true;
+        } else if (synced && connection.unsynced) {
+            run(unsynced_.undo_before_begin);
+            connection.unsynced = false;
+        }
         connection.statement(begin_).execute();
+        if (synced || unsynced_.after_begin.empty()) return;
+        try {
+            run(unsynced_.after_begin);
+        } catch (...) {
+            rollback(connection);  // no transaction object owns it yet
+            throw;
+        }
+    };
+    try {
+        start();
         return;
     } catch (...) {
         try {
@@ -110,7 +132,7 @@ void Database::begin(Connection& connection) {
     // an idle timeout). Nothing has run in it yet, so one fresh try is safe.
     reopen(connection);
     try {
-        connection.statement(begin_).execute();
+        start();
     } catch (...) {
         raise_current(connection, "begin", no_explanation);
     }
@@ -123,6 +145,7 @@ void Database::commit(Connection& connection) {
     } catch (...) {
         raise_current(connection, "commit", [](DbFailure) { return std::optional<Explanation>(); });
     }
+    resync(connection);
 }
 
 void Database::rollback(Connection& connection) noexcept {
@@ -132,6 +155,18 @@ void Database::rollback(Connection& connection) noexcept {
     } catch (...) {
         // Whatever state the session is in, a fresh one is safe.
         connection.needs_reopen = true;
+        return;
+    }
+    resync(connection);
+}
+
+void Database::resync(Connection& connection) noexcept {
+    if (!connection.unsynced) return;
+    try {
+        connection.statement(Query{unsynced_.undo_before_begin, {}}).execute();
+        connection.unsynced = false;
+    } catch (...) {
+        // Still marked: the next synced begin() undoes it, or fails.
     }
 }
 

@@ -26,6 +26,8 @@ struct Connection {
     soci::session* session = nullptr;  // owned by the pool
     StatementCache statements;
     bool needs_reopen = false;  // set when the server dropped it; reopened on next lease
+    // The session's commits do not wait for the disk (UnsyncedCommit::before_begin ran).
+    bool unsynced = false;
 
     PreparedStatement& statement(const Query& query) { return statements.get(*session, query); }
 };
@@ -68,7 +70,8 @@ public:
     Lease acquire();
 
     // Also reopens, once, a connection the server dropped while it was pooled.
-    void begin(Connection& connection);
+    // `synced`: whether the commit waits for the disk (Storage::begin_unsynced).
+    void begin(Connection& connection, bool synced);
     void commit(Connection& connection);
     // Never throws: a connection that cannot roll back is reopened on next lease.
     void rollback(Connection& connection) noexcept;
@@ -93,12 +96,16 @@ private:
     [[noreturn]] static void raise(std::string_view operation, const CurrentError& error,
                                    std::optional<Explanation> explanation);
     void reopen(Connection& connection);
+    // Ends what UnsyncedCommit::before_begin set, so that a connection back in
+    // the pool (and durability(), which reads it) is as configured.
+    void resync(Connection& connection) noexcept;
 
     std::unique_ptr<SqlDialect> dialect_;
     soci::connection_pool pool_;
     std::vector<std::unique_ptr<Connection>> connections_;
     std::timed_mutex writer_;
     const Query begin_;
+    const SqlDialect::UnsyncedCommit unsynced_;
     const Query commit_;
     const Query rollback_;
 };

@@ -51,6 +51,17 @@ public:
     // sdk::Storage::durability(), read on `session`.
     virtual std::string durability(soci::session& session) const = 0;
     virtual std::string_view begin_sql() const = 0;
+    // What makes one transaction's commit not wait for the disk
+    // (Storage::begin_unsynced): run before its BEGIN and undone before the
+    // next synced one (a session setting), or run right after BEGIN (one
+    // that ends with the transaction). Empty strings where there is nothing
+    // to do (SQLite already configured synchronous=normal).
+    struct UnsyncedCommit {
+        std::string before_begin;
+        std::string undo_before_begin;
+        std::string after_begin;
+    };
+    virtual UnsyncedCommit unsynced_commit() const = 0;
     // Serializes migrators; runs first inside each migration transaction.
     virtual void lock_for_migration(soci::session& session) const = 0;
     // Makes the transactions that check account names or owners before they

@@ -14,7 +14,12 @@ public:
 
     std::string backend() const override { return database_->dialect().backend(); }
 
-    std::unique_ptr<sdk::StorageTx> begin() override { return std::make_unique<SqlTransaction>(database_); }
+    std::unique_ptr<sdk::StorageTx> begin() override {
+        return std::make_unique<SqlTransaction>(database_, true);
+    }
+    std::unique_ptr<sdk::StorageTx> begin_unsynced() override {
+        return std::make_unique<SqlTransaction>(database_, false);
+    }
 
     sdk::MigrationReport migrate(std::optional<int> target) override {
         return storage_sql::migrate(*database_, target);

@@ -798,9 +798,9 @@ bool is_token_code(const std::string& code) {
 
 // --- Transaction lifecycle ------------------------------------------------------
 
-SqlTransaction::SqlTransaction(std::shared_ptr<Database> database)
+SqlTransaction::SqlTransaction(std::shared_ptr<Database> database, bool synced)
     : database_(std::move(database)), lease_(database_->acquire()) {
-    database_->begin(lease_->connection());
+    database_->begin(lease_->connection(), synced);
 }
 
 SqlTransaction::~SqlTransaction() {

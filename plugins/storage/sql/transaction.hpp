@@ -45,7 +45,8 @@ using sdk::WaitingElement;
 
 class SqlTransaction final : public sdk::StorageTx {
 public:
-    explicit SqlTransaction(std::shared_ptr<Database> database);
+    // `synced`: whether commit() waits for the disk (Storage::begin_unsynced).
+    SqlTransaction(std::shared_ptr<Database> database, bool synced);
     ~SqlTransaction() override;
     SqlTransaction(const SqlTransaction&) = delete;
     SqlTransaction& operator=(const SqlTransaction&) = delete;

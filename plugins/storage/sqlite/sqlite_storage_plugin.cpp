@@ -138,6 +138,13 @@ public:
     // write would otherwise deadlock upgrading their locks (SQLITE_BUSY at once,
     // busy_timeout notwithstanding).
     std::string_view begin_sql() const override { return "BEGIN IMMEDIATE"; }
+    // In WAL mode the log is written in order, so the next synced commit's
+    // fsync (or a checkpoint's) makes these commits durable too.
+    UnsyncedCommit unsynced_commit() const override {
+        if (options_.sqlite_synchronous == sdk::SqliteSynchronous::normal || is_memory(options_.dsn))
+            return {};
+        return {"PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL", ""};
+    }
 
     // BEGIN IMMEDIATE already excludes every other writer of the file.
     void lock_for_migration(soci::session&) const override {}
@@ -270,6 +277,7 @@ public:
 
     std::string backend() const override { return storage_->backend(); }
     std::unique_ptr<sdk::StorageTx> begin() override { return storage_->begin(); }
+    std::unique_ptr<sdk::StorageTx> begin_unsynced() override { return storage_->begin_unsynced(); }
     sdk::MigrationReport migrate(std::optional<int> target) override { return storage_->migrate(target); }
     int schema_version() override { return storage_->schema_version(); }
     int latest_schema_version() const override { return storage_->latest_schema_version(); }

@@ -445,6 +445,17 @@ public:
     // configured): "synchronous=full" (SQLite), "synchronous_commit=on"
     // (PostgreSQL). `profo serve` logs it at startup.
     virtual std::string durability() = 0;
+    // 2.8: a transaction like begin()'s, except that its commit does not wait
+    // for the disk: as atomic and isolated, and it survives a crash of the
+    // process, but a power loss or OS crash may undo it until the next commit
+    // of begin() or (SQLite) the next checkpoint, at most a fraction of a
+    // second later, makes it durable. For writes whose loss only repeats work
+    // that was done, such as marking a message Telegram took as sent (lost, it
+    // is sent again): each synced commit costs an fsync the others queue
+    // behind. SQLite: synchronous=NORMAL for this transaction; PostgreSQL:
+    // synchronous_commit=off for it. With storage.sqlite.synchronous=normal,
+    // the same as begin().
+    virtual std::unique_ptr<StorageTx> begin_unsynced() = 0;
 };
 
 // SQLite's PRAGMA synchronous in WAL mode. `full` syncs the log on every
