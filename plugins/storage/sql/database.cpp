@@ -18,7 +18,9 @@ Database::Database(std::unique_ptr<SqlDialect> dialect)
     : dialect_(std::move(dialect)),
       pool_(dialect_->pool_size()),
       begin_{std::string(dialect_->begin_sql()), {}},
-      unsynced_(dialect_->unsynced_commit()),
+      unsync_before_begin_{dialect_->unsynced_commit().before_begin, {}},
+      resync_{dialect_->unsynced_commit().undo_before_begin, {}},
+      unsync_after_begin_{dialect_->unsynced_commit().after_begin, {}},
       commit_{"COMMIT", {}},
       rollback_{"ROLLBACK", {}} {
     for (std::size_t i = 0; i < dialect_->pool_size(); ++i) {
@@ -100,19 +102,17 @@ void Database::begin(Connection& connection, bool synced) {
     auto no_explanation = [](DbFailure) { return std::optional<Explanation>(); };
     // Whatever the last transaction on the connection asked for, this one
     // gets its own: a synced commit is never left unsynced by an earlier caller.
-    auto run = [&](const std::string& sql) { connection.statement(Query{sql, {}}).execute(); };
     auto start = [&] {
-        if (!synced && !connection.unsynced && !unsynced_.before_begin.empty()) {
-            run(unsynced_.before_begin);
+        if (!synced && !connection.unsynced && !unsync_before_begin_.sql.empty()) {
+            connection.statement(unsync_before_begin_).execute();
             connection.unsynced = true;
-        } else if (synced && connection.unsynced) {
-            run(unsynced_.undo_before_begin);
-            connection.unsynced = false;
+        } else if (synced) {
+            resync(connection);
         }
         connection.statement(begin_).execute();
-        if (synced || unsynced_.after_begin.empty()) return;
+        if (synced || unsync_after_begin_.sql.empty()) return;
         try {
-            run(unsynced_.after_begin);
+            connection.statement(unsync_after_begin_).execute();
         } catch (...) {
             rollback(connection);  // no transaction object owns it yet
             throw;
@@ -145,7 +145,7 @@ void Database::commit(Connection& connection) {
     } catch (...) {
         raise_current(connection, "commit", [](DbFailure) { return std::optional<Explanation>(); });
     }
-    resync(connection);
+    resync_after_end(connection);
 }
 
 void Database::rollback(Connection& connection) noexcept {
@@ -157,17 +157,21 @@ void Database::rollback(Connection& connection) noexcept {
         connection.needs_reopen = true;
         return;
     }
-    resync(connection);
+    resync_after_end(connection);
 }
 
-void Database::resync(Connection& connection) noexcept {
-    if (!connection.unsynced) return;
+void Database::resync_after_end(Connection& connection) noexcept {
     try {
-        connection.statement(Query{unsynced_.undo_before_begin, {}}).execute();
-        connection.unsynced = false;
+        resync(connection);
     } catch (...) {
-        // Still marked: the next synced begin() undoes it, or fails.
+        // Still marked unsynced: the next synced begin() tries again, or fails.
     }
+}
+
+void Database::resync(Connection& connection) {
+    if (!connection.unsynced) return;
+    connection.statement(resync_).execute();
+    connection.unsynced = false;
 }
 
 Database::CurrentError Database::inspect_current(Connection& connection) {

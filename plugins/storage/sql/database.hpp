@@ -97,15 +97,21 @@ private:
                                    std::optional<Explanation> explanation);
     void reopen(Connection& connection);
     // Ends what UnsyncedCommit::before_begin set, so that a connection back in
-    // the pool (and durability(), which reads it) is as configured.
-    void resync(Connection& connection) noexcept;
+    // the pool (and durability(), which reads it) is as configured. Throws
+    // when it cannot; the connection then stays marked unsynced.
+    void resync(Connection& connection);
+    // After a commit or rollback, which stand whether it works or not.
+    void resync_after_end(Connection& connection) noexcept;
 
     std::unique_ptr<SqlDialect> dialect_;
     soci::connection_pool pool_;
     std::vector<std::unique_ptr<Connection>> connections_;
     std::timed_mutex writer_;
     const Query begin_;
-    const SqlDialect::UnsyncedCommit unsynced_;
+    // SqlDialect::UnsyncedCommit, each part empty where there is nothing to run.
+    const Query unsync_before_begin_;
+    const Query resync_;
+    const Query unsync_after_begin_;
     const Query commit_;
     const Query rollback_;
 };

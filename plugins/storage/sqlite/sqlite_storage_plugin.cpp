@@ -45,6 +45,9 @@ void create_private_file(const std::string& path) {
                        "cannot create the SQLite database file " + path + ": " + std::strerror(errno));
 }
 
+constexpr const char* kSynchronousFull = "PRAGMA synchronous = FULL";
+constexpr const char* kSynchronousNormal = "PRAGMA synchronous = NORMAL";
+
 class SqliteDialect final : public storage_sql::SqlDialect {
 public:
     explicit SqliteDialect(const sdk::StorageOptions& options) : options_(options) {
@@ -107,9 +110,8 @@ public:
             // never redelivers them. Configurable as storage.sqlite.synchronous.
             std::string mode;
             session << "PRAGMA journal_mode = WAL", soci::into(mode);
-            session << (options_.sqlite_synchronous == sdk::SqliteSynchronous::normal
-                            ? "PRAGMA synchronous = NORMAL"
-                            : "PRAGMA synchronous = FULL");
+            session << (options_.sqlite_synchronous == sdk::SqliteSynchronous::normal ? kSynchronousNormal
+                                                                                      : kSynchronousFull);
             // An automatic checkpoint runs in the committing transaction, copies
             // every page changed since the last one and ends in two fsyncs.
             // BackgroundCheckpoint does that off the commit path; at 65536 pages
@@ -143,7 +145,7 @@ public:
     UnsyncedCommit unsynced_commit() const override {
         if (options_.sqlite_synchronous == sdk::SqliteSynchronous::normal || is_memory(options_.dsn))
             return {};
-        return {"PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL", ""};
+        return {kSynchronousNormal, kSynchronousFull, ""};
     }
 
     // BEGIN IMMEDIATE already excludes every other writer of the file.
