@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -2944,6 +2945,39 @@ TEST(SqliteDurability, AnUnsyncedCommitAsksForNoSyncWhereASyncedOneDoes) {
     EXPECT_EQ(syncs_of_a_commit(false), 0);
     EXPECT_GT(syncs_of_a_commit(true), 0);
     EXPECT_EQ(storage->durability(), "synchronous=full");
+}
+
+// The plugin puts a VFS of its own in SQLite's process-wide list (see
+// plugins/storage/sqlite/coalescing_wal_vfs.hpp); once its module is gone,
+// the process opens databases as it did before the module came.
+TEST(SqliteDurability, OnceItsModuleIsUnloadedSqliteOpensDatabasesAsBefore) {
+    const std::string module = SqliteBackend::module().string();
+    if (void* loaded = dlopen(module.c_str(), RTLD_NOW | RTLD_NOLOAD)) {
+        dlclose(loaded);
+        GTEST_SKIP() << "the module stays loaded for the other tests of this process";
+    }
+    // Loaded alone, the module is what SOCI's SQLite library binds its C++
+    // runtime's unique symbols to, and the dynamic linker then never unloads
+    // it; the PostgreSQL module, loaded first, takes that part.
+    auto postgres = load_module(PostgresBackend::module());
+    SqliteBackend::Database database;
+    sqlite3_vfs* const default_before = sqlite3_vfs_find(nullptr);
+    {
+        auto plugin = host::load_plugin_file(SqliteBackend::module());
+        auto storage = plugin->as<sdk::StoragePlugin>().open(database.options());
+        storage->migrate();
+        EXPECT_NE(sqlite3_vfs_find(nullptr), default_before);
+    }
+    void* still_loaded = dlopen(module.c_str(), RTLD_NOW | RTLD_NOLOAD);
+    if (still_loaded != nullptr) dlclose(still_loaded);
+    ASSERT_EQ(still_loaded, nullptr) << "the module was not unloaded: this test shows nothing";
+
+    EXPECT_EQ(sqlite3_vfs_find(nullptr), default_before);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(database.options().dsn.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr),
+              SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, "SELECT COUNT(*) FROM accounts", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
 }
 
 // --- Tenant isolation ------------------------------------------------------------------

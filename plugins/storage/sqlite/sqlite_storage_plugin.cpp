@@ -1,5 +1,6 @@
 // Storage on an SQLite file (or in memory): the default for one process
 // serving many bots.
+#include "coalescing_wal_vfs.hpp"
 #include "sql/dialect.hpp"
 #include "sql/sql_storage.hpp"
 
@@ -215,6 +216,8 @@ void configure_sqlite_library() {
     static const bool configured = [] {
         sqlite_api::sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
         sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        // After the two above: finding the default VFS initialises SQLite.
+        install_coalescing_wal_vfs();
         return true;
     }();
     (void)configured;
