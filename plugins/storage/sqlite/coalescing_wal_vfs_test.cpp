@@ -373,8 +373,10 @@ TEST_F(CoalescingWalVfs, ReadersOnOtherConnectionsSeeWholeCommitsOnly) {
     constexpr int kCommits = 300;
     std::atomic<bool> done{false};
     std::atomic<int> bad{0};
+    constexpr int kReaders = 2;
     std::vector<std::thread> readers;
-    for (int r = 0; r < 2; ++r)
+    readers.reserve(kReaders);
+    for (int r = 0; r < kReaders; ++r)
         readers.emplace_back([&] {
             Db db(path_);
             while (!done) {
