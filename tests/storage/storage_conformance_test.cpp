@@ -1986,6 +1986,55 @@ TYPED_TEST(StorageConformance, SettledTimersArePrunedOldestFirstPendingOnesStay)
     });
 }
 
+// The storage remembers which (run, element) rows it saw committed and skips
+// the statements that could not change them (storage_sql::CommittedReach):
+// what a transaction rolled back, whole or to a savepoint, must not count as
+// committed, and what did commit is counted once, however often it comes.
+TYPED_TEST(StorageConformance, ElementProgressCountsOnlyWhatCommittedAndEachRunOnce) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "reach");
+    const auto run = this->in_tx([&](sdk::StorageTx& tx) {
+        auto r = make_run(t, 20);
+        r.version_id = t.version.id;
+        return tx.start_run(a, r);
+    });
+    auto scored = [&](const std::string& element, double score) {
+        auto e = entry(run.id, element, "user");
+        e.score = score;
+        e.maxscore = 2;
+        return e;
+    };
+    {  // rolled back whole
+        auto tx = this->storage_->begin();
+        tx->append_conversation(a, scored("Quiz_1", 2));
+    }
+    this->in_tx([&](sdk::StorageTx& tx) {  // rolled back to a savepoint
+        tx.append_conversation(a, entry(run.id, "Intro", "bot"));
+        tx.savepoint();
+        tx.append_conversation(a, scored("End", 1));
+        tx.rollback_to_savepoint();
+    });
+    for (int i = 0; i < 2; ++i)
+        this->in_tx([&](sdk::StorageTx& tx) {
+            tx.append_conversation(a, entry(run.id, "Intro", "bot"));
+            tx.append_conversation(a, scored("Quiz_1", 1 + i));
+            tx.append_conversation(a, scored("End", 2 - i));
+        });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        std::map<std::string, sdk::ElementProgress> progress;
+        for (const auto& p : tx.element_progress(a, t.version.id)) progress[p.element_id] = p;
+        ASSERT_EQ(progress.size(), 3u);
+        EXPECT_EQ(progress["Intro"].reached, 1);
+        EXPECT_EQ(progress["Quiz_1"].reached, 1);
+        EXPECT_EQ(progress["Quiz_1"].scored, 1);
+        EXPECT_DOUBLE_EQ(progress["Quiz_1"].score_sum, 1)
+            << "the first committed answer, not the rolled-back 2";
+        EXPECT_EQ(progress["End"].reached, 1);
+        EXPECT_EQ(progress["End"].scored, 1);
+        EXPECT_DOUBLE_EQ(progress["End"].score_sum, 2);
+    });
+}
+
 // Version 10 reads the version a run plays out of its state, and counts
 // what the conversation written so far says each run reached and scored.
 // The panel's preview chat plays courses through the real engine on the

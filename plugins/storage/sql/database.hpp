@@ -3,6 +3,7 @@
 // StorageError codes of the contract.
 #pragma once
 
+#include "sql/committed_reach.hpp"
 #include "sql/dialect.hpp"
 #include "sql/statement.hpp"
 
@@ -47,6 +48,7 @@ public:
     Database& operator=(const Database&) = delete;
 
     const SqlDialect& dialect() const { return *dialect_; }
+    CommittedReach& committed_reach() { return committed_reach_; }
 
     // A connection for the holder's exclusive use (and, where the dialect
     // serializes writers, this process's writer slot) until it is destroyed.
@@ -114,6 +116,7 @@ private:
     const Query unsync_after_begin_;
     const Query commit_;
     const Query rollback_;
+    CommittedReach committed_reach_;
 };
 
 std::int64_t now_ms();

@@ -869,6 +869,12 @@ void SqlTransaction::commit() {
     state_ = State::finished;
     // Another transaction may have the connection (and SQLite's write slot) now.
     lease_.reset();
+    if (!reached_.empty()) {
+        std::vector<CommittedReach::Row> rows;
+        rows.reserve(reached_.size());
+        for (const auto& [key, scored] : reached_) rows.push_back({key.first, key.second, scored});
+        database_->committed_reach().add(rows);
+    }
 }
 
 // --- Event isolation (group commit) -----------------------------------------------
@@ -1907,15 +1913,25 @@ void SqlTransaction::count_progress(Id account_id, const ConversationEntry& entr
     if (version == 0) return;  // a preview, or a run from before versions were recorded
     ProgressCount count;
     count.key = {account_id, version, entry.element_id, static_cast<int>(entry.run_id % kProgressShards)};
-    // A row this transaction inserted (or found) is there: no statement to learn it.
-    count.reached =
-        reached_.emplace(entry.run_id, entry.element_id).second &&
-        changed_rows(statement(kReachElement).bind(entry.run_id, entry.element_id, account_id, version)) == 1;
+    // A row this transaction inserted or found, or one committed before as
+    // far as this process knows, is there: no statement to learn it.
+    auto known = reached_.find({entry.run_id, entry.element_id});
+    if (known == reached_.end()) {
+        const auto committed = database_->committed_reach().find(entry.run_id, entry.element_id);
+        if (!committed)
+            count.reached =
+                changed_rows(
+                    statement(kReachElement).bind(entry.run_id, entry.element_id, account_id, version)) == 1;
+        known = reached_.emplace(std::pair(entry.run_id, entry.element_id), committed.value_or(false)).first;
+    }
     // A run's first scored answer at an element is the one that counts.
-    if (entry.score && changed_rows(statement(kFirstScore).bind(entry.run_id, entry.element_id)) == 1) {
-        count.scored = 1;
-        count.score_sum = *entry.score;
-        count.maxscore_sum = entry.maxscore.value_or(0.0);
+    if (entry.score && !known->second) {
+        if (changed_rows(statement(kFirstScore).bind(entry.run_id, entry.element_id)) == 1) {
+            count.scored = 1;
+            count.score_sum = *entry.score;
+            count.maxscore_sum = entry.maxscore.value_or(0.0);
+        }
+        known->second = true;
     }
     if (count.reached != 0 || count.scored != 0) progress_.push_back(std::move(count));
 }

@@ -249,8 +249,9 @@ private:
     };
     std::optional<Run> remember(std::optional<Run> run);
     std::map<Id, KnownRun> known_runs_;
-    // (run, element) rows of run_elements known to exist.
-    std::set<std::pair<Id, std::string>> reached_;
+    // (run, element) rows of run_elements known to exist, and whether their
+    // `scored` is known set; the database's CommittedReach learns them at commit.
+    std::map<std::pair<Id, std::string>, bool> reached_;
 };
 
 }  // namespace profo::storage_sql
