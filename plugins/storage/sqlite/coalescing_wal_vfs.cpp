@@ -27,6 +27,10 @@ constexpr std::size_t kMaxPending = std::size_t{4} << 20;
 // The unix VFS writes at most 128 KiB - 1 bytes a call (it masks the length
 // with 0x1ffff, and reports a full disk when that leaves nothing).
 constexpr std::size_t kMaxWrite = std::size_t{64} << 10;
+// What a log keeps allocated between transactions: a group commit's worth.
+// A rare large transaction (an import) does not leave megabytes behind on
+// every pooled connection.
+constexpr std::size_t kKeptCapacity = std::size_t{1} << 20;
 
 sqlite3_vfs* base_vfs = nullptr;
 sqlite3_vfs coalescing_vfs{};
@@ -60,6 +64,7 @@ struct CoalescingFile {
                                         pending_offset + static_cast<sqlite3_int64>(done));
         }
         pending.clear();
+        if (pending.capacity() > kKeptCapacity) pending.shrink_to_fit();
         return rc;
     }
 };

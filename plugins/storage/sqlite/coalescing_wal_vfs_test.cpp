@@ -23,7 +23,6 @@ std::atomic<int> log_writes{0};
 sqlite3_vfs* real_vfs = nullptr;
 sqlite3_vfs counting_vfs{};
 sqlite3_io_methods counting_methods{};
-const sqlite3_io_methods* real_methods = nullptr;
 
 struct CountingFile {
     sqlite3_file base;
