@@ -2,24 +2,24 @@
 
 namespace profo::storage_sql {
 
-std::size_t CommittedReach::KeyHash::operator()(const std::pair<sdk::Id, std::string>& key) const noexcept {
+std::size_t CommittedReach::KeyHash::operator()(const Key& key) const noexcept {
     return std::hash<std::string>{}(key.second) ^ (std::hash<sdk::Id>{}(key.first) * 0x9e3779b97f4a7c15ULL);
 }
 
-std::optional<bool> CommittedReach::find(sdk::Id run_id, const std::string& element_id) const {
+std::optional<bool> CommittedReach::find(const Key& key) const {
     std::lock_guard lock(mutex_);
-    const auto found = rows_.find({run_id, element_id});
+    const auto found = rows_.find(key);
     if (found == rows_.end()) return std::nullopt;
     return found->second;
 }
 
-void CommittedReach::add(const std::vector<Row>& rows) {
+void CommittedReach::add(const Rows& rows) {
     if (rows.empty()) return;
     std::lock_guard lock(mutex_);
     if (rows_.size() + rows.size() > kCapacity) rows_.clear();
-    for (const auto& row : rows) {
-        auto [at, inserted] = rows_.try_emplace({row.run_id, row.element_id}, row.scored);
-        if (!inserted) at->second = at->second || row.scored;
+    for (const auto& [key, scored] : rows) {
+        auto [at, inserted] = rows_.try_emplace(key, scored);
+        if (!inserted) at->second = at->second || scored;
     }
 }
 

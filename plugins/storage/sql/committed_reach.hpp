@@ -14,38 +14,37 @@
 
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
-#include <vector>
 
 namespace profo::storage_sql {
 
 class CommittedReach {
 public:
-    struct Row {
-        sdk::Id run_id = 0;
-        std::string element_id;
-        bool scored = false;
-    };
+    // A run_elements row: (run, element).
+    using Key = std::pair<sdk::Id, std::string>;
+    // Rows as a transaction knows them, each with whether `scored` is set.
+    using Rows = std::map<Key, bool>;
 
     // Past this many rows it starts again empty: memory stays bounded, and
     // the rows of runs being taken now come back with their next events.
     static constexpr std::size_t kCapacity = 65536;
 
     // Whether the row is known committed, and if so whether `scored` is.
-    std::optional<bool> find(sdk::Id run_id, const std::string& element_id) const;
+    std::optional<bool> find(const Key& key) const;
     // Rows a transaction saw or wrote, once it committed.
-    void add(const std::vector<Row>& rows);
+    void add(const Rows& rows);
 
 private:
     struct KeyHash {
-        std::size_t operator()(const std::pair<sdk::Id, std::string>& key) const noexcept;
+        std::size_t operator()(const Key& key) const noexcept;
     };
     mutable std::mutex mutex_;
-    std::unordered_map<std::pair<sdk::Id, std::string>, bool, KeyHash> rows_;
+    std::unordered_map<Key, bool, KeyHash> rows_;
 };
 
 }  // namespace profo::storage_sql

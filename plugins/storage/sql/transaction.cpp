@@ -869,12 +869,7 @@ void SqlTransaction::commit() {
     state_ = State::finished;
     // Another transaction may have the connection (and SQLite's write slot) now.
     lease_.reset();
-    if (!reached_.empty()) {
-        std::vector<CommittedReach::Row> rows;
-        rows.reserve(reached_.size());
-        for (const auto& [key, scored] : reached_) rows.push_back({key.first, key.second, scored});
-        database_->committed_reach().add(rows);
-    }
+    database_->committed_reach().add(reached_);
 }
 
 // --- Event isolation (group commit) -----------------------------------------------
@@ -1915,14 +1910,15 @@ void SqlTransaction::count_progress(Id account_id, const ConversationEntry& entr
     count.key = {account_id, version, entry.element_id, static_cast<int>(entry.run_id % kProgressShards)};
     // A row this transaction inserted or found, or one committed before as
     // far as this process knows, is there: no statement to learn it.
-    auto known = reached_.find({entry.run_id, entry.element_id});
+    CommittedReach::Key key{entry.run_id, entry.element_id};
+    auto known = reached_.find(key);
     if (known == reached_.end()) {
-        const auto committed = database_->committed_reach().find(entry.run_id, entry.element_id);
+        const auto committed = database_->committed_reach().find(key);
         if (!committed)
             count.reached =
                 changed_rows(
                     statement(kReachElement).bind(entry.run_id, entry.element_id, account_id, version)) == 1;
-        known = reached_.emplace(std::pair(entry.run_id, entry.element_id), committed.value_or(false)).first;
+        known = reached_.emplace(std::move(key), committed.value_or(false)).first;
     }
     // A run's first scored answer at an element is the one that counts.
     if (entry.score && !known->second) {

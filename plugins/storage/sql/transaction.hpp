@@ -8,7 +8,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string_view>
 #include <tuple>
 #include <vector>
@@ -251,7 +250,7 @@ private:
     std::map<Id, KnownRun> known_runs_;
     // (run, element) rows of run_elements known to exist, and whether their
     // `scored` is known set; the database's CommittedReach learns them at commit.
-    std::map<std::pair<Id, std::string>, bool> reached_;
+    CommittedReach::Rows reached_;
 };
 
 }  // namespace profo::storage_sql
