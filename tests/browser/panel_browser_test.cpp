@@ -1,3 +1,4 @@
+#include "build_tree.hpp"
 #include "emulated_telegram.hpp"
 #include "loopback_http.hpp"
 #include "process.hpp"
@@ -61,7 +62,7 @@ TEST(PanelInBrowser, ACreatorBringsACourseToStudentsAndSeesTheirRuns) {
     std::smatch m;
     ASSERT_TRUE(std::regex_search(link.out, m, std::regex(R"(/login/link\?token=[0-9A-Za-z]+)"))) << link.out;
     const std::string base = "http://127.0.0.1:" + std::to_string(port);
-    const std::filesystem::path shots = PROFO_SCREENSHOT_DIR;
+    const std::filesystem::path shots = profo::build_tree::root() / "Testing/screenshots";
 
     Browser b;
     // Sign in with the one-time link.

@@ -1,5 +1,7 @@
 // `profo course validate|import|export|list|schema` as a user runs them: the
 // real binary, the real plugins, a config and database of the test's own.
+#include "build_tree.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -51,19 +53,21 @@ protected:
                                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::create_directories(dir_);
         std::string elements;
-        for (const auto& entry : fs::directory_iterator(PROFO_PLUGIN_DIR)) {
+        for (const auto& entry : fs::directory_iterator(profo::build_tree::plugin_dir())) {
             const auto name = entry.path().filename().string();
             const std::string prefix = "profo_element_";
             if (name.rfind(prefix, 0) == 0 && entry.path().extension() == ".so")
                 elements += "    " + entry.path().stem().string().substr(prefix.size()) + ": {}\n";
         }
-        ASSERT_FALSE(elements.empty()) << "no element plugins in " << PROFO_PLUGIN_DIR;
+        ASSERT_FALSE(elements.empty())
+            << "no element plugins in " << profo::build_tree::plugin_dir().string();
         config_ = dir_ / "profo.yaml";
         std::ofstream(config_) << "log:\n  level: warn\n"
                                << "storage:\n  plugin: sqlite\n  dsn: " << (dir_ / "profo.db").string()
                                << "\n"
                                << "secrets:\n  key_file: " << (dir_ / "secret.key").string() << "\n"
-                               << "plugins:\n  search_paths:\n    - " << PROFO_PLUGIN_DIR << "\n"
+                               << "plugins:\n  search_paths:\n    - "
+                               << profo::build_tree::plugin_dir().string() << "\n"
                                << "  storage:\n    sqlite: {}\n"
                                << "  element:\n"
                                << elements;
@@ -73,8 +77,8 @@ protected:
     // `env`: extra NAME=value assignments for the command, already quoted.
     Result profo(const std::vector<std::string>& args, const std::string& env = "") {
         // PROFO_CONFIG rather than --config: it reaches every command alike.
-        std::string command =
-            "PROFO_CONFIG=" + quoted(config_.string()) + " " + env + " " + quoted(PROFO_BINARY);
+        std::string command = "PROFO_CONFIG=" + quoted(config_.string()) + " " + env + " " +
+                              quoted(profo::build_tree::executable("profo"));
         for (const auto& a : args) command += " " + quoted(a);
         const auto out = dir_ / "stdout", err = dir_ / "stderr";
         command += " >" + quoted(out.string()) + " 2>" + quoted(err.string()) + " </dev/null";

@@ -1,3 +1,4 @@
+#include "build_tree.hpp"
 #include "process.hpp"
 
 #include <gtest/gtest.h>
@@ -106,8 +107,9 @@ TEST(KubernetesManifests, ProfoReadsTheConfigMapsValues) {
     ExtraEnvironment env;
     for (const auto& kv : config_map["data"]) env[kv.first.as<std::string>()] = kv.second.as<std::string>();
     ASSERT_FALSE(env.empty());
-    const auto r =
-        run_process({PROFO_BINARY, "--config", (kSource / "config/profo.yaml").string(), "plugins"}, "", env);
+    const auto r = run_process({profo::build_tree::executable("profo"), "--config",
+                                (kSource / "config/profo.yaml").string(), "plugins"},
+                               "", env);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("storage     postgres"), std::string::npos) << r.out;
 }
@@ -117,8 +119,8 @@ TEST(KubernetesManifests, ProfoReadsTheConfigMapsValues) {
 TEST(ContainerImage, InstallsAPackageForEveryLibraryTheBuildLinks) {
     const std::string dockerfile = read_file(kSource / "Dockerfile");
     const auto runtime = dockerfile.substr(dockerfile.rfind("FROM "));
-    std::vector<fs::path> modules{PROFO_BINARY};
-    for (const auto& entry : fs::directory_iterator(PROFO_PLUGIN_DIR))
+    std::vector<fs::path> modules{profo::build_tree::executable("profo")};
+    for (const auto& entry : fs::directory_iterator(profo::build_tree::plugin_dir()))
         if (entry.path().extension() == ".so") modules.push_back(entry.path());
     const std::set<std::string> base{"libc6", "libstdc++6", "libgcc-s1"};
     std::set<std::string> checked;

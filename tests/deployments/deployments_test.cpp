@@ -9,6 +9,7 @@
 #include "engine/engine.hpp"
 #include "runtime/platform.hpp"
 
+#include "build_tree.hpp"
 #include "fake_llm.hpp"
 #include "process.hpp"
 #include "test_config.hpp"
@@ -553,9 +554,10 @@ TEST(DeploymentRuns, ArchivedDeploymentsRefuseNewStudentsAndLetOrStopTheOnesUnde
 TEST(DeploymentRuns, ADeploymentsOwnKeyGoesToItsOwnEndpointAndThePlatformsNever) {
     // Each in a folder of its own: the script and the log have fixed names.
     TempDir platform_dir, tenant_dir;
-    FakeLlm platform_llm(PROFO_FAKE_LLM, platform_dir,
+    FakeLlm platform_llm(profo::build_tree::executable("profo-fake-llm"), platform_dir,
                          json::parse(R"({"default": "from the platform's model"})"));
-    FakeLlm tenant_llm(PROFO_FAKE_LLM, tenant_dir, json::parse(R"({"default": "from the tenant's model"})"));
+    FakeLlm tenant_llm(profo::build_tree::executable("profo-fake-llm"), tenant_dir,
+                       json::parse(R"({"default": "from the tenant's model"})"));
     TestConfig config;
     config.settings["element/dialog"] = "{base_url: \"" + platform_llm.base_url() + "\", api_key: \"" +
                                         kPlatformKey + "\", retries: 0, timeout_ms: 5000}";

@@ -1,6 +1,7 @@
 // The dialog element through everything real: `profo course play` (engine,
 // SQLite, the host's HTTP client, the plugin loaded from its module) against
 // profo-fake-llm, which logs what the platform sent.
+#include "build_tree.hpp"
 #include "fake_llm.hpp"
 #include "process.hpp"
 #include "test_config.hpp"
@@ -30,7 +31,7 @@ struct Played {
 Played play(const std::filesystem::path& course, const std::string& input, const json& script,
             const std::string& extra_settings = "") {
     TempDir dir;
-    FakeLlm llm(PROFO_FAKE_LLM, dir, script);
+    FakeLlm llm(profo::build_tree::executable("profo-fake-llm"), dir, script);
     TestConfig config;
     config.settings["element/dialog"] = "{base_url: \"" + llm.base_url() + "\", api_key: \"" + kApiKey +
                                         "\", retries: 2, retry_backoff_ms: 50, timeout_ms: 5000" +
@@ -38,8 +39,8 @@ Played play(const std::filesystem::path& course, const std::string& input, const
     const auto file = write_test_config(dir, config);
     Played played;
     // PROFO_CONFIG rather than --config: it reaches every subcommand the same way.
-    played.result = run_process({PROFO_BINARY, "course", "play", course.string()}, input,
-                                {{"PROFO_CONFIG", file.string()}}, 120s);
+    played.result = run_process({profo::build_tree::executable("profo"), "course", "play", course.string()},
+                                input, {{"PROFO_CONFIG", file.string()}}, 120s);
     played.requests = llm.requests();
     return played;
 }

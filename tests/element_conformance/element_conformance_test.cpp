@@ -1,5 +1,6 @@
 // Every element module in the plugin folder against the ElementPlugin
 // contract: identity, schema and fields, and compile() on hostile input.
+#include "build_tree.hpp"
 #include "conformance/element_contract.hpp"
 #include "plugins/plugin_loader.hpp"
 
@@ -23,7 +24,7 @@ using profo::sdk::ElementPlugin;
 std::vector<fs::path> element_modules() {
     std::vector<fs::path> modules;
     std::error_code error;
-    for (const auto& entry : fs::directory_iterator(PROFO_PLUGIN_OUTPUT_DIR, error)) {
+    for (const auto& entry : fs::directory_iterator(profo::build_tree::plugin_dir(), error)) {
         const std::string name = entry.path().filename().string();
         if (name.rfind("profo_element_", 0) == 0 && entry.path().extension() == ".so")
             modules.push_back(entry.path());
@@ -66,7 +67,8 @@ TEST_P(ElementConformance, KeepsTheElementContract) {
 
 // The contract checker itself: it must notice a module that breaks the rules.
 TEST(ElementContractChecker, NoticesABrokenModule) {
-    auto module = profo::host::load_plugin_file(fs::path(PROFO_BROKEN_ELEMENT_MODULE));
+    auto module = profo::host::load_plugin_file(profo::build_tree::root() /
+                                                "tests/element_conformance/fixtures/profo_element_broken.so");
     const auto violations = profo::host::element_contract_violations(*module);
     const auto mentions = [&](const std::string& part) {
         return std::any_of(violations.begin(), violations.end(),

@@ -3,6 +3,7 @@
 // the real elements.
 #include "engine/engine.hpp"
 #include "bots/bot_registry.hpp"
+#include "build_tree.hpp"
 #include "config/config.hpp"
 #include "course/course_document.hpp"
 #include "engine/run_state.hpp"
@@ -32,8 +33,8 @@ using Kind = sdk::InboundEvent::Kind;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const fs::path kFixtures = PROFO_ENGINE_FIXTURE_DIR;
-const fs::path kPlugins = PROFO_PLUGIN_DIR;
+const fs::path kFixtures = profo::build_tree::root() / "tests/engine_fixtures";
+const fs::path kPlugins = profo::build_tree::plugin_dir();
 
 class RecordingLogger final : public sdk::Logger {
 public:

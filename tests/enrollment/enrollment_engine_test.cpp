@@ -4,6 +4,7 @@
 // loaded from the build's plugin folder, tokens issued by TokenRegistry as
 // `profo token create` issues them.
 #include "backend_types.hpp"
+#include "build_tree.hpp"
 #include "engine/engine.hpp"
 #include "engine/run_state.hpp"
 #include "enrollment/access_rules.hpp"
@@ -32,7 +33,7 @@ namespace fs = std::filesystem;
 using storage_test::PostgresBackend;
 using storage_test::SqliteBackend;
 
-const fs::path kPlugins = PROFO_PLUGIN_DIR;
+const fs::path kPlugins = profo::build_tree::plugin_dir();
 constexpr sdk::Id kAccount = sdk::kDefaultAccountId;
 
 class QuietLogger final : public sdk::Logger {

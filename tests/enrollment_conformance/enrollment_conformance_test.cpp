@@ -2,6 +2,7 @@
 // contract, loaded through the host's real loader; then each type deciding
 // over the real storage plugins while students race for its uses.
 #include "backend_types.hpp"
+#include "build_tree.hpp"
 #include "conformance/enrollment_contract.hpp"
 #include "plugins/plugin_loader.hpp"
 
@@ -30,7 +31,7 @@ namespace sdk = profo::sdk;
 std::vector<fs::path> enrollment_modules() {
     std::vector<fs::path> modules;
     std::error_code error;
-    for (const auto& entry : fs::directory_iterator(PROFO_PLUGIN_OUTPUT_DIR, error)) {
+    for (const auto& entry : fs::directory_iterator(profo::build_tree::plugin_dir(), error)) {
         const std::string name = entry.path().filename().string();
         if (name.rfind("profo_enrollment_", 0) == 0 && entry.path().extension() == ".so")
             modules.push_back(entry.path());
@@ -77,7 +78,8 @@ INSTANTIATE_TEST_SUITE_P(BuiltModules, EnrollmentConformance, ::testing::ValuesI
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(EnrollmentConformance);
 
 TEST(EnrollmentContractChecker, NoticesABrokenModule) {
-    auto module = profo::host::load_plugin_file(fs::path(PROFO_BROKEN_ENROLLMENT_MODULE));
+    auto module = profo::host::load_plugin_file(
+        profo::build_tree::root() / "tests/enrollment_conformance/fixtures/profo_enrollment_broken.so");
     const auto violations = profo::host::enrollment_contract_violations(*module);
     const auto mentions = [&](const std::string& part) {
         return std::any_of(violations.begin(), violations.end(),

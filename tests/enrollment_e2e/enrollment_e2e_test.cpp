@@ -2,6 +2,7 @@
 // the telegram transport against the Bot API emulator; tokens, bans,
 // participants and deployments made with the `profo` commands an operator
 // types. What the runs recorded is read from the database file itself.
+#include "build_tree.hpp"
 #include "loopback_http.hpp"
 #include "process.hpp"
 #include "test_config.hpp"
@@ -31,7 +32,8 @@ class Emulator {
 public:
     Emulator()
         : process_({"/bin/sh", "-c",
-                    std::string("exec ") + PROFO_TELEGRAM_EMULATOR + " --listen 127.0.0.1:0 1>&2"}) {
+                    "exec " + profo::build_tree::executable("profo-telegram-emulator") +
+                        " --listen 127.0.0.1:0 1>&2"}) {
         std::smatch m;
         const auto out = process_.wait_for_stderr("listening on", 20s);
         if (!std::regex_search(out, m, std::regex(R"(listening on [0-9.]+:([0-9]+))")))

@@ -1,5 +1,6 @@
 // The loader against modules broken in every way the SDK contract forbids.
 #include "plugins/plugin_loader.hpp"
+#include "build_tree.hpp"
 #include "plugins/plugin_registry.hpp"
 
 #include <profo/sdk/transport.hpp>
@@ -18,7 +19,7 @@ using profo::host::PluginLoadError;
 
 namespace {
 
-const fs::path kFixtures = PROFO_FIXTURE_DIR;
+const fs::path kFixtures = profo::build_tree::root() / "tests/plugin_loader/fixtures";
 
 fs::path fixture(const std::string& name) {
     return kFixtures / ("profo_fixture_" + name + ".so");

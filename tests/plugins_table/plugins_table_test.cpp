@@ -1,5 +1,6 @@
 // `profo plugins` prints a table whose columns fit their longest cell, so a
 // long id or version never shifts the columns after it.
+#include "build_tree.hpp"
 #include "process.hpp"
 
 #include <gtest/gtest.h>
@@ -23,8 +24,10 @@ TEST(PluginsTable, ColumnsFitALongIdAndVersion) {
     TempDir dir;
     const auto config = dir / "profo.yaml";
     std::ofstream(config) << "log: {level: warn}\n"
-                          << "plugins:\n  search_paths: [\"" << PROFO_PLUGINS_TABLE_DIR << "\"]\n";
-    const auto r = run_process({PROFO_BINARY, "--config", config.string(), "plugins"});
+                          << "plugins:\n  search_paths: [\""
+                          << (profo::build_tree::root() / "tests/plugins_table/modules").string() << "\"]\n";
+    const auto r =
+        run_process({profo::build_tree::executable("profo"), "--config", config.string(), "plugins"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto lines = lines_of(r.out);
     ASSERT_EQ(lines.size(), 2u) << r.out;

@@ -3,6 +3,7 @@
 // what the Storage interface cannot do (e.g. plant a future schema version).
 #pragma once
 
+#include "build_tree.hpp"
 #include "plugins/plugin_loader.hpp"
 
 #include <profo/sdk/storage.hpp>
@@ -34,7 +35,9 @@ inline std::shared_ptr<host::LoadedPlugin> load_module(const std::filesystem::pa
 
 struct SqliteBackend {
     static constexpr const char* kPluginId = "sqlite";
-    static std::filesystem::path module() { return PROFO_STORAGE_SQLITE_MODULE; }
+    static std::filesystem::path module() {
+        return profo::build_tree::plugin_dir() / "profo_storage_sqlite.so";
+    }
     static std::optional<std::string> unavailable() { return std::nullopt; }
 
     // A database file in a folder of its own, removed afterwards.
@@ -86,7 +89,9 @@ struct SqliteBackend {
 
 struct PostgresBackend {
     static constexpr const char* kPluginId = "postgres";
-    static std::filesystem::path module() { return PROFO_STORAGE_POSTGRES_MODULE; }
+    static std::filesystem::path module() {
+        return profo::build_tree::plugin_dir() / "profo_storage_postgres.so";
+    }
 
     static std::string server_dsn() {
         const char* dsn = std::getenv("PROFO_TEST_PG_DSN");

@@ -1,4 +1,5 @@
 #include "test_config.hpp"
+#include "build_tree.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -9,7 +10,7 @@ namespace profo::testing {
 namespace fs = std::filesystem;
 
 std::vector<std::string> built_plugins() {
-    return plugins_in(PROFO_BUILD_PLUGIN_DIR);
+    return plugins_in(build_tree::plugin_dir());
 }
 
 std::vector<std::string> plugins_in(const fs::path& folder) {
@@ -32,12 +33,13 @@ fs::path write_test_config(const TempDir& dir, const TestConfig& config) {
         << "storage: {plugin: " << config.storage_plugin << ", dsn: \""
         << (config.dsn.empty() ? (dir / "profo.db").string() : config.dsn) << "\"}\n"
         << "secrets: {key_file: \"" << (dir / "secret.key").string() << "\"}\n"
-        << "plugins:\n  search_paths: [\"" << PROFO_BUILD_PLUGIN_DIR << "\""
-        << (config.with_sdk_examples ? std::string(", \"") + PROFO_EXAMPLE_PLUGIN_DIR + "\"" : std::string())
+        << "plugins:\n  search_paths: [\"" << build_tree::plugin_dir().string() << "\""
+        << (config.with_sdk_examples ? ", \"" + (build_tree::root() / "examples/plugins").string() + "\""
+                                     : std::string())
         << "]\n";
     std::vector<std::string> plugins = built_plugins();
     if (config.with_sdk_examples) {
-        const auto examples = plugins_in(PROFO_EXAMPLE_PLUGIN_DIR);
+        const auto examples = plugins_in(build_tree::root() / "examples/plugins");
         plugins.insert(plugins.end(), examples.begin(), examples.end());
         std::sort(plugins.begin(), plugins.end());
     }
@@ -57,7 +59,7 @@ fs::path write_test_config(const TempDir& dir, const TestConfig& config) {
 }
 
 std::vector<std::string> profo_command(const fs::path& config, std::vector<std::string> args) {
-    std::vector<std::string> argv{PROFO_BINARY, "--config", config.string()};
+    std::vector<std::string> argv{build_tree::executable("profo"), "--config", config.string()};
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
 }

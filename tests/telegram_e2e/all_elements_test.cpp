@@ -4,6 +4,7 @@
 // answered over HTTP with signed initData, a durable delay, two dialogs with
 // a model, a test and a revision. Every bot message is checked in order
 // against the course, once over long polling and once over webhooks.
+#include "build_tree.hpp"
 #include "emulated_telegram.hpp"
 #include "loopback_http.hpp"
 
@@ -285,7 +286,7 @@ PlatformOptions all_elements(const FakeLlm& llm, PlatformOptions options = {}) {
 
 TEST_P(TelegramTransportOn, AStudentCompletesTestAllElementsByLongPolling) {
     TempDir dir;
-    FakeLlm llm(PROFO_FAKE_LLM, dir, kModelScript);
+    FakeLlm llm(profo::build_tree::executable("profo-fake-llm"), dir, kModelScript);
     Emulator e(kFastChats);
     Platform p(e, on_storage(all_elements(llm)));
     auto serve = p.serve();
@@ -296,7 +297,7 @@ TEST_P(TelegramTransportOn, AStudentCompletesTestAllElementsByLongPolling) {
 
 TEST(TelegramTransport, AStudentCompletesTestAllElementsByWebhook) {
     TempDir dir;
-    FakeLlm llm(PROFO_FAKE_LLM, dir, kModelScript);
+    FakeLlm llm(profo::build_tree::executable("profo-fake-llm"), dir, kModelScript);
     Emulator e(kFastChats);
     PlatformOptions webhook;
     webhook.mode = "webhook";
@@ -315,7 +316,7 @@ TEST(TelegramTransport, AStudentCompletesTestAllElementsByWebhook) {
 // included, because a retried message holds back the ones after it.
 TEST(TelegramTransport, TestAllElementsArriveInOrderThroughServerErrors) {
     TempDir dir;
-    FakeLlm llm(PROFO_FAKE_LLM, dir, kModelScript);
+    FakeLlm llm(profo::build_tree::executable("profo-fake-llm"), dir, kModelScript);
     auto flags = kFastChats;
     for (const char* flag :
          {"--error-probability", "0.25", "--fault-methods", "sendMessage,sendPoll,sendPhoto,sendAudio"})

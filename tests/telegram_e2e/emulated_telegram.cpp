@@ -1,5 +1,6 @@
 #include "emulated_telegram.hpp"
 
+#include "build_tree.hpp"
 #include "loopback_http.hpp"
 #include "test_config.hpp"
 
@@ -91,7 +92,8 @@ unsigned short free_port() {
 Emulator::Emulator(std::vector<std::string> flags)
     : process_([&] {
           // It announces its port on stdout; RunningProcess reads stderr.
-          std::string command = std::string("exec ") + PROFO_TELEGRAM_EMULATOR + " --listen 127.0.0.1:0";
+          std::string command =
+              "exec " + profo::build_tree::executable("profo-telegram-emulator") + " --listen 127.0.0.1:0";
           for (const auto& f : flags) command += " " + f;
           return std::vector<std::string>{"/bin/sh", "-c", command + " 1>&2"};
       }()) {

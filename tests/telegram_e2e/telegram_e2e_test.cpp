@@ -1,5 +1,6 @@
 // A student takes a course through Telegram as it will run in production:
 // `profo serve` with the telegram transport, against the Bot API emulator.
+#include "build_tree.hpp"
 #include "emulated_telegram.hpp"
 #include "loopback_http.hpp"
 #include "test_config.hpp"
@@ -301,7 +302,7 @@ TEST(TelegramTransport, KilledDuringADialogCallTheStudentStillGetsTheReply) {
     Emulator e;
     TempDir llm_dir;
     FakeLlm llm(
-        PROFO_FAKE_LLM, llm_dir,
+        profo::build_tree::executable("profo-fake-llm"), llm_dir,
         {{"rules", {{{"when_last_user_contains", {"stop"}}, {"reply", "Bye {STOP}"}}}},
          {"replies", {{{"reply", "lost with the process"}, {"delay_ms", 60000}}, "Here is my answer"}}});
     auto p = dialog_platform(e, llm, 3000);
@@ -338,7 +339,7 @@ TEST(TelegramTransport, KilledAfterACommitBeforeItsDeferredWorkRanTheCallIsMadeA
     Emulator e;
     TempDir llm_dir;
     FakeLlm llm(
-        PROFO_FAKE_LLM, llm_dir,
+        profo::build_tree::executable("profo-fake-llm"), llm_dir,
         {{"replies", {{{"reply", "lost with the process"}, {"delay_ms", 60000}}, "Answer", "Answer"}}});
     PlatformOptions options;
     options.course_yaml = kDialogCourse;
@@ -374,7 +375,7 @@ TEST(TelegramTransport, StalledDialogCallsDoNotDelayHttpRequests) {
     Emulator e;
     TempDir llm_dir;
     FakeLlm llm(
-        PROFO_FAKE_LLM, llm_dir,
+        profo::build_tree::executable("profo-fake-llm"), llm_dir,
         {{"replies",
           {{{"reply", "slow one"}, {"delay_ms", 6000}}, {{"reply", "slow two"}, {"delay_ms", 6000}}}}});
     auto p = dialog_platform(e, llm);

@@ -5,6 +5,7 @@
 #include "admin/admin_catalogue.hpp"
 
 #include "bots/bot_registry.hpp"
+#include "build_tree.hpp"
 #include "logging/logging.hpp"
 #include "runtime/platform.hpp"
 
@@ -32,7 +33,7 @@ protected:
         dir_ = fs::temp_directory_path() / ("profo-admin-" + std::to_string(std::random_device{}()));
         fs::create_directories(dir_);
         Config config;
-        config.plugin_search_paths = {PROFO_PLUGIN_DIR};
+        config.plugin_search_paths = {profo::build_tree::plugin_dir().string()};
         config.storage.dsn = (dir_ / "profo.db").string();
         config.secrets.key_file = (dir_ / "secret.key").string();
         config.http.listen = "127.0.0.1:0";

@@ -1,8 +1,9 @@
 // The plugins the course tests run against: every element module the build
-// produced (PROFO_PLUGIN_DIR) plus the `probe` element of tests/course_fixtures,
+// produced plus the `probe` element of tests/course_fixtures,
 // which reports whatever issues a course asks it to.
 #pragma once
 
+#include "build_tree.hpp"
 #include "config/config.hpp"
 #include "plugins/plugin_loader.hpp"
 #include "plugins/plugin_registry.hpp"
@@ -13,7 +14,7 @@
 
 namespace profo::host::course_test {
 
-inline const std::filesystem::path kPluginDir = PROFO_PLUGIN_DIR;
+inline const std::filesystem::path kPluginDir = profo::build_tree::plugin_dir();
 inline const std::filesystem::path kFixtureDir = kPluginDir / ".." / "tests" / "course_fixtures";
 inline const std::filesystem::path kCoursesDir = PROFO_LEGACY_COURSES_DIR;
 

@@ -2,6 +2,7 @@
 #include "runtime/platform.hpp"
 
 #include "bots/bot_registry.hpp"
+#include "build_tree.hpp"
 #include "logging/logging.hpp"
 
 #include <spdlog/spdlog.h>
@@ -22,7 +23,7 @@ protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() / ("profo-platform-" + std::to_string(std::random_device{}()));
         fs::create_directories(dir_);
-        config_.plugin_search_paths = {PROFO_PLUGIN_DIR};
+        config_.plugin_search_paths = {profo::build_tree::plugin_dir().string()};
         config_.storage.dsn = (dir_ / "profo.db").string();
         config_.secrets.key_file = (dir_ / "secret.key").string();
         config_.http.listen = "127.0.0.1:0";

@@ -2,6 +2,7 @@
 // over the real SQLite plugin.
 #include "runtime/retention.hpp"
 
+#include "build_tree.hpp"
 #include "logging/logging.hpp"
 #include "runtime/platform.hpp"
 
@@ -32,7 +33,7 @@ protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() / ("profo-retention-" + std::to_string(std::random_device{}()));
         fs::create_directories(dir_);
-        config_.plugin_search_paths = {PROFO_PLUGIN_DIR};
+        config_.plugin_search_paths = {profo::build_tree::plugin_dir().string()};
         config_.storage.dsn = (dir_ / "profo.db").string();
         config_.storage.sqlite.synchronous = "normal";
         config_.secrets.key_file = (dir_ / "secret.key").string();

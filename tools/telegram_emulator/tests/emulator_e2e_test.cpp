@@ -1,5 +1,6 @@
 // End to end: a real Emulator on a loopback port, driven over HTTP by a Beast
 // client the way a bot (and a student) would.
+#include "build_tree.hpp"
 #include "emulator.h"
 
 #include <gtest/gtest.h>
@@ -1062,6 +1063,7 @@ TEST_F(EmulatorTest, UpdatesExpireAfter24Hours) {
 
 // The binary: prints its address first, serves, stops on SIGTERM.
 TEST(EmulatorBinary, PrintsAddressAndStopsOnSigterm) {
+    const std::string binary = profo::build_tree::executable("profo-telegram-emulator");
     int out[2];
     ASSERT_EQ(pipe(out), 0);
     const pid_t pid = fork();
@@ -1069,8 +1071,8 @@ TEST(EmulatorBinary, PrintsAddressAndStopsOnSigterm) {
     if (pid == 0) {
         dup2(out[1], STDOUT_FILENO);
         close(out[0]);
-        execl(PROFO_TELEGRAM_EMULATOR_BINARY, PROFO_TELEGRAM_EMULATOR_BINARY, "--listen", "127.0.0.1:0",
-              "--bot", "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789", nullptr);
+        execl(binary.c_str(), binary.c_str(), "--listen", "127.0.0.1:0", "--bot",
+              "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789", nullptr);
         _exit(127);
     }
     close(out[1]);
