@@ -29,17 +29,35 @@ fi
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 root="$PWD"
-for target in "${targets[@]}"; do
+# One target per core at once: each runs for SECONDS on a core of its own.
+fuzz_one() {
+  local target="$1" log started runs
   # New inputs go to a scratch folder (listed first); the committed corpus
   # stays the curated seeds.
   mkdir -p "$build_dir/fuzz/corpus-$target"
   log="$build_dir/fuzz/fuzz_$target.log"
   started=$(date +%s)
-  if ! (cd "$build_dir/fuzz" && "./fuzz_$target" -max_total_time="$seconds" -seed="${PROFO_FUZZ_SEED:-1}" -timeout=10 -rss_limit_mb=2048           -max_len=65536 -print_final_stats=1 "corpus-$target" "$root/fuzz/corpus/$target") >"$log" 2>&1; then
+  if ! (cd "$build_dir/fuzz" && "./fuzz_$target" -max_total_time="$seconds" -seed="${PROFO_FUZZ_SEED:-1}" -timeout=10 -rss_limit_mb=2048 \
+          -max_len=65536 -print_final_stats=1 "corpus-$target" "$root/fuzz/corpus/$target") >"$log" 2>&1; then
     tail -n 60 "$log" >&2
     echo "fuzz_$target FAILED: full log $log; the input is the crash-*/leak-*/timeout-* file in $build_dir/fuzz/" >&2
-    exit 1
+    return 1
   fi
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
   echo "fuzz_$target: ${runs:-?} runs in $(( $(date +%s) - started ))s, no crash"
+}
+failed=0
+running=0
+for target in "${targets[@]}"; do
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || failed=1
+    running=$((running - 1))
+  fi
+  fuzz_one "$target" &
+  running=$((running + 1))
 done
+while [ "$running" -gt 0 ]; do
+  wait -n || failed=1
+  running=$((running - 1))
+done
+exit "$failed"

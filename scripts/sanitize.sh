@@ -26,4 +26,4 @@ cd "$build_dir"
 # suite runs them: the installed SDK used by an uninstrumented outside build
 # (which cannot link instrumented objects), and the container image's
 # libraries (an instrumented binary also links libasan and libubsan).
-ctest --output-on-failure --timeout 900 -j "$jobs" -E '^(sdk_outside_build|ContainerImage\..*)$' "$@"
+ctest --output-on-failure --timeout 900 -j "${PROFO_TEST_JOBS:-$((2 * $(nproc)))}" -E '^(sdk_outside_build|ContainerImage\..*)$' "$@"
