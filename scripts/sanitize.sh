@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The unit and end-to-end tests under AddressSanitizer and UndefinedBehavior-
 # Sanitizer (gcc), in ${PROFO_ASAN_BUILD_DIR:-build-asan}. The product's code
-# (host, plugins, tools) is instrumented at -Og with line tables (less than
-# half the compile time of -O1 -g, and the suite still runs well within its
-# timeouts); the test code is compiled exactly as in the release tree, so
-# after scripts/build.sh ccache has it already (CMakeLists.txt,
-# profo_set_code_roles, says what that gives up). The benchmarks are left out.
+# (host, plugins) is instrumented at -Og with line tables (less than half the
+# compile time of -O1 -g, and the suite still runs well within its timeouts);
+# the test code and the tools (emulator, fake LLM) are compiled exactly as in
+# the release tree, so after scripts/build.sh ccache has them already
+# (CMakeLists.txt, profo_set_code_roles, says what that gives up). The
+# benchmarks are left out.
 # PostgreSQL tests run only when PROFO_TEST_PG_DSN names a server (the main
 # suite always runs them). Extra arguments go to ctest.
 set -euo pipefail
