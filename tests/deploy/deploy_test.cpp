@@ -1,5 +1,6 @@
 #include "build_tree.hpp"
 #include "process.hpp"
+#include "test_config.hpp"
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
@@ -107,9 +108,7 @@ TEST(KubernetesManifests, ProfoReadsTheConfigMapsValues) {
     ExtraEnvironment env;
     for (const auto& kv : config_map["data"]) env[kv.first.as<std::string>()] = kv.second.as<std::string>();
     ASSERT_FALSE(env.empty());
-    const auto r = run_process({profo::build_tree::executable("profo"), "--config",
-                                (kSource / "config/profo.yaml").string(), "plugins"},
-                               "", env);
+    const auto r = run_process(profo_command(kSource / "config/profo.yaml", {"plugins"}), "", env);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("storage     postgres"), std::string::npos) << r.out;
 }

@@ -2,6 +2,7 @@
 // long id or version never shifts the columns after it.
 #include "build_tree.hpp"
 #include "process.hpp"
+#include "test_config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -26,8 +27,7 @@ TEST(PluginsTable, ColumnsFitALongIdAndVersion) {
     std::ofstream(config) << "log: {level: warn}\n"
                           << "plugins:\n  search_paths: [\""
                           << (profo::build_tree::root() / "tests/plugins_table/modules").string() << "\"]\n";
-    const auto r =
-        run_process({profo::build_tree::executable("profo"), "--config", config.string(), "plugins"});
+    const auto r = run_process(profo_command(config, {"plugins"}));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto lines = lines_of(r.out);
     ASSERT_EQ(lines.size(), 2u) << r.out;

@@ -21,6 +21,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
+const std::string kProfo = profo::build_tree::executable("profo");
+
 unsigned short serving_port(const std::string& log) {
     std::smatch m;
     static const std::regex re(R"(serving on [0-9.]+:([0-9]+))");
@@ -67,7 +69,7 @@ TEST(Serve, ServesHealthAndStopsCleanlyOnSigint) {
 // port and where data goes differ here, through the documented variables.
 TEST(Serve, TheDefaultConfigLoadsEveryProductPluginAndServes) {
     TempDir dir;
-    RunningProcess serve({profo::build_tree::executable("profo"), "--config", PROFO_DEFAULT_CONFIG, "serve"},
+    RunningProcess serve(profo_command(PROFO_DEFAULT_CONFIG, {"serve"}),
                          {{"PROFO_HTTP_LISTEN", "127.0.0.1:0"},
                           {"PROFO_STORAGE_DSN", (dir / "profo.db").string()},
                           {"PROFO_SECRETS_KEY_FILE", (dir / "secret.key").string()}});
@@ -117,7 +119,7 @@ TEST(Serve, ReportsConfigErrorsWithFileLineAndPath) {
     TempDir dir;
     const auto file = dir / "bad.yaml";
     std::ofstream(file) << "http:\n  listen: 127.0.0.1:0\n  thread: 2\nstorage:\n  pool_size: lots\n";
-    auto result = run_process({profo::build_tree::executable("profo"), "--config", file.string(), "serve"});
+    auto result = run_process(profo_command(file, {"serve"}));
     EXPECT_EQ(result.exit_code, 2);
     EXPECT_NE(result.err.find(file.string() + ":3: http.thread: unknown key"), std::string::npos)
         << result.err;
@@ -159,23 +161,23 @@ TEST(Migrate, AppliesOnceThenIsANoOp) {
 }
 
 TEST(Cli, HelpEverywhereAndClearUsageErrors) {
-    auto help = run_process({profo::build_tree::executable("profo"), "--help"});
+    auto help = run_process({kProfo, "--help"});
     EXPECT_EQ(help.exit_code, 0);
     for (const char* command : {"serve", "migrate", "plugins", "version", "course"})
         EXPECT_NE(help.out.find(std::string("  ") + command), std::string::npos) << command;
     for (const char* command : {"serve", "migrate", "plugins", "version"}) {
-        auto sub = run_process({profo::build_tree::executable("profo"), command, "--help"});
+        auto sub = run_process({kProfo, command, "--help"});
         EXPECT_EQ(sub.exit_code, 0) << command;
         EXPECT_NE(sub.out.find(std::string("Usage: profo ") + command), std::string::npos) << sub.out;
     }
-    auto unknown = run_process({profo::build_tree::executable("profo"), "frobnicate"});
+    auto unknown = run_process({kProfo, "frobnicate"});
     EXPECT_EQ(unknown.exit_code, 2);
     EXPECT_NE(unknown.err.find("unknown command 'frobnicate'"), std::string::npos);
-    auto bad_option = run_process({profo::build_tree::executable("profo"), "migrate", "--colour"});
+    auto bad_option = run_process({kProfo, "migrate", "--colour"});
     EXPECT_EQ(bad_option.exit_code, 2);
     EXPECT_NE(bad_option.err.find("profo migrate: unknown option --colour"), std::string::npos)
         << bad_option.err;
-    auto version = run_process({profo::build_tree::executable("profo"), "version"});
+    auto version = run_process({kProfo, "version"});
     EXPECT_NE(version.out.find("SDK ABI " + std::to_string(profo::sdk::kAbiMajor) + "." +
                                std::to_string(profo::sdk::kAbiMinor)),
               std::string::npos)

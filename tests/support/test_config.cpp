@@ -27,6 +27,7 @@ std::vector<std::string> plugins_in(const fs::path& folder) {
 
 fs::path write_test_config(const TempDir& dir, const TestConfig& config) {
     const fs::path file = dir / "profo.yaml";
+    const fs::path examples_dir = build_tree::root() / "examples/plugins";
     std::ofstream out(file);
     out << "http: {listen: \"" << config.listen << "\", threads: 2}\n"
         << "log: {level: info, format: text}\n"
@@ -34,12 +35,10 @@ fs::path write_test_config(const TempDir& dir, const TestConfig& config) {
         << (config.dsn.empty() ? (dir / "profo.db").string() : config.dsn) << "\"}\n"
         << "secrets: {key_file: \"" << (dir / "secret.key").string() << "\"}\n"
         << "plugins:\n  search_paths: [\"" << build_tree::plugin_dir().string() << "\""
-        << (config.with_sdk_examples ? ", \"" + (build_tree::root() / "examples/plugins").string() + "\""
-                                     : std::string())
-        << "]\n";
+        << (config.with_sdk_examples ? ", \"" + examples_dir.string() + "\"" : std::string()) << "]\n";
     std::vector<std::string> plugins = built_plugins();
     if (config.with_sdk_examples) {
-        const auto examples = plugins_in(build_tree::root() / "examples/plugins");
+        const auto examples = plugins_in(examples_dir);
         plugins.insert(plugins.end(), examples.begin(), examples.end());
         std::sort(plugins.begin(), plugins.end());
     }

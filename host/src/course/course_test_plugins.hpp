@@ -15,7 +15,7 @@
 namespace profo::host::course_test {
 
 inline const std::filesystem::path kPluginDir = profo::build_tree::plugin_dir();
-inline const std::filesystem::path kFixtureDir = kPluginDir / ".." / "tests" / "course_fixtures";
+inline const std::filesystem::path kFixtureDir = profo::build_tree::root() / "tests" / "course_fixtures";
 inline const std::filesystem::path kCoursesDir = PROFO_LEGACY_COURSES_DIR;
 
 inline std::unique_ptr<PluginRegistry> element_plugins() {
