@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 #include <netinet/in.h>
@@ -125,18 +126,41 @@ std::string Browser::find(const std::string& css, std::chrono::milliseconds time
     }
 }
 
+// The panel re-renders parts of the page when its data arrives, so an element
+// found a moment ago may be gone by the time it is used; such a step is redone
+// on the element that replaced it.
+json Browser::on_element(const std::string& css, const std::function<json(const std::string&)>& step) {
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    for (;; std::this_thread::sleep_for(100ms)) {
+        try {
+            return step(find(css));
+        } catch (const std::runtime_error& error) {
+            if (std::string_view(error.what()).find("stale element reference") == std::string_view::npos ||
+                std::chrono::steady_clock::now() > until)
+                throw;
+        }
+    }
+}
+
 void Browser::click(const std::string& css) {
-    command("POST", "/session/" + session_ + "/element/" + find(css) + "/click", json::object());
+    on_element(css, [&](const std::string& element) {
+        return command("POST", "/session/" + session_ + "/element/" + element + "/click", json::object());
+    });
 }
 
 void Browser::type(const std::string& css, const std::string& text) {
-    const auto element = find(css);
-    command("POST", "/session/" + session_ + "/element/" + element + "/clear", json::object());
-    command("POST", "/session/" + session_ + "/element/" + element + "/value", {{"text", text}});
+    on_element(css, [&](const std::string& element) {
+        command("POST", "/session/" + session_ + "/element/" + element + "/clear", json::object());
+        return command("POST", "/session/" + session_ + "/element/" + element + "/value", {{"text", text}});
+    });
 }
 
 std::string Browser::text(const std::string& css) {
-    return command("GET", "/session/" + session_ + "/element/" + find(css) + "/text").get<std::string>();
+    return on_element(css,
+                      [&](const std::string& element) {
+                          return command("GET", "/session/" + session_ + "/element/" + element + "/text");
+                      })
+        .get<std::string>();
 }
 
 void Browser::wait_for_text(const std::string& text, std::chrono::milliseconds timeout) {

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,9 @@ public:
 private:
     nlohmann::json command(const std::string& method, const std::string& path,
                            const nlohmann::json& body = nullptr);
+    // Runs `step` on the element matching `css`, finding it again while it goes stale.
+    nlohmann::json on_element(const std::string& css,
+                              const std::function<nlohmann::json(const std::string&)>& step);
 
     std::unique_ptr<RunningProcess> driver_;
     unsigned short port_ = 0;
