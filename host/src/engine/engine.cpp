@@ -48,11 +48,13 @@ struct Engine::InFlight {
         ++engine.deferred_in_flight_;
     }
     ~InFlight() {
+        bool last = false;
         {
             std::lock_guard lock(engine.deferred_mutex_);
-            --engine.deferred_in_flight_;
+            last = --engine.deferred_in_flight_ == 0;
         }
-        engine.deferred_done_.notify_all();
+        // Waiters wait for none in flight (wait_for_deferred).
+        if (last) engine.deferred_done_.notify_all();
     }
     InFlight(const InFlight&) = delete;
     InFlight& operator=(const InFlight&) = delete;
@@ -150,12 +152,13 @@ struct Engine::Completion {
         return failed_chats.count({e.bot_id, e.chat_id}) != 0;
     }
     // Notifies under the lock: once it is released, the waiter may return
-    // and take this object with it.
+    // and take this object with it. Only the last settled event wakes it: a
+    // wake is a futex call and a context switch, a fifth of a group's CPU
+    // when every event of a 32-event group woke the waiter to sleep again.
     void settle(const ChatEvent& e) {
         std::lock_guard lock(mutex);
         if (e.result.status == Status::failed) failed_chats.insert({e.bot_id, e.chat_id});
-        --unsettled;
-        done.notify_all();
+        if (--unsettled == 0) done.notify_all();
     }
 };
 
