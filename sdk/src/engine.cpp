@@ -22,4 +22,8 @@ std::vector<DispatchResult> CourseEngine::dispatch_all(const std::vector<Inbound
     return results;
 }
 
+void CourseEngine::dispatch_all_then(std::vector<InboundEvent> events, DispatchDone done) {
+    done(dispatch_all(events));
+}
+
 }  // namespace profo::sdk

@@ -42,5 +42,22 @@ TEST(DispatchAll, AChatsLaterEventsFailUntriedOnceOneFailsAndOtherChatsGoOn) {
     EXPECT_EQ(engine.seen, (std::vector<std::string>{"a", "fail", "b", "d"}));
 }
 
+TEST(DispatchAllThen, ByDefaultHandsDispatchAllsResultsOnceBeforeReturning) {
+    ScriptedEngine engine;
+    int calls = 0;
+    std::vector<DispatchResult> got;
+    engine.dispatch_all_then({event(1, "a"), event(1, "fail"), event(1, "b")},
+                             [&](std::vector<DispatchResult> results) {
+                                 ++calls;
+                                 got = std::move(results);
+                             });
+    EXPECT_EQ(calls, 1);
+    ASSERT_EQ(got.size(), 3U);
+    EXPECT_EQ(got[0].status, DispatchResult::Status::handled);
+    EXPECT_EQ(got[1].message, "scripted");
+    EXPECT_EQ(got[2].message, "not tried: an earlier event of this chat failed");
+    EXPECT_EQ(engine.seen, (std::vector<std::string>{"a", "fail"}));
+}
+
 }  // namespace
 }  // namespace profo::sdk

@@ -1325,6 +1325,53 @@ TEST_F(GroupCommitTest, ManyCallersShareGroupsAndEachChatKeepsItsOrder) {
     }
 }
 
+// The transports' way in: nobody waits, and the results come once, all of
+// them, from the worker that settled the last event.
+TEST_F(GroupCommitTest, DispatchAllThenHandsTheResultsOnceFromTheWorkerAndKeepsChatsInOrder) {
+    const auto d = deploy_fragile();
+    for (int chat = 1; chat <= 3; ++chat) ASSERT_EQ(start(d, chat).status, Status::handled);
+    for (int chat = 1; chat <= 3; ++chat) sent(chat);
+    auto unknown_bot = text_event(1, 45);
+    unknown_bot.bot_id = bot + 1000;
+    std::promise<std::vector<sdk::DispatchResult>> promised;
+    std::atomic<int> calls{0};
+    std::atomic<bool> on_worker{false};
+    const auto caller = std::this_thread::get_id();
+    std::atomic<bool> on_caller{false};
+    engine->dispatch_all_then(
+        {text_event(1, 41), press_event(2, 42), unknown_bot, text_event(3, 43), text_event(2, 44)},
+        [&](std::vector<sdk::DispatchResult> results) {
+            on_worker = ChatWorkQueues::on_worker_thread();
+            on_caller = std::this_thread::get_id() == caller;
+            if (++calls == 1) promised.set_value(std::move(results));
+        });
+    auto future = promised.get_future();
+    ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
+    const auto results = future.get();
+    EXPECT_TRUE(on_worker.load());
+    EXPECT_FALSE(on_caller.load());
+    ASSERT_EQ(results.size(), 5u);
+    EXPECT_EQ(results[0].status, Status::handled) << results[0].message;
+    EXPECT_EQ(results[1].status, Status::failed);
+    EXPECT_EQ(results[2].status, Status::refused);
+    EXPECT_EQ(results[2].message, "unknown bot " + std::to_string(bot + 1000));
+    EXPECT_EQ(results[3].status, Status::handled) << results[3].message;
+    EXPECT_EQ(results[4].message, "not tried: an earlier event of this chat failed");
+    EXPECT_EQ(texts(1), (std::vector<std::string>{"moved on"}));
+    EXPECT_TRUE(texts(2).empty());
+    EXPECT_TRUE(seen(41));
+    EXPECT_FALSE(seen(42));
+    EXPECT_FALSE(seen(44));
+
+    // Nothing to queue (no known bot): the results come before the call returns.
+    std::vector<sdk::DispatchResult> at_once;
+    engine->dispatch_all_then({unknown_bot}, [&](std::vector<sdk::DispatchResult> r) { at_once = std::move(r); });
+    ASSERT_EQ(at_once.size(), 1u);
+    EXPECT_EQ(at_once[0].status, Status::refused);
+    std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(calls.load(), 1);
+}
+
 // The process dies after the group's first events went through and before
 // its commit: none of them is confirmed, and all of them run again afterwards.
 TEST_F(GroupCommitTest, ACrashBeforeTheGroupCommitsConfirmsNothing) {

@@ -146,6 +146,9 @@ struct Engine::Completion {
     std::condition_variable done;
     std::size_t unsettled = 0;
     std::set<std::pair<sdk::Id, std::int64_t>> failed_chats;
+    // Set for a caller that does not wait: runs once all are settled, and
+    // may destroy this object.
+    std::function<void()> settled;
 
     bool chat_failed(const ChatEvent& e) {
         std::lock_guard lock(mutex);
@@ -156,9 +159,32 @@ struct Engine::Completion {
     // wake is a futex call and a context switch, a fifth of a group's CPU
     // when every event of a 32-event group woke the waiter to sleep again.
     void settle(const ChatEvent& e) {
-        std::lock_guard lock(mutex);
-        if (e.result.status == Status::failed) failed_chats.insert({e.bot_id, e.chat_id});
-        if (--unsettled == 0) done.notify_all();
+        {
+            std::lock_guard lock(mutex);
+            if (e.result.status == Status::failed) failed_chats.insert({e.bot_id, e.chat_id});
+            if (--unsettled != 0) return;
+            if (!settled) {
+                done.notify_all();
+                return;
+            }
+        }
+        // Moved out first: it may destroy this object, and itself with it.
+        auto run = std::move(settled);
+        run();
+    }
+};
+
+// One dispatch_all: the events as given, their results in that order, and
+// the chat events of the known bots' (at `positions` in the results).
+struct Engine::Dispatch {
+    std::vector<sdk::InboundEvent> inbound;
+    std::vector<sdk::DispatchResult> results;
+    std::vector<ChatEvent> events;
+    std::vector<std::size_t> positions;
+    Completion completion;
+
+    void collect_results() {
+        for (std::size_t k = 0; k < events.size(); ++k) results[positions[k]] = std::move(events[k].result);
     }
 };
 
@@ -182,6 +208,12 @@ void Engine::run_in_chats(std::vector<ChatEvent>& events) {
         return;
     }
     Completion completion;
+    enqueue(events, completion);
+    std::unique_lock lock(completion.mutex);
+    completion.done.wait(lock, [&] { return completion.unsettled == 0; });
+}
+
+void Engine::enqueue(std::vector<ChatEvent>& events, Completion& completion) {
     completion.unsettled = events.size();
     std::vector<ChatWorkQueues::Item*> items;
     items.reserve(events.size());
@@ -190,8 +222,6 @@ void Engine::run_in_chats(std::vector<ChatEvent>& events) {
         items.push_back(&e);
     }
     chats_->push(items);
-    std::unique_lock lock(completion.mutex);
-    completion.done.wait(lock, [&] { return completion.unsettled == 0; });
 }
 
 void Engine::run_group(std::vector<ChatWorkQueues::Item*>& items) {
@@ -320,27 +350,25 @@ sdk::DispatchResult Engine::dispatch(const sdk::InboundEvent& event) {
     return std::move(dispatch_all({event}).front());
 }
 
-std::vector<sdk::DispatchResult> Engine::dispatch_all(const std::vector<sdk::InboundEvent>& inbound) {
-    std::vector<sdk::DispatchResult> results(inbound.size());
-    std::vector<ChatEvent> events;
-    std::vector<std::size_t> positions;
-    events.reserve(inbound.size());
-    for (std::size_t i = 0; i < inbound.size(); ++i) {
-        const auto& event = inbound[i];
+void Engine::prepare(Dispatch& d) {
+    d.results.resize(d.inbound.size());
+    d.events.reserve(d.inbound.size());
+    for (std::size_t i = 0; i < d.inbound.size(); ++i) {
+        const auto& event = d.inbound[i];
         std::optional<sdk::Id> account;
         try {
             account = account_of(event.bot_id);
         } catch (const std::exception& e) {
             log_.error("looking up bot " + std::to_string(event.bot_id) + " failed: " + e.what());
-            results[i] = failed(std::string("storage unavailable: ") + e.what());
+            d.results[i] = failed(std::string("storage unavailable: ") + e.what());
             continue;
         }
         if (!account) {
-            results[i] = refused("unknown bot " + std::to_string(event.bot_id));
+            d.results[i] = refused("unknown bot " + std::to_string(event.bot_id));
             continue;
         }
-        auto& e = events.emplace_back();
-        positions.push_back(i);
+        auto& e = d.events.emplace_back();
+        d.positions.push_back(i);
         e.bot_id = event.bot_id;
         e.chat_id = event.chat_id;
         e.what = [&event] {
@@ -357,9 +385,35 @@ std::vector<sdk::DispatchResult> Engine::dispatch_all(const std::vector<sdk::Inb
             return route(tx, account, event, after);
         };
     }
-    run_in_chats(events);
-    for (std::size_t k = 0; k < events.size(); ++k) results[positions[k]] = std::move(events[k].result);
-    return results;
+}
+
+std::vector<sdk::DispatchResult> Engine::dispatch_all(const std::vector<sdk::InboundEvent>& inbound) {
+    Dispatch d;
+    d.inbound = inbound;
+    prepare(d);
+    run_in_chats(d.events);
+    d.collect_results();
+    return std::move(d.results);
+}
+
+void Engine::dispatch_all_then(std::vector<sdk::InboundEvent> inbound, DispatchDone done) {
+    auto d = std::make_unique<Dispatch>();
+    d->inbound = std::move(inbound);
+    prepare(*d);
+    if (d->events.empty()) {
+        done(std::move(d->results));
+        return;
+    }
+    // Settled on a worker: the dispatch goes with its last event.
+    Dispatch* pending = d.release();
+    pending->completion.settled = [pending, done = std::move(done)]() mutable {
+        std::unique_ptr<Dispatch> owned(pending);
+        owned->collect_results();
+        auto results = std::move(owned->results);
+        owned.reset();
+        done(std::move(results));
+    };
+    enqueue(pending->events, pending->completion);
 }
 
 RunState Engine::played_state(sdk::DeploymentStore& deployments, const sdk::Run& run) {

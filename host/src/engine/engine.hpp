@@ -53,6 +53,9 @@ public:
     // Group commit (engine.group_commit): the events of different chats may
     // share a transaction, each under its own savepoint.
     std::vector<sdk::DispatchResult> dispatch_all(const std::vector<sdk::InboundEvent>& events) override;
+    // As dispatch_all, without a thread waiting on it: `done` runs on the
+    // chat worker that settles the last event.
+    void dispatch_all_then(std::vector<sdk::InboundEvent> events, DispatchDone done) override;
     std::optional<sdk::RunElement> run_element(sdk::Id account_id, sdk::Id run_id,
                                                const std::string& element_id) override;
 
@@ -90,6 +93,12 @@ private:
     // the log if it fails.
     sdk::DispatchResult in_chat_transaction(sdk::Id bot_id, std::int64_t chat_id,
                                             std::function<std::string()> what, Handler handle);
+    struct Dispatch;
+    // Fills `d`'s chat events for its inbound events (the unknown bots' are
+    // settled in its results at once).
+    void prepare(Dispatch& d);
+    // Queues `events`, each to be settled in `completion`.
+    void enqueue(std::vector<ChatEvent>& events, Completion& completion);
     // Queues `events` and waits until every one is settled.
     void run_in_chats(std::vector<ChatEvent>& events);
     // A worker's group (ChatWorkQueues::RunGroup).

@@ -15,6 +15,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <memory>
 
 namespace profo::host {
 
@@ -71,7 +73,7 @@ public:
     sdk::DispatchResult dispatch(const sdk::InboundEvent& event) override {
         const auto started = std::chrono::steady_clock::now();
         auto result = engine_().dispatch(event);
-        count(event, result, std::chrono::steady_clock::now() - started);
+        count(event.kind, result, std::chrono::steady_clock::now() - started);
         return result;
     }
     // Each event's duration is its batch's: what its caller waited.
@@ -80,8 +82,21 @@ public:
         auto results = engine_().dispatch_all(events);
         const auto took = std::chrono::steady_clock::now() - started;
         for (std::size_t i = 0; i < events.size() && i < results.size(); ++i)
-            count(events[i], results[i], took);
+            count(events[i].kind, results[i], took);
         return results;
+    }
+    void dispatch_all_then(std::vector<sdk::InboundEvent> events, DispatchDone done) override {
+        const auto started = std::chrono::steady_clock::now();
+        auto kinds = std::make_shared<std::vector<sdk::InboundEvent::Kind>>();
+        kinds->reserve(events.size());
+        for (const auto& event : events) kinds->push_back(event.kind);
+        engine_().dispatch_all_then(std::move(events), [this, started, kinds, done = std::move(done)](
+                                                           std::vector<sdk::DispatchResult> results) {
+            const auto took = std::chrono::steady_clock::now() - started;
+            for (std::size_t i = 0; i < kinds->size() && i < results.size(); ++i)
+                count((*kinds)[i], results[i], took);
+            done(std::move(results));
+        });
     }
     std::optional<sdk::RunElement> run_element(sdk::Id account_id, sdk::Id run_id,
                                                const std::string& element_id) override {
@@ -89,11 +104,11 @@ public:
     }
 
 private:
-    void count(const sdk::InboundEvent& event, const sdk::DispatchResult& result,
+    void count(sdk::InboundEvent::Kind kind, const sdk::DispatchResult& result,
                std::chrono::steady_clock::duration took) {
         metrics_.add("profo_updates_total",
-                     {{"kind", kind_name(event.kind)}, {"result", result_name(result.status)}});
-        metrics_.observe("profo_update_duration_seconds", {{"kind", kind_name(event.kind)}},
+                     {{"kind", kind_name(kind)}, {"result", result_name(result.status)}});
+        metrics_.observe("profo_update_duration_seconds", {{"kind", kind_name(kind)}},
                          std::chrono::duration<double>(took).count());
     }
     static const char* kind_name(sdk::InboundEvent::Kind kind) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -102,6 +103,16 @@ public:
     // tried, so a caller that redelivers from its first failure keeps each
     // chat in order. The default dispatches one by one. Thread-safe.
     virtual std::vector<DispatchResult> dispatch_all(const std::vector<InboundEvent>& events);
+
+    // 2.9: dispatch_all without waiting for it. `done` is called once, with
+    // the results dispatch_all would return, when every event is settled: on
+    // the engine's thread that settled the last one, or on the calling thread
+    // before this returns. `done` must return quickly and must not dispatch
+    // and wait (it may run where events are handled); an event loop posts the
+    // results to itself. The default calls dispatch_all and then `done` on
+    // the calling thread. Thread-safe.
+    using DispatchDone = std::function<void(std::vector<DispatchResult>)>;
+    virtual void dispatch_all_then(std::vector<InboundEvent> events, DispatchDone done);
 };
 
 }  // namespace profo::sdk
