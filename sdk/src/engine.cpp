@@ -22,6 +22,8 @@ std::vector<DispatchResult> CourseEngine::dispatch_all(const std::vector<Inbound
     return results;
 }
 
+// By value as in the interface, where engines that queue the events keep them.
+// NOLINTNEXTLINE(performance-unnecessary-value-param)
 void CourseEngine::dispatch_all_then(std::vector<InboundEvent> events, DispatchDone done) {
     done(dispatch_all(events));
 }
