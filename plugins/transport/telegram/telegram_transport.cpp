@@ -32,6 +32,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <condition_variable>
 #include <future>
 #include <limits>
 #include <map>
@@ -268,6 +269,11 @@ public:
         // offsets not yet advanced only make Telegram redeliver (the ledger
         // skips those).
         if (storage_pool_) storage_pool_->join();
+        {
+            // Their results are posted to io_, which must outlive the posting.
+            std::unique_lock lock(dispatches_mutex_);
+            dispatches_settled_.wait(lock, [this] { return dispatches_in_flight_ == 0; });
+        }
         if (client_) client_->close_idle();
         save_offsets_at_stop();
         // The other processes take the bots over at their next renewal.
@@ -369,11 +375,17 @@ private:
             [this](auto handler, std::vector<sdk::InboundEvent> events) {
                 // The engine's callback is copyable; the coroutine's handler is not.
                 auto waiting = std::make_shared<decltype(handler)>(std::move(handler));
-                const auto resume = [waiting](Results results) {
+                {
+                    std::lock_guard lock(dispatches_mutex_);
+                    ++dispatches_in_flight_;
+                }
+                const auto resume = [this, waiting](Results results) {
                     auto executor = asio::get_associated_executor(*waiting);
                     asio::post(executor, [waiting, results = std::move(results)]() mutable {
                         std::move (*waiting)(std::move(results));
                     });
+                    std::lock_guard lock(dispatches_mutex_);
+                    if (--dispatches_in_flight_ == 0) dispatches_settled_.notify_all();
                 };
                 const auto count = events.size();
                 try {
@@ -1298,6 +1310,10 @@ private:
     bool outbox_woken_ = false;  // on outbox_strand_ only
     std::unique_ptr<BotApiClient> client_;
     std::unique_ptr<asio::thread_pool> storage_pool_;
+    // Batches handed to the engine (dispatched()) and not settled yet.
+    std::mutex dispatches_mutex_;
+    std::condition_variable dispatches_settled_;
+    int dispatches_in_flight_ = 0;
     std::vector<std::thread> threads_;
     std::atomic<bool> stopping_{false};
     std::atomic<bool> loaded_{false};
