@@ -1596,6 +1596,142 @@ TYPED_TEST(StorageConformance, Conversation) {
         "run 424242");
 }
 
+// The engine writes an event's rows at once (2.9): stored as one by one
+// would store them, in order, counted in the analytics, and all or nothing.
+TYPED_TEST(StorageConformance, RowsAtOnceAreStoredAsOneByOneWouldBeInOrder) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "rows");
+    const sdk::Millis now = 1'800'000'000'000;
+    // 37 rows: more than one statement's worth (16), and a part one.
+    constexpr int kRows = 37;
+    const auto runs = this->in_tx([&](sdk::StorageTx& tx) {
+        auto played = make_run(t, 31);
+        played.version_id = t.version.id;  // counted in the analytics
+        const auto run = tx.start_run(a, played);
+        played.chat_id = played.user_id = 32;
+        const auto other = tx.start_run(a, played);
+        std::vector<sdk::ConversationEntry> rows;
+        for (int i = 0; i < kRows; ++i) {
+            auto e = entry(i % 5 == 4 ? other.id : run.id, i % 3 == 0 ? "Quiz_1" : "Intro",
+                           i % 2 == 0 ? "bot" : "user");
+            e.payload_json = i == 7 ? "" : R"({"n":)" + std::to_string(i) + "}";
+            if (i % 3 == 0) {
+                e.score = i;
+                e.maxscore = 40;
+            }
+            e.attempt = 1 + i % 4;
+            e.created_at = i == 8 ? 0 : now + i;
+            rows.push_back(std::move(e));
+        }
+        tx.append_conversation_rows(a, rows);
+        tx.append_conversation_rows(a, {});
+        std::vector<sdk::OutboxMessage> messages;
+        for (int i = 0; i < kRows; ++i) {
+            auto m = make_message(t, 31 + i % 2, i % 2 == 0 ? std::optional(run.id) : std::nullopt);
+            m.payload_json = R"({"kind":"text","text":")" + std::to_string(i) + R"("})";
+            m.next_attempt_at = i == 5 ? 0 : now - 100 + i;
+            m.created_at = now - 200 + i;
+            messages.push_back(std::move(m));
+        }
+        tx.enqueue_outbox_rows(a, messages);
+        return std::pair(run.id, other.id);
+    });
+    const Id run_id = runs.first;
+    const Id other_run_id = runs.second;
+    this->in_tx([&](sdk::StorageTx& tx) {
+        auto mine = tx.conversation(a, run_id);
+        auto other = tx.conversation(a, other_run_id);
+        ASSERT_EQ(mine.size() + other.size(), static_cast<std::size_t>(kRows));
+        std::size_t m = 0;
+        std::size_t o = 0;
+        for (int i = 0; i < kRows; ++i) {
+            const auto& got = i % 5 == 4 ? other[o++] : mine[m++];
+            SCOPED_TRACE("row " + std::to_string(i));
+            EXPECT_EQ(got.account_id, a);
+            EXPECT_EQ(got.element_id, i % 3 == 0 ? "Quiz_1" : "Intro");
+            EXPECT_EQ(got.role, i % 2 == 0 ? "bot" : "user");
+            EXPECT_EQ(got.payload_json, i == 7 ? "{}" : R"({"n":)" + std::to_string(i) + "}");
+            EXPECT_EQ(got.score.has_value(), i % 3 == 0);
+            if (i % 3 == 0) EXPECT_DOUBLE_EQ(*got.score, i);
+            EXPECT_EQ(got.attempt, 1 + i % 4);
+            if (i == 8)
+                EXPECT_GT(got.created_at, 0);
+            else
+                EXPECT_EQ(got.created_at, now + i);
+        }
+        for (std::size_t k = 1; k < mine.size(); ++k) EXPECT_GT(mine[k].id, mine[k - 1].id);
+
+        std::map<std::string, sdk::ElementProgress> progress;
+        for (const auto& p : tx.element_progress(a, t.version.id)) progress[p.element_id] = p;
+        EXPECT_EQ(progress["Intro"].reached, 2);
+        EXPECT_EQ(progress["Quiz_1"].reached, 2);
+        EXPECT_EQ(progress["Quiz_1"].scored, 2);
+        EXPECT_DOUBLE_EQ(progress["Quiz_1"].score_sum, 0 + 9) << "each run's first scored answer";
+
+        std::size_t texts = 0;
+        for (std::int64_t chat : {31, 32})
+            for (const auto& row : tx.list_outbox(a, t.bot.id, chat)) {
+                EXPECT_EQ(row.status, "pending");
+                EXPECT_EQ(row.attempts, 0);
+                EXPECT_EQ(row.last_error, "");
+                const auto digits = row.payload_json.find(R"("text":")") + 8;
+                const int i = std::stoi(row.payload_json.substr(digits));
+                EXPECT_EQ(row.chat_id, 31 + i % 2);
+                EXPECT_EQ(row.run_id.has_value(), i % 2 == 0);
+                EXPECT_EQ(row.created_at, now - 200 + i);
+                EXPECT_EQ(row.next_attempt_at, i == 5 ? now - 200 + i : now - 100 + i)
+                    << "a message without a send time is due when created";
+                ++texts;
+            }
+        EXPECT_EQ(texts, static_cast<std::size_t>(kRows));
+        // Each chat's rows in the order given.
+        for (std::int64_t chat : {31, 32}) {
+            const auto rows = tx.list_outbox(a, t.bot.id, chat);
+            for (std::size_t k = 1; k < rows.size(); ++k)
+                EXPECT_LT(rows[k - 1].created_at, rows[k].created_at);
+        }
+        EXPECT_EQ(tx.pending_outbox_all_accounts(now + 1000, 100).size(), static_cast<std::size_t>(kRows));
+    });
+
+    // One bad row stores none of them, and says what was wrong.
+    const auto count_rows = [&] {
+        return this->in_tx([&](sdk::StorageTx& tx) {
+            return tx.conversation(a, run_id).size() + tx.list_outbox(a, t.bot.id, 31).size();
+        });
+    };
+    const auto before = count_rows();
+    expect_storage_error(
+        Code::invalid,
+        [&] {
+            this->in_tx([&](sdk::StorageTx& tx) {
+                tx.append_conversation_rows(a,
+                                            {entry(run_id, "Intro", "bot"), entry(424242, "Intro", "bot")});
+            });
+        },
+        "not found in account");
+    expect_storage_error(
+        Code::invalid,
+        [&] {
+            this->in_tx([&](sdk::StorageTx& tx) {
+                auto empty = make_message(t, 31, run_id);
+                empty.payload_json.clear();
+                tx.enqueue_outbox_rows(a, {make_message(t, 31, run_id), empty});
+            });
+        },
+        "the payload is empty");
+    expect_storage_error(
+        Code::invalid,
+        [&] {
+            this->in_tx([&](sdk::StorageTx& tx) {
+                auto stranger = make_message(t, 31, std::nullopt);
+                stranger.bot_id = 989898;
+                tx.enqueue_outbox_rows(a, {make_message(t, 31, run_id), stranger});
+            });
+        },
+        "not found in account");
+    EXPECT_EQ(count_rows(), before);
+}
+
 TYPED_TEST(StorageConformance, DurableTimers) {
     const Id a = sdk::kDefaultAccountId;
     Tenant t = this->seed(a, "timers");

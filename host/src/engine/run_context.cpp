@@ -220,8 +220,8 @@ void RunContext::flush() {
     run_.updated_at = now_ms_;
     if (!tx_.update_run(run_.account_id, run_))
         throw std::runtime_error("run " + std::to_string(run_.id) + " vanished while an event was handled");
-    for (const auto& row : conversation_) tx_.append_conversation(run_.account_id, row);
-    for (const auto& message : outbox_) tx_.enqueue_outbox(run_.account_id, message);
+    tx_.append_conversation_rows(run_.account_id, conversation_);
+    tx_.enqueue_outbox_rows(run_.account_id, outbox_);
     for (const auto& timer : timers_) tx_.add_timer(run_.account_id, timer);
     for (auto& work : deferred_) {
         sdk::WaitingElement marker;

@@ -610,6 +610,10 @@ const IdInsert kInsertConversation = returning_id(
     "INSERT INTO conversation (account_id, run_id, element_id, role, payload_json, score, maxscore, attempt, "
     "created_at) VALUES (:a, :run_id, :element_id, :role, :payload_json, :score, :maxscore, :attempt, "
     ":created_at)");
+const RowsInsert kInsertConversationRows(
+    "INSERT INTO conversation (account_id, run_id, element_id, role, payload_json, score, maxscore, attempt, "
+    "created_at) VALUES ",
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?)");
 const Query kConversation =
     select(kConversationEntry, "FROM conversation WHERE account_id = :a AND run_id = :r ORDER BY id");
 
@@ -690,6 +694,11 @@ const IdInsert kInsertOutbox = returning_id(
     "next_attempt_at, "
     "last_error, created_at) VALUES (:a, :bot_id, :chat_id, :run_id, :payload_json, 'pending', 0, "
     ":next_attempt_at, '', :created_at)");
+const RowsInsert kInsertOutboxRows(
+    "INSERT INTO outbox (account_id, bot_id, chat_id, run_id, payload_json, status, attempts, "
+    "next_attempt_at, "
+    "last_error, created_at) VALUES ",
+    "(?, ?, ?, ?, ?, 'pending', 0, ?, '', ?)");
 // A scan: the outbox holds only what is still to send (and the few given up).
 const Query kPendingOutbox = select(kOutbox,
                                     "FROM outbox WHERE status = 'pending' AND next_attempt_at <= :now "
@@ -854,6 +863,34 @@ Id SqlTransaction::insert(const IdInsert& query, const Args&... args) {
     if (!lease_->connection().session->get_last_insert_id("", id))
         throw std::logic_error("the backend did not report the inserted id");
     return id;
+}
+
+RowsInsert::RowsInsert(std::string_view head, std::string_view row)
+    : per_row_(static_cast<std::size_t>(std::count(row.begin(), row.end(), '?'))) {
+    std::string sql(head);
+    std::size_t parameter = 0;
+    for (std::size_t rows = 1; rows <= kMaxRows; ++rows) {
+        if (rows > 1) sql += ", ";
+        for (const char c : row) {
+            if (c == '?')
+                sql += ":p" + std::to_string(parameter++);
+            else
+                sql += c;
+        }
+        queries_.push_back({sql, {}});
+    }
+}
+
+template <class BindRow>
+void SqlTransaction::insert_rows(const RowsInsert& query, std::size_t rows, const BindRow& bind_row) {
+    for (std::size_t first = 0; first < rows; first += RowsInsert::kMaxRows) {
+        const std::size_t count = std::min(RowsInsert::kMaxRows, rows - first);
+        auto& st = statement(query.query(count));
+        st.start_binding(count * query.parameters_per_row());
+        std::size_t position = 0;
+        for (std::size_t k = first; k < first + count; ++k) bind_row(st, position, k);
+        st.execute();
+    }
 }
 
 void SqlTransaction::commit() {
@@ -1800,6 +1837,39 @@ Id SqlTransaction::append_conversation(Id account_id, const ConversationEntry& e
         [&](DbFailure failure) { return explain_run_reference(failure, account_id, entry.run_id); });
 }
 
+void SqlTransaction::append_conversation_rows(Id account_id, const std::vector<ConversationEntry>& entries) {
+    if (entries.empty()) return;
+    guarded(
+        "append_conversation",
+        [&] {
+            const Millis now = now_ms();
+            insert_rows(kInsertConversationRows, entries.size(),
+                        [&](PreparedStatement& st, std::size_t& p, std::size_t k) {
+                            const auto& entry = entries[k];
+                            st.bind_at(p++, account_id);
+                            st.bind_at(p++, entry.run_id);
+                            st.bind_at(p++, entry.element_id);
+                            st.bind_at(p++, entry.role);
+                            st.bind_at(p++, json_or_empty_object(entry.payload_json));
+                            st.bind_at(p++, entry.score);
+                            st.bind_at(p++, entry.maxscore);
+                            st.bind_at(p++, entry.attempt);
+                            st.bind_at(p++, or_now(entry.created_at, now));
+                        });
+            for (const auto& entry : entries) count_progress(account_id, entry);
+        },
+        [&](DbFailure failure) {
+            const bool one_run = std::all_of(entries.begin(), entries.end(), [&](const ConversationEntry& e) {
+                return e.run_id == entries.front().run_id;
+            });
+            if (one_run) return explain_run_reference(failure, account_id, entries.front().run_id);
+            if (failure == DbFailure::foreign_key_violation)
+                return explained(Code::invalid,
+                                 "a run of these rows is not found in account " + id_text(account_id));
+            return std::optional<Explanation>();
+        });
+}
+
 std::vector<ConversationEntry> SqlTransaction::conversation(Id account_id, Id run_id) {
     return guarded("conversation", [&] {
         return all_rows<ConversationEntry>(statement(kConversation).bind(account_id, run_id),
@@ -2291,6 +2361,15 @@ int SqlTransaction::prune_processed_updates_all_accounts(Millis before, int limi
 
 // --- Outbox ------------------------------------------------------------------------------------------
 
+namespace {
+std::optional<Explanation> explain_outbox_reference(DbFailure failure, Id account_id, Id bot_id) {
+    if (failure == DbFailure::foreign_key_violation)
+        return explained(Code::invalid,
+                         "bot " + id_text(bot_id) + " or run not found in account " + id_text(account_id));
+    return std::nullopt;
+}
+}  // namespace
+
 Id SqlTransaction::enqueue_outbox(Id account_id, const OutboxMessage& message) {
     return guarded(
         "enqueue_outbox",
@@ -2301,11 +2380,32 @@ Id SqlTransaction::enqueue_outbox(Id account_id, const OutboxMessage& message) {
             return insert(kInsertOutbox, account_id, message.bot_id, message.chat_id, message.run_id,
                           message.payload_json, or_now(message.next_attempt_at, created), created);
         },
+        [&](DbFailure failure) { return explain_outbox_reference(failure, account_id, message.bot_id); });
+}
+
+void SqlTransaction::enqueue_outbox_rows(Id account_id, const std::vector<OutboxMessage>& messages) {
+    if (messages.empty()) return;
+    guarded(
+        "enqueue_outbox",
+        [&] {
+            for (const auto& message : messages)
+                if (message.payload_json.empty()) refuse("enqueue_outbox", "the payload is empty");
+            const Millis now = now_ms();
+            insert_rows(kInsertOutboxRows, messages.size(),
+                        [&](PreparedStatement& st, std::size_t& p, std::size_t k) {
+                            const auto& message = messages[k];
+                            const Millis created = or_now(message.created_at, now);
+                            st.bind_at(p++, account_id);
+                            st.bind_at(p++, message.bot_id);
+                            st.bind_at(p++, message.chat_id);
+                            st.bind_at(p++, message.run_id);
+                            st.bind_at(p++, message.payload_json);
+                            st.bind_at(p++, or_now(message.next_attempt_at, created));
+                            st.bind_at(p++, created);
+                        });
+        },
         [&](DbFailure failure) {
-            if (failure == DbFailure::foreign_key_violation)
-                return explained(Code::invalid, "bot " + id_text(message.bot_id) +
-                                                    " or run not found in account " + id_text(account_id));
-            return std::optional<Explanation>();
+            return explain_outbox_reference(failure, account_id, messages.front().bot_id);
         });
 }
 

@@ -20,6 +20,23 @@ struct IdInsert {
     Query returning;  // the same with RETURNING id
 };
 
+// An INSERT of several rows in one statement: `head` up to VALUES, then
+// `row` once per row, each `?` in it a parameter. One statement per count of
+// rows (up to kMaxRows), built once: an event writes a few rows of each
+// kind, and on PostgreSQL each statement is a round trip.
+class RowsInsert {
+public:
+    static constexpr std::size_t kMaxRows = 16;
+
+    RowsInsert(std::string_view head, std::string_view row);
+    const Query& query(std::size_t rows) const { return queries_.at(rows - 1); }
+    std::size_t parameters_per_row() const { return per_row_; }
+
+private:
+    std::size_t per_row_;
+    std::vector<Query> queries_;
+};
+
 using sdk::Account;
 using sdk::AccountMember;
 using sdk::ApiKey;
@@ -100,6 +117,7 @@ public:
     bool update_run(Id account_id, const Run& run) override;
     std::vector<Run> list_runs(Id account_id, const RunFilter& filter) override;
     Id append_conversation(Id account_id, const ConversationEntry& entry) override;
+    void append_conversation_rows(Id account_id, const std::vector<ConversationEntry>& entries) override;
     std::vector<ConversationEntry> conversation(Id account_id, Id run_id) override;
     Id add_timer(Id account_id, const WaitingElement& timer) override;
     int cancel_run_timers(Id account_id, Id run_id) override;
@@ -120,6 +138,7 @@ public:
     bool mark_update_processed(Id account_id, Id bot_id, std::int64_t update_id) override;
     int prune_processed_updates_all_accounts(Millis before, int limit) override;
     Id enqueue_outbox(Id account_id, const OutboxMessage& message) override;
+    void enqueue_outbox_rows(Id account_id, const std::vector<OutboxMessage>& messages) override;
     std::vector<OutboxMessage> pending_outbox_all_accounts(Millis now, int limit) override;
     std::vector<OutboxMessage> list_outbox(Id account_id, Id bot_id, std::int64_t chat_id) override;
     bool mark_outbox_sent(Id account_id, Id message_id) override;
@@ -190,6 +209,10 @@ private:
     // Runs an insert and returns the new row's id, in the dialect's cheaper way.
     template <class... Args>
     Id insert(const IdInsert& query, const Args&... args);
+    // Inserts `rows` rows, RowsInsert::kMaxRows to a statement:
+    // bind_row(statement, position, k) binds row k's parameters from `position` on.
+    template <class BindRow>
+    void insert_rows(const RowsInsert& query, std::size_t rows, const BindRow& bind_row);
     void check_open(std::string_view operation) const;
     // Refuses (conflict) a name another account than `except` has; under the
     // accounts lock, so two transactions cannot both find a name free.

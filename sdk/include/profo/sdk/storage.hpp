@@ -158,6 +158,12 @@ public:
     // stay whatever their age, since an answer may still come. Conversation
     // history is product data and has no such method. Returns how many went.
     virtual int prune_polls_of_ended_runs_all_accounts(Millis before, int limit) = 0;
+
+    // 2.9: appends `entries` in order, as as many append_conversation calls
+    // would (without their ids), in as few statements as the backend can: an
+    // event writes several rows, and on PostgreSQL each statement is a round
+    // trip. The default calls append_conversation for each.
+    virtual void append_conversation_rows(Id account_id, const std::vector<ConversationEntry>& entries);
 };
 
 // Durable timers (WaitingElement).
@@ -195,6 +201,11 @@ public:
     // attempt was due before `before`, of every account; pending messages are
     // never touched (a sent one already left the outbox). Returns how many went.
     virtual int prune_failed_outbox_all_accounts(Millis before, int limit) = 0;
+
+    // 2.9: enqueues `messages` in order, as as many enqueue_outbox calls
+    // would (without their ids), in as few statements as the backend can.
+    // The default calls enqueue_outbox for each.
+    virtual void enqueue_outbox_rows(Id account_id, const std::vector<OutboxMessage>& messages);
 };
 
 // Ledger of handled Telegram updates, written in the same transaction as
