@@ -677,6 +677,25 @@ const std::vector<IsolationCase>& isolation_cases() {
                  tx.append_conversation(p.b.account, entry);
              });
          }},
+        {STORAGE_METHOD(append_conversation_rows),
+         [](Probe& p) {
+             // B's own row first: the call as a whole is refused, and keeps nothing.
+             sdk::ConversationEntry own;
+             own.run_id = p.b.run.id;
+             own.element_id = p.b.name + "_intro";
+             own.role = "bot";
+             own.payload_json = R"({"text":"kept by nobody"})";
+             auto theirs = own;
+             theirs.run_id = p.a.run.id;
+             theirs.element_id = p.a.name + "_intro";
+             p.refused("rows of B's run and A's run", [&](sdk::StorageTx& tx) {
+                 tx.append_conversation_rows(p.b.account, {own, theirs});
+             });
+             p.in_tx([&](sdk::StorageTx& tx) {
+                 for (const auto& row : tx.conversation(p.b.account, p.b.run.id))
+                     EXPECT_NE(row.payload_json, own.payload_json);
+             });
+         }},
         {STORAGE_METHOD(conversation),
          [](Probe& p) {
              p.in_tx(
@@ -732,6 +751,28 @@ const std::vector<IsolationCase>& isolation_cases() {
              message.run_id = p.a.run.id;
              p.refused("a message of A's run from B's bot",
                        [&](sdk::StorageTx& tx) { tx.enqueue_outbox(p.b.account, message); });
+         }},
+        {STORAGE_METHOD(enqueue_outbox_rows),
+         [](Probe& p) {
+             sdk::OutboxMessage own;
+             own.bot_id = p.b.bot.id;
+             own.chat_id = p.b.chat;
+             own.payload_json = R"({"kind":"text","text":"kept by nobody"})";
+             auto from_a = own;
+             from_a.bot_id = p.a.bot.id;
+             from_a.chat_id = p.a.chat;
+             p.refused("messages from B's bot and A's bot", [&](sdk::StorageTx& tx) {
+                 tx.enqueue_outbox_rows(p.b.account, {own, from_a});
+             });
+             auto of_a_run = own;
+             of_a_run.run_id = p.a.run.id;
+             p.refused("messages of B's bot, one for A's run", [&](sdk::StorageTx& tx) {
+                 tx.enqueue_outbox_rows(p.b.account, {own, of_a_run});
+             });
+             p.in_tx([&](sdk::StorageTx& tx) {
+                 for (const auto& row : tx.list_outbox(p.b.account, p.b.bot.id, p.b.chat))
+                     EXPECT_NE(row.payload_json, own.payload_json);
+             });
          }},
         {STORAGE_METHOD(list_outbox),
          [](Probe& p) {

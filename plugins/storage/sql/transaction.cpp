@@ -2405,7 +2405,14 @@ void SqlTransaction::enqueue_outbox_rows(Id account_id, const std::vector<Outbox
                         });
         },
         [&](DbFailure failure) {
-            return explain_outbox_reference(failure, account_id, messages.front().bot_id);
+            const bool one_bot = std::all_of(messages.begin(), messages.end(), [&](const OutboxMessage& m) {
+                return m.bot_id == messages.front().bot_id;
+            });
+            if (one_bot) return explain_outbox_reference(failure, account_id, messages.front().bot_id);
+            if (failure == DbFailure::foreign_key_violation)
+                return explained(Code::invalid, "a bot or run of these messages is not found in account " +
+                                                    id_text(account_id));
+            return std::optional<Explanation>();
         });
 }
 
