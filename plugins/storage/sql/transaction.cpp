@@ -1815,11 +1815,20 @@ std::vector<Run> SqlTransaction::list_runs(Id account_id, const RunFilter& filte
 
 namespace {
 
-std::optional<Explanation> explain_run_reference(DbFailure failure, Id account_id, Id run_id) {
+// A broken reference (a foreign key) of a row the account wrote: `what` names
+// the record it points at ("run 5").
+std::optional<Explanation> explain_reference(DbFailure failure, Id account_id, const std::string& what) {
     if (failure == DbFailure::foreign_key_violation)
-        return explained(Code::invalid,
-                         "run " + id_text(run_id) + " not found in account " + id_text(account_id));
+        return explained(Code::invalid, what + " not found in account " + id_text(account_id));
     return std::nullopt;
+}
+
+// The id every row has in `field`, if they share one: errors name it then.
+template <class Row>
+std::optional<Id> shared_id(const std::vector<Row>& rows, Id Row::*field) {
+    for (const auto& row : rows)
+        if (row.*field != rows.front().*field) return std::nullopt;
+    return rows.front().*field;
 }
 
 }  // namespace
@@ -1834,7 +1843,9 @@ Id SqlTransaction::append_conversation(Id account_id, const ConversationEntry& e
             count_progress(account_id, entry);
             return id;
         },
-        [&](DbFailure failure) { return explain_run_reference(failure, account_id, entry.run_id); });
+        [&](DbFailure failure) {
+            return explain_reference(failure, account_id, "run " + id_text(entry.run_id));
+        });
 }
 
 void SqlTransaction::append_conversation_rows(Id account_id, const std::vector<ConversationEntry>& entries) {
@@ -1859,14 +1870,9 @@ void SqlTransaction::append_conversation_rows(Id account_id, const std::vector<C
             for (const auto& entry : entries) count_progress(account_id, entry);
         },
         [&](DbFailure failure) {
-            const bool one_run = std::all_of(entries.begin(), entries.end(), [&](const ConversationEntry& e) {
-                return e.run_id == entries.front().run_id;
-            });
-            if (one_run) return explain_run_reference(failure, account_id, entries.front().run_id);
-            if (failure == DbFailure::foreign_key_violation)
-                return explained(Code::invalid,
-                                 "a run of these rows is not found in account " + id_text(account_id));
-            return std::optional<Explanation>();
+            const auto run = shared_id(entries, &ConversationEntry::run_id);
+            return explain_reference(failure, account_id,
+                                     run ? "run " + id_text(*run) : "a run of these rows");
         });
 }
 
@@ -2214,7 +2220,9 @@ Id SqlTransaction::add_timer(Id account_id, const WaitingElement& timer) {
             return insert(kInsertTimer, account_id, timer.run_id, timer.element_id, timer.due_at,
                           json_or_empty_object(timer.payload_json), timer.status, created, settled);
         },
-        [&](DbFailure failure) { return explain_run_reference(failure, account_id, timer.run_id); });
+        [&](DbFailure failure) {
+            return explain_reference(failure, account_id, "run " + id_text(timer.run_id));
+        });
 }
 
 std::vector<WaitingElement> SqlTransaction::pending_run_timers(Id account_id, Id run_id) {
@@ -2361,15 +2369,6 @@ int SqlTransaction::prune_processed_updates_all_accounts(Millis before, int limi
 
 // --- Outbox ------------------------------------------------------------------------------------------
 
-namespace {
-std::optional<Explanation> explain_outbox_reference(DbFailure failure, Id account_id, Id bot_id) {
-    if (failure == DbFailure::foreign_key_violation)
-        return explained(Code::invalid,
-                         "bot " + id_text(bot_id) + " or run not found in account " + id_text(account_id));
-    return std::nullopt;
-}
-}  // namespace
-
 Id SqlTransaction::enqueue_outbox(Id account_id, const OutboxMessage& message) {
     return guarded(
         "enqueue_outbox",
@@ -2380,7 +2379,9 @@ Id SqlTransaction::enqueue_outbox(Id account_id, const OutboxMessage& message) {
             return insert(kInsertOutbox, account_id, message.bot_id, message.chat_id, message.run_id,
                           message.payload_json, or_now(message.next_attempt_at, created), created);
         },
-        [&](DbFailure failure) { return explain_outbox_reference(failure, account_id, message.bot_id); });
+        [&](DbFailure failure) {
+            return explain_reference(failure, account_id, "bot " + id_text(message.bot_id) + " or run");
+        });
 }
 
 void SqlTransaction::enqueue_outbox_rows(Id account_id, const std::vector<OutboxMessage>& messages) {
@@ -2405,14 +2406,10 @@ void SqlTransaction::enqueue_outbox_rows(Id account_id, const std::vector<Outbox
                         });
         },
         [&](DbFailure failure) {
-            const bool one_bot = std::all_of(messages.begin(), messages.end(), [&](const OutboxMessage& m) {
-                return m.bot_id == messages.front().bot_id;
-            });
-            if (one_bot) return explain_outbox_reference(failure, account_id, messages.front().bot_id);
-            if (failure == DbFailure::foreign_key_violation)
-                return explained(Code::invalid, "a bot or run of these messages is not found in account " +
-                                                    id_text(account_id));
-            return std::optional<Explanation>();
+            const auto bot = shared_id(messages, &OutboxMessage::bot_id);
+            return explain_reference(
+                failure, account_id,
+                bot ? "bot " + id_text(*bot) + " or run" : "a bot or run of these messages");
         });
 }
 
