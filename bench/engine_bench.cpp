@@ -308,8 +308,9 @@ int run(const Options& o) {
         if (press) tx.enqueue_outbox(account, message);
         r->updated_at = i;
         tx.update_run(account, *r);
-        for (int n = 0; n < (press ? 2 : 3); ++n) tx.append_conversation(account, row);
-        for (int n = 0; n < (press ? 1 : 2); ++n) tx.enqueue_outbox(account, message);
+        // At once, as the engine writes an event's rows.
+        tx.append_conversation_rows(account, std::vector<sdk::ConversationEntry>(press ? 2 : 3, row));
+        tx.enqueue_outbox_rows(account, std::vector<sdk::OutboxMessage>(press ? 1 : 2, message));
     };
     for (int i = 0; i < events; ++i) {
         const auto begin = Clock::now();
