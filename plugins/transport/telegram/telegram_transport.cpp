@@ -372,7 +372,7 @@ private:
     auto dispatched(std::vector<sdk::InboundEvent> events) {
         using Results = std::vector<sdk::DispatchResult>;
         return asio::async_initiate<const asio::use_awaitable_t<>&, void(Results)>(
-            [this](auto handler, std::vector<sdk::InboundEvent> events) {
+            [this](auto handler, std::vector<sdk::InboundEvent>&& events) {
                 // The engine's callback is copyable; the coroutine's handler is not.
                 auto waiting = std::make_shared<decltype(handler)>(std::move(handler));
                 {
