@@ -84,7 +84,7 @@ struct Settings {
     Millis backoff_max{300000};
     Millis send_timeout{30000};
     // Text files (a course author's YAML) up to this size are fetched for the engine.
-    std::int64_t max_document_bytes = 4 * 1024 * 1024;
+    std::int64_t max_document_bytes = std::int64_t{4} * 1024 * 1024;
 
     static Settings from(const json& s) {
         Settings out;
@@ -300,14 +300,15 @@ public:
 private:
     template <class Executor = asio::io_context::executor_type>
     void spawn(awaitable<void> work, std::string what, Executor executor) {
-        asio::co_spawn(executor, std::move(work), [this, what = std::move(what)](std::exception_ptr e) {
-            if (!e || stopping_) return;
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& error) {
-                host_->log().error("telegram: " + what + " stopped: " + error.what());
-            }
-        });
+        asio::co_spawn(executor, std::move(work),
+                       [this, what = std::move(what)](const std::exception_ptr& e) {
+                           if (!e || stopping_) return;
+                           try {
+                               std::rethrow_exception(e);
+                           } catch (const std::exception& error) {
+                               host_->log().error("telegram: " + what + " stopped: " + error.what());
+                           }
+                       });
     }
     void spawn(awaitable<void> work, std::string what) {
         spawn(std::move(work), std::move(what), io_.get_executor());
