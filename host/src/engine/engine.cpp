@@ -174,10 +174,11 @@ struct Engine::Completion {
     }
 };
 
-// One dispatch_all: the events as given, their results in that order, and
-// the chat events of the known bots' (at `positions` in the results).
+// One dispatch_all: the results of its events in their order, and the chat
+// events of the known bots' (at `positions` in the results). A dispatch no
+// caller waits for keeps its events here (`owned`): its chat events refer to them.
 struct Engine::Dispatch {
-    std::vector<sdk::InboundEvent> inbound;
+    std::vector<sdk::InboundEvent> owned;
     std::vector<sdk::DispatchResult> results;
     std::vector<ChatEvent> events;
     std::vector<std::size_t> positions;
@@ -350,11 +351,11 @@ sdk::DispatchResult Engine::dispatch(const sdk::InboundEvent& event) {
     return std::move(dispatch_all({event}).front());
 }
 
-void Engine::prepare(Dispatch& d) {
-    d.results.resize(d.inbound.size());
-    d.events.reserve(d.inbound.size());
-    for (std::size_t i = 0; i < d.inbound.size(); ++i) {
-        const auto& event = d.inbound[i];
+void Engine::prepare(const std::vector<sdk::InboundEvent>& inbound, Dispatch& d) {
+    d.results.resize(inbound.size());
+    d.events.reserve(inbound.size());
+    for (std::size_t i = 0; i < inbound.size(); ++i) {
+        const auto& event = inbound[i];
         std::optional<sdk::Id> account;
         try {
             account = account_of(event.bot_id);
@@ -389,8 +390,7 @@ void Engine::prepare(Dispatch& d) {
 
 std::vector<sdk::DispatchResult> Engine::dispatch_all(const std::vector<sdk::InboundEvent>& inbound) {
     Dispatch d;
-    d.inbound = inbound;
-    prepare(d);
+    prepare(inbound, d);
     run_in_chats(d.events);
     d.collect_results();
     return std::move(d.results);
@@ -398,8 +398,8 @@ std::vector<sdk::DispatchResult> Engine::dispatch_all(const std::vector<sdk::Inb
 
 void Engine::dispatch_all_then(std::vector<sdk::InboundEvent> inbound, DispatchDone done) {
     auto d = std::make_unique<Dispatch>();
-    d->inbound = std::move(inbound);
-    prepare(*d);
+    d->owned = std::move(inbound);
+    prepare(d->owned, *d);
     if (d->events.empty()) {
         done(std::move(d->results));
         return;

@@ -94,9 +94,9 @@ private:
     sdk::DispatchResult in_chat_transaction(sdk::Id bot_id, std::int64_t chat_id,
                                             std::function<std::string()> what, Handler handle);
     struct Dispatch;
-    // Fills `d`'s chat events for its inbound events (the unknown bots' are
-    // settled in its results at once).
-    void prepare(Dispatch& d);
+    // Fills `d`'s chat events for `inbound`, which must outlive them (the
+    // unknown bots' events are settled in its results at once).
+    void prepare(const std::vector<sdk::InboundEvent>& inbound, Dispatch& d);
     // Queues `events`, each to be settled in `completion`.
     void enqueue(std::vector<ChatEvent>& events, Completion& completion);
     // Queues `events` and waits until every one is settled.

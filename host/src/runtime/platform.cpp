@@ -16,7 +16,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <memory>
 
 namespace profo::host {
 
@@ -87,16 +86,17 @@ public:
     }
     void dispatch_all_then(std::vector<sdk::InboundEvent> events, DispatchDone done) override {
         const auto started = std::chrono::steady_clock::now();
-        auto kinds = std::make_shared<std::vector<sdk::InboundEvent::Kind>>();
-        kinds->reserve(events.size());
-        for (const auto& event : events) kinds->push_back(event.kind);
-        engine_().dispatch_all_then(std::move(events), [this, started, kinds, done = std::move(done)](
-                                                           std::vector<sdk::DispatchResult> results) {
-            const auto took = std::chrono::steady_clock::now() - started;
-            for (std::size_t i = 0; i < kinds->size() && i < results.size(); ++i)
-                count((*kinds)[i], results[i], took);
-            done(std::move(results));
-        });
+        std::vector<sdk::InboundEvent::Kind> kinds;
+        kinds.reserve(events.size());
+        for (const auto& event : events) kinds.push_back(event.kind);
+        engine_().dispatch_all_then(std::move(events),
+                                    [this, started, kinds = std::move(kinds),
+                                     done = std::move(done)](std::vector<sdk::DispatchResult> results) {
+                                        const auto took = std::chrono::steady_clock::now() - started;
+                                        for (std::size_t i = 0; i < kinds.size() && i < results.size(); ++i)
+                                            count(kinds[i], results[i], took);
+                                        done(std::move(results));
+                                    });
     }
     std::optional<sdk::RunElement> run_element(sdk::Id account_id, sdk::Id run_id,
                                                const std::string& element_id) override {
