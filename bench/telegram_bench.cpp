@@ -525,6 +525,38 @@ double own_cpu_seconds() {
            static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+// The machine's CPU time in jiffies so far, and the part of it the
+// hypervisor gave to other guests (steal), from /proc/stat. On a shared
+// virtual machine the steal moves latencies more than any change here, so
+// each run reports it.
+struct MachineTime {
+    double total = 0;
+    double steal = 0;
+};
+
+MachineTime machine_time() {
+    std::ifstream in("/proc/stat");
+    std::string cpu;
+    MachineTime t;
+    in >> cpu;
+    if (cpu != "cpu") return t;
+    // user nice system idle iowait irq softirq steal (guest time is within user)
+    for (int field = 0; field < 8; ++field) {
+        double value = 0;
+        if (!(in >> value)) return MachineTime{};
+        t.total += value;
+        if (field == 7) t.steal = value;
+    }
+    return t;
+}
+
+// Percent of the machine's time stolen between two readings, or -1 when
+// /proc/stat could not be read.
+double steal_percent(const MachineTime& before, const MachineTime& after) {
+    const double total = after.total - before.total;
+    return total > 0 && before.total > 0 ? 100 * (after.steal - before.steal) / total : -1;
+}
+
 // Flat out, then (for `half_load_seconds`) at `half_rate` updates/s, or at
 // half the flat-out rate when that is 0. Students of the second run are new.
 struct Runs {
@@ -537,13 +569,18 @@ using CpuUse = std::vector<std::pair<std::string, double>>;
 // The processes' CPU seconds, each as a share of one core, and per update:
 // on a machine this small they all share its cores, so their sum per update
 // bounds what any of them can reach.
-void print_cpu(CpuUse use, double driver_seconds, const Figures& f) {
+void print_cpu(CpuUse use, double driver_seconds, const Figures& f, double steal) {
     use.emplace_back("driver", driver_seconds);
     std::string text;
     double sum = 0;
     for (const auto& [name, seconds] : use) {
         text += (text.empty() ? "" : "; ") + cpu(name, seconds, f.seconds);
         sum += seconds;
+    }
+    if (steal >= 0) {
+        char part[64];
+        std::snprintf(part, sizeof part, "; steal %.0f%% of the machine", steal);
+        text += part;
     }
     std::printf("    %s\n", text.c_str());
     if (f.updates <= 0 || sum <= 0) return;
@@ -569,9 +606,10 @@ Runs measure(const Options& o, unsigned short emulator_port, const std::vector<s
     d.steps = o.steps;
     d.course_steps = o.steps;
     double before = own_cpu_seconds();
+    auto machine_before = machine_time();
     out.full = drive_students(emulator_port, d, name + " flat out");
     print(out.full);
-    print_cpu(cpu_of(), own_cpu_seconds() - before, out.full);
+    print_cpu(cpu_of(), own_cpu_seconds() - before, out.full, steal_percent(machine_before, machine_time()));
     if (o.half_load_seconds <= 0 || out.full.updates_per_second() <= 0) return out;
     Drive half = d;
     half.first_user = 1000000;
@@ -579,11 +617,12 @@ Runs measure(const Options& o, unsigned short emulator_port, const std::vector<s
     half.per_second = half_rate > 0 ? half_rate : out.full.updates_per_second() / 2;
     half.stop_at = Clock::now() + std::chrono::seconds(o.half_load_seconds);
     before = own_cpu_seconds();
+    machine_before = machine_time();
     char offered[64];
     std::snprintf(offered, sizeof offered, " at %.0f/s offered", half.per_second);
     out.half = drive_students(emulator_port, half, name + offered);
     print(out.half);
-    print_cpu(cpu_of(), own_cpu_seconds() - before, out.half);
+    print_cpu(cpu_of(), own_cpu_seconds() - before, out.half, steal_percent(machine_before, machine_time()));
     return out;
 }
 
