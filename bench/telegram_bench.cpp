@@ -8,7 +8,7 @@
 // students, the ceiling the platform is a ratio to.
 //
 //   profo_telegram_bench [--bots N] [--students M] [--steps K] [--half-load-seconds S]
-//                        [--paced-rate R] [--synchronous full|normal]
+//                        [--paced-rate R] [--synchronous full|normal] [--rounds N]
 //                        [--postgres DSN [--processes P]]
 //   profo_telegram_bench --idle-bots B
 //
@@ -20,11 +20,13 @@
 // then K answers) gets exactly one reply, as the echo bot's do. Each on a
 // fresh emulator: profo flat out, then held at half its own flat-out rate (or
 // R updates/s) for S seconds, the latency at half load; then the echo bot the
-// same two ways, at the same paced rate. --idle-bots measures RSS of one profo
-// with B idle long-polling bots instead.
+// same two ways, at the same paced rate. --rounds N does all of it N times,
+// on fresh processes and files, and ends with the medians. --idle-bots
+// measures RSS of one profo with B idle long-polling bots instead.
 //
 // Everything shares the machine: emulator (one thread), profo, the echo bot
-// and this driver (one thread). CPU seconds of each are reported.
+// and this driver (one thread). CPU seconds of each are reported, and the
+// share of the machine's time the hypervisor stole.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -370,6 +372,10 @@ struct Options {
     std::string synchronous = "full";
     std::string postgres;  // a DSN: profo on PostgreSQL instead of SQLite
     int processes = 1;     // `profo serve` processes sharing the database
+    // Rounds of the whole comparison (profo, then the echo bot), each on
+    // fresh processes and files, summarised by their medians: on a shared
+    // 2-core machine one round's tail latency is mostly the neighbours'.
+    int rounds = 1;
     fs::path work;
 };
 
@@ -626,16 +632,18 @@ Runs measure(const Options& o, unsigned short emulator_port, const std::vector<s
     return out;
 }
 
-int throughput(const Options& o) {
-    std::printf("%d bots x %d students, %d answers each after /start (one reply per update)\n", o.bots,
-                o.students, o.steps);
+struct Round {
+    Runs platform, echo;
+};
 
+// One comparison; `suffix` names its files apart from the other rounds'.
+Round compare(const Options& o, const std::string& suffix) {
     // The platform, flat out and at half that rate.
     Runs platform;
     {
-        Emulator e(o, "profo");
+        Emulator e(o, "profo" + suffix);
         const auto bots = e.create_bots(o.bots, "course_");
-        Profo profo(o, e, "profo");
+        Profo profo(o, e, "profo" + suffix);
         profo.add_bots(bots, true);
         profo.serve(o.processes);
         e.wait_polling(bots.size());
@@ -662,13 +670,14 @@ int throughput(const Options& o) {
     // The ceiling: the echo bot, flat out and at the platform's half load.
     Runs echo;
     {
-        Emulator e(o, "echo");
+        Emulator e(o, "echo" + suffix);
         const auto bots = e.create_bots(o.bots, "echo_");
+        const fs::path tokens_file = o.work / ("echo-tokens" + suffix + ".txt");
         {
-            std::ofstream tokens(o.work / "echo-tokens.txt");
+            std::ofstream tokens(tokens_file);
             for (const auto& b : bots) tokens << b.second << "\n";
         }
-        Child bot({PROFO_ECHO_BOT, e.url(), (o.work / "echo-tokens.txt").string()}, o.work / "echo-bot.log");
+        Child bot({PROFO_ECHO_BOT, e.url(), tokens_file.string()}, o.work / ("echo-bot" + suffix + ".log"));
         e.wait_polling(bots.size());
         double bot_before = bot.cpu_seconds(), emulator_before = e.child().cpu_seconds();
         const double paced = o.paced_rate > 0 ? o.paced_rate : platform.full.updates_per_second() / 2;
@@ -683,8 +692,56 @@ int throughput(const Options& o) {
     }
     std::printf("profo / echo bot: %.2f of the ceiling's updates/s\n",
                 platform.full.updates_per_second() / echo.full.updates_per_second());
-    const bool failed =
-        platform.full.failures + platform.half.failures + echo.full.failures + echo.half.failures;
+    return {std::move(platform), std::move(echo)};
+}
+
+// "median (min-max)" of `values`, `decimals` after the point.
+std::string spread(std::vector<double> values, int decimals) {
+    std::sort(values.begin(), values.end());
+    const std::size_t n = values.size();
+    const double median = n % 2 != 0 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+    char text[96];
+    std::snprintf(text, sizeof text, "%.*f (%.*f-%.*f)", decimals, median, decimals, values.front(), decimals,
+                  values.back());
+    return text;
+}
+
+int throughput(const Options& o) {
+    std::printf("%d bots x %d students, %d answers each after /start (one reply per update)\n", o.bots,
+                o.students, o.steps);
+    std::vector<Round> rounds;
+    bool failed = false;
+    for (int r = 1; r <= o.rounds; ++r) {
+        if (o.rounds > 1) std::printf("\n-- round %d of %d\n", r, o.rounds);
+        rounds.push_back(compare(o, o.rounds > 1 ? "-" + std::to_string(r) : std::string()));
+        auto& [platform, echo] = rounds.back();
+        failed =
+            failed ||
+            platform.full.failures + platform.half.failures + echo.full.failures + echo.half.failures > 0;
+    }
+    if (o.rounds > 1) {
+        std::vector<double> profo_rate, profo_p50, profo_p99, echo_rate, echo_p99, ratio;
+        for (auto& [platform, echo] : rounds) {
+            profo_rate.push_back(platform.full.updates_per_second());
+            echo_rate.push_back(echo.full.updates_per_second());
+            ratio.push_back(platform.full.updates_per_second() / echo.full.updates_per_second());
+            if (platform.half.updates > 0) {
+                profo_p50.push_back(platform.half.percentile(0.50));
+                profo_p99.push_back(platform.half.percentile(0.99));
+            }
+            if (echo.half.updates > 0) echo_p99.push_back(echo.half.percentile(0.99));
+        }
+        std::printf(
+            "\nover %d rounds, median (min-max); paced: the second run of each (--paced-rate, or half the "
+            "flat-out rate):\n",
+            o.rounds);
+        std::printf("  profo flat out:   %s updates/s; echo bot %s; ratio %s\n",
+                    spread(profo_rate, 0).c_str(), spread(echo_rate, 0).c_str(), spread(ratio, 2).c_str());
+        if (!profo_p99.empty())
+            std::printf("  profo paced:      p50 %s ms, p99 %s ms\n", spread(profo_p50, 2).c_str(),
+                        spread(profo_p99, 2).c_str());
+        if (!echo_p99.empty()) std::printf("  echo bot paced:   p99 %s ms\n", spread(echo_p99, 2).c_str());
+    }
     return failed ? 1 : 0;
 }
 
@@ -744,15 +801,22 @@ int main(int argc, char** argv) {
         else if (a == "--synchronous" && i + 1 < argc &&
                  (std::string(argv[i + 1]) == "full" || std::string(argv[i + 1]) == "normal"))
             o.synchronous = argv[++i];
+        else if (a == "--rounds")
+            o.rounds = std::max(1, value());
         else {
             std::fprintf(
                 stderr,
                 "usage: profo_telegram_bench [--bots N] [--students M] [--steps K] [--half-load-seconds S]\n"
-                "                            [--paced-rate R] [--synchronous full|normal]\n"
+                "                            [--paced-rate R] [--synchronous full|normal] [--rounds N]\n"
                 "                            [--postgres DSN [--processes P]]\n"
                 "       profo_telegram_bench --idle-bots B\n");
             return 2;
         }
+    }
+    if (o.rounds > 1 && !o.postgres.empty()) {
+        // Each round would find the last one's bots and runs in the database.
+        std::fprintf(stderr, "profo_telegram_bench: --rounds needs SQLite: --postgres names one database\n");
+        return 2;
     }
     signal(SIGPIPE, SIG_IGN);
     o.work = fs::temp_directory_path() / ("profo-telegram-bench-" + std::to_string(getpid()));
