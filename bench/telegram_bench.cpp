@@ -9,6 +9,7 @@
 //
 //   profo_telegram_bench [--bots N] [--students M] [--steps K] [--half-load-seconds S]
 //                        [--paced-rate R] [--synchronous full|normal] [--rounds N]
+//                        [--telegram-setting KEY=VALUE ...]
 //                        [--postgres DSN [--processes P]]
 //   profo_telegram_bench --idle-bots B
 //
@@ -376,6 +377,9 @@ struct Options {
     // fresh processes and files, summarised by their medians: on a shared
     // 2-core machine one round's tail latency is mostly the neighbours'.
     int rounds = 1;
+    // More settings of the telegram transport (its README), for tuning:
+    // ", key: value" for each --telegram-setting key=value.
+    std::string telegram_settings;
     fs::path work;
 };
 
@@ -453,7 +457,8 @@ public:
             // measure itself: per chat and per bot far above the load.
             << "  transport:\n    telegram: {settings: {base_url: \"" << e.url()
             << "\", bots_refresh_ms: 500, chat_per_second: 10000, chat_burst: 10000, "
-               "bot_per_second: 100000, bot_burst: 100000}}\n";
+               "bot_per_second: 100000, bot_burst: 100000"
+            << o.telegram_settings << "}}\n";
         std::ofstream(dir_ / "course.yml") << course_yaml(o.steps);
     }
 
@@ -803,11 +808,15 @@ int main(int argc, char** argv) {
             o.synchronous = argv[++i];
         else if (a == "--rounds")
             o.rounds = std::max(1, value());
+        else if (a == "--telegram-setting" && i + 1 < argc &&
+                 std::regex_match(argv[i + 1], std::regex("[a-z_]+=[A-Za-z0-9_.]+")))
+            o.telegram_settings += ", " + std::regex_replace(argv[++i], std::regex("="), ": ");
         else {
             std::fprintf(
                 stderr,
                 "usage: profo_telegram_bench [--bots N] [--students M] [--steps K] [--half-load-seconds S]\n"
                 "                            [--paced-rate R] [--synchronous full|normal] [--rounds N]\n"
+                "                            [--telegram-setting KEY=VALUE ...]\n"
                 "                            [--postgres DSN [--processes P]]\n"
                 "       profo_telegram_bench --idle-bots B\n");
             return 2;
