@@ -10,4 +10,8 @@ void OutboxStore::enqueue_outbox_rows(Id account_id, const std::vector<OutboxMes
     for (const auto& message : messages) enqueue_outbox(account_id, message);
 }
 
+std::unique_ptr<StorageTx> Storage::begin_read() {
+    return begin();
+}
+
 }  // namespace profo::sdk

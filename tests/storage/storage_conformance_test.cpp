@@ -2561,6 +2561,57 @@ TYPED_TEST(StorageConformance, AnUnsyncedTransactionCommitsRollsBackAndLeavesThe
     EXPECT_EQ(names, (std::vector<std::string>{"kept", "second", "synced", "third"}));
 }
 
+// Storage::begin_read: the outbox scan and poll lookups of the Telegram
+// transport. On one connection (a pool of one), reads and writes take turns:
+// a read refuses writes and leaves the connection writing again after it.
+TYPED_TEST(StorageConformance, AReadTransactionSeesCommitsRefusesWritesAndLeavesTheConnectionWriting) {
+    auto options = this->database_->options();
+    options.pool_size = 1;
+    auto plugin = load_module(TypeParam::module());
+    auto storage = plugin->keep_alive(plugin->template as<sdk::StoragePlugin>().open(options));
+    const Id a = sdk::kDefaultAccountId;
+    this->in_tx(*storage, [&](sdk::StorageTx& tx) { tx.create_course(a, "before"); });
+    {
+        auto read = storage->begin_read();
+        ASSERT_EQ(read->list_courses(a).size(), 1u);
+        EXPECT_EQ(read->list_courses(a)[0].name, "before");
+        EXPECT_THROW(read->create_course(a, "through a read"), sdk::StorageError);
+    }  // ended without a commit, after a failed write
+    this->in_tx(*storage, [&](sdk::StorageTx& tx) { tx.create_course(a, "after"); });
+    {
+        auto read = storage->begin_read();
+        EXPECT_EQ(read->list_courses(a).size(), 2u);
+        read->commit();
+    }
+    {
+        auto tx = storage->begin_unsynced();
+        tx->create_course(a, "unsynced");
+        tx->commit();
+    }
+    std::vector<std::string> names;
+    for (const auto& c : this->in_tx(*storage, [&](sdk::StorageTx& tx) { return tx.list_courses(a); }))
+        names.push_back(c.name);
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(names, (std::vector<std::string>{"after", "before", "unsynced"}));
+}
+
+// A read neither waits for a writer that has not committed (on SQLite the
+// writer holds the file, through its fsync) nor holds that writer's commit
+// back, and it reads one snapshot: a commit made while it is open stays
+// out of it.
+TYPED_TEST(StorageConformance, AReadTransactionNeitherWaitsForAWriterNorHoldsItBack) {
+    const Id a = sdk::kDefaultAccountId;
+    this->in_tx(*this->storage_, [&](sdk::StorageTx& tx) { tx.create_course(a, "committed"); });
+    auto writer = this->storage_->begin();
+    writer->create_course(a, "pending");
+    auto read = this->storage_->begin_read();
+    ASSERT_EQ(read->list_courses(a).size(), 1u);
+    writer->commit();
+    EXPECT_EQ(read->list_courses(a).size(), 1u);
+    read.reset();
+    EXPECT_EQ(this->storage_->begin_read()->list_courses(a).size(), 2u);
+}
+
 // What the host's retention pass does over this backend: every kind, in
 // batches, old rows out, recent and still-needed rows in.
 TYPED_TEST(StorageConformance, RetentionSweepRemovesOnlyExpiredRowsInBatches) {

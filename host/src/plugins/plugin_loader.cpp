@@ -30,8 +30,9 @@ constexpr const char* kEntrySymbol = "profo_plugin";
 // BotLeaseStore roles, which group commit and several processes need; 2.7
 // the ChatAuthoringStore role; 2.8 Storage::begin_unsynced(), which the
 // Telegram transport calls; 2.9 the rows-at-once appends of RunStore and
-// OutboxStore, which the engine calls).
-constexpr std::uint32_t kStorageAbiMinor = 9;
+// OutboxStore, which the engine calls; 2.10 Storage::begin_read(), which the
+// Telegram transport calls).
+constexpr std::uint32_t kStorageAbiMinor = 10;
 // Transports hand the engine InboundEvents, which grew in 2.7 (documents):
 // an older module would pass one of the wrong size.
 constexpr std::uint32_t kTransportAbiMinor = 7;

@@ -51,6 +51,12 @@ public:
     std::string_view begin_sql() const override { return "BEGIN"; }
     // The server's WAL writer flushes it within three wal_writer_delay.
     UnsyncedCommit unsynced_commit() const override { return {"", "", "SET LOCAL synchronous_commit = off"}; }
+    // One snapshot for the whole transaction, as SQLite's reader has; a
+    // read-only transaction at this level never fails to serialize.
+    std::string_view begin_read_sql() const override {
+        return "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+    }
+    ReadOnlySession read_only_session() const override { return {}; }
 
     void lock_for_migration(soci::session& session) const override {
         session << "SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockKey) + ")";

@@ -21,6 +21,9 @@ Database::Database(std::unique_ptr<SqlDialect> dialect)
       unsync_before_begin_{dialect_->unsynced_commit().before_begin, {}},
       resync_{dialect_->unsynced_commit().undo_before_begin, {}},
       unsync_after_begin_{dialect_->unsynced_commit().after_begin, {}},
+      begin_read_{std::string(dialect_->begin_read_sql()), {}},
+      read_only_on_{dialect_->read_only_session().on, {}},
+      read_only_off_{dialect_->read_only_session().off, {}},
       commit_{"COMMIT", {}},
       rollback_{"ROLLBACK", {}} {
     for (std::size_t i = 0; i < dialect_->pool_size(); ++i) {
@@ -64,10 +67,10 @@ Database::Lease::~Lease() {
     if (database_ != nullptr) database_->pool_.give_back(position_);
 }
 
-Database::Lease Database::acquire() {
+Database::Lease Database::acquire(TxKind kind) {
     const int timeout_ms = dialect_->acquire_timeout_ms();
     std::unique_lock<std::timed_mutex> writer;
-    if (dialect_->serializes_writers()) {
+    if (dialect_->serializes_writers() && kind != TxKind::read) {
         writer = std::unique_lock<std::timed_mutex>(writer_, std::defer_lock);
         if (!writer.try_lock_for(std::chrono::milliseconds(timeout_ms)))
             throw StorageError(StorageError::Code::unavailable,
@@ -88,6 +91,7 @@ void Database::reopen(Connection& connection) {
     try {
         connection.statements.clear();
         connection.unsynced = false;
+        connection.read_only = false;
         connection.session->reconnect();
         dialect_->prepare_connection(*connection.session);
         connection.needs_reopen = false;
@@ -98,11 +102,25 @@ void Database::reopen(Connection& connection) {
     }
 }
 
-void Database::begin(Connection& connection, bool synced) {
+void Database::begin(Connection& connection, TxKind kind) {
     auto no_explanation = [](DbFailure) { return std::optional<Explanation>(); };
+    const bool synced = kind == TxKind::synced;
     // Whatever the last transaction on the connection asked for, this one
-    // gets its own: a synced commit is never left unsynced by an earlier caller.
+    // gets its own: a synced commit is never left unsynced by an earlier
+    // caller, and a writer never finds the session refusing writes.
     auto start = [&] {
+        if (kind == TxKind::read) {
+            if (!connection.read_only && !read_only_on_.sql.empty()) {
+                connection.statement(read_only_on_).execute();
+                connection.read_only = true;
+            }
+            connection.statement(begin_read_).execute();
+            return;
+        }
+        if (connection.read_only) {
+            connection.statement(read_only_off_).execute();
+            connection.read_only = false;
+        }
         if (!synced && !connection.unsynced && !unsync_before_begin_.sql.empty()) {
             connection.statement(unsync_before_begin_).execute();
             connection.unsynced = true;

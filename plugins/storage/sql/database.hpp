@@ -23,12 +23,17 @@
 
 namespace profo::storage_sql {
 
+// What a transaction is for: Storage::begin(), begin_unsynced(), begin_read().
+enum class TxKind { synced, unsynced, read };
+
 struct Connection {
     soci::session* session = nullptr;  // owned by the pool
     StatementCache statements;
     bool needs_reopen = false;  // set when the server dropped it; reopened on next lease
     // The session's commits do not wait for the disk (UnsyncedCommit::before_begin ran).
     bool unsynced = false;
+    // The session refuses writes (ReadOnlySession::on ran).
+    bool read_only = false;
 
     PreparedStatement& statement(const Query& query) { return statements.get(*session, query); }
 };
@@ -69,11 +74,11 @@ public:
         Connection* connection_;
     };
 
-    Lease acquire();
+    // A reading transaction's lease leaves the writer slot to writers.
+    Lease acquire(TxKind kind = TxKind::synced);
 
     // Also reopens, once, a connection the server dropped while it was pooled.
-    // `synced`: whether the commit waits for the disk (Storage::begin_unsynced).
-    void begin(Connection& connection, bool synced);
+    void begin(Connection& connection, TxKind kind);
     void commit(Connection& connection);
     // Never throws: a connection that cannot roll back is reopened on next lease.
     void rollback(Connection& connection) noexcept;
@@ -114,6 +119,10 @@ private:
     const Query unsync_before_begin_;
     const Query resync_;
     const Query unsync_after_begin_;
+    const Query begin_read_;
+    // SqlDialect::ReadOnlySession, each part empty where there is nothing to run.
+    const Query read_only_on_;
+    const Query read_only_off_;
     const Query commit_;
     const Query rollback_;
     CommittedReach committed_reach_;

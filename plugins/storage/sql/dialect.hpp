@@ -62,6 +62,16 @@ public:
         std::string after_begin;
     };
     virtual UnsyncedCommit unsynced_commit() const = 0;
+    // Storage::begin_read: how a transaction that only reads starts, and the
+    // session setting that makes the database refuse writes in it: `on` runs
+    // before its BEGIN, `off` before the next writing one. Empty where the
+    // BEGIN itself says so.
+    virtual std::string_view begin_read_sql() const = 0;
+    struct ReadOnlySession {
+        std::string on;
+        std::string off;
+    };
+    virtual ReadOnlySession read_only_session() const = 0;
     // Serializes migrators; runs first inside each migration transaction.
     virtual void lock_for_migration(soci::session& session) const = 0;
     // Makes the transactions that check account names or owners before they

@@ -563,7 +563,7 @@ sdk::MigrationReport migrate(Database& database, std::optional<int> target) {
         if (migration.version <= report.to_version || migration.version > wanted) continue;
         auto lease = database.acquire();
         Connection& connection = lease.connection();
-        database.begin(connection, true);
+        database.begin(connection, TxKind::synced);
         try {
             // Another process may have migrated while this one waited for the lock.
             database.dialect().lock_for_migration(*connection.session);

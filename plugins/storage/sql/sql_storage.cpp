@@ -15,10 +15,13 @@ public:
     std::string backend() const override { return database_->dialect().backend(); }
 
     std::unique_ptr<sdk::StorageTx> begin() override {
-        return std::make_unique<SqlTransaction>(database_, true);
+        return std::make_unique<SqlTransaction>(database_, TxKind::synced);
     }
     std::unique_ptr<sdk::StorageTx> begin_unsynced() override {
-        return std::make_unique<SqlTransaction>(database_, false);
+        return std::make_unique<SqlTransaction>(database_, TxKind::unsynced);
+    }
+    std::unique_ptr<sdk::StorageTx> begin_read() override {
+        return std::make_unique<SqlTransaction>(database_, TxKind::read);
     }
 
     sdk::MigrationReport migrate(std::optional<int> target) override {

@@ -807,9 +807,9 @@ bool is_token_code(const std::string& code) {
 
 // --- Transaction lifecycle ------------------------------------------------------
 
-SqlTransaction::SqlTransaction(std::shared_ptr<Database> database, bool synced)
-    : database_(std::move(database)), lease_(database_->acquire()) {
-    database_->begin(lease_->connection(), synced);
+SqlTransaction::SqlTransaction(std::shared_ptr<Database> database, TxKind kind)
+    : database_(std::move(database)), lease_(database_->acquire(kind)) {
+    database_->begin(lease_->connection(), kind);
 }
 
 SqlTransaction::~SqlTransaction() {

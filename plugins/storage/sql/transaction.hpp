@@ -61,8 +61,7 @@ using sdk::WaitingElement;
 
 class SqlTransaction final : public sdk::StorageTx {
 public:
-    // `synced`: whether commit() waits for the disk (Storage::begin_unsynced).
-    SqlTransaction(std::shared_ptr<Database> database, bool synced);
+    SqlTransaction(std::shared_ptr<Database> database, TxKind kind);
     ~SqlTransaction() override;
     SqlTransaction(const SqlTransaction&) = delete;
     SqlTransaction& operator=(const SqlTransaction&) = delete;

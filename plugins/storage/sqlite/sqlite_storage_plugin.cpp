@@ -149,6 +149,13 @@ public:
         return {kSynchronousNormal, kSynchronousFull, ""};
     }
 
+    // Deferred: a reader of the log takes no lock a writer waits for, and
+    // waits for none. query_only makes SQLite refuse any write in it.
+    std::string_view begin_read_sql() const override { return "BEGIN"; }
+    ReadOnlySession read_only_session() const override {
+        return {"PRAGMA query_only = 1", "PRAGMA query_only = 0"};
+    }
+
     // BEGIN IMMEDIATE already excludes every other writer of the file.
     void lock_for_migration(soci::session&) const override {}
     void lock_accounts(soci::session&) const override {}
@@ -283,6 +290,7 @@ public:
     std::string backend() const override { return storage_->backend(); }
     std::unique_ptr<sdk::StorageTx> begin() override { return storage_->begin(); }
     std::unique_ptr<sdk::StorageTx> begin_unsynced() override { return storage_->begin_unsynced(); }
+    std::unique_ptr<sdk::StorageTx> begin_read() override { return storage_->begin_read(); }
     sdk::MigrationReport migrate(std::optional<int> target) override { return storage_->migrate(target); }
     int schema_version() override { return storage_->schema_version(); }
     int latest_schema_version() const override { return storage_->latest_schema_version(); }

@@ -612,7 +612,7 @@ private:
     static constexpr std::chrono::seconds kPollGrace{15};
 
     bool poll_known(const BotState& bot, const std::string& poll_id) {
-        if (host_->storage().begin()->find_poll_all_accounts(bot.bot.id, poll_id)) return true;
+        if (host_->storage().begin_read()->find_poll_all_accounts(bot.bot.id, poll_id)) return true;
         const auto now = std::chrono::steady_clock::now();
         std::lock_guard lock(mutex_);
         auto [it, first] = unknown_polls_.emplace(poll_id, now);
@@ -936,8 +936,10 @@ private:
             const auto read_at = std::chrono::steady_clock::now();
             try {
                 const int batch = settings_.outbox_batch;
+                // A read: it neither waits for the engine's commit (and its
+                // fsync) nor holds the engine's next one back.
                 auto work3 = [this, batch] {
-                    auto tx = host_->storage().begin();
+                    auto tx = host_->storage().begin_read();
                     auto due = tx->pending_outbox_of_holder_all_accounts(holder_, epoch_ms(), batch);
                     tx->commit();
                     return due;
@@ -1051,7 +1053,7 @@ private:
         std::optional<sdk::OutboxMessage> head = row;
         if (!head_known) {
             auto work4 = [this, row]() -> std::optional<sdk::OutboxMessage> {
-                auto tx = host_->storage().begin();
+                auto tx = host_->storage().begin_read();
                 for (auto& m : tx->list_outbox(row.account_id, row.bot_id, row.chat_id))
                     if (m.status == "pending") return m;
                 return std::nullopt;

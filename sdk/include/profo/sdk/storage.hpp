@@ -467,6 +467,14 @@ public:
     // synchronous_commit=off for it. With storage.sqlite.synchronous=normal,
     // the same as begin().
     virtual std::unique_ptr<StorageTx> begin_unsynced() = 0;
+
+    // 2.10: a transaction that only reads, for the scans and lookups of hot
+    // paths (the outbox, polls). It sees one consistent snapshot of what was
+    // committed, and on SQLite it neither waits for the writer (whose commits,
+    // with synchronous=full, hold the file through an fsync) nor makes the
+    // writer wait. A write through it throws StorageError and changes
+    // nothing. By default, begin().
+    virtual std::unique_ptr<StorageTx> begin_read();
 };
 
 // SQLite's PRAGMA synchronous in WAL mode. `full` syncs the log on every
