@@ -1652,7 +1652,9 @@ TYPED_TEST(StorageConformance, RowsAtOnceAreStoredAsOneByOneWouldBeInOrder) {
             EXPECT_EQ(got.role, i % 2 == 0 ? "bot" : "user");
             EXPECT_EQ(got.payload_json, i == 7 ? "{}" : R"({"n":)" + std::to_string(i) + "}");
             EXPECT_EQ(got.score.has_value(), i % 3 == 0);
-            if (i % 3 == 0) EXPECT_DOUBLE_EQ(*got.score, i);
+            if (i % 3 == 0) {
+                EXPECT_DOUBLE_EQ(*got.score, i);
+            }
             EXPECT_EQ(got.attempt, 1 + i % 4);
             if (i == 8)
                 EXPECT_GT(got.created_at, 0);
