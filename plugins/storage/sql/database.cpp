@@ -18,12 +18,14 @@ Database::Database(std::unique_ptr<SqlDialect> dialect)
     : dialect_(std::move(dialect)),
       pool_(dialect_->pool_size()),
       begin_{std::string(dialect_->begin_sql()), {}},
-      unsync_before_begin_{dialect_->unsynced_commit().before_begin, {}},
-      resync_{dialect_->unsynced_commit().undo_before_begin, {}},
+      unsynced_{{dialect_->unsynced_commit().before_begin, {}},
+                {dialect_->unsynced_commit().undo_before_begin, {}},
+                &Connection::unsynced},
       unsync_after_begin_{dialect_->unsynced_commit().after_begin, {}},
       begin_read_{std::string(dialect_->begin_read_sql()), {}},
-      read_only_on_{dialect_->read_only_session().on, {}},
-      read_only_off_{dialect_->read_only_session().off, {}},
+      read_only_{{dialect_->read_only_session().on, {}},
+                 {dialect_->read_only_session().off, {}},
+                 &Connection::read_only},
       commit_{"COMMIT", {}},
       rollback_{"ROLLBACK", {}} {
     for (std::size_t i = 0; i < dialect_->pool_size(); ++i) {
@@ -109,24 +111,12 @@ void Database::begin(Connection& connection, TxKind kind) {
     // gets its own: a synced commit is never left unsynced by an earlier
     // caller, and a writer never finds the session refusing writes.
     auto start = [&] {
+        read_only_.set(connection, kind == TxKind::read);
         if (kind == TxKind::read) {
-            if (!connection.read_only && !read_only_on_.sql.empty()) {
-                connection.statement(read_only_on_).execute();
-                connection.read_only = true;
-            }
             connection.statement(begin_read_).execute();
             return;
         }
-        if (connection.read_only) {
-            connection.statement(read_only_off_).execute();
-            connection.read_only = false;
-        }
-        if (!synced && !connection.unsynced && !unsync_before_begin_.sql.empty()) {
-            connection.statement(unsync_before_begin_).execute();
-            connection.unsynced = true;
-        } else if (synced) {
-            resync(connection);
-        }
+        unsynced_.set(connection, !synced);
         connection.statement(begin_).execute();
         if (synced || unsync_after_begin_.sql.empty()) return;
         try {
@@ -187,9 +177,13 @@ void Database::resync_after_end(Connection& connection) noexcept {
 }
 
 void Database::resync(Connection& connection) {
-    if (!connection.unsynced) return;
-    connection.statement(resync_).execute();
-    connection.unsynced = false;
+    unsynced_.set(connection, false);
+}
+
+void SessionSwitch::set(Connection& connection, bool wanted) const {
+    if (connection.*active == wanted || (wanted && on.sql.empty())) return;
+    connection.statement(wanted ? on : off).execute();
+    connection.*active = wanted;
 }
 
 Database::CurrentError Database::inspect_current(Connection& connection) {

@@ -38,6 +38,19 @@ struct Connection {
     PreparedStatement& statement(const Query& query) { return statements.get(*session, query); }
 };
 
+// A session setting some transactions need and the ones after them must not
+// inherit: `on` runs before such a transaction's BEGIN, `off` before the next
+// one without it, and `active` marks the connections where it is on. An
+// empty `on` means the setting needs no statement: nothing is switched.
+struct SessionSwitch {
+    Query on;
+    Query off;
+    bool Connection::*active;
+
+    // Throws when the statement fails; the mark then stays as it was.
+    void set(Connection& connection, bool wanted) const;
+};
+
 // How a call site wants one kind of database failure reported; nullopt leaves
 // the default (unique -> conflict, missing reference -> invalid, ...).
 struct Explanation {
@@ -115,14 +128,12 @@ private:
     std::vector<std::unique_ptr<Connection>> connections_;
     std::timed_mutex writer_;
     const Query begin_;
-    // SqlDialect::UnsyncedCommit, each part empty where there is nothing to run.
-    const Query unsync_before_begin_;
-    const Query resync_;
+    // SqlDialect::UnsyncedCommit: before_begin and its undo, and after_begin
+    // (empty where there is nothing to run).
+    const SessionSwitch unsynced_;
     const Query unsync_after_begin_;
     const Query begin_read_;
-    // SqlDialect::ReadOnlySession, each part empty where there is nothing to run.
-    const Query read_only_on_;
-    const Query read_only_off_;
+    const SessionSwitch read_only_;  // SqlDialect::ReadOnlySession
     const Query commit_;
     const Query rollback_;
     CommittedReach committed_reach_;
