@@ -11,6 +11,8 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -366,6 +368,48 @@ TEST_P(Panel, ApiKeysAreShownOnceWorkForTheirAccountOnlyAndCanBeRevoked) {
 
 // Every route the OpenAPI document names is served, each answers in the
 // API's form, and none lets account 2 read or change account 1's things.
+// On SQLite one transaction at a time may write. Pages and scripts read their
+// session or key and their data without asking for that, so a long write
+// (another `profo` command, the engine's commits) never holds the panel up.
+TEST_P(Panel, PagesAndScriptsReadWhileAnotherTransactionWrites) {
+    if (GetParam() != "sqlite") GTEST_SKIP() << "PostgreSQL never makes a reader wait for a writer";
+    start();
+    const auto owner = link_session(1);
+    const auto script = key_client(owner, 1, "admin");
+    script.ok("GET", "/api/v1/accounts/1/courses");  // a key's first use is written
+
+    const auto database = (platform_->config.parent_path() / "profo.db").string();
+    sqlite3* writer = nullptr;
+    ASSERT_EQ(sqlite3_open(database.c_str(), &writer), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(writer, "BEGIN IMMEDIATE; UPDATE accounts SET name = 'Uncommitted' WHERE id = 1",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(writer);
+    sqlite3* other = nullptr;
+    ASSERT_EQ(sqlite3_open(database.c_str(), &other), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_BUSY)
+        << "the writer does not hold the database";
+    sqlite3_close(other);
+
+    const auto quickly = [](const Client& client, const std::string& target) {
+        const auto began = std::chrono::steady_clock::now();
+        const auto answer = client.ok("GET", target);
+        EXPECT_LT(std::chrono::steady_clock::now() - began, 1500ms) << target << " waited for the writer";
+        return answer;
+    };
+    EXPECT_EQ(quickly(owner, "/api/v1/session")["accounts"].size(), 1u);
+    EXPECT_NE(quickly(owner, "/api/v1/accounts/1")["name"], "Uncommitted");
+    for (const char* target :
+         {"/api/v1/accounts/1/courses", "/api/v1/accounts/1/bots", "/api/v1/accounts/1/deployments",
+          "/api/v1/accounts/1/tokens", "/api/v1/accounts/1/runs", "/api/v1/accounts/1/members",
+          "/api/v1/accounts/1/analytics/runs", "/api/v1/accounts/1/exports/runs.csv"}) {
+        quickly(owner, target);
+        quickly(script, target);
+    }
+    EXPECT_EQ(sqlite3_exec(writer, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(writer);
+}
+
 TEST_P(Panel, EveryDocumentedRouteIsServedAndKeepsAccountsApart) {
     start();
     const auto owner = link_session(1);
@@ -414,9 +458,10 @@ TEST_P(Panel, EveryDocumentedRouteIsServedAndKeepsAccountsApart) {
             own = std::regex_replace(own, std::regex(R"(\{[a-z_]+\})"), "1");
             EXPECT_EQ(stranger.refused(upper, own, upper == "GET" ? nullptr : json::object()),
                       "401 unauthenticated");
-            if (upper != "GET")
+            if (upper != "GET") {
                 EXPECT_EQ(owner.refused(upper, own, json::object(), /*with_csrf=*/false),
                           "403 csrf_token_invalid");
+            }
             if (path.find('{', std::string("/api/v1/accounts/{account_id}").size()) != std::string::npos) {
                 EXPECT_TRUE(reply.status == 404 || reply.status == 400)
                     << upper << " " << target << " reached account 1's thing: " << reply.status << " "

@@ -155,7 +155,7 @@ sdk::Account AccountDirectory::create_account(const std::string& name,
 }
 
 std::vector<AccountOverview> AccountDirectory::list_accounts() {
-    auto tx = storage_.begin();
+    auto tx = storage_.begin_read();
     std::vector<AccountOverview> out;
     for (auto& account : tx->list_accounts()) {
         AccountOverview overview;
@@ -200,7 +200,7 @@ sdk::AccountMember AccountDirectory::add_member(sdk::Id account_id, const Member
 }
 
 std::vector<sdk::AccountMember> AccountDirectory::members(sdk::Id account_id) {
-    auto tx = storage_.begin();
+    auto tx = storage_.begin_read();
     check_account_exists(*tx, account_id);
     return tx->list_members(account_id);
 }

@@ -23,7 +23,7 @@ void add_access_operations(AdminCatalogue& c) {
     c.add({"api_keys.list", "the account's API keys, revoked ones too (never the keys themselves)", "GET",
            "/api-keys", AdminRole::owner},
           {}, list_of("api_keys", "ApiKey"), [&c](const AdminCall& call) {
-              auto tx = c.deps().storage.begin();
+              auto tx = c.deps().storage.begin_read();
               json list = json::array();
               for (const auto& k : tx->list_api_keys(call.caller.account_id)) list.push_back(api_key_json(k));
               tx->commit();

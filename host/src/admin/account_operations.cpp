@@ -12,7 +12,7 @@ void add_account_operations(AdminCatalogue& c) {
     const ArgumentSpec user{"telegram_user_id", Type::integer, "the member's Telegram user id", true, true};
     c.add({"account.get", "the account", "GET", "", AdminRole::admin}, {}, record_schema("Account"),
           [&c](const AdminCall& call) {
-              auto tx = c.deps().storage.begin();
+              auto tx = c.deps().storage.begin_read();
               const auto account = tx->get_account(call.caller.account_id);
               tx->commit();
               if (!account)

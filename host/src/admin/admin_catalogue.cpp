@@ -354,7 +354,7 @@ json AdminCatalogue::call(const std::string& operation, const sdk::AdminCaller& 
 std::vector<std::pair<sdk::Account, sdk::AdminRole>> AdminCatalogue::accounts_of(
     std::int64_t telegram_user_id) {
     std::vector<std::pair<sdk::Account, sdk::AdminRole>> out;
-    auto tx = deps_.storage.begin();
+    auto tx = deps_.storage.begin_read();
     for (const auto& m : tx->memberships_of(telegram_user_id)) {
         const auto account = tx->get_account(m.account_id);
         if (account)

@@ -11,7 +11,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <future>
 #include <random>
 #include <regex>
 #include <set>
@@ -81,6 +83,74 @@ protected:
             create_bot_with_token(*tx, platform_->secrets(), account, bot, "1:secret-" + username);
         tx->commit();
         return made.id;
+    }
+
+    // One of everything in the first account (a bot, a member, a course
+    // deployed with a token, a ban and a run; the second account has a bot),
+    // by the names operations give their ids.
+    std::map<std::string, json> one_of_everything() {
+        const auto bot = add_bot(first_, "first_bot");
+        add_bot(second_, "second_bot");
+        call(first_, "members.add", {{"telegram_user_id", 7001}, {"role", "owner"}});
+        const auto course =
+            call(first_, "courses.create", {{"name", "Greek"}, {"content", kCourse}})["course"]["id"];
+        const auto deployment = call(first_, "deployments.create",
+                                     {{"course_id", course},
+                                      {"bot_ids", {std::to_string(bot)}},
+                                      {"environment", "test"}})["deployments"][0]["id"];
+        const auto token =
+            call(first_, "tokens.create", {{"deployment_id", deployment}, {"type", "external"}})["id"];
+        const auto ban = call(first_, "bans.add", {{"user_id", 555}, {"bot_id", bot}})["ban"]["id"];
+        sdk::Run run;
+        run.bot_id = bot;
+        run.deployment_id = deployment.get<sdk::Id>();
+        run.chat_id = run.user_id = 900;
+        run.started_at = run.updated_at = 1;
+        sdk::Id run_id = 0;
+        {
+            auto tx = platform_->storage().begin();
+            run_id = tx->start_run(first_, run).id;
+            tx->commit();
+        }
+        return {{"bot_id", bot},
+                {"course_id", course},
+                {"deployment_id", deployment},
+                {"token_id", token},
+                {"ban_id", ban},
+                {"run_id", run_id},
+                {"telegram_user_id", 7001},
+                {"bot_ids", {std::to_string(bot)}},
+                {"into", deployment}};
+    }
+
+    // What `op` is called with: the records in `ids` it names (in its route,
+    // or an id in the body: a Telegram user id in a body names no record of
+    // any account) and a valid value for every other required argument.
+    static json arguments_for(const sdk::AdminOperation& op, const std::map<std::string, json>& ids,
+                              bool& names_a_record) {
+        static const std::map<std::string, json> values = {
+            {"name", "Renamed"},  {"content", kCourse + "# changed\nExtra:\n  type: end\n  text: x\n"},
+            {"role", "admin"},    {"enabled", false},
+            {"active", false},    {"type", "public"},
+            {"ref", "lms-1"},     {"expires_at", "1d"},
+            {"number", 1},        {"user_id", 556},
+            {"version", 1},       {"stop_runs", true},
+            {"restricted", true}, {"token", "123:abcdefghijklmnopqrstuvwxyz012345678"}};
+        const auto schema = json::parse(op.arguments_schema);
+        json args = json::object();
+        names_a_record = false;
+        for (const auto& [name, spec] : schema["properties"].items()) {
+            const bool record =
+                spec.value("x-in", "") == "path" || spec.contains("minimum") || name == "bot_ids";
+            if (record && ids.count(name)) {
+                args[name] = ids.at(name);
+                names_a_record = true;
+            } else if (std::find(schema["required"].begin(), schema["required"].end(), name) !=
+                       schema["required"].end()) {
+                args[name] = values.count(name) ? values.at(name) : json(nullptr);
+            }
+        }
+        return args;
     }
 
     fs::path dir_;
@@ -219,67 +289,13 @@ json everything_of(sdk::AdminServices& admin, sdk::Id account, sdk::Id course) {
 }
 
 TEST_F(AdminCatalogueTest, EveryOperationNamingAnotherAccountsRecordFindsNothingAndChangesNothing) {
-    // The first account, with one of everything.
-    const auto bot = add_bot(first_, "first_bot");
-    add_bot(second_, "second_bot");
-    call(first_, "members.add", {{"telegram_user_id", 7001}, {"role", "owner"}});
-    const auto course =
-        call(first_, "courses.create", {{"name", "Greek"}, {"content", kCourse}})["course"]["id"];
-    const auto deployment = call(first_, "deployments.create",
-                                 {{"course_id", course},
-                                  {"bot_ids", {std::to_string(bot)}},
-                                  {"environment", "test"}})["deployments"][0]["id"];
-    const auto token =
-        call(first_, "tokens.create", {{"deployment_id", deployment}, {"type", "external"}})["id"];
-    const auto ban = call(first_, "bans.add", {{"user_id", 555}, {"bot_id", bot}})["ban"]["id"];
-    sdk::Run run;
-    run.bot_id = bot;
-    run.deployment_id = deployment.get<sdk::Id>();
-    run.chat_id = run.user_id = 900;
-    run.started_at = run.updated_at = 1;
-    sdk::Id run_id = 0;
-    {
-        auto tx = platform_->storage().begin();
-        run_id = tx->start_run(first_, run).id;
-        tx->commit();
-    }
-    const std::map<std::string, json> ids = {{"bot_id", bot},
-                                             {"course_id", course},
-                                             {"deployment_id", deployment},
-                                             {"token_id", token},
-                                             {"ban_id", ban},
-                                             {"run_id", run_id},
-                                             {"telegram_user_id", 7001},
-                                             {"bot_ids", {std::to_string(bot)}},
-                                             {"into", deployment}};
-    // What each operation is given besides the first account's ids: valid values.
-    const std::map<std::string, json> values = {
-        {"name", "Renamed"},  {"content", kCourse + "# changed\nExtra:\n  type: end\n  text: x\n"},
-        {"role", "admin"},    {"enabled", false},
-        {"active", false},    {"type", "public"},
-        {"ref", "lms-1"},     {"expires_at", "1d"},
-        {"number", 1},        {"user_id", 556},
-        {"version", 1},       {"stop_runs", true},
-        {"restricted", true}, {"token", "123:abcdefghijklmnopqrstuvwxyz012345678"}};
+    const auto ids = one_of_everything();
+    const auto course = ids.at("course_id");
     const auto before = everything_of(admin(), first_, course.get<sdk::Id>());
     int walked = 0;
     for (const auto& op : admin().operations()) {
-        const auto schema = json::parse(op.arguments_schema);
-        json args = json::object();
         bool names_a_record = false;
-        for (const auto& [name, spec] : schema["properties"].items()) {
-            // A record of the account: in the route, or an id in the body (a
-            // Telegram user id in a body names no record of any account).
-            const bool record =
-                spec.value("x-in", "") == "path" || spec.contains("minimum") || name == "bot_ids";
-            if (record && ids.count(name)) {
-                args[name] = ids.at(name);
-                names_a_record = true;
-            } else if (std::find(schema["required"].begin(), schema["required"].end(), name) !=
-                       schema["required"].end()) {
-                args[name] = values.count(name) ? values.at(name) : json(nullptr);
-            }
-        }
+        const auto args = arguments_for(op, ids, names_a_record);
         if (!names_a_record) continue;
         for (const auto& [name, value] : args.items())
             ASSERT_FALSE(value.is_null()) << op.name << " needs " << name;
@@ -299,5 +315,50 @@ TEST_F(AdminCatalogueTest, EveryOperationNamingAnotherAccountsRecordFindsNothing
     EXPECT_EQ(everything_of(admin(), first_, course.get<sdk::Id>()), before);
 }
 
+// The panel reads while the engine writes. On SQLite one transaction at a
+// time may write; a page or an export that queued for that slot would wait
+// for the engine's commits and hold back every bot's next one for as long as
+// it read (an account's CSV export: seconds).
+TEST_F(AdminCatalogueTest, EveryReadingOperationAnswersWhileAnotherTransactionWrites) {
+    const auto ids = one_of_everything();
+    // A writing transaction left open, with a change it has not committed.
+    const auto hold_the_writer = [&] {
+        auto writer = platform_->storage().begin();
+        EXPECT_TRUE(writer->rename_account(first_, "Not Yet Committed"));
+        return writer;
+    };
+    auto writer = hold_the_writer();
+    std::vector<std::string> waited;
+    int walked = 0;
+    for (const auto& op : admin().operations()) {
+        // The preview chat's read takes what was sent to it: it marks those
+        // messages delivered, a write.
+        if (op.method != "GET" || op.name == "preview.read") continue;
+        bool names_a_record = false;
+        const auto args = arguments_for(op, ids, names_a_record);
+        ++walked;
+        auto answer = std::async(std::launch::async, [&] { return call(first_, op.name, args); });
+        const bool waiting = answer.wait_for(std::chrono::seconds(3)) != std::future_status::ready;
+        if (waiting) {
+            waited.push_back(op.name);
+            writer.reset();  // lets it finish
+        }
+        try {
+            const auto result = answer.get();
+            if (op.name == "account.get") {
+                EXPECT_EQ(result["name"], "First School") << "read what the writer had not committed";
+            }
+        } catch (const sdk::AdminError& e) {
+            EXPECT_NE(e.code(), Code::unavailable) << op.name << ": " << e.what();
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << op.name << ": " << e.what();
+        }
+        if (waiting) writer = hold_the_writer();
+    }
+    EXPECT_GE(walked, 20);
+    EXPECT_TRUE(waited.empty()) << "waited for the writing transaction: " << testing::PrintToString(waited);
+    writer->commit();
+    EXPECT_EQ(call(first_, "account.get")["name"], "Not Yet Committed");
+}
 }  // namespace
 }  // namespace profo::host

@@ -114,7 +114,7 @@ void add_analytics_operations(AdminCatalogue& c) {
         {"analytics.runs", "runs by status", "GET", "/analytics/runs", AdminRole::admin}, filter_specs(),
         {{"type", "object"}, {"properties", {{"statuses", counts}, {"total", {{"type", "integer"}}}}}},
         [&c](const AdminCall& call) {
-            auto tx = c.deps().storage.begin();
+            auto tx = c.deps().storage.begin_read();
             json statuses = json::object();
             for (const auto s : {sdk::RunStatus::active, sdk::RunStatus::completed, sdk::RunStatus::abandoned,
                                  sdk::RunStatus::blocked, sdk::RunStatus::stopped})
@@ -151,7 +151,7 @@ void add_analytics_operations(AdminCatalogue& c) {
           [&c](const AdminCall& call) {
               const auto account = call.caller.account_id;
               const auto course = call.arguments.id("course_id");
-              auto tx = c.deps().storage.begin();
+              auto tx = c.deps().storage.begin_read();
               sdk::CourseVersion version;
               if (const auto number = call.arguments.integer("version")) {
                   version = version_numbered(*tx, account, course, *number, "/version");
@@ -199,7 +199,7 @@ void add_analytics_operations(AdminCatalogue& c) {
                                      {"completed", {{"type", "integer"}}},
                                      {"completion_rate", {{"type", "number"}}}}),
           [&c](const AdminCall& call) {
-              auto tx = c.deps().storage.begin();
+              auto tx = c.deps().storage.begin_read();
               json list = json::array();
               for (const auto& row : tx->run_cohorts(call.caller.account_id, filter_of(*tx, call)))
                   list.push_back({{"week", time_json(row.week_start).get<std::string>().substr(0, 10)},
@@ -225,7 +225,7 @@ void add_analytics_operations(AdminCatalogue& c) {
                                      {"completed", {{"type", "integer"}}}}),
           [&c](const AdminCall& call) {
               const auto account = call.caller.account_id;
-              auto tx = c.deps().storage.begin();
+              auto tx = c.deps().storage.begin_read();
               std::map<sdk::Id, sdk::EnrollmentToken> tokens;
               for (const auto& d : tx->list_deployments(account))
                   for (auto& t : tx->list_tokens(account, d.id)) tokens[t.id] = t;
@@ -252,7 +252,7 @@ void add_analytics_operations(AdminCatalogue& c) {
     c.add(runs_csv, filter_specs(), {{"type", "object"}, {"properties", {{"content", {{"type", "string"}}}}}},
           [&c](const AdminCall& call) {
               const auto account = call.caller.account_id;
-              auto tx = c.deps().storage.begin();
+              auto tx = c.deps().storage.begin_read();
               const auto filter = filter_of(*tx, call);
               std::string csv = csv_row({"run_id", "deployment_id", "version_id", "bot_id", "user_id",
                                          "username", "token_id", "status", "at_element", "utm_source",
@@ -292,7 +292,7 @@ void add_analytics_operations(AdminCatalogue& c) {
           {{"type", "object"}, {"properties", {{"content", {{"type", "string"}}}}}},
           [&c](const AdminCall& call) {
               const auto account = call.caller.account_id;
-              auto tx = c.deps().storage.begin();
+              auto tx = c.deps().storage.begin_read();
               const auto filter = filter_of(*tx, call);
               std::string csv =
                   csv_row({"run_id", "element_id", "answer", "score", "maxscore", "attempt", "at"});

@@ -86,7 +86,7 @@ void add_course_operations(AdminCatalogue& c) {
 
     c.add({"courses.list", "the account's courses", "GET", "/courses", AdminRole::admin}, {},
           list_of("courses", "Course"), [&c](const AdminCall& call) {
-              auto tx = c.deps().storage.begin();
+              auto tx = c.deps().storage.begin_read();
               json list = json::array();
               for (const auto& course : tx->list_courses(call.caller.account_id)) {
                   auto item = course_json(course);
@@ -141,7 +141,7 @@ void add_course_operations(AdminCatalogue& c) {
     c.add({"versions.list", "a course's published versions", "GET", "/courses/{course_id}/versions",
            AdminRole::admin},
           {course}, list_of("versions", "Version"), [&c](const AdminCall& call) {
-              auto tx = c.deps().storage.begin();
+              auto tx = c.deps().storage.begin_read();
               const auto found = course_of(*tx, call.caller.account_id, call.arguments.id("course_id"));
               json list = json::array();
               for (const auto& v : tx->list_versions(call.caller.account_id, found.id))
@@ -174,7 +174,7 @@ void add_course_operations(AdminCatalogue& c) {
         source, {course, {"number", Type::integer, "the version's number (1, 2, ...)", true, true}},
         {{"type", "object"}, {"properties", {{"content", {{"type", "string"}}}}}},
         [&c](const AdminCall& call) {
-            auto tx = c.deps().storage.begin();
+            auto tx = c.deps().storage.begin_read();
             const auto v = version_numbered(*tx, call.caller.account_id, call.arguments.id("course_id"),
                                             *call.arguments.integer("number"), "/number");
             return json{{"content", export_course_yaml(tx->version_elements(call.caller.account_id, v.id))}};
@@ -194,7 +194,7 @@ void add_course_operations(AdminCatalogue& c) {
                    {"section",
                     {{"type", "string"}, {"description", "the title of the section above it"}}}}}}}}}}}},
           [&c](const AdminCall& call) {
-              auto tx = c.deps().storage.begin();
+              auto tx = c.deps().storage.begin_read();
               const auto v = version_numbered(*tx, call.caller.account_id, call.arguments.id("course_id"),
                                               *call.arguments.integer("number"), "/number");
               json elements = json::array();

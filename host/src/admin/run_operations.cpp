@@ -53,7 +53,7 @@ void add_run_operations(AdminCatalogue& c) {
                                         "offset: must not be negative", "/offset");
               filter.limit = static_cast<int>(limit);
               filter.offset = static_cast<int>(offset);
-              auto tx = c.deps().storage.begin();
+              auto tx = c.deps().storage.begin_read();
               json list = json::array();
               for (const auto& r : tx->list_runs(call.caller.account_id, filter)) list.push_back(run_json(r));
               tx->commit();
@@ -67,7 +67,7 @@ void add_run_operations(AdminCatalogue& c) {
             {{"run", record_schema("Run")},
              {"entries", {{"type", "array"}, {"items", record_schema("ConversationEntry")}}}}}},
           [&c](const AdminCall& call) {
-              auto tx = c.deps().storage.begin();
+              auto tx = c.deps().storage.begin_read();
               const auto run = tx->get_run(call.caller.account_id, call.arguments.id("run_id"));
               if (!run)
                   throw sdk::AdminError(sdk::AdminError::Code::not_found,

@@ -120,14 +120,14 @@ sdk::Bot BotRegistry::add(sdk::Id account_id, const std::string& token, const st
 }
 
 std::vector<sdk::Bot> BotRegistry::list(sdk::Id account_id) {
-    auto tx = storage_.begin();
+    auto tx = storage_.begin_read();
     auto bots = tx->list_bots(account_id);
     std::erase_if(bots, [](const sdk::Bot& b) { return b.mode == "preview"; });
     return bots;
 }
 
 std::map<sdk::Id, sdk::BotHealth> BotRegistry::health(sdk::Id account_id) {
-    auto tx = storage_.begin();
+    auto tx = storage_.begin_read();
     std::map<sdk::Id, sdk::BotHealth> out;
     for (auto& h : tx->list_bot_health(account_id)) out.emplace(h.bot_id, std::move(h));
     return out;

@@ -255,12 +255,12 @@ DeploymentView DeploymentRegistry::update(sdk::Id account_id, sdk::Id deployment
 }
 
 DeploymentView DeploymentRegistry::get(sdk::Id account_id, sdk::Id deployment_id) {
-    auto tx = storage_.begin();
+    auto tx = storage_.begin_read();
     return view(*tx, account_id, load(*tx, account_id, deployment_id));
 }
 
 std::vector<DeploymentView> DeploymentRegistry::list(sdk::Id account_id, bool include_archived) {
-    auto tx = storage_.begin();
+    auto tx = storage_.begin_read();
     std::vector<DeploymentView> out;
     for (const auto& d : tx->list_deployments(account_id))
         if ((include_archived || !d.archived_at) && d.environment != "preview")

@@ -70,7 +70,7 @@ void AccessRules::unban(sdk::Id account_id, sdk::Id ban_id) {
 }
 
 std::vector<sdk::Ban> AccessRules::bans(sdk::Id account_id) {
-    return storage_.begin()->list_bans(account_id);
+    return storage_.begin_read()->list_bans(account_id);
 }
 
 sdk::Participant AccessRules::add_participant(sdk::Id account_id, sdk::Id deployment_id,

@@ -124,7 +124,7 @@ IssuedToken TokenRegistry::create(sdk::Id account_id, const TokenDraft& draft, s
 }
 
 std::vector<IssuedToken> TokenRegistry::list(sdk::Id account_id, std::optional<sdk::Id> deployment_id) {
-    auto tx = storage_.begin();
+    auto tx = storage_.begin_read();
     std::vector<sdk::Id> deployments;
     if (deployment_id) {
         if (!tx->get_deployment(account_id, *deployment_id))
@@ -143,7 +143,7 @@ std::vector<IssuedToken> TokenRegistry::list(sdk::Id account_id, std::optional<s
 }
 
 IssuedToken TokenRegistry::get(sdk::Id account_id, sdk::Id token_id) {
-    auto tx = storage_.begin();
+    auto tx = storage_.begin_read();
     return issued(*tx, account_id, token_of(*tx, account_id, token_id));
 }
 

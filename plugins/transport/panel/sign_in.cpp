@@ -89,20 +89,19 @@ Session SignIn::with_login_link(const std::string& token) {
 Session SignIn::session_of(const sdk::HttpRequest& request) {
     const auto token = cookie_value(request.header("cookie"), kSessionCookie);
     if (!token || token->empty()) unauthenticated("sign in first (no session cookie and no API key)");
-    auto tx = storage_.begin();
-    auto record = tx->find_panel_session_all_accounts(sdk::sha256_hex(*token));
+    // Every request reads its session, and only one a minute writes: the
+    // read must not queue for SQLite's one writer behind the engine.
+    auto record = storage_.begin_read()->find_panel_session_all_accounts(sdk::sha256_hex(*token));
     const auto at = now();
-    if (!record || record->expires_at <= at) {
-        tx->commit();
-        unauthenticated("the session has ended: sign in again");
-    }
+    if (!record || record->expires_at <= at) unauthenticated("the session has ended: sign in again");
     if (at - record->last_seen_at >= kTouchEvery) {
         record->last_seen_at = at;
         record->expires_at =
             std::min(at + millis(settings_.session_idle), record->created_at + millis(settings_.session_max));
+        auto tx = storage_.begin();
         tx->touch_panel_session_all_accounts(record->id, record->last_seen_at, record->expires_at);
+        tx->commit();
     }
-    tx->commit();
     return Session{*record, *token, csrf_token_of(*token)};
 }
 
@@ -121,9 +120,7 @@ void SignIn::check_csrf(const sdk::HttpRequest& request, const Session& session)
 
 std::vector<std::pair<sdk::Account, sdk::AdminRole>> SignIn::accounts_of(const Session& session) {
     if (session.record.pinned_account_id) {
-        auto tx = storage_.begin();
-        const auto account = tx->get_account(*session.record.pinned_account_id);
-        tx->commit();
+        const auto account = storage_.begin_read()->get_account(*session.record.pinned_account_id);
         if (!account) return {};
         return {{*account, sdk::AdminRole::owner}};
     }
@@ -139,19 +136,18 @@ sdk::AdminCaller SignIn::caller_for(const sdk::HttpRequest& request, sdk::Id acc
         const std::string key = authorization.substr(kBearer.size());
         const auto prefix = sdk::api_key_prefix(key);
         if (prefix.empty()) unauthenticated("that is not an API key");
-        auto tx = storage_.begin();
-        const auto found = tx->find_api_key_all_accounts(prefix);
+        const auto found = storage_.begin_read()->find_api_key_all_accounts(prefix);
         if (!found || !sdk::equal_in_constant_time(sdk::sha256_hex(key), found->secret_hash) ||
-            found->revoked_at) {
-            tx->commit();
+            found->revoked_at)
             unauthenticated("the API key is unknown or revoked");
-        }
-        if (found->account_id != account_id) {
+        if (found->account_id != account_id) no_such_account(account_id);
+        // A key's last use is kept to the minute, as a session's: a script
+        // calling many times a second writes once a minute, not every time.
+        if (const auto at = now(); !found->last_used_at || at - *found->last_used_at >= kTouchEvery) {
+            auto tx = storage_.begin();
+            tx->touch_api_key(found->account_id, found->id, at);
             tx->commit();
-            no_such_account(account_id);
         }
-        tx->touch_api_key(found->account_id, found->id, now());
-        tx->commit();
         return {account_id, found->role == "owner" ? sdk::AdminRole::owner : sdk::AdminRole::admin, 0,
                 request_id};
     }
