@@ -258,6 +258,10 @@ TEST_F(AdminCatalogueTest, ArgumentsAreCheckedByName) {
             .field(),
         "/expires_at");
     EXPECT_EQ(refusal(first_, "no.such.operation", json::object()).code(), Code::not_found);
+    for (const char* blank : {"", "  \t"})
+        EXPECT_EQ(refusal(first_, "courses.create", {{"name", blank}, {"content", kCourse}}).field(),
+                  "/name");
+    EXPECT_EQ(call(first_, "courses.list")["courses"].size(), 0u);
 }
 
 TEST_F(AdminCatalogueTest, MembersAndTheAccountAreTheOwnersAndContentTheAdmins) {

@@ -115,6 +115,9 @@ void add_course_operations(AdminCatalogue& c) {
          {"file", Type::string, "the file's name, kept as the version's source"}},
         version_result, [&c](const AdminCall& call) {
             const auto name = *call.arguments.string("name");
+            if (name.find_first_not_of(" \t\r\n") == std::string::npos)
+                throw sdk::AdminError(sdk::AdminError::Code::invalid_argument, "name: must not be empty",
+                                      "/name");
             const auto file = call.arguments.string("file").value_or("panel");
             {
                 auto tx = c.deps().storage.begin();

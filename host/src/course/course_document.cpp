@@ -464,7 +464,7 @@ ImportResult import_course(sdk::StorageTx& tx, CourseCheck check, const std::str
                            sdk::Id account_id, const std::string& course_name, const std::string& shown_as) {
     const auto& where = shown_as.empty() ? source_name : shown_as;
     if (!check.ok()) throw CourseImportError(std::move(check.problems));
-    if (course_name.empty())
+    if (course_name.find_first_not_of(" \t\r\n") == std::string::npos)
         throw CourseImportError({{false, where, 0, "", "the course name must not be empty"}});
 
     ImportResult result;
