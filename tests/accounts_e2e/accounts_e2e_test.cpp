@@ -171,7 +171,7 @@ TEST(AccountCommands, CreateListRenameAndManageMembersRefusingWithReasons) {
     ASSERT_EQ(members_before["members"].size(), 2u);
 
     const std::vector<std::tuple<std::vector<std::string>, int, std::string>> refusals = {
-        {{"account", "create", ""}, 2, "an account name must not be empty"},
+        {{"account", "create", ""}, 2, "the account name must not be empty"},
         {{"account", "create", " Padded"}, 2, "begins or ends with a space"},
         {{"account", "create", "Two", "Words"},
          2,

@@ -3,6 +3,7 @@
 #include "admin/admin_catalogue.hpp"
 #include "admin/record_json.hpp"
 #include "course/course_document.hpp"
+#include "text/record_name.hpp"
 
 namespace profo::host {
 
@@ -115,9 +116,8 @@ void add_course_operations(AdminCatalogue& c) {
          {"file", Type::string, "the file's name, kept as the version's source"}},
         version_result, [&c](const AdminCall& call) {
             const auto name = *call.arguments.string("name");
-            if (name.find_first_not_of(" \t\r\n") == std::string::npos)
-                throw sdk::AdminError(sdk::AdminError::Code::invalid_argument, "name: must not be empty",
-                                      "/name");
+            if (auto problem = record_name_problem(name, "course name", kMaxCourseNameCharacters))
+                throw sdk::AdminError(sdk::AdminError::Code::invalid_argument, "name: " + *problem, "/name");
             const auto file = call.arguments.string("file").value_or("panel");
             {
                 auto tx = c.deps().storage.begin();

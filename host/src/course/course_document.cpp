@@ -1,5 +1,7 @@
 #include "course/course_document.hpp"
 
+#include "text/record_name.hpp"
+
 #include "course/course_outline.hpp"
 #include "course/element_id.hpp"
 #include "yaml/yaml_document.hpp"
@@ -464,8 +466,6 @@ ImportResult import_course(sdk::StorageTx& tx, CourseCheck check, const std::str
                            sdk::Id account_id, const std::string& course_name, const std::string& shown_as) {
     const auto& where = shown_as.empty() ? source_name : shown_as;
     if (!check.ok()) throw CourseImportError(std::move(check.problems));
-    if (course_name.find_first_not_of(" \t\r\n") == std::string::npos)
-        throw CourseImportError({{false, where, 0, "", "the course name must not be empty"}});
 
     ImportResult result;
     for (auto& p : check.problems)
@@ -479,6 +479,9 @@ ImportResult import_course(sdk::StorageTx& tx, CourseCheck check, const std::str
     if (auto existing = tx.find_course(account_id, course_name)) {
         result.course = *existing;
     } else {
+        // A course made before names were checked keeps taking versions.
+        if (auto problem = record_name_problem(course_name, "course name", kMaxCourseNameCharacters))
+            throw CourseImportError({{false, where, 0, "", *problem}});
         result.course = tx.create_course(account_id, course_name);
         result.created = true;
     }

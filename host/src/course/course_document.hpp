@@ -62,6 +62,10 @@ private:
     std::vector<CourseProblem> problems_;
 };
 
+// A course's name: UTF-8 of 1 to this many characters, no control
+// character, no space at either end (checked when a course is made).
+inline constexpr std::size_t kMaxCourseNameCharacters = 200;
+
 struct ImportResult {
     sdk::Course course;
     sdk::CourseVersion version;

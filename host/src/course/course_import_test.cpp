@@ -81,6 +81,28 @@ TEST_F(CourseImportTest, BadFileStoresNothing) {
     EXPECT_TRUE(courses(sdk::kDefaultAccountId).empty());
 }
 
+TEST_F(CourseImportTest, ANewCourseIsRefusedANameNobodyCouldReadAndNothingIsStored) {
+    const auto file = write("named.yaml", kGood);
+    const std::vector<std::pair<std::string, std::string>> refused = {
+        {"", "the course name must not be empty"},
+        {" Padded", "begins or ends with a space"},
+        {"Tab\there", "a control character at character 4"},
+        {std::string(201, 'x'), "201 characters long; at most 200"},
+        {"Caf\xc3", "not valid UTF-8 (at byte 4)"}};
+    for (const auto& [name, problem] : refused) {
+        try {
+            import_course_file(*storage_, *plugins_, file, sdk::kDefaultAccountId, name);
+            ADD_FAILURE() << "'" << name << "' was taken";
+        } catch (const CourseImportError& e) {
+            EXPECT_NE(std::string(e.what()).find(problem), std::string::npos) << e.what();
+        }
+    }
+    EXPECT_TRUE(courses(sdk::kDefaultAccountId).empty());
+    std::string cyrillic;  // 200 characters, 400 bytes
+    for (int i = 0; i < 200; ++i) cyrillic += "\xd1\x8f";
+    EXPECT_TRUE(import_course_file(*storage_, *plugins_, file, sdk::kDefaultAccountId, cyrillic).created);
+}
+
 TEST_F(CourseImportTest, SameNameAddsVersions) {
     const auto file = write("greeting.yaml", kGood);
     const auto first = import_course_file(*storage_, *plugins_, file, sdk::kDefaultAccountId);
