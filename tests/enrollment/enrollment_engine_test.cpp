@@ -480,6 +480,35 @@ TYPED_TEST(EnrollmentEngine, BannedStudentsGetTheBanTextPerBotOrAccount) {
     EXPECT_EQ(this->uses_of(link.token.id), 1);
 }
 
+// A ban's message longer than one Telegram message (stored before messages
+// were checked, or by an import): the student gets all of it, in parts.
+TYPED_TEST(EnrollmentEngine, ABanMessageLongerThanTelegramTakesArrivesInParts) {
+    const auto d = this->deploy("Greek");
+    const auto link = this->token(d, "public");
+    std::string paragraph(3000, 'x');
+    sdk::Ban ban;
+    ban.user_id = 23;
+    ban.message = paragraph + "\n\n" + paragraph;
+    {
+        auto tx = this->storage->begin();
+        tx->ban(kAccount, ban);
+        tx->commit();
+    }
+    EXPECT_EQ(this->start(23, link.payload).status, Status::refused);
+    EXPECT_EQ(this->texts(23), (std::vector<std::string>{paragraph, paragraph}));
+
+    AccessRules rules(*this->storage);
+    ban.user_id = 24;
+    try {
+        rules.ban(kAccount, ban, now_ms());
+        ADD_FAILURE() << "a ban's message over 4096 characters was taken";
+    } catch (const sdk::AdminError& e) {
+        EXPECT_EQ(e.field(), "/message");
+        EXPECT_NE(std::string(e.what()).find("6002 characters long"), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(this->storage->begin()->find_ban(kAccount, this->bot, 24)) << "a refused ban is not stored";
+}
+
 TYPED_TEST(EnrollmentEngine, ARestrictedDeploymentAdmitsParticipantsAndPersonalTokenHolders) {
     const auto d = this->deploy("Closed", [](sdk::CourseDeployment& x) { x.restricted = true; });
     const auto open = this->token(d, "public");

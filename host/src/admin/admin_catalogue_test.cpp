@@ -280,6 +280,29 @@ TEST_F(AdminCatalogueTest, MembersAndTheAccountAreTheOwnersAndContentTheAdmins) 
     EXPECT_EQ(call(first_, "courses.list", json::object(), sdk::AdminRole::admin)["courses"].size(), 0u);
 }
 
+// What a student is sent from the panel's fields (a ban's message, a
+// deployment's texts) fits one Telegram message, and a refused change changes nothing.
+TEST_F(AdminCatalogueTest, TextsForStudentsFitOneTelegramMessage) {
+    const auto ids = one_of_everything();
+    const auto deployment = ids.at("deployment_id");
+    const std::string too_long(4097, 'x');
+    const std::string longest(4096, 'x');
+    EXPECT_EQ(refusal(first_, "deployments.update",
+                      {{"deployment_id", deployment}, {"texts", {{"banned", too_long}}}})
+                  .field(),
+              "/texts/banned");
+    EXPECT_EQ(refusal(first_, "bans.add", {{"user_id", 777}, {"message", too_long}}).field(), "/message");
+    EXPECT_EQ(refusal(first_, "bans.add", {{"user_id", 777}, {"reason", std::string(1001, 'r')}}).field(),
+              "/reason");
+    EXPECT_EQ(call(first_, "bans.list")["bans"].size(), 1u) << "only the ban made before";
+    EXPECT_EQ(call(first_, "deployments.get", {{"deployment_id", deployment}}).dump().find(too_long),
+              std::string::npos);
+
+    call(first_, "deployments.update", {{"deployment_id", deployment}, {"texts", {{"banned", longest}}}});
+    call(first_, "bans.add", {{"user_id", 777}, {"message", longest}});
+    EXPECT_EQ(call(first_, "bans.list")["bans"].size(), 2u);
+}
+
 // Everything of the first account, as its own listings show it.
 json everything_of(sdk::AdminServices& admin, sdk::Id account, sdk::Id course) {
     const auto caller = sdk::AdminCaller{account, sdk::AdminRole::owner, 0, "snapshot"};

@@ -18,7 +18,9 @@ std::vector<ArgumentSpec> change_specs() {
         {"restricted", Type::boolean, "only listed participants and personal links"},
         {"allow_restart", Type::boolean, "starting again restarts rather than resumes"},
         {"collect_email", Type::boolean, "ask for an email before the first element"},
-        {"texts", Type::object, "system texts by key; an empty text goes back to the platform's"},
+        {"texts", Type::object,
+         "system texts by key (each one message: at most 4096 characters); an empty text goes back to the "
+         "platform's"},
         {"clear_overrides", Type::boolean, "drop every override first"},
         {"model", Type::string, "the LLM model of the dialog element (\"\" drops it)"},
         {"base_url", Type::string, "the LLM endpoint (\"\" drops it; needs the deployment's own key)"},

@@ -89,8 +89,8 @@ void add_run_operations(AdminCatalogue& c) {
     c.add({"bans.add", "ban a student on one bot or on all the account's", "POST", "/bans", AdminRole::admin},
           {{"user_id", Type::integer, "the student's Telegram user id", true},
            {"bot_id", Type::id, "only on this bot"},
-           {"reason", Type::string, "for the account's people"},
-           {"message", Type::string, "what the student is told"}},
+           {"reason", Type::string, "for the account's people (at most 1000 characters)"},
+           {"message", Type::string, "what the student is told (one message: at most 4096 characters)"}},
           {{"type", "object"},
            {"properties", {{"ban", record_schema("Ban")}, {"runs_stopped", {{"type", "integer"}}}}}},
           [&c](const AdminCall& call) {

@@ -2,9 +2,11 @@
 
 #include "deployments/deployment_overrides.hpp"
 #include "engine/enrollment.hpp"
+#include "engine/outbox_writer.hpp"
 #include "secrets/secret_names.hpp"
 
 #include <profo/sdk/outbound.hpp>
+#include <profo/sdk/text.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -99,6 +101,12 @@ void apply_overrides(sdk::CourseDeployment& d, const DeploymentChanges& changes,
                      const sdk::SecretBox& secrets) {
     json overrides = changes.clear_overrides ? json::object() : overrides_of(d);
     for (const auto& [key, text] : changes.texts) {
+        // A text is sent as one message.
+        if (const auto length = sdk::telegram_length(text); length > kMaxTextLength)
+            throw DeploymentError("the text " + key + " is " + std::to_string(length) +
+                                      " characters long; Telegram takes at most " +
+                                      std::to_string(kMaxTextLength) + " in a message",
+                                  sdk::AdminError::Code::invalid_argument, "/texts/" + key);
         auto& texts = object_at(overrides, "texts");
         if (text.empty())
             texts.erase(key);

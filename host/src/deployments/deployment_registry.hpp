@@ -25,8 +25,9 @@ namespace profo::host {
 // unless the throw says otherwise.
 class DeploymentError : public sdk::AdminError {
 public:
-    explicit DeploymentError(const std::string& message, Code code = Code::invalid_argument)
-        : sdk::AdminError(code, message) {}
+    explicit DeploymentError(const std::string& message, Code code = Code::invalid_argument,
+                             std::string field = {})
+        : sdk::AdminError(code, message, std::move(field)) {}
 };
 
 // What `deploy create` or `deploy update` asks for; what is not set stays.

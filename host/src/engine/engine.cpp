@@ -448,9 +448,20 @@ void Engine::enqueue_plain(sdk::StorageTx& tx, sdk::Id account_id, const sdk::In
     message.bot_id = event.bot_id;
     message.chat_id = event.chat_id;
     message.run_id = run_id;
-    message.payload_json = sdk::to_json(outbound);
     message.next_attempt_at = message.created_at = to_millis(clock_.now());
-    tx.enqueue_outbox(account_id, message);
+    // The platform's texts come from people (a ban's message, a deployment's
+    // texts) and from data imported: Telegram refuses a text over its limit
+    // for good, so a long one goes in parts, its buttons under the last.
+    const auto parts = outbound.kind == sdk::OutboundMessage::Kind::text && !outbound.text.empty()
+                           ? split_text(outbound.text)
+                           : std::vector<std::string>{outbound.text};
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        auto part = outbound;
+        part.text = parts[i];
+        if (i + 1 < parts.size()) part.buttons.clear();
+        message.payload_json = sdk::to_json(part);
+        tx.enqueue_outbox(account_id, message);
+    }
 }
 
 // A start that names its deployment (event.deployment_id) comes from a

@@ -2,6 +2,8 @@
 
 #include "telegram/telegram_username.hpp"
 
+#include <profo/sdk/text.hpp>
+
 #include <charconv>
 
 namespace profo::host {
@@ -29,6 +31,17 @@ AccessRules::AccessRules(sdk::Storage& storage) : storage_(storage) {}
 BanResult AccessRules::ban(sdk::Id account_id, const sdk::Ban& ban, sdk::Millis now) {
     if (ban.user_id <= 0)
         throw AccessRulesError("a ban names a Telegram user id, not " + std::to_string(ban.user_id));
+    // The message is what the student is sent: one Telegram message.
+    if (const auto length = sdk::telegram_length(ban.message); length > kMaxBanMessageLength)
+        throw AccessRulesError("the ban's message is " + std::to_string(length) +
+                                   " characters long; Telegram takes at most " +
+                                   std::to_string(kMaxBanMessageLength) + " in a message",
+                               sdk::AdminError::Code::invalid_argument, "/message");
+    if (const auto length = sdk::telegram_length(ban.reason); length > kMaxBanReasonLength)
+        throw AccessRulesError("the ban's reason is " + std::to_string(length) +
+                                   " characters long; at most " + std::to_string(kMaxBanReasonLength) +
+                                   " are kept",
+                               sdk::AdminError::Code::invalid_argument, "/reason");
     auto tx = storage_.begin();
     if (ban.bot_id && !tx->get_bot(account_id, *ban.bot_id))
         throw AccessRulesError(

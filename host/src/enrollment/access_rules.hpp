@@ -7,9 +7,11 @@
 #include <profo/sdk/records.hpp>
 #include <profo/sdk/storage.hpp>
 
+#include <cstddef>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace profo::host {
@@ -18,9 +20,15 @@ namespace profo::host {
 // unless the throw says otherwise.
 class AccessRulesError : public sdk::AdminError {
 public:
-    explicit AccessRulesError(const std::string& message, Code code = Code::invalid_argument)
-        : sdk::AdminError(code, message) {}
+    explicit AccessRulesError(const std::string& message, Code code = Code::invalid_argument,
+                              std::string field = {})
+        : sdk::AdminError(code, message, std::move(field)) {}
 };
+
+// In Telegram's units (UTF-16 code units): the message is sent to the
+// student as one message; the reason is for the account's people.
+inline constexpr std::size_t kMaxBanMessageLength = 4096;
+inline constexpr std::size_t kMaxBanReasonLength = 1000;
 
 struct BanResult {
     sdk::Ban ban;
