@@ -2614,6 +2614,34 @@ TYPED_TEST(StorageConformance, AReadTransactionNeitherWaitsForAWriterNorHoldsItB
     EXPECT_EQ(this->storage_->begin_read()->list_courses(a).size(), 2u);
 }
 
+// Reads leave a connection for writing: with every other one held by a read
+// (the panel's exports, the transport's scans), a writer still begins at once.
+TYPED_TEST(StorageConformance, AWriterBeginsHoweverManyReadsAreOpen) {
+    auto options = this->database_->options();
+    options.pool_size = 2;
+    options.busy_timeout_ms = 2000;
+    auto plugin = load_module(TypeParam::module());
+    auto storage = plugin->keep_alive(plugin->template as<sdk::StoragePlugin>().open(options));
+    const Id a = sdk::kDefaultAccountId;
+    auto first = storage->begin_read();
+    EXPECT_TRUE(first->list_courses(a).empty());
+    std::atomic<bool> written{false};
+    std::atomic<std::size_t> second_saw{99};
+    std::thread second_reader([&] {
+        auto second = storage->begin_read();  // waits while `first` holds the one connection reads may take
+        second_saw = second->list_courses(a).size();
+        for (int i = 0; i < 400 && !written; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const auto began = std::chrono::steady_clock::now();
+    EXPECT_NO_THROW(this->in_tx(*storage, [&](sdk::StorageTx& tx) { tx.create_course(a, "written"); }));
+    EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::milliseconds(1500));
+    written = true;
+    first.reset();
+    second_reader.join();
+    EXPECT_EQ(second_saw, 1u) << "the second read began after the write";
+}
+
 // What the host's retention pass does over this backend: every kind, in
 // batches, old rows out, recent and still-needed rows in.
 TYPED_TEST(StorageConformance, RetentionSweepRemovesOnlyExpiredRowsInBatches) {

@@ -95,7 +95,7 @@ sdk::Account AccountDirectory::create_account(const std::string& name,
     if (first_member) checked_member(0, *first_member);
     auto tx = storage_.begin();
     check_name_free(*tx, name, 0);
-    const auto account = tx->create_account(name);
+    auto account = tx->create_account(name);
     if (first_member) tx->add_member(account.id, checked_member(account.id, *first_member));
     tx->commit();
     return account;
@@ -171,7 +171,7 @@ sdk::AccountMember AccountDirectory::change_role(sdk::Id account_id, std::int64_
 sdk::AccountMember AccountDirectory::remove_member(sdk::Id account_id, std::int64_t telegram_user_id) {
     auto tx = storage_.begin();
     check_account_exists(*tx, account_id);
-    const auto member = member_of(*tx, account_id, telegram_user_id);
+    auto member = member_of(*tx, account_id, telegram_user_id);
     check_keeps_an_owner(*tx, member, "removing them");
     if (!tx->remove_member(account_id, member.id))
         throw AccountDirectoryError(user_ref(member) + " is no longer a member of " + account_ref(account_id),

@@ -449,7 +449,7 @@ PublishResult publish_course(sdk::StorageTx& tx, CourseCheck check, const std::s
 
 ImportResult import_course_file(sdk::Storage& storage, const PluginRegistry& plugins,
                                 const std::filesystem::path& file, sdk::Id account_id,
-                                std::optional<std::string> name) {
+                                const std::optional<std::string>& name) {
     return import_course(storage, check_course_file(file, plugins), file.filename().string(), account_id,
                          name.value_or(file.stem().string()), file.string());
 }

@@ -22,7 +22,7 @@ namespace profo::host {
 
 // Courses are a few hundred KiB at most; anything far larger is a mistake or
 // an attack, and yaml-cpp holds the whole node graph in memory.
-inline constexpr std::size_t kMaxCourseBytes = 4 * 1024 * 1024;
+inline constexpr std::size_t kMaxCourseBytes = std::size_t{4} * 1024 * 1024;
 
 // One finding, printed as `FILE:LINE: element ID: message` (errors) or
 // `FILE:LINE: warning: element ID: message`.
@@ -79,7 +79,7 @@ struct ImportResult {
 // problem and stores nothing when the file has errors.
 ImportResult import_course_file(sdk::Storage& storage, const PluginRegistry& plugins,
                                 const std::filesystem::path& file, sdk::Id account_id,
-                                std::optional<std::string> name = std::nullopt);
+                                const std::optional<std::string>& name = std::nullopt);
 
 // import_course_file() of a course already checked (`check`), kept as
 // coming from `source_name` and named `shown_as` (source_name when empty)

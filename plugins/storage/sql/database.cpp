@@ -28,6 +28,9 @@ Database::Database(std::unique_ptr<SqlDialect> dialect)
                  &Connection::read_only},
       commit_{"COMMIT", {}},
       rollback_{"ROLLBACK", {}} {
+    if (dialect_->pool_size() >= 2)
+        read_slots_ = std::make_unique<std::counting_semaphore<>>(
+            static_cast<std::ptrdiff_t>(dialect_->pool_size() - 1));
     for (std::size_t i = 0; i < dialect_->pool_size(); ++i) {
         soci::session& session = pool_.at(i);
         try {
@@ -51,22 +54,27 @@ Database::~Database() {
     for (auto& connection : connections_) connection->statements.clear();
 }
 
-Database::Lease::Lease(Database& database, std::unique_lock<std::timed_mutex> writer, std::size_t position)
+Database::Lease::Lease(Database& database, std::unique_lock<std::timed_mutex> writer, std::size_t position,
+                       bool read_slot)
     : database_(&database),
       writer_(std::move(writer)),
       position_(position),
-      connection_(database.connections_[position].get()) {}
+      connection_(database.connections_[position].get()),
+      read_slot_(read_slot) {}
 
 Database::Lease::Lease(Lease&& other) noexcept
     : database_(other.database_),
       writer_(std::move(other.writer_)),
       position_(other.position_),
-      connection_(other.connection_) {
+      connection_(other.connection_),
+      read_slot_(other.read_slot_) {
     other.database_ = nullptr;
 }
 
 Database::Lease::~Lease() {
-    if (database_ != nullptr) database_->pool_.give_back(position_);
+    if (database_ == nullptr) return;
+    database_->pool_.give_back(position_);
+    if (read_slot_) database_->read_slots_->release();
 }
 
 Database::Lease Database::acquire(TxKind kind) {
@@ -79,12 +87,20 @@ Database::Lease Database::acquire(TxKind kind) {
                                "the database stayed locked by another transaction of this process for " +
                                    std::to_string(timeout_ms) + " ms");
     }
+    const bool read_slot = kind == TxKind::read && read_slots_;
+    if (read_slot && !read_slots_->try_acquire_for(std::chrono::milliseconds(timeout_ms)))
+        throw StorageError(StorageError::Code::unavailable, "no database connection free for a read within " +
+                                                                std::to_string(timeout_ms) + " ms (pool of " +
+                                                                std::to_string(dialect_->pool_size()) +
+                                                                ", one of them kept for writing)");
     std::size_t position = 0;
-    if (!pool_.try_lease(position, timeout_ms))
+    if (!pool_.try_lease(position, timeout_ms)) {
+        if (read_slot) read_slots_->release();
         throw StorageError(StorageError::Code::unavailable, "no free database connection within " +
                                                                 std::to_string(timeout_ms) + " ms (pool of " +
                                                                 std::to_string(dialect_->pool_size()) + ")");
-    Lease lease(*this, std::move(writer), position);
+    }
+    Lease lease(*this, std::move(writer), position, read_slot);
     if (lease.connection().needs_reopen) reopen(lease.connection());
     return lease;
 }

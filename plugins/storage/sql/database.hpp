@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <semaphore>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,15 +80,19 @@ public:
 
     private:
         friend class Database;
-        Lease(Database& database, std::unique_lock<std::timed_mutex> writer, std::size_t position);
+        Lease(Database& database, std::unique_lock<std::timed_mutex> writer, std::size_t position,
+              bool read_slot);
 
         Database* database_;
         std::unique_lock<std::timed_mutex> writer_;
         std::size_t position_;
         Connection* connection_;
+        bool read_slot_;  // holds one of Database::read_slots_
     };
 
-    // A reading transaction's lease leaves the writer slot to writers.
+    // A reading transaction's lease leaves the writer slot to writers, and
+    // one connection of the pool: however many reads are open, a writer
+    // (on SQLite, the one writer) never waits for a connection behind them.
     Lease acquire(TxKind kind = TxKind::synced);
 
     // Also reopens, once, a connection the server dropped while it was pooled.
@@ -127,6 +132,8 @@ private:
     soci::connection_pool pool_;
     std::vector<std::unique_ptr<Connection>> connections_;
     std::timed_mutex writer_;
+    // pool_size - 1 with a pool of two or more; none with one.
+    std::unique_ptr<std::counting_semaphore<>> read_slots_;
     const Query begin_;
     // SqlDialect::UnsyncedCommit: before_begin and its undo, and after_begin
     // (empty where there is nothing to run).

@@ -8,7 +8,7 @@ namespace {
 
 constexpr std::size_t kSessionCodes = 43;  // about 256 bits
 // A session's last use is written at most this often, not on every request.
-constexpr sdk::Millis kTouchEvery = 60 * 1000;
+constexpr sdk::Millis kTouchEvery = sdk::Millis{60} * 1000;
 
 sdk::Millis millis(std::chrono::seconds s) {
     return static_cast<sdk::Millis>(s.count()) * 1000;
