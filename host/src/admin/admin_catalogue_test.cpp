@@ -303,6 +303,51 @@ TEST_F(AdminCatalogueTest, TextsForStudentsFitOneTelegramMessage) {
     EXPECT_EQ(call(first_, "bans.list")["bans"].size(), 2u);
 }
 
+// The panel's fields are checked as the CLI's flags are, each refusal naming
+// its field and changing nothing.
+TEST_F(AdminCatalogueTest, ADeploymentsChangesAreCheckedFieldByField) {
+    const auto ids = one_of_everything();
+    const auto deployment = ids.at("deployment_id");
+    const auto before = call(first_, "deployments.get", {{"deployment_id", deployment}});
+    const std::vector<std::pair<json, std::string>> refused = {
+        {{{"alias", "cd_x"}}, "/alias"},
+        {{{"alias", std::string(65, 'a')}}, "/alias"},
+        {{{"texts", {{"no_such_text", "Hi"}}}}, "/texts/no_such_text"},
+        {{{"model", "gpt\nx"}}, "/model"},
+        {{{"base_url", "ftp://llm.example"}}, "/base_url"},
+        {{{"api_key", "two words"}}, "/api_key"},
+        {{{"api_key", "  "}}, "/api_key"},
+        {{{"time_scale", 0}}, "/time_scale"},
+        {{{"time_scale", -5}}, "/time_scale"},
+        {{{"time_scale", 2e6}}, "/time_scale"}};
+    for (auto [args, field] : refused) {
+        args["deployment_id"] = deployment;
+        EXPECT_EQ(refusal(first_, "deployments.update", args).field(), field) << args.dump();
+    }
+    EXPECT_EQ(call(first_, "deployments.get", {{"deployment_id", deployment}}), before);
+    const auto changed = call(first_, "deployments.update",
+                              {{"deployment_id", deployment},
+                               {"alias", "greek_1"},
+                               {"time_scale", 1440},
+                               {"api_key", " sk-pasted-with-a-break\n"}});
+    EXPECT_EQ(changed["alias"], "greek_1");
+}
+
+TEST_F(AdminCatalogueTest, ATokensLabelAndUtmValuesAreKeptToTwoHundredCharacters) {
+    const auto deployment = one_of_everything().at("deployment_id");
+    const auto tokens = call(first_, "tokens.list")["tokens"].size();
+    for (const char* field : {"label", "utm_source", "utm_medium", "utm_campaign"})
+        EXPECT_EQ(refusal(first_, "tokens.create",
+                          {{"deployment_id", deployment}, {"type", "public"}, {field, std::string(201, 'x')}})
+                      .field(),
+                  std::string("/") + field);
+    EXPECT_EQ(call(first_, "tokens.list")["tokens"].size(), tokens);
+    EXPECT_EQ(
+        call(first_, "tokens.create",
+             {{"deployment_id", deployment}, {"type", "public"}, {"label", std::string(200, 'x')}})["label"],
+        std::string(200, 'x'));
+}
+
 // Everything of the first account, as its own listings show it.
 json everything_of(sdk::AdminServices& admin, sdk::Id account, sdk::Id course) {
     const auto caller = sdk::AdminCaller{account, sdk::AdminRole::owner, 0, "snapshot"};

@@ -3,6 +3,8 @@
 #include "admin/admin_catalogue.hpp"
 #include "admin/record_json.hpp"
 
+#include <profo/sdk/text.hpp>
+
 namespace profo::host {
 
 using nlohmann::json;
@@ -46,7 +48,8 @@ DeploymentChanges changes_of(const CallArguments& a) {
     c.clear_overrides = a.boolean("clear_overrides").value_or(false);
     c.model = a.string("model");
     c.base_url = a.string("base_url");
-    c.api_key = a.string("api_key");
+    // Pasted keys come with a line break or a space around them.
+    if (const auto key = a.string("api_key")) c.api_key = std::string(sdk::trim(*key));
     c.time_scale = a.number("time_scale");
     return c;
 }

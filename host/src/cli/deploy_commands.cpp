@@ -30,9 +30,6 @@ namespace {
 
 using nlohmann::json;
 
-// The most an LLM key file may hold: keys are a few hundred bytes at most.
-constexpr std::size_t kMaxKeyBytes = 4096;
-
 // Runs `body` with a migrated platform and a registry; refusals become exit 1.
 template <class Body>
 int with_registry(CommandIo& io, Config config, const std::string& command, Body body) {
@@ -55,12 +52,7 @@ int with_registry(CommandIo& io, Config config, const std::string& command, Body
 // What a legacy `/start <alias>` link can carry: letters, digits, '_' and
 // '-', not the "__" that starts its UTM parts, not the `cd_` of deep links.
 void check_alias(const std::string& alias) {
-    if (alias.empty()) return;
-    const auto parsed = sdk::parse_start_payload(alias);
-    if (parsed.kind != sdk::StartPayload::Kind::legacy || parsed.alias != alias)
-        throw UsageError("--alias '" + alias +
-                         "' cannot be a start link: use up to 64 of A-Z a-z 0-9 _ -, without '__', not "
-                         "starting with 'cd_'");
+    if (auto problem = alias_problem(alias)) throw UsageError("--alias '" + alias + "' " + *problem);
 }
 
 // --text KEY=VALUE, KEY one of the platform's system texts.
@@ -69,11 +61,7 @@ std::pair<std::string, std::string> text_override(const std::string& assignment,
     if (eq == std::string::npos || eq == 0)
         throw UsageError("--text takes KEY=VALUE, not '" + assignment + "'");
     const auto key = assignment.substr(0, eq);
-    if (!config.engine.texts.count(key)) {
-        std::string known;
-        for (const auto& [name, text] : config.engine.texts) known += (known.empty() ? "" : ", ") + name;
-        throw UsageError("--text: no system text is called '" + key + "' (known: " + known + ")");
-    }
+    if (auto problem = text_key_problem(key, config.engine.texts)) throw UsageError("--text: " + *problem);
     return {key, assignment.substr(eq + 1)};
 }
 
@@ -82,19 +70,18 @@ std::string checked_key(std::string key, const std::string& source) {
     const auto first = key.find_first_not_of(" \t\r\n");
     if (first == std::string::npos) throw UsageError(source + ": the key is empty");
     key = key.substr(first, key.find_last_not_of(" \t\r\n") - first + 1);
-    if (std::any_of(key.begin(), key.end(), [](unsigned char c) { return c <= ' ' || c == 0x7F; }))
-        throw UsageError(source + ": a key is one line of printable characters without spaces");
+    if (auto problem = api_key_problem(key)) throw UsageError(source + ": the key " + *problem);
     return key;
 }
 
 std::string key_from_file(const std::string& file) {
     std::ifstream in(file, std::ios::binary);
     if (!in) throw UsageError("--api-key-file " + file + ": cannot be read");
-    std::string key(kMaxKeyBytes + 1, '\0');
+    std::string key(kMaxApiKeyBytes + 1, '\0');
     in.read(key.data(), static_cast<std::streamsize>(key.size()));
     key.resize(static_cast<std::size_t>(in.gcount()));
-    if (key.size() > kMaxKeyBytes)
-        throw UsageError("--api-key-file " + file + ": more than " + std::to_string(kMaxKeyBytes) +
+    if (key.size() > kMaxApiKeyBytes)
+        throw UsageError("--api-key-file " + file + ": more than " + std::to_string(kMaxApiKeyBytes) +
                          " bytes, which is no API key");
     return checked_key(std::move(key), "--api-key-file " + file);
 }
@@ -116,8 +103,7 @@ std::string key_from_environment(const std::string& variable, const Environment&
 double time_scale_option(const std::string& text) {
     double scale = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), scale);
-    if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(scale) || scale < 1 ||
-        scale > kMaxTimeScale)
+    if (error != std::errc() || end != text.data() + text.size() || time_scale_problem(scale))
         throw UsageError("--time-scale takes a number from 1 (real time) to 1000000, not '" + text +
                          "' (1440 makes a day last a minute)");
     return scale;
@@ -146,10 +132,7 @@ DeploymentChanges changes_from(const Arguments& parsed, const Config& config, co
     if (const auto text = parsed.value("text")) c.texts.push_back(text_override(*text, config));
     c.clear_overrides = parsed.flag("clear-overrides");
     if (const auto model = parsed.value("model")) {
-        if (std::any_of(model->begin(), model->end(),
-                        [](unsigned char ch) { return ch < ' ' || ch == 0x7F; }) ||
-            model->size() > 200)
-            throw UsageError("--model '" + *model + "' is no model name: one line of at most 200 characters");
+        if (auto problem = model_problem(*model)) throw UsageError("--model '" + *model + "' " + *problem);
         c.model = *model;
     }
     if (const auto url = parsed.value("base-url")) {

@@ -2,6 +2,9 @@
 
 #include "http/http_client.hpp"
 
+#include <profo/sdk/deep_link.hpp>
+
+#include <algorithm>
 #include <cmath>
 
 namespace profo::host {
@@ -79,6 +82,34 @@ std::string endpoint_problem(std::string_view url) {
         return "http:// is allowed only to this machine (127.0.0.1, localhost, [::1]): the key and the "
                "conversation would cross the network unencrypted; use https://";
     return {};
+}
+
+std::optional<std::string> alias_problem(const std::string& alias) {
+    if (alias.empty()) return std::nullopt;
+    const auto parsed = sdk::parse_start_payload(alias);
+    if (parsed.kind == sdk::StartPayload::Kind::legacy && parsed.alias == alias) return std::nullopt;
+    return "cannot be a start link: use up to 64 of A-Z a-z 0-9 _ -, without '__', not starting with 'cd_'";
+}
+
+std::optional<std::string> model_problem(const std::string& model) {
+    if (model.size() > kMaxModelCharacters ||
+        std::any_of(model.begin(), model.end(), [](unsigned char c) { return c < ' ' || c == 0x7F; }))
+        return "is no model name: one line of at most " + std::to_string(kMaxModelCharacters) + " characters";
+    return std::nullopt;
+}
+
+std::optional<std::string> api_key_problem(const std::string& key) {
+    if (key.empty()) return "is empty";
+    if (key.size() > kMaxApiKeyBytes)
+        return "is more than " + std::to_string(kMaxApiKeyBytes) + " bytes, which is no API key";
+    if (std::any_of(key.begin(), key.end(), [](unsigned char c) { return c <= ' ' || c == 0x7F; }))
+        return "is not one line of printable characters without spaces";
+    return std::nullopt;
+}
+
+std::optional<std::string> time_scale_problem(double scale) {
+    if (std::isfinite(scale) && scale >= 1 && scale <= kMaxTimeScale) return std::nullopt;
+    return "takes a number from 1 (real time) to 1000000 (1440 makes a day last a minute)";
 }
 
 }  // namespace profo::host

@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -41,5 +43,20 @@ double deployment_time_scale(const sdk::CourseDeployment& deployment, sdk::Logge
 // https:// with a host, or http:// to this machine only (127.0.0.0/8,
 // localhost, [::1]), spelled as the dialog element reads it.
 std::string endpoint_problem(std::string_view url);
+
+// The form of what a deployment's changes may carry, whoever asks (the CLI's
+// flags, the panel's fields): why a value may not be, or nothing when it may.
+// An alias is what a legacy `/start <alias>` link carries: up to 64 of A-Z
+// a-z 0-9 _ -, without the "__" that starts its UTM parts, not the `cd_` of
+// deep links ("" is no alias).
+std::optional<std::string> alias_problem(const std::string& alias);
+std::optional<std::string> model_problem(const std::string& model);
+// A key as it is sealed: one line of printable characters, no spaces.
+std::optional<std::string> api_key_problem(const std::string& key);
+std::optional<std::string> time_scale_problem(double scale);
+
+// The most an LLM key may be: keys are a few hundred bytes at most.
+inline constexpr std::size_t kMaxApiKeyBytes = 4096;
+inline constexpr std::size_t kMaxModelCharacters = 200;
 
 }  // namespace profo::host

@@ -101,12 +101,6 @@ void apply_overrides(sdk::CourseDeployment& d, const DeploymentChanges& changes,
                      const sdk::SecretBox& secrets) {
     json overrides = changes.clear_overrides ? json::object() : overrides_of(d);
     for (const auto& [key, text] : changes.texts) {
-        // A text is sent as one message.
-        if (const auto length = sdk::telegram_length(text); length > kMaxTextLength)
-            throw DeploymentError("the text " + key + " is " + std::to_string(length) +
-                                      " characters long; Telegram takes at most " +
-                                      std::to_string(kMaxTextLength) + " in a message",
-                                  sdk::AdminError::Code::invalid_argument, "/texts/" + key);
         auto& texts = object_at(overrides, "texts");
         if (text.empty())
             texts.erase(key);
@@ -211,6 +205,45 @@ std::vector<sdk::Run> active_runs(sdk::StorageTx& tx, sdk::Id account_id, sdk::I
 
 }  // namespace
 
+void DeploymentRegistry::check_changes(const DeploymentChanges& changes) const {
+    const auto refuse = [](const std::string& message, const std::string& field) {
+        throw DeploymentError(message, sdk::AdminError::Code::invalid_argument, field);
+    };
+    if (changes.alias)
+        if (auto problem = alias_problem(*changes.alias))
+            refuse("alias '" + *changes.alias + "' " + *problem, "/alias");
+    if (changes.environment && *changes.environment != "test" && *changes.environment != "prod")
+        refuse("environment: test or prod, not '" + *changes.environment + "'", "/environment");
+    for (const auto& [key, text] : changes.texts) {
+        if (auto problem = text_key_problem(key, platform_texts_)) refuse(*problem, "/texts/" + key);
+        // A text is sent as one message.
+        if (const auto length = sdk::telegram_length(text); length > kMaxTextLength)
+            refuse("the text " + key + " is " + std::to_string(length) +
+                       " characters long; Telegram takes at most " + std::to_string(kMaxTextLength) +
+                       " in a message",
+                   "/texts/" + key);
+    }
+    if (changes.model)
+        if (auto problem = model_problem(*changes.model))
+            refuse("model '" + *changes.model + "' " + *problem, "/model");
+    if (changes.base_url && !changes.base_url->empty())
+        if (auto problem = endpoint_problem(*changes.base_url); !problem.empty())
+            refuse("base_url '" + *changes.base_url + "': " + problem, "/base_url");
+    if (changes.api_key)
+        if (auto problem = api_key_problem(*changes.api_key)) refuse("the API key " + *problem, "/api_key");
+    if (changes.time_scale)
+        if (auto problem = time_scale_problem(*changes.time_scale))
+            refuse("time_scale " + *problem, "/time_scale");
+}
+
+std::optional<std::string> text_key_problem(const std::string& key,
+                                            const std::map<std::string, std::string>& known) {
+    if (known.count(key)) return std::nullopt;
+    std::string names;
+    for (const auto& [name, text] : known) names += (names.empty() ? "" : ", ") + name;
+    return "no system text is called '" + key + "' (known: " + names + ")";
+}
+
 DeploymentRegistry::DeploymentRegistry(sdk::Storage& storage, const sdk::SecretBox& secrets,
                                        std::map<std::string, std::string> platform_texts)
     : storage_(storage), secrets_(secrets), platform_texts_(std::move(platform_texts)) {}
@@ -220,6 +253,7 @@ std::vector<DeploymentView> DeploymentRegistry::create(sdk::Id account_id, const
                                                        std::optional<int> version_number,
                                                        const DeploymentChanges& changes) {
     if (bots.empty()) throw DeploymentError("a deployment needs a bot");
+    check_changes(changes);
     auto tx = storage_.begin();
     const auto course = find_course(*tx, account_id, course_ref);
     const auto version = version_of(*tx, account_id, course, version_number);
@@ -251,6 +285,7 @@ std::vector<DeploymentView> DeploymentRegistry::create(sdk::Id account_id, const
 
 DeploymentView DeploymentRegistry::update(sdk::Id account_id, sdk::Id deployment_id,
                                           const DeploymentChanges& changes) {
+    check_changes(changes);
     auto tx = storage_.begin();
     auto d = load_unarchived(*tx, account_id, deployment_id, "changed any more");
     apply_flags(d, changes);

@@ -31,8 +31,9 @@ public:
 };
 
 // What `deploy create` or `deploy update` asks for; what is not set stays.
-// Values are checked for their form by the caller (the CLI); the registry
-// checks what depends on the stored deployment.
+// The registry checks every value (DeploymentError names the field: /alias,
+// /texts/KEY, ...) before it changes anything; the CLI checks its flags
+// with the same functions first, to answer them as usage errors.
 struct DeploymentChanges {
     std::optional<std::string> alias;
     std::optional<std::string> environment;  // test | prod
@@ -79,6 +80,11 @@ struct Archival {
     int runs_under_way = 0;  // still active (left to finish)
 };
 
+// Why `key` names none of the system texts `known` (and which it could);
+// nothing when it names one.
+std::optional<std::string> text_key_problem(const std::string& key,
+                                            const std::map<std::string, std::string>& known);
+
 class DeploymentRegistry {
 public:
     // `platform_texts`: the system texts (config engine.texts), for the
@@ -114,6 +120,8 @@ public:
     Archival archive(sdk::Id account_id, sdk::Id deployment_id, bool stop_runs, sdk::Millis now);
 
 private:
+    void check_changes(const DeploymentChanges& changes) const;
+
     sdk::Storage& storage_;
     const sdk::SecretBox& secrets_;
     std::map<std::string, std::string> platform_texts_;

@@ -1,5 +1,7 @@
 #include "enrollment/token_registry.hpp"
 
+#include <profo/sdk/text.hpp>
+
 #include <profo/sdk/credentials.hpp>
 #include <profo/sdk/deep_link.hpp>
 #include <profo/sdk/enrollment.hpp>
@@ -72,6 +74,15 @@ IssuedToken TokenRegistry::issued(sdk::StorageTx& tx, sdk::Id account_id, sdk::E
 }
 
 IssuedToken TokenRegistry::create(sdk::Id account_id, const TokenDraft& draft, sdk::Millis now) {
+    for (const auto& [field, text] : {std::pair<const char*, const std::string&>{"label", draft.label},
+                                      {"utm_source", draft.utm_source},
+                                      {"utm_medium", draft.utm_medium},
+                                      {"utm_campaign", draft.utm_campaign}})
+        if (const auto length = sdk::telegram_length(text); length > kMaxTokenTextLength)
+            throw TokenRegistryError(std::string(field) + " is " + std::to_string(length) +
+                                         " characters long; at most " + std::to_string(kMaxTokenTextLength) +
+                                         " are kept",
+                                     sdk::AdminError::Code::invalid_argument, std::string("/") + field);
     auto& plugin = plugin_for(draft.type);
     sdk::EnrollmentToken token;
     token.deployment_id = draft.deployment_id;

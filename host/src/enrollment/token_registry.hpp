@@ -13,9 +13,11 @@
 #include <profo/sdk/records.hpp>
 #include <profo/sdk/storage.hpp>
 
+#include <cstddef>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace profo::host {
@@ -26,9 +28,13 @@ namespace profo::host {
 // unless the throw says otherwise.
 class TokenRegistryError : public sdk::AdminError {
 public:
-    explicit TokenRegistryError(const std::string& message, Code code = Code::invalid_argument)
-        : sdk::AdminError(code, message) {}
+    explicit TokenRegistryError(const std::string& message, Code code = Code::invalid_argument,
+                                std::string field = {})
+        : sdk::AdminError(code, message, std::move(field)) {}
 };
+
+// A token's label and each of its UTM values, in characters.
+inline constexpr std::size_t kMaxTokenTextLength = 200;
 
 // What `profo token create` asks for.
 struct TokenDraft {
