@@ -2,6 +2,10 @@
 
 #include "http/http_target.hpp"
 
+#include <profo/sdk/credentials.hpp>
+
+#include <nlohmann/json.hpp>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -61,8 +65,22 @@ sdk::HttpResponse json_response(int status, std::string body) {
     return r;
 }
 
-sdk::HttpResponse error_response(int status, std::string_view message) {
-    return json_response(status, std::string(R"({"error":")") + std::string(message) + "\"}");
+// The server's own refusals (no route, too large, a handler that threw) in
+// the one error form of the panel's API, {"error": {"code", "message",
+// "request_id"}}, with the id in X-Request-Id too: a client reads them as it
+// reads a handler's.
+sdk::HttpResponse error_response(int status, std::string_view code, std::string_view message) {
+    const auto id = sdk::random_code(16);
+    auto response = json_response(
+        status, nlohmann::json{{"error", {{"code", code}, {"message", message}, {"request_id", id}}}}.dump());
+    response.headers.emplace_back("X-Request-Id", id);
+    return response;
+}
+
+std::string id_of(const sdk::HttpResponse& response) {
+    for (const auto& [name, value] : response.headers)
+        if (name == "X-Request-Id") return value;
+    return "";
 }
 
 std::string lower(std::string_view s) {
@@ -341,11 +359,16 @@ private:
         target_ = "-";
         started_ = std::chrono::steady_clock::now();
         if (ec == http::error::body_limit)
-            send(error_response(413, "payload too large"), false, true);
+            send(
+                error_response(413, "payload_too_large", "the request body is over 1 MiB, the most this server takes"),
+                false, true);
         else if (ec == http::error::header_limit)
-            send(error_response(431, "request header fields too large"), false, true);
+            send(error_response(431, "request_header_fields_too_large",
+                                "the request headers are larger than this server takes"),
+                 false, true);
         else
-            send(error_response(400, "bad request"), false, true);
+            send(error_response(400, "bad_request", "the request is not HTTP/1.1 this server can read"),
+                 false, true);
     }
 
     void handle_request();
@@ -382,7 +405,9 @@ void Session::handle_request() {
     // Query strings carry tokens often enough to keep them out of the log.
     target_ = std::string(target.substr(0, target.find('?')));
     auto parsed = parse_request_target(target);
-    if (!parsed) return send(error_response(400, "bad request"), false, true);
+    if (!parsed)
+        return send(error_response(400, "bad_request", "the request is not HTTP/1.1 this server can read"),
+                    false, true);
     request.path = std::move(parsed->path);
     request.query = std::move(parsed->query);
     std::vector<std::string> segments = std::move(parsed->segments);
@@ -398,9 +423,11 @@ void Session::handle_request() {
 
     auto found = server_.lookup(request.method, segments);
     switch (found.outcome) {
-        case Server::Lookup::not_found: return send(error_response(404, "not found"), keep_alive);
+        case Server::Lookup::not_found:
+            return send(error_response(404, "not_found", "no route here serves this path"), keep_alive);
         case Server::Lookup::wrong_method: {
-            auto response = error_response(405, "method not allowed");
+            auto response =
+                error_response(405, "method_not_allowed", "this path is not served for this method");
             response.headers.emplace_back("Allow", found.allow);
             return send(std::move(response), keep_alive);
         }
@@ -414,7 +441,7 @@ void Session::handle_request() {
     // memory and latency: the client is told to come back instead.
     if (gate->pending.fetch_add(1) >= server_.limits().max_pending_requests) {
         gate->pending.fetch_sub(1);
-        auto response = error_response(503, "server busy, retry later");
+        auto response = error_response(503, "unavailable", "the server is busy: retry later");
         response.headers.emplace_back("Retry-After", "1");
         return send(std::move(response), keep_alive);
     }
@@ -430,11 +457,12 @@ void Session::handle_request() {
         try {
             response = handler(request);
         } catch (const std::exception& e) {
-            gate->error("handler for " + label + " threw: " + e.what());
-            response = error_response(500, "internal error");
+            response = error_response(500, "internal", "the request failed; its id is in the server log");
+            gate->error("request " + id_of(response) + ": handler for " + label + " threw: " + e.what());
         } catch (...) {
-            gate->error("handler for " + label + " threw a non-standard exception");
-            response = error_response(500, "internal error");
+            response = error_response(500, "internal", "the request failed; its id is in the server log");
+            gate->error("request " + id_of(response) + ": handler for " + label +
+                        " threw a non-standard exception");
         }
         // From the request's arrival at a worker's queue to its answer: what
         // a client waits, bar the network. Routes are patterns, so the
@@ -453,9 +481,10 @@ void Session::handle_request() {
 void Session::send(sdk::HttpResponse response, bool keep_alive, bool linger) {
     if (phase_ != Phase::busy) return;
     if (response.status < 100 || response.status > 599) {
-        server_.log().error("handler for " + method_ + " " + target_ + " returned invalid status " +
-                            std::to_string(response.status));
-        response = error_response(500, "internal error");
+        const auto status = response.status;
+        response = error_response(500, "internal", "the request failed; its id is in the server log");
+        server_.log().error("request " + id_of(response) + ": handler for " + method_ + " " + target_ +
+                            " returned invalid status " + std::to_string(status));
     }
     phase_ = Phase::writing;
     keep_alive = keep_alive && !server_.stopping();

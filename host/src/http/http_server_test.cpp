@@ -72,6 +72,17 @@ struct Response {
     }
 };
 
+// A refusal of the server itself, in the panel API's error form.
+void expect_server_error(const Response& r, const std::string& code) {
+    const auto body = Json::parse(r.body, nullptr, false);
+    ASSERT_TRUE(body.is_object() && body.contains("error") && body["error"].is_object()) << r.body;
+    EXPECT_EQ(body["error"].value("code", ""), code) << r.body;
+    EXPECT_FALSE(body["error"].value("message", "").empty()) << r.body;
+    const auto id = body["error"].value("request_id", "");
+    EXPECT_EQ(id.size(), 16u) << r.body;
+    EXPECT_EQ(r.header("x-request-id"), id);
+}
+
 // A deliberately dumb blocking HTTP/1.1 client over a raw socket, so the test
 // sees exactly the bytes the server sends.
 class Client {
@@ -287,14 +298,14 @@ TEST_F(HttpServerTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
     auto missing = get("/api/nothing/here");
     ASSERT_TRUE(missing);
     EXPECT_EQ(missing->status, 404);
-    EXPECT_EQ(Json::parse(missing->body), Json({{"error", "not found"}}));
+    expect_server_error(*missing, "not_found");
     EXPECT_EQ(get("/api/items/1/extra")->status, 404);
 
     auto wrong = Client(server_.port()).request("PUT", "/api/items/1", "x");
     ASSERT_TRUE(wrong);
     EXPECT_EQ(wrong->status, 405);
     EXPECT_EQ(wrong->header("allow"), "DELETE, GET");
-    EXPECT_EQ(Json::parse(wrong->body), Json({{"error", "method not allowed"}}));
+    expect_server_error(*wrong, "method_not_allowed");
     EXPECT_EQ(executor_.posts.load(), 0);
 }
 
@@ -318,7 +329,7 @@ TEST_F(HttpServerTest, OversizedBodyIs413) {
     sender.get();
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 413);
-    EXPECT_EQ(Json::parse(r->body), Json({{"error", "payload too large"}}));
+    expect_server_error(*r, "payload_too_large");
     EXPECT_EQ(r->header("connection"), "close");
     EXPECT_TRUE(client.closed_by_server());
     EXPECT_FALSE(called.load());
@@ -355,7 +366,7 @@ TEST_F(HttpServerTest, ThrowingHandlerGives500AndLogsTheReason) {
     auto r = get("/boom");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 500);
-    EXPECT_EQ(Json::parse(r->body), Json({{"error", "internal error"}}));
+    expect_server_error(*r, "internal");
     EXPECT_EQ(r->body.find("fire"), std::string::npos);
     EXPECT_TRUE(log_.has(sdk::LogLevel::error, "database is on fire"));
 
