@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <limits>
 
 namespace profo::host {
 
@@ -205,6 +206,16 @@ std::optional<std::int64_t> CallArguments::integer(const std::string& name) cons
     return values_[name].get<std::int64_t>();
 }
 
+std::optional<int> CallArguments::integer_in(const std::string& name, int least, int most) const {
+    const auto n = integer(name);
+    if (!n) return std::nullopt;
+    if (*n < least || *n > most)
+        throw sdk::AdminError(sdk::AdminError::Code::invalid_argument,
+                              name + ": must be " + std::to_string(least) + " to " + std::to_string(most),
+                              "/" + name);
+    return static_cast<int>(*n);
+}
+
 std::optional<double> CallArguments::number(const std::string& name) const {
     if (!has(name)) return std::nullopt;
     return values_[name].get<double>();
@@ -239,11 +250,8 @@ namespace {
 
 // Sorts and slices a list an operation returned whole; `total` is its size before.
 void page(json& list, const CallArguments& arguments, json& result) {
-    const auto limit = arguments.integer("limit");
-    if (limit && (*limit < 1 || *limit > 1000))
-        throw sdk::AdminError(Code::invalid_argument, "limit: must be 1 to 1000", "/limit");
-    const auto offset = arguments.integer("offset").value_or(0);
-    if (offset < 0) throw sdk::AdminError(Code::invalid_argument, "offset: must not be negative", "/offset");
+    const auto limit = arguments.integer_in("limit", 1, kMaxPageLimit);
+    const auto offset = arguments.integer_in("offset", 0, std::numeric_limits<int>::max()).value_or(0);
     result["total"] = list.size();
     if (const auto sort = arguments.string("sort")) {
         const bool descending = sort->starts_with('-');

@@ -49,6 +49,9 @@ struct ArgumentSpec {
 // The checked arguments of one call: what was given, converted to the
 // type its spec names ("12" for an id, "true" for a boolean, a time as
 // `2025-09-01T08:30:00Z` or Unix milliseconds).
+// The most a listing gives at once (`limit`).
+inline constexpr int kMaxPageLimit = 1000;
+
 class CallArguments {
 public:
     CallArguments(const std::vector<ArgumentSpec>& specs, const nlohmann::json& given, sdk::Millis now);
@@ -56,6 +59,8 @@ public:
     sdk::Id id(const std::string& name) const;  // required ones only
     std::optional<sdk::Id> optional_id(const std::string& name) const;
     std::optional<std::int64_t> integer(const std::string& name) const;
+    // An integer from `least` to `most`; outside them, an AdminError naming the argument.
+    std::optional<int> integer_in(const std::string& name, int least, int most) const;
     std::optional<double> number(const std::string& name) const;
     std::optional<std::string> string(const std::string& name) const;
     std::optional<bool> boolean(const std::string& name) const;

@@ -253,6 +253,13 @@ TEST_F(AdminCatalogueTest, ArgumentsAreCheckedByName) {
     const auto choice = refusal(first_, "runs.list", {{"status", "finished"}});
     EXPECT_NE(std::string(choice.what()).find("one of active completed"), std::string::npos) << choice.what();
     EXPECT_EQ(refusal(first_, "runs.list", {{"limit", "5000"}}).field(), "/limit");
+    // Numbers past what the listing and versions count in are refused, not wrapped round.
+    EXPECT_EQ(refusal(first_, "runs.list", {{"offset", "4294967296"}}).field(), "/offset");
+    EXPECT_EQ(refusal(first_, "courses.list", {{"offset", "4294967296"}}).field(), "/offset");
+    EXPECT_EQ(
+        refusal(first_, "deployments.create", {{"course_id", 1}, {"bot_ids", "1"}, {"version", "4294967297"}})
+            .field(),
+        "/version");
     EXPECT_EQ(
         refusal(first_, "tokens.create", {{"deployment_id", 1}, {"type", "public"}, {"expires_at", "soon"}})
             .field(),

@@ -3,6 +3,8 @@
 #include "admin/admin_catalogue.hpp"
 #include "admin/record_json.hpp"
 
+#include <limits>
+
 #include <profo/sdk/text.hpp>
 
 namespace profo::host {
@@ -87,8 +89,7 @@ void add_deployment_operations(AdminCatalogue& c) {
                           {"test", "prod"}}});
     c.add({"deployments.create", "put a course version on bots", "POST", "/deployments", AdminRole::admin},
           create_specs, list_of("deployments", "Deployment"), [&c](const AdminCall& call) {
-              std::optional<int> version;
-              if (const auto n = call.arguments.integer("version")) version = static_cast<int>(*n);
+              const auto version = call.arguments.integer_in("version", 1, std::numeric_limits<int>::max());
               json list = json::array();
               for (const auto& d : c.deployments().create(
                        call.caller.account_id, std::to_string(call.arguments.id("course_id")),
@@ -135,8 +136,7 @@ void add_deployment_operations(AdminCatalogue& c) {
           {{"type", "object"},
            {"properties", {{"deployment", one}, {"previous_version", {{"type", "integer"}}}}}},
           [&c](const AdminCall& call) {
-              std::optional<int> version;
-              if (const auto n = call.arguments.integer("version")) version = static_cast<int>(*n);
+              const auto version = call.arguments.integer_in("version", 1, std::numeric_limits<int>::max());
               const auto u = c.deployments().upgrade(call.caller.account_id,
                                                      call.arguments.id("deployment_id"), version);
               return json{{"deployment", deployment_json(u.deployment)},

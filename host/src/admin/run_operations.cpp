@@ -2,6 +2,8 @@
 #include "admin/admin_catalogue.hpp"
 #include "admin/record_json.hpp"
 
+#include <limits>
+
 namespace profo::host {
 
 using nlohmann::json;
@@ -43,16 +45,8 @@ void add_run_operations(AdminCatalogue& c) {
               filter.token_id = a.optional_id("token_id");
               filter.started_from = a.time("from");
               filter.started_before = a.time("to");
-              const auto limit = a.integer("limit").value_or(100);
-              if (limit < 1 || limit > 1000)
-                  throw sdk::AdminError(sdk::AdminError::Code::invalid_argument, "limit: must be 1 to 1000",
-                                        "/limit");
-              const auto offset = a.integer("offset").value_or(0);
-              if (offset < 0)
-                  throw sdk::AdminError(sdk::AdminError::Code::invalid_argument,
-                                        "offset: must not be negative", "/offset");
-              filter.limit = static_cast<int>(limit);
-              filter.offset = static_cast<int>(offset);
+              filter.limit = a.integer_in("limit", 1, kMaxPageLimit).value_or(100);
+              filter.offset = a.integer_in("offset", 0, std::numeric_limits<int>::max()).value_or(0);
               auto tx = c.deps().storage.begin_read();
               json list = json::array();
               for (const auto& r : tx->list_runs(call.caller.account_id, filter)) list.push_back(run_json(r));
