@@ -7,8 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <iomanip>
+#include <limits>
 #include <ostream>
 
 namespace profo::host {
@@ -37,7 +39,9 @@ int run_list(CommandIo& io, const std::vector<std::string>& args) {
             throw UsageError("--status must be active, completed, stopped, blocked or abandoned, not '" +
                              *status + "'");
     }
-    filter.limit = static_cast<int>(whole_number(parsed.value("limit").value_or("100"), "--limit", 1));
+    // A larger limit than there can be runs lists them all.
+    filter.limit = static_cast<int>(std::min<std::int64_t>(
+        whole_number(parsed.value("limit").value_or("100"), "--limit", 1), std::numeric_limits<int>::max()));
     auto config = load_command_config(io, args);
     if (!config) return 2;
     try {
