@@ -37,7 +37,7 @@ void check_name_free(sdk::StorageTx& tx, const std::string& name, sdk::Id except
     for (const auto& other : tx.list_accounts())
         if (other.id != except && name_key(other.name) == key)
             throw AccountDirectoryError("another account is already called '" + other.name + "'",
-                                        sdk::AdminError::Code::conflict);
+                                        sdk::AdminError::Code::conflict, "/name");
 }
 
 sdk::AccountMember member_of(sdk::StorageTx& tx, sdk::Id account_id, std::int64_t telegram_user_id) {
@@ -62,15 +62,17 @@ void check_keeps_an_owner(sdk::StorageTx& tx, const sdk::AccountMember& member, 
 
 sdk::AccountMember checked_member(sdk::Id account_id, const MemberDraft& draft) {
     if (draft.telegram_user_id <= 0)
-        throw AccountDirectoryError("a Telegram user id is a positive number, not " +
-                                    std::to_string(draft.telegram_user_id));
+        throw AccountDirectoryError(
+            "a Telegram user id is a positive number, not " + std::to_string(draft.telegram_user_id),
+            sdk::AdminError::Code::invalid_argument, "/telegram_user_id");
     sdk::AccountMember member;
     member.account_id = account_id;
     member.telegram_user_id = draft.telegram_user_id;
     member.username = without_at_sign(draft.username);
     if (!member.username.empty() && !is_telegram_username(member.username))
-        throw AccountDirectoryError("'" + draft.username +
-                                    "' is not a Telegram username (5 to 32 of letters, digits and _)");
+        throw AccountDirectoryError(
+            "'" + draft.username + "' is not a Telegram username (5 to 32 of letters, digits and _)",
+            sdk::AdminError::Code::invalid_argument, "/username");
     member.role = parse_member_role(draft.role);
     return member;
 }
@@ -79,12 +81,13 @@ sdk::AccountMember checked_member(sdk::Id account_id, const MemberDraft& draft) 
 
 void check_account_name(const std::string& name) {
     if (auto problem = record_name_problem(name, "account name", kMaxAccountNameCharacters))
-        throw AccountDirectoryError(*problem);
+        throw AccountDirectoryError(*problem, sdk::AdminError::Code::invalid_argument, "/name");
 }
 
 std::string parse_member_role(const std::string& text) {
     if (text == "owner" || text == "admin") return text;
-    throw AccountDirectoryError("a member's role is owner or admin, not '" + text + "'");
+    throw AccountDirectoryError("a member's role is owner or admin, not '" + text + "'",
+                                sdk::AdminError::Code::invalid_argument, "/role");
 }
 
 AccountDirectory::AccountDirectory(sdk::Storage& storage) : storage_(storage) {}

@@ -16,6 +16,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace profo::host {
@@ -25,8 +26,9 @@ namespace profo::host {
 // unless the throw says otherwise.
 class AccountDirectoryError : public sdk::AdminError {
 public:
-    explicit AccountDirectoryError(const std::string& message, Code code = Code::invalid_argument)
-        : sdk::AdminError(code, message) {}
+    explicit AccountDirectoryError(const std::string& message, Code code = Code::invalid_argument,
+                                   std::string field = {})
+        : sdk::AdminError(code, message, std::move(field)) {}
 };
 
 inline constexpr std::size_t kMaxAccountNameCharacters = 100;

@@ -253,6 +253,15 @@ TEST_F(AdminCatalogueTest, ArgumentsAreCheckedByName) {
     const auto choice = refusal(first_, "runs.list", {{"status", "finished"}});
     EXPECT_NE(std::string(choice.what()).find("one of active completed"), std::string::npos) << choice.what();
     EXPECT_EQ(refusal(first_, "runs.list", {{"limit", "5000"}}).field(), "/limit");
+    // A service's refusal names the field too, not only the catalogue's checks.
+    EXPECT_EQ(refusal(first_, "members.add", {{"telegram_user_id", -5}}).field(), "/telegram_user_id");
+    EXPECT_EQ(refusal(first_, "members.add", {{"telegram_user_id", 5}, {"username", "a"}}).field(),
+              "/username");
+    EXPECT_EQ(refusal(first_, "account.rename", {{"name", " Padded"}}).field(), "/name");
+    EXPECT_EQ(refusal(first_, "bots.add", {{"token", "not a token"}}).field(), "/token");
+    EXPECT_EQ(refusal(first_, "tokens.create", {{"deployment_id", 1}, {"type", "no_such_type"}}).field(),
+              "/type");
+    EXPECT_EQ(refusal(first_, "bans.add", {{"user_id", -1}}).field(), "/user_id");
     // Numbers past what the listing and versions count in are refused, not wrapped round.
     EXPECT_EQ(refusal(first_, "runs.list", {{"offset", "4294967296"}}).field(), "/offset");
     EXPECT_EQ(refusal(first_, "courses.list", {{"offset", "4294967296"}}).field(), "/offset");

@@ -82,7 +82,8 @@ std::string BotRegistry::username_of(const std::string& token) {
     }
     const auto reply = nlohmann::json::parse(response.body, nullptr, false);
     if (response.status == 401)
-        throw BotRegistryError("Telegram does not know token " + masked_token(token) + " (401 Unauthorized)");
+        throw BotRegistryError("Telegram does not know token " + masked_token(token) + " (401 Unauthorized)",
+                               sdk::AdminError::Code::invalid_argument, "/token");
     if (!reply.is_object() || !reply.value("ok", false) || !reply.contains("result") ||
         !reply["result"].is_object() || !reply["result"].value("username", nlohmann::json()).is_string())
         throw BotRegistryError(
@@ -95,11 +96,13 @@ std::string BotRegistry::username_of(const std::string& token) {
 
 sdk::Bot BotRegistry::add(sdk::Id account_id, const std::string& token, const std::string& mode) {
     if (mode != "poll" && mode != "webhook")
-        throw BotRegistryError("mode must be poll or webhook, not '" + mode + "'");
+        throw BotRegistryError("mode must be poll or webhook, not '" + mode + "'",
+                               sdk::AdminError::Code::invalid_argument, "/mode");
     if (!looks_like_token(token))
         throw BotRegistryError(
             "'" + masked_token(token) +
-            "' is not a bot token (digits, a colon, then the secret part from @BotFather)");
+                "' is not a bot token (digits, a colon, then the secret part from @BotFather)",
+            sdk::AdminError::Code::invalid_argument, "/token");
     sdk::Bot bot;
     bot.username = username_of(token);
     bot.mode = mode;

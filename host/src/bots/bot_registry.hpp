@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace profo::host {
@@ -24,8 +25,9 @@ namespace profo::host {
 // unless the throw says otherwise.
 class BotRegistryError : public sdk::AdminError {
 public:
-    explicit BotRegistryError(const std::string& message, Code code = Code::invalid_argument)
-        : sdk::AdminError(code, message) {}
+    explicit BotRegistryError(const std::string& message, Code code = Code::invalid_argument,
+                              std::string field = {})
+        : sdk::AdminError(code, message, std::move(field)) {}
 };
 
 // "123456:***": enough to tell bots apart, nothing to steal.

@@ -30,7 +30,8 @@ AccessRules::AccessRules(sdk::Storage& storage) : storage_(storage) {}
 
 BanResult AccessRules::ban(sdk::Id account_id, const sdk::Ban& ban, sdk::Millis now) {
     if (ban.user_id <= 0)
-        throw AccessRulesError("a ban names a Telegram user id, not " + std::to_string(ban.user_id));
+        throw AccessRulesError("a ban names a Telegram user id, not " + std::to_string(ban.user_id),
+                               sdk::AdminError::Code::invalid_argument, "/user_id");
     // The message is what the student is sent: one Telegram message.
     if (const auto length = sdk::telegram_length(ban.message); length > kMaxBanMessageLength)
         throw AccessRulesError("the ban's message is " + std::to_string(length) +

@@ -49,8 +49,9 @@ sdk::EnrollmentPlugin& TokenRegistry::plugin_for(const std::string& type) const 
     std::string enabled;
     for (const auto& t : plugins_.enrollment_types()) enabled += (enabled.empty() ? "" : ", ") + t;
     throw TokenRegistryError("no enabled enrollment plugin provides token type '" + type +
-                             "' (enabled: " + (enabled.empty() ? std::string("none") : enabled) +
-                             "; enable plugins.enrollment." + type + ")");
+                                 "' (enabled: " + (enabled.empty() ? std::string("none") : enabled) +
+                                 "; enable plugins.enrollment." + type + ")",
+                             sdk::AdminError::Code::invalid_argument, "/type");
 }
 
 sdk::EnrollmentToken TokenRegistry::token_of(sdk::StorageTx& tx, sdk::Id account_id, sdk::Id token_id) {
@@ -100,9 +101,11 @@ IssuedToken TokenRegistry::create(sdk::Id account_id, const TokenDraft& draft, s
     if (!draft.utm_campaign.empty()) utm["campaign"] = draft.utm_campaign;
     token.utm_json = utm.dump();
     if (token.expires_at && *token.expires_at <= now)
-        throw TokenRegistryError("expires: the time given has passed already");
+        throw TokenRegistryError("expires: the time given has passed already",
+                                 sdk::AdminError::Code::invalid_argument, "/expires_at");
     if (token.starts_at && token.ends_at && *token.ends_at <= *token.starts_at)
-        throw TokenRegistryError("ends: the start window must end after it starts");
+        throw TokenRegistryError("ends: the start window must end after it starts",
+                                 sdk::AdminError::Code::invalid_argument, "/ends_at");
     try {
         plugin.prepare_token(token);
     } catch (const std::invalid_argument& e) {
