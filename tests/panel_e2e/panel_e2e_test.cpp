@@ -571,6 +571,12 @@ TEST_P(Panel, PreviewPlaysACourseWithoutTelegramAndStaysOutOfAnalytics) {
     EXPECT_EQ(chat["messages"][0]["text"], "Your name?");
     EXPECT_EQ(owner.refused("POST", preview + "/skip"), "409 conflict") << "nothing left to skip";
     EXPECT_EQ(owner.refused("POST", preview + "/moves", json::object()), "400 invalid_argument");
+    EXPECT_EQ(owner.refused("POST", preview + "/moves", {{"text", "Ada"}, {"voice", "file"}}),
+              "400 invalid_argument")
+        << "a move is one thing";
+    EXPECT_EQ(owner.refused("POST", preview + "/moves", {{"poll_id", "p"}, {"options", {11}}}),
+              "400 invalid_argument")
+        << "a poll has at most 10 options";
 
     chat = owner.ok("POST", preview + "/moves", {{"text", "Ada"}});
     ASSERT_FALSE(chat["messages"].empty()) << chat;

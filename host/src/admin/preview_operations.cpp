@@ -69,7 +69,13 @@ void add_preview_operations(AdminCatalogue& c) {
                   if (const auto value = a.string(field)) move[field] = *value;
               if (a.has("options")) {
                   move["options"] = json::array();
-                  for (const auto n : a.id_list("options")) move["options"].push_back(n - 1);
+                  for (const auto n : a.id_list("options")) {
+                      if (n > 10)
+                          throw sdk::AdminError(sdk::AdminError::Code::invalid_argument,
+                                                "options: counted from 1, and a poll has at most 10",
+                                                "/options");
+                      move["options"].push_back(n - 1);
+                  }
               }
               return c.preview().act(seat_of(call), move);
           });

@@ -122,6 +122,14 @@ json PreviewChat::act(const PreviewSeat& seat, const json& move) {
                                   std::string("/") + field);
         return value.get<std::string>();
     };
+    int kinds = 0;
+    for (const char* kind : {"text", "callback_data", "poll_id", "web_app_data", "voice"})
+        kinds += move.contains(kind);
+    if (kinds > 1)
+        throw sdk::AdminError(Code::invalid_argument,
+                              "a move is one thing a student does: one of text, callback_data, poll_id (with "
+                              "options), web_app_data or voice",
+                              "");
     if (move.contains("text")) {
         e.kind = sdk::InboundEvent::Kind::text;
         e.text = text_of("text");
@@ -139,8 +147,9 @@ json PreviewChat::act(const PreviewSeat& seat, const json& move) {
             throw sdk::AdminError(Code::invalid_argument, "options must list the chosen options (from 0)",
                                   "/options");
         for (const auto& o : options) {
-            if (!o.is_number_integer() || o.get<std::int64_t>() < 0 || o.get<std::int64_t>() > 11)
-                throw sdk::AdminError(Code::invalid_argument, "options are numbers from 0 to 11", "/options");
+            // A Telegram poll has at most 10 options.
+            if (!o.is_number_integer() || o.get<std::int64_t>() < 0 || o.get<std::int64_t>() > 9)
+                throw sdk::AdminError(Code::invalid_argument, "options are numbers from 0 to 9", "/options");
             e.options.push_back(o.get<int>());
         }
     } else if (move.contains("web_app_data")) {
