@@ -355,6 +355,12 @@ CourseCheck check_course(const std::string& yaml_text, const std::string& file, 
 }
 
 CourseCheck check_course_file(const std::filesystem::path& file, const PluginRegistry& plugins) {
+    // A directory opens as a stream that reads nothing, which would pass for an empty course.
+    if (std::error_code ec; std::filesystem::is_directory(file, ec)) {
+        CourseCheck check;
+        check.problems.push_back({false, file.string(), 0, "", "is a directory, not a course file"});
+        return check;
+    }
     std::ifstream in(file, std::ios::binary);
     if (!in) {
         CourseCheck check;

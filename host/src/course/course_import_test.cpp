@@ -103,6 +103,13 @@ TEST_F(CourseImportTest, ANewCourseIsRefusedANameNobodyCouldReadAndNothingIsStor
     EXPECT_TRUE(import_course_file(*storage_, *plugins_, file, sdk::kDefaultAccountId, cyrillic).created);
 }
 
+TEST_F(CourseImportTest, ADirectoryIsNoCourseFile) {
+    const auto check = check_course_file(dir_, *plugins_);
+    ASSERT_EQ(check.problems.size(), 1u);
+    EXPECT_EQ(check.problems[0].message, "is a directory, not a course file");
+    EXPECT_FALSE(check.ok());
+}
+
 TEST_F(CourseImportTest, SameNameAddsVersions) {
     const auto file = write("greeting.yaml", kGood);
     const auto first = import_course_file(*storage_, *plugins_, file, sdk::kDefaultAccountId);
