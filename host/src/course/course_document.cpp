@@ -1,9 +1,8 @@
 #include "course/course_document.hpp"
 
-#include "text/record_name.hpp"
-
 #include "course/course_outline.hpp"
 #include "course/element_id.hpp"
+#include "text/record_name.hpp"
 #include "yaml/yaml_document.hpp"
 #include "yaml/yaml_json.hpp"
 
@@ -20,6 +19,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <system_error>
 
 namespace profo::host {
 
