@@ -163,7 +163,8 @@ CallArguments::CallArguments(const std::vector<ArgumentSpec>& specs, const json&
     values_ = json::object();
     if (!given.is_object())
         throw sdk::AdminError(Code::invalid_argument, "the arguments must be a JSON object");
-    for (const auto& [name, value] : given.items()) {
+    for (const auto& item : given.items()) {
+        const auto& name = item.key();
         const auto spec =
             std::find_if(specs.begin(), specs.end(), [&](const auto& s) { return s.name == name; });
         if (spec == specs.end()) refuse(name, "no such argument");

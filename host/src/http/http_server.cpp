@@ -47,7 +47,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::size_t kBodyLimit = 1024 * 1024;
+constexpr std::size_t kBodyLimit = std::size_t{1024} * 1024;
 constexpr std::uint32_t kHeaderLimit = 16 * 1024;
 constexpr auto kIdleTimeout = 60s;  // waiting for the body of a request
 constexpr auto kWriteTimeout = 30s;
@@ -55,7 +55,7 @@ constexpr auto kWriteTimeout = 30s;
 // for a while before closing keeps the kernel from answering with a reset
 // that would destroy our response in flight.
 constexpr auto kLingerTimeout = 2s;
-constexpr std::size_t kLingerMaxBytes = 8 * 1024 * 1024;
+constexpr std::size_t kLingerMaxBytes = std::size_t{8} * 1024 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 sdk::HttpResponse json_response(int status, std::string body) {
@@ -188,7 +188,12 @@ public:
         }
     }
     ~Server() {
-        stop(10s);
+        // Nothing may leave a destructor; a server that cannot stop cleanly is
+        // being torn down anyway. Handlers still running must lose the log either way.
+        try {
+            stop(10s);
+        } catch (...) {
+        }
         std::lock_guard lock(gate_->mutex);
         gate_->log = nullptr;
     }
@@ -359,9 +364,9 @@ private:
         target_ = "-";
         started_ = std::chrono::steady_clock::now();
         if (ec == http::error::body_limit)
-            send(
-                error_response(413, "payload_too_large", "the request body is over 1 MiB, the most this server takes"),
-                false, true);
+            send(error_response(413, "payload_too_large",
+                                "the request body is over 1 MiB, the most this server takes"),
+                 false, true);
         else if (ec == http::error::header_limit)
             send(error_response(431, "request_header_fields_too_large",
                                 "the request headers are larger than this server takes"),
@@ -533,7 +538,7 @@ void Session::linger() {
     phase_ = Phase::lingering;
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    if (drain_.empty()) drain_.resize(64 * 1024);
+    if (drain_.empty()) drain_.resize(std::size_t{64} * 1024);
     stream_.expires_after(kLingerTimeout);
     stream_.async_read_some(asio::buffer(drain_),
                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
