@@ -3,9 +3,9 @@
 #include "admin/admin_catalogue.hpp"
 #include "admin/record_json.hpp"
 
-#include <limits>
-
 #include <profo/sdk/text.hpp>
+
+#include <limits>
 
 namespace profo::host {
 

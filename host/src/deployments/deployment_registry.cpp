@@ -6,7 +6,6 @@
 #include "secrets/secret_names.hpp"
 
 #include <profo/sdk/outbound.hpp>
-#include <profo/sdk/text.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -216,12 +215,8 @@ void DeploymentRegistry::check_changes(const DeploymentChanges& changes) const {
         refuse("environment: test or prod, not '" + *changes.environment + "'", "/environment");
     for (const auto& [key, text] : changes.texts) {
         if (auto problem = text_key_problem(key, platform_texts_)) refuse(*problem, "/texts/" + key);
-        // A text is sent as one message.
-        if (const auto length = sdk::telegram_length(text); length > kMaxTextLength)
-            refuse("the text " + key + " is " + std::to_string(length) +
-                       " characters long; Telegram takes at most " + std::to_string(kMaxTextLength) +
-                       " in a message",
-                   "/texts/" + key);
+        if (auto problem = message_length_problem(text))
+            refuse("the text " + key + " " + *problem, "/texts/" + key);
     }
     if (changes.model)
         if (auto problem = model_problem(*changes.model))

@@ -259,4 +259,11 @@ std::vector<Message> outbound_messages(const sdk::OutAction& action, const std::
     return out;
 }
 
+std::optional<std::string> message_length_problem(std::string_view text) {
+    const auto length = sdk::telegram_length(text);
+    if (length <= kMaxTextLength) return std::nullopt;
+    return "is " + std::to_string(length) + " characters long; Telegram takes at most " +
+           std::to_string(kMaxTextLength) + " in a message";
+}
+
 }  // namespace profo::host

@@ -27,6 +27,11 @@ inline constexpr std::size_t kMaxAlbumSize = 10;
 // inside a UTF-8 sequence). The separator at a cut is dropped.
 std::vector<std::string> split_text(std::string_view text, std::size_t limit = kMaxTextLength);
 
+// Why `text`, typed by a person for students, cannot be one Telegram message
+// ("is 5000 characters long; Telegram takes at most 4096 in a message"), or
+// nothing when it can.
+std::optional<std::string> message_length_problem(std::string_view text);
+
 // Google Drive share links (`/file/d/ID/view`, `open?id=ID`) as direct
 // download links; any other URL unchanged.
 std::string direct_media_url(std::string_view url);

@@ -1,5 +1,6 @@
 #include "enrollment/access_rules.hpp"
 
+#include "engine/outbox_writer.hpp"
 #include "telegram/telegram_username.hpp"
 
 #include <profo/sdk/text.hpp>
@@ -33,11 +34,9 @@ BanResult AccessRules::ban(sdk::Id account_id, const sdk::Ban& ban, sdk::Millis 
         throw AccessRulesError("a ban names a Telegram user id, not " + std::to_string(ban.user_id),
                                sdk::AdminError::Code::invalid_argument, "/user_id");
     // The message is what the student is sent: one Telegram message.
-    if (const auto length = sdk::telegram_length(ban.message); length > kMaxBanMessageLength)
-        throw AccessRulesError("the ban's message is " + std::to_string(length) +
-                                   " characters long; Telegram takes at most " +
-                                   std::to_string(kMaxBanMessageLength) + " in a message",
-                               sdk::AdminError::Code::invalid_argument, "/message");
+    if (auto problem = message_length_problem(ban.message))
+        throw AccessRulesError("the ban's message " + *problem, sdk::AdminError::Code::invalid_argument,
+                               "/message");
     if (const auto length = sdk::telegram_length(ban.reason); length > kMaxBanReasonLength)
         throw AccessRulesError("the ban's reason is " + std::to_string(length) +
                                    " characters long; at most " + std::to_string(kMaxBanReasonLength) +

@@ -25,9 +25,8 @@ public:
         : sdk::AdminError(code, message, std::move(field)) {}
 };
 
-// In Telegram's units (UTF-16 code units): the message is sent to the
-// student as one message; the reason is for the account's people.
-inline constexpr std::size_t kMaxBanMessageLength = 4096;
+// A ban's reason, for the account's people, in Telegram's units (UTF-16
+// code units). Its message, sent to the student, is one Telegram message.
 inline constexpr std::size_t kMaxBanReasonLength = 1000;
 
 struct BanResult {
