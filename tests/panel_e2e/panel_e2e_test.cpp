@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <memory>
 #include <regex>
 #include <thread>
 
@@ -379,17 +380,22 @@ TEST_P(Panel, PagesAndScriptsReadWhileAnotherTransactionWrites) {
     script.ok("GET", "/api/v1/accounts/1/courses");  // a key's first use is written
 
     const auto database = (platform_->config.parent_path() / "profo.db").string();
-    sqlite3* writer = nullptr;
-    ASSERT_EQ(sqlite3_open(database.c_str(), &writer), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(writer, "BEGIN IMMEDIATE; UPDATE accounts SET name = 'Uncommitted' WHERE id = 1",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK)
-        << sqlite3_errmsg(writer);
-    sqlite3* other = nullptr;
-    ASSERT_EQ(sqlite3_open(database.c_str(), &other), SQLITE_OK);
-    EXPECT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_BUSY)
+    using Connection = std::unique_ptr<sqlite3, decltype(&sqlite3_close)>;
+    const auto open = [&] {
+        sqlite3* db = nullptr;
+        EXPECT_EQ(sqlite3_open(database.c_str(), &db), SQLITE_OK);
+        return Connection(db, &sqlite3_close);
+    };
+    const auto writer = open();
+    // profo writes too (bot leases, health): the writer waits its turn as they do.
+    sqlite3_busy_timeout(writer.get(), 10000);
+    ASSERT_EQ(
+        sqlite3_exec(writer.get(), "BEGIN IMMEDIATE; UPDATE accounts SET name = 'Uncommitted' WHERE id = 1",
+                     nullptr, nullptr, nullptr),
+        SQLITE_OK)
+        << sqlite3_errmsg(writer.get());
+    EXPECT_EQ(sqlite3_exec(open().get(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_BUSY)
         << "the writer does not hold the database";
-    sqlite3_close(other);
 
     const auto quickly = [](const Client& client, const std::string& target) {
         const auto began = std::chrono::steady_clock::now();
@@ -406,8 +412,7 @@ TEST_P(Panel, PagesAndScriptsReadWhileAnotherTransactionWrites) {
         quickly(owner, target);
         quickly(script, target);
     }
-    EXPECT_EQ(sqlite3_exec(writer, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(writer);
+    EXPECT_EQ(sqlite3_exec(writer.get(), "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
 }
 
 TEST_P(Panel, EveryDocumentedRouteIsServedAndKeepsAccountsApart) {
