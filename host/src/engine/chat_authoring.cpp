@@ -1,7 +1,6 @@
 #include "engine/chat_authoring.hpp"
 
 #include "course/course_document.hpp"
-#include "engine/outbox_writer.hpp"
 #include "engine/run_context.hpp"
 
 #include <profo/sdk/admin.hpp>
@@ -21,12 +20,6 @@ sdk::OutboundMessage text_message(const std::string& text) {
     sdk::OutboundMessage m;
     m.text = text;
     return m;
-}
-
-// Long answers (every line of a broken course) in as many messages as
-// Telegram's limit needs.
-void add_text(std::vector<sdk::OutboundMessage>& answers, const std::string& text) {
-    for (auto& part : split_text(text)) answers.push_back(text_message(part));
 }
 
 std::string problem_lines(const std::vector<CourseProblem>& problems) {
@@ -129,7 +122,7 @@ ChatAuthoring::Answers ChatAuthoring::edit(sdk::StorageTx& tx, sdk::Id account_i
         std::string list = "Send /edit and the course's name or number:";
         for (const auto& c : courses) list += "\n" + std::to_string(c.id) + "  " + c.name;
         Answers answers;
-        add_text(answers, list);
+        answers.push_back(text_message(list));
         return answers;
     }
     const auto course = find_course_by_ref(tx, account_id, course_ref);
@@ -194,18 +187,17 @@ ChatAuthoring::Answers ChatAuthoring::import_new(sdk::StorageTx& tx, sdk::Id acc
     if (!check.ok()) {
         // Still waiting: the author fixes the file and sends it again.
         wait_for_file(tx, account_id, event, "create", given, std::nullopt);
-        add_text(answers, "The course was not imported:" + problem_lines(check.problems) +
-                              "\nFix it and send it again, or /cancel.");
+        answers.push_back(text_message("The course was not imported:" + problem_lines(check.problems) +
+                                       "\nFix it and send it again, or /cancel."));
         return answers;
     }
     const auto elements = check.elements->size();
     const auto result = import_course(tx, std::move(check), file, account_id, name);
-    add_text(answers, "Imported course '" + result.course.name + "' (course " +
-                          std::to_string(result.course.id) + "), version " +
-                          std::to_string(result.version.number) + ": " + std::to_string(elements) +
-                          " elements." +
-                          (result.warnings.empty() ? "" : "\nWarnings:" + problem_lines(result.warnings)) +
-                          "\nDeploy it to a bot in the panel to let students in.");
+    answers.push_back(text_message(
+        "Imported course '" + result.course.name + "' (course " + std::to_string(result.course.id) +
+        "), version " + std::to_string(result.version.number) + ": " + std::to_string(elements) +
+        " elements." + (result.warnings.empty() ? "" : "\nWarnings:" + problem_lines(result.warnings)) +
+        "\nDeploy it to a bot in the panel to let students in."));
     return answers;
 }
 
@@ -221,21 +213,23 @@ ChatAuthoring::Answers ChatAuthoring::publish(sdk::StorageTx& tx, sdk::Id accoun
     Answers answers;
     if (!check.ok()) {
         wait_for_file(tx, account_id, event, "edit", course.name, course.id);
-        add_text(answers, "Nothing was published:" + problem_lines(check.problems) +
-                              "\nFix it and send it again, or /cancel.");
+        answers.push_back(text_message("Nothing was published:" + problem_lines(check.problems) +
+                                       "\nFix it and send it again, or /cancel."));
         return answers;
     }
     const auto result = publish_course(tx, std::move(check), file, account_id, std::to_string(course.id));
     if (!result.published) {
-        add_text(answers, "Nothing changed: the file holds what version " +
-                              std::to_string(result.version.number) + " of '" + course.name + "' holds.");
+        answers.push_back(text_message("Nothing changed: the file holds what version " +
+                                       std::to_string(result.version.number) + " of '" + course.name +
+                                       "' holds."));
         return answers;
     }
-    add_text(answers, "Published version " + std::to_string(result.version.number) + " of '" + course.name +
-                          "': " + std::to_string(result.elements) + " elements." +
-                          (result.warnings.empty() ? "" : "\nWarnings:" + problem_lines(result.warnings)) +
-                          "\nDeployments keep the version they run until you move them to this one in "
-                          "the panel.");
+    answers.push_back(
+        text_message("Published version " + std::to_string(result.version.number) + " of '" + course.name +
+                     "': " + std::to_string(result.elements) + " elements." +
+                     (result.warnings.empty() ? "" : "\nWarnings:" + problem_lines(result.warnings)) +
+                     "\nDeployments keep the version they run until you move them to this one in "
+                     "the panel."));
     return answers;
 }
 
