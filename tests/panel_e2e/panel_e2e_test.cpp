@@ -348,6 +348,24 @@ TEST_P(Panel, ApiKeysAreShownOnceWorkForTheirAccountOnlyAndCanBeRevoked) {
     EXPECT_EQ(script.ok("POST", "/api/v1/accounts/1/courses",
                         {{"name", "By script"}, {"content", kCourse}})["version"]["number"],
               1);
+    // A course over 1 MiB, the server's default body limit, imports as it
+    // does with the CLI; one over the course limit is refused by name, and
+    // a body past what any course could need is refused before it is read.
+    std::string large;
+    for (int i = 0; large.size() < 2'500'000; ++i)
+        large += "part" + std::to_string(i) + ":\n  type: message\n  text: " + std::string(3500, 'a') + "\n";
+    EXPECT_EQ(script.ok("POST", "/api/v1/accounts/1/courses",
+                        {{"name", "Large"}, {"content", large}})["version"]["number"],
+              1);
+    const auto over =
+        script.send("POST", "/api/v1/accounts/1/courses",
+                    json{{"name", "Too large"}, {"content", std::string(4 * 1024 * 1024 + 1, 'b')}}.dump());
+    EXPECT_EQ(over.status, 400) << over.body.substr(0, 300);
+    EXPECT_EQ(json::parse(over.body, nullptr, false)["error"].value("field", ""), "/content")
+        << over.body.substr(0, 300);
+    const auto huge = script.send("POST", "/api/v1/accounts/1/courses", std::string(13 * 1024 * 1024, ' '));
+    EXPECT_EQ(huge.status, 413);
+    EXPECT_EQ(script.ok("GET", "/api/v1/accounts/1/courses")["total"], 3);
     // An admin key manages content, not keys or members.
     EXPECT_EQ(script.refused("POST", "/api/v1/accounts/1/api-keys", {{"label", "escalate"}}),
               "403 forbidden");

@@ -98,6 +98,15 @@ TEST(TelegramTransport, AStudentCompletesACourseByWebhook) {
     auto forged = http_request(port, "POST", "/telegram/webhook/1", R"({"update_id":999,"message":{}})",
                                {{"Content-Type", "application/json"}});
     EXPECT_EQ(forged.status, 401);
+    // A bot id that is not there is refused the same way, so the answers
+    // do not tell which bots exist.
+    for (const std::string path : {"/telegram/webhook/2", "/telegram/webhook/x"}) {
+        auto unknown = http_request(
+            port, "POST", path, R"({"update_id":999,"message":{}})",
+            {{"Content-Type", "application/json"}, {"X-Telegram-Bot-Api-Secret-Token", "guess"}});
+        EXPECT_EQ(unknown.status, 401) << path;
+        EXPECT_EQ(unknown.body, forged.body) << path;
+    }
     stop(*serve);
 }
 

@@ -9,6 +9,7 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 namespace profo::telegram_emulator {
@@ -226,10 +227,12 @@ void BotApi::process(const HttpRequest& request, const std::string& token, const
     } catch (const BotApiError& e) {
         if (e.code == 429) ++world_.counters().too_many_requests;
         responder->send(error_response(e, version, keep_alive));
-    } catch (const json::exception& e) {
-        // A parameter of the wrong JSON type deep inside an object.
-        responder->send(error_response(bad_request(std::string("Can't parse parameters: ") + e.what()),
-                                       version, keep_alive));
+    } catch (const json::exception&) {
+        // A parameter of the wrong JSON type deep inside an object. The
+        // library's own wording names its internals, not the request's.
+        responder->send(
+            error_response(bad_request("Can't parse parameters: a field has a value of the wrong type"),
+                           version, keep_alive));
     }
 }
 
@@ -293,7 +296,7 @@ json BotApi::send_message(Bot& bot, const BotApiParams& p) {
     auto& chat = target_chat(bot, p);
     const auto text = formatted(p, "text", "parse_mode", "entities");
     if (is_blank(text.text)) throw bad_request("Message text is empty");
-    if (utf16_length(text.text) > kMaxTextLength) throw bad_request("Message is too long");
+    if (utf8_code_points(text.text) > kMaxTextLength) throw bad_request("Message is too long");
     check_inline_keyboard(markup.inline_keyboard);
     check_can_send(chat);
     check_flood(bot, chat);
@@ -448,7 +451,7 @@ json BotApi::send_media(Bot& bot, const BotApiParams& p, const std::string& kind
     auto& chat = target_chat(bot, p);
     check_media_reference(bot, p, reference);
     const auto caption = formatted(p, "caption", "parse_mode", "caption_entities");
-    if (utf16_length(caption.text) > kMaxCaptionLength) throw bad_request("Message caption is too long");
+    if (utf8_code_points(caption.text) > kMaxCaptionLength) throw bad_request("Message caption is too long");
     check_inline_keyboard(markup.inline_keyboard);
     check_can_send(chat);
     check_flood(bot, chat);
@@ -493,10 +496,19 @@ json BotApi::send_media_group(Bot& bot, const BotApiParams& p) {
     if (items.size() > 10) throw bad_request("Too many messages to send as an album");
     // Telegram documents 2-10 items; one item is refused here with this wording.
     if (items.size() < 2) throw bad_request("Media group must contain 2-10 items");
+    // Albums of audio and of documents hold only their own kind (TDLib's
+    // is_homogenous_media_group_content); photos and videos mix.
+    for (const char* alone : {"audio", "document"})
+        for (const auto& item : items)
+            if (item.kind != items.front().kind && (items.front().kind == alone || item.kind == alone)) {
+                std::string kind = alone;
+                kind.front() = static_cast<char>(std::toupper(static_cast<unsigned char>(kind.front())));
+                throw bad_request(kind + " can't be mixed with other media types");
+            }
     auto& chat = target_chat(bot, p);
     for (const auto& item : items) {
         check_media_reference(bot, p, item.reference);
-        if (utf16_length(item.caption.text) > kMaxCaptionLength)
+        if (utf8_code_points(item.caption.text) > kMaxCaptionLength)
             throw bad_request("Message caption is too long");
     }
     check_can_send(chat);
@@ -599,7 +611,7 @@ json BotApi::answer_callback_query(Bot& bot, const BotApiParams& p) {
     auto* query = world_.find_callback_query(id);
     if (!query || query->bot_id != bot.id || query->answered) throw bad_request(kQueryTooOld);
     const auto text = p.string("text").value_or("");
-    if (utf16_length(text) > 200) throw bad_request("MESSAGE_TOO_LONG");
+    if (utf8_code_points(text) > 200) throw bad_request("MESSAGE_TOO_LONG");
     query->answered = true;
     if (auto* chat = world_.find_chat(bot.id, query->user_id)) {
         json answer{{"callback_query_id", id}, {"text", text}, {"show_alert", p.boolean("show_alert")}};
@@ -621,19 +633,25 @@ json BotApi::answer_web_app_query(Bot& bot, const BotApiParams& p) {
     if (!result) throw bad_request("Parameter \"result\" is required");
     if (!result->is_object() || !result->contains("type") || !result->contains("id"))
         throw bad_request("Can't parse inline query result JSON object");
+    // Read whole before the query is used up: a refused answer changes nothing.
+    const auto& imc =
+        (*result).contains("input_message_content") ? (*result)["input_message_content"] : json();
+    const json& shown =
+        imc.is_object() ? imc.value("message_text", json("")) : result->value("title", json(""));
+    if (!shown.is_string() && !shown.is_number())
+        throw bad_request("Can't parse inline query result JSON object");
     auto* query = world_.find_web_app_query(id);
     if (!query || query->bot_id != bot.id || query->answered) throw bad_request(kQueryTooOld);
     query->answered = true;
     auto& chat = world_.chat(bot.id, query->user_id);
     chat.web_app_answers.push_back({{"web_app_query_id", id}, {"result", *result}});
-    // The answer appears in the chat as the user's message sent via the bot.
+    // The answer appears in the chat as the user's message sent via the bot,
+    // and the bot gets it as any message of the chat.
     json content = json::object();
-    const auto& imc =
-        (*result).contains("input_message_content") ? (*result)["input_message_content"] : json();
-    content["text"] =
-        imc.is_object() ? imc.value("message_text", std::string()) : result->value("title", std::string());
+    content["text"] = shown.is_string() ? shown.get<std::string>() : shown.dump();
     content["via_bot"] = world_.bot_user_json(bot);
-    world_.add_message(chat, false, std::move(content));
+    auto& m = world_.add_message(chat, false, std::move(content));
+    world_.enqueue_update(bot, "message", m, query->user_id);
     return {{"inline_message_id", "BAAAA" + id}};
 }
 
@@ -754,14 +772,10 @@ void BotApi::download(const HttpRequest& request, const std::string& token, cons
 
 void BotApi::get_updates(Bot& bot, const BotApiParams& p, const ResponderPtr& responder) {
     if (bot.webhook) throw BotApiError(409, kConflictWebhook);
-    std::int64_t offset = 0, limit = 100, timeout = 0;
-    try {
-        offset = p.integer("offset").value_or(0);
-        limit = std::clamp<std::int64_t>(p.integer("limit").value_or(100), 1, 100);
-        timeout = std::clamp<std::int64_t>(p.integer("timeout").value_or(0), 0, 50);
-    } catch (const std::invalid_argument&) {
-        // The Bot API reads unparsable numbers as their defaults.
-    }
+    // Each read as the Bot API server reads it, whatever the others are.
+    const std::int64_t offset = p.leading_integer("offset", 0);
+    const std::int64_t limit = std::clamp<std::int64_t>(p.leading_integer("limit", 100), 1, 100);
+    const std::int64_t timeout = std::clamp<std::int64_t>(p.leading_integer("timeout", 0), 0, 50);
     bot.queue.set_allowed_updates(allowed_updates_param(p));
     // The newer request wins; the one it replaces learns why.
     if (bot.parked) finish_parked(bot, kConflictOtherPoll);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <limits>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -34,6 +35,39 @@ std::string_view trimmed(std::string_view s) {
     while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
     while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
     return s;
+}
+
+// The Bot API server's JSON decoder stops at 100 levels of nesting; past it
+// a value is unreadable. Checked on the text before parsing, so that nothing
+// deeper is ever built, or printed back by recursion that a few hundred
+// thousand brackets would take past the end of the stack.
+constexpr int kMaxJsonDepth = 100;
+
+bool nested_too_deep(std::string_view text) {
+    int depth = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > kMaxJsonDepth) return true;
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return false;
+}
+
+// JSON of a request, or discarded when it is not JSON the Bot API reads.
+json parse_json(std::string_view text) {
+    if (nested_too_deep(text)) return json(json::value_t::discarded);
+    return json::parse(text, nullptr, false);
 }
 
 // %XX decoding without '+' as space: what the Bot API server applies to
@@ -233,7 +267,7 @@ BotApiParams BotApiParams::parse(std::string_view content_type, std::string_view
     while (!trimmed_type.empty() && trimmed_type.back() == ' ') trimmed_type.remove_suffix(1);
     if (body.empty()) return p;
     if (trimmed_type == "application/json") {
-        auto parsed = json::parse(body, nullptr, false);
+        auto parsed = parse_json(body);
         if (parsed.is_discarded()) throw std::invalid_argument("Bad Request: can't parse JSON object");
         if (!parsed.is_object()) throw std::invalid_argument("Bad Request: JSON object expected");
         for (auto& [k, v] : parsed.items()) p.values_[k] = std::move(v);
@@ -284,6 +318,23 @@ std::optional<std::int64_t> BotApiParams::integer(const std::string& key) const 
     throw std::invalid_argument(key);
 }
 
+std::int64_t BotApiParams::leading_integer(const std::string& key, std::int64_t fallback) const {
+    const auto it = values_.find(key);
+    if (it == values_.end() || it->is_null()) return fallback;
+    const std::string text = it->is_string() ? it->get<std::string>() : it->dump();
+    if (text.empty()) return fallback;
+    std::string_view digits(text);
+    const bool negative = digits.front() == '-';
+    if (negative) digits.remove_prefix(1);
+    std::int64_t value = 0;
+    for (const char c : digits) {
+        if (c < '0' || c > '9') break;
+        if (value > (std::numeric_limits<std::int64_t>::max() - (c - '0')) / 10) break;
+        value = value * 10 + (c - '0');
+    }
+    return negative ? -value : value;
+}
+
 std::optional<double> BotApiParams::number(const std::string& key) const {
     const auto it = values_.find(key);
     if (it == values_.end() || it->is_null()) return std::nullopt;
@@ -316,7 +367,7 @@ std::optional<json> BotApiParams::json_value(const std::string& key) const {
     if (!it->is_string()) return *it;
     const auto& s = it->get_ref<const std::string&>();
     if (s.empty()) return std::nullopt;
-    auto parsed = json::parse(s, nullptr, false);
+    auto parsed = parse_json(s);
     if (parsed.is_discarded()) throw std::invalid_argument(key);
     return parsed;
 }

@@ -34,6 +34,9 @@ public:
     // Integers given as JSON numbers or decimal strings; nullopt when absent,
     // std::invalid_argument when present but not an integer.
     std::optional<std::int64_t> integer(const std::string& key) const;
+    // As the Bot API server reads getUpdates' numbers: the leading digits of
+    // the value's text (2.5 is 2, "x" is 0), `fallback` when absent or empty.
+    std::int64_t leading_integer(const std::string& key, std::int64_t fallback) const;
     std::optional<double> number(const std::string& key) const;
     bool boolean(const std::string& key, bool fallback = false) const;
     // A JSON value given inline (JSON body) or serialized in a string (form).

@@ -218,6 +218,21 @@ json StudentApi::dispatch(const std::string& path, bool is_get, const BotApiPara
         world_.enqueue_update(bot, "message", m, user.id);
         return m;
     }
+    if (path == "contact") {
+        // The user shares a contact, their own by default (the app's "share
+        // my phone number" button sends that one).
+        auto& chat = chat_for(bot, user);
+        const auto phone = p.string("phone_number").value_or("");
+        if (phone.empty() || phone.size() > 64 || !is_valid_utf8(phone))
+            throw StudentError(400, "phone_number must be 1..64 bytes of UTF-8");
+        json contact{{"phone_number", phone},
+                     {"first_name", p.string("first_name").value_or(user.first_name)}};
+        if (const auto last = p.string("last_name"); last && !last->empty()) contact["last_name"] = *last;
+        contact["user_id"] = p.integer("contact_user_id").value_or(user.id);
+        auto& m = world_.add_message(chat, false, {{"contact", std::move(contact)}});
+        world_.enqueue_update(bot, "message", m, user.id);
+        return m;
+    }
     if (path == "open_web_app") return open_web_app(bot, user, p);
     if (path == "web_app_query") {
         chat_for(bot, user);
@@ -506,7 +521,7 @@ StudentApi::WaitFor StudentApi::wait_for(const BotApiParams& p, const std::strin
 bool StudentApi::is_student_action(const std::string& path) {
     static const std::set<std::string> actions{"messages",    "send_message", "start",    "press_button",
                                                "answer_poll", "voice",        "document", "web_app_data",
-                                               "block",       "unblock"};
+                                               "contact",     "block",        "unblock"};
     return actions.count(path) != 0;
 }
 

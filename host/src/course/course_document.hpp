@@ -6,6 +6,7 @@
 #include "plugins/plugin_registry.hpp"
 #include "yaml/yaml_json.hpp"
 
+#include <profo/sdk/admin.hpp>
 #include <profo/sdk/storage.hpp>
 
 #include <nlohmann/json.hpp>
@@ -22,7 +23,7 @@ namespace profo::host {
 
 // Courses are a few hundred KiB at most; anything far larger is a mistake or
 // an attack, and yaml-cpp holds the whole node graph in memory.
-inline constexpr std::size_t kMaxCourseBytes = std::size_t{4} * 1024 * 1024;
+inline constexpr std::size_t kMaxCourseBytes = sdk::kMaxCourseSourceBytes;
 
 // One finding, printed as `FILE:LINE: element ID: message` (errors) or
 // `FILE:LINE: warning: element ID: message`.

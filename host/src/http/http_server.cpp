@@ -47,7 +47,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::size_t kBodyLimit = std::size_t{1024} * 1024;
 constexpr std::uint32_t kHeaderLimit = 16 * 1024;
 constexpr auto kIdleTimeout = 60s;  // waiting for the body of a request
 constexpr auto kWriteTimeout = 30s;
@@ -83,6 +82,13 @@ std::string id_of(const sdk::HttpResponse& response) {
     return "";
 }
 
+// "1 MiB", "8 MiB", or "1500 bytes" when not a whole number of MiB.
+std::string byte_count(std::size_t bytes) {
+    constexpr std::size_t kMiB = std::size_t{1024} * 1024;
+    if (bytes % kMiB == 0) return std::to_string(bytes / kMiB) + " MiB";
+    return std::to_string(bytes) + " bytes";
+}
+
 std::string lower(std::string_view s) {
     std::string out(s);
     std::transform(out.begin(), out.end(), out.begin(),
@@ -99,6 +105,7 @@ struct Route {
     std::vector<bool> placeholder;
     sdk::HttpHandler handler;
     Builtin builtin = Builtin::none;
+    std::size_t max_body_bytes = sdk::kDefaultHttpBodyBytes;
 };
 
 Route parse_route(std::string method, std::string pattern) {
@@ -198,10 +205,11 @@ public:
         gate_->log = nullptr;
     }
 
-    void add(std::string method, std::string pattern, sdk::HttpHandler handler) {
+    void add(std::string method, std::string pattern, sdk::HttpHandler handler, std::size_t max_body_bytes) {
         if (!handler) throw std::invalid_argument("route " + method + " " + pattern + " has no handler");
         auto route = parse_route(std::move(method), std::move(pattern));
         route.handler = std::move(handler);
+        route.max_body_bytes = max_body_bytes;
         std::unique_lock lock(routes_mutex_);
         for (const auto& existing : routes_)
             if (same_shape(existing, route))
@@ -227,6 +235,7 @@ public:
         std::string pattern;
         std::map<std::string, std::string> params;
         std::string allow;
+        std::size_t max_body_bytes = sdk::kDefaultHttpBodyBytes;
     };
     Lookup lookup(const std::string& method, const std::vector<std::string>& segments) const;
     sdk::HttpResponse answer_builtin(Builtin builtin);
@@ -317,7 +326,10 @@ private:
         phase_ = Phase::reading;
         parser_.emplace();
         parser_->header_limit(kHeaderLimit);
-        parser_->body_limit(kBodyLimit);
+        // Set once the header names the route (on_header): the parser would
+        // otherwise refuse a declared length over the default before then.
+        parser_->body_limit(boost::none);
+        body_limit_ = sdk::kDefaultHttpBodyBytes;
         // Short: a connection that holds a descriptor without sending a
         // request is the cheapest way to exhaust them.
         stream_.expires_after(server_.limits().header_timeout);
@@ -329,6 +341,17 @@ private:
     void on_header(beast::error_code ec) {
         if (phase_ == Phase::closed) return;
         if (ec) return on_read_error(ec);
+        // The route decides how large a body it takes (a course's YAML is
+        // larger than the default); unknown paths keep the default.
+        const auto& header = parser_->get();
+        if (auto parsed =
+                parse_request_target(std::string_view(header.target().data(), header.target().size()))) {
+            const auto found = server_.lookup(std::string(header.method_string()), parsed->segments);
+            if (found.outcome == Server::Lookup::found) body_limit_ = found.max_body_bytes;
+        }
+        parser_->body_limit(body_limit_);  // a chunked body is counted as it comes
+        if (const auto declared = parser_->content_length(); declared && *declared > body_limit_)
+            return on_read_error(http::error::body_limit);
         const auto expect = parser_->get()[http::field::expect];
         if (!parser_->is_done() && beast::iequals(expect, "100-continue")) {
             stream_.expires_after(kWriteTimeout);
@@ -364,8 +387,9 @@ private:
         target_ = "-";
         started_ = std::chrono::steady_clock::now();
         if (ec == http::error::body_limit)
-            send(error_response(413, "payload_too_large",
-                                "the request body is over 1 MiB, the most this server takes"),
+            send(error_response(
+                     413, "payload_too_large",
+                     "the request body is over " + byte_count(body_limit_) + ", the most this path takes"),
                  false, true);
         else if (ec == http::error::header_limit)
             send(error_response(431, "request_header_fields_too_large",
@@ -384,6 +408,7 @@ private:
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
+    std::size_t body_limit_ = sdk::kDefaultHttpBodyBytes;  // of the request being read
     http::response<http::string_body> response_;
     std::vector<char> drain_;
     std::size_t drained_ = 0;
@@ -568,6 +593,7 @@ Server::Lookup Server::lookup(const std::string& method, const std::vector<std::
             result.handler = best->handler;
             result.builtin = best->builtin;
             result.pattern = best->pattern;
+            result.max_body_bytes = best->max_body_bytes;
             for (std::size_t i = 0; i < segments.size(); ++i)
                 if (best->placeholder[i]) result.params.emplace(best->segments[i], segments[i]);
             return result;
@@ -793,7 +819,12 @@ void HttpServer::set_metrics(sdk::Metrics& metrics) {
 }
 
 void HttpServer::add(std::string method, std::string pattern, sdk::HttpHandler handler) {
-    impl_->server.add(std::move(method), std::move(pattern), std::move(handler));
+    impl_->server.add(std::move(method), std::move(pattern), std::move(handler), sdk::kDefaultHttpBodyBytes);
+}
+
+void HttpServer::add(std::string method, std::string pattern, sdk::HttpHandler handler,
+                     std::size_t max_body_bytes) {
+    impl_->server.add(std::move(method), std::move(pattern), std::move(handler), max_body_bytes);
 }
 
 void HttpServer::set_readiness(std::function<bool()> ready) {

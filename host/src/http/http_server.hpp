@@ -32,6 +32,8 @@ public:
     ~HttpServer() override;  // stop()s
 
     void add(std::string method, std::string pattern, sdk::HttpHandler handler) override;
+    void add(std::string method, std::string pattern, sdk::HttpHandler handler,
+             std::size_t max_body_bytes) override;
     // Times every request to a plugin route into `metrics`, which must
     // outlive the server's handlers.
     void set_metrics(sdk::Metrics& metrics);

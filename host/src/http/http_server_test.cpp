@@ -340,6 +340,46 @@ TEST_F(HttpServerTest, OversizedBodyIs413) {
     EXPECT_EQ(at_limit->status, 200);
 }
 
+TEST_F(HttpServerTest, ARouteMayTakeALargerBody) {
+    std::size_t received = 0;
+    server_.add(
+        "POST", "/courses/{id}",
+        [&](const sdk::HttpRequest& r) {
+            received = r.body.size();
+            return sdk::HttpResponse{};
+        },
+        3 * 1024 * 1024);
+    server_.add("POST", "/other", [](const sdk::HttpRequest&) { return sdk::HttpResponse{}; });
+    start();
+
+    const std::string big(3 * 1024 * 1024, 'x');
+    auto taken = Client(server_.port()).request("POST", "/courses/7", big);
+    ASSERT_TRUE(taken);
+    EXPECT_EQ(taken->status, 200);
+    EXPECT_EQ(received, big.size());
+
+    // Past the route's own limit, and past the default on other routes, 413
+    // naming the limit that applied.
+    auto expect_refused = [&](const std::string& path, std::size_t size, const std::string& limit) {
+        Client client(server_.port());
+        const std::string body(size, 'y');
+        auto sender = std::async(std::launch::async, [&] {
+            return client.send("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                               std::to_string(body.size()) + "\r\n\r\n" + body);
+        });
+        auto r = client.read_response();
+        sender.get();
+        ASSERT_TRUE(r) << path;
+        EXPECT_EQ(r->status, 413) << path;
+        expect_server_error(*r, "payload_too_large");
+        EXPECT_NE(r->body.find("over " + limit), std::string::npos) << r->body;
+    };
+    expect_refused("/courses/7", big.size() + 1, "3 MiB");
+    expect_refused("/other", 2 * 1024 * 1024, "1 MiB");
+    // A path no route serves keeps the default.
+    expect_refused("/nowhere", 2 * 1024 * 1024, "1 MiB");
+}
+
 TEST_F(HttpServerTest, MalformedRequestsAre400) {
     start();
     Client garbage(server_.port());

@@ -115,6 +115,17 @@ json session_json(const Session& session,
             {"csrf_token", session.csrf_token}};
 }
 
+// The operations that take a course's YAML (their `content` argument) take
+// a body of a whole course: as a JSON string a character can take up to
+// three times its bytes (a 4-byte one as two \uXXXX escapes).
+std::size_t body_limit_of(const sdk::AdminOperation& op) {
+    const auto schema = json::parse(op.arguments_schema, nullptr, false);
+    const bool takes_course = !op.request_content_type.empty() ||
+                              (schema.is_object() && schema.contains("properties") &&
+                               schema["properties"].is_object() && schema["properties"].contains("content"));
+    return takes_course ? 3 * sdk::kMaxCourseSourceBytes : sdk::kDefaultHttpBodyBytes;
+}
+
 class PanelTransport final : public sdk::TransportPlugin {
 public:
     void start(sdk::TransportHost& host) override {
@@ -125,9 +136,11 @@ public:
         const auto operations = served_operations(host.admin().operations());
         for (const auto& op : operations)
             host.http().add(
-                op.method, std::string(kAccountPrefix) + op.path, [this, op](const sdk::HttpRequest& r) {
+                op.method, std::string(kAccountPrefix) + op.path,
+                [this, op](const sdk::HttpRequest& r) {
                     return guarded(r, [&](const std::string& id) { return call_operation(op, r, id); });
-                });
+                },
+                body_limit_of(op));
         add("GET", "/api/v1/openapi.json", "this document", false,
             [this, operations](const sdk::HttpRequest&, const std::string&) {
                 return json_response(200, openapi_document(operations, routes_, "1"));

@@ -883,9 +883,14 @@ private:
         const auto& text = request.path_params.at("bot_id");
         auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
         auto bot = ec == std::errc() && ptr == text.data() + text.size() ? find_webhook_bot(id) : nullptr;
-        if (!bot || bot->bot.mode != "webhook") return status(404, "no such webhook");
-        if (!same_secret(request.header("x-telegram-bot-api-secret-token"), bot->webhook_secret))
-            return status(401, "wrong secret token");
+        // A path naming no webhook bot is refused as a wrong secret is, and
+        // after the same comparison: otherwise the answers would tell which
+        // bot ids exist on this platform.
+        const bool known = bot && bot->bot.mode == "webhook";
+        static const std::string kNoSecret = derived_webhook_secret("");
+        const bool same = same_secret(request.header("x-telegram-bot-api-secret-token"),
+                                      known ? bot->webhook_secret : kNoSecret);
+        if (!known || !same) return status(401, "wrong secret token");
         const auto update = json::parse(request.body, nullptr, false);
         auto mapped = map_update(update, bot->bot.id);
         if (mapped.outcome == MappedUpdate::Outcome::malformed) {

@@ -58,6 +58,14 @@ MappedUpdate map_message(const json& message, sdk::Id bot_id) {
     event.chat_id = integer(field(message, "chat", "message"), "id", "message.chat");
     set_sender(event, message, "message");
     mapped.outcome = MappedUpdate::Outcome::event;
+    if (auto via = message.find("via_bot"); via != message.end() && !via->is_null()) {
+        // An inline result the user's app sent through a bot, such as a
+        // Mini App's answer (answerWebAppQuery): content a bot made, not
+        // the student's answer to what the course asked.
+        mapped.outcome = MappedUpdate::Outcome::skipped;
+        mapped.reason = "a message sent via a bot";
+        return mapped;
+    }
     if (auto text = message.find("text"); text != message.end()) {
         if (!text->is_string()) throw Unreadable("'message.text' is not a string");
         const auto value = text->get<std::string>();
@@ -69,6 +77,11 @@ MappedUpdate map_message(const json& message, sdk::Id bot_id) {
             event.kind = sdk::InboundEvent::Kind::text;
             event.text = value;
         }
+    } else if (auto contact = message.find("contact"); contact != message.end()) {
+        // A shared contact answers as its phone number would typed
+        // (an input that asks for a phone, `validate: phone`).
+        event.kind = sdk::InboundEvent::Kind::text;
+        event.text = string_field(*contact, "phone_number", "message.contact");
     } else if (auto voice = message.find("voice"); voice != message.end()) {
         event.kind = sdk::InboundEvent::Kind::voice;
         event.text = string_field(*voice, "file_id", "message.voice");
@@ -86,7 +99,7 @@ MappedUpdate map_message(const json& message, sdk::Id bot_id) {
         event.caption = text_or_empty(message, "caption");
     } else {
         mapped.outcome = MappedUpdate::Outcome::skipped;
-        mapped.reason = "a message without text, voice, web_app_data or document";
+        mapped.reason = "a message without text, contact, voice, web_app_data or document";
     }
     return mapped;
 }

@@ -56,6 +56,26 @@ TEST(UpdateMapping, VoiceAndWebAppData) {
     EXPECT_EQ(sticker.update_id, 100);
 }
 
+TEST(UpdateMapping, AContactAnswersAsItsPhoneNumber) {
+    auto m = map_update(
+        message({{"contact", {{"phone_number", "+447700900123"}, {"first_name", "Ann"}, {"user_id", 42}}}}),
+        7);
+    ASSERT_EQ(m.outcome, MappedUpdate::Outcome::event);
+    EXPECT_EQ(m.event.kind, Kind::text);
+    EXPECT_EQ(m.event.text, "+447700900123");
+    EXPECT_EQ(map_update(message({{"contact", {{"first_name", "Ann"}}}}), 7).outcome,
+              MappedUpdate::Outcome::malformed);
+}
+
+TEST(UpdateMapping, AMessageSentViaABotIsNoAnswer) {
+    // A Mini App's answerWebAppQuery comes back as the user's message via the bot.
+    auto m = map_update(
+        message({{"text", "done"}, {"via_bot", {{"id", 7000000001}, {"is_bot", true}, {"first_name", "B"}}}}),
+        7);
+    EXPECT_EQ(m.outcome, MappedUpdate::Outcome::skipped);
+    EXPECT_EQ(m.update_id, 100);
+}
+
 TEST(UpdateMapping, CallbackQuery) {
     json update{{"update_id", 3},
                 {"callback_query",

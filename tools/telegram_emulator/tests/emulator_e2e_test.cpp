@@ -282,11 +282,20 @@ TEST_F(EmulatorTest, SendMessageValidation) {
     expect_error(bot_call("sendMessage", {{"chat_id", kUser}}), 400, "Bad Request: message text is empty");
     expect_error(bot_call("sendMessage", {{"chat_id", kUser}, {"text", "   "}}), 400,
                  "Bad Request: message text is empty");
+    // Telegram counts characters (code points, as TDLib's utf8_length), not
+    // the UTF-16 units its entity offsets are in: 4096 emoji are one message.
     std::string emoji;
-    for (int i = 0; i < 2048; ++i) emoji += "\xF0\x9F\x98\x80";  // 4096 UTF-16 units
+    for (int i = 0; i < 4096; ++i) emoji += "\xF0\x9F\x98\x80";
     EXPECT_EQ(bot_call("sendMessage", {{"chat_id", kUser}, {"text", emoji}}).status, 200u);
     expect_error(bot_call("sendMessage", {{"chat_id", kUser}, {"text", emoji + "x"}}), 400,
                  "Bad Request: message is too long");
+    std::string caption_emoji;
+    for (int i = 0; i < 1024; ++i) caption_emoji += "\xF0\x9F\x98\x80";
+    EXPECT_EQ(
+        bot_call("sendPhoto",
+                 {{"chat_id", kUser}, {"photo", "https://example.org/a.jpg"}, {"caption", caption_emoji}})
+            .status,
+        200u);
     // The limit counts the text after entity parsing.
     const std::string plain(4096, 'a');
     EXPECT_EQ(bot_call("sendMessage",
@@ -319,6 +328,68 @@ TEST_F(EmulatorTest, SendMessageValidation) {
     EXPECT_EQ(m["chat"]["type"], "private");
     EXPECT_EQ(m["from"]["is_bot"], true);
     EXPECT_EQ(m["reply_markup"]["inline_keyboard"][0][0]["callback_data"], "a");
+}
+
+TEST_F(EmulatorTest, ReplyMarkupIsReadAsTheBotApiServerReadsIt) {
+    ASSERT_EQ(student("start", json::object()).status, 200u);
+    auto send = [&](const json& markup) {
+        return bot_call("sendMessage", {{"chat_id", kUser}, {"text", "x"}, {"reply_markup", markup}});
+    };
+    // `{}` and a keyboard without rows are no markup; the message comes back without one.
+    for (const auto& none : {json::object(), json{{"inline_keyboard", json::array()}}}) {
+        const auto r = send(none);
+        ASSERT_EQ(r.status, 200u) << r.body;
+        EXPECT_FALSE(r.body["result"].contains("reply_markup")) << none;
+    }
+    // Numbers stand for their digits; keys Telegram does not know are not kept.
+    const auto numbered =
+        send({{"inline_keyboard", {{{{"text", 1}, {"callback_data", 5}, {"colour", "red"}}}}}, {"extra", 2}});
+    ASSERT_EQ(numbered.status, 200u) << numbered.body;
+    EXPECT_EQ(numbered.body["result"]["reply_markup"],
+              (json{{"inline_keyboard", {{{{"text", "1"}, {"callback_data", "5"}}}}}}));
+    // An empty callback_data is no action at all.
+    expect_error(send({{"inline_keyboard", {{{{"text", "B"}, {"callback_data", ""}}}}}}), 400,
+                 "Bad Request: can't parse inline keyboard button: Text buttons are unallowed in the inline "
+                 "keyboard");
+    expect_error(send({{"inline_keyboard", {{{{"text", "B"}, {"callback_data", json::array()}}}}}}), 400,
+                 "Bad Request: can't parse inline keyboard button: Field \"callback_data\" must be of type "
+                 "String");
+}
+
+TEST_F(EmulatorTest, DeeplyNestedJsonIsRefusedAndTheEmulatorServesOn) {
+    ASSERT_EQ(student("start", json::object()).status, 200u);
+    const std::size_t depth = 200000;  // far past what printing it back by recursion survives
+    const std::string nested = std::string(depth, '[') + std::string(depth, ']');
+    const auto as_body = bot_->call(http::verb::post, method("sendChatAction"),
+                                    "{\"chat_id\":" + nested + ",\"action\":\"typing\"}", "application/json");
+    EXPECT_EQ(as_body.status, 400u);
+    const auto as_form = bot_->call(http::verb::post, method("sendMessage"),
+                                    "chat_id=" + std::to_string(kUser) + "&text=x&reply_markup=" + nested,
+                                    "application/x-www-form-urlencoded");
+    EXPECT_EQ(as_form.status, 400u);
+    EXPECT_EQ(as_form.body["description"], "Bad Request: can't parse reply keyboard markup JSON object");
+    // 100 levels, TDLib's limit, still read.
+    const std::string hundred = std::string(99, '[') + "42" + std::string(99, ']');
+    EXPECT_EQ(
+        bot_->call(http::verb::post, method("getMe"), "{\"x\":" + hundred + "}", "application/json").status,
+        200u);
+    EXPECT_EQ(bot_call("sendMessage", {{"chat_id", kUser}, {"text", "still here"}}).status, 200u);
+}
+
+TEST_F(EmulatorTest, GetUpdatesReadsNumbersByTheirLeadingDigits) {
+    student("messages", {{"text", "one"}});
+    student("messages", {{"text", "two"}});
+    // "x" is 0, clamped to 1; one bad value leaves the others as they are.
+    const auto r = bot_call("getUpdates", {{"limit", "x"}, {"timeout", "1.9"}});
+    ASSERT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(r.body["result"].size(), 1u);
+    // 1.5 is 1: with nothing queued the poll holds a second, not none.
+    const auto last = r.body["result"][0]["update_id"].get<std::int64_t>();
+    ASSERT_EQ(updates(last + 2).size(), 0u);
+    const auto began = std::chrono::steady_clock::now();
+    const auto held = bot_call("getUpdates", {{"offset", last + 2}, {"timeout", 1.5}});
+    EXPECT_EQ(held.status, 200u);
+    EXPECT_GE(std::chrono::steady_clock::now() - began, std::chrono::milliseconds(900));
 }
 
 TEST_F(EmulatorTest, MessageIdsIncreasePerChat) {
@@ -584,19 +655,54 @@ TEST_F(EmulatorTest, VoiceWebAppAndMedia) {
     ASSERT_EQ(group.status, 200u) << group.body;
     EXPECT_EQ(group.body["result"].size(), 2u);
     EXPECT_EQ(group.body["result"][0]["media_group_id"], group.body["result"][1]["media_group_id"]);
+    const json mixed{{{"type", "photo"}, {"media", "https://e.org/1.jpg"}},
+                     {{"type", "audio"}, {"media", "https://e.org/2.mp3"}}};
+    expect_error(bot_call("sendMediaGroup", {{"chat_id", kUser}, {"media", mixed}}), 400,
+                 "Bad Request: audio can't be mixed with other media types");
+    const json typed{{{"type", 5}, {"media", "https://e.org/1.jpg"}},
+                     {{"type", "photo"}, {"media", "https://e.org/2.jpg"}}};
+    const auto wrong = bot_call("sendMediaGroup", {{"chat_id", kUser}, {"media", typed}});
+    EXPECT_EQ(wrong.status, 400u);
+    EXPECT_EQ(wrong.body["description"].get<std::string>().find("json"), std::string::npos) << wrong.body;
     EXPECT_EQ(bot_call("sendChatAction", {{"chat_id", kUser}, {"action", "typing"}}).status, 200u);
     expect_error(bot_call("sendChatAction", {{"chat_id", kUser}, {"action", "dancing"}}), 400,
                  "Bad Request: wrong parameter action in request");
 
     const auto q = student("web_app_query", json::object());
     const auto qid = q.body["result"]["query_id"].get<std::string>();
+    // A refused answer uses nothing up: the query can be answered after it.
+    const json unreadable{{"type", "article"},
+                          {"id", "1"},
+                          {"title", "t"},
+                          {"input_message_content", {{"message_text", json::array()}}}};
+    expect_error(bot_call("answerWebAppQuery", {{"web_app_query_id", qid}, {"result", unreadable}}), 400,
+                 "Bad Request: can't parse inline query result JSON object");
     const json result{{"type", "article"},
                       {"id", "1"},
                       {"title", "t"},
                       {"input_message_content", {{"message_text", "done"}}}};
+    const auto confirmed = updates().size();
     EXPECT_EQ(bot_call("answerWebAppQuery", {{"web_app_query_id", qid}, {"result", result}}).status, 200u);
     expect_error(bot_call("answerWebAppQuery", {{"web_app_query_id", qid}, {"result", result}}), 400,
                  "Bad Request: query is too old and response timeout expired or query ID is invalid");
+    // The answer is the user's message sent via the bot, which the bot gets too.
+    const auto after = updates();
+    ASSERT_EQ(after.size(), confirmed + 1);
+    EXPECT_EQ(after.back()["message"]["text"], "done");
+    EXPECT_EQ(after.back()["message"]["from"]["id"], kUser);
+    EXPECT_EQ(after.back()["message"]["via_bot"]["is_bot"], true);
+}
+
+TEST_F(EmulatorTest, AStudentSharesTheirContact) {
+    const auto sent = student("contact", {{"phone_number", "+44 20 7946 0958"}});
+    ASSERT_EQ(sent.status, 200u) << sent.body;
+    const auto u = updates();
+    ASSERT_EQ(u.size(), 1u);
+    const auto& contact = u[0]["message"]["contact"];
+    EXPECT_EQ(contact["phone_number"], "+44 20 7946 0958");
+    EXPECT_EQ(contact["user_id"], kUser);
+    EXPECT_FALSE(contact["first_name"].get<std::string>().empty());
+    EXPECT_EQ(student("contact", json::object()).status, 400u);
 }
 
 TEST_F(EmulatorTest, StudentSendsADocumentTheBotFetchesAndDownloads) {

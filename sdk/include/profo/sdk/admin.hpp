@@ -15,6 +15,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -82,6 +83,10 @@ constexpr const char* to_string(AdminError::Code code) noexcept {
     }
     return "unknown";
 }
+
+// The most a course's YAML may be (2.11): what the operations that take one
+// (as their `content` argument) accept, whoever calls them.
+inline constexpr std::size_t kMaxCourseSourceBytes = std::size_t{4} * 1024 * 1024;
 
 struct AdminOperation {
     AdminOperation() = default;

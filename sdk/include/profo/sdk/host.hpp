@@ -6,6 +6,7 @@
 #include <profo/sdk/plugin.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -87,7 +88,15 @@ public:
     // `pattern` is a path whose segments may be "{name}" placeholders, e.g.
     // "/api/courses/{id}". Registering the same method and pattern twice throws.
     virtual void add(std::string method, std::string pattern, HttpHandler handler) = 0;
+    // 2.11: a route whose request bodies may be larger than the host's
+    // default, kDefaultHttpBodyBytes (a course's YAML). A larger body is
+    // refused with 413 before the handler runs, either way.
+    virtual void add(std::string method, std::string pattern, HttpHandler handler,
+                     std::size_t max_body_bytes) = 0;
 };
+
+// What a request body may be unless its route says otherwise (2.11).
+inline constexpr std::size_t kDefaultHttpBodyBytes = std::size_t{1024} * 1024;
 
 // Encrypts secrets (bot tokens, API keys) for storage at rest with the
 // deployment's master key. seal() output is printable and self-describing.

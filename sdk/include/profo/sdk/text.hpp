@@ -22,9 +22,12 @@ std::optional<std::u32string> code_points(std::string_view utf8);
 // 2.6: the code point `c` (at most U+10FFFF, not a surrogate) in UTF-8.
 std::string utf8_of(char32_t c);
 
-// Length in UTF-16 code units, the unit of every Telegram limit (4096 for a
-// message, 1024 for a caption, 300 for a poll question, 100 for a poll
-// option): a character outside the BMP, such as most emoji, counts two.
+// Length in UTF-16 code units, the unit of Telegram's entity offsets: a
+// character outside the BMP, such as most emoji, counts two. Telegram's
+// length limits (4096 for a message, 1024 for a caption, 300 for a poll
+// question, 100 for a poll option) count characters, so a text within one
+// by this length is within it for Telegram too; the platform splits and
+// refuses by this count, which errs on the safe side for emoji.
 std::size_t telegram_length(std::string_view utf8);
 
 // Unicode full case folding (CaseFolding.txt, statuses C and F): the form to
