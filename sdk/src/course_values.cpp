@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 namespace profo::sdk {
 
@@ -59,6 +61,49 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
         pos = end + 1;
     }
     return std::chrono::seconds(total);
+}
+
+std::optional<double> course_number(const nlohmann::json& value) {
+    if (value.is_number()) {
+        const double d = value.get<double>();
+        return std::isfinite(d) ? std::optional(d) : std::nullopt;
+    }
+    if (!value.is_string()) return std::nullopt;
+    std::string_view s = value.get_ref<const std::string&>();
+    const bool negative = !s.empty() && s.front() == '-';
+    if (!s.empty() && (s.front() == '-' || s.front() == '+')) s.remove_prefix(1);
+    if (s.empty() || s.size() > 64) return std::nullopt;
+    for (const auto& [prefix, base] : {std::pair{std::string_view("0x"), 16}, std::pair{std::string_view("0o"), 8}}) {
+        if (s.substr(0, 2) != prefix) continue;
+        std::int64_t n = 0;
+        const auto* last = s.data() + s.size();
+        const auto [ptr, ec] = std::from_chars(s.data() + 2, last, n, base);
+        if (ec != std::errc() || ptr != last || s.size() == 2) return std::nullopt;
+        return static_cast<double>(negative ? -n : n);
+    }
+    // from_chars reads "1e3" and "1.50" but not ".5" or a sign: both were taken off or are fine.
+    if (!(std::isdigit(static_cast<unsigned char>(s.front())) || s.front() == '.')) return std::nullopt;
+    std::string text(s);
+    if (text.front() == '.') text.insert(text.begin(), '0');
+    double d = 0;
+    const auto* last = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), last, d, std::chars_format::general);
+    if (ec != std::errc() || ptr != last || !std::isfinite(d)) return std::nullopt;
+    return negative ? -d : d;
+}
+
+std::optional<long long> course_whole_number(const nlohmann::json& value) {
+    const auto d = course_number(value);
+    // 2^53: past it a double no longer holds every whole number.
+    constexpr double kExact = 9007199254740992.0;
+    if (value.is_number_unsigned()) {
+        const auto n = value.get<std::uint64_t>();
+        if (n > static_cast<std::uint64_t>(std::numeric_limits<long long>::max())) return std::nullopt;
+        return static_cast<long long>(n);
+    }
+    if (value.is_number_integer()) return value.get<long long>();
+    if (!d || std::trunc(*d) != *d || std::fabs(*d) > kExact) return std::nullopt;
+    return static_cast<long long>(*d);
 }
 
 std::optional<std::string> scalar_text(const nlohmann::json& value) {

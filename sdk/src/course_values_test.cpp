@@ -2,6 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+using profo::sdk::course_number;
+using profo::sdk::course_whole_number;
 using profo::sdk::parse_duration;
 using profo::sdk::scalar_text;
 using profo::sdk::truthy;
@@ -44,4 +52,26 @@ TEST(ScalarText, RendersScalarsOnly) {
     EXPECT_EQ(scalar_text(7), "7");
     EXPECT_EQ(scalar_text(true), "true");
     EXPECT_EQ(scalar_text(nullptr), std::nullopt);
+}
+
+TEST(CourseNumber, ReadsNumbersAndTheTextsThatSpellThem) {
+    EXPECT_EQ(course_number(2), 2.0);
+    EXPECT_EQ(course_number(0.7), 0.7);
+    for (const auto& [text, value] : std::vector<std::pair<std::string, double>>{
+             {"0.70", 0.7}, {"1.50", 1.5}, {".5", 0.5}, {"+2", 2}, {"-3", -3}, {"1e3", 1000}, {"007", 7},
+             {"0x1F", 31}, {"0o17", 15}, {"-.5", -0.5}})
+        EXPECT_EQ(course_number(text), value) << text;
+    for (const std::string text : {"", "x", "1.2.3", "0x", "+", "1e", "inf", "nan", ".inf", "1e999", " 1", "1 "})
+        EXPECT_EQ(course_number(text), std::nullopt) << text;
+    EXPECT_EQ(course_number(nullptr), std::nullopt);
+    EXPECT_EQ(course_number(true), std::nullopt);
+}
+
+TEST(CourseNumber, WholeNumbersHaveNoFraction) {
+    EXPECT_EQ(course_whole_number(150), 150);
+    EXPECT_EQ(course_whole_number("150"), 150);
+    EXPECT_EQ(course_whole_number("1.0"), 1);
+    EXPECT_EQ(course_whole_number("1.5"), std::nullopt);
+    EXPECT_EQ(course_whole_number(std::numeric_limits<std::uint64_t>::max()), std::nullopt);
+    EXPECT_EQ(course_whole_number("1e300"), std::nullopt);
 }

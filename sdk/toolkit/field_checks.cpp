@@ -117,19 +117,7 @@ std::optional<long long> check_integer(const nlohmann::json& object, std::string
     const std::string path = path_of(prefix, name);
     const nlohmann::json* value = present_field(object, name, presence, path, report);
     if (value == nullptr) return std::nullopt;
-    std::optional<long long> number;
-    if (value->is_number_integer()) {
-        number = value->get<long long>();
-    } else if (value->is_number_unsigned()) {
-        // Above LLONG_MAX: out of any range a field can have.
-    } else if (value->is_string()) {
-        const std::string& digits = value->get_ref<const std::string&>();
-        long long parsed = 0;
-        const char* first = digits.data();
-        const char* last = digits.data() + digits.size();
-        const auto result = std::from_chars(first, last, parsed);
-        if (result.ec == std::errc() && result.ptr == last && first != last) number = parsed;
-    }
+    const std::optional<long long> number = sdk::course_whole_number(*value);
     if (!number || *number < min || *number > max) {
         report.error(path, field_name(path) + " must be a whole number from " + std::to_string(min) + " to " +
                                std::to_string(max) + ", not " + shown(*value));

@@ -240,7 +240,8 @@ TEST_F(CourseCliTest, HostileFilesFailCleanlyWithFileAndLine) {
         {"A:\n  type: message\n  text: &x [*x]\n",
          ":3: an alias refers to the list or mapping that contains it"},
         {laughs, ": the document expands to more than 1000000 values"},
-        {"A:\n  type: message\n  text: hi\n  n: 1e999\n", ":4: the number 1e999 is out of range"},
+        // A number past a double's range is the text written, not a failure.
+        {"A:\n  type: message\n  text: 1e999\n", ""},
         {"A:\n  type: message\n  text: " + std::string(100000, '1') + "\n", ""},
     };
     for (std::size_t i = 0; i < cases.size(); ++i) {

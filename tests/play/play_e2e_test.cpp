@@ -180,6 +180,25 @@ TEST_F(PlayTest, SkipFiresTheDelayNow) {
     EXPECT_EQ(r.out, "Hello\nSee you tomorrow\nWelcome back\nrun completed: score 0 of 0\n");
 }
 
+// Numbers as authors write them: `goto: 1.10` goes to the element `1.10`
+// (not 1.1), `3.10` shows as written, and `007` is the answer `007`.
+TEST_F(PlayTest, NumberLikeIdsTextsAndAnswersStayAsWritten) {
+    const auto course = write("numbers.yaml",
+                              "\"1.1\":\n  type: jump\n  text: Contents\n  options:\n"
+                              "    - text: Lesson 1.10\n      goto: 1.10\n"
+                              "\"1.2\":\n  type: message\n  text: never shown\n"
+                              "1.10:\n  type: message\n  text: 3.10\n  button: 1.50\n"
+                              "Agent:\n  type: input\n  text: Code?\n  correct_answer: 007\n"
+                              "  feedback_correct: Right\n  feedback_incorrect: Wrong\n"
+                              "Sci:\n  type: input\n  text: A thousand?\n  correct_answer: 1e3\n"
+                              "  feedback_correct: Right\n  feedback_incorrect: Wrong\n");
+    const auto r = play(course, "/press 1\n/press 1\n007\n1e3\n");
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_EQ(r.out.find("never shown"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("3.10\n[1] 1.50\nCode?\nRight\nA thousand?\nRight\n"), std::string::npos) << r.out;
+    EXPECT_EQ(last_line(r.out), "run completed: score 2 of 2");
+}
+
 // Two forms real legacy courses have, which the legacy bot accepted: ids in
 // any script (one ending in a Cyrillic letter after a Latin word), and a
 // delay with neither wait nor goto, where the run stays for good.

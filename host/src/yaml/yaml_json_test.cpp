@@ -70,17 +70,21 @@ TEST(YamlJson, HugePlainScalarsAreScannedWithoutRecursion) {
     EXPECT_FALSE(plain_scalar_changes_type(digits + "x"));
 }
 
-TEST(YamlJson, NumberBeyondADoubleNamesItsLine) {
-    EXPECT_EQ(error_of("a: 1\nb: 1e999\n"),
-              "2: the number 1e999 is out of range for a floating-point value; quote it to keep it as text");
+TEST(YamlJson, NumberBeyondADoubleStaysText) {
+    EXPECT_EQ(yaml_to_json(YAML::Load("b: 1e999\n"))["b"], "1e999");
     EXPECT_EQ(yaml_to_json(YAML::Load("b: '1e999'\n"))["b"], "1e999");
 }
 
-TEST(YamlJson, CoreSchemaScalarsKeepTheirTypes) {
+TEST(YamlJson, NumbersAreNumbersOnlyWhenWrittenAsTheyPrint) {
+    // Anything else is the author's text: `3.10` is a version, `007` a code,
+    // `1.10` an element id; number fields read such text as numbers
+    // (sdk::course_number).
     const auto json = yaml_to_json(YAML::Load(
-        "[1, -2, +3, 0x1F, 0o17, 1.5, .5, 5., -1e3, .inf, -.Inf, .nan, 1.2.3, 0x, +, ~, true, x]"));
+        "[1, -2, +3, 0x1F, 0o17, 1.5, .5, 5., -1e3, .inf, -.Inf, .nan, 1.2.3, 0x, +, ~, true, x, 3.10, 007, "
+        "2.0, 1.10, 0.7, -0, 1e3, 100]"));
     EXPECT_EQ(json.dump(),
-              R"([1,-2,3,31,15,1.5,0.5,5.0,-1000.0,".inf","-.Inf",".nan","1.2.3","0x","+",null,true,"x"])");
+              R"([1,-2,"+3","0x1F","0o17",1.5,".5","5.","-1e3",".inf","-.Inf",".nan","1.2.3","0x","+",null,true,"x",)"
+              R"("3.10","007",2.0,"1.10",0.7,"-0","1e3",100])");
 }
 
 }  // namespace

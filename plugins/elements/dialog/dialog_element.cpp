@@ -19,19 +19,6 @@ namespace {
 
 const std::vector<std::string> kReasoningEfforts = {"minimal", "low", "medium", "high"};
 
-std::optional<double> number_of(const nlohmann::json& value) {
-    if (value.is_number()) return value.get<double>();
-    if (value.is_string()) {
-        const std::string s = value.get<std::string>();
-        try {
-            std::size_t used = 0;
-            const double d = std::stod(s, &used);
-            if (used == s.size()) return d;
-        } catch (const std::exception&) {
-        }
-    }
-    return std::nullopt;
-}
 
 void read_text(const nlohmann::json& settings, const char* key, std::string& into,
                std::vector<std::string>& problems) {
@@ -48,7 +35,7 @@ void read_number(const nlohmann::json& settings, const char* key, T& into, doubl
                  std::vector<std::string>& problems) {
     const nlohmann::json* value = field_value(settings, key);
     if (value == nullptr) return;
-    const auto n = number_of(*value);
+    const auto n = sdk::course_number(*value);
     if (!n || *n < min || *n > max) {
         problems.push_back(std::string("'") + key + "' must be a number from " + std::to_string(min) +
                            " to " + std::to_string(max));
@@ -117,7 +104,7 @@ DialogSettings read_settings(const nlohmann::json& settings, std::vector<std::st
     read_text(settings, "error_text", out.error_text, problems);
     read_text(settings, "voice_unsupported_text", out.voice_unsupported_text, problems);
     if (const nlohmann::json* t = field_value(settings, "temperature")) {
-        const auto n = number_of(*t);
+        const auto n = sdk::course_number(*t);
         if (n && *n >= 0 && *n <= 2)
             out.temperature = *n;
         else
@@ -198,8 +185,8 @@ std::unique_ptr<sdk::ElementSpec> DialogElement::compile(const nlohmann::json& f
     if (model && (!model->is_string() || model->empty()))
         checked.error("model", "'model' must be a model name, not " + shown(*model));
     const nlohmann::json* temperature = field_value(fields, "temperature");
-    if (temperature &&
-        (!temperature->is_number() || temperature->get<double>() < 0 || temperature->get<double>() > 2))
+    const auto temperature_value = temperature ? sdk::course_number(*temperature) : std::nullopt;
+    if (temperature && (!temperature_value || *temperature_value < 0 || *temperature_value > 2))
         checked.error("temperature",
                       "'temperature' must be a number from 0 to 2, not " + shown(*temperature));
     const nlohmann::json* reasoning = field_value(fields, "reasoning");
@@ -227,13 +214,14 @@ std::unique_ptr<sdk::ElementSpec> DialogElement::compile(const nlohmann::json& f
     check_flag(fields, "auto_start", checked);
     check_flag(fields, "voice_response", checked);
     const nlohmann::json* max_messages = field_value(fields, "max_messages");
-    if (max_messages && (!max_messages->is_number_integer() || max_messages->get<long long>() < 1))
+    const auto max_messages_value = max_messages ? sdk::course_whole_number(*max_messages) : std::nullopt;
+    if (max_messages && (!max_messages_value || *max_messages_value < 1))
         checked.error("max_messages",
                       "'max_messages' must be a whole number of at least 1, not " + shown(*max_messages));
     for (const char* key : {"tts_voice", "tts_model", "transcription_language"})
         check_text(fields, key, Presence::optional, checked);
     if (const nlohmann::json* s = field_value(fields, "tts_speed");
-        s && (!s->is_number() || s->get<double>() < 0.25 || s->get<double>() > 4))
+        s && (!sdk::course_number(*s) || *sdk::course_number(*s) < 0.25 || *sdk::course_number(*s) > 4))
         checked.error("tts_speed", "'tts_speed' must be a number from 0.25 to 4, not " + shown(*s));
     if (checked.has_errors()) return nullptr;
 
@@ -244,11 +232,11 @@ std::unique_ptr<sdk::ElementSpec> DialogElement::compile(const nlohmann::json& f
     spec->reply_parse_mode = mode && mode->is_string() && mode->get<std::string>() == "HTML!" ? "HTML" : "";
     spec->prompt = std::move(prompt);
     if (model) spec->model = model->get<std::string>();
-    if (temperature) spec->temperature = temperature->get<double>();
+    if (temperature) spec->temperature = *temperature_value;
     if (reasoning) spec->reasoning_effort = reasoning->get<std::string>();
     if (conversation) spec->conversation = seed_turns(*conversation);
     spec->auto_start = flag_field(fields, "auto_start", false);
-    if (max_messages) spec->max_messages = static_cast<std::size_t>(max_messages->get<long long>());
+    if (max_messages) spec->max_messages = static_cast<std::size_t>(*max_messages_value);
     return spec;
 }
 

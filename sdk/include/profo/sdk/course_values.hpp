@@ -23,4 +23,15 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 // form, booleans as true/false); empty for null, arrays and objects.
 std::optional<std::string> scalar_text(const nlohmann::json& value);
 
+// 2.11: a number field. The host's YAML reading keeps a plain scalar a
+// number only when it is written as the number prints (`5`, `0.7`), so that
+// `3.10`, `007` or `1e3` stay text as the author wrote them: a number field
+// takes those, and quoted ones, as text spelling a number. Accepted: a JSON
+// number, or text of an optional sign, digits with an optional fraction
+// and exponent (`.5`, `1.50`, `+2`, `1e3`), or 0x/0o digits. Empty for
+// anything else, and for values that are not finite.
+std::optional<double> course_number(const nlohmann::json& value);
+// The same for a whole number (`1.0` is one; `1.5` is none).
+std::optional<long long> course_whole_number(const nlohmann::json& value);
+
 }  // namespace profo::sdk
