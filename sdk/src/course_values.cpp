@@ -73,7 +73,8 @@ std::optional<double> course_number(const nlohmann::json& value) {
     const bool negative = !s.empty() && s.front() == '-';
     if (!s.empty() && (s.front() == '-' || s.front() == '+')) s.remove_prefix(1);
     if (s.empty() || s.size() > 64) return std::nullopt;
-    for (const auto& [prefix, base] : {std::pair{std::string_view("0x"), 16}, std::pair{std::string_view("0o"), 8}}) {
+    for (const auto& [prefix, base] :
+         {std::pair{std::string_view("0x"), 16}, std::pair{std::string_view("0o"), 8}}) {
         if (s.substr(0, 2) != prefix) continue;
         std::int64_t n = 0;
         const auto* last = s.data() + s.size();

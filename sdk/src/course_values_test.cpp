@@ -57,11 +57,19 @@ TEST(ScalarText, RendersScalarsOnly) {
 TEST(CourseNumber, ReadsNumbersAndTheTextsThatSpellThem) {
     EXPECT_EQ(course_number(2), 2.0);
     EXPECT_EQ(course_number(0.7), 0.7);
-    for (const auto& [text, value] : std::vector<std::pair<std::string, double>>{
-             {"0.70", 0.7}, {"1.50", 1.5}, {".5", 0.5}, {"+2", 2}, {"-3", -3}, {"1e3", 1000}, {"007", 7},
-             {"0x1F", 31}, {"0o17", 15}, {"-.5", -0.5}})
+    for (const auto& [text, value] : std::vector<std::pair<std::string, double>>{{"0.70", 0.7},
+                                                                                 {"1.50", 1.5},
+                                                                                 {".5", 0.5},
+                                                                                 {"+2", 2},
+                                                                                 {"-3", -3},
+                                                                                 {"1e3", 1000},
+                                                                                 {"007", 7},
+                                                                                 {"0x1F", 31},
+                                                                                 {"0o17", 15},
+                                                                                 {"-.5", -0.5}})
         EXPECT_EQ(course_number(text), value) << text;
-    for (const std::string text : {"", "x", "1.2.3", "0x", "+", "1e", "inf", "nan", ".inf", "1e999", " 1", "1 "})
+    for (const std::string text :
+         {"", "x", "1.2.3", "0x", "+", "1e", "inf", "nan", ".inf", "1e999", " 1", "1 "})
         EXPECT_EQ(course_number(text), std::nullopt) << text;
     EXPECT_EQ(course_number(nullptr), std::nullopt);
     EXPECT_EQ(course_number(true), std::nullopt);

@@ -3,6 +3,7 @@
 #include "engine/outbox_writer.hpp"
 #include "engine/timer_scheduler.hpp"
 #include "runtime/blocking_call_pool.hpp"
+#include "text/formatted_split.hpp"
 
 #include <algorithm>
 #include <set>
@@ -453,7 +454,7 @@ void Engine::enqueue_plain(sdk::StorageTx& tx, sdk::Id account_id, const sdk::In
     // texts) and from data imported: Telegram refuses a text over its limit
     // for good, so a long one goes in parts, its buttons under the last.
     const auto parts = outbound.kind == sdk::OutboundMessage::Kind::text && !outbound.text.empty()
-                           ? split_text(outbound.text)
+                           ? split_formatted_text(outbound.text, outbound.parse_mode, kMaxTextLength)
                            : std::vector<std::string>{outbound.text};
     for (std::size_t i = 0; i < parts.size(); ++i) {
         auto part = outbound;

@@ -1,5 +1,7 @@
 #include "engine/outbox_writer.hpp"
 
+#include "text/formatted_split.hpp"
+
 #include <profo/sdk/text.hpp>
 
 #include <algorithm>
@@ -81,7 +83,7 @@ Message text_message(const std::string& text, const sdk::OutAction& action) {
 void append_text(std::vector<Message>& out, const std::string& text, const sdk::OutAction& action,
                  std::optional<std::int64_t> button_activation) {
     const bool with_buttons = button_activation && !action.buttons.empty();
-    auto parts = split_text(text);
+    auto parts = split_formatted_text(text, action.parse_mode, kMaxTextLength);
     // Buttons without text are kept (the transport reports the empty text)
     // rather than silently lost.
     if (parts.empty() && with_buttons) parts.emplace_back();
@@ -122,29 +124,6 @@ std::string first_line(std::string_view text) {
 }
 
 }  // namespace
-
-std::vector<std::string> split_text(std::string_view text, std::size_t limit) {
-    std::vector<std::string> parts;
-    std::string_view rest = text;
-    while (telegram_length(rest) > limit) {
-        const std::size_t fit = fitting_prefix(rest, limit);
-        std::string_view part = rest.substr(0, fit);
-        std::string_view after = rest.substr(fit);
-        for (const std::string_view separator : {"\n\n", "\n", " "}) {
-            // A separator starting right at `fit` still leaves a part that fits.
-            const auto at = rest.rfind(separator, fit);
-            if (at == std::string_view::npos || at == 0) continue;
-            part = rest.substr(0, at);
-            after = trim_start(rest.substr(at + separator.size()));
-            break;
-        }
-        part = trim_end(part);
-        if (!part.empty()) parts.emplace_back(part);
-        rest = after;
-    }
-    if (!trim_end(rest).empty()) parts.emplace_back(rest);
-    return parts;
-}
 
 std::string direct_media_url(std::string_view url) {
     if (url.find("drive.google.com/") == std::string_view::npos) return std::string(url);

@@ -22,11 +22,6 @@ inline constexpr std::size_t kMaxCaptionLength = 1024;
 inline constexpr std::size_t kMaxPollQuestionLength = 300;
 inline constexpr std::size_t kMaxAlbumSize = 10;
 
-// Parts of at most `limit` units, cut at the last paragraph break that fits,
-// else the last line break, else the last space, else inside a word (never
-// inside a UTF-8 sequence). The separator at a cut is dropped.
-std::vector<std::string> split_text(std::string_view text, std::size_t limit = kMaxTextLength);
-
 // Why `text`, typed by a person for students, cannot be one Telegram message
 // ("is 5000 characters long; Telegram takes at most 4096 in a message"), or
 // nothing when it can.

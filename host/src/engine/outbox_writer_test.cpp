@@ -33,43 +33,6 @@ TEST(TelegramLength, CountsUtf16CodeUnits) {
     EXPECT_EQ(telegram_length(""), 0u);
 }
 
-TEST(SplitText, ShortTextIsOnePart) {
-    EXPECT_EQ(split_text("hello"), std::vector<std::string>{"hello"});
-    EXPECT_TRUE(split_text("").empty());
-}
-
-TEST(SplitText, PrefersParagraphsThenLinesThenWords) {
-    EXPECT_EQ(split_text("aaaa bbb\ncc\n\ndd ee", 12), (std::vector<std::string>{"aaaa bbb\ncc", "dd ee"}));
-    EXPECT_EQ(split_text("aaaa bbb\ncc dd ee", 12), (std::vector<std::string>{"aaaa bbb", "cc dd ee"}));
-    EXPECT_EQ(split_text("aaaa bbb cc dd ee", 12), (std::vector<std::string>{"aaaa bbb cc", "dd ee"}));
-    EXPECT_EQ(split_text("abcdefghijkl", 5), (std::vector<std::string>{"abcde", "fghij", "kl"}));
-}
-
-TEST(SplitText, ASeparatorRightAfterTheLimitStillCounts) {
-    EXPECT_EQ(split_text("12345\n\n678", 5), (std::vector<std::string>{"12345", "678"}));
-}
-
-TEST(SplitText, RealLimitKeepsEveryCharacterAndNeverCutsACodePoint) {
-    std::string text;
-    for (int p = 0; p < 30; ++p) text += "P" + std::to_string(p) + " " + repeat("Слово ", 40) + "\n\n";
-    const auto parts = split_text(text);
-    ASSERT_GT(parts.size(), 1u);
-    std::string joined;
-    for (std::size_t p = 0; p < parts.size(); ++p) {
-        EXPECT_LE(telegram_length(parts[p]), kMaxTextLength);
-        EXPECT_EQ(parts[p].front(), 'P');  // every part starts a paragraph
-        joined += parts[p];
-        // A cut drops the paragraph break and the space before it; nothing else.
-        if (p + 1 < parts.size()) joined += " \n\n";
-    }
-    EXPECT_EQ(joined, text);
-
-    const auto emoji = split_text(repeat("👆", 3000));  // 6000 units, no separators at all
-    ASSERT_EQ(emoji.size(), 2u);
-    EXPECT_EQ(telegram_length(emoji[0]), 4096u);
-    EXPECT_EQ(emoji[0] + emoji[1], repeat("👆", 3000));
-}
-
 TEST(DirectMediaUrl, RewritesGoogleDriveShareLinks) {
     EXPECT_EQ(direct_media_url("https://drive.google.com/file/d/1nawgNF8R8/view?usp=drive_link"),
               "https://drive.google.com/uc?export=download&id=1nawgNF8R8");

@@ -82,9 +82,10 @@ TEST(YamlJson, NumbersAreNumbersOnlyWhenWrittenAsTheyPrint) {
     const auto json = yaml_to_json(YAML::Load(
         "[1, -2, +3, 0x1F, 0o17, 1.5, .5, 5., -1e3, .inf, -.Inf, .nan, 1.2.3, 0x, +, ~, true, x, 3.10, 007, "
         "2.0, 1.10, 0.7, -0, 1e3, 100]"));
-    EXPECT_EQ(json.dump(),
-              R"([1,-2,"+3","0x1F","0o17",1.5,".5","5.","-1e3",".inf","-.Inf",".nan","1.2.3","0x","+",null,true,"x",)"
-              R"("3.10","007",2.0,"1.10",0.7,"-0","1e3",100])");
+    EXPECT_EQ(
+        json.dump(),
+        R"([1,-2,"+3","0x1F","0o17",1.5,".5","5.","-1e3",".inf","-.Inf",".nan","1.2.3","0x","+",null,true,"x",)"
+        R"("3.10","007",2.0,"1.10",0.7,"-0","1e3",100])");
 }
 
 }  // namespace

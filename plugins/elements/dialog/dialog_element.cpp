@@ -19,7 +19,6 @@ namespace {
 
 const std::vector<std::string> kReasoningEfforts = {"minimal", "low", "medium", "high"};
 
-
 void read_text(const nlohmann::json& settings, const char* key, std::string& into,
                std::vector<std::string>& problems) {
     const nlohmann::json* value = field_value(settings, key);

@@ -65,9 +65,21 @@ std::string format_score(double value) {
     return std::string(buffer, end);
 }
 
-std::string with_scores(std::string text, double score, double maxscore) {
-    replace_all(text, "{score}", format_score(score));
-    replace_all(text, "{maxscore}", format_score(maxscore));
+std::string with_scores(std::string text, double score, double maxscore, std::string_view parse_mode) {
+    // The author escapes the text, not the numbers it gets: in MarkdownV2 a
+    // score's '.' (1.5) or '-' is reserved, and Telegram refuses it bare.
+    auto shown = [&](double value) {
+        std::string number = format_score(value);
+        if (parse_mode != "MarkdownV2") return number;
+        std::string escaped;
+        for (const char c : number) {
+            if (std::string_view("_*[]()~`>#+-=|{}.!").find(c) != std::string_view::npos) escaped += '\\';
+            escaped += c;
+        }
+        return escaped;
+    };
+    replace_all(text, "{score}", shown(score));
+    replace_all(text, "{maxscore}", shown(maxscore));
     return text;
 }
 

@@ -30,7 +30,8 @@ const ScoreBand* band_for(const std::vector<ScoreBand>& bands, double mistakes);
 
 // 4 -> "4", 3.5 -> "3.5": scores as people write them.
 std::string format_score(double value);
-// Every {score} and {maxscore} in `text` replaced.
-std::string with_scores(std::string text, double score, double maxscore);
+// Every {score} and {maxscore} in `text` replaced, escaped as the message's
+// parse mode needs (MarkdownV2 reserves the '.' of 1.5).
+std::string with_scores(std::string text, double score, double maxscore, std::string_view parse_mode);
 
 }  // namespace profo::elements

@@ -65,6 +65,8 @@ TEST(WithScores, FormatsNumbersWithoutTrailingZeros) {
     EXPECT_EQ(format_score(4), "4");
     EXPECT_EQ(format_score(3.5), "3.5");
     EXPECT_EQ(format_score(0), "0");
-    EXPECT_EQ(with_scores("{score} of {maxscore}; {score}!", 3.5, 5), "3.5 of 5; 3.5!");
-    EXPECT_EQ(with_scores("no placeholders", 1, 2), "no placeholders");
+    EXPECT_EQ(with_scores("{score} of {maxscore}; {score}!", 3.5, 5, "HTML"), "3.5 of 5; 3.5!");
+    EXPECT_EQ(with_scores("no placeholders", 1, 2, "MARKDOWN"), "no placeholders");
+    // MarkdownV2 reserves '.' and '-': the author cannot escape a number the element puts in.
+    EXPECT_EQ(with_scores("*{score}* of {maxscore}\\.", 1.5, -2, "MarkdownV2"), "*1\\.5* of \\-2\\.");
 }

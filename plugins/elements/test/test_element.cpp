@@ -88,7 +88,7 @@ sdk::Outcome TestElement::enter(sdk::ElementContext& ctx) {
     const double mistakes = mistakes_percent(score, maxscore);
     const ScoreBand* band = band_for(spec.bands, mistakes);
 
-    std::string text = with_scores(spec.text, score, maxscore);
+    std::string text = with_scores(spec.text, score, maxscore, spec.style.parse_mode);
     if (band != nullptr) {
         // Block-scalar texts end with a newline; the band still follows one blank line after the text.
         while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
@@ -102,7 +102,9 @@ sdk::Outcome TestElement::enter(sdk::ElementContext& ctx) {
     if (!text.empty()) {
         ctx.send(text_action(spec.style, text, buttons));
     } else if (spec.button) {
-        ctx.send(text_action(spec.style, with_scores("{score} / {maxscore}", score, maxscore), buttons));
+        ctx.send(text_action(spec.style,
+                             with_scores("{score} / {maxscore}", score, maxscore, spec.style.parse_mode),
+                             buttons));
     }
     return spec.button ? sdk::Outcome::wait() : sdk::Outcome::next();
 }
