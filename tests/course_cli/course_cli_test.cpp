@@ -134,7 +134,7 @@ TEST_F(CourseCliTest, ValidateSyntaxErrorAndUnknownType) {
     EXPECT_EQ(r.status, 1);
     const auto lines = split_lines(r.out);
     ASSERT_EQ(lines.size(), 2u) << r.out;
-    EXPECT_EQ(lines[0], broken.string() + ":3: YAML syntax error: illegal map value");
+    EXPECT_EQ(lines[0], broken.string() + ":3: element A: YAML syntax error: illegal map value");
     EXPECT_EQ(lines[1].rfind(unknown.string() + ":2: element A: unknown type 'mesage' (known types: ", 0), 0u)
         << lines[1];
     EXPECT_NE(lines[1].find("message"), std::string::npos);

@@ -90,6 +90,51 @@ std::string known_types_text(const PluginRegistry& plugins) {
     return out;
 }
 
+// yaml-cpp's words for a tab in indentation ("illegal map value") do not
+// say what is wrong: a tab at the start of the line, or of the one before.
+std::string tab_hint(const std::string& text, const YAML::Mark& mark) {
+    if (mark.line < 0) return {};
+    std::size_t start = 0;
+    for (int line = 0; line < mark.line - 1 && start != std::string::npos; ++line) {
+        start = text.find('\n', start);
+        if (start != std::string::npos) ++start;
+    }
+    for (int line = std::max(0, mark.line - 1); line <= mark.line && start < text.size(); ++line) {
+        const auto end = std::min(text.find('\n', start), text.size());
+        const std::string_view row(text.data() + start, end - start);
+        const auto indent = row.substr(0, row.find_first_not_of(" \t"));
+        if (indent.find('\t') != std::string_view::npos)
+            return " (line " + std::to_string(line + 1) +
+                   " is indented with a tab; YAML indents with spaces)";
+        start = end + 1;
+    }
+    return {};
+}
+
+// The element a syntax error is probably in: the last id written at the
+// start of a line (`Q_1:`) before the error's line; empty when none.
+std::string element_around(const std::string& text, const YAML::Mark& mark) {
+    std::string id;
+    std::size_t start = 0;
+    for (int line = 0; line < mark.line && start < text.size(); ++line) {
+        const auto end = std::min(text.find('\n', start), text.size());
+        std::string_view row(text.data() + start, end - start);
+        if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
+        const auto colon = row.find(':');
+        if (!row.empty() && row.front() != ' ' && row.front() != '\t' && row.front() != '#' &&
+            row.front() != '-' && colon != std::string_view::npos && colon > 0 &&
+            (colon + 1 == row.size() || row[colon + 1] == ' ' || row[colon + 1] == '\t')) {
+            auto key = row.substr(0, colon);
+            while (!key.empty() && key.back() == ' ') key.remove_suffix(1);
+            if (key.size() >= 2 && (key.front() == '"' || key.front() == '\'') && key.back() == key.front())
+                key = key.substr(1, key.size() - 2);
+            id = std::string(key);
+        }
+        start = end + 1;
+    }
+    return id;
+}
+
 class Checker {
 public:
     Checker(const std::string& file, const PluginRegistry& plugins, const YamlLimits& limits)
@@ -106,7 +151,8 @@ public:
         try {
             document = read_yaml_document(yaml_text);
         } catch (const YAML::Exception& e) {
-            error(line_of(e.mark), "", "YAML syntax error: " + e.msg);
+            error(line_of(e.mark), element_around(yaml_text, e.mark),
+                  "YAML syntax error: " + e.msg + tab_hint(yaml_text, e.mark));
             return finish();
         }
         if (document.second_document) {

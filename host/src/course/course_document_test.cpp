@@ -46,7 +46,7 @@ using Lines = std::vector<std::string>;
 
 TEST_F(CourseDocumentTest, YamlSyntaxErrorNamesTheLine) {
     EXPECT_EQ(check_lines("A:\n  type: probe\n  text: a: b\n"),
-              Lines{"course.yaml:3: YAML syntax error: illegal map value"});
+              Lines{"course.yaml:3: element A: YAML syntax error: illegal map value"});
 }
 
 TEST_F(CourseDocumentTest, RootMustBeANonEmptyMapping) {

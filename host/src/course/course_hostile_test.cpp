@@ -52,6 +52,26 @@ TEST_F(CourseHostileTest, BillionLaughsSpreadOverElementsHitsOneBudget) {
         << lines[0];
 }
 
+TEST_F(CourseHostileTest, ANulByteIsRefusedWhereItIs) {
+    EXPECT_EQ(check_lines(std::string("A:\n  type: probe\n  text: hi") + '\0' + "there\n"),
+              Lines{"course.yaml:3: element A: YAML syntax error: a NUL character (byte 0), which YAML text "
+                    "may not hold"});
+}
+
+TEST_F(CourseHostileTest, OldMacLineEndingsAreLineBreaks) {
+    const auto check =
+        check_course("A:\r  type: probe\r  text: hi\rB:\r  type: probe\r", "course.yaml", *plugins_);
+    ASSERT_TRUE(check.ok());
+    EXPECT_EQ(check.elements->size(), 2u);
+}
+
+TEST_F(CourseHostileTest, ATabInIndentationIsNamed) {
+    EXPECT_EQ(
+        check_lines("A:\n  type: probe\nQ_1:\n\ttype: probe\n\ttext: hi\n"),
+        Lines{"course.yaml:4: element Q_1: YAML syntax error: illegal map value (line 4 is indented with a "
+              "tab; YAML indents with spaces)"});
+}
+
 TEST_F(CourseHostileTest, DeepNestingIsAProblem) {
     EXPECT_EQ(check_lines("A:\n  type: probe\n  x: " + std::string(80, '[') + std::string(80, ']') + "\n"),
               Lines{"course.yaml:3: lists and mappings are nested more than 64 levels deep"});

@@ -146,15 +146,16 @@ TEST_F(CourseLegacyTest, LegacyQuirksImportWithAWarningOnTheirLine) {
         "  button: Повторить\n";
     const auto check = check_course(yaml, "bad.yaml", *plugins_);
     ASSERT_TRUE(check.ok()) << check_lines(yaml)[0];
-    EXPECT_EQ(check_lines(yaml),
-              (Lines{"bad.yaml:6: warning: element Q1: 'answers[0].correct' is 'да': read as yes (write "
-                     "'correct: yes')",
-                     "bad.yaml:8: warning: element Q1: 'answers[1].correct' is 'нет': read as no (write "
-                     "'correct: no')",
-                     "bad.yaml:12: warning: element M1: no answer has 'correct: yes': every selection scores 0 "
-                     "(feedback_incorrect)",
-                     "bad.yaml:15: warning: element R1: 'button' without 'text': the button's label is sent as "
-                     "the message"}));
+    EXPECT_EQ(
+        check_lines(yaml),
+        (Lines{"bad.yaml:6: warning: element Q1: 'answers[0].correct' is 'да': read as yes (write "
+               "'correct: yes')",
+               "bad.yaml:8: warning: element Q1: 'answers[1].correct' is 'нет': read as no (write "
+               "'correct: no')",
+               "bad.yaml:12: warning: element M1: no answer has 'correct: yes': every selection scores 0 "
+               "(feedback_incorrect)",
+               "bad.yaml:15: warning: element R1: 'button' without 'text': the button's label is sent as "
+               "the message"}));
 }
 
 // The mistakes authors make, each with the exact line it is reported on.
@@ -218,7 +219,7 @@ TEST_F(CourseLegacyTest, StructuralMistakesWithRealPlugins) {
         Lines{"bad.yaml:1: invalid element id 'Intro page': character 6 (' ', U+0020) is not allowed; use 1 "
               "to 128 letters or digits (any script) and _ . -"});
     EXPECT_EQ(check_lines("Intro:\n  type: message\n  text: Hi: there\n"),
-              Lines{"bad.yaml:3: YAML syntax error: illegal map value"});
+              Lines{"bad.yaml:3: element Intro: YAML syntax error: illegal map value"});
 }
 
 TEST_F(CourseLegacyTest, SchemaCoversEveryLoadedTypeAndItsReferencesResolve) {

@@ -5,6 +5,7 @@
 #include <yaml-cpp/node/parse.h>
 #include <yaml-cpp/parser.h>
 
+#include <algorithm>
 #include <sstream>
 
 namespace profo::host {
@@ -50,7 +51,22 @@ private:
 
 }  // namespace
 
-YamlDocument read_yaml_document(const std::string& text) {
+YamlDocument read_yaml_document(const std::string& given) {
+    // YAML forbids NUL; yaml-cpp would read it as white space and go on.
+    if (const auto nul = given.find('\0'); nul != std::string::npos) {
+        YAML::Mark mark;
+        mark.pos = static_cast<int>(nul);
+        const auto line_start = given.rfind('\n', nul);
+        mark.line = static_cast<int>(
+            std::count(given.begin(), given.begin() + static_cast<std::ptrdiff_t>(nul), '\n'));
+        mark.column = static_cast<int>(line_start == std::string::npos ? nul : nul - line_start - 1);
+        throw YAML::ParserException(mark, "a NUL character (byte 0), which YAML text may not hold");
+    }
+    // A lone CR ends a line in YAML (old Mac files); yaml-cpp knows only LF
+    // and CR LF. One byte for one, so positions and lines stay the same.
+    std::string text = given;
+    for (std::size_t i = 0; i < text.size(); ++i)
+        if (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n')) text[i] = '\n';
     std::istringstream stream(text);
     YAML::Parser parser(stream);
     DocumentStarts starts(text);
