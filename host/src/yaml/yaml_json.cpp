@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <string_view>
+#include <vector>
 
 namespace profo::host {
 
@@ -79,6 +81,10 @@ bool is_bool_word(const std::string& s, bool& value) {
 }
 
 nlohmann::ordered_json number_of_plain(const YAML::Node& node);
+
+bool is_merge_key(const YAML::Node& key) {
+    return key.IsScalar() && key.Tag() == "?" && key.Scalar() == "<<";
+}
 
 int line_of(const YAML::Node& node) {
     return node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
@@ -195,7 +201,9 @@ nlohmann::ordered_json YamlToJson::convert_node(const YAML::Node& node, LineMap*
         }
     } else {
         out = nlohmann::ordered_json::object();
+        merge_into(out, node, lines, path);
         for (const auto& kv : node) {
+            if (is_merge_key(kv.first)) continue;
             const std::string key = kv.first.Scalar();
             count(kv.first, key.size());
             require_utf8(kv.first);
@@ -208,6 +216,37 @@ nlohmann::ordered_json YamlToJson::convert_node(const YAML::Node& node, LineMap*
     }
     ancestors_.pop_back();
     return out;
+}
+
+// YAML's merge key (`<<: *defaults`, or a list of them): the mappings named
+// there give `out` the keys the mapping does not write itself, the first
+// named first, as PyYAML's safe_load (the legacy loader) reads them.
+void YamlToJson::merge_into(nlohmann::ordered_json& out, const YAML::Node& node, LineMap* lines,
+                            const std::string& path) {
+    for (const auto& kv : node) {
+        if (!is_merge_key(kv.first)) continue;
+        std::vector<YAML::Node> sources;
+        if (kv.second.IsMap()) {
+            sources.push_back(kv.second);
+        } else if (kv.second.IsSequence()) {
+            for (const auto& item : kv.second) sources.push_back(item);
+        }
+        if (sources.empty() ||
+            std::any_of(sources.begin(), sources.end(), [](const YAML::Node& s) { return !s.IsMap(); }))
+            throw YamlContentError(
+                line_of(kv.first),
+                "a merge key (<<) takes a mapping (*name) or a list of mappings ([*a, *b])");
+        for (const auto& source : sources) {
+            // The merged keys' lines are where their values are written.
+            std::optional<int> own_line;
+            if (lines != nullptr)
+                if (auto it = lines->find(path); it != lines->end()) own_line = it->second;
+            auto values = convert_node(source, lines, path);
+            if (own_line) (*lines)[path] = *own_line;
+            for (auto& [key, value] : values.items())
+                if (!out.contains(key)) out[key] = std::move(value);
+        }
+    }
 }
 
 nlohmann::ordered_json yaml_to_json(const YAML::Node& node, LineMap* lines, const std::string& path) {

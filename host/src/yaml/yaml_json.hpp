@@ -60,6 +60,8 @@ public:
 
 private:
     nlohmann::ordered_json convert_node(const YAML::Node& node, LineMap* lines, const std::string& path);
+    void merge_into(nlohmann::ordered_json& out, const YAML::Node& node, LineMap* lines,
+                    const std::string& path);
     void count(const YAML::Node& node, std::size_t bytes);
 
     YamlLimits limits_;

@@ -70,6 +70,21 @@ TEST(YamlJson, HugePlainScalarsAreScannedWithoutRecursion) {
     EXPECT_FALSE(plain_scalar_changes_type(digits + "x"));
 }
 
+TEST(YamlJson, MergeKeysGiveWhatTheMappingDoesNotWriteItself) {
+    const auto json =
+        yaml_to_json(YAML::Load("base: &b {type: quiz, text: one, answers: [a]}\n"
+                                "more: &m {text: two, button: Next}\n"
+                                "copy:\n  <<: *b\n  text: three\n"
+                                "both:\n  <<: [*m, *b]\n"
+                                "quoted:\n  '<<': kept\n"));
+    EXPECT_EQ(json["copy"].dump(), R"({"type":"quiz","text":"three","answers":["a"]})");
+    // The first mapping named wins.
+    EXPECT_EQ(json["both"].dump(), R"({"text":"two","button":"Next","type":"quiz","answers":["a"]})");
+    EXPECT_EQ(json["quoted"].dump(), R"({"<<":"kept"})");
+    EXPECT_EQ(error_of("a:\n  <<: 5\n"),
+              "2: a merge key (<<) takes a mapping (*name) or a list of mappings ([*a, *b])");
+}
+
 TEST(YamlJson, NumberBeyondADoubleStaysText) {
     EXPECT_EQ(yaml_to_json(YAML::Load("b: 1e999\n"))["b"], "1e999");
     EXPECT_EQ(yaml_to_json(YAML::Load("b: '1e999'\n"))["b"], "1e999");
