@@ -75,19 +75,40 @@ std::optional<std::string> mixed_script_warning(std::string_view id) {
     const auto decoded = sdk::code_points(id);
     if (!decoded) return std::nullopt;
     const auto& characters = *decoded;
-    Script first = Script::other;
-    for (std::size_t i = 0; i < characters.size(); ++i) {
+    // Words are runs of letters; digits, '_', '.' and '-' part them. A word
+    // in another script is a word (Урок_Intro, Quiz_Жизнь_1); a letter of
+    // another script inside a word (Test_Сase), or alone where the id's own
+    // script is expected (Lesson_1а), is the look-alike typo.
+    auto majority = [&](std::size_t from, std::size_t to) {
+        std::size_t counts[4] = {};
+        for (std::size_t i = from; i < to; ++i) ++counts[static_cast<int>(script_of(characters[i]))];
+        Script best = Script::other;
+        for (const auto s : {Script::latin, Script::greek, Script::cyrillic})
+            if (counts[static_cast<int>(s)] > counts[static_cast<int>(best)] || best == Script::other)
+                if (counts[static_cast<int>(s)] > 0) best = s;
+        return best;
+    };
+    const Script id_script = majority(0, characters.size());
+    auto warning = [&](Script expected, std::size_t i) {
         const Script s = script_of(characters[i]);
-        if (s == Script::other) continue;
-        if (first == Script::other) {
-            first = s;
+        return "the element id mixes " + std::string(script_name(expected)) + " and " + script_name(s) +
+               " letters: '" + sdk::utf8_of(characters[i]) + "' (" + code_point_name(characters[i]) + ", " +
+               script_name(s) + ") at position " + std::to_string(i + 1) +
+               " is probably a typo for a look-alike " + script_name(expected) + " letter";
+    };
+    for (std::size_t begin = 0; begin < characters.size();) {
+        if (script_of(characters[begin]) == Script::other) {
+            ++begin;
             continue;
         }
-        if (s != first)
-            return "the element id mixes " + std::string(script_name(first)) + " and " + script_name(s) +
-                   " letters: '" + sdk::utf8_of(characters[i]) + "' (" + code_point_name(characters[i]) +
-                   ", " + script_name(s) + ") at position " + std::to_string(i + 1) +
-                   " is probably a typo for a look-alike " + script_name(first) + " letter";
+        std::size_t end = begin;
+        while (end < characters.size() && script_of(characters[end]) != Script::other) ++end;
+        const Script word_script = majority(begin, end);
+        for (std::size_t i = begin; i < end; ++i)
+            if (script_of(characters[i]) != word_script) return warning(word_script, i);
+        if (end - begin == 1 && word_script != id_script && id_script != Script::other)
+            return warning(id_script, begin);
+        begin = end;
     }
     return std::nullopt;
 }
