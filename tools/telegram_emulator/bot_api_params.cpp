@@ -273,10 +273,11 @@ BotApiParams BotApiParams::parse(std::string_view content_type, std::string_view
         for (auto& [k, v] : parsed.items()) p.values_[k] = std::move(v);
     } else if (trimmed_type == "multipart/form-data") {
         parse_multipart(content_type, body, p.values_, p.files_);
-    } else {
-        // The Bot API reads any other body as a form, which is what curl -d sends.
-        parse_urlencoded(body, p.values_);
+    } else if (trimmed_type == "application/x-www-form-urlencoded") {
+        parse_urlencoded(body, p.values_);  // what curl -d sends
     }
+    // Any other body (text/plain, or none named) holds no parameters for the
+    // Bot API server (TDLib's HttpReader): only the query string counts.
     return p;
 }
 

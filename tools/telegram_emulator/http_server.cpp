@@ -3,6 +3,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 
+#include <array>
+#include <chrono>
 #include <optional>
 
 namespace profo::telegram_emulator {
@@ -44,6 +46,33 @@ public:
     }
 
 private:
+    // Answered as the Bot API server answers it: a client that only saw the
+    // connection drop would take it for a network error and send it again.
+    // The rest of the upload is read and dropped, so that closing does not
+    // reset the connection before the client has read the answer.
+    void refuse_too_large() {
+        auto self = shared_from_this();
+        auto held = std::make_shared<HttpResponse>(json_response(
+            413, R"({"ok":false,"error_code":413,"description":"Request Entity Too Large"})", 11, false));
+        held->prepare_payload();
+        http::async_write(stream_, *held, [self, held](beast::error_code ec, std::size_t) {
+            if (ec) return self->close();
+            beast::error_code ignored;
+            self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            self->stream_.expires_after(std::chrono::seconds(10));
+            self->drain();
+        });
+    }
+
+    void drain() {
+        auto self = shared_from_this();
+        auto scratch = std::make_shared<std::array<char, 64 * 1024>>();
+        stream_.async_read_some(asio::buffer(*scratch), [self, scratch](beast::error_code ec, std::size_t) {
+            if (ec) return self->close();
+            self->drain();
+        });
+    }
+
     class SessionResponder : public Responder {
     public:
         explicit SessionResponder(std::shared_ptr<HttpSession> s) : session_(std::move(s)) {}
@@ -66,6 +95,7 @@ private:
         parser_->body_limit(64 * 1024 * 1024);
         auto self = shared_from_this();
         http::async_read(stream_, buffer_, *parser_, [self](beast::error_code ec, std::size_t) {
+            if (ec == http::error::body_limit) return self->refuse_too_large();
             if (ec) return self->close();
             auto request = self->parser_->release();
             self->keep_alive_ = request.keep_alive();

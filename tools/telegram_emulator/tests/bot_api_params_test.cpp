@@ -25,7 +25,7 @@ TEST(BotApiParams, FormBodyAndQueryStringConvert) {
 }
 
 TEST(BotApiParams, Booleans) {
-    const auto p = BotApiParams::parse("", "a=true&b=1&c=false", "");
+    const auto p = BotApiParams::parse("", "", "a=true&b=1&c=false");
     EXPECT_TRUE(p.boolean("a"));
     EXPECT_TRUE(p.boolean("b"));
     EXPECT_FALSE(p.boolean("c", true));
@@ -33,7 +33,7 @@ TEST(BotApiParams, Booleans) {
 }
 
 TEST(BotApiParams, BadIntegerAndJsonThrow) {
-    const auto p = BotApiParams::parse("", "chat_id=abc&reply_markup=%7Bx", "");
+    const auto p = BotApiParams::parse("application/x-www-form-urlencoded", "chat_id=abc&reply_markup=%7Bx", "");
     EXPECT_THROW((void)p.integer("chat_id"), std::invalid_argument);
     EXPECT_THROW((void)p.json_value("reply_markup"), std::invalid_argument);
     EXPECT_THROW(BotApiParams::parse("application/json", "{", ""), std::invalid_argument);

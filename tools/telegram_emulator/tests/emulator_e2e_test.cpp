@@ -8,6 +8,7 @@
 #include <openssl/hmac.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
@@ -374,6 +375,39 @@ TEST_F(EmulatorTest, DeeplyNestedJsonIsRefusedAndTheEmulatorServesOn) {
         bot_->call(http::verb::post, method("getMe"), "{\"x\":" + hundred + "}", "application/json").status,
         200u);
     EXPECT_EQ(bot_call("sendMessage", {{"chat_id", kUser}, {"text", "still here"}}).status, 200u);
+}
+
+// Telegram answers an upload over its limit with 413; a dropped connection
+// would look like a network error, which clients retry for ever.
+// The Bot API server reads parameters from JSON, form and multipart bodies
+// and the query string only: a client that forgets its Content-Type fails
+// against Telegram, so it fails here too.
+TEST_F(EmulatorTest, ABodyOfAnotherTypeHoldsNoParameters) {
+    ASSERT_EQ(student("start", json::object()).status, 200u);
+    const std::string form = "chat_id=" + std::to_string(kUser) + "&text=hi";
+    expect_error(bot_->call(http::verb::post, method("sendMessage"), form, "text/plain"), 400,
+                 "Bad Request: message text is empty");
+    EXPECT_EQ(
+        bot_->call(http::verb::post, method("sendMessage"), form, "application/x-www-form-urlencoded").status,
+        200u);
+    EXPECT_EQ(bot_->call(http::verb::post, method("sendMessage?" + form), "ignored", "text/plain").status,
+              200u);
+}
+
+TEST_F(EmulatorTest, ABodyOverTheLimitIsAnswered413) {
+    asio::io_context io;
+    tcp::socket socket(io);
+    socket.connect({asio::ip::make_address("127.0.0.1"), port_});
+    const std::string head = "POST " + method("sendDocument") +
+                             " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                             "Content-Length: 70000000\r\n\r\n{\"chat_id\":1";
+    asio::write(socket, asio::buffer(head));
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(socket, buffer, res);
+    EXPECT_EQ(res.result_int(), 413u);
+    EXPECT_EQ(json::parse(res.body())["description"], "Request Entity Too Large");
+    EXPECT_EQ(bot_call("getMe").status, 200u);
 }
 
 TEST_F(EmulatorTest, GetUpdatesReadsNumbersByTheirLeadingDigits) {
