@@ -1,5 +1,7 @@
 #include <profo/sdk/toolkit/option_buttons.hpp>
 
+#include <profo/sdk/json_input.hpp>
+
 #include <profo/sdk/toolkit/element_messages.hpp>
 #include <profo/sdk/toolkit/element_schema.hpp>
 #include <profo/sdk/toolkit/quiet_hours.hpp>
@@ -135,7 +137,7 @@ sdk::Outcome on_option_event(sdk::ElementContext& ctx, const MessageStyle& style
     if (event.kind == sdk::Event::Kind::timer) {
         // The payload names the option that started the wait, so a later
         // press of another waiting option cannot change where this one goes.
-        const nlohmann::json payload = nlohmann::json::parse(event.data, nullptr, false);
+        const nlohmann::json payload = sdk::parse_json_input(event.data);
         if (!payload.is_object() || !payload.contains("option") || !payload["option"].is_number_integer())
             return sdk::Outcome::ignored();
         const OptionChoice* choice = choice_at(options, payload["option"].get<int>());

@@ -365,6 +365,16 @@ TEST_P(Panel, ApiKeysAreShownOnceWorkForTheirAccountOnlyAndCanBeRevoked) {
         << over.body.substr(0, 300);
     const auto huge = script.send("POST", "/api/v1/accounts/1/courses", std::string(13 * 1024 * 1024, ' '));
     EXPECT_EQ(huge.status, 413);
+    // Brackets nested far deeper than any request needs: refused, and the
+    // server (which a copy of such a value would have taken past the end of
+    // a thread's stack) answers on.
+    const std::string deep = std::string(300'000, '[') + std::string(300'000, ']');
+    for (const std::string path : {"/api/v1/accounts/1/courses", "/api/v1/accounts/1/bots"}) {
+        const auto nested = script.send("POST", path, "{\"name\":" + deep + "}");
+        EXPECT_EQ(nested.status, 400) << path;
+    }
+    const auto signed_in = script.send("POST", "/api/v1/session/telegram", "{\"id\":" + deep + "}");
+    EXPECT_EQ(signed_in.status, 400);
     EXPECT_EQ(script.ok("GET", "/api/v1/accounts/1/courses")["total"], 3);
     // An admin key manages content, not keys or members.
     EXPECT_EQ(script.refused("POST", "/api/v1/accounts/1/api-keys", {{"label", "escalate"}}),

@@ -1,5 +1,7 @@
 #include "bot_api_params.h"
 
+#include <profo/sdk/json_input.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -37,37 +39,10 @@ std::string_view trimmed(std::string_view s) {
     return s;
 }
 
-// The Bot API server's JSON decoder stops at 100 levels of nesting; past it
-// a value is unreadable. Checked on the text before parsing, so that nothing
-// deeper is ever built, or printed back by recursion that a few hundred
-// thousand brackets would take past the end of the stack.
-constexpr int kMaxJsonDepth = 100;
-
-bool nested_too_deep(std::string_view text) {
-    int depth = 0;
-    bool in_string = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (in_string) {
-            if (c == '\\')
-                ++i;
-            else if (c == '"')
-                in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '[' || c == '{') {
-            if (++depth > kMaxJsonDepth) return true;
-        } else if (c == ']' || c == '}') {
-            --depth;
-        }
-    }
-    return false;
-}
-
-// JSON of a request, or discarded when it is not JSON the Bot API reads.
+// JSON of a request, or discarded when it is not JSON the Bot API reads: its
+// decoder stops at 100 levels of nesting, as parse_json_input does.
 json parse_json(std::string_view text) {
-    if (nested_too_deep(text)) return json(json::value_t::discarded);
-    return json::parse(text, nullptr, false);
+    return profo::sdk::parse_json_input(text);
 }
 
 // %XX decoding without '+' as space: what the Bot API server applies to

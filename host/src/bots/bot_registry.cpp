@@ -1,5 +1,7 @@
 #include "bots/bot_registry.hpp"
 
+#include <profo/sdk/json_input.hpp>
+
 #include <map>
 
 #include "secrets/secret_box.hpp"
@@ -80,7 +82,7 @@ std::string BotRegistry::username_of(const std::string& token) {
                                    masked_token(token) + ": " + e.what(),
                                sdk::AdminError::Code::unavailable);
     }
-    const auto reply = nlohmann::json::parse(response.body, nullptr, false);
+    const auto reply = sdk::parse_json_input(response.body);
     if (response.status == 401)
         throw BotRegistryError("Telegram does not know token " + masked_token(token) + " (401 Unauthorized)",
                                sdk::AdminError::Code::invalid_argument, "/token");

@@ -1,6 +1,7 @@
 #include "telegram/init_data.hpp"
 
 #include <profo/sdk/form.hpp>
+#include <profo/sdk/json_input.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -107,7 +108,7 @@ sdk::SignedTelegramData validate_init_data(std::string_view init_data, std::stri
 
     const auto user = out.fields.find("user");
     if (user == out.fields.end()) throw sdk::SignatureError("initData has no user");
-    const auto json = nlohmann::json::parse(user->second, nullptr, /*allow_exceptions=*/false);
+    const auto json = sdk::parse_json_input(user->second);
     if (!json.is_object() || !json.contains("id") || !json["id"].is_number_integer())
         throw sdk::SignatureError("initData user has no id");
     out.user_id = json["id"].get<std::int64_t>();

@@ -1,5 +1,7 @@
 #include "chat_completion.hpp"
 
+#include <profo/sdk/json_input.hpp>
+
 #include <algorithm>
 #include <exception>
 
@@ -53,7 +55,7 @@ nlohmann::json chat_request_body(const CompletionCall& call) {
 }
 
 std::string reply_from_body(const std::string& body) {
-    const auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+    const auto json = sdk::parse_json_input(body);
     if (json.is_discarded()) throw CompletionError("the provider's answer is not JSON");
     const auto choices = json.find("choices");
     if (choices == json.end() || !choices->is_array() || choices->empty() || !(*choices)[0].is_object())
@@ -79,7 +81,7 @@ std::string reply_from_body(const std::string& body) {
 
 std::string error_from_response(int status, const std::string& body) {
     std::string reason = "the provider answered HTTP " + std::to_string(status);
-    const auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+    const auto json = sdk::parse_json_input(body);
     if (json.is_object() && json.contains("error")) {
         const auto& error = json["error"];
         std::string message;

@@ -1,5 +1,6 @@
 #include "dialog_element.hpp"
 
+#include <profo/sdk/json_input.hpp>
 #include <profo/sdk/toolkit/element_messages.hpp>
 #include <profo/sdk/toolkit/element_schema.hpp>
 #include <profo/sdk/toolkit/field_checks.hpp>
@@ -295,7 +296,7 @@ sdk::Outcome DialogElement::on_event(sdk::ElementContext& ctx, const sdk::Event&
         case sdk::Event::Kind::timer: {
             // The pause after an interrupted call is over: ask again, with
             // whatever the student wrote meanwhile.
-            const auto payload = nlohmann::json::parse(event.data, nullptr, /*allow_exceptions=*/false);
+            const auto payload = sdk::parse_json_input(event.data);
             if (!payload.is_object() || !payload.contains("ask_again") || !state.value("pending", false))
                 return sdk::Outcome::wait();
             ask(ctx, settings, std::nullopt);
@@ -309,7 +310,7 @@ sdk::Outcome DialogElement::on_answer(sdk::ElementContext& ctx, const DialogSett
                                       const std::string& data) {
     const auto& spec = ctx.spec_as<DialogSpec>();
     nlohmann::json& state = ctx.state();
-    const auto result = nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
+    const auto result = sdk::parse_json_input(data);
     const bool has_reply = result.is_object() && result.contains("reply") && result["reply"].is_string();
     if (!has_reply) {
         std::string reason = "unreadable result";

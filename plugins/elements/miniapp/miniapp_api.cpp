@@ -1,6 +1,7 @@
 #include "miniapp_api.hpp"
 
 #include <profo/sdk/form.hpp>
+#include <profo/sdk/json_input.hpp>
 
 #include <openssl/crypto.h>
 
@@ -123,7 +124,7 @@ sdk::HttpResponse question_endpoint(const MiniappBackend& backend, const sdk::Ht
 }
 
 sdk::HttpResponse answer_endpoint(const MiniappBackend& backend, const sdk::HttpRequest& request) {
-    const auto body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+    const auto body = sdk::parse_json_input(request.body);
     if (!body.is_object()) return error(400, "the body must be a JSON object {ref, answer, initData}");
     if (!body.contains("ref") || !body["ref"].is_string()) return error(400, "'ref' must be a string");
     if (!body.contains("answer") || !(body["answer"].is_string() || body["answer"].is_number()))

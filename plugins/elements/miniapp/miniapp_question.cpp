@@ -1,5 +1,6 @@
 #include "miniapp_question.hpp"
 
+#include <profo/sdk/json_input.hpp>
 #include <profo/sdk/text.hpp>
 
 #include <openssl/rand.h>
@@ -126,7 +127,7 @@ nlohmann::json question_for_app(const nlohmann::json& spec) {
 
 SubmittedAnswer read_submitted(const std::string& data) {
     SubmittedAnswer out;
-    const auto json = nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
+    const auto json = sdk::parse_json_input(data);
     if (json.is_object() && json.contains("answer")) {
         const auto& answer = json["answer"];
         out.answer = answer.is_string() ? answer.get<std::string>() : answer.dump();

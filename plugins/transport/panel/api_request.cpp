@@ -1,6 +1,7 @@
 #include "api_request.hpp"
 
 #include <profo/sdk/form.hpp>
+#include <profo/sdk/json_input.hpp>
 
 #include <charconv>
 
@@ -45,8 +46,8 @@ json operation_arguments(const sdk::AdminOperation& operation, const sdk::HttpRe
     if (!type.empty() && type.rfind("application/json", 0) != 0)
         throw ApiRefusal(415, "unsupported_media_type",
                          "the body must be application/json (it was " + type + ")");
-    const auto body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-    if (body.is_discarded()) throw ApiRefusal(400, kBadArgument, "the body is not valid JSON");
+    const auto body = sdk::parse_json_input(request.body);
+    if (body.is_discarded()) throw ApiRefusal(400, kBadArgument, "the body is not valid JSON (or nests deeper than 100 levels)");
     if (!body.is_object()) throw ApiRefusal(400, kBadArgument, "the body must be a JSON object");
     for (const auto& [name, value] : body.items()) merge(args, name, value, "the body");
     return args;

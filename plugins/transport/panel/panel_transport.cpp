@@ -8,6 +8,7 @@
 
 #include <profo/sdk/credentials.hpp>
 #include <profo/sdk/form.hpp>
+#include <profo/sdk/json_input.hpp>
 #include <profo/sdk/plugin.hpp>
 #include <profo/sdk/transport.hpp>
 
@@ -246,7 +247,7 @@ private:
     }
 
     sdk::HttpResponse telegram_sign_in(const sdk::HttpRequest& r) {
-        const auto body = json::parse(r.body, nullptr, false);
+        const auto body = sdk::parse_json_input(r.body);
         if (!body.is_object())
             throw ApiRefusal(400, "invalid_argument",
                              "the body must be the widget's fields as a JSON object");

@@ -1,5 +1,7 @@
 #include "bot_api_call.hpp"
 
+#include <profo/sdk/json_input.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -185,7 +187,7 @@ BotApiOutcome classify_reply(int status, std::string_view body) {
         outcome.description = std::string(body);
         return outcome;  // transient
     }
-    json reply = json::parse(body, nullptr, false);
+    json reply = sdk::parse_json_input(body);
     if (!reply.is_object() || !reply.contains("ok") || !reply["ok"].is_boolean()) {
         outcome.kind = status >= 400 && status < 500 && status != 429 ? BotApiOutcome::Kind::permanent
                                                                       : BotApiOutcome::Kind::transient;

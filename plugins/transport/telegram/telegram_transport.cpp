@@ -8,6 +8,7 @@
 #include "update_mapping.hpp"
 
 #include <profo/sdk/abi.hpp>
+#include <profo/sdk/json_input.hpp>
 #include <profo/sdk/outbound.hpp>
 #include <profo/sdk/transport.hpp>
 
@@ -891,7 +892,7 @@ private:
         const bool same = same_secret(request.header("x-telegram-bot-api-secret-token"),
                                       known ? bot->webhook_secret : kNoSecret);
         if (!known || !same) return status(401, "wrong secret token");
-        const auto update = json::parse(request.body, nullptr, false);
+        const auto update = sdk::parse_json_input(request.body);
         auto mapped = map_update(update, bot->bot.id);
         if (mapped.outcome == MappedUpdate::Outcome::malformed) {
             host_->log().warn("telegram: " + bot_name(bot->bot) +
