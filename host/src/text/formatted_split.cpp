@@ -235,6 +235,12 @@ std::vector<std::string> split_formatted_text(std::string_view text, std::string
         if (!trimmed_end(std::string(text)).empty()) parts.emplace_back(text);
         return parts;
     }
+    // White space alone is no message: Telegram refuses an empty text.
+    auto shows_something = [&](std::size_t from, std::size_t to) {
+        for (std::size_t k = from; k < to; ++k)
+            if (tokens[k].kind == Token::Kind::shown && !is_white(tokens[k])) return true;
+        return false;
+    };
     std::size_t start = 0;            // first token of the part
     std::vector<std::size_t> opened;  // open at the part's start: reopened first
     for (;;) {
@@ -277,13 +283,13 @@ std::vector<std::string> split_formatted_text(std::string_view text, std::string
         const std::size_t from = start < tokens.size() ? tokens[start].begin : text.size();
         if (!chosen) {
             part += text.substr(from);
-            if (units > 0 && !trimmed_end(part).empty()) parts.push_back(std::move(part));
+            if (shows_something(start, tokens.size())) parts.push_back(std::move(part));
             return parts;
         }
         const std::size_t to = tokens[chosen->at].begin;
         part = trimmed_end(part + std::string(text.substr(from, to - from)));
         for (auto o = chosen->open.rbegin(); o != chosen->open.rend(); ++o) part += tokens[*o].closing;
-        parts.push_back(std::move(part));
+        if (shows_something(start, chosen->at)) parts.push_back(std::move(part));
         start = chosen->resume;
         opened = std::move(chosen->open);
     }
