@@ -217,6 +217,30 @@ TEST(TelegramTransport, ABotDisabledWhileServingStopsAndAnAddedOneStarts) {
     stop(*serve);
 }
 
+// Formatting Telegram cannot parse (a tag it does not know, an author's
+// stray marker) costs the student nothing: the message goes as plain text,
+// and the run goes on past it.
+TEST(TelegramTransport, AMessageTelegramCannotParseArrivesAsPlainText) {
+    Emulator e;
+    PlatformOptions options;
+    options.course_yaml =
+        "Broken:\n  type: message\n  parse_mode: HTML\n  text: <b>Bold <blink>never closed</b>\n"
+        "  button: Next\n"
+        "Fine:\n  type: message\n  parse_mode: HTML\n  text: <b>The end</b>\n";
+    Platform p(e, options);
+    auto serve = p.serve();
+    e.post("/_emulator/start", {{"bot_id", p.bot_id}, {"user_id", 47}});
+    const auto first = bot_messages(e.wait(p.bot_id, 47, 1)).at(0);
+    EXPECT_EQ(shown(first), "<b>Bold <blink>never closed</b>");
+    e.post("/_emulator/press_button", {{"bot_id", p.bot_id},
+                                       {"user_id", 47},
+                                       {"message_id", first["message_id"]},
+                                       {"button_text", "Next"}});
+    EXPECT_EQ(shown(bot_messages(e.wait(p.bot_id, 47, 2)).at(1)), "The end");
+    serve->wait_for_stderr("sent without HTML formatting", 20s);
+    stop(*serve);
+}
+
 // Many bots in one process: every bot polls, every student finishes, each
 // step taken by all students at once so they progress in parallel.
 TEST(TelegramTransport, ManyBotsManyStudentsInOneProcess) {

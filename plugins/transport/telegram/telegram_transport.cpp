@@ -1091,12 +1091,28 @@ private:
             co_return;
         }
         const auto sent_at = std::chrono::steady_clock::now();
-        auto sending =
-            call.upload
-                ? client_->upload(bot->token, call.method, call.params, *call.upload, settings_.send_timeout)
-                : client_->call(bot->token, call.method, call.params, settings_.send_timeout);
-        const auto reply = co_await std::move(sending);
-        const auto outcome = classify_reply(reply.status, reply.body);
+        auto send = [&] {
+            return call.upload ? client_->upload(bot->token, call.method, call.params, *call.upload,
+                                                 settings_.send_timeout)
+                               : client_->call(bot->token, call.method, call.params, settings_.send_timeout);
+        };
+        auto reply = co_await send();
+        auto outcome = classify_reply(reply.status, reply.body);
+        if (outcome.kind == BotApiOutcome::Kind::permanent && !message.parse_mode.empty() &&
+            outcome.description.find("can't parse entities") != std::string::npos) {
+            // Formatting Telegram cannot read (an author's stray '*', a
+            // tag it does not know) would cost the student the message and
+            // leave the run waiting on it: it goes as plain text instead,
+            // its marks shown as written.
+            host_->log().warn(
+                "telegram: " + bot_name(bot->bot) + ": outbox message " + std::to_string(row.id) +
+                (message.element_id.empty() ? "" : " (element " + message.element_id + ")") + ": " +
+                outcome.description + "; sent without " + message.parse_mode + " formatting");
+            message.parse_mode.clear();
+            call = bot_api_call(message, row.chat_id);
+            reply = co_await send();
+            outcome = classify_reply(reply.status, reply.body);
+        }
         host_->metrics().observe(
             "profo_telegram_send_duration_seconds", {},
             std::chrono::duration<double>(std::chrono::steady_clock::now() - sent_at).count());
