@@ -1,6 +1,7 @@
 #include "text_entities.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <vector>
 
@@ -708,6 +709,87 @@ EntityParseResult parse_markdown_v2(std::string_view input) {
     return result;
 }
 
+// Telegram's legacy Markdown: `*bold*`, `_italic_`, `` `code` ``, ```` ```pre``` ````
+// (a language may follow the opening marks) and `[text](url)`. Entities do
+// not nest: inside one, only its own closing mark counts. '\' escapes the
+// four marks outside entities. An entity left open is refused, with the byte
+// offset of its opening mark.
+EntityParseResult parse_markdown_v1(std::string_view input) {
+    EntityParseResult result;
+    std::string& out = result.value.text;
+    json& entities = result.value.entities;
+    std::int64_t utf16 = 0;
+    auto take = [&](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        if ((byte & 0xC0) != 0x80) utf16 += byte >= 0xF0 ? 2 : 1;
+        out += c;
+    };
+    auto at = [&](std::size_t i) { return i < input.size() ? input[i] : '\0'; };
+    for (std::size_t i = 0; i < input.size(); ++i) {
+        const char c = input[i];
+        const auto is_mark = [](char m) { return m == '_' || m == '*' || m == '`' || m == '['; };
+        if (c == '\\' && is_mark(at(i + 1))) {
+            take(input[++i]);
+            continue;
+        }
+        if (!is_mark(c)) {
+            take(c);
+            continue;
+        }
+        const std::size_t begin = i;
+        const char end_mark = c == '[' ? ']' : c;
+        const bool pre = c == '`' && at(i + 1) == '`' && at(i + 2) == '`';
+        ++i;
+        std::string language;
+        if (pre) {
+            i += 2;
+            std::size_t end = i;
+            while (end < input.size() && !std::isspace(static_cast<unsigned char>(input[end])) &&
+                   input[end] != '`')
+                ++end;
+            if (end != i && end < input.size() && input[end] != '`') {
+                language = std::string(input.substr(i, end - i));
+                i = end;
+            }
+            if (at(i) == '\n' || at(i) == '\r')
+                i += (at(i + 1) == '\n' || at(i + 1) == '\r') && at(i) != at(i + 1) ? 2 : 1;
+        }
+        const std::int64_t offset = utf16;
+        while (i < input.size() && (input[i] != end_mark || (pre && !(at(i + 1) == '`' && at(i + 2) == '`'))))
+            take(input[i++]);
+        if (i >= input.size())
+            return failure("Can't find end of the entity starting at byte offset " + std::to_string(begin));
+        const std::int64_t length = utf16 - offset;
+        if (c == '[') {
+            std::string url;
+            if (at(i + 1) != '(') {
+                url = std::string(input.substr(begin + 1, i - begin - 1));
+            } else {
+                i += 2;
+                while (i < input.size() && input[i] != ')') url += input[i++];
+            }
+            if (length > 0)
+                if (auto link = link_entity(offset, length, url); !link.is_null())
+                    entities.push_back(std::move(link));
+        } else if (length > 0) {
+            if (c == '*') {
+                entities.push_back(entity("bold", offset, length));
+            } else if (c == '_') {
+                entities.push_back(entity("italic", offset, length));
+            } else if (!pre) {
+                entities.push_back(entity("code", offset, length));
+            } else {
+                auto e = entity("pre", offset, length);
+                if (!language.empty()) e["language"] = language;
+                entities.push_back(std::move(e));
+            }
+        }
+        if (pre) i += 2;
+    }
+    sort_entities(entities);
+    return result;
+}
+
 EntityParseResult parse_formatted(std::string_view text, std::string_view parse_mode) {
     const auto mode = lowered(parse_mode);
     if (mode.empty()) {
@@ -717,12 +799,7 @@ EntityParseResult parse_formatted(std::string_view text, std::string_view parse_
     }
     if (mode == "html") return parse_html(text);
     if (mode == "markdownv2") return parse_markdown_v2(text);
-    // Legacy Markdown is accepted but not parsed: its text passes through as it is.
-    if (mode == "markdown") {
-        EntityParseResult r;
-        r.value.text = std::string(text);
-        return r;
-    }
+    if (mode == "markdown") return parse_markdown_v1(text);
     return failure("Unsupported parse_mode");
 }
 

@@ -1,4 +1,4 @@
-// Telegram's view of message text: parse_mode parsing (HTML, MarkdownV2) into
+// Telegram's view of message text: parse_mode parsing (HTML, MarkdownV2, legacy Markdown) into
 // plain text plus MessageEntity objects, and lengths counted the way Telegram
 // counts them (UTF-16 code units), so limits and entity offsets match exactly.
 #pragma once
@@ -27,6 +27,7 @@ struct EntityParseResult {
 
 EntityParseResult parse_html(std::string_view text);
 EntityParseResult parse_markdown_v2(std::string_view text);
+EntityParseResult parse_markdown_v1(std::string_view text);  // parse_mode "Markdown"
 
 // Dispatches on a parse_mode value ("HTML", "MarkdownV2", "" = plain; case-insensitive).
 // An unknown mode is an error "Unsupported parse_mode".

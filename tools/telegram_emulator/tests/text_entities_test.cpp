@@ -107,5 +107,29 @@ TEST(ParseFormatted, ModesAreCaseInsensitive) {
     EXPECT_EQ(parse_formatted("x", "bogus").error, "Unsupported parse_mode");
 }
 
+TEST(LegacyMarkdown, ParsesEntitiesWithoutNesting) {
+    const auto r =
+        parse_formatted("*bold _not italic_* _it_ `co*de` [link](https://e.org/x_y) \\_x\\*", "Markdown");
+    ASSERT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.value.text, "bold _not italic_ it co*de link _x*");
+    EXPECT_EQ(r.value.entities[0], (nlohmann::json{{"offset", 0}, {"length", 17}, {"type", "bold"}}));
+    EXPECT_EQ(r.value.entities[1], (nlohmann::json{{"offset", 18}, {"length", 2}, {"type", "italic"}}));
+    EXPECT_EQ(r.value.entities[2], (nlohmann::json{{"offset", 21}, {"length", 5}, {"type", "code"}}));
+    EXPECT_EQ(r.value.entities[3]["type"], "text_link");
+    EXPECT_EQ(r.value.entities[3]["url"], "https://e.org/x_y");
+    const auto pre = parse_formatted("```python\nx = 1```", "MARKDOWN");
+    ASSERT_TRUE(pre.ok()) << pre.error;
+    EXPECT_EQ(pre.value.text, "x = 1");
+    EXPECT_EQ(pre.value.entities[0]["language"], "python");
+}
+
+TEST(LegacyMarkdown, AnEntityLeftOpenIsRefusedAtItsByte) {
+    // The classic: an identifier with one underscore in a Markdown text.
+    EXPECT_EQ(parse_formatted("use auto_start here", "Markdown").error,
+              "Can't find end of the entity starting at byte offset 8");
+    EXPECT_EQ(parse_formatted("[never closed", "Markdown").error,
+              "Can't find end of the entity starting at byte offset 0");
+}
+
 }  // namespace
 }  // namespace profo::telegram_emulator
