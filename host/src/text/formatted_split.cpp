@@ -64,7 +64,7 @@ private:
         t.begin = from;
         t.end = end;
         t.units = lead >= 0xF0 ? 2 : 1;
-        t.character = lead < 0x80 ? static_cast<char>(lead) : 0;
+        t.character = lead < 0x80 ? text_[at] : char{0};
         tokens_.push_back(std::move(t));
         i_ = end;
     }
