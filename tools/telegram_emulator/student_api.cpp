@@ -85,8 +85,20 @@ void StudentApi::handle(HttpRequest&& request, const std::string& path, Responde
         const auto q = target.find('?');
         const auto query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
         BotApiParams params;
+        // The emulator's own API is lenient where the Bot API is not: a
+        // test driver's JSON without a Content-Type is still read as JSON,
+        // and any other body as a form.
+        std::string type(request[http::field::content_type]);
+        if (type.empty() ||
+            (type.find("json") == std::string::npos && type.find("multipart") == std::string::npos)) {
+            const auto body = std::string_view(request.body());
+            const auto first = body.find_first_not_of(" \t\r\n");
+            type = first != std::string_view::npos && body[first] == '{'
+                       ? "application/json"
+                       : "application/x-www-form-urlencoded";
+        }
         try {
-            params = BotApiParams::parse(request[http::field::content_type], request.body(), query);
+            params = BotApiParams::parse(type, request.body(), query);
         } catch (const std::invalid_argument& e) {
             throw StudentError(400, e.what());
         }

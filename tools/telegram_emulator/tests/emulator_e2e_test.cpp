@@ -394,6 +394,14 @@ TEST_F(EmulatorTest, ABodyOfAnotherTypeHoldsNoParameters) {
               200u);
 }
 
+// The emulator's own API takes a test driver's JSON without a Content-Type.
+TEST_F(EmulatorTest, TheStudentApiReadsJsonWhateverItsContentType) {
+    const json body{{"bot_id", bot_id_}, {"user_id", kUser}, {"text", "hi"}};
+    EXPECT_EQ(student_->call(http::verb::post, "/_emulator/messages", body.dump(), "text/plain").status,
+              200u);
+    EXPECT_EQ(updates().size(), 1u);
+}
+
 TEST_F(EmulatorTest, ABodyOverTheLimitIsAnswered413) {
     asio::io_context io;
     tcp::socket socket(io);
