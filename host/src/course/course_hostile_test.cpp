@@ -52,6 +52,16 @@ TEST_F(CourseHostileTest, BillionLaughsSpreadOverElementsHitsOneBudget) {
         << lines[0];
 }
 
+TEST_F(CourseHostileTest, NestingPastTheYamlReadersLimitIsNamedSo) {
+    const auto lines = check_lines("Intro:\n  type: probe\n  extra: " + std::string(20000, '[') + "\n");
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0].rfind("course.yaml:", 0), 0u) << lines[0];
+    EXPECT_NE(lines[0].find(": element Intro: YAML syntax error: lists and mappings are nested more than 500 "
+                            "levels deep"),
+              std::string::npos)
+        << lines[0];
+}
+
 TEST_F(CourseHostileTest, ANulByteIsRefusedWhereItIs) {
     EXPECT_EQ(check_lines(std::string("A:\n  type: probe\n  text: hi") + '\0' + "there\n"),
               Lines{"course.yaml:3: element A: YAML syntax error: a NUL character (byte 0), which YAML text "

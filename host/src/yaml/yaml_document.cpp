@@ -1,5 +1,6 @@
 #include "yaml/yaml_document.hpp"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/node/parse.h>
@@ -67,15 +68,21 @@ YamlDocument read_yaml_document(const std::string& given) {
     std::string text = given;
     for (std::size_t i = 0; i < text.size(); ++i)
         if (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n')) text[i] = '\n';
-    std::istringstream stream(text);
-    YAML::Parser parser(stream);
-    DocumentStarts starts(text);
-    // Readers take one document, so only the first two matter; a stalled one
-    // shows as the next start at the same place, and a `---` start marks the
-    // header rather than the content, hence two starts past the second.
-    while (starts.count() < 4 && parser.HandleNextDocument(starts)) {
+    // yaml-cpp stops at 2,000 levels of nesting with the words "bad file".
+    try {
+        std::istringstream stream(text);
+        YAML::Parser parser(stream);
+        DocumentStarts starts(text);
+        // Readers take one document, so only the first two matter; a stalled one
+        // shows as the next start at the same place, and a `---` start marks the
+        // header rather than the content, hence two starts past the second.
+        while (starts.count() < 4 && parser.HandleNextDocument(starts)) {
+        }
+        return {YAML::Load(text), starts.second()};
+    } catch (const YAML::DeepRecursion& e) {
+        throw YAML::ParserException(
+            e.mark, "lists and mappings are nested more than " + std::to_string(e.depth()) + " levels deep");
     }
-    return {YAML::Load(text), starts.second()};
 }
 
 }  // namespace profo::host
