@@ -238,6 +238,9 @@ public:
         std::size_t max_body_bytes = sdk::kDefaultHttpBodyBytes;
     };
     Lookup lookup(const std::string& method, const std::vector<std::string>& segments) const;
+    // What a request's body may be on the route that serves it (the default
+    // on a path none serves): known once its header is read.
+    std::size_t body_limit_for(const std::string& method, const std::vector<std::string>& segments) const;
     sdk::HttpResponse answer_builtin(Builtin builtin);
     void forget(Session* session);
     bool stopping() const { return stopping_; }
@@ -254,6 +257,11 @@ private:
     void close_all();
 
     bool admit(const tcp::socket& socket, std::string& remote);
+
+    // The route that serves `method` on `segments`, if one does; the methods
+    // served there go to `allowed`. Under routes_mutex_.
+    const Route* best_route(const std::string& method, const std::vector<std::string>& segments,
+                            std::set<std::string>* allowed) const;
 
     const std::string listen_;
     sdk::Executor& executor_;
@@ -346,8 +354,7 @@ private:
         const auto& header = parser_->get();
         if (auto parsed =
                 parse_request_target(std::string_view(header.target().data(), header.target().size()))) {
-            const auto found = server_.lookup(std::string(header.method_string()), parsed->segments);
-            if (found.outcome == Server::Lookup::found) body_limit_ = found.max_body_bytes;
+            body_limit_ = server_.body_limit_for(std::string(header.method_string()), parsed->segments);
         }
         parser_->body_limit(body_limit_);  // a chunked body is counted as it comes
         if (const auto declared = parser_->content_length(); declared && *declared > body_limit_)
@@ -574,20 +581,33 @@ void Session::linger() {
                             });
 }
 
+const Route* Server::best_route(const std::string& method, const std::vector<std::string>& segments,
+                                std::set<std::string>* allowed) const {
+    const Route* best = nullptr;
+    for (const auto& route : routes_) {
+        if (!matches(route, segments)) continue;
+        if (route.method != method) {
+            if (allowed != nullptr) allowed->insert(route.method);
+            continue;
+        }
+        if (!best || more_specific(route, *best)) best = &route;
+    }
+    return best;
+}
+
+std::size_t Server::body_limit_for(const std::string& method,
+                                   const std::vector<std::string>& segments) const {
+    std::shared_lock lock(routes_mutex_);
+    const Route* best = best_route(method, segments, nullptr);
+    return best != nullptr ? best->max_body_bytes : sdk::kDefaultHttpBodyBytes;
+}
+
 Server::Lookup Server::lookup(const std::string& method, const std::vector<std::string>& segments) const {
     Lookup result;
-    const Route* best = nullptr;
     std::set<std::string> allowed;
     {
         std::shared_lock lock(routes_mutex_);
-        for (const auto& route : routes_) {
-            if (!matches(route, segments)) continue;
-            if (route.method != method) {
-                allowed.insert(route.method);
-                continue;
-            }
-            if (!best || more_specific(route, *best)) best = &route;
-        }
+        const Route* best = best_route(method, segments, &allowed);
         if (best) {
             result.outcome = Lookup::found;
             result.handler = best->handler;
