@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <optional>
 
 namespace profo::host {
@@ -22,14 +23,25 @@ Format format_of(std::string_view parse_mode) {
 
 // One piece of the source: a character (or an escape or HTML entity, which
 // shows as one), or markup that opens or closes formatting.
+// What opens or closes formatting; tokens refer to it by index, which keeps
+// a token (one per character of a text that may be megabytes) small.
+struct Markup {
+    std::string name;     // "b", "*", "```", "link"
+    std::string closing;  // for what opens: the markup that closes it
+};
+
 struct Token {
-    enum class Kind { shown, opens, closes } kind = Kind::shown;
-    std::size_t begin = 0;  // bytes of the source
+    enum class Kind : std::uint8_t { shown, opens, closes } kind = Kind::shown;
+    std::uint8_t units = 0;    // UTF-16 units it shows as (shown only)
+    char character = 0;        // the character shown, when it is ASCII (separators)
+    std::uint32_t markup = 0;  // opens, closes: its Markup
+    std::size_t begin = 0;     // bytes of the source
     std::size_t end = 0;
-    std::size_t units = 0;  // UTF-16 units it shows as (shown only)
-    char character = 0;     // the character shown, when it is ASCII (separators)
-    std::string name;       // what opens or closes: "b", "*", "```", "link"
-    std::string closing;    // opens: the markup that closes it
+};
+
+struct Tokens {
+    std::vector<Token> list;
+    std::vector<Markup> markups;
 };
 
 std::size_t code_point_bytes(unsigned char lead) {
@@ -43,7 +55,7 @@ class Tokenizer {
 public:
     Tokenizer(std::string_view text, Format format) : text_(text), format_(format) {}
 
-    std::vector<Token> run() {
+    Tokens run() {
         while (i_ < text_.size()) {
             if (format_ == Format::html)
                 html();
@@ -52,7 +64,7 @@ public:
             else
                 shown(i_, i_);
         }
-        return std::move(tokens_);
+        return {std::move(tokens_), std::move(markups_)};
     }
 
 private:
@@ -63,7 +75,7 @@ private:
         Token t;
         t.begin = from;
         t.end = end;
-        t.units = lead >= 0xF0 ? 2 : 1;
+        t.units = static_cast<std::uint8_t>(lead >= 0xF0 ? 2 : 1);
         t.character = lead < 0x80 ? text_[at] : char{0};
         tokens_.push_back(std::move(t));
         i_ = end;
@@ -74,9 +86,9 @@ private:
         t.kind = kind;
         t.begin = i_;
         t.end = end;
-        t.name = std::move(name);
-        t.closing = std::move(closing);
-        tokens_.push_back(std::move(t));
+        t.markup = static_cast<std::uint32_t>(markups_.size());
+        markups_.push_back({std::move(name), std::move(closing)});
+        tokens_.push_back(t);
         i_ = end;
     }
 
@@ -125,7 +137,8 @@ private:
                     Token t;
                     t.begin = i_;
                     t.end = semicolon + 1;
-                    t.units = body.front() == '#' ? 2 : 1;  // a numbered one may be outside the BMP
+                    t.units = static_cast<std::uint8_t>(
+                        body.front() == '#' ? 2 : 1);  // a numbered one may be outside the BMP
                     tokens_.push_back(std::move(t));
                     i_ = semicolon + 1;
                     return;
@@ -192,6 +205,7 @@ private:
     Format format_;
     std::size_t i_ = 0;
     std::vector<Token> tokens_;
+    std::vector<Markup> markups_;
     std::vector<std::string> open_;                           // markdown markers open now
     std::vector<std::pair<std::size_t, std::size_t>> links_;  // "](url)" of open links: where, end
 };
@@ -209,9 +223,9 @@ bool is_white(const Token& t) {
            (t.character == ' ' || t.character == '\n' || t.character == '\r' || t.character == '\t');
 }
 
-void close_in(std::vector<std::size_t>& open, const std::vector<Token>& tokens, const std::string& name) {
+void close_in(std::vector<std::size_t>& open, const Tokens& tokens, const std::string& name) {
     for (auto it = open.rbegin(); it != open.rend(); ++it)
-        if (tokens[*it].name == name) {
+        if (tokens.markups[tokens.list[*it].markup].name == name) {
             open.erase(std::next(it).base());
             return;
         }
@@ -221,7 +235,8 @@ void close_in(std::vector<std::size_t>& open, const std::vector<Token>& tokens, 
 
 std::vector<std::string> split_formatted_text(std::string_view text, std::string_view parse_mode,
                                               std::size_t limit) {
-    const auto tokens = Tokenizer(text, format_of(parse_mode)).run();
+    const auto tokenized = Tokenizer(text, format_of(parse_mode)).run();
+    const auto& tokens = tokenized.list;
     std::vector<std::string> parts;
     auto trimmed_end = [](std::string s) {
         while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t'))
@@ -256,7 +271,7 @@ std::vector<std::string> split_formatted_text(std::string_view text, std::string
                 continue;
             }
             if (t.kind == Token::Kind::closes) {
-                close_in(open, tokens, t.name);
+                close_in(open, tokenized, tokenized.markups[t.markup].name);
                 continue;
             }
             if (units > 0 && is_white(t) && t.character != '\t' && t.character != '\r') {
@@ -288,7 +303,8 @@ std::vector<std::string> split_formatted_text(std::string_view text, std::string
         }
         const std::size_t to = tokens[chosen->at].begin;
         part = trimmed_end(part + std::string(text.substr(from, to - from)));
-        for (auto o = chosen->open.rbegin(); o != chosen->open.rend(); ++o) part += tokens[*o].closing;
+        for (auto o = chosen->open.rbegin(); o != chosen->open.rend(); ++o)
+            part += tokenized.markups[tokens[*o].markup].closing;
         if (shows_something(start, chosen->at)) parts.push_back(std::move(part));
         start = chosen->resume;
         opened = std::move(chosen->open);
