@@ -29,6 +29,8 @@ const std::string kConflictOtherPoll =
 const std::string kConflictWebhook =
     "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook "
     "first";
+// What a parked getUpdates gets when setWebhook ends it (the Bot API server's words).
+const std::string kConflictSetWebhook = "Conflict: terminated by setWebhook request";
 const std::string kQueryTooOld = "query is too old and response timeout expired or query ID is invalid";
 
 std::size_t utf8_code_points(std::string_view s) {
@@ -49,6 +51,8 @@ std::optional<std::int64_t> integer_or_throw(const BotApiParams& p, const std::s
 FormattedText formatted(const BotApiParams& p, const std::string& text_key, const std::string& mode_key,
                         const std::string& entities_key) {
     const auto text = p.string(text_key).value_or("");
+    // The Bot API server refuses this before it parses anything.
+    if (text.size() > 32768) throw bad_request("Text is too long");
     const auto mode = p.string(mode_key).value_or("");
     auto parsed = parse_formatted(text, mode);
     if (!parsed.ok()) {
@@ -707,7 +711,7 @@ json BotApi::set_webhook(Bot& bot, const BotApiParams& p, std::string& descripti
     }
     if (p.boolean("drop_pending_updates")) bot.queue.clear();
     bot.queue.set_allowed_updates(allowed_updates_param(p));
-    if (bot.parked) finish_parked(bot, kConflictWebhook);
+    if (bot.parked) finish_parked(bot, kConflictSetWebhook);
     const bool same = bot.webhook && bot.webhook->target().url == url &&
                       bot.webhook->target().secret_token == secret &&
                       bot.webhook->target().max_connections == max_connections;

@@ -56,8 +56,8 @@ void Emulator::route(HttpRequest&& request, ResponderPtr responder) {
     // /bot<token>/<method>; the token itself contains no '/'.
     if (path.rfind("/bot", 0) == 0) {
         const auto slash = path.find('/', 4);
-        if (slash != std::string::npos && slash + 1 < path.size() &&
-            path.find('/', slash + 1) == std::string::npos)
+        // An empty method name is a method nobody serves (404 method not found).
+        if (slash != std::string::npos && path.find('/', slash + 1) == std::string::npos)
             return bot_api_.handle(std::move(request), path.substr(4, slash - 4), path.substr(slash + 1),
                                    std::move(responder));
     }

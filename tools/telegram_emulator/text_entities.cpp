@@ -792,7 +792,7 @@ EntityParseResult parse_markdown_v1(std::string_view input) {
 
 EntityParseResult parse_formatted(std::string_view text, std::string_view parse_mode) {
     const auto mode = lowered(parse_mode);
-    if (mode.empty()) {
+    if (mode.empty() || mode == "none") {  // "none" is plain text to the Bot API server
         EntityParseResult r;
         r.value.text = std::string(text);
         return r;

@@ -738,7 +738,9 @@ private:
             if (stopping_ || !bot->wanted) break;
             const auto outcome = classify_reply(reply.status, reply.body);
             if (outcome.kind != BotApiOutcome::Kind::ok) {
-                if (outcome.error_code == 409 && outcome.description.find("webhook") != std::string::npos) {
+                // "…while webhook is active", or "terminated by setWebhook request"
+                // for a poll that was waiting when the webhook was set.
+                if (outcome.error_code == 409 && outcome.description.find("ebhook") != std::string::npos) {
                     host_->log().info("telegram: " + bot_name(bot->bot) +
                                       " had a webhook; deleting it to poll instead");
                     co_await client_->call(bot->token, "deleteWebhook", json::object(),

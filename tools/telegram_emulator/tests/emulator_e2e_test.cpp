@@ -272,6 +272,7 @@ TEST_F(EmulatorTest, GetMeAuthAndMethodNames) {
     expect_error(bot_->post("/bot123:wrongtokenwrongtokenwrongtokenwrong/getMe", json::object()), 401,
                  "Unauthorized");
     expect_error(bot_call("sendTelepathy"), 404, "Not Found: method not found");
+    expect_error(bot_call(""), 404, "Not Found: method not found");
     // Query string and form bodies work like JSON.
     EXPECT_EQ(bot_->get(method("getMe?x=1")).status, 200u);
 }
@@ -497,6 +498,29 @@ TEST_F(EmulatorTest, SecondPollerEndsTheFirstWith409) {
     expect_error(
         first.get(), 409,
         "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running");
+}
+
+TEST_F(EmulatorTest, SetWebhookEndsAWaitingPollInItsOwnWords) {
+    auto poll = std::async(std::launch::async, [this] {
+        Client c(port_);
+        return c.post(method("getUpdates"), {{"timeout", 20}});
+    });
+    while (!emulator_->world().bot_by_id(bot_id_)->parked) std::this_thread::sleep_for(2ms);
+    ASSERT_EQ(bot_call("setWebhook", {{"url", "http://127.0.0.1:9/hook"}}).status, 200u);
+    ASSERT_EQ(poll.wait_for(5s), std::future_status::ready);
+    expect_error(poll.get(), 409, "Conflict: terminated by setWebhook request");
+}
+
+TEST_F(EmulatorTest, TextLimitsAndParseModesAsTheBotApiServerHasThem) {
+    ASSERT_EQ(student("start", json::object()).status, 200u);
+    // Over 32 KiB of text is refused before parsing, in other words than the 4096 limit.
+    expect_error(bot_call("sendMessage", {{"chat_id", kUser}, {"text", std::string(32769, 'a')}}), 400,
+                 "Bad Request: text is too long");
+    // parse_mode "none" is plain text.
+    const auto plain =
+        bot_call("sendMessage", {{"chat_id", kUser}, {"text", "<b>x</b>"}, {"parse_mode", "none"}});
+    ASSERT_EQ(plain.status, 200u) << plain.body;
+    EXPECT_EQ(plain.body["result"]["text"], "<b>x</b>");
 }
 
 TEST_F(EmulatorTest, WebhookDeliveryWithSecretAndRetry) {
