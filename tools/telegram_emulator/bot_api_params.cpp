@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <utility>
@@ -273,7 +274,9 @@ std::optional<std::int64_t> BotApiParams::integer(const std::string& key) const 
     if (it->is_number_integer()) return it->get<std::int64_t>();
     if (it->is_number_float()) {
         const double d = it->get<double>();
-        if (d == static_cast<double>(static_cast<std::int64_t>(d))) return static_cast<std::int64_t>(d);
+        // Outside the range of a 64-bit integer the cast itself is undefined.
+        constexpr double kLimit = 9223372036854775808.0;  // 2^63
+        if (d >= -kLimit && d < kLimit && d == std::trunc(d)) return static_cast<std::int64_t>(d);
         throw std::invalid_argument(key);
     }
     if (it->is_string()) {
