@@ -40,12 +40,6 @@ std::string_view trimmed(std::string_view s) {
     return s;
 }
 
-// JSON of a request, or discarded when it is not JSON the Bot API reads: its
-// decoder stops at 100 levels of nesting, as parse_json_input does.
-json parse_json(std::string_view text) {
-    return profo::sdk::parse_json_input(text);
-}
-
 // %XX decoding without '+' as space: what the Bot API server applies to
 // Content-Disposition parameters (a form's '+' rule is for form bodies only).
 std::string percent_decoded(std::string_view s) {
@@ -243,7 +237,7 @@ BotApiParams BotApiParams::parse(std::string_view content_type, std::string_view
     while (!trimmed_type.empty() && trimmed_type.back() == ' ') trimmed_type.remove_suffix(1);
     if (body.empty()) return p;
     if (trimmed_type == "application/json") {
-        auto parsed = parse_json(body);
+        auto parsed = profo::sdk::parse_json_input(body);
         if (parsed.is_discarded()) throw std::invalid_argument("Bad Request: can't parse JSON object");
         if (!parsed.is_object()) throw std::invalid_argument("Bad Request: JSON object expected");
         for (auto& [k, v] : parsed.items()) p.values_[k] = std::move(v);
@@ -346,7 +340,7 @@ std::optional<json> BotApiParams::json_value(const std::string& key) const {
     if (!it->is_string()) return *it;
     const auto& s = it->get_ref<const std::string&>();
     if (s.empty()) return std::nullopt;
-    auto parsed = parse_json(s);
+    auto parsed = profo::sdk::parse_json_input(s);
     if (parsed.is_discarded()) throw std::invalid_argument(key);
     return parsed;
 }

@@ -721,14 +721,14 @@ EntityParseResult parse_markdown_v1(std::string_view input) {
     std::int64_t utf16 = 0;
     auto take = [&](char c) {
         const auto byte = static_cast<unsigned char>(c);
-        if ((byte & 0xC0) != 0x80) utf16 += byte >= 0xF0 ? 2 : 1;
+        if (is_first_code_unit(byte)) utf16 += utf16_units_of_lead(byte);
         out += c;
     };
-    auto at = [&](std::size_t i) { return i < input.size() ? input[i] : '\0'; };
+    const Cursor t{input};
+    const auto is_mark = [](char m) { return m == '_' || m == '*' || m == '`' || m == '['; };
     for (std::size_t i = 0; i < input.size(); ++i) {
         const char c = input[i];
-        const auto is_mark = [](char m) { return m == '_' || m == '*' || m == '`' || m == '['; };
-        if (c == '\\' && is_mark(at(i + 1))) {
+        if (c == '\\' && is_mark(t.at(i + 1))) {
             take(input[++i]);
             continue;
         }
@@ -738,7 +738,7 @@ EntityParseResult parse_markdown_v1(std::string_view input) {
         }
         const std::size_t begin = i;
         const char end_mark = c == '[' ? ']' : c;
-        const bool pre = c == '`' && at(i + 1) == '`' && at(i + 2) == '`';
+        const bool pre = c == '`' && t.at(i + 1) == '`' && t.at(i + 2) == '`';
         ++i;
         std::string language;
         if (pre) {
@@ -751,18 +751,19 @@ EntityParseResult parse_markdown_v1(std::string_view input) {
                 language = std::string(input.substr(i, end - i));
                 i = end;
             }
-            if (at(i) == '\n' || at(i) == '\r')
-                i += (at(i + 1) == '\n' || at(i + 1) == '\r') && at(i) != at(i + 1) ? 2 : 1;
+            if (t.at(i) == '\n' || t.at(i) == '\r')
+                i += (t.at(i + 1) == '\n' || t.at(i + 1) == '\r') && t.at(i) != t.at(i + 1) ? 2 : 1;
         }
         const std::int64_t offset = utf16;
-        while (i < input.size() && (input[i] != end_mark || (pre && !(at(i + 1) == '`' && at(i + 2) == '`'))))
+        while (i < input.size() &&
+               (input[i] != end_mark || (pre && !(t.at(i + 1) == '`' && t.at(i + 2) == '`'))))
             take(input[i++]);
         if (i >= input.size())
             return failure("Can't find end of the entity starting at byte offset " + std::to_string(begin));
         const std::int64_t length = utf16 - offset;
         if (c == '[') {
             std::string url;
-            if (at(i + 1) != '(') {
+            if (t.at(i + 1) != '(') {
                 url = std::string(input.substr(begin + 1, i - begin - 1));
             } else {
                 i += 2;
