@@ -16,7 +16,7 @@ std::int64_t now_ms() {
 
 Database::Database(std::unique_ptr<SqlDialect> dialect)
     : dialect_(std::move(dialect)),
-      pool_(dialect_->pool_size()),
+      slots_(dialect_->pool_size()),
       begin_{std::string(dialect_->begin_sql()), {}},
       unsynced_{{dialect_->unsynced_commit().before_begin, {}},
                 {dialect_->unsynced_commit().undo_before_begin, {}},
@@ -28,11 +28,12 @@ Database::Database(std::unique_ptr<SqlDialect> dialect)
                  &Connection::read_only},
       commit_{"COMMIT", {}},
       rollback_{"ROLLBACK", {}} {
-    if (dialect_->pool_size() >= 2)
+    writer_connection_ = dialect_->serializes_writers() && dialect_->pool_size() >= 2;
+    if (dialect_->pool_size() >= 2 && !writer_connection_)
         read_slots_ = std::make_unique<std::counting_semaphore<>>(
             static_cast<std::ptrdiff_t>(dialect_->pool_size() - 1));
     for (std::size_t i = 0; i < dialect_->pool_size(); ++i) {
-        soci::session& session = pool_.at(i);
+        soci::session& session = *sessions_.emplace_back(std::make_unique<soci::session>());
         try {
             session.open(dialect_->factory(), dialect_->connect_string());
             dialect_->prepare_connection(session);
@@ -73,7 +74,7 @@ Database::Lease::Lease(Lease&& other) noexcept
 
 Database::Lease::~Lease() {
     if (database_ == nullptr) return;
-    database_->pool_.give_back(position_);
+    database_->slots_.give_back(position_);
     if (read_slot_) database_->read_slots_->release();
 }
 
@@ -93,14 +94,21 @@ Database::Lease Database::acquire(TxKind kind) {
                                                                 std::to_string(timeout_ms) + " ms (pool of " +
                                                                 std::to_string(dialect_->pool_size()) +
                                                                 ", one of them kept for writing)");
-    std::size_t position = 0;
-    if (!pool_.try_lease(position, timeout_ms)) {
+    std::size_t first = 0;
+    std::size_t last = connections_.size();
+    if (writer_connection_) (kind == TxKind::read ? first : last) = 1;
+    const auto position = slots_.take(first, last, std::chrono::milliseconds(timeout_ms));
+    if (!position) {
         if (read_slot) read_slots_->release();
-        throw StorageError(StorageError::Code::unavailable, "no free database connection within " +
-                                                                std::to_string(timeout_ms) + " ms (pool of " +
-                                                                std::to_string(dialect_->pool_size()) + ")");
+        const bool kept = writer_connection_ && kind == TxKind::read;
+        throw StorageError(StorageError::Code::unavailable,
+                           std::string(kind == TxKind::read ? "no database connection free for a read"
+                                                            : "no free database connection") +
+                               " within " + std::to_string(timeout_ms) + " ms (pool of " +
+                               std::to_string(dialect_->pool_size()) +
+                               (kept ? ", one of them kept for writing)" : ")"));
     }
-    Lease lease(*this, std::move(writer), position, read_slot);
+    Lease lease(*this, std::move(writer), *position, read_slot);
     if (lease.connection().needs_reopen) reopen(lease.connection());
     return lease;
 }

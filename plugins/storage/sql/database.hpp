@@ -4,12 +4,13 @@
 #pragma once
 
 #include "sql/committed_reach.hpp"
+#include "sql/connection_slots.hpp"
 #include "sql/dialect.hpp"
 #include "sql/statement.hpp"
 
 #include <profo/sdk/storage.hpp>
 
-#include <soci/connection-pool.h>
+#include <soci/session.h>
 
 #include <chrono>
 #include <cstddef>
@@ -93,6 +94,8 @@ public:
     // A reading transaction's lease leaves the writer slot to writers, and
     // one connection of the pool: however many reads are open, a writer
     // (on SQLite, the one writer) never waits for a connection behind them.
+    // Where the dialect serializes writers, that connection is always the
+    // same one and no read ever takes it (see writer_connection_).
     Lease acquire(TxKind kind = TxKind::synced);
 
     // Also reopens, once, a connection the server dropped while it was pooled.
@@ -129,10 +132,21 @@ private:
     void resync_after_end(Connection& connection) noexcept;
 
     std::unique_ptr<SqlDialect> dialect_;
-    soci::connection_pool pool_;
+    std::vector<std::unique_ptr<soci::session>> sessions_;
     std::vector<std::unique_ptr<Connection>> connections_;
+    ConnectionSlots slots_;
     std::timed_mutex writer_;
-    // pool_size - 1 with a pool of two or more; none with one.
+    // Where writers are serialized and the pool has two or more connections,
+    // the first is the writer's alone and reads share the others. A read
+    // session refuses writes (ReadOnlySession), and on SQLite switching that
+    // setting expires every statement the session prepared: shared, the
+    // connections re-prepared the engine's statements after each read (half
+    // the CPU of an event at light load). And on SQLite, a connection whose
+    // last transaction is older than another connection's commit drops its
+    // whole page cache: one writer keeps its cache.
+    bool writer_connection_ = false;
+    // Otherwise, with a pool of two or more: pool_size - 1, so that reads
+    // leave one connection to writers.
     std::unique_ptr<std::counting_semaphore<>> read_slots_;
     const Query begin_;
     // SqlDialect::UnsyncedCommit: before_begin and its undo, and after_begin
