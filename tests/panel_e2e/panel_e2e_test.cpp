@@ -321,6 +321,12 @@ TEST_P(Panel, TelegramLoginIsCheckedFreshAndNeverAcceptedTwice) {
         return std::to_string(r.status) + " " + json::parse(r.body)["error"]["code"].get<std::string>();
     };
     EXPECT_EQ(code(sign_in(data)), "401 unauthenticated") << "a replay was accepted";
+    // The check reads the hex digits in either case: so does the memory of used logins.
+    auto shouted = data;
+    std::string hash = shouted["hash"];
+    for (auto& c : hash) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    shouted["hash"] = hash;
+    EXPECT_EQ(code(sign_in(shouted)), "401 unauthenticated") << "a replay in capitals was accepted";
     auto tampered = widget_data(111, now_s() - 4);
     tampered["id"] = 222;  // someone else's id under Ada's signature
     EXPECT_EQ(code(sign_in(tampered)), "401 unauthenticated");
@@ -393,6 +399,36 @@ TEST_P(Panel, ApiKeysAreShownOnceWorkForTheirAccountOnlyAndCanBeRevoked) {
     Client garbage{owner.port};
     garbage.api_key = "pk_" + std::string(12, 'A') + "_" + std::string(40, 'b');
     EXPECT_EQ(garbage.refused("GET", "/api/v1/accounts/1/courses"), "401 unauthenticated");
+}
+
+// A key speaks for the member who issued it: demoted, the member's owner
+// key manages content but no longer keys or members; removed, the key stops.
+TEST_P(Panel, AKeyNeverOutranksItsIssuerAndStopsWithTheirMembership) {
+    start();
+    const auto owner = link_session(1);
+    const auto members_before = owner.ok("GET", "/api/v1/accounts/1/members")["members"];
+    owner.ok("POST", "/api/v1/accounts/1/members",
+             {{"telegram_user_id", 444}, {"username", "mallory"}, {"role", "owner"}});
+    const auto signed_in =
+        http_request(platform_->http_port, "POST", "/api/v1/session/telegram",
+                     widget_data(444, now_s() - 5).dump(), {{"Content-Type", "application/json"}});
+    ASSERT_EQ(signed_in.status, 200) << signed_in.body;
+    const Client mallory{platform_->http_port, session_cookie_of(signed_in),
+                         json::parse(signed_in.body)["csrf_token"]};
+    const auto key = key_client(mallory, 1, "owner");
+    EXPECT_EQ(key.ok("GET", "/api/v1/accounts/1/api-keys")["api_keys"].size(), 1u);
+
+    owner.ok("PATCH", "/api/v1/accounts/1/members/444", {{"role", "admin"}});
+    EXPECT_EQ(key.refused("GET", "/api/v1/accounts/1/api-keys"), "403 forbidden");
+    EXPECT_EQ(key.refused("POST", "/api/v1/accounts/1/members",
+                          {{"telegram_user_id", 444}, {"username", "mallory"}, {"role", "owner"}}),
+              "403 forbidden");
+    EXPECT_EQ(key.ok("GET", "/api/v1/accounts/1/courses")["total"], 1);
+
+    owner.ok("DELETE", "/api/v1/accounts/1/members/444");
+    EXPECT_EQ(key.refused("GET", "/api/v1/accounts/1/courses"), "401 unauthenticated");
+    EXPECT_EQ(owner.ok("GET", "/api/v1/accounts/1/members")["members"], members_before)
+        << "the removed member's key added nobody back";
 }
 
 // Every route the OpenAPI document names is served, each answers in the

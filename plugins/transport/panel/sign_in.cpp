@@ -2,6 +2,9 @@
 
 #include <profo/sdk/credentials.hpp>
 
+#include <algorithm>
+#include <cctype>
+
 namespace profo::panel {
 
 namespace {
@@ -60,11 +63,16 @@ Session SignIn::with_telegram(const std::map<std::string, std::string>& fields) 
             403, "forbidden",
             "this Telegram user is not a member of any account; an owner adds members in the panel");
     {
-        // The hash names the signed data exactly: the same data twice is a replay.
+        // The hash names the signed data exactly: the same data twice is a
+        // replay. The check takes the hex digits in either case, so the
+        // record keeps one: a captured login with its letters' case changed
+        // is the same login.
+        std::string hash = fields.at("hash");
+        std::transform(hash.begin(), hash.end(), hash.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         auto tx = storage_.begin();
         const bool fresh = tx->remember_telegram_login_all_accounts(
-            sdk::sha256_hex(fields.at("hash")),
-            (signed_data.auth_date + settings_.login_max_age.count()) * 1000 + 1);
+            sdk::sha256_hex(hash), (signed_data.auth_date + settings_.login_max_age.count()) * 1000 + 1);
         tx->commit();
         if (!fresh) unauthenticated("this Telegram login was used already: sign in again");
     }
@@ -148,8 +156,21 @@ sdk::AdminCaller SignIn::caller_for(const sdk::HttpRequest& request, sdk::Id acc
             tx->touch_api_key(found->account_id, found->id, at);
             tx->commit();
         }
-        return {account_id, found->role == "owner" ? sdk::AdminRole::owner : sdk::AdminRole::admin, 0,
-                request_id};
+        auto role = found->role == "owner" ? sdk::AdminRole::owner : sdk::AdminRole::admin;
+        // A key speaks for the member who issued it: it stops with their
+        // membership and never does more than they now may. (A key issued
+        // by the operator's sign-in link has no member behind it.)
+        if (found->created_by_user_id != 0) {
+            std::optional<sdk::AdminRole> issuer;
+            for (const auto& [account, member_role] : admin_.accounts_of(found->created_by_user_id))
+                if (account.id == account_id) issuer = member_role;
+            if (!issuer)
+                unauthenticated(
+                    "the API key's issuer is no longer a member of this account: the key no "
+                    "longer works");
+            if (*issuer == sdk::AdminRole::admin) role = sdk::AdminRole::admin;
+        }
+        return {account_id, role, 0, request_id};
     }
     const auto session = session_of(request);
     for (const auto& [account, role] : accounts_of(session)) {
