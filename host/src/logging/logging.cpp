@@ -87,6 +87,30 @@ std::string timestamp(spdlog::log_clock::time_point tp, bool iso) {
     return out;
 }
 
+// A text log is one record per line: a control character in a message (a
+// request path with %0a in it, a student's text) is written escaped, so
+// nobody outside can start a forged line or send the terminal escapes.
+std::string one_line(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if ((c >= 0x20 && c != 0x7f) || c == '\t') {
+            out += ch;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\r') {
+            out += "\\r";
+        } else {
+            constexpr char kHex[] = "0123456789abcdef";
+            out += "\\x";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xf];
+        }
+    }
+    return out;
+}
+
 // Formats and redacts every line itself rather than through an spdlog
 // formatter, so that no logger (the default one, plugin loggers, loggers made
 // by code that calls spdlog directly on the default logger) can bypass redaction.
@@ -119,9 +143,9 @@ protected:
             line += ' ';
             line += level_name(msg.level);
             line += " [";
-            line += view(msg.logger_name);
+            line += one_line(view(msg.logger_name));
             line += "] ";
-            line += view(msg.payload);
+            line += one_line(view(msg.payload));
             line = redact(line);
         }
         line += '\n';

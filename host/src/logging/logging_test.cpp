@@ -68,6 +68,21 @@ TEST_F(LoggingTest, TextFormatShowsTimeLevelLoggerAndMessage) {
         << lines[0];
 }
 
+TEST_F(LoggingTest, TextLinesCannotBeForgedByWhatAMessageCarries) {
+    configure_logging({"info", "text"});
+    // A request path decoded from %0a, %0d, %1b and %00, as an outsider can send it.
+    make_logger("transport/panel")
+        ->warn(std::string(
+                   "GET /api/v1/accounts/9\n2026-12-03 18:00:00.000 error [host] FORGED\r\x1b[31m\0end", 76) +
+               "\ttab");
+    const auto lines = lines_of(out_.str());
+    ASSERT_EQ(lines.size(), 1u) << out_.str();
+    EXPECT_NE(
+        lines[0].find("accounts/9\\n2026-12-03 18:00:00.000 error [host] FORGED\\r\\x1b[31m\\x00end\ttab"),
+        std::string::npos)
+        << lines[0];
+}
+
 TEST_F(LoggingTest, LevelFiltersPluginAndDefaultLoggers) {
     auto log = make_logger("elements/quiz");
     configure_logging({"warn", "text"});
