@@ -222,6 +222,25 @@ TEST_F(AdminCatalogueTest, ACourseGoesFromYamlToADeploymentAndATokenWithItsLink)
     EXPECT_EQ(call(first_, "deployments.pause", {{"deployment_id", deployment["id"]}})["state"], "paused");
 }
 
+// The API names courses by id: a course whose name is a number is not the
+// course with that id, though the command line finds courses by either.
+TEST_F(AdminCatalogueTest, ACourseIdIsNeverTakenForACourseOfThatName) {
+    const auto bot = add_bot(first_, "named_bot");
+    const auto made = call(first_, "courses.create", {{"name", "99"}, {"content", kCourse}});
+    ASSERT_NE(made["course"]["id"], 99);
+    const auto publish = refusal(first_, "versions.publish",
+                                 {{"course_id", "99"}, {"content", kCourse + "Extra:\n  type: end\n"}});
+    EXPECT_EQ(publish.code(), Code::not_found);
+    EXPECT_EQ(publish.field(), "/course_id");
+    const auto deploy =
+        refusal(first_, "deployments.create", {{"course_id", "99"}, {"bot_ids", std::to_string(bot)}});
+    EXPECT_EQ(deploy.code(), Code::not_found);
+    EXPECT_EQ(deploy.field(), "/course_id");
+    EXPECT_EQ(call(first_, "versions.list", {{"course_id", made["course"]["id"]}})["versions"].size(), 1u)
+        << "the course named 99 got no version";
+    EXPECT_TRUE(call(first_, "deployments.list")["deployments"].empty());
+}
+
 TEST_F(AdminCatalogueTest, ACourseWithErrorsIsRefusedWithEveryProblemAndItsLine) {
     const auto e = refusal(
         first_, "courses.create",

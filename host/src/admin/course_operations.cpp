@@ -152,24 +152,27 @@ void add_course_operations(AdminCatalogue& c) {
               tx->commit();
               return json{{"versions", list}};
           });
-    c.add({"versions.publish", "publish a course file as the course's next version", "POST",
-           "/courses/{course_id}/versions", AdminRole::admin},
-          {course, content, {"file", Type::string, "the file's name, kept as the version's source"}},
-          version_result, [&c](const AdminCall& call) {
-              const auto file = call.arguments.string("file").value_or("panel");
-              try {
-                  auto result = publish_course(
-                      c.deps().storage,
-                      check_course(*call.arguments.string("content"), file, c.deps().plugins), file,
-                      call.caller.account_id, std::to_string(call.arguments.id("course_id")));
-                  return json{{"course", course_json(result.course)},
-                              {"version", version_json(result.version)},
-                              {"warnings", problems_json(result.warnings)},
-                              {"published", result.published}};
-              } catch (const CourseImportError& e) {
-                  refuse_course(e.problems());
-              }
-          });
+    c.add(
+        {"versions.publish", "publish a course file as the course's next version", "POST",
+         "/courses/{course_id}/versions", AdminRole::admin},
+        {course, content, {"file", Type::string, "the file's name, kept as the version's source"}},
+        version_result, [&c](const AdminCall& call) {
+            const auto file = call.arguments.string("file").value_or("panel");
+            // The id, and only the id: publishing goes by id first and then
+            // by name, and a course named "2" is not course 2.
+            course_of(*c.deps().storage.begin_read(), call.caller.account_id, call.arguments.id("course_id"));
+            try {
+                auto result = publish_course(
+                    c.deps().storage, check_course(*call.arguments.string("content"), file, c.deps().plugins),
+                    file, call.caller.account_id, std::to_string(call.arguments.id("course_id")));
+                return json{{"course", course_json(result.course)},
+                            {"version", version_json(result.version)},
+                            {"warnings", problems_json(result.warnings)},
+                            {"published", result.published}};
+            } catch (const CourseImportError& e) {
+                refuse_course(e.problems());
+            }
+        });
     sdk::AdminOperation source{"versions.source", "a version's course file (YAML)", "GET",
                                "/courses/{course_id}/versions/{number}/source", AdminRole::admin};
     source.response_content_type = "text/yaml";

@@ -90,6 +90,10 @@ void add_deployment_operations(AdminCatalogue& c) {
     c.add({"deployments.create", "put a course version on bots", "POST", "/deployments", AdminRole::admin},
           create_specs, list_of("deployments", "Deployment"), [&c](const AdminCall& call) {
               const auto version = call.arguments.integer_in("version", 1, std::numeric_limits<int>::max());
+              // By id only: the registry also finds a course by name, and a
+              // course named "2" is not course 2.
+              course_of(*c.deps().storage.begin_read(), call.caller.account_id,
+                        call.arguments.id("course_id"));
               json list = json::array();
               for (const auto& d : c.deployments().create(
                        call.caller.account_id, std::to_string(call.arguments.id("course_id")),
