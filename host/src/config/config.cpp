@@ -3,6 +3,7 @@
 #include "yaml/yaml_document.hpp"
 #include "yaml/yaml_json.hpp"
 
+#include <profo/sdk/admin.hpp>
 #include <profo/sdk/course_values.hpp>
 
 #include <yaml-cpp/yaml.h>
@@ -12,6 +13,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -58,6 +60,10 @@ std::map<std::string, std::string> default_system_texts() {
 }
 
 namespace {
+
+// The panel takes a course's content in a body of up to three times the
+// course limit (JSON escapes): the budget of bodies must hold one of those.
+constexpr int kMinBodyBytesInFlight = static_cast<int>(4 * sdk::kMaxCourseSourceBytes);
 
 // Environment variables that belong to the host's tools, not to this file.
 const std::set<std::string> kNonConfigVariables = {"PROFO_CONFIG", "PROFO_TEST_PG_DSN", "PROFO_REQUIRE_PG",
@@ -345,7 +351,7 @@ void read_document(Reader& r, const YAML::Node& root, Config& config) {
             if (key == "http") {
                 for_each_key(r, node, path,
                              {"listen", "threads", "max_connections", "max_connections_per_address",
-                              "max_pending_requests", "header_timeout_ms"},
+                              "max_pending_requests", "header_timeout_ms", "max_body_bytes_in_flight"},
                              [&](const std::string& k, const YAML::Node& v, const std::string& p) {
                                  if (k == "listen")
                                      r.read_string(v, p, config.http.listen);
@@ -357,6 +363,9 @@ void read_document(Reader& r, const YAML::Node& root, Config& config) {
                                      r.read_int(v, p, config.http.max_connections_per_address, 1, 1000000);
                                  else if (k == "max_pending_requests")
                                      r.read_int(v, p, config.http.max_pending_requests, 1, 1000000);
+                                 else if (k == "max_body_bytes_in_flight")
+                                     r.read_int(v, p, config.http.max_body_bytes_in_flight,
+                                                kMinBodyBytesInFlight, std::numeric_limits<int>::max());
                                  else
                                      r.read_int(v, p, config.http.header_timeout_ms, 100, 600000);
                              });
@@ -474,6 +483,9 @@ void apply_environment(Reader& r, const Environment& env, Config& config,
             Reader::parse_int(value, config.http.max_pending_requests, 1, 1000000, report);
         else if (name == "PROFO_HTTP_HEADER_TIMEOUT_MS")
             Reader::parse_int(value, config.http.header_timeout_ms, 100, 600000, report);
+        else if (name == "PROFO_HTTP_MAX_BODY_BYTES_IN_FLIGHT")
+            Reader::parse_int(value, config.http.max_body_bytes_in_flight, kMinBodyBytesInFlight,
+                              std::numeric_limits<int>::max(), report);
         else if (name == "PROFO_LOG_LEVEL") {
             if (check({"trace", "debug", "info", "warn", "error"})) config.log.level = value;
         } else if (name == "PROFO_LOG_FORMAT") {

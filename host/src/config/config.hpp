@@ -37,6 +37,10 @@ struct Config {
         int max_connections_per_address = 64;
         int max_pending_requests = 256;  // waiting for a worker; more get 503 + Retry-After
         int header_timeout_ms = 10000;   // to send a complete request head
+        // Request bodies being received and answered, all together (no
+        // handler can authenticate a request before its body is in); past
+        // it a request gets 503 + Retry-After.
+        int max_body_bytes_in_flight = 64 * 1024 * 1024;
     } http;
 
     struct Log {

@@ -69,9 +69,10 @@ plugins:
 TEST(Config, ReportsUnknownKeysWithLineAndPath) {
     auto p = problems_of("http:\n  listn: 1.2.3.4:80\nlogg: {}\n");
     ASSERT_EQ(p.size(), 2u);
-    EXPECT_EQ(p[0],
-              "profo.yaml:2: http.listn: unknown key (known: listen, threads, max_connections, "
-              "max_connections_per_address, max_pending_requests, header_timeout_ms)");
+    EXPECT_EQ(
+        p[0],
+        "profo.yaml:2: http.listn: unknown key (known: listen, threads, max_connections, "
+        "max_connections_per_address, max_pending_requests, header_timeout_ms, max_body_bytes_in_flight)");
     EXPECT_EQ(p[1],
               "profo.yaml:3: logg: unknown key (known: http, log, storage, retention, secrets, "
               "telegram_login, engine, plugins)");

@@ -243,6 +243,10 @@ public:
     std::size_t body_limit_for(const std::string& method, const std::vector<std::string>& segments) const;
     sdk::HttpResponse answer_builtin(Builtin builtin);
     void forget(Session* session);
+    // A body of `bytes` fits in limits().max_body_bytes_in_flight with the
+    // others being received and answered: taken, or false. Network thread.
+    bool reserve_body(std::size_t bytes);
+    void release_body(std::size_t bytes) { body_bytes_in_flight_ -= bytes; }
     bool stopping() const { return stopping_; }
     const HttpServerLimits& limits() const { return limits_; }
     sdk::Executor& executor() { return executor_; }
@@ -286,6 +290,7 @@ private:
     bool stopping_ = false;
     std::unordered_map<Session*, std::shared_ptr<Session>> sessions_;
     std::unordered_map<std::string, std::size_t> per_address_;  // open connections by remote address
+    std::size_t body_bytes_in_flight_ = 0;                      // reserve_body()
     std::chrono::steady_clock::time_point last_refusal_log_{};
 
     std::mutex lifecycle_mutex_;
@@ -319,6 +324,7 @@ public:
     void close() {
         if (phase_ == Phase::closed) return;
         phase_ = Phase::closed;
+        release_body();
         beast::error_code ec;
         stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
         stream_.socket().close(ec);
@@ -357,8 +363,16 @@ private:
             body_limit_ = server_.body_limit_for(std::string(header.method_string()), parsed->segments);
         }
         parser_->body_limit(body_limit_);  // a chunked body is counted as it comes
-        if (const auto declared = parser_->content_length(); declared && *declared > body_limit_)
-            return on_read_error(http::error::body_limit);
+        const auto declared = parser_->content_length();
+        if (declared && *declared > body_limit_) return on_read_error(http::error::body_limit);
+        // What the body may take: as announced, or (chunked) what the route allows.
+        const std::size_t expected = declared             ? static_cast<std::size_t>(*declared)
+                                     : parser_->chunked() ? body_limit_
+                                                          : 0;
+        if (expected > 0) {
+            if (!server_.reserve_body(expected)) return refuse_busy();
+            reserved_ = expected;
+        }
         const auto expect = parser_->get()[http::field::expect];
         if (!parser_->is_done() && beast::iequals(expect, "100-continue")) {
             stream_.expires_after(kWriteTimeout);
@@ -382,6 +396,24 @@ private:
                              if (ec) return self->on_read_error(ec);
                              self->handle_request();
                          });
+    }
+
+    // Too many bodies arriving at once: this one is not read.
+    void refuse_busy() {
+        phase_ = Phase::busy;
+        method_ = std::string(parser_->get().method_string());
+        target_ = "-";
+        started_ = std::chrono::steady_clock::now();
+        auto response = error_response(503, "busy",
+                                       "the server is receiving too many request bodies at once (http."
+                                       "max_body_bytes_in_flight); try again in a moment");
+        response.headers.emplace_back("Retry-After", "1");
+        send(std::move(response), false, true);
+    }
+
+    void release_body() {
+        server_.release_body(reserved_);
+        reserved_ = 0;
     }
 
     void on_read_error(beast::error_code ec) {
@@ -416,6 +448,7 @@ private:
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     std::size_t body_limit_ = sdk::kDefaultHttpBodyBytes;  // of the request being read
+    std::size_t reserved_ = 0;                             // Server::reserve_body() for it
     http::response<http::string_body> response_;
     std::vector<char> drain_;
     std::size_t drained_ = 0;
@@ -559,6 +592,7 @@ void Session::on_write(beast::error_code ec, bool keep_alive, bool linger) {
     char took[32];
     std::snprintf(took, sizeof took, " (%.1f ms)", ms);
     server_.log().debug(method_ + " " + target_ + " -> " + std::to_string(response_.result_int()) + took);
+    release_body();
     if (ec) return close();
     if (linger) return this->linger();
     // stop() may have begun while the response was being written.
@@ -593,6 +627,12 @@ const Route* Server::best_route(const std::string& method, const std::vector<std
         if (!best || more_specific(route, *best)) best = &route;
     }
     return best;
+}
+
+bool Server::reserve_body(std::size_t bytes) {
+    if (bytes > limits_.max_body_bytes_in_flight - body_bytes_in_flight_) return false;
+    body_bytes_in_flight_ += bytes;
+    return true;
 }
 
 std::size_t Server::body_limit_for(const std::string& method,

@@ -23,6 +23,10 @@ struct HttpServerLimits {
     std::size_t max_pending_requests = 256;
     // From connecting (or the previous response) to a complete request head.
     std::chrono::milliseconds header_timeout = std::chrono::seconds(10);
+    // Request bodies are read into memory before any handler can tell who
+    // sent them: all of them together, from the head announcing one until
+    // its response is written, stay within this. A request past it gets 503.
+    std::size_t max_body_bytes_in_flight = std::size_t{64} * 1024 * 1024;
 };
 
 class HttpServer final : public sdk::HttpRoutes {

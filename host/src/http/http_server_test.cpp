@@ -592,6 +592,55 @@ TEST(HttpServerLimitsTest, SilentClientIsDroppedAfterTheHeaderTimeout) {
     EXPECT_LT(std::chrono::steady_clock::now() - before, 2s);
 }
 
+// Bodies are read before a handler can check who sent them: clients that
+// announce bodies and send them slowly (or never) hold no more memory than
+// the budget, and once they go, others upload again.
+TEST(HttpServerLimitsTest, BodiesBeingReceivedShareOneBudget) {
+    RecordingLogger log;
+    ThreadPoolExecutor executor(1);
+    HttpServerLimits limits;
+    limits.max_body_bytes_in_flight = 3000;
+    HttpServer server("127.0.0.1:0", executor, log, limits);
+    server.add("POST", "/upload", [](const sdk::HttpRequest& r) {
+        return sdk::HttpResponse{200, "text/plain", {}, std::to_string(r.body.size())};
+    });
+    server.start();
+    auto slow = std::make_unique<Client>(server.port());
+    ASSERT_TRUE(slow->send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\n\r\nabc"));
+    auto chunked = std::make_unique<Client>(server.port());
+    // A chunked body counts as the most its route takes: 1 MiB, over the whole budget.
+    ASSERT_TRUE(chunked->send("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"));
+    auto r = chunked->read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 503);
+    EXPECT_EQ(r->header("retry-after"), "1");
+    EXPECT_NE(r->body.find("http.max_body_bytes_in_flight"), std::string::npos) << r->body;
+
+    Client other(server.port());
+    r = other.request("POST", "/upload", std::string(1500, 'x'));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 503) << "2000 held by the slow client, 1500 more is over 3000";
+    // Within what is left, and a request without a body, go through.
+    Client small(server.port());
+    r = small.request("POST", "/upload", std::string(900, 'x'));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, "900");
+    r = small.request("GET", "/healthz");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+
+    slow.reset();  // gone: its share comes back
+    std::optional<Response> later;
+    for (int i = 0; i < 50 && (!later || later->status != 200); ++i) {
+        std::this_thread::sleep_for(10ms);
+        later = Client(server.port()).request("POST", "/upload", std::string(2500, 'x'));
+    }
+    ASSERT_TRUE(later);
+    EXPECT_EQ(later->status, 200);
+    EXPECT_EQ(later->body, "2500");
+}
+
 TEST(HttpServerLimitsTest, FullHandlerQueueAnswers503WithRetryAfter) {
     RecordingLogger log;
     ThreadPoolExecutor executor(1);

@@ -237,6 +237,7 @@ HttpServer& Platform::http() {
             static_cast<std::size_t>(config_.http.max_connections_per_address);
         limits.max_pending_requests = static_cast<std::size_t>(config_.http.max_pending_requests);
         limits.header_timeout = std::chrono::milliseconds(config_.http.header_timeout_ms);
+        limits.max_body_bytes_in_flight = static_cast<std::size_t>(config_.http.max_body_bytes_in_flight);
         http_ = std::make_unique<HttpServer>(config_.http.listen, executor(), *log_, limits);
         http_->set_metrics(metrics_);
         metrics_.describe("profo_timer_lag_seconds",
