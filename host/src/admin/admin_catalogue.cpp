@@ -45,7 +45,8 @@ const char* type_name(ArgumentSpec::Type type) {
         case ArgumentSpec::Type::string: return "a string";
         case ArgumentSpec::Type::boolean: return "true or false";
         case ArgumentSpec::Type::time:
-            return "a time (2025-09-01T08:30:00Z, or a span from now: 90m, 12h, 7d, 2w)";
+            return "a time (2025-09-01T08:30:00Z, a span from now: 90m, 12h, 7d, 2w, or milliseconds since "
+                   "1970 up to the year 9999)";
         case ArgumentSpec::Type::object: return "a JSON object";
         case ArgumentSpec::Type::id_list: return "a list of ids (or one string of them, comma-separated)";
     }
@@ -91,7 +92,18 @@ std::optional<json> converted(const ArgumentSpec& spec, const json& value, sdk::
             if (value == "false" || value == "0") return json(false);
             return std::nullopt;
         case Type::time: {
-            if (value.is_number_integer()) return value;
+            if (value.is_number_integer()) {
+                // Milliseconds, over the years the text form takes (1970 to
+                // 9999): beyond them they would print as years BC.
+                constexpr std::int64_t kEndOf9999 = 253402300799999;
+                if (value.is_number_unsigned())
+                    return value.get<std::uint64_t>() <= static_cast<std::uint64_t>(kEndOf9999)
+                               ? std::optional<json>(value)
+                               : std::nullopt;
+                const auto ms = value.get<std::int64_t>();
+                if (ms < 0 || ms > kEndOf9999) return std::nullopt;
+                return value;
+            }
             if (!value.is_string()) return std::nullopt;
             try {
                 return json(parse_time_option(spec.name, value.get<std::string>(), now));

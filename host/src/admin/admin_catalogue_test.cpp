@@ -269,6 +269,14 @@ TEST_F(AdminCatalogueTest, ArgumentsAreCheckedByName) {
     EXPECT_EQ(refusal(first_, "deployments.get", {{"deployment_id", "-3"}}).code(), Code::invalid_argument);
     EXPECT_EQ(refusal(first_, "deployments.create", {{"course_id", 1}, {"bot_ids", "1,2x"}}).field(),
               "/bot_ids");
+    // A time in milliseconds past the year 9999 (or before 1970) is refused as its text would be.
+    for (const json too_far :
+         {json(9223372036854775807LL), json(92233720368547758LL), json(-1), json(18446744073709551615ULL)})
+        EXPECT_EQ(refusal(first_, "tokens.create",
+                          {{"deployment_id", 1}, {"type", "public"}, {"expires_at", too_far}})
+                      .field(),
+                  "/expires_at")
+            << too_far;
     const auto choice = refusal(first_, "runs.list", {{"status", "finished"}});
     EXPECT_NE(std::string(choice.what()).find("one of active completed"), std::string::npos) << choice.what();
     EXPECT_EQ(refusal(first_, "runs.list", {{"limit", "5000"}}).field(), "/limit");
