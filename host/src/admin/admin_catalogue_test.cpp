@@ -335,6 +335,13 @@ TEST_F(AdminCatalogueTest, TextsForStudentsFitOneTelegramMessage) {
                   .field(),
               "/texts/banned");
     EXPECT_EQ(refusal(first_, "bans.add", {{"user_id", 777}, {"message", too_long}}).field(), "/message");
+    // Telegram refuses a message of only white space; a NUL or escape has no place in one.
+    for (const std::string bad : {std::string("  \n "), std::string("a\0b", 3), std::string("a\x1b[31m")})
+        EXPECT_EQ(refusal(first_, "bans.add", {{"user_id", 777}, {"message", bad}}).field(), "/message");
+    EXPECT_EQ(
+        refusal(first_, "deployments.update", {{"deployment_id", deployment}, {"texts", {{"banned", "\t"}}}})
+            .field(),
+        "/texts/banned");
     EXPECT_EQ(refusal(first_, "bans.add", {{"user_id", 777}, {"reason", std::string(1001, 'r')}}).field(),
               "/reason");
     EXPECT_EQ(call(first_, "bans.list")["bans"].size(), 1u) << "only the ban made before";

@@ -215,7 +215,7 @@ void DeploymentRegistry::check_changes(const DeploymentChanges& changes) const {
         refuse("environment: test or prod, not '" + *changes.environment + "'", "/environment");
     for (const auto& [key, text] : changes.texts) {
         if (auto problem = text_key_problem(key, platform_texts_)) refuse(*problem, "/texts/" + key);
-        if (auto problem = message_length_problem(text))
+        if (auto problem = student_message_problem(text))
             refuse("the text " + key + " " + *problem, "/texts/" + key);
     }
     if (changes.model)

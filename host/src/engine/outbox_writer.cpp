@@ -238,11 +238,20 @@ std::vector<Message> outbound_messages(const sdk::OutAction& action, const std::
     return out;
 }
 
-std::optional<std::string> message_length_problem(std::string_view text) {
+std::optional<std::string> student_message_problem(std::string_view text) {
     const auto length = sdk::telegram_length(text);
-    if (length <= kMaxTextLength) return std::nullopt;
-    return "is " + std::to_string(length) + " characters long; Telegram takes at most " +
-           std::to_string(kMaxTextLength) + " in a message";
+    if (length > kMaxTextLength)
+        return "is " + std::to_string(length) + " characters long; Telegram takes at most " +
+               std::to_string(kMaxTextLength) + " in a message";
+    bool blank = true;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x20 && c != '\n' && c != '\t' && c != '\r')
+            return "has a control character at byte " + std::to_string(i + 1);
+        if (c != ' ' && c != '\n' && c != '\t' && c != '\r') blank = false;
+    }
+    if (blank && !text.empty()) return "is only white space, which Telegram refuses as an empty message";
+    return std::nullopt;
 }
 
 }  // namespace profo::host

@@ -23,9 +23,11 @@ inline constexpr std::size_t kMaxPollQuestionLength = 300;
 inline constexpr std::size_t kMaxAlbumSize = 10;
 
 // Why `text`, typed by a person for students, cannot be one Telegram message
-// ("is 5000 characters long; Telegram takes at most 4096 in a message"), or
-// nothing when it can.
-std::optional<std::string> message_length_problem(std::string_view text);
+// ("is 5000 characters long; Telegram takes at most 4096 in a message"; only
+// white space, which Telegram refuses as empty; a control character other
+// than a line break or tab), or nothing when it can. Empty is fine: it means
+// the platform's own text.
+std::optional<std::string> student_message_problem(std::string_view text);
 
 // Google Drive share links (`/file/d/ID/view`, `open?id=ID`) as direct
 // download links; any other URL unchanged.

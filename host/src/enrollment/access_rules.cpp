@@ -34,7 +34,7 @@ BanResult AccessRules::ban(sdk::Id account_id, const sdk::Ban& ban, sdk::Millis 
         throw AccessRulesError("a ban names a Telegram user id, not " + std::to_string(ban.user_id),
                                sdk::AdminError::Code::invalid_argument, "/user_id");
     // The message is what the student is sent: one Telegram message.
-    if (auto problem = message_length_problem(ban.message))
+    if (auto problem = student_message_problem(ban.message))
         throw AccessRulesError("the ban's message " + *problem, sdk::AdminError::Code::invalid_argument,
                                "/message");
     if (const auto length = sdk::telegram_length(ban.reason); length > kMaxBanReasonLength)

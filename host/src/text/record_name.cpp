@@ -63,6 +63,10 @@ std::optional<std::string> record_name_problem(const std::string& name, std::str
     for (std::size_t i = 0; i < text.size(); ++i)
         if (text[i] < 0x20 || (text[i] >= 0x7F && text[i] <= 0x9F))
             return the + " has a control character at character " + std::to_string(i + 1);
+        // Embeddings, overrides and isolates reorder what follows them: a
+        // name could show as another's in lists and logs.
+        else if ((text[i] >= 0x202A && text[i] <= 0x202E) || (text[i] >= 0x2066 && text[i] <= 0x2069))
+            return the + " has a text direction control at character " + std::to_string(i + 1);
     if (text.front() == ' ' || text.back() == ' ') return the + " '" + name + "' begins or ends with a space";
     return std::nullopt;
 }

@@ -19,6 +19,12 @@ TEST(RecordName, ANameIsOneToMaxCharactersOfPrintableUtf8WithoutOuterSpaces) {
     EXPECT_EQ(record_name_problem("a\xc2\x85", "course name", 5),
               "the course name has a control character at character 2")
         << "C1 controls too";
+    // U+202E RIGHT-TO-LEFT OVERRIDE and U+2067 RIGHT-TO-LEFT ISOLATE; a plain right-to-left name is fine.
+    EXPECT_EQ(record_name_problem("ab\xe2\x80\xaeloohcs", "account name", 20),
+              "the account name has a text direction control at character 3");
+    EXPECT_EQ(record_name_problem("\xe2\x81\xa7x", "course name", 20),
+              "the course name has a text direction control at character 1");
+    EXPECT_FALSE(record_name_problem("\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d", "course name", 20));
     EXPECT_EQ(record_name_problem("ab ", "course name", 5),
               "the course name 'ab ' begins or ends with a space");
     EXPECT_EQ(record_name_problem("ab\xed\xa0\x80", "course name", 5),
