@@ -3,13 +3,44 @@
 #include <profo/sdk/form.hpp>
 #include <profo/sdk/json_input.hpp>
 
+#include <cctype>
 #include <charconv>
+#include <string>
+#include <string_view>
 
 namespace profo::panel {
 
 using nlohmann::json;
 
 namespace {
+
+// "application/json", in any case, with parameters or none ("; charset=utf-8").
+bool is_json_media_type(std::string_view type) {
+    const auto end = type.find(';');
+    auto media = type.substr(0, end);
+    while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+    constexpr std::string_view kJson = "application/json";
+    if (media.size() != kJson.size()) return false;
+    for (std::size_t i = 0; i < media.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(media[i])) != kJson[i]) return false;
+    return true;
+}
+
+// What is wrong with a body that is not JSON, and where: the parser's own
+// words without its quote of the text (which may not be UTF-8).
+std::string json_problem(const std::string& body) {
+    if (sdk::json_nests_deeper_than(body))
+        return "arrays and objects nest deeper than " + std::to_string(sdk::kMaxJsonDepth) + " levels";
+    try {
+        [[maybe_unused]] const auto parsed = nlohmann::json::parse(body);
+    } catch (const nlohmann::json::exception& e) {
+        std::string what = e.what();
+        if (const auto at = what.find("] "); at != std::string::npos) what.erase(0, at + 2);
+        if (const auto quote = what.find("; last read"); quote != std::string::npos) what.erase(quote);
+        return what;
+    }
+    return "it cannot be read";
+}
 
 constexpr const char* kBadArgument = "invalid_argument";
 
@@ -43,11 +74,12 @@ json operation_arguments(const sdk::AdminOperation& operation, const sdk::HttpRe
     }
     if (request.body.empty()) return args;
     const auto type = request.header("content-type");
-    if (!type.empty() && type.rfind("application/json", 0) != 0)
+    if (!type.empty() && !is_json_media_type(type))
         throw ApiRefusal(415, "unsupported_media_type",
                          "the body must be application/json (it was " + type + ")");
     const auto body = sdk::parse_json_input(request.body);
-    if (body.is_discarded()) throw ApiRefusal(400, kBadArgument, "the body is not valid JSON (or nests deeper than 100 levels)");
+    if (body.is_discarded())
+        throw ApiRefusal(400, kBadArgument, "the body is not JSON: " + json_problem(request.body));
     if (!body.is_object()) throw ApiRefusal(400, kBadArgument, "the body must be a JSON object");
     for (const auto& [name, value] : body.items()) merge(args, name, value, "the body");
     return args;

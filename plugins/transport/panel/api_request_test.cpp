@@ -55,6 +55,30 @@ TEST(OperationArguments, RefuseWhatCannotBeReadNamingIt) {
     auto xml = request("", "<a/>");
     xml.headers["content-type"] = "application/xml";
     EXPECT_EQ(refusal_status([&] { operation_arguments(op(), xml); }), 415);
+    auto lookalike = request("", "{}");
+    lookalike.headers["content-type"] = "application/jsonpatch-nonsense";
+    EXPECT_EQ(refusal_status([&] { operation_arguments(op(), lookalike); }), 415);
+    auto with_charset = request("", R"({"a": 1})");
+    with_charset.headers["content-type"] = "Application/JSON; charset=utf-8";
+    EXPECT_EQ(operation_arguments(op(), with_charset)["a"], 1);
+}
+
+TEST(OperationArguments, ABodyThatIsNotJsonIsRefusedSayingWhatAndWhere) {
+    const auto message = [](const std::string& body) {
+        try {
+            operation_arguments(op(), request("", body));
+        } catch (const ApiRefusal& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    EXPECT_NE(message(R"({"name": 1,})").find("line 1, column 12"), std::string::npos)
+        << message(R"({"name": 1,})");
+    EXPECT_NE(message("{\"name\": \"\xff\"}").find("line 1"), std::string::npos);
+    EXPECT_EQ(message("{\"name\": \"\xff\"}").find('\xff'), std::string::npos)
+        << "the text is not quoted back";
+    EXPECT_NE(message(std::string(200, '[') + std::string(200, ']')).find("deeper than 100 levels"),
+              std::string::npos);
 }
 
 TEST(OperationArguments, AnotherContentTypeIsTheContentArgument) {
