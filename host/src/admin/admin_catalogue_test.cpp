@@ -239,6 +239,11 @@ TEST_F(AdminCatalogueTest, ACourseIdIsNeverTakenForACourseOfThatName) {
     EXPECT_EQ(call(first_, "versions.list", {{"course_id", made["course"]["id"]}})["versions"].size(), 1u)
         << "the course named 99 got no version";
     EXPECT_TRUE(call(first_, "deployments.list")["deployments"].empty());
+    // One bot named twice would get two deployments of one version.
+    const auto twice = refusal(first_, "deployments.create",
+                               {{"course_id", made["course"]["id"]}, {"bot_ids", json::array({bot, bot})}});
+    EXPECT_EQ(twice.field(), "/bot_ids");
+    EXPECT_TRUE(call(first_, "deployments.list")["deployments"].empty());
 }
 
 TEST_F(AdminCatalogueTest, ACourseWithErrorsIsRefusedWithEveryProblemAndItsLine) {

@@ -248,6 +248,12 @@ std::vector<DeploymentView> DeploymentRegistry::create(sdk::Id account_id, const
                                                        std::optional<int> version_number,
                                                        const DeploymentChanges& changes) {
     if (bots.empty()) throw DeploymentError("a deployment needs a bot");
+    // Two deployments of one version on one bot would only split its students.
+    for (std::size_t i = 0; i < bots.size(); ++i)
+        if (std::find(bots.begin(), bots.begin() + static_cast<std::ptrdiff_t>(i), bots[i]) !=
+            bots.begin() + static_cast<std::ptrdiff_t>(i))
+            throw DeploymentError("bot " + std::to_string(bots[i]) + " is named twice",
+                                  sdk::AdminError::Code::invalid_argument, "/bot_ids");
     check_changes(changes);
     auto tx = storage_.begin();
     const auto course = find_course(*tx, account_id, course_ref);
