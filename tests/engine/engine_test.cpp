@@ -240,10 +240,12 @@ TEST_F(EngineTest, AStartEntersTheFirstElementAndAPressMovesOn) {
     const auto started = start(d);
     ASSERT_EQ(started.status, Status::handled) << started.message;
     ASSERT_TRUE(started.run_id);
+    // The data names the activation, the button and the run.
+    const auto data = "a1:0:" + std::to_string(*started.run_id);
     EXPECT_EQ(sent(), (std::vector<json>{{{"kind", "text"},
                                           {"text", "hi"},
                                           {"link_preview", true},
-                                          {"buttons", {{{"text", "Go"}, {"callback_data", "a1:0"}}}}}}));
+                                          {"buttons", {{{"text", "Go"}, {"callback_data", data}}}}}}));
     auto run = run_of();
     EXPECT_EQ(run.id, *started.run_id);
     EXPECT_TRUE(run.active);
@@ -297,9 +299,10 @@ TEST_F(EngineTest, ButtonsOfAnElementTheRunLeftAreAnsweredAndIgnored) {
                              {"then", "wait"},
                              {"on_button", "end"}}}});
     start(d);
-    EXPECT_EQ(sent()[0]["buttons"][0]["callback_data"], "a1:0");
-    press("a1:0");
-    EXPECT_EQ(sent().back()["buttons"][1]["callback_data"], "a2:1");
+    const auto run = std::to_string(run_of().id);
+    EXPECT_EQ(sent()[0]["buttons"][0]["callback_data"], "a1:0:" + run);
+    press("a1:0:" + run);
+    EXPECT_EQ(sent().back()["buttons"][1]["callback_data"], "a2:1:" + run);
 
     const auto stale = press("a1:0");
     EXPECT_EQ(stale.status, Status::ignored);
@@ -318,6 +321,35 @@ TEST_F(EngineTest, ButtonsOfAnElementTheRunLeftAreAnsweredAndIgnored) {
         return r.role == "user" && json::parse(r.payload_json).value("ignored", false);
     });
     EXPECT_EQ(ignored, 2);
+}
+
+// Activations count from 1 in every run: a button an earlier run left in the
+// chat must not press the same activation's button of the next run.
+TEST_F(EngineTest, AButtonOfAnEarlierRunIsAnsweredAndIgnoredInTheNextOne) {
+    const auto d = deploy({{"A",
+                            {{"type", "script"},
+                             {"text", "ready?"},
+                             {"buttons", {"yes", "no"}},
+                             {"then", "wait"},
+                             {"on_button", "next"}}},
+                           {"B", {{"type", "script"}, {"text", "done"}}}});
+    start(d);
+    const std::string earlier = sent()[0]["buttons"][1]["callback_data"];
+    EXPECT_EQ(press(earlier).status, Status::handled);
+    EXPECT_EQ(run_of().status, sdk::RunStatus::completed);
+    sent();
+
+    start(d);
+    const auto next = run_of();
+    ASSERT_TRUE(next.active);
+    const std::string current = sent()[0]["buttons"][1]["callback_data"];
+    ASSERT_NE(current, earlier);
+    EXPECT_EQ(press(earlier).status, Status::ignored);
+    EXPECT_EQ(run_of().cursor, "A") << "the earlier run's button moved the new run on";
+    sent();
+    EXPECT_EQ(press(current).status, Status::handled);
+    EXPECT_EQ(run_of().id, next.id);
+    EXPECT_EQ(run_of().status, sdk::RunStatus::completed);
 }
 
 TEST_F(EngineTest, AnEventThatDoesNotFitGetsTheHintAndChangesNothingElse) {
@@ -1365,7 +1397,8 @@ TEST_F(GroupCommitTest, DispatchAllThenHandsTheResultsOnceFromTheWorkerAndKeepsC
 
     // Nothing to queue (no known bot): the results come before the call returns.
     std::vector<sdk::DispatchResult> at_once;
-    engine->dispatch_all_then({unknown_bot}, [&](std::vector<sdk::DispatchResult> r) { at_once = std::move(r); });
+    engine->dispatch_all_then({unknown_bot},
+                              [&](std::vector<sdk::DispatchResult> r) { at_once = std::move(r); });
     ASSERT_EQ(at_once.size(), 1u);
     EXPECT_EQ(at_once[0].status, Status::refused);
     std::this_thread::sleep_for(50ms);

@@ -679,7 +679,7 @@ sdk::DispatchResult Engine::route(sdk::StorageTx& tx, sdk::Id account_id, const 
             break;
         case Kind::callback: {
             const auto target = parse_callback_data(event.callback_data);
-            if (target && target->activation == activation)
+            if (target && target->activation == activation && (!target->run_id || *target->run_id == run->id))
                 routed = sdk::Event{sdk::Event::Kind::button, {}, target->index, {}, {}};
             break;
         }

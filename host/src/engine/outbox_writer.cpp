@@ -79,10 +79,10 @@ Message text_message(const std::string& text, const sdk::OutAction& action) {
     return m;
 }
 
-// Text in parts; with `button_activation`, the action's buttons go on the last part.
+// Text in parts; with `button_owner`, the action's buttons go on the last part.
 void append_text(std::vector<Message>& out, const std::string& text, const sdk::OutAction& action,
-                 std::optional<std::int64_t> button_activation) {
-    const bool with_buttons = button_activation && !action.buttons.empty();
+                 const std::optional<ButtonOwner>& button_owner) {
+    const bool with_buttons = button_owner && !action.buttons.empty();
     auto parts = split_formatted_text(text, action.parse_mode, kMaxTextLength);
     // Buttons without text are kept (the transport reports the empty text)
     // rather than silently lost.
@@ -95,8 +95,7 @@ void append_text(std::vector<Message>& out, const std::string& text, const sdk::
                 if (!button.web_app_url.empty())
                     m.buttons.push_back({button.text, {}, button.web_app_url});
                 else
-                    m.buttons.push_back(
-                        {button.text, callback_data(*button_activation, static_cast<int>(b)), {}});
+                    m.buttons.push_back({button.text, callback_data(*button_owner, static_cast<int>(b)), {}});
             }
         }
         out.push_back(std::move(m));
@@ -146,32 +145,47 @@ bool is_video_url(std::string_view url) {
     return tail == ".mp4";
 }
 
-std::string callback_data(std::int64_t activation, int index) {
-    return "a" + std::to_string(activation) + ":" + std::to_string(index);
+std::string callback_data(const ButtonOwner& owner, int index) {
+    std::string data = "a" + std::to_string(owner.activation) + ":" + std::to_string(index);
+    if (owner.run_id != 0) data += ":" + std::to_string(owner.run_id);
+    return data;
 }
+
+namespace {
+
+// A whole non-negative decimal number that is all of `text`.
+template <class Number>
+bool read_whole(std::string_view text, Number& out) {
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return !text.empty() && error == std::errc() && end == text.data() + text.size() && out >= 0;
+}
+
+}  // namespace
 
 std::optional<CallbackTarget> parse_callback_data(std::string_view data) {
     if (data.size() < 4 || data.front() != 'a') return std::nullopt;
+    data.remove_prefix(1);
     const auto colon = data.find(':');
     if (colon == std::string_view::npos) return std::nullopt;
     CallbackTarget target;
-    const char* first = data.data() + 1;
-    const char* middle = data.data() + colon;
-    const char* last = data.data() + data.size();
-    auto a = std::from_chars(first, middle, target.activation);
-    if (a.ec != std::errc() || a.ptr != middle || first == middle || target.activation < 0)
-        return std::nullopt;
-    auto i = std::from_chars(middle + 1, last, target.index);
-    if (i.ec != std::errc() || i.ptr != last || middle + 1 == last || target.index < 0) return std::nullopt;
+    if (!read_whole(data.substr(0, colon), target.activation)) return std::nullopt;
+    auto rest = data.substr(colon + 1);
+    const auto second = rest.find(':');
+    if (!read_whole(rest.substr(0, second), target.index)) return std::nullopt;
+    if (second != std::string_view::npos) {
+        sdk::Id run = 0;
+        if (!read_whole(rest.substr(second + 1), run) || run == 0) return std::nullopt;
+        target.run_id = run;
+    }
     return target;
 }
 
 std::vector<Message> outbound_messages(const sdk::OutAction& action, const std::string& element_id,
-                                       std::int64_t activation) {
+                                       const ButtonOwner& owner) {
     std::vector<Message> out;
     switch (action.kind) {
         case sdk::OutAction::Kind::text: {
-            append_text(out, action.text, action, activation);
+            append_text(out, action.text, action, owner);
             break;
         }
         case sdk::OutAction::Kind::media: {
@@ -224,7 +238,7 @@ std::vector<Message> outbound_messages(const sdk::OutAction& action, const std::
             m.multiple_answers = action.multiple_answers;
             m.correct_option = action.correct_option;
             m.element_id = element_id;
-            m.activation = activation;
+            m.activation = owner.activation;
             out.push_back(std::move(m));
             break;
         }

@@ -35,12 +35,22 @@ std::string direct_media_url(std::string_view url);
 // `.mp4` (before any query string, any case) is sent as a video, anything else as a photo.
 bool is_video_url(std::string_view url);
 
-// Callback data of button `index` sent by activation `activation`: `a17:0`.
-// Never the button text: Telegram allows 64 bytes and Cyrillic takes two a letter.
-std::string callback_data(std::int64_t activation, int index);
+// Whose buttons a message carries: an element's activation in a run.
+// Activations count from 1 in every run of a chat, so the run is named too:
+// a button left in the chat by an earlier run never presses the current one's.
+struct ButtonOwner {
+    std::int64_t activation = 0;
+    sdk::Id run_id = 0;  // 0: none named (data issued before runs were)
+};
+
+// Callback data of button `index`: `a17:0:42` (activation 17 of run 42), or
+// `a17:0` with no run. Never the button text: Telegram allows 64 bytes and
+// Cyrillic takes two a letter.
+std::string callback_data(const ButtonOwner& owner, int index);
 struct CallbackTarget {
     std::int64_t activation = 0;
     int index = 0;
+    std::optional<sdk::Id> run_id;  // absent in data issued before runs were named
 };
 std::optional<CallbackTarget> parse_callback_data(std::string_view data);
 
@@ -48,6 +58,6 @@ std::optional<CallbackTarget> parse_callback_data(std::string_view data);
 // text (Telegram cannot attach them to albums or polls); a text split in
 // parts carries them on its last part.
 std::vector<sdk::OutboundMessage> outbound_messages(const sdk::OutAction& action,
-                                                    const std::string& element_id, std::int64_t activation);
+                                                    const std::string& element_id, const ButtonOwner& owner);
 
 }  // namespace profo::host

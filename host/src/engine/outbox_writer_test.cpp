@@ -15,7 +15,7 @@ using sdk::telegram_length;
 std::vector<nlohmann::json> payloads(const OutAction& action, const std::string& element_id,
                                      std::int64_t activation) {
     std::vector<nlohmann::json> out;
-    for (const auto& m : outbound_messages(action, element_id, activation))
+    for (const auto& m : outbound_messages(action, element_id, {activation, 0}))
         out.push_back(nlohmann::json::parse(sdk::to_json(m)));
     return out;
 }
@@ -53,13 +53,21 @@ TEST(IsVideoUrl, LooksAtTheExtensionBeforeTheQuery) {
 }
 
 TEST(CallbackData, RoundTripsAndRejectsAnythingElse) {
-    EXPECT_EQ(callback_data(17, 0), "a17:0");
+    EXPECT_EQ(callback_data({17, 0}, 0), "a17:0");
+    EXPECT_EQ(callback_data({17, 9223372036854775807}, 2), "a17:2:9223372036854775807");
+    EXPECT_LE(callback_data({9223372036854775807, 9223372036854775807}, 99).size(), 64u)
+        << "within Telegram's 64 bytes whatever the numbers";
     const auto t = parse_callback_data("a17:3");
     ASSERT_TRUE(t);
     EXPECT_EQ(t->activation, 17);
     EXPECT_EQ(t->index, 3);
-    for (const char* bad :
-         {"", "a", "a1", "a:1", "a1:", "b1:2", "a1:2x", "a-1:2", "a1:-2", "Давай", "a99999999999999999999:1"})
+    EXPECT_FALSE(t->run_id) << "data from before runs were named";
+    const auto named = parse_callback_data("a17:3:42");
+    ASSERT_TRUE(named);
+    EXPECT_EQ(named->index, 3);
+    EXPECT_EQ(named->run_id, 42);
+    for (const char* bad : {"", "a", "a1", "a:1", "a1:", "b1:2", "a1:2x", "a-1:2", "a1:-2", "Давай",
+                            "a99999999999999999999:1", "a1:2:", "a1:2:0", "a1:2:x", "a1:2:3:4", "a1:2:-3"})
         EXPECT_FALSE(parse_callback_data(bad)) << bad;
 }
 

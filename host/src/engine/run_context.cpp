@@ -317,7 +317,7 @@ void RunContext::send(const sdk::OutAction& action) {
     if (!action.buttons.empty() && action.kind != sdk::OutAction::Kind::text)
         services_.log.warn("element " + current_->id +
                            " sent buttons with a non-text action; Telegram cannot show them");
-    for (const auto& outbound : outbound_messages(action, current_->id, state_.activation)) {
+    for (const auto& outbound : outbound_messages(action, current_->id, {state_.activation, run_.id})) {
         sdk::OutboxMessage message;
         message.account_id = run_.account_id;
         message.bot_id = run_.bot_id;
