@@ -241,6 +241,36 @@ TEST(TelegramTransport, AMessageTelegramCannotParseArrivesAsPlainText) {
     stop(*serve);
 }
 
+// An answer to a poll profo never sent (another client of the bot's token sent
+// it) is not waited for: while a poll batch waits, no student of the bot is
+// answered, and profo has no poll of its own awaiting its record.
+TEST(TelegramTransport, AnAnswerToAPollProfoNeverSentHoldsNoStudentBack) {
+    Emulator e;
+    PlatformOptions options;
+    options.course_yaml =
+        "Ask:\n  type: input\n  text: Your name?\n"
+        "Thanks:\n  type: message\n  text: Thanks\n";
+    Platform p(e, options);
+    auto serve = p.serve();
+    for (const int user : {61, 62}) e.post("/_emulator/start", {{"bot_id", p.bot_id}, {"user_id", user}});
+    for (const int user : {61, 62}) e.wait(p.bot_id, user, 1);
+    // A teacher's script with the bot's token polls student 61, who answers.
+    const auto foreign = e.post("/bot" + p.token + "/sendPoll", {{"chat_id", 61},
+                                                                 {"question", "How was the week?"},
+                                                                 {"options", {"good", "bad"}},
+                                                                 {"is_anonymous", false}});
+    e.post("/_emulator/answer_poll", {{"bot_id", p.bot_id},
+                                      {"user_id", 61},
+                                      {"message_id", foreign["message_id"]},
+                                      {"option_ids", {0}}});
+    const auto asked = std::chrono::steady_clock::now();
+    e.post("/_emulator/messages", {{"bot_id", p.bot_id}, {"user_id", 62}, {"text", "Ada"}});
+    EXPECT_EQ(shown(bot_messages(e.wait(p.bot_id, 62, 2)).at(1)), "Thanks");
+    EXPECT_LT(std::chrono::steady_clock::now() - asked, 5s)
+        << "the other student waited for the unknown poll";
+    stop(*serve);
+}
+
 // Many bots in one process: every bot polls, every student finishes, each
 // step taken by all students at once so they progress in parallel.
 TEST(TelegramTransport, ManyBotsManyStudentsInOneProcess) {

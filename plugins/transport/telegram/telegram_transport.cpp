@@ -218,6 +218,9 @@ struct BotState {
     // Polling: the offset of the next getUpdates, and the last one saved.
     std::atomic<std::int64_t> offset{0};
     std::atomic<std::int64_t> saved_offset{0};
+    // Polls this process is sending whose record (the sent mark) is not
+    // committed yet: only an answer to one of those is worth waiting for.
+    std::atomic<int> polls_unrecorded{0};
     // Guarded by the transport's mutex.
     SteadyTime paused_until{};
     // What was last reported to the bots screen (BotHealthStore).
@@ -609,11 +612,17 @@ private:
     // student's vote can be fetched before that commit: an answer to a poll
     // not recorded yet waits (the batch is retried) for up to kPollGrace,
     // after which it goes to the engine anyway, which ignores a poll it does
-    // not know rather than blocking the bot for good.
+    // not know rather than blocking the bot for good. The poller is the
+    // bot's sender too: when it has no poll of the bot awaiting its record,
+    // an unknown poll (sent by another client of the token, or before a
+    // crash, or long pruned) is not waited for, for while the batch waits no
+    // student of the bot is answered. A webhook delivery may come to a
+    // process that does not send the bot's messages: it waits the grace.
     static constexpr std::chrono::seconds kPollGrace{15};
 
-    bool poll_known(const BotState& bot, const std::string& poll_id) {
+    bool poll_known(const BotState& bot, const std::string& poll_id, bool sends_here) {
         if (host_->storage().begin_read()->find_poll_all_accounts(bot.bot.id, poll_id)) return true;
+        if (sends_here && bot.polls_unrecorded.load() == 0) return true;
         const auto now = std::chrono::steady_clock::now();
         std::lock_guard lock(mutex_);
         auto [it, first] = unknown_polls_.emplace(poll_id, now);
@@ -654,7 +663,7 @@ private:
     sdk::DispatchResult dispatch_update(const BotState& bot, MappedUpdate& mapped) {
         try {
             if (mapped.event.kind == sdk::InboundEvent::Kind::poll_answer &&
-                !poll_known(bot, mapped.event.poll_id))
+                !poll_known(bot, mapped.event.poll_id, false))
                 return {sdk::DispatchResult::Status::failed, std::nullopt,
                         "poll " + mapped.event.poll_id + " is not recorded yet"};
         } catch (const std::exception& e) {
@@ -773,7 +782,7 @@ private:
                 // An answer to a poll not recorded yet ends the batch here (see kPollGrace).
                 if (m.event.kind == sdk::InboundEvent::Kind::poll_answer) {
                     const auto poll_id = m.event.poll_id;
-                    auto known = [this, bot, poll_id] { return poll_known(*bot, poll_id); };
+                    auto known = [this, bot, poll_id] { return poll_known(*bot, poll_id, true); };
                     bool is_known = false;
                     try {
                         is_known = co_await blocking(std::move(known));
@@ -1091,6 +1100,17 @@ private:
         if (!unreadable.empty()) {
             co_await settle_failed(row, unreadable);
             co_return;
+        }
+        // Counted until its record is committed or the send ends otherwise (see kPollGrace).
+        struct UnrecordedPoll {
+            BotState* bot = nullptr;
+            ~UnrecordedPoll() {
+                if (bot) --bot->polls_unrecorded;
+            }
+        } unrecorded;
+        if (message.kind == sdk::OutboundMessage::Kind::poll) {
+            ++bot->polls_unrecorded;
+            unrecorded.bot = bot.get();
         }
         const auto sent_at = std::chrono::steady_clock::now();
         auto send = [&] {
