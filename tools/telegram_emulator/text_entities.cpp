@@ -81,10 +81,11 @@ std::uint32_t decode_html_entity(std::string_view s, std::size_t& i) {
                 digit = c - 'A' + 10;
             if (digit < 0) break;
             code = code * (hex ? 16 : 10) + static_cast<std::uint32_t>(digit);
-            if (code > 0x10FFFF) return 0;
+            if (code >= 0x10FFFF) return 0;  // as TDLib: U+10FFFF itself is refused too
             ++j;
         }
-        if (j == digits_begin || code == 0) return 0;
+        // TDLib reads at most 9 characters after the '&' as a numeric reference.
+        if (j == digits_begin || code == 0 || j - i >= 10) return 0;
     } else {
         const std::size_t name_begin = j;
         while (j < s.size() && is_alnum(s[j])) ++j;
@@ -392,6 +393,11 @@ EntityParseResult parse_html(std::string_view input) {
     }
     if (!open.empty())
         return failure("Can't find end tag corresponding to start tag \"" + open.back().name + "\"");
+    // &#55296; decodes to half a surrogate pair: UTF-8 no client can read.
+    if (!is_valid_utf8(out))
+        return failure(
+            "Text contains invalid Unicode characters after decoding HTML entities, check for unmatched "
+            "surrogate code units");
     for (auto& e : entities)
         if (e["type"] == "code") e.erase("language");
     sort_entities(entities);

@@ -37,6 +37,21 @@ TEST(Html, DecodesEntitiesAndCountsUtf16Offsets) {
     EXPECT_EQ(r.value.entities[0]["offset"], 4);  // '<' 1 + emoji 2 + '&' 1
 }
 
+// As TDLib: a reference to half a surrogate pair decodes to text no client
+// could read, and is refused; a reference of ten or more characters, or to
+// U+10FFFF and beyond, is no reference and stays as written.
+TEST(Html, ANumericReferenceToASurrogateIsRefusedAndOverlongOnesStayText) {
+    for (const char* half : {"a &#55296; b", "&#xD800;", "&#xdfff;"})
+        EXPECT_EQ(
+            parse_html(half).error,
+            "Text contains invalid Unicode characters after decoding HTML entities, check for unmatched "
+            "surrogate code units")
+            << half;
+    EXPECT_EQ(parse_html("&#00000065;").value.text, "&#00000065;");
+    EXPECT_EQ(parse_html("&#0000065;").value.text, "A");
+    EXPECT_EQ(parse_html("&#x10FFFF;").value.text, "&#x10FFFF;");
+}
+
 TEST(Html, PreWithCodeLanguage) {
     const auto r = parse_html("<pre><code class=\"language-cpp\">int x;</code></pre>");
     ASSERT_TRUE(r.ok()) << r.error;
