@@ -777,7 +777,7 @@ private:
             std::vector<MappedUpdate> mapped;
             std::vector<sdk::InboundEvent> events;
             for (const auto& update : outcome.result) {
-                auto& m = mapped.emplace_back(map_update(update, bot->bot.id));
+                auto& m = mapped.emplace_back(map_update(update, bot->bot.id, bot->bot.username));
                 if (m.outcome != MappedUpdate::Outcome::event) continue;
                 // An answer to a poll not recorded yet ends the batch here (see kPollGrace).
                 if (m.event.kind == sdk::InboundEvent::Kind::poll_answer) {
@@ -904,7 +904,7 @@ private:
                                       known ? bot->webhook_secret : kNoSecret);
         if (!known || !same) return status(401, "wrong secret token");
         const auto update = sdk::parse_json_input(request.body);
-        auto mapped = map_update(update, bot->bot.id);
+        auto mapped = map_update(update, bot->bot.id, bot->bot.username);
         if (mapped.outcome == MappedUpdate::Outcome::malformed) {
             host_->log().warn("telegram: " + bot_name(bot->bot) +
                               ": skipping a malformed webhook update: " + mapped.reason);

@@ -1,5 +1,6 @@
 #include "update_mapping.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <stdexcept>
 #include <string_view>
@@ -51,7 +52,7 @@ void set_sender(sdk::InboundEvent& event, const json& container, const std::stri
     }
 }
 
-MappedUpdate map_message(const json& message, sdk::Id bot_id) {
+MappedUpdate map_message(const json& message, sdk::Id bot_id, std::string_view bot_username) {
     MappedUpdate mapped;
     auto& event = mapped.event;
     event.bot_id = bot_id;
@@ -69,7 +70,7 @@ MappedUpdate map_message(const json& message, sdk::Id bot_id) {
     if (auto text = message.find("text"); text != message.end()) {
         if (!text->is_string()) throw Unreadable("'message.text' is not a string");
         const auto value = text->get<std::string>();
-        if (auto argument = start_argument(value)) {
+        if (auto argument = start_argument(value, bot_username)) {
             event.kind = sdk::InboundEvent::Kind::start;
             mapped.start_payload = *argument;
             event.text = *argument;
@@ -189,23 +190,29 @@ bool wants_document_content(const MappedUpdate& mapped, std::int64_t max_bytes) 
            mapped.mime_type.rfind("text/", 0) == 0 || mapped.mime_type.find("yaml") != std::string::npos;
 }
 
-std::optional<std::string> start_argument(const std::string& text) {
-    static const std::string command = "/start";
-    if (text.compare(0, command.size(), command) != 0) return std::nullopt;
-    std::size_t end = command.size();
-    if (end < text.size() && text[end] == '@') {  // /start@bot_name in groups
-        end = text.find(' ', end);
-        if (end == std::string::npos) return std::string{};
-    }
-    if (end == text.size()) return std::string{};
-    if (text[end] != ' ') return std::nullopt;  // "/startle" is text
-    auto first = text.find_first_not_of(' ', end);
-    if (first == std::string::npos) return std::string{};
-    auto last = text.find_last_not_of(' ');
-    return text.substr(first, last - first + 1);
+std::optional<std::string> start_argument(const std::string& text, std::string_view bot_username) {
+    constexpr std::string_view kCommand = "/start";
+    constexpr std::string_view kSpace = " \t\n\r";
+    const auto same_letters = [](std::string_view a, std::string_view b) {
+        return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+                   return std::tolower(static_cast<unsigned char>(x)) ==
+                          std::tolower(static_cast<unsigned char>(y));
+               });
+    };
+    const std::string_view all(text);
+    const auto word_end = std::min(all.find_first_of(kSpace), all.size());
+    const auto word = all.substr(0, word_end);
+    const auto at = std::min(word.find('@'), word.size());
+    if (!same_letters(word.substr(0, at), kCommand)) return std::nullopt;  // "/startle" is text
+    if (at < word.size() && !bot_username.empty() && !same_letters(word.substr(at + 1), bot_username))
+        return std::nullopt;  // addressed to another bot
+    const auto first = all.find_first_not_of(kSpace, word_end);
+    if (first == std::string_view::npos) return std::string{};
+    const auto last = all.find_last_not_of(kSpace);
+    return std::string(all.substr(first, last - first + 1));
 }
 
-MappedUpdate map_update(const nlohmann::json& update, sdk::Id bot_id) {
+MappedUpdate map_update(const nlohmann::json& update, sdk::Id bot_id, std::string_view bot_username) {
     MappedUpdate mapped;
     try {
         if (!update.is_object()) throw Unreadable("the update is not an object");
@@ -214,7 +221,7 @@ MappedUpdate map_update(const nlohmann::json& update, sdk::Id bot_id) {
             throw Unreadable("'update_id' is missing or not an integer");
         const auto update_id = id->get<std::int64_t>();
         if (auto it = update.find("message"); it != update.end())
-            mapped = map_message(*it, bot_id);
+            mapped = map_message(*it, bot_id, bot_username);
         else if (auto it = update.find("callback_query"); it != update.end())
             mapped = map_callback(*it, bot_id);
         else if (auto it = update.find("poll_answer"); it != update.end())

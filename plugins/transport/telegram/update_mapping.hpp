@@ -33,11 +33,15 @@ struct MappedUpdate {
 // the engine with their name and size only.
 bool wants_document_content(const MappedUpdate& mapped, std::int64_t max_bytes);
 
-// `bot_id` is the platform's bot the update came to. Never throws.
-MappedUpdate map_update(const nlohmann::json& update, sdk::Id bot_id);
+// `bot_id` is the platform's bot the update came to, `bot_username` its
+// username (without '@'; empty: unknown). Never throws.
+MappedUpdate map_update(const nlohmann::json& update, sdk::Id bot_id, std::string_view bot_username = {});
 
-// The argument of a `/start` command (also `/start@bot_name ARG`), or nothing
-// when `text` is not a /start command.
-std::optional<std::string> start_argument(const std::string& text);
+// The argument of a `/start` command, or nothing when `text` is not one for
+// this bot. The command in any case (a phone capitalises "/Start"), then any
+// white space (a space, a tab, a line break) before the argument;
+// `/start@name ARG` only when `name` is `bot_username` (any case; with an
+// empty `bot_username`, any name): a command to another bot is text.
+std::optional<std::string> start_argument(const std::string& text, std::string_view bot_username = {});
 
 }  // namespace profo::telegram

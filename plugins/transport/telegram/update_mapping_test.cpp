@@ -44,6 +44,19 @@ TEST(UpdateMapping, StartWithAndWithoutPayload) {
     EXPECT_EQ(map_update(message({{"text", "say /start"}}), 7).event.kind, Kind::text);
 }
 
+TEST(UpdateMapping, StartAsPeopleAndTheirPhonesTypeIt) {
+    for (const char* typed : {"/Start cd_1_x", "/START cd_1_x", "/start\tcd_1_x", "/start\ncd_1_x",
+                              "/start   cd_1_x  ", "/start@Course_Bot cd_1_x"}) {
+        const auto m = map_update(message({{"text", typed}}), 7, "course_bot");
+        EXPECT_EQ(m.event.kind, Kind::start) << typed;
+        EXPECT_EQ(m.start_payload, "cd_1_x") << typed;
+    }
+    // A command to another bot is text for this one.
+    const auto other = map_update(message({{"text", "/start@other_bot cd_1_x"}}), 7, "course_bot");
+    EXPECT_EQ(other.event.kind, Kind::text);
+    EXPECT_EQ(map_update(message({{"text", "/start@course_bot"}}), 7, "course_bot").event.kind, Kind::start);
+}
+
 TEST(UpdateMapping, VoiceAndWebAppData) {
     auto voice = map_update(message({{"voice", {{"file_id", "AwAD"}, {"duration", 3}}}}), 7);
     EXPECT_EQ(voice.event.kind, Kind::voice);
