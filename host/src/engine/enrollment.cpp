@@ -334,8 +334,13 @@ std::vector<sdk::OutboundMessage> Enrollments::resume_messages(sdk::StorageTx& t
     }
     const auto visits = state.visits.find(run.cursor);
     if (visits == state.visits.end()) return out;
+    // What the element sent on entering, up to the student's first answer:
+    // not the hints and replies its answers got since, nor those of a resume before.
+    bool collecting = false;
     for (const auto& row : tx.conversation(run.account_id, run.id)) {
+        if (collecting && row.role == "user") break;
         if (row.role != "bot" || row.element_id != run.cursor || row.attempt != visits->second) continue;
+        collecting = true;
         try {
             out.push_back(sdk::outbound_from_json(row.payload_json));
         } catch (const sdk::OutboundFormatError& e) {
