@@ -458,6 +458,30 @@ TYPED_TEST(EnrollmentEngine, StartingTheSameCourseAgainResumesOrRestartsAsTheDep
     EXPECT_EQ(this->uses_of(latin.token.id), 2);
 }
 
+// Opening one's own link again (from an e-mail, on another device) resumes:
+// the token's rules and a pause decide who starts, and this student did.
+TYPED_TEST(EnrollmentEngine, AStudentUnderWayWhoOpensTheirUsedLinkAgainCarriesOn) {
+    const auto d = this->deploy("Greek");
+    const auto personal = this->token(d, "personal");
+    const auto group = this->token(d, "group", [](TokenDraft& t) { t.max_uses = 1; });
+    ASSERT_EQ(this->start(8, personal.payload).status, Status::handled);
+    ASSERT_EQ(this->start(9, group.payload).status, Status::handled);
+    this->texts(8);
+    this->texts(9);
+    for (const auto& [chat, link] : {std::pair{8, personal.payload}, std::pair{9, group.payload}}) {
+        EXPECT_EQ(this->start(chat, link).status, Status::handled) << chat;
+        const auto again = this->texts(chat);
+        ASSERT_FALSE(again.empty()) << chat;
+        EXPECT_EQ(again.front(), "Welcome back to \"Greek\"! Here is where you left off.");
+        EXPECT_EQ(this->runs_in(chat).size(), 1u);
+    }
+    EXPECT_EQ(this->uses_of(personal.token.id), 1);
+    EXPECT_EQ(this->uses_of(group.token.id), 1);
+    // Nobody else gets in by them.
+    EXPECT_EQ(this->start(10, personal.payload).status, Status::refused);
+    EXPECT_EQ(this->start(10, group.payload).status, Status::refused);
+}
+
 TYPED_TEST(EnrollmentEngine, BannedStudentsGetTheBanTextPerBotOrAccount) {
     const auto d = this->deploy("Greek", [](sdk::CourseDeployment& x) {
         x.overrides_json = R"({"texts":{"banned":"Not here, sorry."}})";

@@ -257,11 +257,17 @@ StartPlan Enrollments::plan_start(sdk::StorageTx& tx, sdk::Id account_id, const 
 
     const auto& deployment = *target.deployment;
     const std::string named = "deployment " + std::to_string(deployment.id);
+    const bool under_way = plan.current && plan.current->deployment_id == deployment.id;
     if (deployment.archived_at) {
         // Students already under way may finish what they started.
-        if (plan.current && plan.current->deployment_id == deployment.id) return resume(*plan.current);
+        if (under_way) return resume(*plan.current);
         return refuse(texts.text("course_archived"), named + " is archived");
     }
+    // A student under way who opens the course's link again (from an e-mail,
+    // on another device) carries on: the token's rules and a pause decide
+    // who starts, and this student started already. Their personal link is
+    // used, a group link may be full by now.
+    if (under_way && !deployment.allow_restart) return resume(*plan.current);
     if (!deployment.active) return refuse(texts.text("course_paused"), named + " is paused");
 
     const std::string key = target.argument.empty() ? std::string() : account_key(tx, account_id);
