@@ -458,6 +458,26 @@ TYPED_TEST(EnrollmentEngine, StartingTheSameCourseAgainResumesOrRestartsAsTheDep
     EXPECT_EQ(this->uses_of(latin.token.id), 2);
 }
 
+// Links that limit who starts would limit nothing if a bare /start let
+// anyone in: a deployment with only such links asks for one; one with an
+// open (public) link, or with none at all, starts on a bare /start.
+TYPED_TEST(EnrollmentEngine, ABareStartNeedsALinkWhereOnlyLinksThatLimitAdmit) {
+    const auto d = this->deploy("Greek");
+    ASSERT_EQ(this->start(30, "").status, Status::handled) << "no links: open to a bare /start";
+    this->texts(30);
+    const auto group = this->token(d, "group", [](TokenDraft& t) { t.max_uses = 1; });
+    this->token(d, "personal");
+    ASSERT_EQ(this->start(31, group.payload).status, Status::handled);
+    this->texts(31);
+    EXPECT_EQ(this->start(32, "").status, Status::refused);
+    EXPECT_EQ(this->texts(32),
+              std::vector<std::string>{"Please open the course with the link you were given."});
+    EXPECT_TRUE(this->runs_in(32).empty());
+    EXPECT_EQ(this->start(30, "").status, Status::handled) << "a student under way carries on";
+    this->token(d, "public");
+    EXPECT_EQ(this->start(32, "").status, Status::handled) << "an open link: open to a bare /start";
+}
+
 // Opening one's own link again (from an e-mail, on another device) resumes:
 // the token's rules and a pause decide who starts, and this student did.
 TYPED_TEST(EnrollmentEngine, AStudentUnderWayWhoOpensTheirUsedLinkAgainCarriesOn) {

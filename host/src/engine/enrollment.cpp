@@ -167,6 +167,23 @@ Enrollments::Target Enrollments::resolve(sdk::StorageTx& tx, sdk::Id account_id,
             for (auto& d : tx.list_deployments(account_id))
                 if (d.bot_id == event.bot_id && d.active && !d.archived_at) open.push_back(std::move(d));
             if (open.size() == 1) {
+                // Links that limit who starts (group, personal, external)
+                // would limit nothing if a bare /start let anyone in: with
+                // such links and no open one (public), the student is asked
+                // for theirs. A deployment without links (the legacy
+                // product's) is open to a bare /start.
+                const auto links = tx.list_tokens(account_id, open.front().id);
+                const bool limited =
+                    !links.empty() &&
+                    std::none_of(links.begin(), links.end(), [](const sdk::EnrollmentToken& k) {
+                        return k.type == "public" && k.active && !k.revoked;
+                    });
+                if (limited) {
+                    t.refusal = "link_needed";
+                    t.detail = "a bare /start, and deployment " + std::to_string(open.front().id) +
+                               " admits only by its links, none of them public";
+                    return t;
+                }
                 t.deployment = std::move(open.front());
             } else {
                 t.refusal = "link_needed";
