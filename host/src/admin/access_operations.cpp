@@ -3,6 +3,7 @@
 // operator's, for a start with no login bot).
 #include "admin/admin_catalogue.hpp"
 #include "admin/record_json.hpp"
+#include "text/record_name.hpp"
 
 #include <profo/sdk/credentials.hpp>
 
@@ -49,6 +50,8 @@ void add_access_operations(AdminCatalogue& c) {
                   throw sdk::AdminError(sdk::AdminError::Code::invalid_argument,
                                         "label: give 1 to 200 characters saying what the key is for",
                                         "/label");
+              if (auto problem = record_name_problem(label, "label", static_cast<std::size_t>(kMaxLabel)))
+                  throw sdk::AdminError(sdk::AdminError::Code::invalid_argument, *problem, "/label");
               const auto issued = sdk::new_api_key();
               sdk::ApiKey key;
               key.account_id = call.caller.account_id;

@@ -396,6 +396,14 @@ TEST_F(AdminCatalogueTest, ATokensLabelAndUtmValuesAreKeptToTwoHundredCharacters
                           {{"deployment_id", deployment}, {"type", "public"}, {field, std::string(201, 'x')}})
                       .field(),
                   std::string("/") + field);
+    // Nor may they carry a NUL, a line break or an escape, shown in lists and exports.
+    for (const char* field : {"label", "utm_source", "utm_medium", "utm_campaign"})
+        for (const std::string bad : {std::string("a\0b", 3), std::string("a\nb"), std::string("a\x1b[2Jb")})
+            EXPECT_EQ(refusal(first_, "tokens.create",
+                              {{"deployment_id", deployment}, {"type", "public"}, {field, bad}})
+                          .field(),
+                      std::string("/") + field);
+    EXPECT_EQ(refusal(first_, "api_keys.create", {{"label", "nightly\nexport"}}).field(), "/label");
     EXPECT_EQ(call(first_, "tokens.list")["tokens"].size(), tokens);
     EXPECT_EQ(
         call(first_, "tokens.create",

@@ -1,5 +1,7 @@
 #include "enrollment/token_registry.hpp"
 
+#include "text/record_name.hpp"
+
 #include <profo/sdk/text.hpp>
 
 #include <profo/sdk/credentials.hpp>
@@ -84,6 +86,10 @@ IssuedToken TokenRegistry::create(sdk::Id account_id, const TokenDraft& draft, s
                                          " characters long; at most " + std::to_string(kMaxTokenTextLength) +
                                          " are kept",
                                      sdk::AdminError::Code::invalid_argument, std::string("/") + field);
+        else if (!text.empty())
+            if (auto problem = record_name_problem(text, field, kMaxTokenTextLength))
+                throw TokenRegistryError(*problem, sdk::AdminError::Code::invalid_argument,
+                                         std::string("/") + field);
     auto& plugin = plugin_for(draft.type);
     sdk::EnrollmentToken token;
     token.deployment_id = draft.deployment_id;
