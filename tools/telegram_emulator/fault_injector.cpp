@@ -25,37 +25,45 @@ FaultDecision FaultInjector::decide(const std::string& method) {
 }
 
 void FaultInjector::apply(const nlohmann::json& patch) {
+    // Onto a copy, kept only when the whole patch reads: a refused patch changes nothing.
+    auto next = settings_;
+    const auto probability = [](const std::string& key, const nlohmann::json& value) {
+        if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 1)
+            throw std::invalid_argument(key + " must be a number from 0 to 1");
+        return value.get<double>();
+    };
     for (const auto& [key, value] : patch.items()) {
         if (key == "error_probability")
-            settings_.error_probability = value.get<double>();
+            next.error_probability = probability(key, value);
         else if (key == "error_next")
-            settings_.error_next = value.get<int>();
+            next.error_next = value.get<int>();
         else if (key == "error_status")
-            settings_.error_status = value.get<int>();
+            next.error_status = value.get<int>();
         else if (key == "drop_probability")
-            settings_.drop_probability = value.get<double>();
+            next.drop_probability = probability(key, value);
         else if (key == "drop_next")
-            settings_.drop_next = value.get<int>();
+            next.drop_next = value.get<int>();
         else if (key == "drop_after_processing")
-            settings_.drop_after_processing = value.get<bool>();
+            next.drop_after_processing = value.get<bool>();
         else if (key == "latency_after_processing")
-            settings_.latency_after_processing = value.get<bool>();
+            next.latency_after_processing = value.get<bool>();
         else if (key == "latency_ms")
-            settings_.latency = std::chrono::milliseconds(value.get<int>());
+            next.latency = std::chrono::milliseconds(value.get<int>());
         else if (key == "methods") {
-            settings_.methods.clear();
+            next.methods.clear();
             for (const auto& m : value) {
                 auto name = m.get<std::string>();
                 for (auto& c : name)
                     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-                settings_.methods.insert(name);
+                next.methods.insert(name);
             }
         } else {
             throw std::invalid_argument("unknown fault setting: " + key);
         }
     }
-    if (settings_.error_status < 500 || settings_.error_status > 599)
+    if (next.error_status < 500 || next.error_status > 599)
         throw std::invalid_argument("error_status must be 5xx");
+    settings_ = std::move(next);
 }
 
 nlohmann::json FaultInjector::to_json() const {

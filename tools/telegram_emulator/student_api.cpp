@@ -196,6 +196,11 @@ json StudentApi::dispatch(const std::string& path, bool is_get, const BotApiPara
     if (path == "file") return file_content(p);
     if (path == "clock") {
         const auto by = required_integer(p, "advance_seconds");
+        // A century either way is more than any test needs, and far from the clock's overflow.
+        constexpr std::int64_t kCentury = 100LL * 366 * 24 * 3600;
+        if (by < -kCentury || by > kCentury)
+            throw StudentError(400,
+                               "advance_seconds must be within a century (" + std::to_string(kCentury) + ")");
         world_.advance_clock(std::chrono::seconds(by));
         world_.expire_updates();
         return {{"now", world_.now()}};
@@ -658,6 +663,8 @@ void StudentApi::apply_config(const json& patch) {
         } else if (key == "poll_updates") {
             world_.settings().poll_updates = value.get<bool>();
         } else if (key == "transcript_limit") {
+            if (!value.is_number_integer() || value.get<std::int64_t>() < 1)
+                throw StudentError(400, "transcript_limit must be a whole number of at least 1");
             world_.settings().transcript_limit = value.get<std::size_t>();
         } else {
             throw StudentError(400, "unknown setting: " + key);

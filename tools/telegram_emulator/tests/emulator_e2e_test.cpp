@@ -1202,6 +1202,14 @@ TEST_F(EmulatorTest, InjectedFaults) {
     const auto stats = student_->get("/_emulator/stats").body["result"];
     EXPECT_EQ(stats["injected_errors"], 1);
     EXPECT_EQ(stats["dropped_connections"], 1);
+    // Nonsense is refused, and a refused patch changes nothing, not even its valid part.
+    EXPECT_EQ(student_->post("/_emulator/config", {{"faults", {{"error_next", 1}, {"error_probability", 5}}}})
+                  .status,
+              400u);
+    EXPECT_EQ(student_->post("/_emulator/config", {{"faults", {{"drop_probability", "half"}}}}).status, 400u);
+    EXPECT_EQ(student_->post("/_emulator/config", {{"transcript_limit", -1}}).status, 400u);
+    EXPECT_EQ(student_->post("/_emulator/clock", {{"advance_seconds", 1000000000000000000LL}}).status, 400u);
+    EXPECT_EQ(bot_call("getMe").status, 200u) << "error_next of the refused patch was applied";
 }
 
 // A held reply: the chat shows the message while its sender still waits.
