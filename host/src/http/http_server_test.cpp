@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -544,15 +545,28 @@ TEST_F(HttpServerTest, StopGivesUpOnHandlersThatOutlastTheGrace) {
     release.set_value();  // the handler finishes after the server stopped: nothing to deliver to
 }
 
+// A server on a free port with the limits `set` gives, its handlers on one
+// thread, and what it logs.
+struct LimitedServer {
+    explicit LimitedServer(const std::function<void(HttpServerLimits&)>& set)
+        : server("127.0.0.1:0", executor, log, [&] {
+              HttpServerLimits limits;
+              set(limits);
+              return limits;
+          }()) {}
+    RecordingLogger log;
+    ThreadPoolExecutor executor{1};
+    HttpServer server;
+};
+
 // Idle sockets once exhausted the process's descriptors (and with them
 // SQLite's): connections past the limits are closed as soon as accepted.
 TEST(HttpServerLimitsTest, ConnectionsPerAddressAndInTotalAreCapped) {
     for (const bool per_address : {true, false}) {
-        RecordingLogger log;
-        ThreadPoolExecutor executor(1);
-        HttpServerLimits limits;
-        (per_address ? limits.max_connections_per_address : limits.max_connections) = 2;
-        HttpServer server("127.0.0.1:0", executor, log, limits);
+        LimitedServer limited([&](HttpServerLimits& limits) {
+            (per_address ? limits.max_connections_per_address : limits.max_connections) = 2;
+        });
+        auto& server = limited.server;
         server.start();
         auto first = std::make_unique<Client>(server.port());
         Client second(server.port());
@@ -561,8 +575,8 @@ TEST(HttpServerLimitsTest, ConnectionsPerAddressAndInTotalAreCapped) {
 
         Client third(server.port());
         EXPECT_TRUE(third.closed_by_server()) << (per_address ? "per address" : "in total");
-        EXPECT_TRUE(log.has(sdk::LogLevel::warn,
-                            per_address ? "http.max_connections_per_address" : "(http.max_connections)"));
+        EXPECT_TRUE(limited.log.has(sdk::LogLevel::warn, per_address ? "http.max_connections_per_address"
+                                                                     : "(http.max_connections)"));
         // The kept connections still work, and a closed one frees its place.
         auto r = second.request("GET", "/healthz");
         ASSERT_TRUE(r);
@@ -579,11 +593,8 @@ TEST(HttpServerLimitsTest, ConnectionsPerAddressAndInTotalAreCapped) {
 }
 
 TEST(HttpServerLimitsTest, SilentClientIsDroppedAfterTheHeaderTimeout) {
-    RecordingLogger log;
-    ThreadPoolExecutor executor(1);
-    HttpServerLimits limits;
-    limits.header_timeout = 200ms;
-    HttpServer server("127.0.0.1:0", executor, log, limits);
+    LimitedServer limited([&](HttpServerLimits& limits) { limits.header_timeout = 200ms; });
+    auto& server = limited.server;
     server.start();
     Client client(server.port());
     ASSERT_TRUE(client.send("GET /healthz HTTP/1.1\r\n"));  // and never the rest
@@ -596,11 +607,8 @@ TEST(HttpServerLimitsTest, SilentClientIsDroppedAfterTheHeaderTimeout) {
 // announce bodies and send them slowly (or never) hold no more memory than
 // the budget, and once they go, others upload again.
 TEST(HttpServerLimitsTest, BodiesBeingReceivedShareOneBudget) {
-    RecordingLogger log;
-    ThreadPoolExecutor executor(1);
-    HttpServerLimits limits;
-    limits.max_body_bytes_in_flight = 3000;
-    HttpServer server("127.0.0.1:0", executor, log, limits);
+    LimitedServer limited([&](HttpServerLimits& limits) { limits.max_body_bytes_in_flight = 3000; });
+    auto& server = limited.server;
     server.add("POST", "/upload", [](const sdk::HttpRequest& r) {
         return sdk::HttpResponse{200, "text/plain", {}, std::to_string(r.body.size())};
     });
@@ -642,11 +650,8 @@ TEST(HttpServerLimitsTest, BodiesBeingReceivedShareOneBudget) {
 }
 
 TEST(HttpServerLimitsTest, FullHandlerQueueAnswers503WithRetryAfter) {
-    RecordingLogger log;
-    ThreadPoolExecutor executor(1);
-    HttpServerLimits limits;
-    limits.max_pending_requests = 1;
-    HttpServer server("127.0.0.1:0", executor, log, limits);
+    LimitedServer limited([&](HttpServerLimits& limits) { limits.max_pending_requests = 1; });
+    auto& server = limited.server;
     std::promise<void> entered;
     std::promise<void> release;
     auto released = release.get_future().share();
