@@ -274,17 +274,14 @@ StartPlan Enrollments::plan_start(sdk::StorageTx& tx, sdk::Id account_id, const 
 
     const auto& deployment = *target.deployment;
     const std::string named = "deployment " + std::to_string(deployment.id);
-    const bool under_way = plan.current && plan.current->deployment_id == deployment.id;
-    if (deployment.archived_at) {
-        // Students already under way may finish what they started.
-        if (under_way) return resume(*plan.current);
-        return refuse(texts.text("course_archived"), named + " is archived");
-    }
     // A student under way who opens the course's link again (from an e-mail,
-    // on another device) carries on: the token's rules and a pause decide
-    // who starts, and this student started already. Their personal link is
-    // used, a group link may be full by now.
-    if (under_way && !deployment.allow_restart) return resume(*plan.current);
+    // on another device) carries on: the token's rules, a pause and an
+    // archive decide who starts, and this student started already. Their
+    // personal link is used, a group link may be full by now. Only a
+    // deployment that allows restarts (and is not archived) starts anew.
+    const bool under_way = plan.current && plan.current->deployment_id == deployment.id;
+    if (under_way && (deployment.archived_at || !deployment.allow_restart)) return resume(*plan.current);
+    if (deployment.archived_at) return refuse(texts.text("course_archived"), named + " is archived");
     if (!deployment.active) return refuse(texts.text("course_paused"), named + " is paused");
 
     const std::string key = target.argument.empty() ? std::string() : account_key(tx, account_id);
@@ -310,25 +307,21 @@ StartPlan Enrollments::plan_start(sdk::StorageTx& tx, sdk::Id account_id, const 
         return refuse(texts.text("not_allowed"),
                       named + " is restricted and " + user + " is not a participant");
 
-    if (plan.current) {
-        if (plan.current->deployment_id == deployment.id) {
-            if (!deployment.allow_restart) return resume(*plan.current);
-        } else if (!confirmed) {
-            const auto current_name = course_name(tx, account_id, plan.current->deployment_id);
-            const auto next_name = course_name(tx, account_id, deployment.id);
-            const std::vector<std::pair<std::string, std::string>> names{{"current", current_name},
-                                                                         {"next", next_name}};
-            plan.kind = StartPlan::Kind::confirm_switch;
-            plan.deployment = deployment;
-            plan.prompt = sdk::epoch_millis(now);
-            auto prompt = text_message(texts.text("switch_confirm", names));
-            prompt.buttons.push_back(
-                {texts.text("switch_yes", names), switch_callback_data(plan.prompt, true), {}});
-            prompt.buttons.push_back(
-                {texts.text("switch_no", names), switch_callback_data(plan.prompt, false), {}});
-            plan.messages = {std::move(prompt)};
-            return plan;
-        }
+    if (plan.current && !under_way && !confirmed) {
+        const auto current_name = course_name(tx, account_id, plan.current->deployment_id);
+        const auto next_name = course_name(tx, account_id, deployment.id);
+        const std::vector<std::pair<std::string, std::string>> names{{"current", current_name},
+                                                                     {"next", next_name}};
+        plan.kind = StartPlan::Kind::confirm_switch;
+        plan.deployment = deployment;
+        plan.prompt = sdk::epoch_millis(now);
+        auto prompt = text_message(texts.text("switch_confirm", names));
+        prompt.buttons.push_back(
+            {texts.text("switch_yes", names), switch_callback_data(plan.prompt, true), {}});
+        prompt.buttons.push_back(
+            {texts.text("switch_no", names), switch_callback_data(plan.prompt, false), {}});
+        plan.messages = {std::move(prompt)};
+        return plan;
     }
 
     if (target.plugin != nullptr) {
