@@ -1,9 +1,10 @@
 #include "api_request.hpp"
 
+#include <boost/algorithm/string/predicate.hpp>
+
 #include <profo/sdk/form.hpp>
 #include <profo/sdk/json_input.hpp>
 
-#include <cctype>
 #include <charconv>
 #include <string>
 #include <string_view>
@@ -19,11 +20,7 @@ bool is_json_media_type(std::string_view type) {
     const auto end = type.find(';');
     auto media = type.substr(0, end);
     while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
-    constexpr std::string_view kJson = "application/json";
-    if (media.size() != kJson.size()) return false;
-    for (std::size_t i = 0; i < media.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(media[i])) != kJson[i]) return false;
-    return true;
+    return boost::algorithm::iequals(media, std::string_view("application/json"));
 }
 
 // What is wrong with a body that is not JSON, and where: the parser's own

@@ -1,5 +1,7 @@
 #include "update_mapping.hpp"
 
+#include <boost/algorithm/string/predicate.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
@@ -193,18 +195,13 @@ bool wants_document_content(const MappedUpdate& mapped, std::int64_t max_bytes) 
 std::optional<std::string> start_argument(const std::string& text, std::string_view bot_username) {
     constexpr std::string_view kCommand = "/start";
     constexpr std::string_view kSpace = " \t\n\r";
-    const auto same_letters = [](std::string_view a, std::string_view b) {
-        return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-                   return std::tolower(static_cast<unsigned char>(x)) ==
-                          std::tolower(static_cast<unsigned char>(y));
-               });
-    };
     const std::string_view all(text);
     const auto word_end = std::min(all.find_first_of(kSpace), all.size());
     const auto word = all.substr(0, word_end);
     const auto at = std::min(word.find('@'), word.size());
-    if (!same_letters(word.substr(0, at), kCommand)) return std::nullopt;  // "/startle" is text
-    if (at < word.size() && !bot_username.empty() && !same_letters(word.substr(at + 1), bot_username))
+    if (!boost::algorithm::iequals(word.substr(0, at), kCommand)) return std::nullopt;  // "/startle" is text
+    if (at < word.size() && !bot_username.empty() &&
+        !boost::algorithm::iequals(word.substr(at + 1), bot_username))
         return std::nullopt;  // addressed to another bot
     const auto first = all.find_first_not_of(kSpace, word_end);
     if (first == std::string_view::npos) return std::string{};
