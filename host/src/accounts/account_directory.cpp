@@ -31,12 +31,14 @@ void check_account_exists(sdk::StorageTx& tx, sdk::Id account_id) {
                                     sdk::AdminError::Code::not_found);
 }
 
-// A name no other account has; `except` is the account being renamed.
+// A name no other account has; `except` is the account being renamed. The
+// refusal repeats the name asked for, never the other account's spelling of
+// it: names are unique across tenants, and one must not learn another's.
 void check_name_free(sdk::StorageTx& tx, const std::string& name, sdk::Id except) {
     const auto key = name_key(name);
     for (const auto& other : tx.list_accounts())
         if (other.id != except && name_key(other.name) == key)
-            throw AccountDirectoryError("another account is already called '" + other.name + "'",
+            throw AccountDirectoryError("another account is already called '" + name + "'",
                                         sdk::AdminError::Code::conflict, "/name");
 }
 
