@@ -201,12 +201,12 @@ protected:
         auto tx = storage->begin();
         sdk::RunFilter filter;
         filter.bot_id = bot;
-        filter.limit = 1000;
-        std::optional<sdk::Run> latest;
-        for (auto& r : tx->list_runs(sdk::kDefaultAccountId, filter))
-            if (r.chat_id == chat && (!latest || r.id > latest->id)) latest = r;
-        if (!latest) throw std::runtime_error("no run in chat " + std::to_string(chat));
-        return *latest;
+        filter.chat_id = chat;
+        filter.newest_first = true;
+        filter.limit = 1;
+        const auto latest = tx->list_runs(sdk::kDefaultAccountId, filter);
+        if (latest.empty()) throw std::runtime_error("no run in chat " + std::to_string(chat));
+        return latest.front();
     }
 
     RunState state_of(std::int64_t chat = 1) { return RunState::parse(run_of(chat).state_json); }
@@ -1016,16 +1016,88 @@ TEST_F(EngineTest, WithoutARunCallbacksAreAnsweredAndWritersHearTheCourseIsOver)
     EXPECT_TRUE(storage->begin()->list_outbox(sdk::kDefaultAccountId, bot, 1).empty());  // delivered
 }
 
-TEST_F(EngineTest, BlockingTheBotEndsTheRun) {
-    const auto d =
-        deploy({{"A", {{"type", "script"}, {"timer_ms", 60000}, {"then", "wait"}, {"on_timer", "next"}}}});
+TEST_F(EngineTest, BlockingTheBotEndsTheRunAndUnblockingTakesItUpWhereItStood) {
+    const auto d = deploy({{"A",
+                            {{"type", "script"},
+                             {"text", "first"},
+                             {"buttons", {"Go"}},
+                             {"then", "wait"},
+                             {"on_button", "next"}}},
+                           {"B",
+                            {{"type", "script"},
+                             {"text", "second"},
+                             {"timer_ms", 60000},
+                             {"then", "wait"},
+                             {"on_timer", "next"}}},
+                           {"C", {{"type", "script"}, {"text", "third"}}}});
     start(d);
+    press("a1:0");
+    EXPECT_EQ(texts(), (std::vector<std::string>{"first", "<callback_answer>", "second"}));
+    const auto before = run_of();
+
     EXPECT_EQ(engine->dispatch(event(Kind::blocked)).status, Status::handled);
-    const auto run = run_of();
+    auto run = run_of();
     EXPECT_EQ(run.status, sdk::RunStatus::blocked);
     EXPECT_FALSE(run.active);
+    EXPECT_TRUE(run.ended_at);
     EXPECT_TRUE(pending_timers().empty());
-    EXPECT_EQ(engine->dispatch(event(Kind::unblocked)).status, Status::no_run);
+    EXPECT_EQ(text("anyone there?").status, Status::no_run);
+    EXPECT_EQ(texts(), (std::vector<std::string>{"The course is over"}));
+
+    // Unblocking takes the same run up at B, entered anew with its timer.
+    EXPECT_EQ(engine->dispatch(event(Kind::unblocked)).status, Status::handled);
+    run = run_of();
+    EXPECT_EQ(run.id, before.id);
+    EXPECT_EQ(run.status, sdk::RunStatus::active);
+    EXPECT_TRUE(run.active);
+    EXPECT_FALSE(run.ended_at);
+    EXPECT_EQ(run.cursor, "B");
+    EXPECT_EQ(pending_timers().size(), 1u);
+    EXPECT_EQ(texts(), (std::vector<std::string>{"Welcome back to \"course 1\"! Here is where you left off.",
+                                                 "second"}));
+    // Telegram's Restart button sends /start right after the unblock: B was just shown.
+    EXPECT_EQ(engine->dispatch(event(Kind::start)).status, Status::handled);
+    EXPECT_TRUE(texts().empty());
+    EXPECT_EQ(run_of().id, before.id);
+    // A second unblock (the run is under way) changes nothing.
+    EXPECT_EQ(engine->dispatch(event(Kind::unblocked)).status, Status::handled);
+    EXPECT_TRUE(texts().empty());
+}
+
+TEST_F(EngineTest, UnblockingTakesUpOnlyTheChatsLastRunAndOnlyWhileItsCourseRuns) {
+    const auto d = deploy({{"A",
+                            {{"type", "script"},
+                             {"text", "only"},
+                             {"buttons", {"Go"}},
+                             {"then", "wait"},
+                             {"on_button", "next"}}}});
+    start(d);
+    engine->dispatch(event(Kind::blocked));
+    start(d);  // a new run after the block: the blocked one is not the chat's last any more
+    const auto second = run_of().id;
+    engine->dispatch(event(Kind::blocked));
+    {
+        auto tx = storage->begin();
+        auto deployment = *tx->get_deployment(sdk::kDefaultAccountId, d);
+        deployment.active = false;
+        tx->update_deployment(sdk::kDefaultAccountId, deployment);
+        tx->commit();
+    }
+    texts();
+    EXPECT_EQ(engine->dispatch(event(Kind::unblocked)).status, Status::no_run) << "a paused course";
+    EXPECT_EQ(run_of().status, sdk::RunStatus::blocked);
+    {
+        auto tx = storage->begin();
+        auto deployment = *tx->get_deployment(sdk::kDefaultAccountId, d);
+        deployment.active = true;
+        tx->update_deployment(sdk::kDefaultAccountId, deployment);
+        tx->commit();
+    }
+    EXPECT_EQ(engine->dispatch(event(Kind::unblocked)).status, Status::handled);
+    EXPECT_EQ(run_of().id, second);
+    EXPECT_TRUE(run_of().active);
+    // Another chat's block is its own.
+    EXPECT_EQ(engine->dispatch(event(Kind::unblocked, 2)).status, Status::no_run);
 }
 
 TEST_F(EngineTest, SettingsMergeTheDeploymentsOverrides) {

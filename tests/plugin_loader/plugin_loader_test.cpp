@@ -88,7 +88,7 @@ TEST_F(LoaderTest, RefusesAStoragePluginOlderThanTheStorageInterfaces) {
     const std::string major = std::to_string(profo::sdk::kAbiMajor);
     EXPECT_EQ(candidate.refusal, "storage plugin built for SDK ABI " + major + ".2; storage plugins need " +
                                      major +
-                                     ".10 or newer (the storage interfaces grew): rebuild it against "
+                                     ".12 or newer (the storage interfaces grew): rebuild it against "
                                      "this SDK");
     EXPECT_THROW(load_plugin(candidate), PluginLoadError);
     EXPECT_FALSE(ran("older_storage"));

@@ -1496,6 +1496,22 @@ TYPED_TEST(StorageConformance, Runs) {
         auto paged = tx.list_runs(a, page);
         ASSERT_EQ(paged.size(), 1u);
         EXPECT_GT(paged[0].id, second.id);
+
+        sdk::RunFilter chat;
+        chat.chat_id = 500;
+        EXPECT_EQ(tx.list_runs(a, chat).size(), 3u) << "chat 500 on both bots, and not chat 501";
+        chat.bot_id = t.bot.id;
+        chat.newest_first = true;
+        auto latest = tx.list_runs(a, chat);
+        ASSERT_EQ(latest.size(), 2u);
+        EXPECT_EQ(latest[0].id, second.id);
+        EXPECT_EQ(latest[1].id, run.id);
+        chat.limit = 1;
+        latest = tx.list_runs(a, chat);
+        ASSERT_EQ(latest.size(), 1u);
+        EXPECT_EQ(latest[0].id, second.id) << "the chat's last run";
+        chat.chat_id = 502;
+        EXPECT_TRUE(tx.list_runs(a, chat).empty());
     });
     expect_storage_error(Code::invalid, [&] {
         this->in_tx([&](sdk::StorageTx& tx) {
@@ -3327,6 +3343,10 @@ TYPED_TEST(StorageConformance, TenantsSeeOnlyTheirOwnRecords) {
         sdk::RunFilter by_bot;
         by_bot.bot_id = t.bot.id;
         EXPECT_TRUE(tx.list_runs(b, by_bot).empty());
+        sdk::RunFilter by_chat;
+        by_chat.chat_id = 77;
+        by_chat.newest_first = true;
+        EXPECT_TRUE(tx.list_runs(b, by_chat).empty());
         EXPECT_TRUE(tx.conversation(b, h.run.id).empty());
         EXPECT_TRUE(tx.list_bans(b).empty());
         EXPECT_FALSE(tx.is_banned(b, t.bot.id, 99));

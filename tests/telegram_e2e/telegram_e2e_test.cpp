@@ -202,6 +202,46 @@ TEST_P(TelegramTransportOn, KilledBetweenASendAndItsSentMarkOnlyThatMessageComes
     stop(*serve);
 }
 
+TEST(TelegramTransport, AStudentWhoBlocksTheBotAndRestartsItCarriesOnWhereTheyWere) {
+    Emulator e;
+    Platform p(e, course_options());
+    auto serve = p.serve();
+    const std::int64_t user = 46;
+    e.post("/_emulator/start", {{"bot_id", p.bot_id}, {"user_id", user}, {"payload", ""}});
+    auto first = bot_messages(e.wait(p.bot_id, user, 1)).at(0);
+    e.post("/_emulator/press_button", {{"bot_id", p.bot_id},
+                                       {"user_id", user},
+                                       {"message_id", first["message_id"]},
+                                       {"button_text", "Go"}});
+    e.wait(p.bot_id, user, 2);
+    e.post("/_emulator/block", {{"bot_id", p.bot_id}, {"user_id", user}});
+    for (int i = 0; i < 200 && p.runs().at(0)["status"] != "blocked"; ++i) std::this_thread::sleep_for(50ms);
+    ASSERT_EQ(p.runs().at(0)["status"], "blocked");
+
+    // The app's Restart: the bot is unblocked, then /start is sent.
+    e.post("/_emulator/start", {{"bot_id", p.bot_id}, {"user_id", user}, {"payload", ""}});
+    auto t = e.wait(p.bot_id, user, 4);
+    const auto poll = bot_messages(t).at(3);
+    ASSERT_TRUE(poll.contains("poll")) << t.dump(1);
+    e.post(
+        "/_emulator/answer_poll",
+        {{"bot_id", p.bot_id}, {"user_id", user}, {"message_id", poll["message_id"]}, {"option_ids", {1}}});
+    e.wait(p.bot_id, user, 6);
+    e.post("/_emulator/messages", {{"bot_id", p.bot_id}, {"user_id", user}, {"text", "Paris"}});
+    t = e.wait(p.bot_id, user, 8);
+    EXPECT_EQ(shown_all(t),
+              (std::vector<std::string>{"Welcome to the course", "poll: Which one is right?",
+                                        "Welcome back to \"telegram\"! Here is where you left off.",
+                                        "poll: Which one is right?", "Exactly", "Capital of France?", "Right",
+                                        "The end"}))
+        << t.dump(1);
+    const auto runs = p.runs();
+    ASSERT_EQ(runs.size(), 1u) << "the same run went on";
+    EXPECT_EQ(runs[0]["status"], "completed");
+    stop(*serve);
+    EXPECT_EQ(bot_messages(e.wait(p.bot_id, user, 8)).size(), 8u) << "nothing came twice";
+}
+
 TEST(TelegramTransport, ABotDisabledWhileServingStopsAndAnAddedOneStarts) {
     Emulator e;
     Platform p(e, course_options());
@@ -259,10 +299,9 @@ TEST(TelegramTransport, AnAnswerToAPollProfoNeverSentHoldsNoStudentBack) {
                                                                  {"question", "How was the week?"},
                                                                  {"options", {"good", "bad"}},
                                                                  {"is_anonymous", false}});
-    e.post("/_emulator/answer_poll", {{"bot_id", p.bot_id},
-                                      {"user_id", 61},
-                                      {"message_id", foreign["message_id"]},
-                                      {"option_ids", {0}}});
+    e.post(
+        "/_emulator/answer_poll",
+        {{"bot_id", p.bot_id}, {"user_id", 61}, {"message_id", foreign["message_id"]}, {"option_ids", {0}}});
     const auto asked = std::chrono::steady_clock::now();
     e.post("/_emulator/messages", {{"bot_id", p.bot_id}, {"user_id", 62}, {"text", "Ada"}});
     EXPECT_EQ(shown(bot_messages(e.wait(p.bot_id, 62, 2)).at(1)), "Thanks");

@@ -411,6 +411,30 @@ TEST_F(AdminCatalogueTest, ATokensLabelAndUtmValuesAreKeptToTwoHundredCharacters
         std::string(200, 'x'));
 }
 
+TEST_F(AdminCatalogueTest, RunsAreListedByChatAndNewestFirstInTheirAccountOnly) {
+    const auto ids = one_of_everything();
+    sdk::Run later;
+    later.bot_id = ids.at("bot_id").get<sdk::Id>();
+    later.deployment_id = ids.at("deployment_id").get<sdk::Id>();
+    later.chat_id = later.user_id = 901;
+    later.started_at = later.updated_at = 2;
+    {
+        auto tx = platform_->storage().begin();
+        later.id = tx->start_run(first_, later).id;
+        tx->commit();
+    }
+    const auto of_chat = call(first_, "runs.list", {{"chat_id", "900"}})["runs"];
+    ASSERT_EQ(of_chat.size(), 1u);
+    EXPECT_EQ(of_chat[0]["id"], ids.at("run_id"));
+    const auto newest = call(first_, "runs.list", {{"order", "newest"}})["runs"];
+    ASSERT_EQ(newest.size(), 2u);
+    EXPECT_EQ(newest[0]["id"], later.id);
+    EXPECT_EQ(call(first_, "runs.list", {{"order", "oldest"}})["runs"][0]["id"], ids.at("run_id"));
+    EXPECT_TRUE(call(second_, "runs.list", {{"chat_id", "900"}})["runs"].empty());
+    EXPECT_EQ(refusal(first_, "runs.list", {{"order", "sideways"}}).field(), "/order");
+    EXPECT_EQ(refusal(first_, "runs.list", {{"chat_id", "nine"}}).field(), "/chat_id");
+}
+
 // Everything of the first account, as its own listings show it.
 json everything_of(sdk::AdminServices& admin, sdk::Id account, sdk::Id course) {
     const auto caller = sdk::AdminCaller{account, sdk::AdminRole::owner, 0, "snapshot"};

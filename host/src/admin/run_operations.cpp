@@ -22,37 +22,43 @@ sdk::RunStatus status_of(const std::string& text) {
 }  // namespace
 
 void add_run_operations(AdminCatalogue& c) {
-    c.add({"runs.list", "students' runs, oldest first (by id)", "GET", "/runs", AdminRole::admin},
-          {{"deployment_id", Type::id, "only this deployment's"},
-           {"bot_id", Type::id, "only this bot's"},
-           {"status",
-            Type::string,
-            "only runs in this status",
-            false,
-            false,
-            {"active", "completed", "stopped", "blocked", "abandoned"}},
-           {"token_id", Type::id, "only runs started with this token"},
-           {"from", Type::time, "only runs started at or after this"},
-           {"to", Type::time, "only runs started before this"},
-           {"limit", Type::integer, "at most this many (1 to 1000; 100 when not given)"},
-           {"offset", Type::integer, "skip this many"}},
-          list_of("runs", "Run"), [&c](const AdminCall& call) {
-              const auto& a = call.arguments;
-              sdk::RunFilter filter;
-              filter.deployment_id = a.optional_id("deployment_id");
-              filter.bot_id = a.optional_id("bot_id");
-              if (const auto s = a.string("status")) filter.status = status_of(*s);
-              filter.token_id = a.optional_id("token_id");
-              filter.started_from = a.time("from");
-              filter.started_before = a.time("to");
-              filter.limit = a.integer_in("limit", 1, kMaxPageLimit).value_or(100);
-              filter.offset = a.integer_in("offset", 0, std::numeric_limits<int>::max()).value_or(0);
-              auto tx = c.deps().storage.begin_read();
-              json list = json::array();
-              for (const auto& r : tx->list_runs(call.caller.account_id, filter)) list.push_back(run_json(r));
-              tx->commit();
-              return json{{"runs", list}};
-          });
+    c.add(
+        {"runs.list", "students' runs, oldest first (by id) unless order is newest", "GET", "/runs",
+         AdminRole::admin},
+        {{"deployment_id", Type::id, "only this deployment's"},
+         {"bot_id", Type::id, "only this bot's"},
+         {"status",
+          Type::string,
+          "only runs in this status",
+          false,
+          false,
+          {"active", "completed", "stopped", "blocked", "abandoned"}},
+         {"token_id", Type::id, "only runs started with this token"},
+         {"from", Type::time, "only runs started at or after this"},
+         {"to", Type::time, "only runs started before this"},
+         {"chat_id", Type::integer, "only runs in this chat (a student's private chat is their user id)"},
+         {"order", Type::string, "oldest (the default) or newest first", false, false, {"oldest", "newest"}},
+         {"limit", Type::integer, "at most this many (1 to 1000; 100 when not given)"},
+         {"offset", Type::integer, "skip this many"}},
+        list_of("runs", "Run"), [&c](const AdminCall& call) {
+            const auto& a = call.arguments;
+            sdk::RunFilter filter;
+            filter.deployment_id = a.optional_id("deployment_id");
+            filter.bot_id = a.optional_id("bot_id");
+            if (const auto s = a.string("status")) filter.status = status_of(*s);
+            filter.token_id = a.optional_id("token_id");
+            filter.started_from = a.time("from");
+            filter.started_before = a.time("to");
+            filter.chat_id = a.integer("chat_id");
+            filter.newest_first = a.string("order") == "newest";
+            filter.limit = a.integer_in("limit", 1, kMaxPageLimit).value_or(100);
+            filter.offset = a.integer_in("offset", 0, std::numeric_limits<int>::max()).value_or(0);
+            auto tx = c.deps().storage.begin_read();
+            json list = json::array();
+            for (const auto& r : tx->list_runs(call.caller.account_id, filter)) list.push_back(run_json(r));
+            tx->commit();
+            return json{{"runs", list}};
+        });
     c.add({"runs.conversation", "a run with everything said in it, oldest first", "GET",
            "/runs/{run_id}/conversation", AdminRole::admin},
           {{"run_id", Type::id, "the run", true, true}},

@@ -628,6 +628,50 @@ sdk::DispatchResult Engine::take_email(sdk::StorageTx& tx, sdk::Id account_id, c
     return {Status::handled, run.id, {}};
 }
 
+sdk::DispatchResult Engine::take_up_blocked_run(sdk::StorageTx& tx, sdk::Id account_id,
+                                                const sdk::InboundEvent& event, AfterCommit& after) {
+    const sdk::DispatchResult nothing{Status::no_run, std::nullopt, {}};
+    sdk::RunFilter last;
+    last.bot_id = event.bot_id;
+    last.chat_id = event.chat_id;
+    last.newest_first = true;
+    last.limit = 1;
+    auto runs = tx.list_runs(account_id, last);
+    // A run the student left for another, or one that ended otherwise, stays ended.
+    if (runs.empty() || runs.front().status != sdk::RunStatus::blocked ||
+        runs.front().chat_id != event.chat_id)
+        return nothing;
+    sdk::Run run = std::move(runs.front());
+    const auto deployment = tx.get_deployment(account_id, run.deployment_id);
+    if (!deployment || deployment->archived_at || !deployment->active ||
+        tx.is_banned(account_id, event.bot_id, event.user_id))
+        return nothing;
+    auto state = played_state(tx, run);
+    auto course = courses_.get(tx, account_id, state.version);
+    if (!state.email_pending && (run.cursor.empty() || course->find(run.cursor) == nullptr)) return nothing;
+
+    run.status = sdk::RunStatus::active;
+    run.active = true;
+    run.ended_at.reset();
+    run.updated_at = to_millis(clock_.now());
+    if (!tx.update_run(account_id, run)) return nothing;
+    const auto texts = enrollments_.texts_for(&*deployment);
+    if (state.email_pending) {
+        for (const auto& message : enrollments_.resume_messages(tx, run, texts, run.updated_at))
+            enqueue_plain(tx, account_id, event, run.id, message);
+        return {Status::handled, run.id, {}};
+    }
+    enqueue_plain(tx, account_id, event, run.id, enrollments_.resumed_notice(tx, run, texts));
+    const std::string at = run.cursor;
+    state.taken_up_at = run.updated_at;
+    RunContext ctx(services_, tx, std::move(course), std::move(run), std::move(state), false);
+    // Entered anew: its timers went with the block, and what it sent before
+    // may have been refused by the blocked chat.
+    ctx.enter_at(at);
+    collect(ctx, after);
+    return {Status::handled, ctx.run().id, {}};
+}
+
 sdk::DispatchResult Engine::route(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
                                   AfterCommit& after) {
     using Kind = sdk::InboundEvent::Kind;
@@ -640,6 +684,7 @@ sdk::DispatchResult Engine::route(sdk::StorageTx& tx, sdk::Id account_id, const 
         answer.callback_id = event.callback_id;
         enqueue_plain(tx, account_id, event, run_id, answer);
     }
+    if (!run && event.kind == Kind::unblocked) return take_up_blocked_run(tx, account_id, event, after);
     if (!run) {
         const bool wrote = event.kind == Kind::text || event.kind == Kind::voice ||
                            event.kind == Kind::web_app_data || event.kind == Kind::document;
@@ -664,7 +709,7 @@ sdk::DispatchResult Engine::route(sdk::StorageTx& tx, sdk::Id account_id, const 
 
     auto ctx = context_for(tx, *run);
     if (event.kind == Kind::blocked) {
-        ctx.finish(sdk::RunStatus::blocked);
+        ctx.end_blocked();
         collect(ctx, after);
         return {Status::handled, run->id, {}};
     }

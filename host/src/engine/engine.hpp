@@ -134,6 +134,10 @@ private:
                                    sdk::Run run, RunState state, AfterCommit& after);
     sdk::DispatchResult route(sdk::StorageTx& tx, sdk::Id account_id, const sdk::InboundEvent& event,
                               AfterCommit& after);
+    // On `unblocked` in a chat without an active run: the run the block
+    // ended goes on at the element it stood at, when it is the chat's last.
+    sdk::DispatchResult take_up_blocked_run(sdk::StorageTx& tx, sdk::Id account_id,
+                                            const sdk::InboundEvent& event, AfterCommit& after);
     std::optional<sdk::Id> account_of(sdk::Id bot_id);
     // The run's state with the course version it plays filled in.
     static RunState played_state(sdk::DeploymentStore& deployments, const sdk::Run& run);

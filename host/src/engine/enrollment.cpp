@@ -260,7 +260,7 @@ StartPlan Enrollments::plan_start(sdk::StorageTx& tx, sdk::Id account_id, const 
     auto resume = [&](const sdk::Run& run) {
         plan.kind = StartPlan::Kind::resume;
         const auto own = tx.get_deployment(account_id, run.deployment_id);
-        plan.messages = resume_messages(tx, run, texts_for(own ? &*own : nullptr));
+        plan.messages = resume_messages(tx, run, texts_for(own ? &*own : nullptr), sdk::epoch_millis(now));
         return plan;
     };
 
@@ -339,10 +339,20 @@ StartPlan Enrollments::plan_start(sdk::StorageTx& tx, sdk::Id account_id, const 
     return plan;
 }
 
+sdk::OutboundMessage Enrollments::resumed_notice(sdk::StorageTx& tx, const sdk::Run& run,
+                                                 const SystemTexts& texts) const {
+    return text_message(
+        texts.text("resumed", {{"course", course_name(tx, run.account_id, run.deployment_id)}}));
+}
+
+// Telegram's "Restart" button unblocks the bot and sends /start at once: the
+// unblock took the run up and showed its element again a moment before.
+constexpr sdk::Millis kJustTakenUpMs = 10000;
+
 std::vector<sdk::OutboundMessage> Enrollments::resume_messages(sdk::StorageTx& tx, const sdk::Run& run,
-                                                               const SystemTexts& texts) const {
-    std::vector<sdk::OutboundMessage> out{text_message(
-        texts.text("resumed", {{"course", course_name(tx, run.account_id, run.deployment_id)}}))};
+                                                               const SystemTexts& texts,
+                                                               sdk::Millis now) const {
+    std::vector<sdk::OutboundMessage> out{resumed_notice(tx, run, texts)};
     const auto state = RunState::parse(run.state_json);
     if (state.email_pending) {
         out.push_back(text_message(texts.text("email_ask")));
@@ -353,8 +363,12 @@ std::vector<sdk::OutboundMessage> Enrollments::resume_messages(sdk::StorageTx& t
     // What the element sent on entering, up to the student's first answer:
     // not the hints and replies its answers got since, nor those of a resume before.
     bool collecting = false;
+    bool answered = false;
     for (const auto& row : tx.conversation(run.account_id, run.id)) {
-        if (collecting && row.role == "user") break;
+        if (collecting && row.role == "user") {
+            answered = true;
+            break;
+        }
         if (row.role != "bot" || row.element_id != run.cursor || row.attempt != visits->second) continue;
         collecting = true;
         try {
@@ -364,6 +378,7 @@ std::vector<sdk::OutboundMessage> Enrollments::resume_messages(sdk::StorageTx& t
                       " cannot be sent again: " + e.what());
         }
     }
+    if (!answered && state.taken_up_at && now - *state.taken_up_at < kJustTakenUpMs) return {};
     return out;
 }
 

@@ -84,9 +84,14 @@ public:
                          sdk::TimePoint now, bool confirmed) const;
 
     // The messages that show a resumed run where it is: the current
-    // element's messages of its latest visit again, after `resumed`.
+    // element's messages of its latest visit again, after `resumed`. None
+    // when an unblock took the run up less than 10 s before `now` and the
+    // element has no answer yet: the student has just seen it.
     std::vector<sdk::OutboundMessage> resume_messages(sdk::StorageTx& tx, const sdk::Run& run,
-                                                      const SystemTexts& texts) const;
+                                                      const SystemTexts& texts, sdk::Millis now) const;
+    // `resumed`, naming the run's course: the first of resume_messages().
+    sdk::OutboundMessage resumed_notice(sdk::StorageTx& tx, const sdk::Run& run,
+                                        const SystemTexts& texts) const;
 
     SystemTexts texts_for(const sdk::CourseDeployment* deployment) const;
 

@@ -199,6 +199,14 @@ void RunContext::finish(sdk::RunStatus status) {
     cancel_timers();
 }
 
+void RunContext::end_blocked() {
+    run_.status = sdk::RunStatus::blocked;
+    run_.active = false;
+    run_.ended_at = now_ms_;
+    state_.waiting = Waiting::nothing;
+    cancel_timers();
+}
+
 void RunContext::ignore(nlohmann::json payload, bool hint) {
     if (current_ == nullptr) return;
     payload["ignored"] = true;

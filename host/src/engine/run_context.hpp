@@ -90,6 +90,10 @@ public:
     void ignore(nlohmann::json payload, bool hint);
     // Ends the run: completed, stopped, blocked or abandoned.
     void finish(sdk::RunStatus status);
+    // Ends the run as blocked, keeping where it stood (its element, the
+    // elements it returns to, their states), so that it can be taken up
+    // again when the student unblocks the bot.
+    void end_blocked();
     // Writes the run, then this event's conversation rows, outbox rows and
     // timers, and a deadline marker for each deferral that can still be delivered.
     void flush();

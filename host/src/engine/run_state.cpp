@@ -43,6 +43,7 @@ RunState RunState::parse(const std::string& state_json) {
     state.email_pending = j.value("email_pending", false);
     state.email = j.value("email", std::string());
     if (auto it = j.find("pending_switch"); it != j.end() && it->is_object()) state.pending_switch = *it;
+    if (auto it = j.find("taken_up_at"); it != j.end()) state.taken_up_at = it->get<sdk::Millis>();
     return state;
 }
 
@@ -61,6 +62,7 @@ std::string RunState::dump() const {
     if (email_pending) j["email_pending"] = true;
     if (!email.empty()) j["email"] = email;
     if (pending_switch.is_object()) j["pending_switch"] = pending_switch;
+    if (taken_up_at) j["taken_up_at"] = *taken_up_at;
     return j.dump();
 }
 

@@ -46,6 +46,9 @@ struct RunState {
     // {"prompt": <number on its buttons>, "payload": <start link>, "username": ...};
     // null when none waits.
     nlohmann::json pending_switch;
+    // When unblocking the bot took the run up again (its element entered
+    // anew); a resume right after it has nothing to show.
+    std::optional<sdk::Millis> taken_up_at;
 
     // Missing keys take their defaults, so "{}" is a fresh state. Throws
     // std::exception (nlohmann's or runtime_error) for anything else.

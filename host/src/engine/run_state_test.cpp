@@ -35,6 +35,10 @@ TEST(RunState, RoundTripsThroughItsJson) {
     EXPECT_EQ(back.stack, s.stack);
     EXPECT_EQ(back.waiting, Waiting::poll);
     EXPECT_TRUE(back.timers);
+    EXPECT_FALSE(back.taken_up_at);
+    EXPECT_EQ(j.count("taken_up_at"), 0u) << "nothing stored while unused";
+    s.taken_up_at = 1700000000123;
+    EXPECT_EQ(RunState::parse(s.dump()).taken_up_at, 1700000000123);
 }
 
 TEST(RunState, KeepsTheEmailStepAndAPendingSwitch) {

@@ -31,8 +31,10 @@ constexpr const char* kEntrySymbol = "profo_plugin";
 // the ChatAuthoringStore role; 2.8 Storage::begin_unsynced(), which the
 // Telegram transport calls; 2.9 the rows-at-once appends of RunStore and
 // OutboxStore, which the engine calls; 2.10 Storage::begin_read(), which the
-// Telegram transport calls).
-constexpr std::uint32_t kStorageAbiMinor = 10;
+// Telegram transport calls; 2.12 RunFilter's chat and order, which the engine
+// uses to find a chat's last run: an older plugin would ignore them and
+// answer with other chats' runs).
+constexpr std::uint32_t kStorageAbiMinor = 12;
 // Transports hand the engine InboundEvents, which grew in 2.7 (documents):
 // an older module would pass one of the wrong size.
 constexpr std::uint32_t kTransportAbiMinor = 7;

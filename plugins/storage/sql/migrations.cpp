@@ -464,6 +464,11 @@ const std::vector<Migration> kMigrations = {
          " expires_at BIGINT NOT NULL,"
          " PRIMARY KEY (bot_id, chat_id))",
      }},
+    {14,
+     "a student's runs found by their chat, on any bot of the account",
+     {
+         "CREATE INDEX runs_by_account_chat ON runs (account_id, chat_id, id)",
+     }},
 };
 
 std::string expand(std::string_view statement, const SqlDialect& dialect, std::int64_t now) {

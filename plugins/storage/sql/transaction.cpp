@@ -1791,11 +1791,14 @@ std::vector<Run> SqlTransaction::list_runs(Id account_id, const RunFilter& filte
         if (filter.token_id) where += " AND token_id = :t";
         if (filter.started_from) where += " AND started_at >= :from";
         if (filter.started_before) where += " AND started_at < :before";
-        where += " ORDER BY id LIMIT :limit OFFSET :offset";
+        if (filter.chat_id) where += " AND chat_id = :chat";
+        where += filter.newest_first ? " ORDER BY id DESC" : " ORDER BY id";
+        where += " LIMIT :limit OFFSET :offset";
         PreparedStatement& query = statement(select(kRun, where));
         query.start_binding(4 + (filter.deployment_id ? 1 : 0) + (filter.bot_id ? 1 : 0) +
                             (filter.status ? 1 : 0) + (filter.token_id ? 1 : 0) +
-                            (filter.started_from ? 1 : 0) + (filter.started_before ? 1 : 0));
+                            (filter.started_from ? 1 : 0) + (filter.started_before ? 1 : 0) +
+                            (filter.chat_id ? 1 : 0));
         std::size_t position = 0;
         query.bind_at(position++, account_id);
         query.bind_at(position++, filter.preview);
@@ -1805,6 +1808,7 @@ std::vector<Run> SqlTransaction::list_runs(Id account_id, const RunFilter& filte
         if (filter.token_id) query.bind_at(position++, *filter.token_id);
         if (filter.started_from) query.bind_at(position++, *filter.started_from);
         if (filter.started_before) query.bind_at(position++, *filter.started_before);
+        if (filter.chat_id) query.bind_at(position++, *filter.chat_id);
         query.bind_at(position++, filter.limit);
         query.bind_at(position++, filter.offset);
         return all_rows<Run>(query, read_run);

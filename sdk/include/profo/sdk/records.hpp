@@ -337,6 +337,9 @@ struct RunFilter {
     std::optional<Millis> started_from;    // started at or after
     std::optional<Millis> started_before;  // started before
     bool preview = false;                  // 2.5: preview runs instead of real ones
+    // 2.12: only the runs of this chat (a student's private chat is their user id).
+    std::optional<std::int64_t> chat_id;
+    bool newest_first = false;  // 2.12: by id, newest first, instead of oldest first
 };
 
 // 2.4: the runs the panel's analytics count, of one account.
