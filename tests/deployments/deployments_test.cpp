@@ -560,7 +560,8 @@ TEST(DeploymentRuns, ADeploymentsOwnKeyGoesToItsOwnEndpointAndThePlatformsNever)
                        json::parse(R"({"default": "from the tenant's model"})"));
     TestConfig config;
     config.settings["element/dialog"] = "{base_url: \"" + platform_llm.base_url() + "\", api_key: \"" +
-                                        kPlatformKey + "\", retries: 0, timeout_ms: 5000}";
+                                        kPlatformKey +
+                                        "\", retries: 0, timeout_ms: 5000, allow_private_addresses: true}";
     Operator op(config);
     op.ok({"course", "import",
            op.write("Chat.yml",

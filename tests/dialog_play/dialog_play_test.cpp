@@ -33,9 +33,10 @@ Played play(const std::filesystem::path& course, const std::string& input, const
     TempDir dir;
     FakeLlm llm(profo::build_tree::executable("profo-fake-llm"), dir, script);
     TestConfig config;
-    config.settings["element/dialog"] = "{base_url: \"" + llm.base_url() + "\", api_key: \"" + kApiKey +
-                                        "\", retries: 2, retry_backoff_ms: 50, timeout_ms: 5000" +
-                                        extra_settings + "}";
+    config.settings["element/dialog"] =
+        "{base_url: \"" + llm.base_url() + "\", api_key: \"" + kApiKey +
+        "\", retries: 2, retry_backoff_ms: 50, timeout_ms: 5000, allow_private_addresses: true" +
+        extra_settings + "}";
     const auto file = write_test_config(dir, config);
     Played played;
     // PROFO_CONFIG rather than --config: it reaches every subcommand the same way.

@@ -127,7 +127,9 @@ protected:
         TestConfig c;
         c.settings["transport/telegram"] =
             "{\"base_url\": \"" + emulator_->url() + "\", \"poll_timeout_s\": 2, \"bots_refresh_ms\": 300}";
-        c.settings["element/dialog"] = "{\"base_url\": \"http://127.0.0.1:9\", \"api_key\": \"sk-test\"}";
+        c.settings["element/dialog"] =
+            "{\"base_url\": \"http://127.0.0.1:9\", \"api_key\": \"sk-test\", \"allow_private_addresses\": "
+            "true}";
         config_ = write_test_config(dir_, c);
     }
 

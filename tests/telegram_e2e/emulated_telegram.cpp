@@ -243,7 +243,7 @@ Platform::Platform(Emulator& e, PlatformOptions options) : emulator_(e), options
         c.settings["element/dialog"] =
             "{\"base_url\": \"" + options_.dialog_base_url +
             "\", \"api_key\": \"sk-e2e\", \"retries\": 2, \"retry_backoff_ms\": 50, "
-            "\"timeout_ms\": 120000}";
+            "\"timeout_ms\": 120000, \"allow_private_addresses\": true}";
     c.extra_yaml = options_.extra_yaml;
     config = write_test_config(dir_, c);
     std::ofstream(dir_ / "course.yml") << options_.course_yaml;

@@ -374,7 +374,9 @@ TEST_F(AdminCatalogueTest, ADeploymentsChangesAreCheckedFieldByField) {
         {{{"api_key", "  "}}, "/api_key"},
         {{{"time_scale", 0}}, "/time_scale"},
         {{{"time_scale", -5}}, "/time_scale"},
-        {{{"time_scale", 2e6}}, "/time_scale"}};
+        {{{"time_scale", 2e6}}, "/time_scale"},
+        // The operator's alone: a tenant cannot open the private network to its endpoint.
+        {{{"allow_private_addresses", true}}, "/allow_private_addresses"}};
     for (auto [args, field] : refused) {
         args["deployment_id"] = deployment;
         EXPECT_EQ(refusal(first_, "deployments.update", args).field(), field) << args.dump();

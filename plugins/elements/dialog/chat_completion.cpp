@@ -106,7 +106,7 @@ bool is_retryable(int status) {
 }
 
 nlohmann::json complete(sdk::HttpClient& client, const CompletionCall& call, const Sleep& sleep,
-                        sdk::Logger* log) {
+                        sdk::Logger* log, const EndpointCheck& check) {
     sdk::HttpClientRequest request;
     request.method = "POST";
     request.timeout = call.timeout;
@@ -125,6 +125,7 @@ nlohmann::json complete(sdk::HttpClient& client, const CompletionCall& call, con
         std::optional<std::chrono::milliseconds> server_delay;
         bool retryable = false;
         try {
+            if (check) check(request.url);
             const sdk::HttpClientResponse response = client.send(request);
             if (response.status >= 200 && response.status < 300) {
                 try {
@@ -139,6 +140,8 @@ nlohmann::json complete(sdk::HttpClient& client, const CompletionCall& call, con
                 retryable = is_retryable(response.status);
                 if (response.status == 429) server_delay = retry_after(response);
             }
+        } catch (const EndpointRefused& e) {
+            last_error = e.what();
         } catch (const std::exception& e) {
             last_error = e.what();
             retryable = true;

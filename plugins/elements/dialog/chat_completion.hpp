@@ -5,6 +5,7 @@
 #pragma once
 
 #include "dialog_prompt.hpp"
+#include "endpoint_policy.hpp"
 
 #include <profo/sdk/host.hpp>
 #include <profo/sdk/http_client.hpp>
@@ -51,11 +52,15 @@ std::string error_from_response(int status, const std::string& body);
 bool is_retryable(int status);
 
 using Sleep = std::function<void(std::chrono::milliseconds)>;
+// Run on the request's URL before each attempt, as the client resolves the
+// host again each time. Throws EndpointRefused when the call may not go there.
+using EndpointCheck = std::function<void(const std::string& url)>;
 
 // Runs the call with retries. Never throws: {"reply": text} or
 // {"error": reason}, the reason free of the API key. Retries are logged as
-// warnings without the key or the conversation.
+// warnings without the key or the conversation. A refused endpoint ends the
+// call at once: asking again would be refused again.
 nlohmann::json complete(sdk::HttpClient& client, const CompletionCall& call, const Sleep& sleep,
-                        sdk::Logger* log);
+                        sdk::Logger* log, const EndpointCheck& check = {});
 
 }  // namespace profo::elements::dialog

@@ -187,5 +187,40 @@ TEST(Complete, WithoutAKeySendsNoAuthorization) {
     EXPECT_EQ(header(client.requests[0], "Authorization"), "<absent>");
 }
 
+TEST(Complete, ARefusedEndpointIsNeitherCalledNorAskedAgain) {
+    ScriptedClient client({ok("never sent")});
+    std::vector<std::string> checked;
+    std::vector<std::chrono::milliseconds> slept;
+    KeptLog log;
+    const auto result = complete(
+        client, call(), [&](auto d) { slept.push_back(d); }, &log,
+        [&](const std::string& url) {
+            checked.push_back(url);
+            throw EndpointRefused("refused http://127.0.0.1:9: 127.0.0.1 is a loopback address");
+        });
+    EXPECT_EQ(result, json({{"error", "refused http://127.0.0.1:9: 127.0.0.1 is a loopback address"}}));
+    EXPECT_EQ(checked, std::vector<std::string>{"http://127.0.0.1:9/v1/chat/completions"});
+    EXPECT_TRUE(client.requests.empty());
+    EXPECT_TRUE(slept.empty());
+    EXPECT_EQ(log.lines,
+              std::vector<std::string>{
+                  "chat completion failed: refused http://127.0.0.1:9: 127.0.0.1 is a loopback address"});
+}
+
+TEST(Complete, ALookupThatFailsIsRetriedAsANetworkFailureAndEachAttemptIsChecked) {
+    ScriptedClient client({ok("found it")});
+    int checks = 0;
+    std::vector<std::chrono::milliseconds> slept;
+    const auto result = complete(
+        client, call(), [&](auto d) { slept.push_back(d); }, nullptr,
+        [&](const std::string&) {
+            if (++checks == 1) throw std::runtime_error("resolving llm.example failed: try again");
+        });
+    EXPECT_EQ(result, json({{"reply", "found it"}}));
+    EXPECT_EQ(checks, 2);
+    EXPECT_EQ(client.requests.size(), 1u);
+    EXPECT_EQ(slept, std::vector<std::chrono::milliseconds>{500ms});
+}
+
 }  // namespace
 }  // namespace profo::elements::dialog

@@ -125,6 +125,16 @@ DialogSettings read_settings(const nlohmann::json& settings, std::vector<std::st
     return out;
 }
 
+bool read_allow_private_addresses(const nlohmann::json& operator_settings,
+                                  std::vector<std::string>& problems) {
+    const nlohmann::json* value =
+        operator_settings.is_object() ? field_value(operator_settings, kAllowPrivateAddresses) : nullptr;
+    if (value == nullptr) return false;
+    if (const auto flag = sdk::truthy(*value)) return *flag;
+    problems.push_back("'" + std::string(kAllowPrivateAddresses) + "' must be true or false");
+    return false;
+}
+
 std::vector<std::string> DialogElement::fields() const {
     return schema_fields(json_schema());
 }
@@ -242,7 +252,8 @@ std::unique_ptr<sdk::ElementSpec> DialogElement::compile(const nlohmann::json& f
 
 void DialogElement::start(sdk::ElementHost& host) {
     std::vector<std::string> problems;
-    read_settings(host.settings(), problems);
+    const DialogSettings platform = read_settings(host.settings(), problems);
+    allow_private_addresses_ = read_allow_private_addresses(host.settings(), problems);
     if (!problems.empty()) {
         std::string all = "bad settings for the dialog element:";
         for (const auto& p : problems) all += " " + p + ";";
@@ -251,6 +262,11 @@ void DialogElement::start(sdk::ElementHost& host) {
     client_ = &host.http_client();
     log_ = &host.log();
     secrets_ = &host.secrets();
+    // Said once at start rather than only in each refused call's log line;
+    // a warning, since deployments with a base_url of their own still work.
+    if (const auto problem = literal_endpoint_problem(platform.base_url, allow_private_addresses_);
+        !problem.empty())
+        log_->warn("dialog base_url: every call of the platform's own endpoint will be " + problem);
 }
 
 sdk::Outcome DialogElement::enter(sdk::ElementContext& ctx) {
@@ -388,12 +404,16 @@ void DialogElement::ask(sdk::ElementContext& ctx, const DialogSettings& settings
     sdk::HttpClient* client = client_;
     sdk::Logger* log = log_;
     const sdk::SecretBox* secrets = secrets_;
+    // From the operator's config alone (start()), whatever the deployment overrides.
+    const bool allow_private = allow_private_addresses_;
+    Resolver resolve = resolve_;
     const std::string sealed = settings.api_key_sealed;
     // A deployment's key opens only under its own row's context; the
     // platform's under the setting's.
     const std::string context =
         ctx.sealed_setting_context("api_key_sealed").value_or(std::string(kApiKeySealedContext));
-    ctx.defer([client, log, secrets, sealed, context, call = std::move(call)]() mutable -> nlohmann::json {
+    ctx.defer([client, log, secrets, sealed, context, allow_private, resolve = std::move(resolve),
+               call = std::move(call)]() mutable -> nlohmann::json {
         if (client == nullptr) return {{"error", "the dialog plugin was not started"}};
         if (call.api_key.empty() && !sealed.empty()) {
             if (secrets == nullptr) return {{"error", "api_key_sealed needs the platform's secrets"}};
@@ -409,8 +429,14 @@ void DialogElement::ask(sdk::ElementContext& ctx, const DialogSettings& settings
         // kMaxRetryAfter. Retrying through durable timers instead would cost
         // a transaction per attempt and need the scheduler, which `profo
         // course play` does not run.
+        //
+        // The host's client takes a URL and resolves its host itself, so the
+        // addresses checked here are not the ones it connects to; see the
+        // README's "Which addresses are called" for why that leaves no
+        // request to a refused address.
         return complete(
-            *client, call, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }, log);
+            *client, call, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }, log,
+            [&](const std::string& url) { check_endpoint(url, allow_private, resolve); });
     });
 }
 

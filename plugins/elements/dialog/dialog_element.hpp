@@ -8,6 +8,7 @@
 
 #include <profo/sdk/toolkit/element_messages.hpp>
 #include "dialog_prompt.hpp"
+#include "endpoint_policy.hpp"
 
 #include <profo/sdk/element.hpp>
 #include <profo/sdk/http_client.hpp>
@@ -52,6 +53,12 @@ bool is_loopback_url(std::string_view url);
 
 DialogSettings read_settings(const nlohmann::json& settings, std::vector<std::string>& problems);
 
+// The operator's `allow_private_addresses` (false when absent). Read from
+// HostApi::settings() only, which is the operator's config alone: a
+// deployment's overrides reach ctx.settings(), never this.
+bool read_allow_private_addresses(const nlohmann::json& operator_settings,
+                                  std::vector<std::string>& problems);
+
 // A dialog's fields, checked. The voice fields (voice_response, tts_*,
 // transcription_language) are accepted but not kept: no speech provider
 // exists in the SDK yet, so nothing at run time reads them.
@@ -72,6 +79,10 @@ struct DialogSpec final : sdk::ElementSpec {
 
 class DialogElement final : public sdk::ElementPlugin {
 public:
+    DialogElement() = default;
+    // Tests resolve host names without DNS.
+    explicit DialogElement(Resolver resolve) : resolve_(std::move(resolve)) {}
+
     std::string type() const override { return "dialog"; }
     std::vector<std::string> fields() const override;
     std::vector<std::string> overridable_settings() const override {
@@ -95,6 +106,8 @@ private:
     sdk::HttpClient* client_ = nullptr;
     sdk::Logger* log_ = nullptr;
     const sdk::SecretBox* secrets_ = nullptr;
+    Resolver resolve_ = system_resolve;
+    bool allow_private_addresses_ = false;
 };
 
 }  // namespace profo::elements::dialog

@@ -6,8 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <map>
+#include <memory>
 
 namespace profo::elements::dialog {
 namespace {
@@ -80,6 +82,21 @@ public:
     ReversingBox box_;
 };
 
+// Names from a table, literals as they are; every lookup is kept.
+struct TableResolver {
+    std::vector<IpAddress> operator()(const std::string& host, const std::string&) {
+        asked->push_back(host);
+        const auto found = names.find(host);
+        if (found != names.end()) return {*parse_ip(found->second)};
+        if (const auto literal = parse_ip(host)) return {*literal};
+        throw std::runtime_error("resolving " + host + " failed: unknown name");
+    }
+    std::map<std::string, std::string> names = {{"tenant.example", "93.184.216.34"},
+                                                {"internal.tenant.example", "10.0.0.5"},
+                                                {"metadata.tenant.example", "169.254.169.254"}};
+    std::shared_ptr<std::vector<std::string>> asked = std::make_shared<std::vector<std::string>>();
+};
+
 sdk::Event text_event(std::string text) {
     sdk::Event e;
     e.kind = sdk::Event::Kind::text;
@@ -93,8 +110,11 @@ const json kSpec = json::parse(R"({"type": "dialog", "text": "Let's practise!",
 class DialogTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        host.settings_ = {
-            {"base_url", "http://127.0.0.1:9/v1"}, {"api_key", "sk-unit"}, {"retry_backoff_ms", 0}};
+        // The fake model listens on this machine, which the operator allows.
+        host.settings_ = {{"base_url", "http://127.0.0.1:9/v1"},
+                          {"api_key", "sk-unit"},
+                          {"retry_backoff_ms", 0},
+                          {"allow_private_addresses", true}};
         dialog.start(host);
     }
     FakeElementContext context(const json& spec = kSpec) {
@@ -107,7 +127,8 @@ protected:
     }
 
     FakeHost host;
-    DialogElement dialog;
+    TableResolver dns;
+    DialogElement dialog{dns};
 };
 
 TEST(DialogValidate, LegacyDialogsAreValid) {
@@ -548,6 +569,166 @@ TEST_F(DialogTest, MaxMessagesKeepsOnlyTheLatestTurns) {
     EXPECT_EQ(messages[0]["role"], "system");
     EXPECT_EQ(messages[1]["content"], "re one");
     EXPECT_EQ(messages[2]["content"], "two");
+}
+
+bool mentions(const std::vector<std::string>& lines, const std::string& text) {
+    return std::any_of(lines.begin(), lines.end(),
+                       [&](const std::string& line) { return line.find(text) != std::string::npos; });
+}
+
+// A deployment that brought its own endpoint and key, as the engine merges
+// them over the operator's settings.
+class DialogEndpointTest : public ::testing::Test {
+protected:
+    void start(json operator_settings) {
+        host.settings_ = std::move(operator_settings);
+        dialog.start(host);
+    }
+    // The student says one thing to a dialog calling `base_url`.
+    FakeElementContext ask_at(const std::string& base_url, const json& more_overrides = json::object()) {
+        const std::string row = sdk::deployment_override_context(1, 5, "element/dialog", "api_key_sealed");
+        FakeElementContext ctx("Dialog_1", compiled(dialog, kSpec, {"Dialog_1", "Name_1"}), kSpec);
+        ctx.settings_ = host.settings_;
+        ctx.settings_.erase("api_key");
+        ctx.settings_.merge_patch({{"base_url", base_url},
+                                   {"api_key_sealed", ReversingBox().seal(kTenantKey, row)},
+                                   {"retry_backoff_ms", 0}});
+        ctx.settings_.merge_patch(more_overrides);
+        ctx.sealed_contexts_["api_key_sealed"] = row;
+        dialog.enter(ctx);
+        dialog.on_event(ctx, text_event("hi"));
+        host.client.replies.push_back(ScriptedClient::ok("hey"));
+        ctx.finish_deferred(dialog);
+        return ctx;
+    }
+
+    static constexpr const char* kTenantKey = "sk-tenant-secret";
+    FakeHost host;
+    TableResolver dns;
+    DialogElement dialog{dns};
+};
+
+TEST_F(DialogEndpointTest, ATenantsPrivateOrLoopbackEndpointIsRefusedOnceWithTheUsualApology) {
+    start({{"api_key", "sk-platform"}});
+    for (const std::string url :
+         {"https://internal.tenant.example/v1", "https://10.0.0.5/v1", "http://127.0.0.1:8443/admin",
+          "https://169.254.169.254/latest", "https://[::ffff:10.0.0.5]/v1",
+          "https://metadata.tenant.example/", "https://[fd00::1]/v1", "https://100.64.0.1/v1"}) {
+        host.log_.lines.clear();
+        dns.asked->clear();
+        const auto ctx = ask_at(url);
+        EXPECT_TRUE(host.client.requests.empty()) << url;
+        EXPECT_EQ(ctx.texts().back(), DialogSettings{}.error_text) << url;
+        // Not asked again despite `retries`: a refusal would only repeat itself.
+        EXPECT_EQ(dns.asked->size(), 1u) << url;
+        ASSERT_EQ(host.log_.lines.size(), 1u) << url << ::testing::PrintToString(host.log_.lines);
+        EXPECT_NE(host.log_.lines[0].find("chat completion failed: refused "), std::string::npos)
+            << host.log_.lines[0];
+        EXPECT_TRUE(mentions(ctx.log_.lines, "no answer from the model: refused ")) << url;
+        EXPECT_FALSE(mentions(host.log_.lines, kTenantKey));
+        EXPECT_FALSE(mentions(ctx.log_.lines, kTenantKey));
+    }
+    host.log_.lines.clear();
+    ask_at("https://internal.tenant.example/v1");
+    EXPECT_EQ(
+        host.log_.lines,
+        (std::vector<std::string>{
+            "chat completion failed: refused https://internal.tenant.example:443: internal.tenant.example "
+            "resolves to 10.0.0.5, which is a private address; only public addresses are called unless "
+            "the operator's config sets allow_private_addresses"}));
+}
+
+TEST_F(DialogEndpointTest, APublicEndpointIsCalled) {
+    start({{"api_key", "sk-platform"}});
+    const auto ctx = ask_at("https://tenant.example/v1");
+    ASSERT_EQ(host.client.requests.size(), 1u);
+    EXPECT_EQ(host.client.requests[0].url, "https://tenant.example/v1/chat/completions");
+    EXPECT_EQ(ctx.texts().back(), "hey");
+}
+
+TEST_F(DialogEndpointTest, TheOperatorsSettingAllowsPrivateAndLoopbackButNeverLinkLocal) {
+    start({{"api_key", "sk-platform"}, {"allow_private_addresses", true}});
+    const auto private_host = ask_at("https://internal.tenant.example/v1");
+    ASSERT_EQ(host.client.requests.size(), 1u);
+    EXPECT_EQ(host.client.requests[0].url, "https://internal.tenant.example/v1/chat/completions");
+    EXPECT_EQ(private_host.texts().back(), "hey");
+    const auto loopback = ask_at("http://127.0.0.1:9/v1");
+    ASSERT_EQ(host.client.requests.size(), 2u);
+    EXPECT_EQ(loopback.texts().back(), "hey");
+    const auto link_local = ask_at("https://metadata.tenant.example/latest");
+    EXPECT_EQ(host.client.requests.size(), 2u);
+    EXPECT_EQ(link_local.texts().back(), DialogSettings{}.error_text);
+    EXPECT_TRUE(mentions(host.log_.lines,
+                         "169.254.169.254, which is a link-local address; such an address "
+                         "is never called"));
+}
+
+TEST_F(DialogEndpointTest, ADeploymentCannotAllowPrivateAddressesItself) {
+    // The engine drops overrides of keys outside this list; the plugin reads
+    // the setting from the operator's config alone besides.
+    const auto overridable = dialog.overridable_settings();
+    EXPECT_EQ(std::find(overridable.begin(), overridable.end(), kAllowPrivateAddresses), overridable.end());
+    start({{"api_key", "sk-platform"}});
+    const auto ctx = ask_at("https://internal.tenant.example/v1", {{"allow_private_addresses", true}});
+    EXPECT_TRUE(host.client.requests.empty());
+    EXPECT_EQ(ctx.texts().back(), DialogSettings{}.error_text);
+}
+
+TEST_F(DialogEndpointTest, TheOperatorsOwnLoopbackEndpointIsReportedAtStartAndRefused) {
+    start({{"base_url", "http://127.0.0.1:9/v1"}, {"api_key", "sk-platform"}, {"retry_backoff_ms", 0}});
+    EXPECT_EQ(
+        host.log_.lines,
+        (std::vector<std::string>{
+            "dialog base_url: every call of the platform's own endpoint will be refused "
+            "http://127.0.0.1:9: 127.0.0.1 is a loopback address; only public addresses are called unless "
+            "the operator's config sets allow_private_addresses"}));
+    FakeElementContext ctx("Dialog_1", compiled(dialog, kSpec, {"Dialog_1", "Name_1"}), kSpec);
+    ctx.settings_ = host.settings_;
+    dialog.enter(ctx);
+    dialog.on_event(ctx, text_event("hi"));
+    ctx.finish_deferred(dialog);
+    EXPECT_TRUE(host.client.requests.empty());
+    EXPECT_EQ(ctx.texts().back(), DialogSettings{}.error_text);
+}
+
+TEST(DialogStart, LocalhostIsRefusedByDefaultWhateverItResolvesTo) {
+    FakeHost host;
+    host.settings_ = {{"base_url", "http://localhost:9/v1"}, {"api_key", "sk-unit"}, {"retry_backoff_ms", 0}};
+    DialogElement dialog;  // the system's resolver
+    dialog.start(host);
+    FakeElementContext ctx("Dialog_1", compiled(dialog, kSpec, {"Dialog_1", "Name_1"}), kSpec);
+    ctx.settings_ = host.settings_;
+    dialog.enter(ctx);
+    dialog.on_event(ctx, text_event("hi"));
+    ctx.finish_deferred(dialog);
+    EXPECT_TRUE(host.client.requests.empty());
+    EXPECT_EQ(ctx.texts().back(), DialogSettings{}.error_text);
+    EXPECT_TRUE(mentions(host.log_.lines,
+                         "chat completion failed: refused http://localhost:9: localhost resolves "
+                         "to "))
+        << ::testing::PrintToString(host.log_.lines);
+    EXPECT_TRUE(mentions(host.log_.lines, "which is a loopback address"));
+}
+
+TEST(DialogStart, AllowPrivateAddressesIsAFlag) {
+    std::vector<std::string> problems;
+    EXPECT_FALSE(read_allow_private_addresses(json::object(), problems));
+    EXPECT_TRUE(read_allow_private_addresses({{"allow_private_addresses", true}}, problems));
+    // As an environment override spells it.
+    EXPECT_TRUE(read_allow_private_addresses({{"allow_private_addresses", "true"}}, problems));
+    EXPECT_FALSE(read_allow_private_addresses({{"allow_private_addresses", "no"}}, problems));
+    EXPECT_TRUE(problems.empty());
+    FakeHost host;
+    host.settings_ = {{"allow_private_addresses", "sometimes"}};
+    DialogElement dialog;
+    try {
+        dialog.start(host);
+        FAIL() << "started with a setting that is no flag";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("'allow_private_addresses' must be true or false"),
+                  std::string::npos)
+            << e.what();
+    }
 }
 
 }  // namespace
