@@ -125,14 +125,17 @@ DialogSettings read_settings(const nlohmann::json& settings, std::vector<std::st
     return out;
 }
 
-bool read_allow_private_addresses(const nlohmann::json& operator_settings,
-                                  std::vector<std::string>& problems) {
+PrivateAddresses read_private_addresses(const nlohmann::json& operator_settings,
+                                        std::vector<std::string>& problems) {
     const nlohmann::json* value =
         operator_settings.is_object() ? field_value(operator_settings, kAllowPrivateAddresses) : nullptr;
-    if (value == nullptr) return false;
-    if (const auto flag = sdk::truthy(*value)) return *flag;
-    problems.push_back("'" + std::string(kAllowPrivateAddresses) + "' must be true or false");
-    return false;
+    if (value == nullptr) return PrivateAddresses::refused;
+    if (value->is_string() && value->get<std::string>() == "platform")
+        return PrivateAddresses::platform_endpoint;
+    if (const auto flag = sdk::truthy(*value))
+        return *flag ? PrivateAddresses::every_endpoint : PrivateAddresses::refused;
+    problems.push_back("'" + std::string(kAllowPrivateAddresses) + "' must be true, false or platform");
+    return PrivateAddresses::refused;
 }
 
 std::vector<std::string> DialogElement::fields() const {
@@ -253,7 +256,8 @@ std::unique_ptr<sdk::ElementSpec> DialogElement::compile(const nlohmann::json& f
 void DialogElement::start(sdk::ElementHost& host) {
     std::vector<std::string> problems;
     const DialogSettings platform = read_settings(host.settings(), problems);
-    allow_private_addresses_ = read_allow_private_addresses(host.settings(), problems);
+    private_addresses_ = read_private_addresses(host.settings(), problems);
+    platform_base_url_ = platform.base_url;
     if (!problems.empty()) {
         std::string all = "bad settings for the dialog element:";
         for (const auto& p : problems) all += " " + p + ";";
@@ -264,7 +268,8 @@ void DialogElement::start(sdk::ElementHost& host) {
     secrets_ = &host.secrets();
     // Said once at start rather than only in each refused call's log line;
     // a warning, since deployments with a base_url of their own still work.
-    if (const auto problem = literal_endpoint_problem(platform.base_url, allow_private_addresses_);
+    if (const auto problem =
+            literal_endpoint_problem(platform.base_url, private_addresses_ != PrivateAddresses::refused);
         !problem.empty())
         log_->warn("dialog base_url: every call of the platform's own endpoint will be " + problem);
 }
@@ -404,8 +409,12 @@ void DialogElement::ask(sdk::ElementContext& ctx, const DialogSettings& settings
     sdk::HttpClient* client = client_;
     sdk::Logger* log = log_;
     const sdk::SecretBox* secrets = secrets_;
-    // From the operator's config alone (start()), whatever the deployment overrides.
-    const bool allow_private = allow_private_addresses_;
+    // From the operator's config alone (start()), whatever the deployment
+    // overrides. A deployment that names the platform's own endpoint calls
+    // only what the operator chose.
+    const bool allow_private = private_addresses_ == PrivateAddresses::every_endpoint ||
+                               (private_addresses_ == PrivateAddresses::platform_endpoint &&
+                                settings.base_url == platform_base_url_);
     Resolver resolve = resolve_;
     const std::string sealed = settings.api_key_sealed;
     // A deployment's key opens only under its own row's context; the

@@ -53,11 +53,15 @@ bool is_loopback_url(std::string_view url);
 
 DialogSettings read_settings(const nlohmann::json& settings, std::vector<std::string>& problems);
 
-// The operator's `allow_private_addresses` (false when absent). Read from
-// HostApi::settings() only, which is the operator's config alone: a
+// Which endpoints may be at loopback and private addresses: the operator's
+// `allow_private_addresses`, false (none, the default), true (every one,
+// deployments' included) or `platform` (the platform's own base_url only, so
+// a model on the operator's network does not open that network to tenants).
+enum class PrivateAddresses { refused, every_endpoint, platform_endpoint };
+// Read from HostApi::settings() only, which is the operator's config alone: a
 // deployment's overrides reach ctx.settings(), never this.
-bool read_allow_private_addresses(const nlohmann::json& operator_settings,
-                                  std::vector<std::string>& problems);
+PrivateAddresses read_private_addresses(const nlohmann::json& operator_settings,
+                                        std::vector<std::string>& problems);
 
 // A dialog's fields, checked. The voice fields (voice_response, tts_*,
 // transcription_language) are accepted but not kept: no speech provider
@@ -107,7 +111,8 @@ private:
     sdk::Logger* log_ = nullptr;
     const sdk::SecretBox* secrets_ = nullptr;
     Resolver resolve_ = system_resolve;
-    bool allow_private_addresses_ = false;
+    PrivateAddresses private_addresses_ = PrivateAddresses::refused;
+    std::string platform_base_url_;
 };
 
 }  // namespace profo::elements::dialog

@@ -663,6 +663,34 @@ TEST_F(DialogEndpointTest, TheOperatorsSettingAllowsPrivateAndLoopbackButNeverLi
                          "is never called"));
 }
 
+TEST_F(DialogEndpointTest, PlatformAllowsPrivateAddressesForThePlatformsOwnEndpointOnly) {
+    start({{"base_url", "http://127.0.0.1:9/v1"},
+           {"api_key", "sk-platform"},
+           {"retry_backoff_ms", 0},
+           {"allow_private_addresses", "platform"}});
+    EXPECT_TRUE(host.log_.lines.empty()) << host.log_.lines.front();
+    FakeElementContext platforms("Dialog_1", compiled(dialog, kSpec, {"Dialog_1", "Name_1"}), kSpec);
+    platforms.settings_ = host.settings_;
+    dialog.enter(platforms);
+    dialog.on_event(platforms, text_event("hi"));
+    host.client.replies.push_back(ScriptedClient::ok("from the platform's model"));
+    platforms.finish_deferred(dialog);
+    ASSERT_EQ(host.client.requests.size(), 1u);
+    EXPECT_EQ(platforms.texts().back(), "from the platform's model");
+
+    const auto tenants = ask_at("https://internal.tenant.example/v1");
+    EXPECT_EQ(host.client.requests.size(), 1u);
+    EXPECT_EQ(tenants.texts().back(), DialogSettings{}.error_text);
+    EXPECT_TRUE(mentions(host.log_.lines, "internal.tenant.example resolves to 10.0.0.5"));
+    const auto loopback = ask_at("http://127.0.0.1:8443/admin");
+    EXPECT_EQ(host.client.requests.size(), 1u);
+    EXPECT_EQ(loopback.texts().back(), DialogSettings{}.error_text);
+    // The platform's own endpoint with a key of the deployment's: nothing the operator did not choose.
+    const auto same_endpoint = ask_at("http://127.0.0.1:9/v1");
+    ASSERT_EQ(host.client.requests.size(), 2u);
+    EXPECT_EQ(same_endpoint.texts().back(), "hey");
+}
+
 TEST_F(DialogEndpointTest, ADeploymentCannotAllowPrivateAddressesItself) {
     // The engine drops overrides of keys outside this list; the plugin reads
     // the setting from the operator's config alone besides.
@@ -710,13 +738,18 @@ TEST(DialogStart, LocalhostIsRefusedByDefaultWhateverItResolvesTo) {
     EXPECT_TRUE(mentions(host.log_.lines, "which is a loopback address"));
 }
 
-TEST(DialogStart, AllowPrivateAddressesIsAFlag) {
+TEST(DialogStart, AllowPrivateAddressesIsAFlagOrPlatform) {
     std::vector<std::string> problems;
-    EXPECT_FALSE(read_allow_private_addresses(json::object(), problems));
-    EXPECT_TRUE(read_allow_private_addresses({{"allow_private_addresses", true}}, problems));
-    // As an environment override spells it.
-    EXPECT_TRUE(read_allow_private_addresses({{"allow_private_addresses", "true"}}, problems));
-    EXPECT_FALSE(read_allow_private_addresses({{"allow_private_addresses", "no"}}, problems));
+    const auto read = [&](const json& value) {
+        return read_private_addresses({{"allow_private_addresses", value}}, problems);
+    };
+    EXPECT_EQ(read_private_addresses(json::object(), problems), PrivateAddresses::refused);
+    EXPECT_EQ(read(true), PrivateAddresses::every_endpoint);
+    EXPECT_EQ(read(false), PrivateAddresses::refused);
+    // As an environment override spells them.
+    EXPECT_EQ(read("true"), PrivateAddresses::every_endpoint);
+    EXPECT_EQ(read("no"), PrivateAddresses::refused);
+    EXPECT_EQ(read("platform"), PrivateAddresses::platform_endpoint);
     EXPECT_TRUE(problems.empty());
     FakeHost host;
     host.settings_ = {{"allow_private_addresses", "sometimes"}};
@@ -725,7 +758,7 @@ TEST(DialogStart, AllowPrivateAddressesIsAFlag) {
         dialog.start(host);
         FAIL() << "started with a setting that is no flag";
     } catch (const std::runtime_error& e) {
-        EXPECT_NE(std::string(e.what()).find("'allow_private_addresses' must be true or false"),
+        EXPECT_NE(std::string(e.what()).find("'allow_private_addresses' must be true, false or platform"),
                   std::string::npos)
             << e.what();
     }
