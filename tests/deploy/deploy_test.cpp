@@ -95,6 +95,7 @@ TEST(KubernetesManifests, RenderADeploymentWithProbesSecretsFromASecretAndReques
     }
     EXPECT_TRUE(from_secret.count("PROFO_STORAGE_DSN"));
     EXPECT_TRUE(from_secret.count("PROFO_SECRETS_KEY"));
+    EXPECT_TRUE(from_secret.count("PROFO_HTTP_METRICS_TOKEN"));
     // The Service reaches the container's port by name.
     const auto service = one_of_kind(objects, "Service");
     EXPECT_EQ(service["spec"]["ports"][0]["targetPort"].as<std::string>(),

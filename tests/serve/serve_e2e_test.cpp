@@ -102,6 +102,32 @@ TEST(Serve, StopsCleanlyOnSigtermAndWritesJsonLines) {
     EXPECT_GT(parsed, 3);
 }
 
+TEST(Serve, MetricsAnswerOnlyTheOperatorsTokenWhenOneIsSet) {
+    TempDir dir;
+    const std::string token = "scrape-0123456789abcdef";
+    RunningProcess serve(profo_command(write_test_config(dir), {"serve"}),
+                         {{"PROFO_HTTP_METRICS_TOKEN", token}});
+    const auto port = serving_port(serve.wait_for_stderr("serving on", 60s));
+    const auto anonymous = http_request(port, "GET", "/metrics");
+    EXPECT_EQ(anonymous.status, 401);
+    EXPECT_EQ(anonymous.body.find("profo_"), std::string::npos) << anonymous.body;
+    for (const std::string wrong :
+         {"Bearer " + token + "x", "Bearer " + token.substr(1), "Basic " + token, token})
+        EXPECT_EQ(http_request(port, "GET", "/metrics", "", {{"Authorization", wrong}}).status, 401) << wrong;
+    const auto scraped = http_request(port, "GET", "/metrics", "", {{"Authorization", "Bearer " + token}});
+    EXPECT_EQ(scraped.status, 200);
+    EXPECT_NE(scraped.body.find("profo_timer_lag_seconds"), std::string::npos) << scraped.body;
+    EXPECT_EQ(http_request(port, "GET", "/healthz").status, 200) << "probes need no token";
+    serve.signal(SIGINT);
+    EXPECT_EQ(serve.wait(20s), 0) << serve.err();
+    EXPECT_EQ(serve.err().find(token), std::string::npos) << "the token reached the log";
+
+    RunningProcess weak(profo_command(write_test_config(dir), {"serve"}),
+                        {{"PROFO_HTTP_METRICS_TOKEN", "short"}});
+    EXPECT_NE(weak.wait(20s), 0);
+    EXPECT_NE(weak.err().find("http.metrics_token"), std::string::npos) << weak.err();
+}
+
 TEST(Serve, RefusesToStartWhenAnEnabledPluginIsMissing) {
     TempDir dir;
     TestConfig config;

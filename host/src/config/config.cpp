@@ -351,7 +351,8 @@ void read_document(Reader& r, const YAML::Node& root, Config& config) {
             if (key == "http") {
                 for_each_key(r, node, path,
                              {"listen", "threads", "max_connections", "max_connections_per_address",
-                              "max_pending_requests", "header_timeout_ms", "max_body_bytes_in_flight"},
+                              "max_pending_requests", "header_timeout_ms", "max_body_bytes_in_flight",
+                              "metrics_token"},
                              [&](const std::string& k, const YAML::Node& v, const std::string& p) {
                                  if (k == "listen")
                                      r.read_string(v, p, config.http.listen);
@@ -363,6 +364,8 @@ void read_document(Reader& r, const YAML::Node& root, Config& config) {
                                      r.read_int(v, p, config.http.max_connections_per_address, 1, 1000000);
                                  else if (k == "max_pending_requests")
                                      r.read_int(v, p, config.http.max_pending_requests, 1, 1000000);
+                                 else if (k == "metrics_token")
+                                     r.read_string(v, p, config.http.metrics_token);
                                  else if (k == "max_body_bytes_in_flight")
                                      r.read_int(v, p, config.http.max_body_bytes_in_flight,
                                                 kMinBodyBytesInFlight, std::numeric_limits<int>::max());
@@ -483,6 +486,8 @@ void apply_environment(Reader& r, const Environment& env, Config& config,
             Reader::parse_int(value, config.http.max_pending_requests, 1, 1000000, report);
         else if (name == "PROFO_HTTP_HEADER_TIMEOUT_MS")
             Reader::parse_int(value, config.http.header_timeout_ms, 100, 600000, report);
+        else if (name == "PROFO_HTTP_METRICS_TOKEN")
+            config.http.metrics_token = value;
         else if (name == "PROFO_HTTP_MAX_BODY_BYTES_IN_FLIGHT")
             Reader::parse_int(value, config.http.max_body_bytes_in_flight, kMinBodyBytesInFlight,
                               std::numeric_limits<int>::max(), report);
@@ -605,6 +610,13 @@ void check_consistency(Reader& r, Config& config) {
     if (colon == std::string::npos || colon == 0 ||
         !Reader::parse_int(config.http.listen.substr(colon + 1), port, 0, 65535, [](const std::string&) {}))
         r.setting_problem("http.listen", "'" + config.http.listen + "' is not host:port");
+    // Sent as a header by every scrape: printable, and long enough not to be guessed.
+    const auto& token = config.http.metrics_token;
+    if (!token.empty() && (token.size() < 16 || !std::all_of(token.begin(), token.end(), [](unsigned char c) {
+                               return c > ' ' && c < 0x7f;
+                           })))
+        r.setting_problem("http.metrics_token",
+                          "must be at least 16 printable ASCII characters without spaces");
     if (!config.secrets.key.empty() &&
         (config.secrets.key.size() != 64 || !std::all_of(config.secrets.key.begin(), config.secrets.key.end(),
                                                          [](unsigned char c) { return std::isxdigit(c); })))

@@ -41,6 +41,10 @@ struct Config {
         // handler can authenticate a request before its body is in); past
         // it a request gets 503 + Retry-After.
         int max_body_bytes_in_flight = 64 * 1024 * 1024;
+        // When set, GET /metrics answers only `Authorization: Bearer <token>`
+        // (Prometheus' bearer_token): the figures say how busy the platform
+        // is, which is the operator's business, not every visitor's.
+        std::string metrics_token;
     } http;
 
     struct Log {

@@ -66,13 +66,25 @@ plugins:
     EXPECT_EQ(c.plugin("element/dialog")->settings["retries"], 3);
 }
 
+TEST(Config, AMetricsTokenIsLongAndPrintable) {
+    EXPECT_TRUE(problems_of("http:\n  metrics_token: scrape-0123456789abcdef\n").empty());
+    for (const char* weak : {"short", "'sixteen chars ok'", "\"tab\\there0123456789\""}) {
+        const auto p = problems_of(std::string("http:\n  metrics_token: ") + weak + "\n");
+        ASSERT_EQ(p.size(), 1u) << weak;
+        EXPECT_NE(p[0].find("http.metrics_token: must be at least 16 printable ASCII characters"),
+                  std::string::npos)
+            << p[0];
+    }
+}
+
 TEST(Config, ReportsUnknownKeysWithLineAndPath) {
     auto p = problems_of("http:\n  listn: 1.2.3.4:80\nlogg: {}\n");
     ASSERT_EQ(p.size(), 2u);
     EXPECT_EQ(
         p[0],
         "profo.yaml:2: http.listn: unknown key (known: listen, threads, max_connections, "
-        "max_connections_per_address, max_pending_requests, header_timeout_ms, max_body_bytes_in_flight)");
+        "max_connections_per_address, max_pending_requests, header_timeout_ms, max_body_bytes_in_flight, "
+        "metrics_token)");
     EXPECT_EQ(p[1],
               "profo.yaml:3: logg: unknown key (known: http, log, storage, retention, secrets, "
               "telegram_login, engine, plugins)");

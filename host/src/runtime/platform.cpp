@@ -12,6 +12,8 @@
 #include "secrets/secret_names.hpp"
 #include "telegram/bot_signatures.hpp"
 
+#include <openssl/crypto.h>
+#include <boost/algorithm/string/predicate.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -162,6 +164,7 @@ private:
 Platform::Platform(Config config)
     : config_(std::move(config)), log_(make_logger("host")), clock_(std::make_unique<SystemClock>()) {
     if (!config_.telegram_login.bot_token.empty()) register_secret(config_.telegram_login.bot_token);
+    if (!config_.http.metrics_token.empty()) register_secret(config_.http.metrics_token);
     registry_ = std::make_unique<PluginRegistry>(config_, discover_plugins(config_.resolved_search_paths()));
     if (!registry_->failures().empty()) throw PluginFailures(registry_->failures());
     for (const auto& p : registry_->loaded())
@@ -186,6 +189,17 @@ Platform::~Platform() {
 }
 
 namespace {
+
+// Whether `authorization` is `Bearer <token>`, the token compared in
+// constant time; anything goes while no token is configured.
+bool bearer_matches(const std::string& authorization, const std::string& token) {
+    if (token.empty()) return true;
+    constexpr std::string_view kScheme = "Bearer ";
+    if (authorization.size() != kScheme.size() + token.size() ||
+        !boost::algorithm::istarts_with(authorization, kScheme))
+        return false;
+    return CRYPTO_memcmp(authorization.data() + kScheme.size(), token.data(), token.size()) == 0;
+}
 
 // Whatever passes through the secret box is a secret: from then on it is
 // redacted from every log line, whoever logs it.
@@ -242,7 +256,16 @@ HttpServer& Platform::http() {
         http_->set_metrics(metrics_);
         metrics_.describe("profo_timer_lag_seconds",
                           "how late the most overdue durable timer is (0: none is due), at the scrape");
-        http_->add("GET", "/metrics", [this](const sdk::HttpRequest&) {
+        http_->add("GET", "/metrics", [this](const sdk::HttpRequest& request) {
+            if (!bearer_matches(request.header("authorization"), config_.http.metrics_token)) {
+                sdk::HttpResponse refused;
+                refused.status = 401;
+                refused.content_type = "text/plain; charset=utf-8";
+                refused.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"metrics\"");
+                refused.body =
+                    "the metrics need the operator's token (http.metrics_token) as a Bearer token\n";
+                return refused;
+            }
             try {
                 auto tx = storage().begin();
                 const auto next = tx->next_timer_due_all_accounts();
