@@ -342,12 +342,12 @@ TEST(DeployCommands, TestToProdWithOverridesPauseUpgradeAndArchive) {
         {{"deploy", "create", "--course", "Greek", "--bot", "1", "--time-scale", "1440"},
          {},
          1,
-         "is prod: a time scale (--time-scale) is for test deployments only"},
-        {{"deploy", "update", test_id, "--environment", "prod"}, {}, 1, "drop it with --time-scale 1"},
+         "is prod: a time_scale is for test deployments only"},
+        {{"deploy", "update", test_id, "--environment", "prod"}, {}, 1, "drop it with a time_scale of 1"},
         {{"deploy", "create", "--course", "Greek", "--bot", "1", "--base-url", "https://llm.example/v1"},
          {},
          1,
-         "--base-url needs the deployment's own key as well"},
+         "a base_url needs the deployment's own api_key as well"},
         {{"deploy", "update", test_id, "--base-url", "http://llm.example/v1"},
          {},
          2,
@@ -437,7 +437,7 @@ TEST(DeployCommands, TestToProdWithOverridesPauseUpgradeAndArchive) {
     const auto ambiguous = op.run({"deploy", "promote", test_id});
     EXPECT_EQ(ambiguous.exit_code, 1);
     EXPECT_NE(ambiguous.err.find("several prod deployments (" + prod_id + ", " + text_of(second_prod) +
-                                 "): name the one to promote into with --into ID"),
+                                 "): name the one to promote into (into)"),
               std::string::npos)
         << ambiguous.err;
     EXPECT_EQ(op.ok_json({"deploy", "promote", test_id, "--into", text_of(second_prod)})["version"], 2);

@@ -375,12 +375,22 @@ TEST_F(AdminCatalogueTest, ADeploymentsChangesAreCheckedFieldByField) {
         {{{"time_scale", 0}}, "/time_scale"},
         {{{"time_scale", -5}}, "/time_scale"},
         {{{"time_scale", 2e6}}, "/time_scale"},
+        {{{"base_url", "https://llm.tenant.example/v1"}}, "/api_key"},
         // The operator's alone: a tenant cannot open the private network to its endpoint.
         {{{"allow_private_addresses", true}}, "/allow_private_addresses"}};
     for (auto [args, field] : refused) {
         args["deployment_id"] = deployment;
-        EXPECT_EQ(refusal(first_, "deployments.update", args).field(), field) << args.dump();
+        const auto e = refusal(first_, "deployments.update", args);
+        EXPECT_EQ(e.field(), field) << args.dump();
+        EXPECT_EQ(std::string(e.what()).find("--"), std::string::npos) << "the CLI's words: " << e.what();
     }
+    const auto scaled_prod = refusal(first_, "deployments.create",
+                                     {{"course_id", ids.at("course_id")},
+                                      {"bot_ids", ids.at("bot_ids")},
+                                      {"environment", "prod"},
+                                      {"time_scale", 60}});
+    EXPECT_EQ(scaled_prod.field(), "/time_scale");
+    EXPECT_EQ(std::string(scaled_prod.what()).find("--"), std::string::npos) << scaled_prod.what();
     EXPECT_EQ(call(first_, "deployments.get", {{"deployment_id", deployment}}), before);
     const auto changed = call(first_, "deployments.update",
                               {{"deployment_id", deployment},

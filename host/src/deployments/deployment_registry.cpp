@@ -143,18 +143,20 @@ void apply_flags(sdk::CourseDeployment& d, const DeploymentChanges& changes) {
 void check_overrides(const sdk::CourseDeployment& d) {
     const auto overrides = overrides_of(d);
     if (overrides.contains("time_scale") && d.environment != "test")
-        throw DeploymentError(named(d) + " is " + d.environment +
-                              ": a time scale (--time-scale) is for test deployments only, students of prod "
-                              "wait in real time (drop it with --time-scale 1)");
+        throw DeploymentError(
+            named(d) + " is " + d.environment +
+                ": a time_scale is for test deployments only, students of prod wait in real "
+                "time (drop it with a time_scale of 1)",
+            sdk::AdminError::Code::invalid_argument, "/time_scale");
     const auto plugins = overrides.find("plugins");
     if (plugins == overrides.end() || !plugins->is_object()) return;
     const auto llm = plugins->find(kLlmPlugin);
     if (llm == plugins->end() || !llm->is_object()) return;
     if (llm->contains("base_url") && !llm->contains(kLlmKeySetting))
         throw DeploymentError(named(d) +
-                              ": --base-url needs the deployment's own key as well (--api-key-file FILE or "
-                              "--api-key-env VAR): the platform's key is never sent to an endpoint a tenant "
-                              "chose");
+                                  ": a base_url needs the deployment's own api_key as well: the platform's "
+                                  "key is never sent to an endpoint a tenant chose",
+                              sdk::AdminError::Code::invalid_argument, "/api_key");
 }
 
 // The overrides of `from` for the new row `to`: without the time scale, each
@@ -175,10 +177,8 @@ std::string carried_overrides(const sdk::CourseDeployment& from, const sdk::Cour
                                      sdk::deployment_override_context(from.account_id, from.id, plugin, key));
                 } catch (const std::exception&) {
                     throw DeploymentError(named(from) + ": its " + plugin + " " + key +
-                                          " does not open with this platform's secrets key; set the key "
-                                          "again (profo deploy update " +
-                                          std::to_string(from.id) +
-                                          " --api-key-file FILE) and promote again");
+                                          " does not open with this platform's secrets key; give " +
+                                          named(from) + " its api_key again and promote again");
                 }
                 value =
                     secrets.seal(plain, sdk::deployment_override_context(to.account_id, to.id, plugin, key));
@@ -324,8 +324,9 @@ Promotion DeploymentRegistry::promote(sdk::Id account_id, sdk::Id deployment_id,
     if (into) {
         prod = load_unarchived(*tx, account_id, *into, "promoted into");
         if (prod->environment != "prod")
-            throw DeploymentError(named(*prod) + " is " + prod->environment +
-                                  ", not prod: --into names a prod deployment");
+            throw DeploymentError(
+                named(*prod) + " is " + prod->environment + ", not prod: into names a prod deployment",
+                sdk::AdminError::Code::invalid_argument, "/into");
         if (prod->course_id != test.course_id)
             throw DeploymentError(named(*prod) + " carries another course than " + named(test));
         if (bot && *bot != prod->bot_id)
@@ -346,8 +347,8 @@ Promotion DeploymentRegistry::promote(sdk::Id account_id, sdk::Id deployment_id,
             for (const auto& c : candidates) ids += (ids.empty() ? "" : ", ") + std::to_string(c.id);
             throw DeploymentError("bot " + std::to_string(on) +
                                       " carries the course in several prod deployments (" + ids +
-                                      "): name the one to promote into with --into ID",
-                                  sdk::AdminError::Code::conflict);
+                                      "): name the one to promote into (into)",
+                                  sdk::AdminError::Code::conflict, "/into");
         }
         if (candidates.size() == 1) prod = candidates.front();
         if (!prod) {

@@ -6,7 +6,7 @@ namespace profo::enrollment {
 
 void GroupEnrollment::prepare_token(sdk::EnrollmentToken& token) const {
     if (!token.max_uses || *token.max_uses < 1)
-        throw std::invalid_argument("max_uses: a group token needs a limit of at least 1 (--max-uses N)");
+        throw std::invalid_argument("max_uses: a group token needs a limit of at least 1");
     if (token.user_id || !token.username.empty())
         throw std::invalid_argument("user: only a personal token is issued to one student");
 }
