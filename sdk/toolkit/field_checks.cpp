@@ -5,6 +5,8 @@
 #include <profo/sdk/course_values.hpp>
 #include <profo/sdk/text.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace profo::elements {
@@ -159,6 +161,27 @@ bool check_goto(const nlohmann::json& object, std::string_view name, Presence pr
     return true;
 }
 
+namespace {
+
+// What Telegram takes for a file to send: an http(s) URL it downloads, or
+// the id of a file it already has (letters, digits, '-' and '_', a few dozen
+// of them). Anything else ('pic.jpg', 'asd') it refuses when the student is
+// due to see it.
+bool telegram_takes_as_file(std::string_view entry) {
+    auto starts = [&](std::string_view scheme) {
+        if (entry.size() <= scheme.size()) return false;
+        for (std::size_t i = 0; i < scheme.size(); ++i)
+            if (std::tolower(static_cast<unsigned char>(entry[i])) != scheme[i]) return false;
+        return true;
+    };
+    if (starts("http://") || starts("https://")) return true;
+    return entry.size() >= 20 && std::all_of(entry.begin(), entry.end(), [](unsigned char c) {
+               return std::isalnum(c) || c == '-' || c == '_';
+           });
+}
+
+}  // namespace
+
 void check_common_fields(const nlohmann::json& spec, CommonFields common, sdk::ValidationReport& report) {
     if (common == CommonFields::none) return;
     if (const nlohmann::json* mode = field_value(spec, "parse_mode")) {
@@ -176,10 +199,13 @@ void check_common_fields(const nlohmann::json& spec, CommonFields common, sdk::V
     }
     for (std::size_t i = 0; i < urls->size(); ++i) {
         const nlohmann::json& url = (*urls)[i];
-        if (!url.is_string() || url.get<std::string>().empty()) {
-            const std::string path = "media[" + std::to_string(i) + "]";
+        const std::string path = "media[" + std::to_string(i) + "]";
+        if (!url.is_string() || url.get<std::string>().empty())
             report.error(path, field_name(path) + " must be a URL, not " + shown(url));
-        }
+        else if (!telegram_takes_as_file(url.get<std::string>()))
+            report.warning(path, field_name(path) + " is " + shown(url) +
+                                     ": neither an http(s) URL nor a Telegram file id, so Telegram will "
+                                     "refuse to send it");
     }
 }
 

@@ -117,11 +117,26 @@ TEST(CheckGoto, TargetsMustExist) {
 
 TEST(CommonFields, ChecksParseModeLinkPreviewAndMedia) {
     KeptReport report;
-    check_common_fields(json{{"parse_mode", "html"}, {"link_preview", "no"}, {"media", {"http", "asd"}}},
+    check_common_fields(json{{"parse_mode", "html"},
+                             {"link_preview", "no"},
+                             {"media",
+                              {"https://example.org/a.jpg", "HTTP://example.org/b.mp4",
+                               "AgACAgIAAxkBAAIBY2Z-file_id_of_a_photo"}}},
                         CommonFields::formatting_and_media, report);
     EXPECT_TRUE(report.issues.empty());
-    check_common_fields(json{{"parse_mode", "BBCode"}, {"link_preview", "sometimes"}, {"media", {"ok", 5}}},
+    // Imported as they are (legacy courses have them), but said.
+    check_common_fields(json{{"media", {"http", "asd", "pictures/cat.jpg", "https://"}}},
                         CommonFields::formatting_and_media, report);
+    EXPECT_TRUE(report.errors().empty());
+    ASSERT_EQ(report.issues.size(), 4u);
+    EXPECT_EQ(report.issues[1].field, "media[1]");
+    EXPECT_EQ(report.issues[1].message,
+              "'media[1]' is 'asd': neither an http(s) URL nor a Telegram file id, so Telegram will refuse "
+              "to send it");
+    report.issues.clear();
+    check_common_fields(
+        json{{"parse_mode", "BBCode"}, {"link_preview", "sometimes"}, {"media", {"https://ok.example", 5}}},
+        CommonFields::formatting_and_media, report);
     EXPECT_THAT(
         report.errors(),
         ElementsAre("parse_mode: 'parse_mode' must be HTML, HTML!, MARKDOWN or MarkdownV2, not 'BBCode'",

@@ -149,6 +149,10 @@ TEST_F(CourseCliTest, ValidateLegacyCoursesSucceedsWithWarningsOnly) {
         EXPECT_NE(line.find(": warning: "), std::string::npos) << line;
     EXPECT_NE(r.out.find("ielts2.yaml:91: warning: element Course_intro_01: duplicate element id"),
               std::string::npos);
+    EXPECT_NE(r.out.find("course_example.yml:14: warning: element Welcome_Message: 'media[1]' is 'asd': "
+                         "neither an http(s) URL nor a Telegram file id"),
+              std::string::npos)
+        << r.out;
 }
 
 TEST_F(CourseCliTest, UsageErrorsExitTwo) {
