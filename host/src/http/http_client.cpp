@@ -16,9 +16,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <exception>
 #include <optional>
+#include <vector>
 
 namespace profo::host {
 
@@ -66,6 +68,7 @@ struct Exchange {
     const sdk::HttpClientRequest& request;
     Clock::time_point deadline;
     std::size_t max_body_bytes;
+    std::vector<tcp::endpoint> pinned;  // connect here instead of resolving the host
 
     [[noreturn]] void fail(const std::string& step, const boost::system::error_code& ec) const {
         const bool timed_out =
@@ -133,9 +136,18 @@ struct Exchange {
         co_return results;
     }
 
+    // Where to connect: the pinned addresses, or what the host resolves to.
+    asio::awaitable<std::vector<tcp::endpoint>> targets() {
+        if (!pinned.empty()) co_return pinned;
+        const auto results = co_await resolve();
+        std::vector<tcp::endpoint> out;
+        for (const auto& entry : results) out.push_back(entry.endpoint());
+        co_return out;
+    }
+
     asio::awaitable<sdk::HttpClientResponse> run(ssl::context& tls) {
         auto executor = co_await asio::this_coro::executor;
-        auto endpoints = co_await resolve();
+        const auto endpoints = co_await targets();
         if (!url.tls) {
             beast::tcp_stream stream(executor);
             stream.expires_at(deadline);
@@ -183,8 +195,33 @@ BeastHttpClient::BeastHttpClient(Options options) : impl_(std::make_unique<Impl>
 BeastHttpClient::~BeastHttpClient() = default;
 
 sdk::HttpClientResponse BeastHttpClient::send(const sdk::HttpClientRequest& request) {
+    return exchange(request, nullptr);
+}
+
+sdk::HttpClientResponse BeastHttpClient::send_to(const sdk::HttpClientRequest& request,
+                                                 const std::vector<std::string>& addresses) {
+    if (addresses.empty()) throw sdk::HttpClientError(request.method + ": send_to was given no address");
+    return exchange(request, &addresses);
+}
+
+sdk::HttpClientResponse BeastHttpClient::exchange(const sdk::HttpClientRequest& request,
+                                                  const std::vector<std::string>* addresses) {
     const HttpUrl url = parse_http_url(request.url);
-    Exchange exchange{url, request, Clock::now() + request.timeout, impl_->options.max_body_bytes};
+    Exchange exchange{url, request, Clock::now() + request.timeout, impl_->options.max_body_bytes, {}};
+    if (addresses != nullptr) {
+        unsigned short port = 0;
+        const auto [end, ec] = std::from_chars(url.port.data(), url.port.data() + url.port.size(), port);
+        if (ec != std::errc() || end != url.port.data() + url.port.size())
+            throw sdk::HttpClientError(request.method + " " + origin_of(url) + ": the port is not a number");
+        for (const auto& address : *addresses) {
+            boost::system::error_code bad;
+            const auto ip = asio::ip::make_address(address, bad);
+            if (bad)
+                throw sdk::HttpClientError(request.method + " " + origin_of(url) + ": '" + address +
+                                           "' is not an IP address to connect to");
+            exchange.pinned.emplace_back(ip, port);
+        }
+    }
 
     asio::io_context io;
     std::optional<sdk::HttpClientResponse> response;

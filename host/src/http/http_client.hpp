@@ -40,8 +40,13 @@ public:
     // never share a connection. Certificates are verified against the system
     // roots and the host name (SNI is sent for names, not for IP literals).
     sdk::HttpClientResponse send(const sdk::HttpClientRequest& request) override;
+    sdk::HttpClientResponse send_to(const sdk::HttpClientRequest& request,
+                                    const std::vector<std::string>& addresses) override;
 
 private:
+    // `addresses` empty: the URL's host is resolved.
+    sdk::HttpClientResponse exchange(const sdk::HttpClientRequest& request,
+                                     const std::vector<std::string>* addresses);
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

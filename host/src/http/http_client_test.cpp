@@ -300,6 +300,32 @@ TEST(BeastHttpClient, UnresolvableHostIsAnError) {
     EXPECT_NE(what.find("resolving the host"), std::string::npos) << what;
 }
 
+TEST(BeastHttpClient, SendToConnectsWhereItIsToldWithoutResolvingTheHost) {
+    LoopbackServer server([](const Seen&) { return Reply{200, "pinned"}; });
+    BeastHttpClient client;
+    sdk::HttpClientRequest req;
+    req.method = "GET";
+    // A name no resolver knows: only the given address can have been used.
+    req.url = "http://model.invalid:" + std::to_string(server.port()) + "/v1";
+    EXPECT_EQ(client.send_to(req, {"127.0.0.1"}).body, "pinned");
+    ASSERT_EQ(server.seen().size(), 1u);
+    EXPECT_EQ(server.seen()[0].headers["host"], "model.invalid:" + std::to_string(server.port()));
+
+    for (const std::vector<std::string>& bad :
+         {std::vector<std::string>{"model.invalid"}, std::vector<std::string>{"127.0.0.1", "localhost"},
+          std::vector<std::string>{}}) {
+        try {
+            client.send_to(req, bad);
+            ADD_FAILURE() << "sent to " << ::testing::PrintToString(bad);
+        } catch (const sdk::HttpClientError& e) {
+            EXPECT_NE(std::string(e.what()).find(bad.empty() ? "no address" : "is not an IP address"),
+                      std::string::npos)
+                << e.what();
+        }
+    }
+    EXPECT_EQ(server.seen().size(), 1u) << "nothing sent for a bad address";
+}
+
 TEST(BeastHttpClient, IsSafeToShareBetweenThreads) {
     LoopbackServer server([](const Seen& s) { return Reply{200, s.body}; });
     BeastHttpClient client;
@@ -407,6 +433,28 @@ TEST_F(TlsTest, TrustedCertificateWorksAndSendsSni) {
     ASSERT_EQ(seen.size(), 1u);
     EXPECT_EQ(seen[0].sni, "localhost");
     EXPECT_EQ(seen[0].target, "/hello");
+}
+
+TEST_F(TlsTest, SendToStillChecksTheCertificateAgainstTheUrlsHost) {
+    BeastHttpClient client(BeastHttpClient::Options{cert_.cert_pem});
+    sdk::HttpClientRequest req;
+    req.method = "GET";
+    req.url = url("localhost");
+    EXPECT_EQ(client.send_to(req, {"127.0.0.1"}).body, "secure");
+    ASSERT_EQ(server_->seen().size(), 1u);
+    EXPECT_EQ(server_->seen()[0].sni, "localhost");
+    // The address serves a certificate for localhost, not for the URL's name.
+    req.url = url("model.example");
+    const std::string what = [&] {
+        try {
+            client.send_to(req, {"127.0.0.1"});
+        } catch (const sdk::HttpClientError& e) {
+            return std::string(e.what());
+        }
+        return std::string("sent");
+    }();
+    EXPECT_NE(what.find("TLS handshake failed"), std::string::npos) << what;
+    EXPECT_EQ(server_->seen().size(), 1u);
 }
 
 TEST_F(TlsTest, HostNameMustMatchTheCertificate) {

@@ -125,8 +125,10 @@ nlohmann::json complete(sdk::HttpClient& client, const CompletionCall& call, con
         std::optional<std::chrono::milliseconds> server_delay;
         bool retryable = false;
         try {
-            if (check) check(request.url);
-            const sdk::HttpClientResponse response = client.send(request);
+            const std::vector<std::string> addresses =
+                check ? check(request.url) : std::vector<std::string>{};
+            const sdk::HttpClientResponse response =
+                addresses.empty() ? client.send(request) : client.send_to(request, addresses);
             if (response.status >= 200 && response.status < 300) {
                 try {
                     return {{"reply", reply_from_body(response.body)}};

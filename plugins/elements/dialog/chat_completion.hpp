@@ -52,9 +52,11 @@ std::string error_from_response(int status, const std::string& body);
 bool is_retryable(int status);
 
 using Sleep = std::function<void(std::chrono::milliseconds)>;
-// Run on the request's URL before each attempt, as the client resolves the
-// host again each time. Throws EndpointRefused when the call may not go there.
-using EndpointCheck = std::function<void(const std::string& url)>;
+// Run on the request's URL before each attempt (an address may change
+// between attempts): the addresses to connect to, all of them checked, or
+// none for the client to resolve the host itself. Throws EndpointRefused
+// when the call may not go there.
+using EndpointCheck = std::function<std::vector<std::string>(const std::string& url)>;
 
 // Runs the call with retries. Never throws: {"reply": text} or
 // {"error": reason}, the reason free of the API key. Retries are logged as

@@ -26,7 +26,13 @@ public:
         if (auto* failure = std::get_if<std::string>(&step)) throw sdk::HttpClientError(*failure);
         return std::get<sdk::HttpClientResponse>(step);
     }
+    sdk::HttpClientResponse send_to(const sdk::HttpClientRequest& request,
+                                    const std::vector<std::string>& addresses) override {
+        connected_to.push_back(addresses);
+        return send(request);
+    }
     std::vector<sdk::HttpClientRequest> requests;
+    std::vector<std::vector<std::string>> connected_to;  // of each send_to
 
 private:
     std::deque<Step> script_;
@@ -194,7 +200,7 @@ TEST(Complete, ARefusedEndpointIsNeitherCalledNorAskedAgain) {
     KeptLog log;
     const auto result = complete(
         client, call(), [&](auto d) { slept.push_back(d); }, &log,
-        [&](const std::string& url) {
+        [&](const std::string& url) -> std::vector<std::string> {
             checked.push_back(url);
             throw EndpointRefused("refused http://127.0.0.1:9: 127.0.0.1 is a loopback address");
         });
@@ -215,10 +221,14 @@ TEST(Complete, ALookupThatFailsIsRetriedAsANetworkFailureAndEachAttemptIsChecked
         client, call(), [&](auto d) { slept.push_back(d); }, nullptr,
         [&](const std::string&) {
             if (++checks == 1) throw std::runtime_error("resolving llm.example failed: try again");
+            return std::vector<std::string>{"93.184.216.34", "2606:2800:220:1::1"};
         });
     EXPECT_EQ(result, json({{"reply", "found it"}}));
     EXPECT_EQ(checks, 2);
     EXPECT_EQ(client.requests.size(), 1u);
+    // Sent where the check looked, not wherever a lookup of its own would lead.
+    EXPECT_EQ(client.connected_to,
+              (std::vector<std::vector<std::string>>{{"93.184.216.34", "2606:2800:220:1::1"}}));
     EXPECT_EQ(slept, std::vector<std::chrono::milliseconds>{500ms});
 }
 

@@ -439,13 +439,16 @@ void DialogElement::ask(sdk::ElementContext& ctx, const DialogSettings& settings
         // a transaction per attempt and need the scheduler, which `profo
         // course play` does not run.
         //
-        // The host's client takes a URL and resolves its host itself, so the
-        // addresses checked here are not the ones it connects to; see the
-        // README's "Which addresses are called" for why that leaves no
-        // request to a refused address.
+        // The client connects to the addresses checked, not to what a second
+        // lookup of the host would give (DNS rebinding).
         return complete(
             *client, call, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }, log,
-            [&](const std::string& url) { check_endpoint(url, allow_private, resolve); });
+            [&](const std::string& url) {
+                std::vector<std::string> addresses;
+                for (const auto& address : check_endpoint(url, allow_private, resolve))
+                    addresses.push_back(to_string(address));
+                return addresses;
+            });
     });
 }
 

@@ -36,6 +36,12 @@ public:
         replies.pop_front();
         return reply;
     }
+    sdk::HttpClientResponse send_to(const sdk::HttpClientRequest& request,
+                                    const std::vector<std::string>& addresses) override {
+        connected_to.push_back(addresses);
+        return send(request);
+    }
+    std::vector<std::vector<std::string>> connected_to;  // of each send_to
     static sdk::HttpClientResponse ok(const std::string& content) {
         return {200,
                 {},
@@ -643,6 +649,8 @@ TEST_F(DialogEndpointTest, APublicEndpointIsCalled) {
     const auto ctx = ask_at("https://tenant.example/v1");
     ASSERT_EQ(host.client.requests.size(), 1u);
     EXPECT_EQ(host.client.requests[0].url, "https://tenant.example/v1/chat/completions");
+    EXPECT_EQ(host.client.connected_to, (std::vector<std::vector<std::string>>{{"93.184.216.34"}}))
+        << "connected to the address that was checked";
     EXPECT_EQ(ctx.texts().back(), "hey");
 }
 

@@ -201,7 +201,7 @@ std::vector<IpAddress> system_resolve(const std::string& host, const std::string
     return out;
 }
 
-void check_endpoint(std::string_view url, bool allow_private, const Resolver& resolve) {
+std::vector<IpAddress> check_endpoint(std::string_view url, bool allow_private, const Resolver& resolve) {
     const Authority where = authority_of(url);
     const auto addresses = resolve(where.host, where.port);
     if (addresses.empty()) throw std::runtime_error("resolving " + where.host + " gave no address");
@@ -209,6 +209,7 @@ void check_endpoint(std::string_view url, bool allow_private, const Resolver& re
     for (const auto& address : addresses)
         if (const AddressKind kind = classify(address); !is_allowed(kind, allow_private))
             throw EndpointRefused(refusal(where, address, kind));
+    return addresses;
 }
 
 std::string literal_endpoint_problem(std::string_view url, bool allow_private) {

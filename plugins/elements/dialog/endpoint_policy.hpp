@@ -64,10 +64,12 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// Throws EndpointRefused, naming the host, the address and why, when `url`
-// is unreadable or its host resolves to any address the policy refuses;
-// lets resolve()'s own failures through (they may be transient).
-void check_endpoint(std::string_view url, bool allow_private, const Resolver& resolve);
+// Every address `url`'s host resolves to, each allowed: the call connects to
+// these and no others (HttpClient::send_to), so a second lookup cannot send
+// it elsewhere. Throws EndpointRefused, naming the host, the address and
+// why, when `url` is unreadable or any address is refused; lets resolve()'s
+// own failures through (they may be transient).
+std::vector<IpAddress> check_endpoint(std::string_view url, bool allow_private, const Resolver& resolve);
 
 // Why the operator's own base_url is refused before any call, for the IP
 // literals and `localhost` that need no lookup; "" otherwise.

@@ -148,6 +148,11 @@ TEST(CheckEndpoint, EveryAddressOfTheHostMustBeAllowed) {
                  {"mapped.example", {"::ffff:127.0.0.1"}}};
     EXPECT_EQ(refusal_of("https://api.example/v1", false, dns), "");
     EXPECT_EQ(dns.asked, (std::vector<std::string>{"api.example 443"}));
+    std::vector<std::string> checked;
+    for (const auto& address : check_endpoint("https://api.example/v1", false, std::ref(dns)))
+        checked.push_back(to_string(address));
+    EXPECT_EQ(checked, (std::vector<std::string>{"93.184.216.34", "2606:2800:220:1::1"}))
+        << "what the call connects to: every address, as checked";
     EXPECT_EQ(refusal_of("https://half.example:8443/v1", false, dns),
               "refused https://half.example:8443: half.example resolves to 10.0.0.5, which is a private "
               "address; only public addresses are called unless the operator's config sets "

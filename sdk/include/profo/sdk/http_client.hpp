@@ -39,6 +39,14 @@ public:
     virtual ~HttpClient() = default;
     // Blocking; safe to call from several threads at once.
     virtual HttpClientResponse send(const HttpClientRequest& request) = 0;
+    // 2.12: as send(), but connects to `addresses` (IP literals, tried in
+    // order, at the URL's port) instead of resolving the URL's host; TLS
+    // still checks the certificate against that host. For a caller that
+    // checked where a name leads and must connect where it checked, not
+    // where a second lookup (an attacker's DNS) would send it. Throws
+    // HttpClientError when an address is not an IP literal or none is given.
+    virtual HttpClientResponse send_to(const HttpClientRequest& request,
+                                       const std::vector<std::string>& addresses) = 0;
 };
 
 }  // namespace profo::sdk
