@@ -5,6 +5,8 @@
 #include <profo/sdk/course_values.hpp>
 #include <profo/sdk/text.hpp>
 
+#include <boost/algorithm/string/predicate.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -168,13 +170,8 @@ namespace {
 // of them). Anything else ('pic.jpg', 'asd') it refuses when the student is
 // due to see it.
 bool telegram_takes_as_file(std::string_view entry) {
-    auto starts = [&](std::string_view scheme) {
-        if (entry.size() <= scheme.size()) return false;
-        for (std::size_t i = 0; i < scheme.size(); ++i)
-            if (std::tolower(static_cast<unsigned char>(entry[i])) != scheme[i]) return false;
-        return true;
-    };
-    if (starts("http://") || starts("https://")) return true;
+    for (const std::string_view scheme : {"http://", "https://"})
+        if (entry.size() > scheme.size() && boost::algorithm::istarts_with(entry, scheme)) return true;
     return entry.size() >= 20 && std::all_of(entry.begin(), entry.end(), [](unsigned char c) {
                return std::isalnum(c) || c == '-' || c == '_';
            });

@@ -190,17 +190,17 @@ void RunContext::wait_here() {
 }
 
 void RunContext::finish(sdk::RunStatus status) {
-    run_.status = status;
-    run_.active = false;
-    run_.ended_at = now_ms_;
-    state_.waiting = Waiting::nothing;
+    end(status);
     state_.states = nlohmann::json::object();
     state_.stack.clear();
-    cancel_timers();
 }
 
 void RunContext::end_blocked() {
-    run_.status = sdk::RunStatus::blocked;
+    end(sdk::RunStatus::blocked);
+}
+
+void RunContext::end(sdk::RunStatus status) {
+    run_.status = status;
     run_.active = false;
     run_.ended_at = now_ms_;
     state_.waiting = Waiting::nothing;

@@ -137,6 +137,8 @@ private:
     void new_activation();
     void leave_current();
     void cancel_timers();
+    // What every end does: the status, no longer active, ended now, timers cancelled.
+    void end(sdk::RunStatus status);
     void wait_here();
     const CompiledCourse::Element& target_of(const sdk::Outcome& outcome) const;
     // The run's deployment, read once per event.

@@ -113,6 +113,17 @@ sdk::Event text_event(std::string text) {
 const json kSpec = json::parse(R"({"type": "dialog", "text": "Let's practise!",
     "prompt": "You talk to {{Name_1}}.<!-- keep it short -->", "model": "gpt-4", "temperature": 0.7})");
 
+// The student says "hi" to a dialog on the platform's own settings; its
+// call, if it makes one, is over when this returns.
+FakeElementContext say_hi_on_platform_settings(DialogElement& dialog, const FakeHost& host) {
+    FakeElementContext ctx("Dialog_1", compiled(dialog, kSpec, {"Dialog_1", "Name_1"}), kSpec);
+    ctx.settings_ = host.settings_;
+    dialog.enter(ctx);
+    dialog.on_event(ctx, text_event("hi"));
+    ctx.finish_deferred(dialog);
+    return ctx;
+}
+
 class DialogTest : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -718,11 +729,7 @@ TEST_F(DialogEndpointTest, TheOperatorsOwnLoopbackEndpointIsReportedAtStartAndRe
             "dialog base_url: every call of the platform's own endpoint will be refused "
             "http://127.0.0.1:9: 127.0.0.1 is a loopback address; only public addresses are called unless "
             "the operator's config sets allow_private_addresses"}));
-    FakeElementContext ctx("Dialog_1", compiled(dialog, kSpec, {"Dialog_1", "Name_1"}), kSpec);
-    ctx.settings_ = host.settings_;
-    dialog.enter(ctx);
-    dialog.on_event(ctx, text_event("hi"));
-    ctx.finish_deferred(dialog);
+    const auto ctx = say_hi_on_platform_settings(dialog, host);
     EXPECT_TRUE(host.client.requests.empty());
     EXPECT_EQ(ctx.texts().back(), DialogSettings{}.error_text);
 }
@@ -732,11 +739,7 @@ TEST(DialogStart, LocalhostIsRefusedByDefaultWhateverItResolvesTo) {
     host.settings_ = {{"base_url", "http://localhost:9/v1"}, {"api_key", "sk-unit"}, {"retry_backoff_ms", 0}};
     DialogElement dialog;  // the system's resolver
     dialog.start(host);
-    FakeElementContext ctx("Dialog_1", compiled(dialog, kSpec, {"Dialog_1", "Name_1"}), kSpec);
-    ctx.settings_ = host.settings_;
-    dialog.enter(ctx);
-    dialog.on_event(ctx, text_event("hi"));
-    ctx.finish_deferred(dialog);
+    const auto ctx = say_hi_on_platform_settings(dialog, host);
     EXPECT_TRUE(host.client.requests.empty());
     EXPECT_EQ(ctx.texts().back(), DialogSettings{}.error_text);
     EXPECT_TRUE(mentions(host.log_.lines,
