@@ -630,7 +630,7 @@ sdk::DispatchResult Engine::take_email(sdk::StorageTx& tx, sdk::Id account_id, c
 
 sdk::DispatchResult Engine::take_up_blocked_run(sdk::StorageTx& tx, sdk::Id account_id,
                                                 const sdk::InboundEvent& event, AfterCommit& after) {
-    const sdk::DispatchResult nothing{Status::no_run, std::nullopt, {}};
+    sdk::DispatchResult nothing{Status::no_run, std::nullopt, {}};
     sdk::RunFilter last;
     last.bot_id = event.bot_id;
     last.chat_id = event.chat_id;

@@ -203,7 +203,7 @@ std::vector<IpAddress> system_resolve(const std::string& host, const std::string
 
 std::vector<IpAddress> check_endpoint(std::string_view url, bool allow_private, const Resolver& resolve) {
     const Authority where = authority_of(url);
-    const auto addresses = resolve(where.host, where.port);
+    auto addresses = resolve(where.host, where.port);
     if (addresses.empty()) throw std::runtime_error("resolving " + where.host + " gave no address");
     // Any one refused address refuses the host: the client may connect to any of them.
     for (const auto& address : addresses)
