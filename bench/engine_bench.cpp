@@ -126,6 +126,14 @@ int run(const Options& o) {
     const fs::path dir =
         fs::temp_directory_path() / ("profo-engine-bench-" + std::to_string(std::random_device{}()));
     fs::create_directories(dir);
+    // Declared before the storage, so removed after it closes, on every way out.
+    const struct RemovedAtExit {
+        fs::path dir;
+        ~RemovedAtExit() {
+            std::error_code ignored;
+            fs::remove_all(dir, ignored);
+        }
+    } folder{dir};
     const std::string suffix = std::to_string(std::random_device{}());
 
     const bool postgres = !o.postgres_dsn.empty();
@@ -368,9 +376,6 @@ int run(const Options& o) {
         o.batch, events / grouped_replay_seconds,
         (group_events / group_seconds) / (events / grouped_replay_seconds));
 
-    storage.reset();
-    std::error_code ignored;
-    fs::remove_all(dir, ignored);
     return unhandled == 0 && group_unhandled == 0 ? 0 : 1;
 }
 

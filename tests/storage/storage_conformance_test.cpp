@@ -1612,6 +1612,104 @@ TYPED_TEST(StorageConformance, Conversation) {
         "run 424242");
 }
 
+// Each run's conversation is found whole and in order whatever other runs
+// wrote between its rows, in other transactions, or in savepoints undone.
+TYPED_TEST(StorageConformance, ARunsConversationIsWholeWhateverWasWrittenBetweenItsRows) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "chain");
+    const auto runs = this->in_tx([&](sdk::StorageTx& tx) {
+        std::vector<Id> ids;
+        for (int chat = 1; chat <= 3; ++chat) ids.push_back(tx.start_run(a, make_run(t, chat)).id);
+        return ids;
+    });
+    std::map<Id, std::vector<std::string>> written;
+    const auto add = [&](sdk::StorageTx& tx, Id run, const std::string& text) {
+        auto e = entry(run, "Intro", "bot");
+        e.payload_json = R"({"text":")" + text + R"("})";
+        tx.append_conversation(a, e);
+        written[run].push_back(e.payload_json);
+    };
+    for (int round = 0; round < 4; ++round)
+        this->in_tx([&](sdk::StorageTx& tx) {
+            for (std::size_t k = 0; k < runs.size(); ++k) {
+                const Id run = runs[(k + static_cast<std::size_t>(round)) % runs.size()];
+                add(tx, run, std::to_string(round) + "." + std::to_string(k));
+                if (round == 2) {
+                    // Undone rows leave no trace, and the next row follows the last kept one.
+                    tx.savepoint();
+                    tx.append_conversation(a, entry(run, "Undone", "bot"));
+                    tx.append_conversation_rows(
+                        a, {entry(run, "Undone", "user"), entry(runs[0], "Undone", "bot")});
+                    tx.rollback_to_savepoint();
+                }
+            }
+            std::vector<sdk::ConversationEntry> both;
+            for (const Id run : {runs[2], runs[0], runs[0]}) {
+                auto e = entry(run, "Quiz_1", "user");
+                e.payload_json = R"({"text":"rows )" + std::to_string(round) + R"("})";
+                written[run].push_back(e.payload_json);
+                both.push_back(std::move(e));
+            }
+            tx.append_conversation_rows(a, both);
+        });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        for (const Id run : runs) {
+            SCOPED_TRACE("run " + std::to_string(run));
+            const auto rows = tx.conversation(a, run);
+            std::vector<std::string> texts;
+            for (const auto& row : rows) {
+                EXPECT_EQ(row.run_id, run);
+                EXPECT_NE(row.element_id, "Undone");
+                texts.push_back(row.payload_json);
+            }
+            EXPECT_EQ(texts, written[run]);
+            for (std::size_t k = 1; k < rows.size(); ++k) EXPECT_GT(rows[k].id, rows[k - 1].id);
+        }
+    });
+    // Another account reads none of them and cannot add to them.
+    const Id b = this->in_tx([&](sdk::StorageTx& tx) { return tx.create_account("chain other").id; });
+    this->in_tx([&](sdk::StorageTx& tx) { EXPECT_TRUE(tx.conversation(b, runs[0]).empty()); });
+    expect_storage_error(
+        Code::invalid,
+        [&] {
+            this->in_tx(
+                [&](sdk::StorageTx& tx) { tx.append_conversation(b, entry(runs[0], "Intro", "bot")); });
+        },
+        "run " + std::to_string(runs[0]) + " not found in account " + std::to_string(b));
+    this->in_tx(
+        [&](sdk::StorageTx& tx) { EXPECT_EQ(tx.conversation(a, runs[0]).size(), written[runs[0]].size()); });
+}
+
+// Two transactions adding to one run's conversation: the second waits for the
+// first, and both rows stay in the run's conversation.
+TYPED_TEST(StorageConformance, TwoTransactionsAddingToOneRunBothStayInItsConversation) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "chain_race");
+    const Id run = this->in_tx([&](sdk::StorageTx& tx) { return tx.start_run(a, make_run(t, 9)).id; });
+    auto second_storage = this->open(*this->database_);
+    auto first = this->storage_->begin();
+    first->append_conversation(a, entry(run, "First", "bot"));
+    std::atomic<bool> first_committed{false};
+    std::atomic<bool> second_saw_first{false};
+    std::thread other([&] {
+        auto tx = second_storage->begin();                        // SQLite: waits here, for the one writer
+        tx->append_conversation(a, entry(run, "Second", "bot"));  // PostgreSQL: waits here, for the run
+        second_saw_first = first_committed.load();
+        tx->commit();
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    first_committed = true;
+    first->commit();
+    other.join();
+    EXPECT_TRUE(second_saw_first.load());
+    this->in_tx([&](sdk::StorageTx& tx) {
+        const auto rows = tx.conversation(a, run);
+        ASSERT_EQ(rows.size(), 2u);
+        EXPECT_EQ(rows[0].element_id, "First");
+        EXPECT_EQ(rows[1].element_id, "Second");
+    });
+}
+
 // The engine writes an event's rows at once (2.9): stored as one by one
 // would store them, in order, counted in the analytics, and all or nothing.
 TYPED_TEST(StorageConformance, RowsAtOnceAreStoredAsOneByOneWouldBeInOrder) {
@@ -2396,6 +2494,54 @@ TYPED_TEST(StorageConformance, MigrationCountsProgressAlreadyWritten) {
                 EXPECT_EQ(p.scored, 2);
                 EXPECT_DOUBLE_EQ(p.score_sum, 3);
             }
+    });
+}
+
+// Version 15 chains each run's conversation: what was written before is
+// found as it was, and what comes after follows it, rows an older release
+// writes meanwhile included.
+TYPED_TEST(StorageConformance, MigrationChainsTheConversationWrittenBefore) {
+    typename TypeParam::Database fresh;
+    auto storage = this->open(fresh);
+    storage->migrate(14);
+    const Id a = sdk::kDefaultAccountId;
+    const Tenant t = this->in_tx(*storage, [&](sdk::StorageTx& tx) { return seed_tenant(tx, a, "chained"); });
+    for (int chat : {1, 2, 3})
+        fresh.execute(
+            "INSERT INTO runs (account_id, bot_id, deployment_id, chat_id, user_id, status, is_active, "
+            "started_at, updated_at) VALUES (1, " +
+            std::to_string(t.bot.id) + ", " + std::to_string(t.deployment.id) + ", " + std::to_string(chat) +
+            ", " + std::to_string(chat) + ", 'active', 1, 1, 1)");
+    // Runs 1 and 2 take turns; run 3 has no conversation yet.
+    const std::vector<std::pair<int, std::string>> rows = {{1, "a"}, {2, "b"}, {1, "c"}, {1, "d"}, {2, "e"}};
+    for (const auto& [run, element] : rows)
+        fresh.execute(
+            "INSERT INTO conversation (account_id, run_id, element_id, role, created_at) VALUES (1, " +
+            std::to_string(run) + ", '" + element + "', 'bot', 5)");
+    storage->migrate();
+    const auto elements = [&](sdk::StorageTx& tx, Id run) {
+        std::string out;
+        for (const auto& row : tx.conversation(a, run)) out += row.element_id;
+        return out;
+    };
+    this->in_tx(*storage, [&](sdk::StorageTx& tx) {
+        EXPECT_EQ(elements(tx, 1), "acd");
+        EXPECT_EQ(elements(tx, 2), "be");
+        EXPECT_EQ(elements(tx, 3), "");
+    });
+    // A release before the chain, still running during the upgrade, writes a
+    // row without a link: it is found all the same.
+    fresh.execute(
+        "INSERT INTO conversation (account_id, run_id, element_id, role, created_at) VALUES (1, 2, 'x', "
+        "'bot', 6)");
+    this->in_tx(*storage, [&](sdk::StorageTx& tx) {
+        tx.append_conversation_rows(a, {entry(1, "f", "bot"), entry(3, "g", "bot"), entry(2, "h", "bot")});
+        tx.append_conversation(a, entry(1, "i", "user"));
+    });
+    this->in_tx(*storage, [&](sdk::StorageTx& tx) {
+        EXPECT_EQ(elements(tx, 1), "acdfi");
+        EXPECT_EQ(elements(tx, 2), "bexh");
+        EXPECT_EQ(elements(tx, 3), "g");
     });
 }
 

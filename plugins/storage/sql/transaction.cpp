@@ -606,16 +606,45 @@ const Query kUpdateRunProgress = command(
 const Query kUpdateRunActive = command(
     "UPDATE runs SET is_active = :is_active WHERE account_id = :a AND id = :id AND is_active <> :was_not");
 
-const IdInsert kInsertConversation = returning_id(
-    "INSERT INTO conversation (account_id, run_id, element_id, role, payload_json, score, maxscore, attempt, "
-    "created_at) VALUES (:a, :run_id, :element_id, :role, :payload_json, :score, :maxscore, :attempt, "
-    ":created_at)");
+// A run's conversation is a chain: each row names the run's row before it
+// (prev_id, 0 for the first), and the run its newest row
+// (conversation_head). An index by run took a random leaf page in every
+// event's transaction, the largest single cost of an event on SQLite
+// (bench/engine_bench); the chain writes only the end of the table and the
+// run's row, which the event rewrites anyway.
 const RowsInsert kInsertConversationRows(
-    "INSERT INTO conversation (account_id, run_id, element_id, role, payload_json, score, maxscore, attempt, "
-    "created_at) VALUES ",
-    "(?, ?, ?, ?, ?, ?, ?, ?, ?)");
-const Query kConversation =
-    select(kConversationEntry, "FROM conversation WHERE account_id = :a AND run_id = :r ORDER BY id");
+    "INSERT INTO conversation (id, prev_id, account_id, run_id, element_id, role, payload_json, score, "
+    "maxscore, "
+    "attempt, created_at) VALUES ",
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+const Query kSetConversationHead =
+    command("UPDATE runs SET conversation_head = :h WHERE account_id = :a AND id = :id");
+
+// `columns`' list with each name as `table`'s (prefix "c." for "c").
+std::string qualified(const Columns& columns, std::string_view table) {
+    const std::string prefix = std::string(table) + ".";
+    std::string list = prefix + columns.list();
+    for (std::size_t at = list.find(", "); at != std::string::npos; at = list.find(", ", at + 2))
+        list.insert(at + 2, prefix);
+    return list;
+}
+
+// Follows the chain down from the head; `prev_id < id` ends it on a row that
+// names no older one, so even a damaged chain cannot loop. Rows without a
+// link (prev_id NULL: written by a release before the chain, running beside
+// this one during an upgrade) come from their partial index.
+const Query kConversation{
+    "WITH RECURSIVE chain(id) AS ("
+    " SELECT conversation_head FROM runs WHERE account_id = :a AND id = :r"
+    " UNION ALL SELECT c.prev_id FROM conversation c JOIN chain ON c.id = chain.id WHERE c.prev_id < c.id) "
+    "SELECT " +
+        qualified(kConversationEntry, "c") +
+        " FROM conversation c JOIN chain ON c.id = chain.id WHERE c.account_id = :ca AND c.run_id = :cr"
+        " UNION ALL SELECT " +
+        qualified(kConversationEntry, "u") +
+        " FROM conversation u WHERE u.account_id = :ua AND u.run_id = :ur AND u.prev_id IS NULL"
+        " ORDER BY 1",
+    kConversationEntry.types()};
 
 const IdInsert kInsertTimer = returning_id(
     "INSERT INTO waiting_elements (account_id, run_id, element_id, due_at, payload_json, status, created_at, "
@@ -1837,16 +1866,64 @@ std::optional<Id> shared_id(const std::vector<Row>& rows, Id Row::*field) {
 
 }  // namespace
 
+std::vector<Id> SqlTransaction::append_to_conversations(Id account_id,
+                                                        const std::vector<ConversationEntry>& entries) {
+    if (!conversation_append_)
+        conversation_append_ = Query{std::string(database_->dialect().conversation_append_sql()), {I, I}};
+    std::vector<Id> ids;
+    ids.reserve(entries.size());
+    const Millis now = now_ms();
+    // Each stretch of one run's rows extends its chain: ids are given, and the
+    // rows written, in the order of `entries`.
+    for (std::size_t first = 0; first < entries.size();) {
+        const Id run_id = entries[first].run_id;
+        std::size_t end = first + 1;
+        while (end < entries.size() && entries[end].run_id == run_id) ++end;
+        const std::size_t count = end - first;
+
+        auto& allocate =
+            statement(*conversation_append_).bind(static_cast<std::int64_t>(count), account_id, run_id);
+        allocate.execute();
+        std::optional<Id> head;
+        std::vector<Id> fresh;
+        fresh.reserve(count);
+        while (allocate.next_row()) {
+            if (!allocate.is_null(0)) head = allocate.integer(0);
+            fresh.push_back(allocate.integer(1));
+        }
+        if (fresh.empty())
+            refuse("append_conversation",
+                   "run " + id_text(run_id) + " not found in account " + id_text(account_id));
+        std::sort(fresh.begin(), fresh.end());
+        while (fresh.size() < count) fresh.push_back(fresh.back() + 1);
+        fresh.resize(count);
+
+        insert_rows(kInsertConversationRows, count,
+                    [&](PreparedStatement& st, std::size_t& p, std::size_t k) {
+                        const auto& entry = entries[first + k];
+                        st.bind_at(p++, fresh[k]);
+                        st.bind_at(p++, k == 0 ? head.value_or(0) : fresh[k - 1]);
+                        st.bind_at(p++, account_id);
+                        st.bind_at(p++, entry.run_id);
+                        st.bind_at(p++, entry.element_id);
+                        st.bind_at(p++, entry.role);
+                        st.bind_at(p++, json_or_empty_object(entry.payload_json));
+                        st.bind_at(p++, entry.score);
+                        st.bind_at(p++, entry.maxscore);
+                        st.bind_at(p++, entry.attempt);
+                        st.bind_at(p++, or_now(entry.created_at, now));
+                    });
+        statement(kSetConversationHead).bind(fresh.back(), account_id, run_id).execute();
+        ids.insert(ids.end(), fresh.begin(), fresh.end());
+        first = end;
+    }
+    for (const auto& entry : entries) count_progress(account_id, entry);
+    return ids;
+}
+
 Id SqlTransaction::append_conversation(Id account_id, const ConversationEntry& entry) {
     return guarded(
-        "append_conversation",
-        [&] {
-            const auto id = insert(kInsertConversation, account_id, entry.run_id, entry.element_id,
-                                   entry.role, json_or_empty_object(entry.payload_json), entry.score,
-                                   entry.maxscore, entry.attempt, or_now(entry.created_at, now_ms()));
-            count_progress(account_id, entry);
-            return id;
-        },
+        "append_conversation", [&] { return append_to_conversations(account_id, {entry}).front(); },
         [&](DbFailure failure) {
             return explain_reference(failure, account_id, "run " + id_text(entry.run_id));
         });
@@ -1855,24 +1932,7 @@ Id SqlTransaction::append_conversation(Id account_id, const ConversationEntry& e
 void SqlTransaction::append_conversation_rows(Id account_id, const std::vector<ConversationEntry>& entries) {
     if (entries.empty()) return;
     guarded(
-        "append_conversation",
-        [&] {
-            const Millis now = now_ms();
-            insert_rows(kInsertConversationRows, entries.size(),
-                        [&](PreparedStatement& st, std::size_t& p, std::size_t k) {
-                            const auto& entry = entries[k];
-                            st.bind_at(p++, account_id);
-                            st.bind_at(p++, entry.run_id);
-                            st.bind_at(p++, entry.element_id);
-                            st.bind_at(p++, entry.role);
-                            st.bind_at(p++, json_or_empty_object(entry.payload_json));
-                            st.bind_at(p++, entry.score);
-                            st.bind_at(p++, entry.maxscore);
-                            st.bind_at(p++, entry.attempt);
-                            st.bind_at(p++, or_now(entry.created_at, now));
-                        });
-            for (const auto& entry : entries) count_progress(account_id, entry);
-        },
+        "append_conversation", [&] { append_to_conversations(account_id, entries); },
         [&](DbFailure failure) {
             const auto run = shared_id(entries, &ConversationEntry::run_id);
             return explain_reference(failure, account_id,
@@ -1882,8 +1942,9 @@ void SqlTransaction::append_conversation_rows(Id account_id, const std::vector<C
 
 std::vector<ConversationEntry> SqlTransaction::conversation(Id account_id, Id run_id) {
     return guarded("conversation", [&] {
-        return all_rows<ConversationEntry>(statement(kConversation).bind(account_id, run_id),
-                                           read_conversation);
+        return all_rows<ConversationEntry>(
+            statement(kConversation).bind(account_id, run_id, account_id, run_id, account_id, run_id),
+            read_conversation);
     });
 }
 
@@ -2146,12 +2207,8 @@ std::vector<ConversationEntry> SqlTransaction::conversation_page(Id account_id,
     return guarded("conversation_page", [&] {
         if (limit < 0) refuse("conversation_page", "limit is negative");
         const auto selection = select_runs(filter);
-        // The entry's columns, of the conversation table.
-        std::string columns = "c." + kConversationEntry.list();
-        for (std::size_t at = columns.find(", "); at != std::string::npos; at = columns.find(", ", at + 2))
-            columns.insert(at + 2, "c.");
         PreparedStatement& query =
-            statement({"SELECT " + columns +
+            statement({"SELECT " + qualified(kConversationEntry, "c") +
                            " FROM conversation c JOIN runs r ON r.id = c.run_id"
                            " WHERE c.account_id = :a AND r.account_id = c.account_id" +
                            selection.sql + " AND c.id > :after ORDER BY c.id LIMIT :limit",

@@ -219,6 +219,8 @@ private:
     // Refuses (conflict) to take the last owner of `member`'s account away;
     // under the accounts lock, so two removals cannot both count two owners.
     void check_not_last_owner(std::string_view operation, const AccountMember& member);
+    // Appends `entries` to their runs' conversations and returns their ids, in order.
+    std::vector<Id> append_to_conversations(Id account_id, const std::vector<ConversationEntry>& entries);
     // Counts a run reaching an element, and its first scored answer there,
     // in the counters element_progress() reads.
     void count_progress(Id account_id, const ConversationEntry& entry);
@@ -255,6 +257,8 @@ private:
     // flush_progress); what a savepoint rolled back is dropped with it.
     std::vector<ProgressCount> progress_;
     std::size_t progress_at_savepoint_ = 0;
+    // The dialect's SqlDialect::conversation_append_sql(), once it is needed.
+    std::optional<Query> conversation_append_;
 
     // What this transaction read or wrote of a run, so that counting its
     // progress and updating it take no statement to look it up again (an
