@@ -469,23 +469,12 @@ const std::vector<Migration> kMigrations = {
      {
          "CREATE INDEX runs_by_account_chat ON runs (account_id, chat_id, id)",
      }},
-    // The index by run cost every event a random page of a large index; the
-    // chain costs it the run's row, which the event writes anyway. The
-    // history written so far is chained while the index can still find it
-    // (0: the run's first row). A row written without a link, by a release
-    // before this one still running beside it, is found by the partial
-    // index, which holds only such rows.
+    // Where the dialect chains each run's conversation (SqlDialect::
+    // conversation_append_sql), `{chain_conversation}` makes the chain.
     {15,
-     "a run's conversation chained from the run instead of indexed by run",
+     "a run's conversation chained from the run instead of indexed by run, where the backend says so",
      {
-         "ALTER TABLE runs ADD COLUMN conversation_head BIGINT",
-         "ALTER TABLE conversation ADD COLUMN prev_id BIGINT",
-         "UPDATE conversation SET prev_id = COALESCE((SELECT MAX(p.id) FROM conversation p"
-         " WHERE p.run_id = conversation.run_id AND p.id < conversation.id), 0)",
-         "UPDATE runs SET conversation_head = (SELECT MAX(c.id) FROM conversation c WHERE c.run_id = "
-         "runs.id)",
-         "CREATE INDEX conversation_unlinked ON conversation (run_id, id) WHERE prev_id IS NULL",
-         "DROP INDEX conversation_by_run",
+         "{chain_conversation}",
      }},
 };
 
@@ -523,7 +512,25 @@ std::string expand(std::string_view statement, const SqlDialect& dialect, std::i
 // database refuse every UPDATE of TABLE.
 constexpr std::string_view kRefuseUpdates = "{refuse_updates ";
 
+// `{chain_conversation}`: a run's conversation becomes a chain from the run
+// (transaction.cpp says why). The history written so far is chained while
+// the index by run can still find it (0: the run's first row). A row written
+// without a link, by hand or by a tool that knows nothing of the chain, is
+// found by the partial index, which holds only such rows.
+constexpr std::string_view kChainConversation = "{chain_conversation}";
+const std::vector<std::string> kChainConversationDdl = {
+    "ALTER TABLE runs ADD COLUMN conversation_head BIGINT",
+    "ALTER TABLE conversation ADD COLUMN prev_id BIGINT",
+    std::string("UPDATE conversation SET prev_id = COALESCE((SELECT MAX(p.id) FROM conversation p") +
+        " WHERE p.run_id = conversation.run_id AND p.id < conversation.id), 0)",
+    "UPDATE runs SET conversation_head = (SELECT MAX(c.id) FROM conversation c WHERE c.run_id = runs.id)",
+    "CREATE INDEX conversation_unlinked ON conversation (run_id, id) WHERE prev_id IS NULL",
+    "DROP INDEX conversation_by_run",
+};
+
 std::vector<std::string> expand_all(std::string_view statement, const SqlDialect& dialect, std::int64_t now) {
+    if (statement == kChainConversation)
+        return dialect.conversation_append_sql().empty() ? std::vector<std::string>{} : kChainConversationDdl;
     if (statement.substr(0, kRefuseUpdates.size()) == kRefuseUpdates && statement.back() == '}') {
         const auto table =
             statement.substr(kRefuseUpdates.size(), statement.size() - kRefuseUpdates.size() - 1);

@@ -606,19 +606,32 @@ const Query kUpdateRunProgress = command(
 const Query kUpdateRunActive = command(
     "UPDATE runs SET is_active = :is_active WHERE account_id = :a AND id = :id AND is_active <> :was_not");
 
-// A run's conversation is a chain: each row names the run's row before it
-// (prev_id, 0 for the first), and the run its newest row
-// (conversation_head). An index by run took a random leaf page in every
-// event's transaction, the largest single cost of an event on SQLite
-// (bench/engine_bench); the chain writes only the end of the table and the
-// run's row, which the event rewrites anyway.
+// A run's conversation is found one of two ways, as the dialect says
+// (SqlDialect::conversation_append_sql).
+// - Indexed by run (conversation_by_run): an append is one insert, but takes
+//   a random leaf page of an ever larger index in every event's transaction.
+// - A chain: each row names the run's row before it (prev_id, 0 for the
+//   first) and the run its newest (conversation_head). An append also reads
+//   and moves the head, but writes only the end of the table and the run's
+//   row, which the event rewrites anyway.
+// On SQLite pages are the cost and the chain is faster; on PostgreSQL round
+// trips are, and the index is (plugins/storage/sql/README.md).
+const IdInsert kInsertConversation = returning_id(
+    "INSERT INTO conversation (account_id, run_id, element_id, role, payload_json, score, maxscore, attempt, "
+    "created_at) VALUES (:a, :run_id, :element_id, :role, :payload_json, :score, :maxscore, :attempt, "
+    ":created_at)");
 const RowsInsert kInsertConversationRows(
+    "INSERT INTO conversation (account_id, run_id, element_id, role, payload_json, score, maxscore, attempt, "
+    "created_at) VALUES ",
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+const RowsInsert kInsertChainedConversationRows(
     "INSERT INTO conversation (id, prev_id, account_id, run_id, element_id, role, payload_json, score, "
-    "maxscore, "
-    "attempt, created_at) VALUES ",
+    "maxscore, attempt, created_at) VALUES ",
     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 const Query kSetConversationHead =
     command("UPDATE runs SET conversation_head = :h WHERE account_id = :a AND id = :id");
+const Query kConversationByRun =
+    select(kConversationEntry, "FROM conversation WHERE account_id = :a AND run_id = :r ORDER BY id");
 
 // `columns`' list with each name as `table`'s (prefix "c." for "c").
 std::string qualified(const Columns& columns, std::string_view table) {
@@ -630,10 +643,10 @@ std::string qualified(const Columns& columns, std::string_view table) {
 }
 
 // Follows the chain down from the head; `prev_id < id` ends it on a row that
-// names no older one, so even a damaged chain cannot loop. Rows without a
-// link (prev_id NULL: written by a release before the chain, running beside
-// this one during an upgrade) come from their partial index.
-const Query kConversation{
+// names no older one, so even a damaged chain cannot loop. A row written
+// without a link (prev_id NULL: by hand, or by a tool that knows nothing of
+// the chain) comes from the partial index that holds only such rows.
+const Query kChainedConversation{
     "WITH RECURSIVE chain(id) AS ("
     " SELECT conversation_head FROM runs WHERE account_id = :a AND id = :r"
     " UNION ALL SELECT c.prev_id FROM conversation c JOIN chain ON c.id = chain.id WHERE c.prev_id < c.id) "
@@ -645,6 +658,21 @@ const Query kConversation{
         " FROM conversation u WHERE u.account_id = :ua AND u.run_id = :ur AND u.prev_id IS NULL"
         " ORDER BY 1",
     kConversationEntry.types()};
+
+// Binds a history row's columns after its id and link: (account_id, run_id,
+// element_id, role, payload_json, score, maxscore, attempt, created_at).
+void bind_conversation_row(PreparedStatement& st, std::size_t& p, Id account_id,
+                           const ConversationEntry& entry, Millis now) {
+    st.bind_at(p++, account_id);
+    st.bind_at(p++, entry.run_id);
+    st.bind_at(p++, entry.element_id);
+    st.bind_at(p++, entry.role);
+    st.bind_at(p++, json_or_empty_object(entry.payload_json));
+    st.bind_at(p++, entry.score);
+    st.bind_at(p++, entry.maxscore);
+    st.bind_at(p++, entry.attempt);
+    st.bind_at(p++, or_now(entry.created_at, now));
+}
 
 const IdInsert kInsertTimer = returning_id(
     "INSERT INTO waiting_elements (account_id, run_id, element_id, due_at, payload_json, status, created_at, "
@@ -1866,8 +1894,8 @@ std::optional<Id> shared_id(const std::vector<Row>& rows, Id Row::*field) {
 
 }  // namespace
 
-std::vector<Id> SqlTransaction::append_to_conversations(Id account_id,
-                                                        const std::vector<ConversationEntry>& entries) {
+std::vector<Id> SqlTransaction::append_to_chains(Id account_id,
+                                                 const std::vector<ConversationEntry>& entries) {
     if (!conversation_append_)
         conversation_append_ = Query{std::string(database_->dialect().conversation_append_sql()), {I, I}};
     std::vector<Id> ids;
@@ -1898,32 +1926,35 @@ std::vector<Id> SqlTransaction::append_to_conversations(Id account_id,
         while (fresh.size() < count) fresh.push_back(fresh.back() + 1);
         fresh.resize(count);
 
-        insert_rows(kInsertConversationRows, count,
+        insert_rows(kInsertChainedConversationRows, count,
                     [&](PreparedStatement& st, std::size_t& p, std::size_t k) {
-                        const auto& entry = entries[first + k];
                         st.bind_at(p++, fresh[k]);
                         st.bind_at(p++, k == 0 ? head.value_or(0) : fresh[k - 1]);
-                        st.bind_at(p++, account_id);
-                        st.bind_at(p++, entry.run_id);
-                        st.bind_at(p++, entry.element_id);
-                        st.bind_at(p++, entry.role);
-                        st.bind_at(p++, json_or_empty_object(entry.payload_json));
-                        st.bind_at(p++, entry.score);
-                        st.bind_at(p++, entry.maxscore);
-                        st.bind_at(p++, entry.attempt);
-                        st.bind_at(p++, or_now(entry.created_at, now));
+                        bind_conversation_row(st, p, account_id, entries[first + k], now);
                     });
         statement(kSetConversationHead).bind(fresh.back(), account_id, run_id).execute();
         ids.insert(ids.end(), fresh.begin(), fresh.end());
         first = end;
     }
-    for (const auto& entry : entries) count_progress(account_id, entry);
     return ids;
+}
+
+bool SqlTransaction::chains_conversation() const {
+    return !database_->dialect().conversation_append_sql().empty();
 }
 
 Id SqlTransaction::append_conversation(Id account_id, const ConversationEntry& entry) {
     return guarded(
-        "append_conversation", [&] { return append_to_conversations(account_id, {entry}).front(); },
+        "append_conversation",
+        [&] {
+            const Id id = chains_conversation()
+                              ? append_to_chains(account_id, {entry}).front()
+                              : insert(kInsertConversation, account_id, entry.run_id, entry.element_id,
+                                       entry.role, json_or_empty_object(entry.payload_json), entry.score,
+                                       entry.maxscore, entry.attempt, or_now(entry.created_at, now_ms()));
+            count_progress(account_id, entry);
+            return id;
+        },
         [&](DbFailure failure) {
             return explain_reference(failure, account_id, "run " + id_text(entry.run_id));
         });
@@ -1932,7 +1963,19 @@ Id SqlTransaction::append_conversation(Id account_id, const ConversationEntry& e
 void SqlTransaction::append_conversation_rows(Id account_id, const std::vector<ConversationEntry>& entries) {
     if (entries.empty()) return;
     guarded(
-        "append_conversation", [&] { append_to_conversations(account_id, entries); },
+        "append_conversation",
+        [&] {
+            if (chains_conversation()) {
+                append_to_chains(account_id, entries);
+            } else {
+                const Millis now = now_ms();
+                insert_rows(kInsertConversationRows, entries.size(),
+                            [&](PreparedStatement& st, std::size_t& p, std::size_t k) {
+                                bind_conversation_row(st, p, account_id, entries[k], now);
+                            });
+            }
+            for (const auto& entry : entries) count_progress(account_id, entry);
+        },
         [&](DbFailure failure) {
             const auto run = shared_id(entries, &ConversationEntry::run_id);
             return explain_reference(failure, account_id,
@@ -1942,9 +1985,11 @@ void SqlTransaction::append_conversation_rows(Id account_id, const std::vector<C
 
 std::vector<ConversationEntry> SqlTransaction::conversation(Id account_id, Id run_id) {
     return guarded("conversation", [&] {
-        return all_rows<ConversationEntry>(
-            statement(kConversation).bind(account_id, run_id, account_id, run_id, account_id, run_id),
-            read_conversation);
+        auto& query = chains_conversation()
+                          ? statement(kChainedConversation)
+                                .bind(account_id, run_id, account_id, run_id, account_id, run_id)
+                          : statement(kConversationByRun).bind(account_id, run_id);
+        return all_rows<ConversationEntry>(query, read_conversation);
     });
 }
 

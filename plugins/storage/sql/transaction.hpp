@@ -219,8 +219,10 @@ private:
     // Refuses (conflict) to take the last owner of `member`'s account away;
     // under the accounts lock, so two removals cannot both count two owners.
     void check_not_last_owner(std::string_view operation, const AccountMember& member);
-    // Appends `entries` to their runs' conversations and returns their ids, in order.
-    std::vector<Id> append_to_conversations(Id account_id, const std::vector<ConversationEntry>& entries);
+    // Where the dialect chains each run's conversation (conversation_append_sql).
+    bool chains_conversation() const;
+    // Appends `entries` to their runs' chains and returns their ids, in order.
+    std::vector<Id> append_to_chains(Id account_id, const std::vector<ConversationEntry>& entries);
     // Counts a run reaching an element, and its first scored answer there,
     // in the counters element_progress() reads.
     void count_progress(Id account_id, const ConversationEntry& entry);

@@ -160,8 +160,10 @@ public:
     void lock_for_migration(soci::session&) const override {}
     void lock_accounts(soci::session&) const override {}
 
-    // The file's one writer holds every row already, and ids count up from
-    // the largest one, as SQLite itself gives them: one row is enough.
+    // Chained: here pages are the cost, and the index by run wrote a random
+    // page of an ever larger index for every event (transaction.cpp). The
+    // file's one writer holds every row already, and ids count up from the
+    // largest one, as SQLite itself gives them: one row is enough.
     std::string_view conversation_append_sql() const override {
         return "SELECT r.conversation_head, (SELECT COALESCE(MAX(id), 0) + 1 FROM conversation) FROM runs r "
                "WHERE :n > 0 AND r.account_id = :a AND r.id = :r";
