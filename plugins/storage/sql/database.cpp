@@ -27,7 +27,9 @@ Database::Database(std::unique_ptr<SqlDialect> dialect)
                  {dialect_->read_only_session().off, {}},
                  &Connection::read_only},
       commit_{"COMMIT", {}},
-      rollback_{"ROLLBACK", {}} {
+      rollback_{"ROLLBACK", {}},
+      conversation_append_{std::string(dialect_->conversation_append_sql()),
+                           {ColumnType::integer, ColumnType::integer}} {
     writer_connection_ = dialect_->serializes_writers() && dialect_->pool_size() >= 2;
     if (dialect_->pool_size() >= 2 && !writer_connection_)
         read_slots_ = std::make_unique<std::counting_semaphore<>>(

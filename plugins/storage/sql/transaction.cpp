@@ -1894,10 +1894,7 @@ std::optional<Id> shared_id(const std::vector<Row>& rows, Id Row::*field) {
 
 }  // namespace
 
-std::vector<Id> SqlTransaction::append_to_chains(Id account_id,
-                                                 const std::vector<ConversationEntry>& entries) {
-    if (!conversation_append_)
-        conversation_append_ = Query{std::string(database_->dialect().conversation_append_sql()), {I, I}};
+std::vector<Id> SqlTransaction::append_to_chains(Id account_id, std::span<const ConversationEntry> entries) {
     std::vector<Id> ids;
     ids.reserve(entries.size());
     const Millis now = now_ms();
@@ -1909,8 +1906,8 @@ std::vector<Id> SqlTransaction::append_to_chains(Id account_id,
         while (end < entries.size() && entries[end].run_id == run_id) ++end;
         const std::size_t count = end - first;
 
-        auto& allocate =
-            statement(*conversation_append_).bind(static_cast<std::int64_t>(count), account_id, run_id);
+        auto& allocate = statement(database_->conversation_append())
+                             .bind(static_cast<std::int64_t>(count), account_id, run_id);
         allocate.execute();
         std::optional<Id> head;
         std::vector<Id> fresh;
@@ -1940,7 +1937,7 @@ std::vector<Id> SqlTransaction::append_to_chains(Id account_id,
 }
 
 bool SqlTransaction::chains_conversation() const {
-    return !database_->dialect().conversation_append_sql().empty();
+    return !database_->conversation_append().sql.empty();
 }
 
 Id SqlTransaction::append_conversation(Id account_id, const ConversationEntry& entry) {
@@ -1948,7 +1945,7 @@ Id SqlTransaction::append_conversation(Id account_id, const ConversationEntry& e
         "append_conversation",
         [&] {
             const Id id = chains_conversation()
-                              ? append_to_chains(account_id, {entry}).front()
+                              ? append_to_chains(account_id, {&entry, 1}).front()
                               : insert(kInsertConversation, account_id, entry.run_id, entry.element_id,
                                        entry.role, json_or_empty_object(entry.payload_json), entry.score,
                                        entry.maxscore, entry.attempt, or_now(entry.created_at, now_ms()));

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <tuple>
 #include <vector>
@@ -222,7 +223,7 @@ private:
     // Where the dialect chains each run's conversation (conversation_append_sql).
     bool chains_conversation() const;
     // Appends `entries` to their runs' chains and returns their ids, in order.
-    std::vector<Id> append_to_chains(Id account_id, const std::vector<ConversationEntry>& entries);
+    std::vector<Id> append_to_chains(Id account_id, std::span<const ConversationEntry> entries);
     // Counts a run reaching an element, and its first scored answer there,
     // in the counters element_progress() reads.
     void count_progress(Id account_id, const ConversationEntry& entry);
@@ -259,8 +260,6 @@ private:
     // flush_progress); what a savepoint rolled back is dropped with it.
     std::vector<ProgressCount> progress_;
     std::size_t progress_at_savepoint_ = 0;
-    // The dialect's SqlDialect::conversation_append_sql(), once it is needed.
-    std::optional<Query> conversation_append_;
 
     // What this transaction read or wrote of a run, so that counting its
     // progress and updating it take no statement to look it up again (an
