@@ -65,6 +65,57 @@ TEST(RunState, NullElementStatesAreNotStored) {
     EXPECT_EQ(nlohmann::json::parse(s.dump())["states"], (nlohmann::json{{"Quiz", {{"sent", true}}}}));
 }
 
+// dump() writes its text by hand: it must be what nlohmann::json writes for
+// the same object, so stored states read back and compare as before.
+TEST(RunState, WritesWhatNlohmannWouldForTheSameObject) {
+    const auto as_nlohmann = [](const RunState& s) {
+        nlohmann::json j{{"version", s.version}, {"activation", s.activation}, {"visits", s.visits}};
+        auto kept = nlohmann::json::object();
+        for (const auto& [id, state] : s.states.items())
+            if (!state.is_null()) kept[id] = state;
+        j["states"] = kept;
+        auto frames = nlohmann::json::array();
+        for (const auto& caller : s.stack) frames.push_back({{"element", caller}});
+        j["stack"] = frames;
+        if (s.waiting != Waiting::nothing) j["waiting"] = to_string(s.waiting);
+        if (s.timers) j["timers"] = true;
+        if (s.email_pending) j["email_pending"] = true;
+        if (!s.email.empty()) j["email"] = s.email;
+        if (s.pending_switch.is_object()) j["pending_switch"] = s.pending_switch;
+        if (s.taken_up_at) j["taken_up_at"] = *s.taken_up_at;
+        return j.dump();
+    };
+    RunState fresh;
+    EXPECT_EQ(fresh.dump(), as_nlohmann(fresh));
+    EXPECT_EQ(fresh.dump(), R"({"activation":0,"stack":[],"states":{},"version":0,"visits":{}})");
+
+    RunState full;
+    full.version = -3;
+    full.activation = 9007199254740993;
+    full.visits = {{"Q\"1", 2}, {"Вопрос", 1}, {"a\n", 7}, {"", 1}};
+    full.states = {{"Q\"1", {{"tries", 2}, {"text", "ответ \u0001"}, {"ratio", 0.1}}},
+                   {"Gone", nullptr},
+                   {"Rev", {{"queue", {"Q\"1", "Вопрос"}}, {"nested", {{"deep", {1, 2.5, nullptr}}}}}}};
+    full.stack = {"Rev", "Call \\ er"};
+    full.waiting = Waiting::deferred;
+    full.timers = true;
+    full.email_pending = true;
+    full.email = "ann@example.org";
+    full.pending_switch = {{"prompt", 17}, {"payload", "cd_2_abc"}, {"username", "ann"}};
+    full.taken_up_at = 1700000000123;
+    EXPECT_EQ(full.dump(), as_nlohmann(full));
+    const auto back = RunState::parse(full.dump());
+    EXPECT_EQ(back.dump(), full.dump());
+    EXPECT_EQ(back.visits, full.visits);
+
+    for (const auto waiting : {Waiting::input, Waiting::button, Waiting::poll, Waiting::timer}) {
+        RunState s;
+        s.waiting = waiting;
+        s.states = nlohmann::json::object({{"Only", nullptr}});
+        EXPECT_EQ(s.dump(), as_nlohmann(s)) << to_string(waiting);
+    }
+}
+
 TEST(RunState, RejectsWhatIsNotAnObject) {
     EXPECT_ANY_THROW(RunState::parse("[]"));
     EXPECT_ANY_THROW(RunState::parse("not json"));
