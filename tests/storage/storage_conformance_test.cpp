@@ -1680,6 +1680,66 @@ TYPED_TEST(StorageConformance, ARunsConversationIsWholeWhateverWasWrittenBetween
         [&](sdk::StorageTx& tx) { EXPECT_EQ(tx.conversation(a, runs[0]).size(), written[runs[0]].size()); });
 }
 
+// An event appends its rows and then updates its run, and may read the
+// conversation between: whatever the order, in one transaction or across
+// a savepoint undone, the history holds every kept row in order. (A chained
+// store moves the run's head with its update; see transaction.cpp.)
+TYPED_TEST(StorageConformance, AppendsReadsAndRunUpdatesInOneTransactionKeepTheConversationWhole) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "chain_update");
+    const auto [one, two] = this->in_tx([&](sdk::StorageTx& tx) {
+        return std::pair(tx.start_run(a, make_run(t, 1)), tx.start_run(a, make_run(t, 2)));
+    });
+    std::map<Id, std::vector<std::string>> written;
+    const auto row = [&](Id run, const std::string& text) {
+        auto e = entry(run, "Intro", "bot");
+        e.payload_json = R"({"text":")" + text + R"("})";
+        written[run].push_back(e.payload_json);
+        return e;
+    };
+    const auto texts = [&](sdk::StorageTx& tx, Id run) {
+        std::vector<std::string> out;
+        for (const auto& r : tx.conversation(a, run)) out.push_back(r.payload_json);
+        return out;
+    };
+    const Id b = this->in_tx([&](sdk::StorageTx& tx) { return tx.create_account("chain update other").id; });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        tx.append_conversation_rows(a, {row(one.id, "1"), row(two.id, "2"), row(one.id, "3")});
+        EXPECT_EQ(texts(tx, one.id), written[one.id]) << "read before the run's update";
+        auto updated = one;
+        updated.cursor = "Quiz_1";
+        // Another account's update of the run changes nothing, the head included.
+        EXPECT_FALSE(tx.update_run(b, updated));
+        EXPECT_TRUE(tx.update_run(a, updated));
+        tx.append_conversation(a, row(one.id, "4"));
+        EXPECT_TRUE(tx.update_run(a, updated));
+        tx.append_conversation(a, row(two.id, "5"));
+        tx.savepoint();
+        tx.append_conversation_rows(a, {entry(two.id, "Undone", "bot"), entry(one.id, "Undone", "user")});
+        auto undone = two;
+        undone.cursor = "Undone";
+        EXPECT_TRUE(tx.update_run(a, undone));
+        tx.rollback_to_savepoint();
+        tx.append_conversation(a, row(two.id, "6"));
+        EXPECT_EQ(texts(tx, two.id), written[two.id]) << "read after a savepoint undone";
+        tx.append_conversation(a, row(two.id, "7"));
+        // No update of run two follows: commit moves its head.
+    });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_EQ(texts(tx, one.id), written[one.id]);
+        EXPECT_EQ(texts(tx, two.id), written[two.id]);
+        EXPECT_EQ(tx.get_run(a, one.id)->cursor, "Quiz_1");
+        EXPECT_EQ(tx.get_run(a, two.id)->cursor, "Intro");
+        tx.append_conversation(a, row(two.id, "8"));
+        tx.append_conversation(a, row(one.id, "9"));
+    });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_EQ(texts(tx, one.id), written[one.id]);
+        EXPECT_EQ(texts(tx, two.id), written[two.id]);
+        EXPECT_TRUE(tx.conversation(b, one.id).empty());
+    });
+}
+
 // Two transactions adding to one run's conversation at once: both rows stay
 // in it, in the order the transactions wrote them (a chained backend's
 // append holds the run's row, so the second waits for the first).

@@ -224,11 +224,13 @@ void RunContext::flush() {
     });
     // Markers are timers of the run: leaving the element cancels them with the rest.
     if (!deferred_.empty()) state_.timers = true;
+    // History first: a chained store moves the run's conversation head with
+    // the run's update that follows, in one statement.
+    tx_.append_conversation_rows(run_.account_id, conversation_);
     run_.state_json = state_.dump();
     run_.updated_at = now_ms_;
     if (!tx_.update_run(run_.account_id, run_))
         throw std::runtime_error("run " + std::to_string(run_.id) + " vanished while an event was handled");
-    tx_.append_conversation_rows(run_.account_id, conversation_);
     tx_.enqueue_outbox_rows(run_.account_id, outbox_);
     for (const auto& timer : timers_) tx_.add_timer(run_.account_id, timer);
     for (auto& work : deferred_) {

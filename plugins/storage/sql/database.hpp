@@ -68,9 +68,9 @@ public:
     Database& operator=(const Database&) = delete;
 
     const SqlDialect& dialect() const { return *dialect_; }
-    // SqlDialect::conversation_append_sql() as a query (empty where the
-    // conversation is indexed by run).
-    const Query& conversation_append() const { return conversation_append_; }
+    // SqlDialect::chained_conversation_next_id_sql() as a query (empty where
+    // the conversation is indexed by run).
+    const Query& chained_conversation_next_id() const { return chained_conversation_next_id_; }
     CommittedReach& committed_reach() { return committed_reach_; }
 
     // A connection for the holder's exclusive use (and, where the dialect
@@ -160,7 +160,7 @@ private:
     const SessionSwitch read_only_;  // SqlDialect::ReadOnlySession
     const Query commit_;
     const Query rollback_;
-    const Query conversation_append_;
+    const Query chained_conversation_next_id_;
     CommittedReach committed_reach_;
 };
 

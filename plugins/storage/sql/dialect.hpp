@@ -85,16 +85,13 @@ public:
     virtual std::string_view chat_lock_sql() const = 0;
     // Empty: each run's conversation stays indexed by run (conversation_by_run),
     // and a row is appended by one insert. Otherwise the conversation is a
-    // chain from each run (migration 15, `{chain_conversation}`), and this is
-    // where a run's chain grows, for `n` new rows of run r of account a
-    // (parameters :n, :a, :r in this order): rows of two integer columns,
-    // the id of the run's newest conversation row (NULL for none) and an id
-    // for a new row, one that no row has or will be given. Up to n rows: the
-    // ids past the last one given count up from it. Holds run r's row against
-    // every other writer until the transaction ends, so that two transactions
-    // never extend one run's chain from the same row. No rows when account a
-    // has no run r.
-    virtual std::string_view conversation_append_sql() const = 0;
+    // chain from each run (migration 15, `{chain_conversation}`), and this
+    // gives a transaction the id of its first new conversation row: one row,
+    // one integer column, an id above every row's; the transaction's later
+    // rows count up from it. Only for a backend whose write transactions run
+    // one at a time (SQLite's BEGIN IMMEDIATE), which is also what keeps two
+    // transactions from extending one run's chain from the same row.
+    virtual std::string_view chained_conversation_next_id_sql() const = 0;
     // One row, one integer column: 1 when schema_migrations exists, else 0.
     virtual std::string_view schema_table_exists_sql() const = 0;
     // Surrogate key that never hands out an id twice: `{id}` in the migration DDL.

@@ -470,7 +470,7 @@ const std::vector<Migration> kMigrations = {
          "CREATE INDEX runs_by_account_chat ON runs (account_id, chat_id, id)",
      }},
     // Where the dialect chains each run's conversation (SqlDialect::
-    // conversation_append_sql), `{chain_conversation}` makes the chain.
+    // chained_conversation_next_id_sql), `{chain_conversation}` makes the chain.
     {15,
      "a run's conversation chained from the run instead of indexed by run, where the backend says so",
      {
@@ -530,7 +530,7 @@ const std::vector<std::string> kChainConversationDdl = {
 
 std::vector<std::string> expand_all(std::string_view statement, const SqlDialect& dialect, std::int64_t now) {
     if (statement == kChainConversation)
-        return dialect.conversation_append_sql().empty() ? std::vector<std::string>{} : kChainConversationDdl;
+        return dialect.chained_conversation_next_id_sql().empty() ? std::vector<std::string>{} : kChainConversationDdl;
     if (statement.substr(0, kRefuseUpdates.size()) == kRefuseUpdates && statement.back() == '}') {
         const auto table =
             statement.substr(kRefuseUpdates.size(), statement.size() - kRefuseUpdates.size() - 1);

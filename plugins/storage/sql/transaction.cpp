@@ -603,17 +603,27 @@ const Query kUpdateRun = command(
 const Query kUpdateRunProgress = command(
     "UPDATE runs SET cursor = :cursor, state_json = :state_json, updated_at = :updated_at "
     "WHERE account_id = :a AND id = :id");
+// The same two, also moving the run's conversation head (the chain below):
+// an event appends its rows and then updates its run, one statement for both.
+const Query kUpdateRunAndHead = command(
+    "UPDATE runs SET status = :status, cursor = :cursor, state_json = :state_json, ended_at = :ended_at, "
+    "updated_at = :updated_at, conversation_head = :h WHERE account_id = :a AND id = :id");
+const Query kUpdateRunProgressAndHead = command(
+    "UPDATE runs SET cursor = :cursor, state_json = :state_json, updated_at = :updated_at, "
+    "conversation_head = :h WHERE account_id = :a AND id = :id");
 const Query kUpdateRunActive = command(
     "UPDATE runs SET is_active = :is_active WHERE account_id = :a AND id = :id AND is_active <> :was_not");
 
 // A run's conversation is found one of two ways, as the dialect says
-// (SqlDialect::conversation_append_sql).
+// (SqlDialect::chained_conversation_next_id_sql).
 // - Indexed by run (conversation_by_run): an append is one insert, but takes
 //   a random leaf page of an ever larger index in every event's transaction.
 // - A chain: each row names the run's row before it (prev_id, 0 for the
-//   first) and the run its newest (conversation_head). An append also reads
-//   and moves the head, but writes only the end of the table and the run's
-//   row, which the event rewrites anyway.
+//   first) and the run its newest (conversation_head). An append is still
+//   one insert, which reads the head where the transaction does not know it
+//   yet; the head moves with the run's next update in the transaction
+//   (SqlTransaction::unwritten_heads_). It writes only the end of the table
+//   and the run's row, which the event rewrites anyway.
 // On SQLite pages are the cost and the chain is faster; on PostgreSQL round
 // trips are, and the index is (plugins/storage/sql/README.md).
 const IdInsert kInsertConversation = returning_id(
@@ -624,10 +634,13 @@ const RowsInsert kInsertConversationRows(
     "INSERT INTO conversation (account_id, run_id, element_id, role, payload_json, score, maxscore, attempt, "
     "created_at) VALUES ",
     "(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+// A row's prev_id is the one given or, where that is NULL, the run's head.
 const RowsInsert kInsertChainedConversationRows(
     "INSERT INTO conversation (id, prev_id, account_id, run_id, element_id, role, payload_json, score, "
     "maxscore, attempt, created_at) VALUES ",
-    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    "(?, COALESCE(?, (SELECT conversation_head FROM runs WHERE account_id = ? AND id = ?), 0), ?, ?, ?, ?, "
+    "?, "
+    "?, ?, ?, ?)");
 const Query kSetConversationHead =
     command("UPDATE runs SET conversation_head = :h WHERE account_id = :a AND id = :id");
 const Query kConversationByRun =
@@ -951,6 +964,7 @@ void SqlTransaction::insert_rows(const RowsInsert& query, std::size_t rows, cons
 }
 
 void SqlTransaction::commit() {
+    if (!unwritten_heads_.empty()) guarded("commit", [&] { write_heads(); });
     if (!progress_.empty()) guarded("commit", [&] { flush_progress(); });
     check_open("commit");
     try {
@@ -984,6 +998,8 @@ std::int32_t fold_to_32_bits(std::int64_t value) {
 void SqlTransaction::savepoint() {
     guarded("savepoint", [&] {
         if (savepoint_open_) refuse("savepoint", "a savepoint is open already (they do not nest)");
+        // Rolling back to the savepoint then forgets only heads moved after it.
+        write_heads();
         statement(kSavepoint).execute();
         savepoint_open_ = true;
         progress_at_savepoint_ = progress_.size();
@@ -1023,6 +1039,7 @@ void SqlTransaction::rollback_to_savepoint() {
     savepoint_open_ = false;
     state_ = State::open;
     progress_.resize(progress_at_savepoint_);
+    unwritten_heads_.clear();
     known_runs_.clear();
     reached_.clear();
 }
@@ -1809,15 +1826,30 @@ bool SqlTransaction::update_run(Id account_id, const Run& run) {
             const auto updated_at = or_now(run.updated_at, now_ms());
             const bool same_status = known != known_runs_.end() && known->second.status == run.status &&
                                      known->second.ended_at == run.ended_at;
-            const auto changed =
-                same_status ? changed_rows(statement(kUpdateRunProgress)
-                                               .bind(run.cursor, json_or_empty_object(run.state_json),
-                                                     updated_at, account_id, run.id))
-                            : changed_rows(statement(kUpdateRun)
-                                               .bind(std::string(sdk::to_string(run.status)), run.cursor,
-                                                     json_or_empty_object(run.state_json), run.ended_at,
-                                                     updated_at, account_id, run.id));
+            auto head = unwritten_heads_.find(run.id);
+            if (head != unwritten_heads_.end() && head->second.account_id != account_id)
+                head = unwritten_heads_.end();
+            const auto state_json = json_or_empty_object(run.state_json);
+            std::int64_t changed = 0;
+            if (head == unwritten_heads_.end())
+                changed =
+                    same_status
+                        ? changed_rows(statement(kUpdateRunProgress)
+                                           .bind(run.cursor, state_json, updated_at, account_id, run.id))
+                        : changed_rows(statement(kUpdateRun)
+                                           .bind(std::string(sdk::to_string(run.status)), run.cursor,
+                                                 state_json, run.ended_at, updated_at, account_id, run.id));
+            else
+                changed = same_status
+                              ? changed_rows(statement(kUpdateRunProgressAndHead)
+                                                 .bind(run.cursor, state_json, updated_at, head->second.head,
+                                                       account_id, run.id))
+                              : changed_rows(statement(kUpdateRunAndHead)
+                                                 .bind(std::string(sdk::to_string(run.status)), run.cursor,
+                                                       state_json, run.ended_at, updated_at,
+                                                       head->second.head, account_id, run.id));
             if (changed == 0) return false;
+            if (head != unwritten_heads_.end()) unwritten_heads_.erase(head);
             if (known == known_runs_.end() || known->second.active != run.active)
                 statement(kUpdateRunActive).bind(run.active, account_id, run.id, run.active).execute();
             if (known != known_runs_.end()) {
@@ -1895,49 +1927,46 @@ std::optional<Id> shared_id(const std::vector<Row>& rows, Id Row::*field) {
 }  // namespace
 
 std::vector<Id> SqlTransaction::append_to_chains(Id account_id, std::span<const ConversationEntry> entries) {
-    std::vector<Id> ids;
-    ids.reserve(entries.size());
-    const Millis now = now_ms();
-    // Each stretch of one run's rows extends its chain: ids are given, and the
-    // rows written, in the order of `entries`.
-    for (std::size_t first = 0; first < entries.size();) {
-        const Id run_id = entries[first].run_id;
-        std::size_t end = first + 1;
-        while (end < entries.size() && entries[end].run_id == run_id) ++end;
-        const std::size_t count = end - first;
-
-        auto& allocate = statement(database_->conversation_append())
-                             .bind(static_cast<std::int64_t>(count), account_id, run_id);
-        allocate.execute();
-        std::optional<Id> head;
-        std::vector<Id> fresh;
-        fresh.reserve(count);
-        while (allocate.next_row()) {
-            if (!allocate.is_null(0)) head = allocate.integer(0);
-            fresh.push_back(allocate.integer(1));
-        }
-        if (fresh.empty())
-            refuse("append_conversation",
-                   "run " + id_text(run_id) + " not found in account " + id_text(account_id));
-        std::sort(fresh.begin(), fresh.end());
-        while (fresh.size() < count) fresh.push_back(fresh.back() + 1);
-        fresh.resize(count);
-
-        insert_rows(kInsertChainedConversationRows, count,
-                    [&](PreparedStatement& st, std::size_t& p, std::size_t k) {
-                        st.bind_at(p++, fresh[k]);
-                        st.bind_at(p++, k == 0 ? head.value_or(0) : fresh[k - 1]);
-                        bind_conversation_row(st, p, account_id, entries[first + k], now);
-                    });
-        statement(kSetConversationHead).bind(fresh.back(), account_id, run_id).execute();
-        ids.insert(ids.end(), fresh.begin(), fresh.end());
-        first = end;
+    if (!next_conversation_id_)
+        next_conversation_id_ = single_integer(statement(database_->chained_conversation_next_id()));
+    // Ids in the order of `entries`; a failed insert only leaves a gap.
+    std::vector<Id> ids(entries.size());
+    for (auto& id : ids) id = (*next_conversation_id_)++;
+    // Each row links to its run's row before it: one of these rows, the head
+    // this transaction moved, or (NULL) the head the run has stored.
+    std::map<Id, Id> newest;
+    for (std::size_t k = 0; k < entries.size(); ++k) {
+        const Id run_id = entries[k].run_id;
+        if (newest.count(run_id) != 0) continue;
+        const auto head = unwritten_heads_.find(run_id);
+        if (head != unwritten_heads_.end() && head->second.account_id == account_id)
+            newest[run_id] = head->second.head;
     }
+    const Millis now = now_ms();
+    insert_rows(kInsertChainedConversationRows, entries.size(),
+                [&](PreparedStatement& st, std::size_t& p, std::size_t k) {
+                    const auto& entry = entries[k];
+                    const auto prev = newest.find(entry.run_id);
+                    st.bind_at(p++, ids[k]);
+                    st.bind_at(p++,
+                               prev == newest.end() ? std::optional<Id>() : std::optional<Id>(prev->second));
+                    st.bind_at(p++, account_id);
+                    st.bind_at(p++, entry.run_id);
+                    bind_conversation_row(st, p, account_id, entry, now);
+                    newest[entry.run_id] = ids[k];
+                });
+    for (const auto& [run_id, head] : newest) unwritten_heads_[run_id] = {account_id, head};
     return ids;
 }
 
+void SqlTransaction::write_heads() {
+    for (const auto& [run_id, head] : unwritten_heads_)
+        statement(kSetConversationHead).bind(head.head, head.account_id, run_id).execute();
+    unwritten_heads_.clear();
+}
+
 bool SqlTransaction::chains_conversation() const {
-    return !database_->conversation_append().sql.empty();
+    return !database_->chained_conversation_next_id().sql.empty();
 }
 
 Id SqlTransaction::append_conversation(Id account_id, const ConversationEntry& entry) {
@@ -1982,6 +2011,7 @@ void SqlTransaction::append_conversation_rows(Id account_id, const std::vector<C
 
 std::vector<ConversationEntry> SqlTransaction::conversation(Id account_id, Id run_id) {
     return guarded("conversation", [&] {
+        write_heads();
         auto& query = chains_conversation()
                           ? statement(kChainedConversation)
                                 .bind(account_id, run_id, account_id, run_id, account_id, run_id)

@@ -220,13 +220,16 @@ private:
     // Refuses (conflict) to take the last owner of `member`'s account away;
     // under the accounts lock, so two removals cannot both count two owners.
     void check_not_last_owner(std::string_view operation, const AccountMember& member);
-    // Where the dialect chains each run's conversation (conversation_append_sql).
+    // Where the dialect chains each run's conversation
+    // (chained_conversation_next_id_sql).
     bool chains_conversation() const;
     // Appends `entries` to their runs' chains and returns their ids, in order.
     std::vector<Id> append_to_chains(Id account_id, std::span<const ConversationEntry> entries);
     // Counts a run reaching an element, and its first scored answer there,
     // in the counters element_progress() reads.
     void count_progress(Id account_id, const ConversationEntry& entry);
+    // Writes the heads in unwritten_heads_ to their runs.
+    void write_heads();
     // Rolls back unless committed and gives the connection back.
     void release() noexcept;
     // Applies the element progress counted so far (count_progress).
@@ -275,6 +278,20 @@ private:
     };
     std::optional<Run> remember(std::optional<Run> run);
     std::map<Id, KnownRun> known_runs_;
+    // Each run's newest conversation row this transaction appended (a chained
+    // dialect) and has not yet written to runs.conversation_head: the run's
+    // update_run in this transaction writes it with the rest of the row (an
+    // event appends, then updates its run: one statement instead of two), and
+    // whatever could read it (conversation(), a savepoint, commit) writes
+    // what is left first.
+    struct UnwrittenHead {
+        Id account_id = 0;
+        Id head = 0;
+    };
+    std::map<Id, UnwrittenHead> unwritten_heads_;
+    // The id of the next chained row: read once, then counted up (the
+    // transaction is the only writer, chained_conversation_next_id_sql).
+    std::optional<Id> next_conversation_id_;
     // (run, element) rows of run_elements known to exist, and whether their
     // `scored` is known set; the database's CommittedReach learns them at commit.
     CommittedReach::Rows reached_;

@@ -162,11 +162,10 @@ public:
 
     // Chained: here pages are the cost, and the index by run wrote a random
     // page of an ever larger index for every event (transaction.cpp). The
-    // file's one writer holds every row already, and ids count up from the
-    // largest one, as SQLite itself gives them: one row is enough.
-    std::string_view conversation_append_sql() const override {
-        return "SELECT r.conversation_head, (SELECT COALESCE(MAX(id), 0) + 1 FROM conversation) FROM runs r "
-               "WHERE :n > 0 AND r.account_id = :a AND r.id = :r";
+    // file has one writer at a time, and ids count up from the largest one,
+    // as SQLite itself gives them.
+    std::string_view chained_conversation_next_id_sql() const override {
+        return "SELECT COALESCE(MAX(id), 0) + 1 FROM conversation";
     }
 
     std::string_view schema_table_exists_sql() const override {
