@@ -10,6 +10,7 @@
 #include "runtime/retention.hpp"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <dlfcn.h>
 #include <sys/stat.h>
@@ -21,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -1902,6 +1904,60 @@ TYPED_TEST(StorageConformance, RowsAtOnceAreStoredAsOneByOneWouldBeInOrder) {
         },
         "not found in account");
     EXPECT_EQ(count_rows(), before);
+}
+
+// A store may hold an event's outbox rows back to write them with the next
+// ones (SqlTransaction::held_outbox_): whatever is read, written one by one
+// or undone between, the outbox holds the kept messages in the order given.
+TYPED_TEST(StorageConformance, MessagesKeepTheirOrderWhateverIsReadOrUndoneBetween) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "held_outbox");
+    const auto message = [&](std::optional<Id> run, const std::string& text) {
+        auto m = make_message(t, 41, run);
+        m.payload_json = R"({"kind":"text","text":")" + text + R"("})";
+        return m;
+    };
+    const auto texts = [&](sdk::StorageTx& tx) {
+        std::vector<std::string> out;
+        Id last = 0;
+        for (const auto& row : tx.list_outbox(a, t.bot.id, 41)) {
+            EXPECT_GT(row.id, last) << "ids in the order written";
+            last = row.id;
+            out.push_back(nlohmann::json::parse(row.payload_json)["text"].get<std::string>());
+        }
+        return out;
+    };
+    const Id run = this->in_tx([&](sdk::StorageTx& tx) {
+        const Id id = tx.start_run(a, make_run(t, 41)).id;
+        tx.enqueue_outbox_rows(a, {message(id, "1"), message(id, "2")});
+        EXPECT_EQ(texts(tx), (std::vector<std::string>{"1", "2"})) << "read in the same transaction";
+        tx.enqueue_outbox_rows(a, {message(id, "3")});
+        tx.enqueue_outbox(a, message(std::nullopt, "4"));
+        tx.enqueue_outbox_rows(a, {message(id, "5")});
+        tx.savepoint();
+        tx.enqueue_outbox_rows(a, {message(id, "undone")});
+        tx.rollback_to_savepoint();
+        tx.enqueue_outbox_rows(a, {message(id, "6")});
+        tx.savepoint();
+        EXPECT_TRUE(tx.get_run(a, id));
+        tx.enqueue_outbox_rows(a, {message(id, "7"), message(std::nullopt, "8")});
+        tx.enqueue_outbox_rows(a, {message(id, "9")});
+        tx.release_savepoint();
+        tx.enqueue_outbox_rows(a, {message(id, "10")});
+        return id;
+    });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_EQ(texts(tx), (std::vector<std::string>{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}));
+        const auto due = tx.pending_outbox_all_accounts(std::numeric_limits<sdk::Millis>::max(), 100);
+        EXPECT_EQ(due.size(), 10u);
+    });
+    // A transaction that does not commit leaves none of its messages.
+    {
+        auto tx = this->storage_->begin();
+        EXPECT_TRUE(tx->get_run(a, run));
+        tx->enqueue_outbox_rows(a, {message(run, "gone")});
+    }
+    this->in_tx([&](sdk::StorageTx& tx) { EXPECT_EQ(texts(tx).size(), 10u); });
 }
 
 TYPED_TEST(StorageConformance, DurableTimers) {

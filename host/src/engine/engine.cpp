@@ -456,13 +456,15 @@ void Engine::enqueue_plain(sdk::StorageTx& tx, sdk::Id account_id, const sdk::In
     const auto parts = outbound.kind == sdk::OutboundMessage::Kind::text && !outbound.text.empty()
                            ? split_formatted_text(outbound.text, outbound.parse_mode, kMaxTextLength)
                            : std::vector<std::string>{outbound.text};
+    std::vector<sdk::OutboxMessage> messages(parts.size(), message);
     for (std::size_t i = 0; i < parts.size(); ++i) {
         auto part = outbound;
         part.text = parts[i];
         if (i + 1 < parts.size()) part.buttons.clear();
-        message.payload_json = sdk::to_json(part);
-        tx.enqueue_outbox(account_id, message);
+        messages[i].payload_json = sdk::to_json(part);
     }
+    // As rows: the store may hold them back to write with the group's others.
+    tx.enqueue_outbox_rows(account_id, messages);
 }
 
 // A start that names its deployment (event.deployment_id) comes from a

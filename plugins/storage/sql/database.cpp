@@ -28,8 +28,8 @@ Database::Database(std::unique_ptr<SqlDialect> dialect)
                  &Connection::read_only},
       commit_{"COMMIT", {}},
       rollback_{"ROLLBACK", {}},
-      chained_conversation_next_id_{std::string(dialect_->chained_conversation_next_id_sql()),
-                                    {ColumnType::integer}} {
+      chained_conversation_next_id_{
+          std::string(dialect_->chained_conversation_next_id_sql()), {ColumnType::integer}, true} {
     writer_connection_ = dialect_->serializes_writers() && dialect_->pool_size() >= 2;
     if (dialect_->pool_size() >= 2 && !writer_connection_)
         read_slots_ = std::make_unique<std::counting_semaphore<>>(

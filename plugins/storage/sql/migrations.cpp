@@ -530,7 +530,8 @@ const std::vector<std::string> kChainConversationDdl = {
 
 std::vector<std::string> expand_all(std::string_view statement, const SqlDialect& dialect, std::int64_t now) {
     if (statement == kChainConversation)
-        return dialect.chained_conversation_next_id_sql().empty() ? std::vector<std::string>{} : kChainConversationDdl;
+        return dialect.chained_conversation_next_id_sql().empty() ? std::vector<std::string>{}
+                                                                  : kChainConversationDdl;
     if (statement.substr(0, kRefuseUpdates.size()) == kRefuseUpdates && statement.back() == '}') {
         const auto table =
             statement.substr(kRefuseUpdates.size(), statement.size() - kRefuseUpdates.size() - 1);

@@ -47,6 +47,10 @@ private:
 struct Query {
     std::string sql;
     std::vector<ColumnType> columns;
+    // The statement neither reads nor changes the outbox, not even through a
+    // cascade: outbox rows a transaction holds back (SqlTransaction::
+    // held_outbox_) need not be written before it runs. False unless said.
+    bool apart_from_outbox = false;
 };
 
 class PreparedStatement {

@@ -466,6 +466,13 @@ Query count(std::string_view sql) {
     return {std::string(sql), {I}};
 }
 
+// `query`, marked as leaving the outbox alone (Query::apart_from_outbox):
+// the statements an engine event runs between the outbox rows it holds back.
+Query apart_from_outbox(Query query) {
+    query.apart_from_outbox = true;
+    return query;
+}
+
 // --- Statements ---------------------------------------------------------------
 // Every tenant statement is scoped by `account_id = :a`.
 
@@ -543,7 +550,7 @@ const Query kInsertDeployment = returning(
     ":course_id, :version_id, :bot_id, :environment, :overrides_json, :legacy_alias, :is_active, "
     ":created_at, :restricted, :allow_restart, :collect_email, :archived_at)");
 const Query kGetDeployment =
-    select(kDeployment, "FROM course_deployments WHERE account_id = :a AND id = :id");
+    apart_from_outbox(select(kDeployment, "FROM course_deployments WHERE account_id = :a AND id = :id"));
 const Query kListDeployments =
     select(kDeployment, "FROM course_deployments WHERE account_id = :a ORDER BY id");
 const Columns kDeploymentLifecycle{{"course_id", I}, {"archived_at", I}};
@@ -587,32 +594,32 @@ const Query kInsertRun = returning(
     "cursor, state_json, utm_json, started_at, updated_at, ended_at, version_id, preview) VALUES (:a, "
     ":bot_id, :deployment_id, :chat_id, :user_id, :username, :token_id, :status, :is_active, :cursor, "
     ":state_json, :utm_json, :started_at, :updated_at, :ended_at, :version_id, :preview)");
-const Query kGetRun = select(kRun, "FROM runs WHERE account_id = :a AND id = :id");
+const Query kGetRun = apart_from_outbox(select(kRun, "FROM runs WHERE account_id = :a AND id = :id"));
 // `is_active = 1` literally, so both planners pick the partial unique index.
-const Query kActiveRun =
-    select(kRun, "FROM runs WHERE account_id = :a AND bot_id = :b AND chat_id = :c AND is_active = 1");
+const Query kActiveRun = apart_from_outbox(
+    select(kRun, "FROM runs WHERE account_id = :a AND bot_id = :b AND chat_id = :c AND is_active = 1"));
 // is_active is set apart, and only when it changes: SQLite rewrites the partial
 // index on every UPDATE that names the column, one more page per event.
-const Query kUpdateRun = command(
+const Query kUpdateRun = apart_from_outbox(command(
     "UPDATE runs SET status = :status, cursor = :cursor, state_json = :state_json, ended_at = :ended_at, "
-    "updated_at = :updated_at WHERE account_id = :a AND id = :id");
+    "updated_at = :updated_at WHERE account_id = :a AND id = :id"));
 // The same without status and ended_at, for a run whose status this
 // transaction knows is unchanged: status is a column of four analytics
 // indexes, and naming it in SET rewrites an entry in each, changed or not
 // (four more pages per event to write and log).
-const Query kUpdateRunProgress = command(
-    "UPDATE runs SET cursor = :cursor, state_json = :state_json, updated_at = :updated_at "
-    "WHERE account_id = :a AND id = :id");
+const Query kUpdateRunProgress = apart_from_outbox(
+    command("UPDATE runs SET cursor = :cursor, state_json = :state_json, updated_at = :updated_at "
+            "WHERE account_id = :a AND id = :id"));
 // The same two, also moving the run's conversation head (the chain below):
 // an event appends its rows and then updates its run, one statement for both.
-const Query kUpdateRunAndHead = command(
+const Query kUpdateRunAndHead = apart_from_outbox(command(
     "UPDATE runs SET status = :status, cursor = :cursor, state_json = :state_json, ended_at = :ended_at, "
-    "updated_at = :updated_at, conversation_head = :h WHERE account_id = :a AND id = :id");
-const Query kUpdateRunProgressAndHead = command(
-    "UPDATE runs SET cursor = :cursor, state_json = :state_json, updated_at = :updated_at, "
-    "conversation_head = :h WHERE account_id = :a AND id = :id");
-const Query kUpdateRunActive = command(
-    "UPDATE runs SET is_active = :is_active WHERE account_id = :a AND id = :id AND is_active <> :was_not");
+    "updated_at = :updated_at, conversation_head = :h WHERE account_id = :a AND id = :id"));
+const Query kUpdateRunProgressAndHead = apart_from_outbox(
+    command("UPDATE runs SET cursor = :cursor, state_json = :state_json, updated_at = :updated_at, "
+            "conversation_head = :h WHERE account_id = :a AND id = :id"));
+const Query kUpdateRunActive = apart_from_outbox(command(
+    "UPDATE runs SET is_active = :is_active WHERE account_id = :a AND id = :id AND is_active <> :was_not"));
 
 // A run's conversation is found one of two ways, as the dialect says
 // (SqlDialect::chained_conversation_next_id_sql).
@@ -633,16 +640,16 @@ const IdInsert kInsertConversation = returning_id(
 const RowsInsert kInsertConversationRows(
     "INSERT INTO conversation (account_id, run_id, element_id, role, payload_json, score, maxscore, attempt, "
     "created_at) VALUES ",
-    "(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?)", true);
 // A row's prev_id is the one given or, where that is NULL, the run's head.
 const RowsInsert kInsertChainedConversationRows(
     "INSERT INTO conversation (id, prev_id, account_id, run_id, element_id, role, payload_json, score, "
     "maxscore, attempt, created_at) VALUES ",
     "(?, COALESCE(?, (SELECT conversation_head FROM runs WHERE account_id = ? AND id = ?), 0), ?, ?, ?, ?, "
-    "?, "
-    "?, ?, ?, ?)");
+    "?, ?, ?, ?, ?)",
+    true);
 const Query kSetConversationHead =
-    command("UPDATE runs SET conversation_head = :h WHERE account_id = :a AND id = :id");
+    apart_from_outbox(command("UPDATE runs SET conversation_head = :h WHERE account_id = :a AND id = :id"));
 const Query kConversationByRun =
     select(kConversationEntry, "FROM conversation WHERE account_id = :a AND run_id = :r ORDER BY id");
 
@@ -721,8 +728,9 @@ const Query kInsertBan = returning(
     ":r, :c, :m)");
 const Query kDeleteBan = command("DELETE FROM banned WHERE account_id = :a AND id = :id");
 const Query kListBans = select(kBan, "FROM banned WHERE account_id = :a ORDER BY id");
-const Query kIsBanned = count(
-    "SELECT COUNT(*) FROM banned WHERE account_id = :a AND user_id = :u AND (bot_id IS NULL OR bot_id = :b)");
+const Query kIsBanned =
+    apart_from_outbox(count("SELECT COUNT(*) FROM banned WHERE account_id = :a AND user_id = :u AND (bot_id "
+                            "IS NULL OR bot_id = :b)"));
 // The bot's own ban first (NULL bot_id sorts last on both backends through
 // the CASE), then the newest.
 const Query kFindBan =
@@ -750,11 +758,11 @@ const Query kIsParticipantByIdOrName = count(
 
 // Inserts nothing for another account's bot, so the answer is "false" without
 // telling whether that bot has seen the update.
-const Query kMarkUpdateProcessed = command(
-    "INSERT INTO processed_updates (account_id, bot_id, update_id, processed_at) "
-    "SELECT CAST(:a AS BIGINT), CAST(:b AS BIGINT), CAST(:u AS BIGINT), CAST(:t AS BIGINT) "
-    "WHERE EXISTS (SELECT 1 FROM bots WHERE account_id = :owner AND id = :bot) "
-    "ON CONFLICT (bot_id, update_id) DO NOTHING");
+const Query kMarkUpdateProcessed = apart_from_outbox(
+    command("INSERT INTO processed_updates (account_id, bot_id, update_id, processed_at) "
+            "SELECT CAST(:a AS BIGINT), CAST(:b AS BIGINT), CAST(:u AS BIGINT), CAST(:t AS BIGINT) "
+            "WHERE EXISTS (SELECT 1 FROM bots WHERE account_id = :owner AND id = :bot) "
+            "ON CONFLICT (bot_id, update_id) DO NOTHING"));
 const Query kPruneProcessedUpdates = command(
     "DELETE FROM processed_updates WHERE (bot_id, update_id) IN (SELECT bot_id, update_id FROM "
     "processed_updates WHERE processed_at < :before ORDER BY processed_at LIMIT :limit)");
@@ -935,7 +943,7 @@ Id SqlTransaction::insert(const IdInsert& query, const Args&... args) {
     return id;
 }
 
-RowsInsert::RowsInsert(std::string_view head, std::string_view row)
+RowsInsert::RowsInsert(std::string_view head, std::string_view row, bool apart_from_outbox)
     : per_row_(static_cast<std::size_t>(std::count(row.begin(), row.end(), '?'))) {
     std::string sql(head);
     std::size_t parameter = 0;
@@ -947,7 +955,7 @@ RowsInsert::RowsInsert(std::string_view head, std::string_view row)
             else
                 sql += c;
         }
-        queries_.push_back({sql, {}});
+        queries_.push_back({sql, {}, apart_from_outbox});
     }
 }
 
@@ -964,6 +972,7 @@ void SqlTransaction::insert_rows(const RowsInsert& query, std::size_t rows, cons
 }
 
 void SqlTransaction::commit() {
+    if (!held_outbox_.empty()) guarded("commit", [&] { write_held_outbox(); });
     if (!unwritten_heads_.empty()) guarded("commit", [&] { write_heads(); });
     if (!progress_.empty()) guarded("commit", [&] { flush_progress(); });
     check_open("commit");
@@ -998,8 +1007,10 @@ std::int32_t fold_to_32_bits(std::int64_t value) {
 void SqlTransaction::savepoint() {
     guarded("savepoint", [&] {
         if (savepoint_open_) refuse("savepoint", "a savepoint is open already (they do not nest)");
-        // Rolling back to the savepoint then forgets only heads moved after it.
+        // Rolling back to the savepoint then forgets only heads moved and
+        // rows held after it.
         write_heads();
+        write_held_outbox();
         statement(kSavepoint).execute();
         savepoint_open_ = true;
         progress_at_savepoint_ = progress_.size();
@@ -1009,6 +1020,8 @@ void SqlTransaction::savepoint() {
 void SqlTransaction::release_savepoint() {
     guarded("release_savepoint", [&] {
         if (!savepoint_open_) refuse("release_savepoint", "no savepoint is open");
+        // A row that fails fails the event that wrote it, not the next one.
+        write_held_outbox();
         statement(kReleaseSavepoint).execute();
         savepoint_open_ = false;
     });
@@ -1040,6 +1053,7 @@ void SqlTransaction::rollback_to_savepoint() {
     state_ = State::open;
     progress_.resize(progress_at_savepoint_);
     unwritten_heads_.clear();
+    held_outbox_.clear();
     known_runs_.clear();
     reached_.clear();
 }
@@ -1048,8 +1062,8 @@ void SqlTransaction::lock_chat(Id bot_id, std::int64_t chat_id) {
     const std::string_view sql = database_->dialect().chat_lock_sql();
     guarded("lock_chat", [&] {
         if (sql.empty()) return;
-        static_cast<void>(
-            single_integer(statement(count(sql)).bind(fold_to_32_bits(bot_id), fold_to_32_bits(chat_id))));
+        static_cast<void>(single_integer(statement(apart_from_outbox(count(sql)))
+                                             .bind(fold_to_32_bits(bot_id), fold_to_32_bits(chat_id))));
     });
 }
 
@@ -1185,8 +1199,8 @@ const Query kSetChatAuthoring = command(
     " course_name = excluded.course_name, course_id = excluded.course_id, expires_at = excluded.expires_at");
 const Columns kChatAuthoring{{"bot_id", I},      {"chat_id", I},   {"user_id", I},   {"mode", T},
                              {"course_name", T}, {"course_id", I}, {"expires_at", I}};
-const Query kFindChatAuthoring =
-    select(kChatAuthoring, "FROM chat_authoring WHERE account_id = :a AND bot_id = :b AND chat_id = :c");
+const Query kFindChatAuthoring = apart_from_outbox(
+    select(kChatAuthoring, "FROM chat_authoring WHERE account_id = :a AND bot_id = :b AND chat_id = :c"));
 const Query kClearChatAuthoring =
     command("DELETE FROM chat_authoring WHERE account_id = :a AND bot_id = :b AND chat_id = :c");
 }  // namespace
@@ -1799,8 +1813,8 @@ Run SqlTransaction::start_run(Id account_id, const Run& run) {
 
 std::optional<Run> SqlTransaction::remember(std::optional<Run> run) {
     if (run)
-        known_runs_[run->id] = {run->account_id, run->version_id, run->preview,
-                                run->active,     run->status,     run->ended_at};
+        known_runs_[run->id] = {run->account_id, run->version_id, run->preview, run->active,
+                                run->bot_id,     run->status,     run->ended_at};
     return run;
 }
 
@@ -2034,12 +2048,13 @@ constexpr int kProgressShards = 8;
 // PostgreSQL table without statistics yet (a fresh database, or rows a long
 // transaction such as `profo legacy import` inserted) was read through an
 // (account_id, preview, ...) index, every run of the account once per row.
-const Query kRunVersion{"SELECT version_id, account_id, preview FROM runs WHERE id = :r", {I, I, I}};
-const Query kReachElement{
-    "INSERT INTO run_elements (run_id, element_id, account_id, version_id, scored)"
-    " VALUES (:r, :e, :a, :v, 0) ON CONFLICT DO NOTHING",
-    {}};
-const Query kAddProgress{
+const Query kRunVersion =
+    apart_from_outbox(Query{"SELECT version_id, account_id, preview FROM runs WHERE id = :r", {I, I, I}});
+const Query kReachElement =
+    apart_from_outbox(Query{"INSERT INTO run_elements (run_id, element_id, account_id, version_id, scored)"
+                            " VALUES (:r, :e, :a, :v, 0) ON CONFLICT DO NOTHING",
+                            {}});
+const Query kAddProgress = apart_from_outbox(Query{
     "INSERT INTO element_progress (account_id, version_id, element_id, shard, reached, scored, score_sum,"
     " maxscore_sum) VALUES (:a, :v, :e, :s, :reached, :scored, :score, :max)"
     " ON CONFLICT (version_id, element_id, shard) DO UPDATE SET"
@@ -2047,9 +2062,9 @@ const Query kAddProgress{
     "excluded.scored,"
     " score_sum = element_progress.score_sum + excluded.score_sum,"
     " maxscore_sum = element_progress.maxscore_sum + excluded.maxscore_sum",
-    {}};
-const Query kFirstScore{
-    "UPDATE run_elements SET scored = 1 WHERE run_id = :r AND element_id = :e AND scored = 0", {}};
+    {}});
+const Query kFirstScore = apart_from_outbox(
+    Query{"UPDATE run_elements SET scored = 1 WHERE run_id = :r AND element_id = :e AND scored = 0", {}});
 const Query kElementProgress{
     "SELECT element_id, SUM(reached), SUM(scored), SUM(score_sum), SUM(maxscore_sum) FROM element_progress"
     " WHERE account_id = :a AND version_id = :v GROUP BY element_id",
@@ -2525,18 +2540,26 @@ void SqlTransaction::enqueue_outbox_rows(Id account_id, const std::vector<Outbox
             for (const auto& message : messages)
                 if (message.payload_json.empty()) refuse("enqueue_outbox", "the payload is empty");
             const Millis now = now_ms();
-            insert_rows(kInsertOutboxRows, messages.size(),
-                        [&](PreparedStatement& st, std::size_t& p, std::size_t k) {
-                            const auto& message = messages[k];
-                            const Millis created = or_now(message.created_at, now);
-                            st.bind_at(p++, account_id);
-                            st.bind_at(p++, message.bot_id);
-                            st.bind_at(p++, message.chat_id);
-                            st.bind_at(p++, message.run_id);
-                            st.bind_at(p++, message.payload_json);
-                            st.bind_at(p++, or_now(message.next_attempt_at, created));
-                            st.bind_at(p++, created);
-                        });
+            const auto of_known_run = [&](const OutboxMessage& message) {
+                if (!message.run_id) return false;
+                const auto known = known_runs_.find(*message.run_id);
+                return known != known_runs_.end() && known->second.account_id == account_id &&
+                       known->second.bot_id == message.bot_id;
+            };
+            if (std::all_of(messages.begin(), messages.end(), of_known_run)) {
+                for (const auto& message : messages) {
+                    auto& held = held_outbox_.emplace_back(account_id, message).second;
+                    held.created_at = or_now(message.created_at, now);
+                    held.next_attempt_at = or_now(message.next_attempt_at, held.created_at);
+                }
+                return;
+            }
+            for (const auto& message : messages) {
+                auto& row = held_outbox_.emplace_back(account_id, message).second;
+                row.created_at = or_now(message.created_at, now);
+                row.next_attempt_at = or_now(message.next_attempt_at, row.created_at);
+            }
+            write_held_outbox();
         },
         [&](DbFailure failure) {
             const auto bot = shared_id(messages, &OutboxMessage::bot_id);
@@ -2544,6 +2567,23 @@ void SqlTransaction::enqueue_outbox_rows(Id account_id, const std::vector<Outbox
                 failure, account_id,
                 bot ? "bot " + id_text(*bot) + " or run" : "a bot or run of these messages");
         });
+}
+
+void SqlTransaction::write_held_outbox() {
+    if (held_outbox_.empty()) return;
+    // Taken out first: the inserts' own statements must not write them again.
+    const auto held = std::move(held_outbox_);
+    held_outbox_.clear();
+    insert_rows(kInsertOutboxRows, held.size(), [&](PreparedStatement& st, std::size_t& p, std::size_t k) {
+        const auto& [account_id, message] = held[k];
+        st.bind_at(p++, account_id);
+        st.bind_at(p++, message.bot_id);
+        st.bind_at(p++, message.chat_id);
+        st.bind_at(p++, message.run_id);
+        st.bind_at(p++, message.payload_json);
+        st.bind_at(p++, message.next_attempt_at);
+        st.bind_at(p++, message.created_at);
+    });
 }
 
 std::vector<OutboxMessage> SqlTransaction::pending_outbox_of_holder_all_accounts(const std::string& holder,

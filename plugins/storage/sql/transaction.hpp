@@ -29,7 +29,8 @@ class RowsInsert {
 public:
     static constexpr std::size_t kMaxRows = 16;
 
-    RowsInsert(std::string_view head, std::string_view row);
+    // `apart_from_outbox` as in Query, for every statement it makes.
+    RowsInsert(std::string_view head, std::string_view row, bool apart_from_outbox = false);
     const Query& query(std::size_t rows) const { return queries_.at(rows - 1); }
     std::size_t parameters_per_row() const { return per_row_; }
 
@@ -205,7 +206,12 @@ private:
     template <class Body>
     auto guarded(std::string_view operation, Body&& body) -> decltype(body());
 
-    PreparedStatement& statement(const Query& query) { return lease_->connection().statement(query); }
+    // Writes the outbox rows held back first, unless the query leaves the
+    // outbox alone.
+    PreparedStatement& statement(const Query& query) {
+        if (!held_outbox_.empty() && !query.apart_from_outbox) write_held_outbox();
+        return lease_->connection().statement(query);
+    }
     // Runs an insert and returns the new row's id, in the dialect's cheaper way.
     template <class... Args>
     Id insert(const IdInsert& query, const Args&... args);
@@ -230,6 +236,8 @@ private:
     void count_progress(Id account_id, const ConversationEntry& entry);
     // Writes the heads in unwritten_heads_ to their runs.
     void write_heads();
+    // Inserts the rows in held_outbox_, in order, in as few statements as it can.
+    void write_held_outbox();
     // Rolls back unless committed and gives the connection back.
     void release() noexcept;
     // Applies the element progress counted so far (count_progress).
@@ -273,6 +281,7 @@ private:
         Id version_id = 0;  // 0: none recorded
         bool preview = false;
         bool active = false;
+        Id bot_id = 0;
         sdk::RunStatus status = sdk::RunStatus::active;  // as stored
         std::optional<Millis> ended_at;
     };
@@ -292,6 +301,14 @@ private:
     // The id of the next chained row: read once, then counted up (the
     // transaction is the only writer, chained_conversation_next_id_sql).
     std::optional<Id> next_conversation_id_;
+    // Outbox rows of runs this transaction read or wrote (so their account,
+    // run and bot are known to hold together: what the rows' references
+    // check), each with its account, held back to be inserted together with
+    // the next ones: a group's events write their messages in a few
+    // statements instead of one each. Written before any statement that is
+    // not apart_from_outbox, and before a savepoint is taken or released
+    // and the commit; forgotten when a savepoint is rolled back to.
+    std::vector<std::pair<Id, OutboxMessage>> held_outbox_;
     // (run, element) rows of run_elements known to exist, and whether their
     // `scored` is known set; the database's CommittedReach learns them at commit.
     CommittedReach::Rows reached_;
