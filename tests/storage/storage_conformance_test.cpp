@@ -1740,6 +1740,43 @@ TYPED_TEST(StorageConformance, AppendsReadsAndRunUpdatesInOneTransactionKeepTheC
         EXPECT_EQ(texts(tx, two.id), written[two.id]);
         EXPECT_TRUE(tx.conversation(b, one.id).empty());
     });
+    // As the engine's events go: each reads its run first (so a store knows
+    // the run and where its history ends, and may hold rows back), appends,
+    // then updates the run.
+    this->in_tx([&](sdk::StorageTx& tx) {
+        for (int round = 0; round < 3; ++round)
+            for (const auto& run : {one, two}) {
+                auto active = tx.active_run(a, t.bot.id, run.chat_id);
+                ASSERT_TRUE(active);
+                tx.append_conversation_rows(
+                    a, {row(run.id, "q" + std::to_string(round)), row(run.id, "a" + std::to_string(round))});
+                if (round == 1) {
+                    tx.savepoint();
+                    EXPECT_TRUE(tx.active_run(a, t.bot.id, run.chat_id));
+                    tx.append_conversation(a, entry(run.id, "Undone", "bot"));
+                    tx.rollback_to_savepoint();
+                }
+                active->cursor = "Round" + std::to_string(round);
+                EXPECT_TRUE(tx.update_run(a, *active));
+            }
+        EXPECT_EQ(texts(tx, two.id), written[two.id]) << "read in the same transaction";
+        auto active = tx.active_run(a, t.bot.id, one.chat_id);
+        tx.append_conversation(a, row(one.id, "last"));
+    });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_EQ(texts(tx, one.id), written[one.id]);
+        EXPECT_EQ(texts(tx, two.id), written[two.id]);
+        EXPECT_EQ(tx.get_run(a, two.id)->cursor, "Round2");
+        // A run started in the transaction: its history starts there.
+        auto third = make_run(t, 3);
+        const Id three = tx.start_run(a, third).id;
+        tx.append_conversation_rows(a, {row(three, "first"), row(one.id, "after last")});
+        tx.append_conversation(a, row(three, "second"));
+    });
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_EQ(texts(tx, one.id), written[one.id]);
+        for (const auto& [run, rows] : written) EXPECT_EQ(texts(tx, run), rows) << "run " << run;
+    });
 }
 
 // Two transactions adding to one run's conversation at once: both rows stay

@@ -47,10 +47,11 @@ private:
 struct Query {
     std::string sql;
     std::vector<ColumnType> columns;
-    // The statement neither reads nor changes the outbox, not even through a
-    // cascade: outbox rows a transaction holds back (SqlTransaction::
-    // held_outbox_) need not be written before it runs. False unless said.
-    bool apart_from_outbox = false;
+    // The statement neither reads nor changes the outbox or the conversation,
+    // not even through a cascade: rows a transaction holds back
+    // (SqlTransaction::write_held_rows) need not be written before it runs.
+    // False unless said.
+    bool apart_from_held_rows = false;
 };
 
 class PreparedStatement {

@@ -466,10 +466,11 @@ Query count(std::string_view sql) {
     return {std::string(sql), {I}};
 }
 
-// `query`, marked as leaving the outbox alone (Query::apart_from_outbox):
-// the statements an engine event runs between the outbox rows it holds back.
-Query apart_from_outbox(Query query) {
-    query.apart_from_outbox = true;
+// `query`, marked as leaving the outbox and the conversation alone
+// (Query::apart_from_held_rows): the statements an engine event runs
+// between the rows it holds back.
+Query apart_from_held_rows(Query query) {
+    query.apart_from_held_rows = true;
     return query;
 }
 
@@ -550,7 +551,7 @@ const Query kInsertDeployment = returning(
     ":course_id, :version_id, :bot_id, :environment, :overrides_json, :legacy_alias, :is_active, "
     ":created_at, :restricted, :allow_restart, :collect_email, :archived_at)");
 const Query kGetDeployment =
-    apart_from_outbox(select(kDeployment, "FROM course_deployments WHERE account_id = :a AND id = :id"));
+    apart_from_held_rows(select(kDeployment, "FROM course_deployments WHERE account_id = :a AND id = :id"));
 const Query kListDeployments =
     select(kDeployment, "FROM course_deployments WHERE account_id = :a ORDER BY id");
 const Columns kDeploymentLifecycle{{"course_id", I}, {"archived_at", I}};
@@ -594,31 +595,41 @@ const Query kInsertRun = returning(
     "cursor, state_json, utm_json, started_at, updated_at, ended_at, version_id, preview) VALUES (:a, "
     ":bot_id, :deployment_id, :chat_id, :user_id, :username, :token_id, :status, :is_active, :cursor, "
     ":state_json, :utm_json, :started_at, :updated_at, :ended_at, :version_id, :preview)");
-const Query kGetRun = apart_from_outbox(select(kRun, "FROM runs WHERE account_id = :a AND id = :id"));
+const Query kGetRun = apart_from_held_rows(select(kRun, "FROM runs WHERE account_id = :a AND id = :id"));
 // `is_active = 1` literally, so both planners pick the partial unique index.
-const Query kActiveRun = apart_from_outbox(
+const Query kActiveRun = apart_from_held_rows(
     select(kRun, "FROM runs WHERE account_id = :a AND bot_id = :b AND chat_id = :c AND is_active = 1"));
+// The same with the run's conversation head, where the conversation is chained.
+const Query kActiveRunAndChainEnd =
+    apart_from_held_rows({"SELECT " + kRun.list() +
+                              ", conversation_head FROM runs WHERE account_id = :a AND bot_id = :b AND "
+                              "chat_id = :c AND is_active = 1",
+                          [] {
+                              auto types = kRun.types();
+                              types.push_back(I);
+                              return types;
+                          }()});
 // is_active is set apart, and only when it changes: SQLite rewrites the partial
 // index on every UPDATE that names the column, one more page per event.
-const Query kUpdateRun = apart_from_outbox(command(
+const Query kUpdateRun = apart_from_held_rows(command(
     "UPDATE runs SET status = :status, cursor = :cursor, state_json = :state_json, ended_at = :ended_at, "
     "updated_at = :updated_at WHERE account_id = :a AND id = :id"));
 // The same without status and ended_at, for a run whose status this
 // transaction knows is unchanged: status is a column of four analytics
 // indexes, and naming it in SET rewrites an entry in each, changed or not
 // (four more pages per event to write and log).
-const Query kUpdateRunProgress = apart_from_outbox(
+const Query kUpdateRunProgress = apart_from_held_rows(
     command("UPDATE runs SET cursor = :cursor, state_json = :state_json, updated_at = :updated_at "
             "WHERE account_id = :a AND id = :id"));
 // The same two, also moving the run's conversation head (the chain below):
 // an event appends its rows and then updates its run, one statement for both.
-const Query kUpdateRunAndHead = apart_from_outbox(command(
+const Query kUpdateRunAndHead = apart_from_held_rows(command(
     "UPDATE runs SET status = :status, cursor = :cursor, state_json = :state_json, ended_at = :ended_at, "
     "updated_at = :updated_at, conversation_head = :h WHERE account_id = :a AND id = :id"));
-const Query kUpdateRunProgressAndHead = apart_from_outbox(
+const Query kUpdateRunProgressAndHead = apart_from_held_rows(
     command("UPDATE runs SET cursor = :cursor, state_json = :state_json, updated_at = :updated_at, "
             "conversation_head = :h WHERE account_id = :a AND id = :id"));
-const Query kUpdateRunActive = apart_from_outbox(command(
+const Query kUpdateRunActive = apart_from_held_rows(command(
     "UPDATE runs SET is_active = :is_active WHERE account_id = :a AND id = :id AND is_active <> :was_not"));
 
 // A run's conversation is found one of two ways, as the dialect says
@@ -626,11 +637,12 @@ const Query kUpdateRunActive = apart_from_outbox(command(
 // - Indexed by run (conversation_by_run): an append is one insert, but takes
 //   a random leaf page of an ever larger index in every event's transaction.
 // - A chain: each row names the run's row before it (prev_id, 0 for the
-//   first) and the run its newest (conversation_head). An append is still
+//   first) and the run its newest (conversation_head). An append is at most
 //   one insert, which reads the head where the transaction does not know it
-//   yet; the head moves with the run's next update in the transaction
-//   (SqlTransaction::unwritten_heads_). It writes only the end of the table
-//   and the run's row, which the event rewrites anyway.
+//   (SqlTransaction::chain_ends_), and is held back to go with the next ones
+//   where it does; the head moves with the run's next update in the
+//   transaction. It writes only the end of the table and the run's row,
+//   which the event rewrites anyway.
 // On SQLite pages are the cost and the chain is faster; on PostgreSQL round
 // trips are, and the index is (plugins/storage/sql/README.md).
 const IdInsert kInsertConversation = returning_id(
@@ -648,8 +660,8 @@ const RowsInsert kInsertChainedConversationRows(
     "(?, COALESCE(?, (SELECT conversation_head FROM runs WHERE account_id = ? AND id = ?), 0), ?, ?, ?, ?, "
     "?, ?, ?, ?, ?)",
     true);
-const Query kSetConversationHead =
-    apart_from_outbox(command("UPDATE runs SET conversation_head = :h WHERE account_id = :a AND id = :id"));
+const Query kSetConversationHead = apart_from_held_rows(
+    command("UPDATE runs SET conversation_head = :h WHERE account_id = :a AND id = :id"));
 const Query kConversationByRun =
     select(kConversationEntry, "FROM conversation WHERE account_id = :a AND run_id = :r ORDER BY id");
 
@@ -728,9 +740,9 @@ const Query kInsertBan = returning(
     ":r, :c, :m)");
 const Query kDeleteBan = command("DELETE FROM banned WHERE account_id = :a AND id = :id");
 const Query kListBans = select(kBan, "FROM banned WHERE account_id = :a ORDER BY id");
-const Query kIsBanned =
-    apart_from_outbox(count("SELECT COUNT(*) FROM banned WHERE account_id = :a AND user_id = :u AND (bot_id "
-                            "IS NULL OR bot_id = :b)"));
+const Query kIsBanned = apart_from_held_rows(
+    count("SELECT COUNT(*) FROM banned WHERE account_id = :a AND user_id = :u AND (bot_id "
+          "IS NULL OR bot_id = :b)"));
 // The bot's own ban first (NULL bot_id sorts last on both backends through
 // the CASE), then the newest.
 const Query kFindBan =
@@ -758,7 +770,7 @@ const Query kIsParticipantByIdOrName = count(
 
 // Inserts nothing for another account's bot, so the answer is "false" without
 // telling whether that bot has seen the update.
-const Query kMarkUpdateProcessed = apart_from_outbox(
+const Query kMarkUpdateProcessed = apart_from_held_rows(
     command("INSERT INTO processed_updates (account_id, bot_id, update_id, processed_at) "
             "SELECT CAST(:a AS BIGINT), CAST(:b AS BIGINT), CAST(:u AS BIGINT), CAST(:t AS BIGINT) "
             "WHERE EXISTS (SELECT 1 FROM bots WHERE account_id = :owner AND id = :bot) "
@@ -943,7 +955,7 @@ Id SqlTransaction::insert(const IdInsert& query, const Args&... args) {
     return id;
 }
 
-RowsInsert::RowsInsert(std::string_view head, std::string_view row, bool apart_from_outbox)
+RowsInsert::RowsInsert(std::string_view head, std::string_view row, bool apart_from_held_rows)
     : per_row_(static_cast<std::size_t>(std::count(row.begin(), row.end(), '?'))) {
     std::string sql(head);
     std::size_t parameter = 0;
@@ -955,7 +967,7 @@ RowsInsert::RowsInsert(std::string_view head, std::string_view row, bool apart_f
             else
                 sql += c;
         }
-        queries_.push_back({sql, {}, apart_from_outbox});
+        queries_.push_back({sql, {}, apart_from_held_rows});
     }
 }
 
@@ -972,8 +984,8 @@ void SqlTransaction::insert_rows(const RowsInsert& query, std::size_t rows, cons
 }
 
 void SqlTransaction::commit() {
-    if (!held_outbox_.empty()) guarded("commit", [&] { write_held_outbox(); });
-    if (!unwritten_heads_.empty()) guarded("commit", [&] { write_heads(); });
+    if (!held_outbox_.empty() || !held_conversation_.empty()) guarded("commit", [&] { write_held_rows(); });
+    if (!chain_ends_.empty()) guarded("commit", [&] { write_heads(); });
     if (!progress_.empty()) guarded("commit", [&] { flush_progress(); });
     check_open("commit");
     try {
@@ -1010,7 +1022,7 @@ void SqlTransaction::savepoint() {
         // Rolling back to the savepoint then forgets only heads moved and
         // rows held after it.
         write_heads();
-        write_held_outbox();
+        write_held_rows();
         statement(kSavepoint).execute();
         savepoint_open_ = true;
         progress_at_savepoint_ = progress_.size();
@@ -1021,7 +1033,7 @@ void SqlTransaction::release_savepoint() {
     guarded("release_savepoint", [&] {
         if (!savepoint_open_) refuse("release_savepoint", "no savepoint is open");
         // A row that fails fails the event that wrote it, not the next one.
-        write_held_outbox();
+        write_held_rows();
         statement(kReleaseSavepoint).execute();
         savepoint_open_ = false;
     });
@@ -1052,7 +1064,8 @@ void SqlTransaction::rollback_to_savepoint() {
     savepoint_open_ = false;
     state_ = State::open;
     progress_.resize(progress_at_savepoint_);
-    unwritten_heads_.clear();
+    chain_ends_.clear();
+    held_conversation_.clear();
     held_outbox_.clear();
     known_runs_.clear();
     reached_.clear();
@@ -1062,7 +1075,7 @@ void SqlTransaction::lock_chat(Id bot_id, std::int64_t chat_id) {
     const std::string_view sql = database_->dialect().chat_lock_sql();
     guarded("lock_chat", [&] {
         if (sql.empty()) return;
-        static_cast<void>(single_integer(statement(apart_from_outbox(count(sql)))
+        static_cast<void>(single_integer(statement(apart_from_held_rows(count(sql)))
                                              .bind(fold_to_32_bits(bot_id), fold_to_32_bits(chat_id))));
     });
 }
@@ -1199,7 +1212,7 @@ const Query kSetChatAuthoring = command(
     " course_name = excluded.course_name, course_id = excluded.course_id, expires_at = excluded.expires_at");
 const Columns kChatAuthoring{{"bot_id", I},      {"chat_id", I},   {"user_id", I},   {"mode", T},
                              {"course_name", T}, {"course_id", I}, {"expires_at", I}};
-const Query kFindChatAuthoring = apart_from_outbox(
+const Query kFindChatAuthoring = apart_from_held_rows(
     select(kChatAuthoring, "FROM chat_authoring WHERE account_id = :a AND bot_id = :b AND chat_id = :c"));
 const Query kClearChatAuthoring =
     command("DELETE FROM chat_authoring WHERE account_id = :a AND bot_id = :b AND chat_id = :c");
@@ -1789,7 +1802,7 @@ Run SqlTransaction::start_run(Id account_id, const Run& run) {
                 refuse("start_run", "deployment " + id_text(run.deployment_id) + " of bot " +
                                         id_text(run.bot_id) + " not found in account " + id_text(account_id));
             const Millis started = or_now(run.started_at, now_ms());
-            return *remember(one_row<Run>(
+            const auto started_run = *remember(one_row<Run>(
                 statement(kInsertRun)
                     .bind(account_id, run.bot_id, run.deployment_id, run.chat_id, run.user_id, run.username,
                           run.token_id, std::string(sdk::to_string(run.status)), run.active, run.cursor,
@@ -1797,6 +1810,8 @@ Run SqlTransaction::start_run(Id account_id, const Run& run) {
                           or_now(run.updated_at, started), run.ended_at,
                           run.version_id ? std::optional<Id>(run.version_id) : std::nullopt, run.preview),
                 read_run));
+            if (chains_conversation()) learn_chain_end(account_id, started_run.id, 0);  // no rows yet
+            return started_run;
         },
         [&](DbFailure failure) {
             if (failure == DbFailure::unique_violation)
@@ -1826,7 +1841,17 @@ std::optional<Run> SqlTransaction::get_run(Id account_id, Id run_id) {
 
 std::optional<Run> SqlTransaction::active_run(Id account_id, Id bot_id, std::int64_t chat_id) {
     return guarded("active_run", [&] {
-        return remember(one_row<Run>(statement(kActiveRun).bind(account_id, bot_id, chat_id), read_run));
+        if (!chains_conversation())
+            return remember(one_row<Run>(statement(kActiveRun).bind(account_id, bot_id, chat_id), read_run));
+        Id head = 0;
+        auto run = one_row<Run>(statement(kActiveRunAndChainEnd).bind(account_id, bot_id, chat_id),
+                                [&head](const PreparedStatement& s) {
+                                    const std::size_t at = kRun.types().size();
+                                    head = s.is_null(at) ? 0 : s.integer(at);
+                                    return read_run(s);
+                                });
+        if (run) learn_chain_end(account_id, run->id, head);
+        return remember(std::move(run));
     });
 }
 
@@ -1840,12 +1865,12 @@ bool SqlTransaction::update_run(Id account_id, const Run& run) {
             const auto updated_at = or_now(run.updated_at, now_ms());
             const bool same_status = known != known_runs_.end() && known->second.status == run.status &&
                                      known->second.ended_at == run.ended_at;
-            auto head = unwritten_heads_.find(run.id);
-            if (head != unwritten_heads_.end() && head->second.account_id != account_id)
-                head = unwritten_heads_.end();
+            auto head = chain_ends_.find(run.id);
+            if (head != chain_ends_.end() && (head->second.account_id != account_id || head->second.written))
+                head = chain_ends_.end();
             const auto state_json = json_or_empty_object(run.state_json);
             std::int64_t changed = 0;
-            if (head == unwritten_heads_.end())
+            if (head == chain_ends_.end())
                 changed =
                     same_status
                         ? changed_rows(statement(kUpdateRunProgress)
@@ -1863,7 +1888,7 @@ bool SqlTransaction::update_run(Id account_id, const Run& run) {
                                                        state_json, run.ended_at, updated_at,
                                                        head->second.head, account_id, run.id));
             if (changed == 0) return false;
-            if (head != unwritten_heads_.end()) unwritten_heads_.erase(head);
+            if (head != chain_ends_.end()) head->second.written = true;
             if (known == known_runs_.end() || known->second.active != run.active)
                 statement(kUpdateRunActive).bind(run.active, account_id, run.id, run.active).execute();
             if (known != known_runs_.end()) {
@@ -1946,37 +1971,55 @@ std::vector<Id> SqlTransaction::append_to_chains(Id account_id, std::span<const 
     // Ids in the order of `entries`; a failed insert only leaves a gap.
     std::vector<Id> ids(entries.size());
     for (auto& id : ids) id = (*next_conversation_id_)++;
-    // Each row links to its run's row before it: one of these rows, the head
-    // this transaction moved, or (NULL) the head the run has stored.
-    std::map<Id, Id> newest;
-    for (std::size_t k = 0; k < entries.size(); ++k) {
-        const Id run_id = entries[k].run_id;
-        if (newest.count(run_id) != 0) continue;
-        const auto head = unwritten_heads_.find(run_id);
-        if (head != unwritten_heads_.end() && head->second.account_id == account_id)
-            newest[run_id] = head->second.head;
+    // Each row links to its run's row before it: one of these rows, the end
+    // this transaction knows, or (none) the head the run has stored, which
+    // the insert reads. Rows are held back only when every link is known and
+    // every run is one this transaction read or wrote in the account.
+    std::map<Id, std::optional<Id>> newest;
+    bool hold = true;
+    for (const auto& entry : entries) {
+        if (newest.count(entry.run_id) != 0) continue;
+        const auto end = chain_ends_.find(entry.run_id);
+        const bool end_known = end != chain_ends_.end() && end->second.account_id == account_id;
+        newest[entry.run_id] = end_known ? std::optional<Id>(end->second.head) : std::nullopt;
+        const auto known = known_runs_.find(entry.run_id);
+        hold = hold && end_known && known != known_runs_.end() && known->second.account_id == account_id;
     }
     const Millis now = now_ms();
-    insert_rows(kInsertChainedConversationRows, entries.size(),
-                [&](PreparedStatement& st, std::size_t& p, std::size_t k) {
-                    const auto& entry = entries[k];
-                    const auto prev = newest.find(entry.run_id);
-                    st.bind_at(p++, ids[k]);
-                    st.bind_at(p++,
-                               prev == newest.end() ? std::optional<Id>() : std::optional<Id>(prev->second));
-                    st.bind_at(p++, account_id);
-                    st.bind_at(p++, entry.run_id);
-                    bind_conversation_row(st, p, account_id, entry, now);
-                    newest[entry.run_id] = ids[k];
-                });
-    for (const auto& [run_id, head] : newest) unwritten_heads_[run_id] = {account_id, head};
+    if (hold) {
+        for (std::size_t k = 0; k < entries.size(); ++k) {
+            auto& prev = newest[entries[k].run_id];
+            held_conversation_.push_back({account_id, ids[k], *prev, now, entries[k]});
+            prev = ids[k];
+        }
+    } else {
+        insert_rows(kInsertChainedConversationRows, entries.size(),
+                    [&](PreparedStatement& st, std::size_t& p, std::size_t k) {
+                        const auto& entry = entries[k];
+                        auto& prev = newest[entry.run_id];
+                        st.bind_at(p++, ids[k]);
+                        st.bind_at(p++, prev);
+                        st.bind_at(p++, account_id);
+                        st.bind_at(p++, entry.run_id);
+                        bind_conversation_row(st, p, account_id, entry, now);
+                        prev = ids[k];
+                    });
+    }
+    for (const auto& [run_id, head] : newest) chain_ends_[run_id] = {account_id, *head, false};
     return ids;
 }
 
+void SqlTransaction::learn_chain_end(Id account_id, Id run_id, Id head) {
+    // One this transaction moved is newer than the stored one.
+    chain_ends_.try_emplace(run_id, ChainEnd{account_id, head, true});
+}
+
 void SqlTransaction::write_heads() {
-    for (const auto& [run_id, head] : unwritten_heads_)
-        statement(kSetConversationHead).bind(head.head, head.account_id, run_id).execute();
-    unwritten_heads_.clear();
+    for (auto& [run_id, end] : chain_ends_) {
+        if (end.written) continue;
+        statement(kSetConversationHead).bind(end.head, end.account_id, run_id).execute();
+        end.written = true;
+    }
 }
 
 bool SqlTransaction::chains_conversation() const {
@@ -2049,12 +2092,12 @@ constexpr int kProgressShards = 8;
 // transaction such as `profo legacy import` inserted) was read through an
 // (account_id, preview, ...) index, every run of the account once per row.
 const Query kRunVersion =
-    apart_from_outbox(Query{"SELECT version_id, account_id, preview FROM runs WHERE id = :r", {I, I, I}});
+    apart_from_held_rows(Query{"SELECT version_id, account_id, preview FROM runs WHERE id = :r", {I, I, I}});
 const Query kReachElement =
-    apart_from_outbox(Query{"INSERT INTO run_elements (run_id, element_id, account_id, version_id, scored)"
-                            " VALUES (:r, :e, :a, :v, 0) ON CONFLICT DO NOTHING",
-                            {}});
-const Query kAddProgress = apart_from_outbox(Query{
+    apart_from_held_rows(Query{"INSERT INTO run_elements (run_id, element_id, account_id, version_id, scored)"
+                               " VALUES (:r, :e, :a, :v, 0) ON CONFLICT DO NOTHING",
+                               {}});
+const Query kAddProgress = apart_from_held_rows(Query{
     "INSERT INTO element_progress (account_id, version_id, element_id, shard, reached, scored, score_sum,"
     " maxscore_sum) VALUES (:a, :v, :e, :s, :reached, :scored, :score, :max)"
     " ON CONFLICT (version_id, element_id, shard) DO UPDATE SET"
@@ -2063,7 +2106,7 @@ const Query kAddProgress = apart_from_outbox(Query{
     " score_sum = element_progress.score_sum + excluded.score_sum,"
     " maxscore_sum = element_progress.maxscore_sum + excluded.maxscore_sum",
     {}});
-const Query kFirstScore = apart_from_outbox(
+const Query kFirstScore = apart_from_held_rows(
     Query{"UPDATE run_elements SET scored = 1 WHERE run_id = :r AND element_id = :e AND scored = 0", {}});
 const Query kElementProgress{
     "SELECT element_id, SUM(reached), SUM(scored), SUM(score_sum), SUM(maxscore_sum) FROM element_progress"
@@ -2559,7 +2602,7 @@ void SqlTransaction::enqueue_outbox_rows(Id account_id, const std::vector<Outbox
                 row.created_at = or_now(message.created_at, now);
                 row.next_attempt_at = or_now(message.next_attempt_at, row.created_at);
             }
-            write_held_outbox();
+            write_held_rows();
         },
         [&](DbFailure failure) {
             const auto bot = shared_id(messages, &OutboxMessage::bot_id);
@@ -2569,21 +2612,34 @@ void SqlTransaction::enqueue_outbox_rows(Id account_id, const std::vector<Outbox
         });
 }
 
-void SqlTransaction::write_held_outbox() {
-    if (held_outbox_.empty()) return;
+void SqlTransaction::write_held_rows() {
     // Taken out first: the inserts' own statements must not write them again.
-    const auto held = std::move(held_outbox_);
+    const auto conversation = std::move(held_conversation_);
+    held_conversation_.clear();
+    const auto outbox = std::move(held_outbox_);
     held_outbox_.clear();
-    insert_rows(kInsertOutboxRows, held.size(), [&](PreparedStatement& st, std::size_t& p, std::size_t k) {
-        const auto& [account_id, message] = held[k];
-        st.bind_at(p++, account_id);
-        st.bind_at(p++, message.bot_id);
-        st.bind_at(p++, message.chat_id);
-        st.bind_at(p++, message.run_id);
-        st.bind_at(p++, message.payload_json);
-        st.bind_at(p++, message.next_attempt_at);
-        st.bind_at(p++, message.created_at);
-    });
+    if (!conversation.empty())
+        insert_rows(kInsertChainedConversationRows, conversation.size(),
+                    [&](PreparedStatement& st, std::size_t& p, std::size_t k) {
+                        const auto& row = conversation[k];
+                        st.bind_at(p++, row.id);
+                        st.bind_at(p++, row.prev);
+                        st.bind_at(p++, row.account_id);
+                        st.bind_at(p++, row.entry.run_id);
+                        bind_conversation_row(st, p, row.account_id, row.entry, row.now);
+                    });
+    if (!outbox.empty())
+        insert_rows(kInsertOutboxRows, outbox.size(),
+                    [&](PreparedStatement& st, std::size_t& p, std::size_t k) {
+                        const auto& [account_id, message] = outbox[k];
+                        st.bind_at(p++, account_id);
+                        st.bind_at(p++, message.bot_id);
+                        st.bind_at(p++, message.chat_id);
+                        st.bind_at(p++, message.run_id);
+                        st.bind_at(p++, message.payload_json);
+                        st.bind_at(p++, message.next_attempt_at);
+                        st.bind_at(p++, message.created_at);
+                    });
 }
 
 std::vector<OutboxMessage> SqlTransaction::pending_outbox_of_holder_all_accounts(const std::string& holder,

@@ -29,8 +29,8 @@ class RowsInsert {
 public:
     static constexpr std::size_t kMaxRows = 16;
 
-    // `apart_from_outbox` as in Query, for every statement it makes.
-    RowsInsert(std::string_view head, std::string_view row, bool apart_from_outbox = false);
+    // `apart_from_held_rows` as in Query, for every statement it makes.
+    RowsInsert(std::string_view head, std::string_view row, bool apart_from_held_rows = false);
     const Query& query(std::size_t rows) const { return queries_.at(rows - 1); }
     std::size_t parameters_per_row() const { return per_row_; }
 
@@ -206,10 +206,10 @@ private:
     template <class Body>
     auto guarded(std::string_view operation, Body&& body) -> decltype(body());
 
-    // Writes the outbox rows held back first, unless the query leaves the
-    // outbox alone.
+    // Writes the rows held back first, unless the query leaves their tables alone.
     PreparedStatement& statement(const Query& query) {
-        if (!held_outbox_.empty() && !query.apart_from_outbox) write_held_outbox();
+        if (!query.apart_from_held_rows && (!held_outbox_.empty() || !held_conversation_.empty()))
+            write_held_rows();
         return lease_->connection().statement(query);
     }
     // Runs an insert and returns the new row's id, in the dialect's cheaper way.
@@ -234,10 +234,13 @@ private:
     // Counts a run reaching an element, and its first scored answer there,
     // in the counters element_progress() reads.
     void count_progress(Id account_id, const ConversationEntry& entry);
-    // Writes the heads in unwritten_heads_ to their runs.
+    // Writes the chain ends this transaction moved (chain_ends_) to their runs.
     void write_heads();
-    // Inserts the rows in held_outbox_, in order, in as few statements as it can.
-    void write_held_outbox();
+    // Inserts the rows held back (held_conversation_, held_outbox_), in
+    // order, in as few statements as it can.
+    void write_held_rows();
+    // What the chain end of `run_id` is as stored, read with the run.
+    void learn_chain_end(Id account_id, Id run_id, Id head);
     // Rolls back unless committed and gives the connection back.
     void release() noexcept;
     // Applies the element progress counted so far (count_progress).
@@ -287,27 +290,38 @@ private:
     };
     std::optional<Run> remember(std::optional<Run> run);
     std::map<Id, KnownRun> known_runs_;
-    // Each run's newest conversation row this transaction appended (a chained
-    // dialect) and has not yet written to runs.conversation_head: the run's
-    // update_run in this transaction writes it with the rest of the row (an
-    // event appends, then updates its run: one statement instead of two), and
-    // whatever could read it (conversation(), a savepoint, commit) writes
-    // what is left first.
-    struct UnwrittenHead {
+    // The end of each run's conversation chain (a chained dialect) as far as
+    // this transaction knows it: read with the run (active_run, start_run)
+    // or moved by an append. An end not yet written to runs.conversation_head
+    // is written by the run's update_run in this transaction with the rest of
+    // the row (an event appends, then updates its run: one statement instead
+    // of two); whatever could read it (conversation(), a savepoint, commit)
+    // writes what is left first.
+    struct ChainEnd {
         Id account_id = 0;
-        Id head = 0;
+        Id head = 0;          // the run's newest row; 0 for none
+        bool written = true;  // runs.conversation_head holds it already
     };
-    std::map<Id, UnwrittenHead> unwritten_heads_;
+    std::map<Id, ChainEnd> chain_ends_;
     // The id of the next chained row: read once, then counted up (the
     // transaction is the only writer, chained_conversation_next_id_sql).
     std::optional<Id> next_conversation_id_;
-    // Outbox rows of runs this transaction read or wrote (so their account,
-    // run and bot are known to hold together: what the rows' references
-    // check), each with its account, held back to be inserted together with
-    // the next ones: a group's events write their messages in a few
-    // statements instead of one each. Written before any statement that is
-    // not apart_from_outbox, and before a savepoint is taken or released
-    // and the commit; forgotten when a savepoint is rolled back to.
+    // Rows held back to be inserted with the next ones, 16 to a statement,
+    // so that a group's events write their history and messages in a few
+    // statements instead of one or two each. Held only for a run this
+    // transaction read or wrote (so its account, run and bot are known to
+    // hold together: all the rows' references check), and a history row
+    // only where its chain's end is known. Written before any statement that
+    // is not apart_from_held_rows, before a savepoint is taken or released,
+    // and at commit; forgotten when a savepoint is rolled back to.
+    struct HeldEntry {
+        Id account_id = 0;
+        Id id = 0;
+        Id prev = 0;
+        Millis now = 0;  // for a row without created_at
+        ConversationEntry entry;
+    };
+    std::vector<HeldEntry> held_conversation_;
     std::vector<std::pair<Id, OutboxMessage>> held_outbox_;
     // (run, element) rows of run_elements known to exist, and whether their
     // `scored` is known set; the database's CommittedReach learns them at commit.
