@@ -86,9 +86,9 @@ TEST_F(LoaderTest, RefusesANewerMinorAbi) {
 TEST_F(LoaderTest, RefusesAStoragePluginOlderThanTheStorageInterfaces) {
     auto candidate = inspect_plugin(fixture("older_storage"));
     const std::string major = std::to_string(profo::sdk::kAbiMajor);
-    EXPECT_EQ(candidate.refusal, "storage plugin built for SDK ABI " + major + ".2; storage plugins need " +
+    EXPECT_EQ(candidate.refusal, "storage plugin built for SDK ABI " + major + ".12; storage plugins need " +
                                      major +
-                                     ".12 or newer (the storage interfaces grew): rebuild it against "
+                                     ".13 or newer (the storage interfaces grew): rebuild it against "
                                      "this SDK");
     EXPECT_THROW(load_plugin(candidate), PluginLoadError);
     EXPECT_FALSE(ran("older_storage"));

@@ -2174,6 +2174,52 @@ TYPED_TEST(StorageConformance, UpdateLedgerIsIdempotent) {
     this->in_tx([&](sdk::StorageTx& tx) { EXPECT_TRUE(tx.mark_update_processed(a, t.bot.id, 101)); });
 }
 
+// Many updates marked at once say what as many single marks would, in order.
+TYPED_TEST(StorageConformance, UpdatesMarkedAtOnceSayWhatOneByOneWould) {
+    const Id a = sdk::kDefaultAccountId;
+    Tenant t = this->seed(a, "ledger_rows");
+    Tenant u = this->seed(a, "ledger_rows2");
+    const Id b = this->in_tx([&](sdk::StorageTx& tx) { return tx.create_account("ledger rows other").id; });
+    Tenant v = this->seed(b, "ledger_rows3");
+    this->in_tx([&](sdk::StorageTx& tx) { EXPECT_TRUE(tx.mark_update_processed(a, t.bot.id, 5)); });
+    using Update = sdk::UpdateLedger::Update;
+    std::vector<Update> updates{
+        {a, t.bot.id, 5},  // marked before
+        {a, t.bot.id, 6},  // new
+        {a, u.bot.id, 6},  // new: ids are per bot
+        {a, t.bot.id, 6},  // listed twice: new the first time only
+        {b, t.bot.id, 7},  // another account's bot: refused
+        {a, t.bot.id, 7},  // so the update is still new for its own account
+        {a, 989898, 8},    // no such bot
+        {b, v.bot.id, 8},  // the other account's own bot
+    };
+    std::vector<bool> expected{false, true, true, false, false, true, false, true};
+    // More than one statement's worth, with an update repeated across them.
+    for (std::int64_t id = 100; id < 140; ++id) {
+        updates.push_back({a, u.bot.id, id % 37 == 0 ? 6 : id});
+        expected.push_back(id % 37 != 0);
+    }
+    updates.push_back({a, u.bot.id, 100});
+    expected.push_back(false);
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_EQ(tx.mark_updates_processed(updates), expected);
+        EXPECT_TRUE(tx.mark_updates_processed({}).empty());
+        EXPECT_FALSE(tx.mark_update_processed(a, t.bot.id, 7));
+        EXPECT_FALSE(tx.mark_update_processed(b, v.bot.id, 8));
+        EXPECT_FALSE(tx.mark_update_processed(b, t.bot.id, 9)) << "never through another account";
+    });
+    // Rolled back: none stays marked.
+    {
+        auto tx = this->storage_->begin();
+        EXPECT_EQ(tx->mark_updates_processed({{a, t.bot.id, 200}, {a, u.bot.id, 201}}),
+                  (std::vector<bool>{true, true}));
+    }
+    this->in_tx([&](sdk::StorageTx& tx) {
+        EXPECT_EQ(tx.mark_updates_processed({{a, t.bot.id, 200}, {a, t.bot.id, 6}}),
+                  (std::vector<bool>{true, false}));
+    });
+}
+
 TYPED_TEST(StorageConformance, UpdateLedgerIsPrunedOldestFirstInSlices) {
     const Id a = sdk::kDefaultAccountId;
     Tenant t = this->seed(a, "pruned");

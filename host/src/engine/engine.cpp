@@ -138,6 +138,11 @@ struct Engine::ChatEvent final : ChatWorkQueues::Item {
     // Failed on its own (its element, its chat's earlier event): trying it
     // again alone after its group failed would not help.
     bool failed_alone = false;
+    // The update ledger's entry of an event that came with an update id: the
+    // event is handled only if marking it says it is new.
+    std::optional<sdk::UpdateLedger::Update> update;
+    // What marking it said, when its group marked every event's at once.
+    std::optional<bool> update_is_new;
 };
 
 // What one caller waits for: its events settled, and the chats in which one
@@ -277,16 +282,57 @@ Engine::GroupOutcome Engine::commit_group(const std::vector<ChatEvent*>& group,
         for (auto* event : group) event->result = failed(std::string("storage unavailable: ") + e.what());
         return GroupOutcome::not_started;
     }
+    // What an earlier run of the group marked was rolled back with it.
+    for (auto* e : group) e->update_is_new.reset();
+    const auto untried = [&](const ChatEvent& e) {
+        return failed_chats.count({e.bot_id, e.chat_id}) != 0 || e.completion->chat_failed(e);
+    };
     // The chat whose lock was taken last, if it still holds.
     std::pair<sdk::Id, std::int64_t> locked{};
     bool holds_lock = false;
     const bool alone = group.size() == 1;
+    if (!savepoints) {
+        // Without savepoints nothing stands unless all does: the chats are
+        // locked first (in the group's ascending order, as the loop below
+        // would), then the updates of the events to try marked in one call.
+        // A ledger row is only ever written under its chat's lock, so
+        // transactions cannot wait for each other over one.
+        try {
+            std::vector<sdk::UpdateLedger::Update> updates;
+            std::vector<ChatEvent*> marked;
+            for (auto* e : group) {
+                if (untried(*e)) continue;
+                const std::pair chat{e->bot_id, e->chat_id};
+                if (!holds_lock || locked != chat) {
+                    tx->lock_chat(e->bot_id, e->chat_id);
+                    locked = chat;
+                    holds_lock = true;
+                }
+                if (e->update) {
+                    updates.push_back(*e->update);
+                    marked.push_back(e);
+                }
+            }
+            if (!updates.empty()) {
+                const auto is_new = tx->mark_updates_processed(updates);
+                if (is_new.size() != marked.size())
+                    throw std::runtime_error("the storage marked " + std::to_string(is_new.size()) + " of " +
+                                             std::to_string(marked.size()) + " updates");
+                for (std::size_t k = 0; k < marked.size(); ++k) marked[k]->update_is_new = is_new[k];
+            }
+        } catch (const std::exception& e) {
+            log_.error(std::string("a group of events could not lock its chats or mark its updates: ") +
+                       e.what());
+            fail_all(std::string("the event could not be handled: ") + e.what());
+            return GroupOutcome::lost;
+        }
+    }
     for (auto* e : group) {
         e->failed_alone = false;
         e->result = {};
         e->after = {};
         const std::pair chat{e->bot_id, e->chat_id};
-        if (failed_chats.count(chat) != 0 || e->completion->chat_failed(*e)) {
+        if (untried(*e)) {
             e->result = failed("not tried: an earlier event of this chat failed");
             e->failed_alone = true;
             continue;
@@ -294,12 +340,18 @@ Engine::GroupOutcome Engine::commit_group(const std::vector<ChatEvent*>& group,
         std::string error;
         try {
             if (savepoints) tx->savepoint();
-            if (!holds_lock || locked != chat) {
+            // Without savepoints every chat is locked already.
+            if (savepoints && (!holds_lock || locked != chat)) {
                 tx->lock_chat(e->bot_id, e->chat_id);
                 locked = chat;
                 holds_lock = true;
             }
-            e->result = e->handle(*tx, e->after);
+            const bool is_new =
+                !e->update || e->update_is_new.value_or(false) ||
+                (!e->update_is_new &&
+                 tx->mark_update_processed(e->update->account_id, e->update->bot_id, e->update->update_id));
+            e->result =
+                is_new ? e->handle(*tx, e->after) : sdk::DispatchResult{Status::duplicate, std::nullopt, {}};
             if (savepoints) tx->release_savepoint();
             continue;
         } catch (const ElementFailure& failure) {
@@ -376,9 +428,8 @@ void Engine::prepare(const std::vector<sdk::InboundEvent>& inbound, Dispatch& d)
         e.what = [&event] {
             return "event for bot " + std::to_string(event.bot_id) + " chat " + std::to_string(event.chat_id);
         };
+        if (event.update_id) e.update = sdk::UpdateLedger::Update{*account, event.bot_id, *event.update_id};
         e.handle = [this, &event, account = *account](sdk::StorageTx& tx, AfterCommit& after) {
-            if (event.update_id && !tx.mark_update_processed(account, event.bot_id, *event.update_id))
-                return sdk::DispatchResult{Status::duplicate, std::nullopt, {}};
             if (event.kind == sdk::InboundEvent::Kind::start) return start_run(tx, account, event, after);
             if (auto answers = authoring_.handle(tx, account, event)) {
                 for (const auto& answer : *answers) enqueue_plain(tx, account, event, std::nullopt, answer);

@@ -33,8 +33,9 @@ constexpr const char* kEntrySymbol = "profo_plugin";
 // OutboxStore, which the engine calls; 2.10 Storage::begin_read(), which the
 // Telegram transport calls; 2.12 RunFilter's chat and order, which the engine
 // uses to find a chat's last run: an older plugin would ignore them and
-// answer with other chats' runs).
-constexpr std::uint32_t kStorageAbiMinor = 12;
+// answer with other chats' runs; 2.13 UpdateLedger::mark_updates_processed,
+// which the engine's groups call).
+constexpr std::uint32_t kStorageAbiMinor = 13;
 // Transports hand the engine InboundEvents, which grew in 2.7 (documents):
 // an older module would pass one of the wrong size.
 constexpr std::uint32_t kTransportAbiMinor = 7;

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <set>
 #include <stdexcept>
+#include <tuple>
 
 namespace profo::storage_sql {
 
@@ -955,7 +957,8 @@ Id SqlTransaction::insert(const IdInsert& query, const Args&... args) {
     return id;
 }
 
-RowsInsert::RowsInsert(std::string_view head, std::string_view row, bool apart_from_held_rows)
+RowsInsert::RowsInsert(std::string_view head, std::string_view row, bool apart_from_held_rows,
+                       std::string_view tail, std::vector<ColumnType> columns)
     : per_row_(static_cast<std::size_t>(std::count(row.begin(), row.end(), '?'))) {
     std::string sql(head);
     std::size_t parameter = 0;
@@ -967,7 +970,7 @@ RowsInsert::RowsInsert(std::string_view head, std::string_view row, bool apart_f
             else
                 sql += c;
         }
-        queries_.push_back({sql, {}, apart_from_held_rows});
+        queries_.push_back({sql + std::string(tail), columns, apart_from_held_rows});
     }
 }
 
@@ -2543,6 +2546,46 @@ bool SqlTransaction::is_participant(Id account_id, Id deployment_id, std::int64_
 }
 
 // --- Update ledger ---------------------------------------------------------------------------------
+
+// kMarkUpdateProcessed for many updates: each row whose bot is its
+// account's, unless the bot has it already; says which went in.
+const RowsInsert kMarkUpdatesProcessed(
+    "INSERT INTO processed_updates (account_id, bot_id, update_id, processed_at) "
+    "SELECT v.column1, v.column2, v.column3, v.column4 FROM (VALUES ",
+    "(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))", true,
+    ") AS v WHERE EXISTS (SELECT 1 FROM bots b WHERE b.account_id = v.column1 AND b.id = v.column2) "
+    "ON CONFLICT (bot_id, update_id) DO NOTHING RETURNING account_id, bot_id, update_id",
+    {I, I, I});
+
+std::vector<bool> SqlTransaction::mark_updates_processed(const std::vector<Update>& updates) {
+    return guarded("mark_updates_processed", [&] {
+        const Millis now = now_ms();
+        std::multiset<std::tuple<Id, Id, std::int64_t>> inserted;
+        for (std::size_t first = 0; first < updates.size(); first += RowsInsert::kMaxRows) {
+            const std::size_t count = std::min(RowsInsert::kMaxRows, updates.size() - first);
+            auto& st = statement(kMarkUpdatesProcessed.query(count));
+            st.start_binding(count * kMarkUpdatesProcessed.parameters_per_row());
+            std::size_t p = 0;
+            for (std::size_t k = first; k < first + count; ++k) {
+                st.bind_at(p++, updates[k].account_id);
+                st.bind_at(p++, updates[k].bot_id);
+                st.bind_at(p++, updates[k].update_id);
+                st.bind_at(p++, now);
+            }
+            st.execute();
+            while (st.next_row()) inserted.emplace(st.integer(0), st.integer(1), st.integer(2));
+        }
+        // A row comes back once, for the first of its update in the list.
+        std::vector<bool> fresh(updates.size(), false);
+        for (std::size_t k = 0; k < updates.size(); ++k) {
+            const auto row = inserted.find({updates[k].account_id, updates[k].bot_id, updates[k].update_id});
+            if (row == inserted.end()) continue;
+            fresh[k] = true;
+            inserted.erase(row);
+        }
+        return fresh;
+    });
+}
 
 bool SqlTransaction::mark_update_processed(Id account_id, Id bot_id, std::int64_t update_id) {
     return guarded("mark_update_processed", [&] {

@@ -29,8 +29,10 @@ class RowsInsert {
 public:
     static constexpr std::size_t kMaxRows = 16;
 
-    // `apart_from_held_rows` as in Query, for every statement it makes.
-    RowsInsert(std::string_view head, std::string_view row, bool apart_from_held_rows = false);
+    // `apart_from_held_rows` as in Query, for every statement it makes;
+    // `tail` follows the rows, and the statements return `columns`.
+    RowsInsert(std::string_view head, std::string_view row, bool apart_from_held_rows = false,
+               std::string_view tail = {}, std::vector<ColumnType> columns = {});
     const Query& query(std::size_t rows) const { return queries_.at(rows - 1); }
     std::size_t parameters_per_row() const { return per_row_; }
 
@@ -137,6 +139,7 @@ public:
     bool is_participant(Id account_id, Id deployment_id, std::int64_t user_id,
                         const std::string& username) override;
     bool mark_update_processed(Id account_id, Id bot_id, std::int64_t update_id) override;
+    std::vector<bool> mark_updates_processed(const std::vector<Update>& updates) override;
     int prune_processed_updates_all_accounts(Millis before, int limit) override;
     Id enqueue_outbox(Id account_id, const OutboxMessage& message) override;
     void enqueue_outbox_rows(Id account_id, const std::vector<OutboxMessage>& messages) override;

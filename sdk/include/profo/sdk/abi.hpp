@@ -19,7 +19,7 @@
 #include <cstdint>
 
 #define PROFO_SDK_ABI_MAJOR 2
-#define PROFO_SDK_ABI_MINOR 12
+#define PROFO_SDK_ABI_MINOR 13
 
 // SDK interfaces are shared between modules: their vtables and type info must be
 // visible even though plugins are built with -fvisibility=hidden.

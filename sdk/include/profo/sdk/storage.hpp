@@ -220,6 +220,18 @@ public:
     // account (Telegram redelivers an update for 24 hours at most, so older
     // entries can never match again). Returns how many went.
     virtual int prune_processed_updates_all_accounts(Millis before, int limit) = 0;
+
+    // 2.13: one update for mark_updates_processed.
+    struct Update {
+        Id account_id = 0;
+        Id bot_id = 0;
+        std::int64_t update_id = 0;
+    };
+    // 2.13: marks `updates` in order, as as many mark_update_processed calls
+    // would, in as few statements as the backend can; element i is what the
+    // call for updates[i] would have returned (an update listed twice is new
+    // the first time only). The default calls mark_update_processed for each.
+    virtual std::vector<bool> mark_updates_processed(const std::vector<Update>& updates);
 };
 
 // What the creators' panel signs people in with (2.3): API keys, browser
