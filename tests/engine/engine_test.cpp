@@ -1400,6 +1400,14 @@ TEST_F(GroupCommitTest, AFailingElementRollsBackOnlyItsOwnEventAndItsChatsLaterO
     EXPECT_EQ(again[1].status, Status::handled) << again[1].message;
     EXPECT_EQ(again[2].status, Status::duplicate);
     EXPECT_EQ(texts(2), (std::vector<std::string>{"moved on"}));
+    // One update twice in a group (its updates are marked at once): handled once.
+    const auto twice = engine->dispatch_all({text_event(3, 51), text_event(1, 52), text_event(3, 51)});
+    EXPECT_NE(twice[0].status, Status::duplicate);
+    EXPECT_NE(twice[0].status, Status::failed) << twice[0].message;
+    EXPECT_NE(twice[1].status, Status::duplicate);
+    EXPECT_EQ(twice[2].status, Status::duplicate);
+    EXPECT_TRUE(seen(51));
+    EXPECT_TRUE(seen(52));
 }
 
 TEST_F(GroupCommitTest, ManyCallersShareGroupsAndEachChatKeepsItsOrder) {
