@@ -611,26 +611,26 @@ const Query kActiveRunAndChainEnd =
                               types.push_back(I);
                               return types;
                           }()});
-// is_active is set apart, and only when it changes: SQLite rewrites the partial
-// index on every UPDATE that names the column, one more page per event.
-const Query kUpdateRun = apart_from_held_rows(command(
-    "UPDATE runs SET status = :status, cursor = :cursor, state_json = :state_json, ended_at = :ended_at, "
-    "updated_at = :updated_at WHERE account_id = :a AND id = :id"));
-// The same without status and ended_at, for a run whose status this
+// An update of a run's row, in the order bound: [status,] cursor,
+// state_json, [ended_at,] updated_at, [conversation_head,] then account and
+// id. is_active is set apart, and only when it changes: SQLite rewrites the
+// partial index on every UPDATE that names the column, one more page per
+// event. Status and ended_at are left out for a run whose status this
 // transaction knows is unchanged: status is a column of four analytics
 // indexes, and naming it in SET rewrites an entry in each, changed or not
-// (four more pages per event to write and log).
-const Query kUpdateRunProgress = apart_from_held_rows(
-    command("UPDATE runs SET cursor = :cursor, state_json = :state_json, updated_at = :updated_at "
-            "WHERE account_id = :a AND id = :id"));
-// The same two, also moving the run's conversation head (the chain below):
-// an event appends its rows and then updates its run, one statement for both.
-const Query kUpdateRunAndHead = apart_from_held_rows(command(
-    "UPDATE runs SET status = :status, cursor = :cursor, state_json = :state_json, ended_at = :ended_at, "
-    "updated_at = :updated_at, conversation_head = :h WHERE account_id = :a AND id = :id"));
-const Query kUpdateRunProgressAndHead = apart_from_held_rows(
-    command("UPDATE runs SET cursor = :cursor, state_json = :state_json, updated_at = :updated_at, "
-            "conversation_head = :h WHERE account_id = :a AND id = :id"));
+// (four more pages per event to write and log). The conversation head (the
+// chain below) is set where an event appended its rows before updating its
+// run: one statement for both.
+Query run_update(bool status, bool head) {
+    std::string set = status ? "status = :status, cursor = :cursor, state_json = :state_json, "
+                               "ended_at = :ended_at, updated_at = :updated_at"
+                             : "cursor = :cursor, state_json = :state_json, updated_at = :updated_at";
+    if (head) set += ", conversation_head = :h";
+    return apart_from_held_rows(command("UPDATE runs SET " + set + " WHERE account_id = :a AND id = :id"));
+}
+// Indexed [status][head].
+const Query kUpdateRun[2][2] = {{run_update(false, false), run_update(false, true)},
+                                {run_update(true, false), run_update(true, true)}};
 const Query kUpdateRunActive = apart_from_held_rows(command(
     "UPDATE runs SET is_active = :is_active WHERE account_id = :a AND id = :id AND is_active <> :was_not"));
 
@@ -958,7 +958,7 @@ Id SqlTransaction::insert(const IdInsert& query, const Args&... args) {
 }
 
 RowsInsert::RowsInsert(std::string_view head, std::string_view row, bool apart_from_held_rows,
-                       std::string_view tail, std::vector<ColumnType> columns)
+                       std::string_view tail, const std::vector<ColumnType>& columns)
     : per_row_(static_cast<std::size_t>(std::count(row.begin(), row.end(), '?'))) {
     std::string sql(head);
     std::size_t parameter = 0;
@@ -1805,7 +1805,7 @@ Run SqlTransaction::start_run(Id account_id, const Run& run) {
                 refuse("start_run", "deployment " + id_text(run.deployment_id) + " of bot " +
                                         id_text(run.bot_id) + " not found in account " + id_text(account_id));
             const Millis started = or_now(run.started_at, now_ms());
-            const auto started_run = *remember(one_row<Run>(
+            auto started_run = *remember(one_row<Run>(
                 statement(kInsertRun)
                     .bind(account_id, run.bot_id, run.deployment_id, run.chat_id, run.user_id, run.username,
                           run.token_id, std::string(sdk::to_string(run.status)), run.active, run.cursor,
@@ -1871,27 +1871,21 @@ bool SqlTransaction::update_run(Id account_id, const Run& run) {
             auto head = chain_ends_.find(run.id);
             if (head != chain_ends_.end() && (head->second.account_id != account_id || head->second.written))
                 head = chain_ends_.end();
-            const auto state_json = json_or_empty_object(run.state_json);
-            std::int64_t changed = 0;
-            if (head == chain_ends_.end())
-                changed =
-                    same_status
-                        ? changed_rows(statement(kUpdateRunProgress)
-                                           .bind(run.cursor, state_json, updated_at, account_id, run.id))
-                        : changed_rows(statement(kUpdateRun)
-                                           .bind(std::string(sdk::to_string(run.status)), run.cursor,
-                                                 state_json, run.ended_at, updated_at, account_id, run.id));
-            else
-                changed = same_status
-                              ? changed_rows(statement(kUpdateRunProgressAndHead)
-                                                 .bind(run.cursor, state_json, updated_at, head->second.head,
-                                                       account_id, run.id))
-                              : changed_rows(statement(kUpdateRunAndHead)
-                                                 .bind(std::string(sdk::to_string(run.status)), run.cursor,
-                                                       state_json, run.ended_at, updated_at,
-                                                       head->second.head, account_id, run.id));
+            const bool moves_head = head != chain_ends_.end();
+            auto& update = statement(kUpdateRun[same_status ? 0 : 1][moves_head ? 1 : 0]);
+            update.start_binding(5 + (same_status ? 0 : 2) + (moves_head ? 1 : 0));
+            std::size_t p = 0;
+            if (!same_status) update.bind_at(p++, std::string(sdk::to_string(run.status)));
+            update.bind_at(p++, run.cursor);
+            update.bind_at(p++, json_or_empty_object(run.state_json));
+            if (!same_status) update.bind_at(p++, run.ended_at);
+            update.bind_at(p++, updated_at);
+            if (moves_head) update.bind_at(p++, head->second.head);
+            update.bind_at(p++, account_id);
+            update.bind_at(p++, run.id);
+            const auto changed = changed_rows(update);
             if (changed == 0) return false;
-            if (head != chain_ends_.end()) head->second.written = true;
+            if (moves_head) head->second.written = true;
             if (known == known_runs_.end() || known->second.active != run.active)
                 statement(kUpdateRunActive).bind(run.active, account_id, run.id, run.active).execute();
             if (known != known_runs_.end()) {

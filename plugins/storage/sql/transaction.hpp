@@ -32,7 +32,7 @@ public:
     // `apart_from_held_rows` as in Query, for every statement it makes;
     // `tail` follows the rows, and the statements return `columns`.
     RowsInsert(std::string_view head, std::string_view row, bool apart_from_held_rows = false,
-               std::string_view tail = {}, std::vector<ColumnType> columns = {});
+               std::string_view tail = {}, const std::vector<ColumnType>& columns = {});
     const Query& query(std::size_t rows) const { return queries_.at(rows - 1); }
     std::size_t parameters_per_row() const { return per_row_; }
 
