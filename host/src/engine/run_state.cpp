@@ -1,7 +1,12 @@
 #include "engine/run_state.hpp"
 
+#include <cstdint>
+#include <limits>
+#include <optional>
 #include <stdexcept>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace profo::host {
 
@@ -24,27 +29,275 @@ std::optional<Waiting> parse_waiting(std::string_view name) noexcept {
     return std::nullopt;
 }
 
+namespace {
+
+using json = nlohmann::json;
+
+// Builds one json value from parser events: a part of the state the engine
+// keeps as json (the elements' states, a pending switch), or one it skips.
+class ValueBuilder {
+public:
+    // clang-tidy cannot see that json's default constructor, not marked
+    // noexcept, throws nothing for a null value.
+    ValueBuilder() = default;  // NOLINT(bugprone-exception-escape)
+    // Holds pointers into itself.
+    ValueBuilder(const ValueBuilder&) = delete;
+    ValueBuilder& operator=(const ValueBuilder&) = delete;
+
+    // Whether the value is complete.
+    bool done() const { return started_ && open_.empty(); }
+    json take() { return std::move(root_); }
+
+    void scalar(json value) { place(std::move(value)); }
+    void open(json container) { open_.push_back(place(std::move(container))); }
+    void key(std::string name) { key_ = std::move(name); }
+    void close() { open_.pop_back(); }
+
+private:
+    json* place(json value) {
+        if (open_.empty()) {
+            started_ = true;
+            root_ = std::move(value);
+            return &root_;
+        }
+        json& parent = *open_.back();
+        if (parent.is_array()) {
+            parent.push_back(std::move(value));
+            return &parent.back();
+        }
+        json& slot = parent[key_];  // a repeated key: the last one stands, as json::parse has it
+        slot = std::move(value);
+        return &slot;
+    }
+
+    json root_;
+    std::vector<json*> open_;
+    std::string key_;
+    bool started_ = false;
+};
+
+// A whole number of type Int: an integer in its range, or a number with a
+// fraction (cut, as json's get<>() does) in its range. A conversion out of
+// range would be undefined, and wrapping would only misread the row.
+template <class Int>
+Int whole_number(const json& v, const std::string& what) {
+    constexpr auto low = std::numeric_limits<Int>::min();
+    constexpr auto high = std::numeric_limits<Int>::max();
+    if (v.is_number_unsigned()) {
+        const auto u = v.get<std::uint64_t>();
+        if (u > static_cast<std::uint64_t>(high))
+            throw std::runtime_error("run state: " + what + " is out of range");
+        return static_cast<Int>(u);
+    }
+    if (v.is_number_integer()) {
+        const auto i = v.get<std::int64_t>();
+        if (i < low || i > high) throw std::runtime_error("run state: " + what + " is out of range");
+        return static_cast<Int>(i);
+    }
+    if (v.is_number_float()) {
+        const double d = v.get<double>();
+        // -low is 2^(bits-1) exactly as a double: [low, -low) is the range.
+        if (!(d >= static_cast<double>(low) && d < -static_cast<double>(low)))
+            throw std::runtime_error("run state: " + what + " is out of range");
+        return static_cast<Int>(d);
+    }
+    throw std::runtime_error("run state: " + what + " is not a number");
+}
+
+// Reads a state as the parser streams it (nlohmann's SAX interface):
+// parsing it into a json document first, and reading that, cost an event
+// more than anything else the engine does with it. Only the elements' states
+// and a pending switch become json. What it accepts and refuses is what
+// reading the document did: missing keys take their defaults, unknown keys
+// are skipped, a repeated key's last value stands, a value of the wrong type
+// is refused.
+class StateReader {
+public:
+    StateReader(RunState& state, const std::string& text) : state_(state), text_(text) {}
+
+    bool null() { return value(nullptr); }
+    bool boolean(bool v) { return value(v); }
+    bool number_integer(json::number_integer_t v) { return value(v); }
+    bool number_unsigned(json::number_unsigned_t v) { return value(v); }
+    bool number_float(json::number_float_t v, const json::string_t&) { return value(v); }
+    bool string(json::string_t& v) { return value(std::move(v)); }
+    bool binary(json::binary_t&) { throw std::runtime_error("run state holds binary data"); }
+
+    bool start_object(std::size_t) {
+        if (capture_) {
+            capture_->open(json::object());
+            return true;
+        }
+        switch (at_) {
+            case At::start: at_ = At::top; return true;
+            case At::top:
+                if (key_ == "visits") {
+                    state_.visits.clear();
+                    at_ = At::visits;
+                    return true;
+                }
+                return start_capture(json::object());
+            case At::stack:
+                element_.reset();
+                at_ = At::frame;
+                return true;
+            case At::frame:
+                if (key_ == "element") refuse("a stack frame's element is not a string");
+                return start_capture(json::object());
+            case At::visits: refuse("a visit count is not a number");
+            case At::end: refuse_document();
+        }
+        return true;
+    }
+    bool key(json::string_t& name) {
+        if (capture_)
+            capture_->key(std::move(name));
+        else
+            key_ = std::move(name);
+        return true;
+    }
+    bool end_object() {
+        if (capture_) {
+            capture_->close();
+            return finish_capture();
+        }
+        switch (at_) {
+            case At::top: at_ = At::end; break;
+            case At::visits: at_ = At::top; break;
+            case At::frame:
+                if (!element_) refuse("a stack frame names no element");
+                state_.stack.push_back(std::move(*element_));
+                at_ = At::stack;
+                break;
+            default: break;
+        }
+        return true;
+    }
+    bool start_array(std::size_t) {
+        if (capture_) {
+            capture_->open(json::array());
+            return true;
+        }
+        switch (at_) {
+            case At::start: refuse_document();
+            case At::top:
+                if (key_ == "stack") {
+                    state_.stack.clear();
+                    at_ = At::stack;
+                    return true;
+                }
+                if (key_ == "visits") refuse("visits is not an object");
+                return start_capture(json::array());
+            case At::frame:
+                if (key_ == "element") refuse("a stack frame's element is not a string");
+                return start_capture(json::array());
+            case At::stack: refuse("a stack frame is not an object");
+            case At::visits: refuse("a visit count is not a number");
+            case At::end: refuse_document();
+        }
+        return true;
+    }
+    bool end_array() {
+        if (capture_) {
+            capture_->close();
+            return finish_capture();
+        }
+        at_ = At::top;  // only the stack is an array read here
+        return true;
+    }
+    bool parse_error(std::size_t, const std::string&, const json::exception& e) {
+        throw std::runtime_error(std::string("run state is not JSON: ") + e.what());
+    }
+
+    void finish() {
+        const auto known = parse_waiting(waiting_);
+        if (!known) throw std::runtime_error("run state waits for an unknown '" + waiting_ + "'");
+        state_.waiting = *known;
+    }
+
+private:
+    enum class At { start, top, visits, stack, frame, end };
+
+    [[noreturn]] void refuse_document() const {
+        throw std::runtime_error("run state is not a JSON object: " + text_);
+    }
+    [[noreturn]] static void refuse(const std::string& why) { throw std::runtime_error("run state: " + why); }
+
+    bool start_capture(json container) {
+        capture_.emplace();
+        capture_->open(std::move(container));
+        return true;
+    }
+    bool finish_capture() {
+        if (!capture_->done()) return true;
+        json captured = capture_->take();
+        capture_.reset();
+        return value(std::move(captured));
+    }
+
+    // A whole value: a scalar, or a container captured as json.
+    bool value(json v) {
+        if (capture_) {
+            capture_->scalar(std::move(v));
+            return finish_capture();
+        }
+        switch (at_) {
+            case At::start:
+            case At::end: refuse_document();
+            case At::top: top(std::move(v)); break;
+            case At::visits: state_.visits[key_] = whole_number<int>(v, "a visit count"); break;
+            case At::frame:
+                if (key_ == "element") element_ = v.get<std::string>();
+                break;
+            case At::stack: refuse("a stack frame is not an object");
+        }
+        return true;
+    }
+
+    void top(json v) {
+        if (key_ == "version") {
+            state_.version = whole_number<sdk::Id>(v, "version");
+        } else if (key_ == "activation") {
+            state_.activation = whole_number<std::int64_t>(v, "activation");
+        } else if (key_ == "visits") {
+            if (!v.is_null()) refuse("visits is not an object");
+            state_.visits.clear();
+        } else if (key_ == "states") {
+            state_.states = v.is_object() ? std::move(v) : json::object();
+        } else if (key_ == "stack") {
+            if (!v.is_null()) refuse("the stack is not a list");
+            state_.stack.clear();
+        } else if (key_ == "waiting") {
+            waiting_ = v.get<std::string>();
+        } else if (key_ == "timers") {
+            state_.timers = v.get<bool>();
+        } else if (key_ == "email_pending") {
+            state_.email_pending = v.get<bool>();
+        } else if (key_ == "email") {
+            state_.email = v.get<std::string>();
+        } else if (key_ == "pending_switch") {
+            state_.pending_switch = v.is_object() ? std::move(v) : json();
+        } else if (key_ == "taken_up_at") {
+            state_.taken_up_at = whole_number<sdk::Millis>(v, "taken_up_at");
+        }
+    }
+
+    RunState& state_;
+    const std::string& text_;
+    At at_ = At::start;
+    std::string key_;  // the key at the level being read
+    std::optional<ValueBuilder> capture_;
+    std::optional<std::string> element_;
+    std::string waiting_;
+};
+
+}  // namespace
+
 RunState RunState::parse(const std::string& state_json) {
     RunState state;
-    auto j = nlohmann::json::parse(state_json);
-    if (!j.is_object()) throw std::runtime_error("run state is not a JSON object: " + state_json);
-    state.version = j.value("version", sdk::Id{0});
-    state.activation = j.value("activation", std::int64_t{0});
-    if (auto it = j.find("visits"); it != j.end())
-        for (const auto& [id, n] : it->items()) state.visits[id] = n.get<int>();
-    if (auto it = j.find("states"); it != j.end() && it->is_object()) state.states = std::move(*it);
-    if (auto it = j.find("stack"); it != j.end())
-        for (const auto& frame : *it) state.stack.push_back(frame.at("element").get<std::string>());
-    const std::string waiting = j.value("waiting", std::string());
-    const auto known = parse_waiting(waiting);
-    if (!known) throw std::runtime_error("run state waits for an unknown '" + waiting + "'");
-    state.waiting = *known;
-    state.timers = j.value("timers", false);
-    state.email_pending = j.value("email_pending", false);
-    state.email = j.value("email", std::string());
-    if (auto it = j.find("pending_switch"); it != j.end() && it->is_object())
-        state.pending_switch = std::move(*it);
-    if (auto it = j.find("taken_up_at"); it != j.end()) state.taken_up_at = it->get<sdk::Millis>();
+    StateReader reader(state, state_json);
+    json::sax_parse(state_json, &reader);
+    reader.finish();
     return state;
 }
 

@@ -197,9 +197,16 @@ std::string RowReader::text() {
 }
 
 PreparedStatement& StatementCache::get(soci::session& session, const Query& query) {
+    if (const auto known = by_address_.find(&query);
+        known != by_address_.end() && known->second->sql() == query.sql)
+        return *known->second;
     auto it = statements_.find(query.sql);
     if (it == statements_.end())
         it = statements_.emplace(query.sql, std::make_unique<PreparedStatement>(session, query)).first;
+    // Queries built for one call come and go at a few stack addresses; a
+    // bound keeps odd callers from growing this without end.
+    if (by_address_.size() >= 4096) by_address_.clear();
+    by_address_[&query] = it->second.get();
     return *it->second;
 }
 

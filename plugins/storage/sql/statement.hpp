@@ -184,10 +184,17 @@ class StatementCache {
 public:
     PreparedStatement& get(soci::session& session, const Query& query);
     void finish_all();
-    void clear() { statements_.clear(); }
+    void clear() {
+        by_address_.clear();
+        statements_.clear();
+    }
 
 private:
     std::unordered_map<std::string, std::unique_ptr<PreparedStatement>> statements_;
+    // Most queries are constants, asked for at the same address every time:
+    // found by it first, which spares hashing their text on every statement
+    // (the text is still compared: another query may live there now).
+    std::unordered_map<const Query*, PreparedStatement*> by_address_;
 };
 
 }  // namespace profo::storage_sql
