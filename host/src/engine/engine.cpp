@@ -290,6 +290,19 @@ Engine::GroupOutcome Engine::commit_group(const std::vector<ChatEvent*>& group,
     // The chat whose lock was taken last, if it still holds.
     std::pair<sdk::Id, std::int64_t> locked{};
     bool holds_lock = false;
+    const auto lock = [&](const ChatEvent& e) {
+        const std::pair chat{e.bot_id, e.chat_id};
+        if (holds_lock && locked == chat) return;
+        tx->lock_chat(e.bot_id, e.chat_id);
+        locked = chat;
+        holds_lock = true;
+    };
+    // Marked by the group already, or marked now.
+    const auto update_is_new = [&](const ChatEvent& e) {
+        if (!e.update) return true;
+        if (e.update_is_new) return *e.update_is_new;
+        return tx->mark_update_processed(e.update->account_id, e.update->bot_id, e.update->update_id);
+    };
     const bool alone = group.size() == 1;
     if (!savepoints) {
         // Without savepoints nothing stands unless all does: the chats are
@@ -302,12 +315,7 @@ Engine::GroupOutcome Engine::commit_group(const std::vector<ChatEvent*>& group,
             std::vector<ChatEvent*> marked;
             for (auto* e : group) {
                 if (untried(*e)) continue;
-                const std::pair chat{e->bot_id, e->chat_id};
-                if (!holds_lock || locked != chat) {
-                    tx->lock_chat(e->bot_id, e->chat_id);
-                    locked = chat;
-                    holds_lock = true;
-                }
+                lock(*e);
                 if (e->update) {
                     updates.push_back(*e->update);
                     marked.push_back(e);
@@ -341,17 +349,9 @@ Engine::GroupOutcome Engine::commit_group(const std::vector<ChatEvent*>& group,
         try {
             if (savepoints) tx->savepoint();
             // Without savepoints every chat is locked already.
-            if (savepoints && (!holds_lock || locked != chat)) {
-                tx->lock_chat(e->bot_id, e->chat_id);
-                locked = chat;
-                holds_lock = true;
-            }
-            const bool is_new =
-                !e->update || e->update_is_new.value_or(false) ||
-                (!e->update_is_new &&
-                 tx->mark_update_processed(e->update->account_id, e->update->bot_id, e->update->update_id));
-            e->result =
-                is_new ? e->handle(*tx, e->after) : sdk::DispatchResult{Status::duplicate, std::nullopt, {}};
+            if (savepoints) lock(*e);
+            e->result = update_is_new(*e) ? e->handle(*tx, e->after)
+                                          : sdk::DispatchResult{Status::duplicate, std::nullopt, {}};
             if (savepoints) tx->release_savepoint();
             continue;
         } catch (const ElementFailure& failure) {

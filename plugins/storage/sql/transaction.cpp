@@ -1836,6 +1836,11 @@ std::optional<Run> SqlTransaction::remember(std::optional<Run> run) {
     return run;
 }
 
+const SqlTransaction::KnownRun* SqlTransaction::known_run(Id account_id, Id run_id) const {
+    const auto known = known_runs_.find(run_id);
+    return known != known_runs_.end() && known->second.account_id == account_id ? &known->second : nullptr;
+}
+
 std::optional<Run> SqlTransaction::get_run(Id account_id, Id run_id) {
     return guarded("get_run", [&] {
         return remember(one_row<Run>(statement(kGetRun).bind(account_id, run_id), read_run));
@@ -1979,29 +1984,16 @@ std::vector<Id> SqlTransaction::append_to_chains(Id account_id, std::span<const 
         const auto end = chain_ends_.find(entry.run_id);
         const bool end_known = end != chain_ends_.end() && end->second.account_id == account_id;
         newest[entry.run_id] = end_known ? std::optional<Id>(end->second.head) : std::nullopt;
-        const auto known = known_runs_.find(entry.run_id);
-        hold = hold && end_known && known != known_runs_.end() && known->second.account_id == account_id;
+        hold = hold && end_known && known_run(account_id, entry.run_id) != nullptr;
     }
     const Millis now = now_ms();
-    if (hold) {
-        for (std::size_t k = 0; k < entries.size(); ++k) {
-            auto& prev = newest[entries[k].run_id];
-            held_conversation_.push_back({account_id, ids[k], *prev, now, entries[k]});
-            prev = ids[k];
-        }
-    } else {
-        insert_rows(kInsertChainedConversationRows, entries.size(),
-                    [&](PreparedStatement& st, std::size_t& p, std::size_t k) {
-                        const auto& entry = entries[k];
-                        auto& prev = newest[entry.run_id];
-                        st.bind_at(p++, ids[k]);
-                        st.bind_at(p++, prev);
-                        st.bind_at(p++, account_id);
-                        st.bind_at(p++, entry.run_id);
-                        bind_conversation_row(st, p, account_id, entry, now);
-                        prev = ids[k];
-                    });
+    for (std::size_t k = 0; k < entries.size(); ++k) {
+        auto& prev = newest[entries[k].run_id];
+        held_conversation_.push_back({account_id, ids[k], prev, now, entries[k]});
+        prev = ids[k];
     }
+    // Otherwise written now, so that a bad reference is refused here.
+    if (!hold) write_held_rows();
     for (const auto& [run_id, head] : newest) chain_ends_[run_id] = {account_id, *head, false};
     return ids;
 }
@@ -2621,25 +2613,16 @@ void SqlTransaction::enqueue_outbox_rows(Id account_id, const std::vector<Outbox
                 if (message.payload_json.empty()) refuse("enqueue_outbox", "the payload is empty");
             const Millis now = now_ms();
             const auto of_known_run = [&](const OutboxMessage& message) {
-                if (!message.run_id) return false;
-                const auto known = known_runs_.find(*message.run_id);
-                return known != known_runs_.end() && known->second.account_id == account_id &&
-                       known->second.bot_id == message.bot_id;
+                const KnownRun* known = message.run_id ? known_run(account_id, *message.run_id) : nullptr;
+                return known != nullptr && known->bot_id == message.bot_id;
             };
-            if (std::all_of(messages.begin(), messages.end(), of_known_run)) {
-                for (const auto& message : messages) {
-                    auto& held = held_outbox_.emplace_back(account_id, message).second;
-                    held.created_at = or_now(message.created_at, now);
-                    held.next_attempt_at = or_now(message.next_attempt_at, held.created_at);
-                }
-                return;
-            }
             for (const auto& message : messages) {
                 auto& row = held_outbox_.emplace_back(account_id, message).second;
                 row.created_at = or_now(message.created_at, now);
                 row.next_attempt_at = or_now(message.next_attempt_at, row.created_at);
             }
-            write_held_rows();
+            // Otherwise written now, so that a bad reference is refused here.
+            if (!std::all_of(messages.begin(), messages.end(), of_known_run)) write_held_rows();
         },
         [&](DbFailure failure) {
             const auto bot = shared_id(messages, &OutboxMessage::bot_id);

@@ -292,6 +292,8 @@ private:
         std::optional<Millis> ended_at;
     };
     std::optional<Run> remember(std::optional<Run> run);
+    // The run as this transaction knows it, if it does and in that account.
+    const KnownRun* known_run(Id account_id, Id run_id) const;
     std::map<Id, KnownRun> known_runs_;
     // The end of each run's conversation chain (a chained dialect) as far as
     // this transaction knows it: read with the run (active_run, start_run)
@@ -314,14 +316,15 @@ private:
     // statements instead of one or two each. Held only for a run this
     // transaction read or wrote (so its account, run and bot are known to
     // hold together: all the rows' references check), and a history row
-    // only where its chain's end is known. Written before any statement that
+    // only where its chain's end is known; other rows are queued here too,
+    // and written at once. Written before any statement that
     // is not apart_from_held_rows, before a savepoint is taken or released,
     // and at commit; forgotten when a savepoint is rolled back to.
     struct HeldEntry {
         Id account_id = 0;
         Id id = 0;
-        Id prev = 0;
-        Millis now = 0;  // for a row without created_at
+        std::optional<Id> prev;  // none: the run's stored head, read by the insert
+        Millis now = 0;          // for a row without created_at
         ConversationEntry entry;
     };
     std::vector<HeldEntry> held_conversation_;
