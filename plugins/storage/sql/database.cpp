@@ -47,6 +47,7 @@ Database::Database(std::unique_ptr<SqlDialect> dialect)
         }
         auto connection = std::make_unique<Connection>();
         connection->session = &session;
+        connection->dialect = dialect_.get();
         connections_.push_back(std::move(connection));
     }
 }

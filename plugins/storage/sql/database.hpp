@@ -30,6 +30,7 @@ enum class TxKind { synced, unsynced, read };
 
 struct Connection {
     soci::session* session = nullptr;  // owned by the pool
+    const SqlDialect* dialect = nullptr;
     StatementCache statements;
     bool needs_reopen = false;  // set when the server dropped it; reopened on next lease
     // The session's commits do not wait for the disk (UnsyncedCommit::before_begin ran).
@@ -37,7 +38,7 @@ struct Connection {
     // The session refuses writes (ReadOnlySession::on ran).
     bool read_only = false;
 
-    PreparedStatement& statement(const Query& query) { return statements.get(*session, query); }
+    PreparedStatement& statement(const Query& query) { return statements.get(*session, query, dialect); }
 };
 
 // A session setting some transactions need and the ones after them must not

@@ -3,11 +3,14 @@
 // how a backend reports a broken constraint. Everything else is one code path.
 #pragma once
 
+#include "sql/statement.hpp"
+
 #include <profo/sdk/storage.hpp>
 
 #include <soci/error.h>
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -120,6 +123,14 @@ public:
     // (soci::session::get_last_insert_id) than to return with RETURNING id:
     // SQLite's RETURNING buffers its rows in a temporary table first.
     virtual bool reports_last_insert_id() const = 0;
+
+    // `sql` prepared on `session` for the backend's own client library to run
+    // (DirectStatement), or null to leave it to SOCI. Throws as SOCI would
+    // when the SQL does not prepare.
+    virtual std::unique_ptr<DirectStatement> direct_statement(soci::session& /*session*/,
+                                                              const std::string& /*sql*/) const {
+        return nullptr;
+    }
 
     virtual DbFailure classify(const soci::soci_error& error) const = 0;
     // Whether the session is unusable after an error and must be reopened.

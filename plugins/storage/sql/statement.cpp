@@ -1,5 +1,7 @@
 #include "sql/statement.hpp"
 
+#include "sql/dialect.hpp"
+
 #include <soci/soci.h>
 
 #include <stdexcept>
@@ -14,8 +16,12 @@ Columns::Columns(std::initializer_list<ColumnDef> columns) {
     }
 }
 
-PreparedStatement::PreparedStatement(soci::session& session, const Query& query)
-    : session_(session), sql_(query.sql), types_(query.columns), columns_(query.columns.size()) {
+PreparedStatement::PreparedStatement(soci::session& session, const Query& query, const SqlDialect* dialect)
+    : session_(session),
+      dialect_(dialect),
+      sql_(query.sql),
+      types_(query.columns),
+      columns_(query.columns.size()) {
     for (std::size_t i = 0; i < columns_.size(); ++i) {
         columns_[i].type = types_[i];
         columns_[i].typed = true;
@@ -25,7 +31,7 @@ PreparedStatement::PreparedStatement(soci::session& session, const Query& query)
 PreparedStatement::~PreparedStatement() = default;
 
 void PreparedStatement::start_binding(std::size_t count) {
-    if (!statement_ && parameters_.size() != count) {
+    if (!prepared() && parameters_.size() != count) {
         parameters_.clear();
         parameters_.resize(count);
         return;
@@ -41,7 +47,7 @@ PreparedStatement::Slot& PreparedStatement::parameter(std::size_t position, Colu
     Slot& slot = parameters_[position];
     // SOCI reads each slot through the exchange type it was prepared with, so a
     // slot keeps the type of its first value.
-    if (!slot.typed || !statement_) {
+    if (!slot.typed || !prepared()) {
         slot.type = type;
         slot.typed = true;
     } else if (slot.type != type) {
@@ -75,6 +81,10 @@ void PreparedStatement::bind_null(std::size_t position, ColumnType type) {
 }
 
 void PreparedStatement::prepare() {
+    if (dialect_ != nullptr) {
+        direct_ = dialect_->direct_statement(session_, sql_);
+        if (direct_) return;
+    }
     auto statement = std::make_unique<soci::statement>(session_);
     for (Slot& slot : parameters_) {
         switch (slot.type) {
@@ -99,14 +109,17 @@ void PreparedStatement::prepare() {
 void PreparedStatement::execute() {
     // Made anew only now, in a transaction that works: dropping a PostgreSQL
     // statement deallocates it on the server, which an aborted one refuses.
-    if (failed_) statement_.reset();
+    if (failed_) {
+        statement_.reset();
+        direct_.reset();
+    }
     failed_ = false;
-    if (!statement_) prepare();
+    if (!prepared()) prepare();
     row_pending_ = false;
     on_row_ = false;
     bool got_row = false;
     try {
-        got_row = statement_->execute(true);
+        got_row = direct_ ? direct_->execute(parameters_, columns_) : statement_->execute(true);
     } catch (...) {
         failed_ = true;
         throw;
@@ -123,16 +136,23 @@ bool PreparedStatement::next_row() {
         return true;
     }
     if (!on_row_) return false;
-    on_row_ = statement_->fetch();
+    on_row_ = direct_ ? direct_->fetch(columns_) : statement_->fetch();
     return on_row_;
 }
 
 void PreparedStatement::finish() {
     row_pending_ = false;
-    while (on_row_) on_row_ = statement_->fetch();
+    if (!on_row_) return;
+    if (direct_)
+        direct_->finish();
+    else
+        while (statement_->fetch()) {
+        }
+    on_row_ = false;
 }
 
 long long PreparedStatement::affected_rows() {
+    if (direct_) return direct_->affected_rows();
     return statement_ ? statement_->get_affected_rows() : 0;
 }
 
@@ -196,13 +216,15 @@ std::string RowReader::text() {
     return statement_.is_null(column) ? std::string() : statement_.text(column);
 }
 
-PreparedStatement& StatementCache::get(soci::session& session, const Query& query) {
+PreparedStatement& StatementCache::get(soci::session& session, const Query& query,
+                                       const SqlDialect* dialect) {
     if (const auto known = by_address_.find(&query);
         known != by_address_.end() && known->second->sql() == query.sql)
         return *known->second;
     auto it = statements_.find(query.sql);
     if (it == statements_.end())
-        it = statements_.emplace(query.sql, std::make_unique<PreparedStatement>(session, query)).first;
+        it = statements_.emplace(query.sql, std::make_unique<PreparedStatement>(session, query, dialect))
+                 .first;
     // Queries built for one call come and go at a few stack addresses; a
     // bound keeps odd callers from growing this without end.
     if (by_address_.size() >= 4096) by_address_.clear();

@@ -23,6 +23,8 @@ class statement;
 
 namespace profo::storage_sql {
 
+class SqlDialect;
+
 enum class ColumnType : char { integer, real, text };
 
 struct ColumnDef {
@@ -54,9 +56,42 @@ struct Query {
     bool apart_from_held_rows = false;
 };
 
+// A parameter a statement is run with, or a column of the row it stands on.
+// Lives at an address SOCI keeps between runs.
+struct StatementValue {
+    ColumnType type = ColumnType::integer;
+    bool typed = false;
+    long long integer = 0;
+    double real = 0;
+    std::string text;
+    soci::indicator indicator = soci::i_ok;  // i_null: NULL
+};
+
+// A statement the backend's own client library runs (SqlDialect::
+// direct_statement), where SOCI's exchange layer costs more per run than
+// the statement itself: on SQLite, SOCI's bookkeeping per bound and read
+// value was a tenth of an engine event. Failures throw the soci_error
+// subclass the dialect's classify() reads, as SOCI would.
+class DirectStatement {
+public:
+    virtual ~DirectStatement() = default;
+    // Binds `parameters` in order and runs the statement. With result
+    // columns, reads its first row into `columns` and says whether there was
+    // one; without, runs it to its end and returns false.
+    virtual bool execute(const std::vector<StatementValue>& parameters,
+                         std::vector<StatementValue>& columns) = 0;
+    // Reads the next row into `columns`; false when there is none.
+    virtual bool fetch(std::vector<StatementValue>& columns) = 0;
+    // Ends a run whose rows were not all read.
+    virtual void finish() = 0;
+    // Rows the last INSERT, UPDATE or DELETE changed.
+    virtual long long affected_rows() = 0;
+};
+
 class PreparedStatement {
 public:
-    PreparedStatement(soci::session& session, const Query& query);
+    // `dialect` may run it directly (SqlDialect::direct_statement); null: SOCI runs it.
+    PreparedStatement(soci::session& session, const Query& query, const SqlDialect* dialect = nullptr);
     ~PreparedStatement();
     PreparedStatement(const PreparedStatement&) = delete;
     PreparedStatement& operator=(const PreparedStatement&) = delete;
@@ -95,15 +130,7 @@ public:
     const std::string& text(std::size_t column) const;
 
 private:
-    // Parameter and column values live here, at addresses SOCI keeps between runs.
-    struct Slot {
-        ColumnType type = ColumnType::integer;
-        bool typed = false;
-        long long integer = 0;
-        double real = 0;
-        std::string text;
-        soci::indicator indicator = soci::i_ok;
-    };
+    using Slot = StatementValue;
 
     template <class T>
     struct is_optional : std::false_type {};
@@ -144,15 +171,18 @@ private:
     void bind_text(std::size_t position, std::string_view value);
     void bind_null(std::size_t position, ColumnType type);
     void prepare();
+    bool prepared() const { return statement_ || direct_; }
     const Slot& column(std::size_t column, ColumnType type) const;
 
     soci::session& session_;
+    const SqlDialect* dialect_;
     std::string sql_;
     std::vector<ColumnType> types_;
     std::vector<Slot> parameters_;
     std::vector<Slot> columns_;
     std::unique_ptr<soci::statement> statement_;
-    bool row_pending_ = false;  // execute() fetched a row next_row() has not handed out yet
+    std::unique_ptr<DirectStatement> direct_;  // instead of statement_, where the dialect runs it
+    bool row_pending_ = false;                 // execute() fetched a row next_row() has not handed out yet
     // The last run threw. SOCI's PostgreSQL backend frees a parameter's text
     // only after a run that succeeded, and sends a NULL parameter as whatever
     // text is left: the next NULL would send the failed run's value (a ban
@@ -182,7 +212,7 @@ private:
 // One connection's prepared statements, by SQL text.
 class StatementCache {
 public:
-    PreparedStatement& get(soci::session& session, const Query& query);
+    PreparedStatement& get(soci::session& session, const Query& query, const SqlDialect* dialect = nullptr);
     void finish_all();
     void clear() {
         by_address_.clear();
