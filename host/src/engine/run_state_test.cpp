@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -99,7 +100,7 @@ TEST(RunState, WritesWhatNlohmannWouldForTheSameObject) {
     RunState full;
     full.version = -3;
     full.activation = 9007199254740993;
-    full.visits = {{"Q\"1", 2}, {"Вопрос", 1}, {"a\n", 7}, {"", 1}};
+    full.visits = {{"Q\"1", 2}, {"Вопрос", 1}, {"a\n", 7}, {"", 1}, {"~\x7f", 3}, {"x/y z", 4}, {"\x1f", 5}};
     full.states = {{"Q\"1", {{"tries", 2}, {"text", "ответ \u0001"}, {"ratio", 0.1}}},
                    {"Gone", nullptr},
                    {"Rev", {{"queue", {"Q\"1", "Вопрос"}}, {"nested", {{"deep", {1, 2.5, nullptr}}}}}}};
@@ -157,6 +158,8 @@ RunState parse_as_document(const std::string& text) {
 TEST(RunState, ReadsWhatParsingTheWholeDocumentWouldAndRefusesTheSame) {
     const std::vector<std::string> texts{
         "{}",
+        // Long texts are split over lines on purpose.
+        // NOLINTNEXTLINE(bugprone-suspicious-missing-comma)
         R"({"activation":57,"stack":[],"states":{"Q2":{"attempts":1,"sent":true}},"version":1,)"
         R"("visits":{"Again":4,"Intro":1,"Q1":5,"Q2":5,"Q3":4},"waiting":"input"})",
         R"({"activation":3,"email":"a@b.c","email_pending":true,"pending_switch":{"prompt":2,"payload":"cd_1_x"},)"
@@ -170,6 +173,18 @@ TEST(RunState, ReadsWhatParsingTheWholeDocumentWouldAndRefusesTheSame) {
         R"({"states":{"A":1},"states":5,"pending_switch":{"p":1},"pending_switch":[1]})",
         R"({"visits":{"a":1,"a":3},"stack":[{"element":"A","element":"B"}]})",
         R"({"visits":null,"stack":null,"states":null,"pending_switch":null})",
+        // dump()'s own form, and texts that differ from it by a little.
+        R"({"activation":5,"stack":[],"states":{},"version":1,"visits":{"a":1}})",
+        R"({"activation":5, "stack":[],"states":{},"version":1,"visits":{}})",
+        R"({"activation":5,"stack":[],"states":{},"version":1,"visits":{}} )",
+        R"({"activation":-0,"stack":[],"states":{},"version":1,"visits":{}})",
+        R"({"activation":1.5,"stack":[],"states":{},"version":1,"visits":{}})",
+        R"({"activation":5,"stack":[],"states":{"A":{"s":"}\"{["}},"version":1,"visits":{}})",
+        R"({"activation":5,"stack":[],"states":{"A":[1,{"b":"]"}],"B":null},"version":1,"visits":{}})",
+        R"({"activation":5,"stack":[],"states":{},"version":1,"visits":{},"waiting":""})",
+        R"({"activation":5,"stack":[{"element":"A\u0042"}],"states":{},"version":1,"visits":{}})",
+        R"({"activation":5,"stack":[],"states":{},"version":1,"visits":{"a":1,"a":2}})",
+        R"({"activation":5,"pending_switch":{},"stack":[],"states":{},"version":1,"visits":{}})",
         // Numbers as the document reads them: a fraction is cut.
         R"({"version":2.9,"activation":-4,"visits":{"a":7.0},"taken_up_at":1.5e3})",
         // Refused, by both.
@@ -179,7 +194,10 @@ TEST(RunState, ReadsWhatParsingTheWholeDocumentWouldAndRefusesTheSame) {
         R"({"stack":5})", R"({"stack":[5]})", R"({"stack":[null]})", R"({"stack":[[]]})", R"({"stack":[{}]})",
         R"({"stack":[{"element":5}]})", R"({"stack":[{"element":{}}]})", R"({"stack":[{"element":[]}]})",
         R"({"waiting":"nonsense"})", R"({"waiting":5})", R"({"timers":1})", R"({"email_pending":"yes"})",
-        R"({"email":5})", R"({"taken_up_at":"soon"})", R"({} {})", R"({"a":1}x)"};
+        R"({"email":5})", R"({"taken_up_at":"soon"})", R"({} {})", R"({"a":1}x)",
+        R"({"activation":01,"stack":[],"states":{},"version":1,"visits":{}})",
+        R"({"activation":5,"stack":[],"states":{"A":{},"version":1,"visits":{}})",
+        R"({"activation":5,"stack":[],"states":{},"version":1,"visits":{}}x)"};
     for (const auto& text : texts) {
         SCOPED_TRACE(text);
         std::optional<RunState> expected;
@@ -193,6 +211,7 @@ TEST(RunState, ReadsWhatParsingTheWholeDocumentWouldAndRefusesTheSame) {
         }
         const auto got = RunState::parse(text);
         EXPECT_EQ(got.dump(), expected->dump());
+        EXPECT_EQ(RunState::parse_streamed(text).dump(), expected->dump());
         EXPECT_EQ(got.version, expected->version);
         EXPECT_EQ(got.visits, expected->visits);
         EXPECT_EQ(got.states, expected->states);
@@ -202,17 +221,79 @@ TEST(RunState, ReadsWhatParsingTheWholeDocumentWouldAndRefusesTheSame) {
     }
 }
 
+void expect_same(const RunState& a, const RunState& b) {
+    EXPECT_EQ(a.version, b.version);
+    EXPECT_EQ(a.activation, b.activation);
+    EXPECT_EQ(a.visits, b.visits);
+    EXPECT_EQ(a.states, b.states);
+    EXPECT_EQ(a.stack, b.stack);
+    EXPECT_EQ(a.waiting, b.waiting);
+    EXPECT_EQ(a.timers, b.timers);
+    EXPECT_EQ(a.email_pending, b.email_pending);
+    EXPECT_EQ(a.email, b.email);
+    EXPECT_EQ(a.pending_switch, b.pending_switch);
+    EXPECT_EQ(a.taken_up_at, b.taken_up_at);
+}
+
+// parse() reads what dump() writes its own way: for every state, what
+// StateReader reads from the same text.
+TEST(RunState, ReadsItsOwnTextAsTheStreamingReaderDoes) {
+    std::mt19937_64 random(11);
+    const std::vector<std::string> names{"Intro", "Q_1", "Вопрос", "a\"b", "tab\there", "", "x y", "~\x7f"};
+    const std::vector<std::int64_t> numbers{0,
+                                            1,
+                                            -1,
+                                            9,
+                                            10,
+                                            std::numeric_limits<std::int64_t>::max(),
+                                            std::numeric_limits<std::int64_t>::min(),
+                                            std::numeric_limits<int>::max(),
+                                            std::numeric_limits<int>::min()};
+    const auto pick = [&](const auto& from) { return from[random() % from.size()]; };
+    for (int round = 0; round < 2000; ++round) {
+        RunState s;
+        s.version = pick(numbers);
+        s.activation = pick(numbers);
+        for (int k = static_cast<int>(random() % 4); k > 0; --k)
+            s.visits[pick(names)] = static_cast<int>(pick(numbers) % std::numeric_limits<int>::max());
+        for (int k = static_cast<int>(random() % 3); k > 0; --k) s.stack.push_back(pick(names));
+        for (int k = static_cast<int>(random() % 3); k > 0; --k)
+            s.states[pick(names)] = nlohmann::json{{"n", pick(numbers)}, {"text", pick(names)}, {"x", 2.5}};
+        s.waiting = static_cast<Waiting>(random() % 6);
+        s.timers = random() % 2 == 0;
+        s.email_pending = random() % 2 == 0;
+        if (random() % 2 == 0) s.email = pick(names);
+        if (random() % 3 == 0) s.pending_switch = {{"prompt", 3}, {"payload", pick(names)}};
+        if (random() % 2 == 0) s.taken_up_at = pick(numbers);
+        const auto text = s.dump();
+        SCOPED_TRACE(text);
+        const auto fast = RunState::parse(text);
+        expect_same(fast, RunState::parse_streamed(text));
+        EXPECT_EQ(fast.dump(), text);
+    }
+}
+
 // Converting a number out of range is undefined behaviour (a fuzzer found
 // a 1e77 activation); wrapping it would misread the row. Both are refused.
 TEST(RunState, RefusesNumbersOutOfTheirFieldsRange) {
     for (const std::string text :
          {R"({"activation":1e77})", R"({"activation":-1e300})", R"({"version":18446744073709551615})",
           R"({"version":9223372036854775808})", R"({"taken_up_at":9.3e18})", R"({"visits":{"a":2147483648}})",
-          R"({"visits":{"a":-2147483649}})", R"({"visits":{"a":3e9}})"})
+          R"({"visits":{"a":-2147483649}})", R"({"visits":{"a":3e9}})",
+          // In dump()'s own form too.
+          R"({"activation":5,"stack":[],"states":{},"version":9223372036854775808,"visits":{}})",
+          R"({"activation":5,"stack":[],"states":{},"version":1,"visits":{"a":2147483648}})",
+          R"({"activation":5,"stack":[],"states":{},"version":1,"visits":{"a":-2147483649}})"})
         EXPECT_ANY_THROW(RunState::parse(text)) << text;
     const auto edge = RunState::parse(
         R"({"version":9223372036854775807,"activation":-9223372036854775808,"visits":{"a":2147483647,"b":-2147483648,"c":2147483647.5}})");
     EXPECT_EQ(edge.version, std::numeric_limits<sdk::Id>::max());
+    const auto written = RunState::parse(
+        R"({"activation":-9223372036854775808,"stack":[],"states":{},"version":9223372036854775807,"visits":{"a":2147483647,"b":-2147483648}})");
+    EXPECT_EQ(written.activation, std::numeric_limits<std::int64_t>::min());
+    EXPECT_EQ(written.version, std::numeric_limits<sdk::Id>::max());
+    EXPECT_EQ(written.visits.at("a"), 2147483647);
+    EXPECT_EQ(written.visits.at("b"), -2147483648);
     EXPECT_EQ(edge.activation, std::numeric_limits<std::int64_t>::min());
     EXPECT_EQ(edge.visits.at("a"), 2147483647);
     EXPECT_EQ(edge.visits.at("b"), -2147483648);
