@@ -293,9 +293,13 @@ private:
     std::string waiting_;
 };
 
-}  // namespace
-
-namespace {
+// A byte nlohmann writes into a JSON string as itself: printable ASCII
+// other than the quote and the backslash. dump() writes names of these
+// bytes without nlohmann, and WrittenFormReader reads only such names.
+bool written_as_is(char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u >= 0x20 && u <= 0x7f && c != '"' && c != '\\';
+}
 
 // Reads the text dump() writes, and nothing else: its keys in its order,
 // no space, whole numbers in their field's range, names and the email in
@@ -383,8 +387,7 @@ private:
         if (!literal("\"")) return false;
         const char* first = at_;
         while (at_ != end_ && *at_ != '"') {
-            const auto c = static_cast<unsigned char>(*at_);
-            if (c < 0x20 || c > 0x7f || c == '\\') return false;
+            if (!written_as_is(*at_)) return false;
             ++at_;
         }
         if (at_ == end_) return false;
@@ -458,11 +461,7 @@ std::string RunState::dump() const {
     };
     const auto text = [&out](const std::string& value) {
         // Names are mostly printable ASCII, which nlohmann writes as it is.
-        const bool plain = std::all_of(value.begin(), value.end(), [](char c) {
-            const auto u = static_cast<unsigned char>(c);
-            return u >= 0x20 && u <= 0x7f && c != '"' && c != '\\';
-        });
-        if (!plain) {
+        if (!std::all_of(value.begin(), value.end(), written_as_is)) {
             out += nlohmann::json(value).dump();
             return;
         }

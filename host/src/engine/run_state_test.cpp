@@ -124,6 +124,20 @@ TEST(RunState, WritesWhatNlohmannWouldForTheSameObject) {
     }
 }
 
+void expect_same(const RunState& a, const RunState& b) {
+    EXPECT_EQ(a.version, b.version);
+    EXPECT_EQ(a.activation, b.activation);
+    EXPECT_EQ(a.visits, b.visits);
+    EXPECT_EQ(a.states, b.states);
+    EXPECT_EQ(a.stack, b.stack);
+    EXPECT_EQ(a.waiting, b.waiting);
+    EXPECT_EQ(a.timers, b.timers);
+    EXPECT_EQ(a.email_pending, b.email_pending);
+    EXPECT_EQ(a.email, b.email);
+    EXPECT_EQ(a.pending_switch, b.pending_switch);
+    EXPECT_EQ(a.taken_up_at, b.taken_up_at);
+}
+
 // parse() streams the text; this is what it stands for: the document
 // parsed whole, then read (as parse() did until it streamed, except that
 // visits other than an object and a stack other than a list were read
@@ -212,27 +226,8 @@ TEST(RunState, ReadsWhatParsingTheWholeDocumentWouldAndRefusesTheSame) {
         const auto got = RunState::parse(text);
         EXPECT_EQ(got.dump(), expected->dump());
         EXPECT_EQ(RunState::parse_streamed(text).dump(), expected->dump());
-        EXPECT_EQ(got.version, expected->version);
-        EXPECT_EQ(got.visits, expected->visits);
-        EXPECT_EQ(got.states, expected->states);
-        EXPECT_EQ(got.stack, expected->stack);
-        EXPECT_EQ(got.pending_switch, expected->pending_switch);
-        EXPECT_EQ(got.taken_up_at, expected->taken_up_at);
+        expect_same(got, *expected);
     }
-}
-
-void expect_same(const RunState& a, const RunState& b) {
-    EXPECT_EQ(a.version, b.version);
-    EXPECT_EQ(a.activation, b.activation);
-    EXPECT_EQ(a.visits, b.visits);
-    EXPECT_EQ(a.states, b.states);
-    EXPECT_EQ(a.stack, b.stack);
-    EXPECT_EQ(a.waiting, b.waiting);
-    EXPECT_EQ(a.timers, b.timers);
-    EXPECT_EQ(a.email_pending, b.email_pending);
-    EXPECT_EQ(a.email, b.email);
-    EXPECT_EQ(a.pending_switch, b.pending_switch);
-    EXPECT_EQ(a.taken_up_at, b.taken_up_at);
 }
 
 // parse() reads what dump() writes its own way: for every state, what

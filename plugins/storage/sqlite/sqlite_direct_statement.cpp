@@ -139,10 +139,13 @@ private:
 
 }  // namespace
 
+sqlite_api::sqlite3* native_connection(soci::session& session) {
+    return static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_;
+}
+
 std::unique_ptr<storage_sql::DirectStatement> prepare_direct_statement(soci::session& session,
                                                                        const std::string& sql) {
-    auto* backend = static_cast<soci::sqlite3_session_backend*>(session.get_backend());
-    return std::make_unique<SqliteDirectStatement>(backend->conn_, sql);
+    return std::make_unique<SqliteDirectStatement>(native_connection(session), sql);
 }
 
 }  // namespace profo::storage_sqlite

@@ -11,8 +11,14 @@
 namespace soci {
 class session;
 }
+namespace sqlite_api {  // SOCI's name for SQLite's C API
+struct sqlite3;
+}
 
 namespace profo::storage_sqlite {
+
+// The SQLite connection of `session`, an open SOCI sqlite3 session.
+sqlite_api::sqlite3* native_connection(soci::session& session);
 
 // Prepares `sql` (one statement) on `session`, an open SOCI sqlite3 session.
 // Throws soci::sqlite3_soci_error when SQLite refuses it, std::logic_error

@@ -66,7 +66,7 @@ protected:
         fs::create_directories(dir_);
         path_ = (dir_ / "test.db").string();
         session_.open(*soci::factory_sqlite3(), path_);
-        sqlite_api::sqlite3_extended_result_codes(conn(session_), 1);
+        sqlite_api::sqlite3_extended_result_codes(native_connection(session_), 1);
         session_ << "PRAGMA journal_mode = WAL";
         session_ << "PRAGMA foreign_keys = ON";
         session_ << "CREATE TABLE parent (id INTEGER PRIMARY KEY)";
@@ -76,9 +76,6 @@ protected:
     void TearDown() override {
         session_.close();
         fs::remove_all(dir_);
-    }
-    static sqlite_api::sqlite3* conn(soci::session& session) {
-        return static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_;
     }
 
     fs::path dir_;

@@ -92,9 +92,8 @@ public:
     bool serializes_writers() const override { return true; }
 
     void prepare_connection(soci::session& session) override {
-        auto* backend = static_cast<soci::sqlite3_session_backend*>(session.get_backend());
         // Tells a UNIQUE from a FOREIGN KEY violation by code, not by message text.
-        sqlite_api::sqlite3_extended_result_codes(backend->conn_, 1);
+        sqlite_api::sqlite3_extended_result_codes(native_connection(session), 1);
         session << "PRAGMA busy_timeout = " + std::to_string(options_.busy_timeout_ms);
         if (!is_memory(options_.dsn)) {
             // Each commit writes every page it changed, whole, to the log. An
