@@ -42,6 +42,14 @@ void read_call(std::string_view content_type, std::string_view body, std::string
         (void)params.boolean("disable_notification");
     } catch (const std::invalid_argument&) {
     }
+    // The control API's numbers (/_emulator/config) come the same way.
+    for (const auto& [key, value] : params.all().items()) {
+        try {
+            const auto n = whole_number_in(value, key, -5, 1'000'000);
+            if (n < -5 || n > 1'000'000) std::abort();
+        } catch (const std::invalid_argument&) {
+        }
+    }
     const auto text = params.string("text");
     const auto mode = params.string("parse_mode");
     if (text) check_entities(parse_formatted(*text, mode.value_or("")));

@@ -14,6 +14,14 @@
 namespace profo::telegram_emulator {
 namespace {
 
+// `d` as a 64-bit integer when it is a whole number within their range:
+// outside it the cast itself is undefined.
+std::optional<std::int64_t> whole_int64(double d) {
+    constexpr double kLimit = 9223372036854775808.0;  // 2^63, exact as a double
+    if (!(d >= -kLimit && d < kLimit) || d != std::trunc(d)) return std::nullopt;
+    return static_cast<std::int64_t>(d);
+}
+
 using nlohmann::json;
 
 std::string lowered(std::string_view s) {
@@ -267,10 +275,7 @@ std::optional<std::int64_t> BotApiParams::integer(const std::string& key) const 
     if (it == values_.end() || it->is_null()) return std::nullopt;
     if (it->is_number_integer()) return it->get<std::int64_t>();
     if (it->is_number_float()) {
-        const double d = it->get<double>();
-        // Outside the range of a 64-bit integer the cast itself is undefined.
-        constexpr double kLimit = 9223372036854775808.0;  // 2^63
-        if (d >= -kLimit && d < kLimit && d == std::trunc(d)) return static_cast<std::int64_t>(d);
+        if (const auto n = whole_int64(it->get<double>())) return *n;
         throw std::invalid_argument(key);
     }
     if (it->is_string()) {
@@ -289,6 +294,34 @@ std::optional<std::int64_t> BotApiParams::integer(const std::string& key) const 
     }
     if (it->is_boolean()) return it->get<bool>() ? 1 : 0;
     throw std::invalid_argument(key);
+}
+
+std::int64_t whole_number_in(const nlohmann::json& value, const std::string& key, std::int64_t least,
+                             std::int64_t most) {
+    const auto refuse = [&]() -> std::int64_t {
+        throw std::invalid_argument(key + " must be a whole number from " + std::to_string(least) + " to " +
+                                    std::to_string(most));
+    };
+    std::int64_t n = 0;
+    if (value.is_number_unsigned()) {
+        const auto u = value.get<std::uint64_t>();
+        if (most < 0 || u > static_cast<std::uint64_t>(most)) return refuse();
+        n = static_cast<std::int64_t>(u);
+    } else if (value.is_number_integer()) {
+        n = value.get<std::int64_t>();
+    } else if (value.is_number_float()) {
+        const auto whole = whole_int64(value.get<double>());
+        if (!whole) return refuse();
+        n = *whole;
+    } else if (value.is_string()) {
+        const auto& text = value.get_ref<const std::string&>();
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+        if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return refuse();
+    } else {
+        return refuse();
+    }
+    if (n < least || n > most) return refuse();
+    return n;
 }
 
 std::int64_t BotApiParams::leading_integer(const std::string& key, std::int64_t fallback) const {

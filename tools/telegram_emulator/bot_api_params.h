@@ -52,6 +52,12 @@ private:
     std::map<std::string, UploadedFile> files_;
 };
 
+// A whole number from `least` to `most` in a request to the emulator's own
+// control API (a JSON number, or its decimal text): std::invalid_argument
+// naming `key` otherwise, never a value wrapped round or cast out of range.
+std::int64_t whole_number_in(const nlohmann::json& value, const std::string& key, std::int64_t least,
+                             std::int64_t most);
+
 std::string url_decode(std::string_view s);
 // Splits a=b&c=d into the object (later keys win, as in the Bot API).
 void parse_urlencoded(std::string_view s, nlohmann::json& into);

@@ -1,5 +1,7 @@
 #include "fault_injector.h"
 
+#include "bot_api_params.h"
+
 #include <stdexcept>
 
 namespace profo::telegram_emulator {
@@ -24,9 +26,12 @@ FaultDecision FaultInjector::decide(const std::string& method) {
     return d;
 }
 
-void FaultInjector::apply(const nlohmann::json& patch) {
-    // Onto a copy, kept only when the whole patch reads: a refused patch changes nothing.
-    auto next = settings_;
+FaultSettings FaultInjector::patched(FaultSettings next, const nlohmann::json& patch) {
+    if (!patch.is_object()) throw std::invalid_argument("faults must be a JSON object");
+    // A million calls to fail or drop is beyond any test, and fits an int.
+    const auto count = [](const std::string& key, const nlohmann::json& value) {
+        return static_cast<int>(whole_number_in(value, key, 0, 1'000'000));
+    };
     const auto probability = [](const std::string& key, const nlohmann::json& value) {
         if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 1)
             throw std::invalid_argument(key + " must be a number from 0 to 1");
@@ -36,19 +41,19 @@ void FaultInjector::apply(const nlohmann::json& patch) {
         if (key == "error_probability")
             next.error_probability = probability(key, value);
         else if (key == "error_next")
-            next.error_next = value.get<int>();
+            next.error_next = count(key, value);
         else if (key == "error_status")
-            next.error_status = value.get<int>();
+            next.error_status = static_cast<int>(whole_number_in(value, key, 500, 599));
         else if (key == "drop_probability")
             next.drop_probability = probability(key, value);
         else if (key == "drop_next")
-            next.drop_next = value.get<int>();
+            next.drop_next = count(key, value);
         else if (key == "drop_after_processing")
             next.drop_after_processing = value.get<bool>();
         else if (key == "latency_after_processing")
             next.latency_after_processing = value.get<bool>();
         else if (key == "latency_ms")
-            next.latency = std::chrono::milliseconds(value.get<int>());
+            next.latency = std::chrono::milliseconds(whole_number_in(value, key, 0, 86'400'000));
         else if (key == "methods") {
             next.methods.clear();
             for (const auto& m : value) {
@@ -61,9 +66,7 @@ void FaultInjector::apply(const nlohmann::json& patch) {
             throw std::invalid_argument("unknown fault setting: " + key);
         }
     }
-    if (next.error_status < 500 || next.error_status > 599)
-        throw std::invalid_argument("error_status must be 5xx");
-    settings_ = std::move(next);
+    return next;
 }
 
 nlohmann::json FaultInjector::to_json() const {

@@ -47,8 +47,9 @@ public:
     FaultSettings& settings() { return settings_; }
     const FaultSettings& settings() const { return settings_; }
 
-    // Partial update from the control API; unknown keys throw std::invalid_argument.
-    void apply(const nlohmann::json& patch);
+    // `from` with a partial update from the control API applied; unknown
+    // keys and values out of range throw std::invalid_argument naming them.
+    static FaultSettings patched(FaultSettings from, const nlohmann::json& patch);
     nlohmann::json to_json() const;
 
 private:

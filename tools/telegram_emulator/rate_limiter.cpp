@@ -32,7 +32,8 @@ int RateLimiter::acquire(std::int64_t bot_id, std::int64_t chat_id, Clock::time_
     refill(chat, limits_.per_chat_per_second, std::max(1.0, limits_.per_chat_burst), now);
     const double wait = std::max(wait_seconds(bot, limits_.per_bot_per_second),
                                  wait_seconds(chat, limits_.per_chat_per_second));
-    if (wait > 0) return std::max(1, static_cast<int>(std::ceil(wait)));
+    // At most the hour a rate of zero waits: a tiny rate's wait would not fit an int.
+    if (wait > 0) return std::max(1, static_cast<int>(std::ceil(std::min(wait, 3600.0))));
     bot.tokens -= 1.0;
     chat.tokens -= 1.0;
     return 0;

@@ -7,6 +7,8 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <limits>
 #include <set>
 #include <stdexcept>
 
@@ -444,7 +446,14 @@ json StudentApi::answer_poll(Bot& bot, User& user, const BotApiParams& p) {
     }
     if (ids) {
         if (!ids->is_array()) throw StudentError(400, "option_ids must be a JSON array of integers");
-        for (const auto& i : *ids) chosen.push_back(i.get<int>());
+        for (const auto& i : *ids) {
+            try {
+                chosen.push_back(static_cast<int>(whole_number_in(
+                    i, "option_ids", std::numeric_limits<int>::min(), std::numeric_limits<int>::max())));
+            } catch (const std::invalid_argument&) {
+                throw StudentError(400, "option_ids must be a JSON array of integers");
+            }
+        }
     }
     auto& pj = poll->poll;
     const int n = static_cast<int>(pj["options"].size());
@@ -620,56 +629,70 @@ json StudentApi::config() {
 }
 
 void StudentApi::apply_config(const json& patch) {
-    for (const auto& [key, value] : patch.items()) {
-        if (key == "rate_limits") {
-            auto l = world_.rate_limiter().limits();
-            for (const auto& [k, v] : value.items()) {
-                if (k == "enabled")
-                    l.enabled = v.get<bool>();
-                else if (k == "per_chat_per_second")
-                    l.per_chat_per_second = v.get<double>();
-                else if (k == "per_chat_burst")
-                    l.per_chat_burst = v.get<double>();
-                else if (k == "per_bot_per_second")
-                    l.per_bot_per_second = v.get<double>();
-                else if (k == "per_bot_burst")
-                    l.per_bot_burst = v.get<double>();
-                else
-                    throw StudentError(400, "unknown rate limit setting: " + k);
+    // Onto copies, kept only when the whole patch reads: a refused patch
+    // changes nothing, not even the keys before the one at fault.
+    auto limits = world_.rate_limiter().limits();
+    auto faults = faults_.settings();
+    auto settings = world_.settings();
+    const auto milliseconds = [](const json& value, const std::string& key) {
+        return std::chrono::milliseconds(whole_number_in(value, key, 0, 86'400'000));
+    };
+    const auto rate = [](const json& value, const std::string& key) {
+        if (!value.is_number() || value.get<double>() < 0)
+            throw StudentError(400, key + " must be a number of at least 0");
+        return value.get<double>();
+    };
+    try {
+        for (const auto& [key, value] : patch.items()) {
+            if (key == "rate_limits") {
+                for (const auto& [k, v] : value.items()) {
+                    if (k == "enabled")
+                        limits.enabled = v.get<bool>();
+                    else if (k == "per_chat_per_second")
+                        limits.per_chat_per_second = rate(v, k);
+                    else if (k == "per_chat_burst")
+                        limits.per_chat_burst = rate(v, k);
+                    else if (k == "per_bot_per_second")
+                        limits.per_bot_per_second = rate(v, k);
+                    else if (k == "per_bot_burst")
+                        limits.per_bot_burst = rate(v, k);
+                    else
+                        throw StudentError(400, "unknown rate limit setting: " + k);
+                }
+            } else if (key == "faults") {
+                faults = FaultInjector::patched(std::move(faults), value);
+            } else if (key == "webhooks") {
+                for (const auto& [k, v] : value.items()) {
+                    if (k == "strict_urls")
+                        settings.strict_webhook_urls = v.get<bool>();
+                    else if (k == "retry_initial_ms")
+                        settings.webhook_retry.initial_backoff = milliseconds(v, k);
+                    else if (k == "retry_max_ms")
+                        settings.webhook_retry.max_backoff = milliseconds(v, k);
+                    else if (k == "timeout_ms")
+                        settings.webhook_retry.request_timeout = milliseconds(v, k);
+                    else
+                        throw StudentError(400, "unknown webhook setting: " + k);
+                }
+            } else if (key == "accept_any_file_id") {
+                settings.accept_any_file_id = value.get<bool>();
+            } else if (key == "poll_updates") {
+                settings.poll_updates = value.get<bool>();
+            } else if (key == "transcript_limit") {
+                settings.transcript_limit = static_cast<std::size_t>(
+                    whole_number_in(value, key, 1, std::numeric_limits<std::int64_t>::max()));
+            } else {
+                throw StudentError(400, "unknown setting: " + key);
             }
-            world_.rate_limiter().set_limits(l);
-        } else if (key == "faults") {
-            try {
-                faults_.apply(value);
-            } catch (const std::invalid_argument& e) {
-                throw StudentError(400, e.what());
-            }
-        } else if (key == "webhooks") {
-            auto& s = world_.settings();
-            for (const auto& [k, v] : value.items()) {
-                if (k == "strict_urls")
-                    s.strict_webhook_urls = v.get<bool>();
-                else if (k == "retry_initial_ms")
-                    s.webhook_retry.initial_backoff = std::chrono::milliseconds(v.get<int>());
-                else if (k == "retry_max_ms")
-                    s.webhook_retry.max_backoff = std::chrono::milliseconds(v.get<int>());
-                else if (k == "timeout_ms")
-                    s.webhook_retry.request_timeout = std::chrono::milliseconds(v.get<int>());
-                else
-                    throw StudentError(400, "unknown webhook setting: " + k);
-            }
-        } else if (key == "accept_any_file_id") {
-            world_.settings().accept_any_file_id = value.get<bool>();
-        } else if (key == "poll_updates") {
-            world_.settings().poll_updates = value.get<bool>();
-        } else if (key == "transcript_limit") {
-            if (!value.is_number_integer() || value.get<std::int64_t>() < 1)
-                throw StudentError(400, "transcript_limit must be a whole number of at least 1");
-            world_.settings().transcript_limit = value.get<std::size_t>();
-        } else {
-            throw StudentError(400, "unknown setting: " + key);
         }
+    } catch (const std::invalid_argument& e) {
+        throw StudentError(400, e.what());
+    } catch (const json::exception& e) {
+        throw StudentError(400, std::string("a setting has the wrong type: ") + e.what());
     }
+    world_.rate_limiter().set_limits(limits);
+    faults_.settings() = std::move(faults);
+    world_.settings() = settings;
 }
 
 }  // namespace profo::telegram_emulator

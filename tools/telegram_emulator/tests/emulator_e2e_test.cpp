@@ -663,6 +663,9 @@ TEST_F(EmulatorTest, PollFlow) {
     const auto poll_id = sent.body["result"]["poll"]["id"].get<std::string>();
     EXPECT_FALSE(poll_id.empty());
     EXPECT_EQ(sent.body["result"]["poll"]["correct_option_id"], 1);
+    // 2^32 + 1 is not option 1, and 1.5 is no option at all.
+    for (const auto& bad : {json(4294967297LL), json(1.5), json(1e300), json("x")})
+        EXPECT_EQ(student("answer_poll", {{"poll_id", poll_id}, {"option_ids", {bad}}}).status, 400u) << bad;
     ASSERT_EQ(student("answer_poll", {{"poll_id", poll_id}, {"option_ids", {1}}}).status, 200u);
     EXPECT_EQ(student("answer_poll", {{"poll_id", poll_id}, {"option_ids", json::array()}}).status, 400u);
     const auto u = updates();
@@ -1210,6 +1213,32 @@ TEST_F(EmulatorTest, InjectedFaults) {
     EXPECT_EQ(student_->post("/_emulator/config", {{"transcript_limit", -1}}).status, 400u);
     EXPECT_EQ(student_->post("/_emulator/clock", {{"advance_seconds", 1000000000000000000LL}}).status, 400u);
     EXPECT_EQ(bot_call("getMe").status, 200u) << "error_next of the refused patch was applied";
+}
+
+// Numbers of the control API are whole and in range, never wrapped round or
+// cast out of range, and a patch refused at any key changes no other key.
+TEST_F(EmulatorTest, AConfigPatchIsTakenWholeOrNotAtAll) {
+    const auto before = student_->get("/_emulator/config").body["result"];
+    const json refused[] = {
+        {{"rate_limits", {{"enabled", true}}}, {"faults", {{"error_next", 1e300}}}},
+        {{"poll_updates", false}, {"faults", {{"latency_ms", 4294967296LL}}}},
+        {{"faults", {{"error_next", 1}}}, {"webhooks", {{"retry_initial_ms", "soon"}}}},
+        {{"webhooks", {{"strict_urls", true}}}, {"transcript_limit", 18446744073709551615ULL}},
+        {{"transcript_limit", 5}, {"rate_limits", {{"per_chat_burst", -1}}}},
+        {{"accept_any_file_id", true}, {"faults", {{"error_status", 404}}}},
+        {{"faults", {{"drop_next", 2.5}}}},
+        {{"faults", "error_next"}},
+    };
+    for (const auto& patch : refused) {
+        const auto answer = student_->post("/_emulator/config", patch);
+        EXPECT_EQ(answer.status, 400u) << patch << " " << answer.body;
+        EXPECT_EQ(student_->get("/_emulator/config").body["result"], before) << patch;
+    }
+    EXPECT_EQ(bot_call("getMe").status, 200u);
+    const auto taken =
+        student_->post("/_emulator/config", {{"faults", {{"error_next", "1"}, {"latency_ms", 0.0}}}});
+    EXPECT_EQ(taken.status, 200u) << taken.body;
+    expect_error(bot_call("getMe"), 500, "Internal Server Error");
 }
 
 // A held reply: the chat shows the message while its sender still waits.
