@@ -137,7 +137,11 @@ sdk::Id path_account_id(const sdk::HttpRequest& request) {
     sdk::Id id = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
     if (text.empty() || ec != std::errc() || end != text.data() + text.size() || id <= 0)
-        throw ApiRefusal(404, "not_found", "there is no account '" + text + "'", "/account_id");
+        // Quoted as JSON: a %00 in the path would otherwise end the message there.
+        throw ApiRefusal(
+            404, "not_found",
+            "there is no account " + json(text).dump(-1, ' ', false, json::error_handler_t::replace),
+            "/account_id");
     return id;
 }
 

@@ -118,4 +118,12 @@ TEST(PathAccountId, IsAPositiveWholeNumberOrNotFound) {
         r.path_params["account_id"] = bad;
         EXPECT_EQ(refusal_status([&] { path_account_id(r); }), 404) << bad;
     }
+    // what() ends at the first NUL: the account as given is quoted whole.
+    r.path_params["account_id"] = std::string("4\0x", 3);
+    try {
+        path_account_id(r);
+        FAIL() << "a NUL in the account was taken";
+    } catch (const ApiRefusal& e) {
+        EXPECT_EQ(std::string(e.what()), R"(there is no account "4\u0000x")");
+    }
 }
