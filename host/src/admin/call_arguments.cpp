@@ -156,6 +156,14 @@ std::optional<json> converted(const ArgumentSpec& spec, const json& value, sdk::
     return std::nullopt;
 }
 
+// A converted value as its type, or nothing when it was not given.
+template <class T>
+std::optional<T> given_as(const json& values, const std::string& name) {
+    const auto it = values.find(name);
+    if (it == values.end()) return std::nullopt;
+    return it->get<T>();
+}
+
 }  // namespace
 
 CallArguments::CallArguments(const std::vector<ArgumentSpec>& specs, const json& given, sdk::Millis now) {
@@ -192,58 +200,48 @@ bool CallArguments::has(const std::string& name) const {
 }
 
 sdk::Id CallArguments::id(const std::string& name) const {
-    if (!has(name)) refuse(name, "is required");
-    return values_[name].get<sdk::Id>();
+    if (const auto id = given_as<sdk::Id>(values_, name)) return *id;
+    refuse(name, "is required");
 }
 
 std::optional<sdk::Id> CallArguments::optional_id(const std::string& name) const {
-    if (!has(name)) return std::nullopt;
-    return values_[name].get<sdk::Id>();
+    return given_as<sdk::Id>(values_, name);
 }
 
 std::optional<std::int64_t> CallArguments::integer(const std::string& name) const {
-    if (!has(name)) return std::nullopt;
-    return values_[name].get<std::int64_t>();
+    return given_as<std::int64_t>(values_, name);
 }
 
 std::optional<int> CallArguments::integer_in(const std::string& name, int least, int most) const {
     const auto n = integer(name);
     if (!n) return std::nullopt;
     if (*n < least || *n > most)
-        throw sdk::AdminError(sdk::AdminError::Code::invalid_argument,
-                              name + ": must be " + std::to_string(least) + " to " + std::to_string(most),
-                              "/" + name);
+        refuse(name, "must be " + std::to_string(least) + " to " + std::to_string(most));
     return static_cast<int>(*n);
 }
 
 std::optional<double> CallArguments::number(const std::string& name) const {
-    if (!has(name)) return std::nullopt;
-    return values_[name].get<double>();
+    return given_as<double>(values_, name);
 }
 
 std::optional<std::string> CallArguments::string(const std::string& name) const {
-    if (!has(name)) return std::nullopt;
-    return values_[name].get<std::string>();
+    return given_as<std::string>(values_, name);
 }
 
 std::optional<bool> CallArguments::boolean(const std::string& name) const {
-    if (!has(name)) return std::nullopt;
-    return values_[name].get<bool>();
+    return given_as<bool>(values_, name);
 }
 
 std::optional<sdk::Millis> CallArguments::time(const std::string& name) const {
-    if (!has(name)) return std::nullopt;
-    return values_[name].get<sdk::Millis>();
+    return given_as<sdk::Millis>(values_, name);
 }
 
 std::optional<json> CallArguments::object(const std::string& name) const {
-    if (!has(name)) return std::nullopt;
-    return values_[name];
+    return given_as<json>(values_, name);
 }
 
 std::vector<sdk::Id> CallArguments::id_list(const std::string& name) const {
-    if (!has(name)) return {};
-    return values_[name].get<std::vector<sdk::Id>>();
+    return given_as<std::vector<sdk::Id>>(values_, name).value_or(std::vector<sdk::Id>{});
 }
 
 }  // namespace profo::host
