@@ -324,6 +324,10 @@ std::int64_t whole_number_in(const nlohmann::json& value, const std::string& key
     return n;
 }
 
+std::chrono::milliseconds control_milliseconds(const nlohmann::json& value, const std::string& key) {
+    return std::chrono::milliseconds(whole_number_in(value, key, 0, 86'400'000));
+}
+
 std::int64_t BotApiParams::leading_integer(const std::string& key, std::int64_t fallback) const {
     const auto it = values_.find(key);
     if (it == values_.end() || it->is_null()) return fallback;

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -57,6 +58,9 @@ private:
 // naming `key` otherwise, never a value wrapped round or cast out of range.
 std::int64_t whole_number_in(const nlohmann::json& value, const std::string& key, std::int64_t least,
                              std::int64_t most);
+// A time of the control API in milliseconds: a whole number from 0 to a
+// day's worth, which is beyond any test's wait.
+std::chrono::milliseconds control_milliseconds(const nlohmann::json& value, const std::string& key);
 
 std::string url_decode(std::string_view s);
 // Splits a=b&c=d into the object (later keys win, as in the Bot API).

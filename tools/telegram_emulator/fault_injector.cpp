@@ -53,7 +53,7 @@ FaultSettings FaultInjector::patched(FaultSettings next, const nlohmann::json& p
         else if (key == "latency_after_processing")
             next.latency_after_processing = value.get<bool>();
         else if (key == "latency_ms")
-            next.latency = std::chrono::milliseconds(whole_number_in(value, key, 0, 86'400'000));
+            next.latency = control_milliseconds(value, key);
         else if (key == "methods") {
             next.methods.clear();
             for (const auto& m : value) {

@@ -634,9 +634,6 @@ void StudentApi::apply_config(const json& patch) {
     auto limits = world_.rate_limiter().limits();
     auto faults = faults_.settings();
     auto settings = world_.settings();
-    const auto milliseconds = [](const json& value, const std::string& key) {
-        return std::chrono::milliseconds(whole_number_in(value, key, 0, 86'400'000));
-    };
     const auto rate = [](const json& value, const std::string& key) {
         if (!value.is_number() || value.get<double>() < 0)
             throw StudentError(400, key + " must be a number of at least 0");
@@ -666,11 +663,11 @@ void StudentApi::apply_config(const json& patch) {
                     if (k == "strict_urls")
                         settings.strict_webhook_urls = v.get<bool>();
                     else if (k == "retry_initial_ms")
-                        settings.webhook_retry.initial_backoff = milliseconds(v, k);
+                        settings.webhook_retry.initial_backoff = control_milliseconds(v, k);
                     else if (k == "retry_max_ms")
-                        settings.webhook_retry.max_backoff = milliseconds(v, k);
+                        settings.webhook_retry.max_backoff = control_milliseconds(v, k);
                     else if (k == "timeout_ms")
-                        settings.webhook_retry.request_timeout = milliseconds(v, k);
+                        settings.webhook_retry.request_timeout = control_milliseconds(v, k);
                     else
                         throw StudentError(400, "unknown webhook setting: " + k);
                 }

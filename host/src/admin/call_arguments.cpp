@@ -113,13 +113,9 @@ std::optional<json> converted(const ArgumentSpec& spec, const json& value, sdk::
                 // Milliseconds, over the years the text form takes (1970 to
                 // 9999): beyond them they would print as years BC.
                 constexpr std::int64_t kEndOf9999 = 253402300799999;
-                if (value.is_number_unsigned())
-                    return value.get<std::uint64_t>() <= static_cast<std::uint64_t>(kEndOf9999)
-                               ? std::optional<json>(value)
-                               : std::nullopt;
-                const auto ms = value.get<std::int64_t>();
-                if (ms < 0 || ms > kEndOf9999) return std::nullopt;
-                return value;
+                const auto ms = integer_of(value);
+                if (!ms || *ms < 0 || *ms > kEndOf9999) return std::nullopt;
+                return json(*ms);
             }
             if (!value.is_string()) return std::nullopt;
             try {
